@@ -1,0 +1,47 @@
+"""Bearer tokens: who is calling, and whether their role may do this."""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from livecart import keys
+from livecart.domain.errors import Forbidden, Unauthorized
+from livecart.domain.models import ADMIN, Account, Role
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def account_for_token(app: web.Application, token: str) -> Account | None:
+    """The account a token belongs to; the admin token is compared in constant time."""
+    if hmac.compare_digest(token.encode(), app[keys.SETTINGS].admin_token.encode()):
+        return ADMIN
+    return await app[keys.STORE].account_by_token(token)
+
+
+async def optional_account(request: web.Request) -> Account | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    account = await account_for_token(request.app, token)
+    if account is None:
+        raise Unauthorized("the bearer token is not valid")
+    return account
+
+
+async def require(request: web.Request, *roles: Role) -> Account:
+    """The caller's account, which must have one of `roles` (admin always may)."""
+    account = await optional_account(request)
+    if account is None:
+        raise Unauthorized("this needs a bearer token")
+    if account.role is not Role.ADMIN and account.role not in roles:
+        allowed = " or ".join(role.value for role in roles) or "admin"
+        raise Forbidden(f"only {allowed} may do this", role=account.role.value)
+    return account

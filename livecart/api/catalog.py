@@ -1,0 +1,57 @@
+"""The catalog: brands create and edit their own products; anyone reads."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from livecart import keys
+from livecart.api.auth import require
+from livecart.api.schemas import ProductCreate, ProductPatch, parse
+from livecart.domain.errors import BadRequest, Forbidden, NotFound
+from livecart.domain.models import Product, ProductDraft, Role
+
+routes = web.RouteTableDef()
+
+
+async def product_or_404(request: web.Request, product_id: str) -> Product:
+    product = await request.app[keys.STORE].get_product(product_id)
+    if product is None:
+        raise NotFound("no such product", product_id=product_id)
+    return product
+
+
+@routes.post("/api/products")
+async def create_product(request: web.Request) -> web.Response:
+    brand = await require(request, Role.BRAND)
+    if brand.role is not Role.BRAND:
+        raise Forbidden("only a brand may create products (admin cannot own a catalog)")
+    body = await parse(request, ProductCreate)
+    product = await request.app[keys.STORE].create_product(brand.id, ProductDraft(**body.model_dump()))
+    return web.json_response(product.public(), status=201)
+
+
+@routes.get("/api/products")
+async def list_products(request: web.Request) -> web.Response:
+    brand_id = request.query.get("brand_id")
+    products = await request.app[keys.STORE].list_products(brand_id)
+    return web.json_response({"products": [product.public() for product in products]})
+
+
+@routes.get("/api/products/{product_id}")
+async def get_product(request: web.Request) -> web.Response:
+    product = await product_or_404(request, request.match_info["product_id"])
+    return web.json_response(product.public())
+
+
+@routes.patch("/api/products/{product_id}")
+async def patch_product(request: web.Request) -> web.Response:
+    account = await require(request, Role.BRAND)
+    product = await product_or_404(request, request.match_info["product_id"])
+    if account.role is Role.BRAND and product.brand_id != account.id:
+        raise Forbidden("a brand may edit only its own products")
+    body = await parse(request, ProductPatch)
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        raise BadRequest("nothing to change", fields={"body": "give at least one field to change"})
+    updated = await request.app[keys.STORE].update_product(product.id, changes)
+    return web.json_response(updated.public())

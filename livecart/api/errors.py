@@ -1,0 +1,89 @@
+"""One middleware maps every failure to the PROTOCOL.md error body: {"error": {code, message, ...}}."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from livecart import keys
+from livecart.domain import errors
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE = {
+    errors.BadRequest.code: 400,
+    errors.Unauthorized.code: 401,
+    errors.PaymentDeclined.code: 402,
+    errors.Forbidden.code: 403,
+    errors.NotFound.code: 404,
+    errors.Conflict.code: 409,
+    errors.OutOfStock.code: 409,
+    errors.PayloadTooLarge.code: 413,
+    errors.IdempotencyMismatch.code: 422,
+    errors.RateLimited.code: 429,
+}
+
+# aiohttp's own HTTP errors (unknown route, wrong method, body over the limit) in our body shape.
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **details}}
+
+
+def error_response(error: errors.LivecartError) -> web.Response:
+    status = STATUS_BY_CODE.get(error.code, 400)
+    response = web.json_response(error_body(error.code, error.message, **error.details), status=status)
+    if isinstance(error, errors.RateLimited):
+        response.headers["Retry-After"] = str(max(1, round(error.retry_after + 0.5)))
+    if isinstance(error, errors.Unauthorized):
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    response: web.StreamResponse
+    try:
+        response = await handler(request)
+    except errors.LivecartError as error:
+        response = error_response(error)
+    except web.HTTPException as http_error:
+        if http_error.status < 400:
+            raise
+        code = CODE_BY_STATUS.get(http_error.status, "error")
+        message = http_error.reason if http_error.status != 413 else "request body is too large"
+        response = web.json_response(error_body(code, message), status=http_error.status)
+        for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if name in http_error.headers:
+                response.headers[name] = http_error.headers[name]
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        response = web.json_response(error_body("internal", "internal server error"), status=500)
+    _observe(request, response.status, time.perf_counter() - started)
+    return response
+
+
+def _observe(request: web.Request, status: int, seconds: float) -> None:
+    metrics = request.app[keys.METRICS]
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    metrics.http_requests.labels(request.method, route, str(status)).inc()
+    metrics.http_latency.labels(request.method, route).observe(seconds)

@@ -1,0 +1,32 @@
+"""The one app factory: `create_app(settings)` wires store, event bus, metrics, API, live room and media."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from livecart import keys
+from livecart.api import setup_routes
+from livecart.api.errors import error_middleware
+from livecart.bus import EventBus
+from livecart.config import Settings
+from livecart.metrics import Metrics
+from livecart.store import open_store
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    app[keys.SETTINGS] = settings
+    app[keys.BUS] = EventBus()
+    app[keys.METRICS] = Metrics()
+    app.cleanup_ctx.append(store_context)
+    setup_routes(app)
+    return app
+
+
+async def store_context(app: web.Application) -> AsyncIterator[None]:
+    store = await open_store(app[keys.SETTINGS].store)
+    app[keys.STORE] = store
+    yield
+    await store.close()

@@ -1,0 +1,100 @@
+"""`livecart serve|demo`: run the server, or run it with a seeded demo show."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from livecart import __version__, keys
+from livecart.app import create_app
+from livecart.config import ConfigError, Settings
+from livecart.demo import DemoSeed, seed_demo
+
+log = logging.getLogger("livecart")
+
+DEMO_DATABASE = "livecart-demo.db"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livecart", description="Live-stream shopping server.")
+    parser.add_argument("--version", action="version", version=f"livecart {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="run the server", description="Run the livecart server.")
+    demo = commands.add_parser(
+        "demo",
+        help="run the server with a seeded demo show",
+        description=(
+            "Seed a demo brand (3 products), a host and a scheduled show, print the page links with their "
+            f"tokens, and serve. Without LIVECART_STORE it uses a fresh ./{DEMO_DATABASE}."
+        ),
+    )
+    for command in (serve, demo):
+        command.add_argument("--host", help="address to listen on (env LIVECART_HOST, default 127.0.0.1)")
+        command.add_argument("--port", type=int, help="port to listen on (env PORT, default 8080)")
+        command.add_argument("--store", help="store URL (env LIVECART_STORE, default sqlite:///livecart.db)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    env = dict(os.environ)
+    if args.command == "demo" and not args.store and "LIVECART_STORE" not in env:
+        Path(DEMO_DATABASE).unlink(missing_ok=True)
+        args.store = f"sqlite:///{DEMO_DATABASE}"
+    try:
+        settings = Settings.from_env(env, host=args.host, port=_port(args.port), store=args.store)
+    except ConfigError as error:
+        print(f"livecart: configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    if settings.admin_token_generated:
+        print(f"Admin token (set LIVECART_ADMIN_TOKEN to keep it): {settings.admin_token}", flush=True)
+    if args.command == "demo":
+        app.on_startup.append(_seed_and_print)
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=_listening(settings), access_log=None)
+    except OSError as error:
+        print(f"livecart: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _port(port: int | None) -> int | None:
+    if port is not None and not 0 < port < 65536:
+        raise SystemExit(f"livecart: configuration error: --port {port}: must be a port number from 1 to 65535")
+    return port
+
+
+def _listening(settings: Settings) -> object:
+    def announce(_message: str) -> None:
+        print(f"livecart {__version__} listening on http://{settings.host}:{settings.port}", flush=True)
+
+    return announce
+
+
+async def _seed_and_print(app: web.Application) -> None:
+    seed = await seed_demo(app[keys.STORE])
+    print(demo_banner(app[keys.SETTINGS].base_url, seed), flush=True)
+
+
+def demo_banner(base: str, seed: DemoSeed) -> str:
+    return "\n".join(
+        [
+            "",
+            "Demo show seeded:",
+            f"  Watch page (viewers):  {base}/watch/{seed.show_id}",
+            f"  Host studio:           {base}/studio/{seed.show_id}#token={seed.host_token}",
+            f"  Brand console:         {base}/brand#token={seed.brand_token}",
+            f"  API:                   {base}/api/shows/{seed.show_id}",
+            f"  Host token:  {seed.host_token}",
+            f"  Brand token: {seed.brand_token}",
+            "",
+        ]
+    )

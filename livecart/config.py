@@ -1,0 +1,157 @@
+"""Settings read once from the environment, with a default and a help text for each.
+
+`SETTINGS` is the one table of every setting; docs/configuration.md is checked against it by
+tests/test_docs.py, so a setting cannot be added without being documented.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A setting has a value livecart cannot use; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    field: str
+    env: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _port(value: str) -> int:
+    port = _positive_int(value)
+    if port > 65535:
+        raise ValueError("must be a port number from 1 to 65535")
+    return port
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+    if number <= 0:
+        raise ValueError("must be greater than zero")
+    return number
+
+
+def _store_url(value: str) -> str:
+    if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+        return value
+    if value.startswith(("redis://", "rediss://", "unix://")):
+        return value
+    raise ValueError("must be sqlite:///PATH or redis://HOST:PORT/DB")
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _token(value: str) -> str:
+    if len(value) < 16:
+        raise ValueError("must be at least 16 characters")
+    return value
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "LIVECART_HOST", "127.0.0.1", "Address to listen on (`--host` overrides)."),
+    Setting("port", "PORT", "8080", "TCP port to listen on (`--port` overrides).", _port),
+    Setting(
+        "public_url",
+        "LIVECART_PUBLIC_URL",
+        "",
+        "Base URL people reach this node at (links printed by `demo`, WHEP redirects). "
+        "Default: http://HOST:PORT.",
+    ),
+    Setting(
+        "admin_token",
+        "LIVECART_ADMIN_TOKEN",
+        "",
+        "Bearer token of the admin role (at least 16 characters). Generated and printed at start-up if unset.",
+        _token,
+    ),
+    Setting(
+        "store",
+        "LIVECART_STORE",
+        "sqlite:///livecart.db",
+        "Where state lives: `sqlite:///PATH` (embedded, one node) or `redis://HOST:PORT/DB` (several nodes).",
+        _store_url,
+    ),
+    Setting("log_level", "LIVECART_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.", _log_level),
+    Setting(
+        "max_body_bytes",
+        "LIVECART_MAX_BODY_BYTES",
+        "65536",
+        "Largest HTTP request body accepted; larger bodies get 413 `payload_too_large`.",
+        _positive_int,
+    ),
+    Setting(
+        "cors_origins",
+        "LIVECART_CORS_ORIGINS",
+        "",
+        "Comma-separated origins allowed to call the API and Socket.IO from other sites (empty: same origin only).",
+        _csv,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    admin_token: str = ""
+    store: str = "sqlite:///livecart.db"
+    log_level: str = "INFO"
+    max_body_bytes: int = 65536
+    cors_origins: tuple[str, ...] = ()
+    admin_token_generated: bool = False
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
+        """Read every setting from `env`; `overrides` (command-line flags) win when not None.
+
+        Raises ConfigError naming the variable and what is wrong with it.
+        """
+        values: dict[str, Any] = {}
+        for setting in SETTINGS:
+            override = overrides.get(setting.field)
+            if override is not None:
+                values[setting.field] = override
+                continue
+            raw = env.get(setting.env, setting.default)
+            if raw == "" and setting.default == "":
+                values[setting.field] = setting.parse(raw) if setting.parse is _csv else ""
+                continue
+            try:
+                values[setting.field] = setting.parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{setting.env}={raw!r}: {exc}") from None
+        if not values["admin_token"]:
+            values["admin_token"] = secrets.token_urlsafe(24)
+            values["admin_token_generated"] = True
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)

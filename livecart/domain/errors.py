@@ -1,0 +1,58 @@
+"""Domain errors. Each has a machine-readable `code` (PROTOCOL.md); the API maps codes to statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LivecartError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(LivecartError):
+    code = "bad_request"
+
+
+class Unauthorized(LivecartError):
+    code = "unauthorized"
+
+
+class Forbidden(LivecartError):
+    code = "forbidden"
+
+
+class NotFound(LivecartError):
+    code = "not_found"
+
+
+class Conflict(LivecartError):
+    code = "conflict"
+
+
+class OutOfStock(LivecartError):
+    code = "out_of_stock"
+
+
+class PaymentDeclined(LivecartError):
+    code = "payment_declined"
+
+
+class IdempotencyMismatch(LivecartError):
+    code = "idempotency_mismatch"
+
+
+class RateLimited(LivecartError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float, **details: Any) -> None:
+        super().__init__(message, retry_after=round(retry_after, 3), **details)
+        self.retry_after = retry_after
+
+
+class PayloadTooLarge(LivecartError):
+    code = "payload_too_large"

@@ -1,0 +1,63 @@
+"""Domain events: what happened, published on the in-process event bus.
+
+Commerce and media publish them; the live room turns them into Socket.IO messages. Event types are
+defined once here and shared by the bus, the socket layer and the docs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from livecart.domain.models import utcnow
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    name: ClassVar[str] = "event"
+    show_id: str
+    created: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowStatusChanged(Event):
+    name: ClassVar[str] = "show"
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pinned(Event):
+    name: ClassVar[str] = "pinned"
+    product: dict[str, Any]
+    pinned_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unpinned(Event):
+    name: ClassVar[str] = "unpinned"
+    product_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockChanged(Event):
+    name: ClassVar[str] = "stock_changed"
+    product_id: str
+    stock: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sold(Event):
+    name: ClassVar[str] = "sold"
+    order_id: str
+    product_id: str
+    title: str
+    qty: int
+    buyer: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refunded(Event):
+    name: ClassVar[str] = "refunded"
+    order_id: str
+    items: tuple[tuple[str, int], ...]

@@ -1,0 +1,25 @@
+"""The embedded store: one SQLite file (WAL, synchronous=FULL), migrated on open."""
+
+from __future__ import annotations
+
+from livecart.store.sqlite import accounts, catalog, shows
+from livecart.store.sqlite.accounts import SqliteAccounts
+from livecart.store.sqlite.catalog import SqliteCatalog
+from livecart.store.sqlite.db import Database, Migration
+from livecart.store.sqlite.shows import SqliteShows
+
+MIGRATIONS: list[Migration] = [*accounts.MIGRATIONS, *catalog.MIGRATIONS, *shows.MIGRATIONS]
+
+
+class SqliteStore(SqliteAccounts, SqliteCatalog, SqliteShows):
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: str) -> SqliteStore:
+        db = Database(path)
+        await db.open(MIGRATIONS)
+        return cls(db)
+
+    async def close(self) -> None:
+        await self._db.close()

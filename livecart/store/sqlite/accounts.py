@@ -1,0 +1,75 @@
+"""Accounts of every role, with their tokens kept as SHA-256 digests."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from livecart.domain.errors import NotFound
+from livecart.domain.ids import hash_token, new_id, new_token
+from livecart.domain.models import Account, Role, utcnow
+from livecart.store.sqlite import rows
+from livecart.store.sqlite.db import Database, Migration
+
+MIGRATIONS: list[Migration] = [
+    (
+        "0001_accounts",
+        """
+        CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('host', 'brand', 'viewer')),
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            deleted_at TEXT
+        )
+        """,
+    ),
+]
+
+ID_PREFIX = {Role.HOST: "hst", Role.BRAND: "brd", Role.VIEWER: "vwr"}
+
+
+class SqliteAccounts:
+    _db: Database
+
+    async def create_account(self, role: Role, name: str) -> tuple[Account, str]:
+        token = new_token()
+        created = Account(id=new_id(ID_PREFIX[role]), role=role, name=name, created_at=utcnow())
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO accounts (id, role, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                (created.id, role.value, name, hash_token(token), rows.to_text(created.created_at)),
+            )
+
+        await self._db.transaction(insert)
+        return created, token
+
+    async def account_by_token(self, token: str) -> Account | None:
+        def find(conn: sqlite3.Connection) -> Account | None:
+            row = conn.execute(
+                "SELECT * FROM accounts WHERE token_hash = ? AND deleted_at IS NULL", (hash_token(token),)
+            ).fetchone()
+            return None if row is None else rows.account(row)
+
+        return await self._db.read(find)
+
+    async def get_account(self, account_id: str) -> Account | None:
+        def find(conn: sqlite3.Connection) -> Account | None:
+            row = conn.execute(
+                "SELECT * FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
+            ).fetchone()
+            return None if row is None else rows.account(row)
+
+        return await self._db.read(find)
+
+    async def delete_account(self, account_id: str) -> None:
+        def delete(conn: sqlite3.Connection) -> None:
+            cursor = conn.execute(
+                "UPDATE accounts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                (rows.to_text(utcnow()), account_id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound("no such account", account_id=account_id)
+
+        await self._db.transaction(delete)

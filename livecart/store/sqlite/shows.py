@@ -1,0 +1,118 @@
+"""Shows, their status and their lineup of featured products."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from livecart.domain.errors import Conflict, NotFound
+from livecart.domain.ids import new_id
+from livecart.domain.models import Product, Show, ShowStatus, show_transition_allowed, utcnow
+from livecart.store.sqlite import rows
+from livecart.store.sqlite.db import Database, Migration
+
+MIGRATIONS: list[Migration] = [
+    (
+        "0003_shows",
+        """
+        CREATE TABLE shows (
+            id TEXT PRIMARY KEY,
+            host_id TEXT NOT NULL REFERENCES accounts(id),
+            title TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('scheduled', 'live', 'ended')),
+            scheduled_at TEXT,
+            started_at TEXT,
+            ended_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX shows_host ON shows (host_id);
+        CREATE TABLE lineup (
+            show_id TEXT NOT NULL REFERENCES shows(id),
+            product_id TEXT NOT NULL REFERENCES products(id),
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (show_id, product_id)
+        )
+        """,
+    ),
+]
+
+LIST_ORDER = """
+    ORDER BY CASE status WHEN 'live' THEN 0 WHEN 'scheduled' THEN 1 ELSE 2 END,
+             CASE WHEN status = 'scheduled' THEN COALESCE(scheduled_at, created_at) END ASC,
+             CASE WHEN status != 'scheduled' THEN COALESCE(started_at, created_at) END DESC,
+             id
+"""
+
+
+def fetch_show(conn: sqlite3.Connection, show_id: str) -> Show | None:
+    row = conn.execute("SELECT * FROM shows WHERE id = ?", (show_id,)).fetchone()
+    return None if row is None else rows.show(row)
+
+
+class SqliteShows:
+    _db: Database
+
+    async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
+        show = Show(
+            id=new_id("shw"), host_id=host_id, title=title, status=ShowStatus.SCHEDULED,
+            scheduled_at=scheduled_at, started_at=None, ended_at=None, created_at=utcnow(),
+        )
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO shows (id, host_id, title, status, scheduled_at, created_at) VALUES (?,?,?,?,?,?)",
+                (show.id, host_id, title, show.status.value, rows.to_text(scheduled_at), rows.to_text(show.created_at)),
+            )
+
+        await self._db.transaction(insert)
+        return show
+
+    async def get_show(self, show_id: str) -> Show | None:
+        return await self._db.read(fetch_show, show_id)
+
+    async def list_shows(self) -> list[Show]:
+        def select(conn: sqlite3.Connection) -> list[Show]:
+            return [rows.show(row) for row in conn.execute(f"SELECT * FROM shows {LIST_ORDER}")]
+
+        return await self._db.read(select)
+
+    async def set_show_status(self, show_id: str, status: ShowStatus) -> Show:
+        def update(conn: sqlite3.Connection) -> Show:
+            show = fetch_show(conn, show_id)
+            if show is None:
+                raise NotFound("no such show", show_id=show_id)
+            if show.status == status:
+                return show
+            if not show_transition_allowed(show.status, status):
+                raise Conflict(f"a {show.status.value} show cannot become {status.value}", status=show.status.value)
+            stamp = {ShowStatus.LIVE: "started_at", ShowStatus.ENDED: "ended_at"}[status]
+            conn.execute(
+                f"UPDATE shows SET status = ?, {stamp} = ? WHERE id = ?",
+                (status.value, rows.to_text(utcnow()), show_id),
+            )
+            updated = fetch_show(conn, show_id)
+            assert updated is not None
+            return updated
+
+        return await self._db.transaction(update)
+
+    async def add_to_lineup(self, show_id: str, product_id: str) -> bool:
+        def insert(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO lineup (show_id, product_id, added_at) VALUES (?, ?, ?)",
+                (show_id, product_id, rows.to_text(utcnow())),
+            )
+            return cursor.rowcount == 1
+
+        return await self._db.transaction(insert)
+
+    async def lineup(self, show_id: str) -> list[Product]:
+        def select(conn: sqlite3.Connection) -> list[Product]:
+            cursor = conn.execute(
+                "SELECT p.* FROM lineup l JOIN products p ON p.id = l.product_id"
+                " WHERE l.show_id = ? ORDER BY l.added_at, p.id",
+                (show_id,),
+            )
+            return [rows.product(row) for row in cursor]
+
+        return await self._db.read(select)
