@@ -1,0 +1,69 @@
+"""What only the Redis store has to get right: its key space, its scripts, its connection."""
+
+from __future__ import annotations
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from livecart.domain.models import Role
+from livecart.store import open_store
+from livecart.store.redis import RedisStore
+from tests.store import factories
+from tests.support import free_port
+
+pytestmark = pytest.mark.redis
+
+
+async def all_values(redis: Redis, key: str) -> list[str]:
+    kind = await redis.type(key)
+    if kind == "hash":
+        return [str(value) for value in (await redis.hgetall(key)).values()]
+    if kind == "zset":
+        return [str(member) for member in await redis.zrange(key, 0, -1)]
+    if kind == "string":
+        return [str(await redis.get(key))]
+    raise AssertionError(f"unexpected {kind!s} at {key}")
+
+
+async def test_every_key_is_prefixed_and_no_token_is_stored_in_clear(redis_url: str) -> None:
+    store = await open_store(redis_url)
+    try:
+        brand, token = await store.create_account(Role.BRAND, "Aurora")
+        host, host_token = await store.create_account(Role.HOST, "Mia")
+        show = await factories.show(store, host.id)
+        await store.add_to_lineup(show.id, (await factories.product(store, brand.id)).id)
+    finally:
+        await store.close()
+
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        found = [str(key) async for key in redis.scan_iter("*")]
+        values = [value for key in found for value in await all_values(redis, key)]
+    finally:
+        await redis.aclose()
+    assert found
+    assert all(key.startswith("lc:") for key in found)
+    assert not [value for value in values if token in value or host_token in value]
+
+
+async def test_scripts_are_loaded_again_when_the_server_forgot_them(redis_url: str) -> None:
+    store = await open_store(redis_url)
+    try:
+        brand = await factories.brand(store)
+        redis = Redis.from_url(redis_url)
+        try:
+            await redis.script_flush()
+        finally:
+            await redis.aclose()
+
+        product = await factories.product(store, brand.id)  # runs CREATE_PRODUCT by EVALSHA
+
+        assert await store.get_product(product.id) == product
+    finally:
+        await store.close()
+
+
+async def test_opening_an_unreachable_server_fails_at_once() -> None:
+    with pytest.raises(RedisConnectionError):
+        await RedisStore.open(f"redis://127.0.0.1:{free_port()}/0")
