@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from livecart.store.redis import accounts, catalog, shows
+from livecart.store.redis import accounts, catalog, commerce, shows
 from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.catalog import RedisCatalog
+from livecart.store.redis.commerce import RedisCommerce
 from livecart.store.redis.lua import Script
 from livecart.store.redis.shows import RedisShows
 
-SCRIPTS: tuple[Script, ...] = (*accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS)
+SCRIPTS: tuple[Script, ...] = (*accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS)
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
 # instead of opening thousands of sockets during a flash sale.
@@ -23,7 +24,7 @@ MAX_CONNECTIONS = 64
 CONNECTION_WAIT_SECONDS = 20.0
 
 
-class RedisStore(RedisAccounts, RedisCatalog, RedisShows):
+class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce):
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 

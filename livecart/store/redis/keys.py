@@ -51,3 +51,96 @@ def shows() -> str:
 def lineup(show_id: str) -> str:
     """Sorted set of the product ids featured in a show, scored by when they were added."""
     return f"{PREFIX}show:{show_id}:lineup"
+
+
+# -- commerce --------------------------------------------------------------------------------------
+
+
+def pin_log(show_id: str) -> str:
+    """List of the show's pin spans as JSON `{"product_id", "pinned_us", "unpinned_us"}`, oldest first."""
+    return f"{PREFIX}show:{show_id}:pinlog"
+
+
+def pins(show_id: str) -> str:
+    """Hash: product id → index in `pin_log` of its open span (the products pinned now)."""
+    return f"{PREFIX}show:{show_id}:pins"
+
+
+def pinned_during(show_id: str) -> str:
+    """Set of the product ids pinned at any time during the show."""
+    return f"{PREFIX}show:{show_id}:pinned"
+
+
+def cart_qty(show_id: str, viewer_id: str) -> str:
+    """Hash: product id → units in the viewer's cart in this show."""
+    return f"{PREFIX}cart:{show_id}:{viewer_id}:qty"
+
+
+def cart_lines(show_id: str, viewer_id: str) -> str:
+    """Sorted set of the cart's product ids scored by when the line was first added (microseconds)."""
+    return f"{PREFIX}cart:{show_id}:{viewer_id}:lines"
+
+
+def cart_adds(show_id: str) -> str:
+    """Hash: product id → number of add-to-cart calls in the show."""
+    return f"{PREFIX}show:{show_id}:cart_adds"
+
+
+def cart_viewers(show_id: str, product_id: str) -> str:
+    """Set of the viewers who added this product to a cart in this show."""
+    return f"{PREFIX}show:{show_id}:cart_viewers:{product_id}"
+
+
+def units_bought(buyer_id: str) -> str:
+    """Hash: product id → units in the buyer's pending or paid orders."""
+    return f"{PREFIX}buyer:{buyer_id}:units"
+
+
+def idempotency(viewer_id: str, key: str) -> str:
+    """Hash: state (`running`/`done`), request_hash, claimed_us[, order_id, status, body]."""
+    return f"{PREFIX}idem:{viewer_id}:{key}"
+
+
+def idempotency_running() -> str:
+    """Sorted set of running claims (`viewer_id key`) scored by when they were claimed."""
+    return f"{PREFIX}idem:running"
+
+
+def order(order_id: str) -> str:
+    """Hash: the order's scalar fields, `lines` (JSON, never rewritten) and `refunded:{product id}` counts."""
+    return f"{PREFIX}order:{order_id}"
+
+
+def show_orders(show_id: str) -> str:
+    """Sorted set of the show's order ids scored by creation time."""
+    return f"{PREFIX}show:{show_id}:orders"
+
+
+def pending_orders() -> str:
+    """Sorted set of PENDING order ids scored by creation time (checkout recovery reads it)."""
+    return f"{PREFIX}orders:pending"
+
+
+def refunds(order_id: str) -> str:
+    """List of the order's refunds as JSON, in the order they were recorded."""
+    return f"{PREFIX}order:{order_id}:refunds"
+
+
+def ledger() -> str:
+    """List of every ledger entry as JSON, append-only (RPUSH), in the order appended."""
+    return f"{PREFIX}ledger"
+
+
+def ledger_by_order(order_id: str) -> str:
+    """List: the ledger entries of one order (copies of the rows in `ledger()`, append-only)."""
+    return f"{PREFIX}ledger:order:{order_id}"
+
+
+def ledger_by_party(party_id: str) -> str:
+    """List: the ledger entries of one brand or host."""
+    return f"{PREFIX}ledger:party:{party_id}"
+
+
+def ledger_by_show(show_id: str) -> str:
+    """List: the ledger entries of one show."""
+    return f"{PREFIX}ledger:show:{show_id}"
