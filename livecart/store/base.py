@@ -168,11 +168,17 @@ class CommerceStore(Protocol):
         """
 
     async def mark_order_paid(
-        self, order_id: str, payment_ref: str, entries: Sequence[LedgerEntry], response: StoredResponse | None
+        self,
+        order_id: str,
+        payment_ref: str,
+        paid_at: datetime,
+        entries: Sequence[LedgerEntry],
+        response: StoredResponse | None,
     ) -> Order:
-        """PENDING → PAID in one transaction with: appending `entries` to the ledger, removing the order's
-        products from the buyer's cart in that show, and saving `response` for the order's idempotency
-        key (when the order has one and response is given).
+        """PENDING → PAID (stamping payment_ref and paid_at) in one transaction with: appending `entries`
+        to the ledger, removing the order's products from the buyer's cart in that show, and saving
+        `response` for the order's idempotency key (when the order has one and response is given).
+        (Changed 19:55 UTC: `paid_at` added, so the saved response and the stored order agree.)
 
         Raises NotFound, or Conflict when the order is not pending. Returns the paid order.
         """
