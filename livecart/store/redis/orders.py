@@ -23,7 +23,6 @@ from livecart.domain.errors import (
     PriceChanged,
     RefundExceedsPurchase,
 )
-from livecart.domain.models import utcnow
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.idempotency import running_member
 from livecart.store.redis.ledger import APPEND_LUA, append_plan
@@ -245,7 +244,12 @@ class RedisOrders:
         return stock_levels(reply[1:])
 
     async def mark_order_paid(
-        self, order_id: str, payment_ref: str, entries: Sequence[LedgerEntry], response: StoredResponse | None
+        self,
+        order_id: str,
+        payment_ref: str,
+        paid_at: datetime,
+        entries: Sequence[LedgerEntry],
+        response: StoredResponse | None,
     ) -> Order:
         order = await self._order_or_404(order_id)
         ledger_keys, pushes = append_plan(entries)
@@ -263,7 +267,7 @@ class RedisOrders:
                 *ledger_keys,
             ],
             [
-                utcnow().isoformat(),
+                paid_at.isoformat(),
                 payment_ref,
                 int(key is not None and response is not None),
                 response.status if response else 0,
