@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -9,6 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from livecart.domain.models import Role
 from livecart.store import open_store
 from livecart.store.redis import RedisStore
+from livecart.store.redis.durability import durability_warnings
 from tests.store import factories
 from tests.support import free_port
 
@@ -67,3 +70,31 @@ async def test_scripts_are_loaded_again_when_the_server_forgot_them(redis_url: s
 async def test_opening_an_unreachable_server_fails_at_once() -> None:
     with pytest.raises(RedisConnectionError):
         await RedisStore.open(f"redis://127.0.0.1:{free_port()}/0")
+
+
+async def test_opening_a_server_without_aof_warns_the_operator(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="livecart.store.redis"):
+        store = await open_store(redis_url)  # the fixture's server runs with appendonly no
+        await store.close()
+
+    assert any("appendonly yes" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("persistence", "memory", "expected"),
+    [
+        ({"aof_enabled": 1}, {"maxmemory_policy": "noeviction"}, []),
+        ({"aof_enabled": 0}, {"maxmemory_policy": "noeviction"}, ["appendonly yes"]),
+        ({"aof_enabled": 1}, {"maxmemory_policy": "allkeys-lru"}, ["maxmemory-policy noeviction"]),
+        ({"aof_enabled": 0}, {"maxmemory_policy": "volatile-ttl"}, ["appendonly yes", "noeviction"]),
+    ],
+)
+def test_durability_warnings_name_the_setting_to_change(
+    persistence: dict[str, object], memory: dict[str, object], expected: list[str]
+) -> None:
+    warnings = durability_warnings(persistence, memory)
+
+    assert len(warnings) == len(expected)
+    assert all(fragment in warning for fragment, warning in zip(expected, warnings, strict=True))

@@ -13,6 +13,7 @@ from livecart.store.redis import accounts, catalog, commerce, shows
 from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.catalog import RedisCatalog
 from livecart.store.redis.commerce import RedisCommerce
+from livecart.store.redis.durability import check_durability
 from livecart.store.redis.lua import Script
 from livecart.store.redis.shows import RedisShows
 
@@ -30,7 +31,8 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce):
 
     @classmethod
     async def open(cls, url: str) -> RedisStore:
-        """Connect to `redis://`, `rediss://` or `unix://` URL, check the server answers, load the scripts."""
+        """Connect to a `redis://`, `rediss://` or `unix://` URL, check the server answers, load the scripts
+        and warn when the server is not configured to keep data (AOF off, keys evictable)."""
         pool = BlockingConnectionPool.from_url(
             url, decode_responses=True, max_connections=MAX_CONNECTIONS, timeout=CONNECTION_WAIT_SECONDS
         )
@@ -39,6 +41,7 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce):
             await redis.ping()
             for script in SCRIPTS:
                 await script.load(redis)
+            await check_durability(redis)
         except BaseException:
             await redis.aclose()
             raise
