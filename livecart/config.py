@@ -66,6 +66,16 @@ def _token(value: str) -> str:
     return value
 
 
+def _bps(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("must be a whole number of basis points") from None
+    if not 0 <= number <= 10_000:
+        raise ValueError("must be from 0 to 10000 basis points (10000 = 100%)")
+    return number
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -109,6 +119,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated origins allowed to call the API and Socket.IO from other sites (empty: same origin only).",
         _csv,
     ),
+    Setting(
+        "max_qty_per_buyer",
+        "LIVECART_MAX_QTY_PER_BUYER",
+        "5",
+        "Most units of one product one buyer may hold in a cart and buy in total "
+        "(409 `limit_exceeded` beyond).",
+        _positive_int,
+    ),
+    Setting(
+        "platform_fee_bps",
+        "LIVECART_PLATFORM_FEE_BPS",
+        "0",
+        "Platform fee per sale line in basis points, taken from the brand's share and booked to the ledger "
+        "(0: no fee entries).",
+        _bps,
+    ),
 )
 
 
@@ -122,6 +148,8 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 65536
     cors_origins: tuple[str, ...] = ()
+    max_qty_per_buyer: int = 5
+    platform_fee_bps: int = 0
     admin_token_generated: bool = False
 
     @property

@@ -105,5 +105,15 @@ class Database:
 
 
 def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (our scripts use no semicolons inside literals)."""
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """Split a migration script into statements; a trigger's `BEGIN …; END` stays one statement."""
+    statements: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        statements.append(pending.strip())
+    return statements
