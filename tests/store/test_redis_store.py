@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from livecart.domain.models import Role
+from livecart.domain.models import Role, utcnow
 from livecart.store import open_store
 from livecart.store.redis import RedisStore
 from livecart.store.redis.durability import durability_warnings
+from tests.conftest import start_redis, stop_process
 from tests.store import factories
 from tests.support import free_port
 
@@ -98,3 +101,34 @@ def test_durability_warnings_name_the_setting_to_change(
 
     assert len(warnings) == len(expected)
     assert all(fragment in warning for fragment, warning in zip(expected, warnings, strict=True))
+
+
+async def test_with_aof_always_a_killed_server_restarts_with_every_acknowledged_sale(tmp_path: Path) -> None:
+    aof = ("--appendonly", "yes", "--appendfsync", "always")
+    server = start_redis(tmp_path / "redis", *aof)
+    try:
+        store = await open_store(server.url)
+        brand = await factories.brand(store)
+        host = await factories.host(store)
+        show = await factories.show(store, host.id)
+        product = await factories.product(store, brand.id, stock=5)
+        order = factories.order(show, await factories.viewer(store), (product, 2))
+        await store.place_order(order, 10)
+        entries = factories.sale_entries(order)
+        paid = await store.mark_order_paid(order.id, "pay_1", utcnow(), entries, None)
+        await store.close()
+    finally:
+        server.process.kill()  # no shutdown save: only what the AOF has on disk survives
+        server.process.wait()
+
+    restarted = start_redis(tmp_path / "redis", *aof)
+    try:
+        store = await open_store(restarted.url)
+        try:
+            assert await store.get_order(order.id) == paid
+            assert await store.ledger_entries(order_id=order.id) == entries
+            assert await store.get_product(product.id) == replace(product, stock=3)
+        finally:
+            await store.close()
+    finally:
+        stop_process(restarted.process)
