@@ -56,8 +56,9 @@ async def test_going_over_the_limit_raises_and_changes_nothing(store: Store) -> 
     viewer = await factories.viewer(store)
     before = await store.add_to_cart(show.id, viewer.id, product.id, 2, 3)
 
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(LimitExceeded) as raised:
         await store.add_to_cart(show.id, viewer.id, product.id, 2, 3)
+    assert raised.value.details == {"product_ids": [product.id], "max_qty": 3, "in_cart": 2}
     with pytest.raises(LimitExceeded):
         await store.add_to_cart(show.id, viewer.id, product.id, 1, 0)
 

@@ -20,10 +20,11 @@ PAID = StoredResponse(status=201, body='{"order": {"id": "ord_1", "total_cents":
 async def test_an_unseen_key_is_claimed_and_then_in_progress(store: Store) -> None:
     assert await store.claim_idempotency_key("vwr_1", "key-1", "hash-a") is None
 
-    with pytest.raises(IdempotencyInProgress):
+    with pytest.raises(IdempotencyInProgress) as in_progress:
         await store.claim_idempotency_key("vwr_1", "key-1", "hash-a")
-    with pytest.raises(IdempotencyMismatch):
+    with pytest.raises(IdempotencyMismatch) as mismatch:
         await store.claim_idempotency_key("vwr_1", "key-1", "hash-b")
+    assert in_progress.value.details == mismatch.value.details == {"idempotency_key": "key-1"}
 
 
 async def test_a_finished_key_replays_its_response_for_the_same_body_only(store: Store) -> None:

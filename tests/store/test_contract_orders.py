@@ -97,6 +97,7 @@ async def test_a_short_line_fails_the_whole_order_and_names_every_short_line(
         await store.place_order(order, LIMIT)
 
     assert raised.value.details["product_ids"] == [sale.serum.id]
+    assert raised.value.details["available"] == {sale.serum.id: 3}
     assert (await stock(store, sale.lipstick), await stock(store, sale.serum)) == (5, 3)
     assert await store.get_order(order.id) is None
     assert await store.show_orders(sale.show.id) == []
@@ -148,6 +149,7 @@ async def test_the_per_buyer_limit_counts_units_already_bought_and_is_checked_be
         await store.place_order(over, 3)
 
     assert raised.value.details["product_ids"] == [sale.lipstick.id]
+    assert raised.value.details["limit"] == 3
     assert await stock(store, sale.lipstick) == 3
     await store.place_order(
         factories.order(sale.show, sale.buyer, (sale.lipstick, 1)), 3

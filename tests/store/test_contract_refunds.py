@@ -77,9 +77,15 @@ async def test_refunding_everything_in_steps_is_allowed_and_one_more_unit_is_not
     )
     before = await store.get_order(paid.order.id)
 
-    with pytest.raises(RefundExceedsPurchase):
+    with pytest.raises(RefundExceedsPurchase) as raised:
         await store.record_refund(factories.refund(paid.order, paid.brand.id, (paid.lipstick.id, 1, 3)), [])
 
+    assert raised.value.details == {
+        "product_id": paid.lipstick.id,
+        "bought": 3,
+        "refunded": 3,
+        "requested": 1,
+    }
     assert await store.get_order(paid.order.id) == before
     assert (await stock(store, paid.lipstick), await stock(store, paid.serum)) == (10, 10)
 
@@ -100,8 +106,9 @@ async def test_refunding_a_product_not_in_the_order_exceeds_the_purchase(
 ) -> None:
     stranger = await factories.product(store, paid.brand.id, sku="NOT-BOUGHT")
 
-    with pytest.raises(RefundExceedsPurchase):
+    with pytest.raises(RefundExceedsPurchase) as raised:
         await store.record_refund(factories.refund(paid.order, paid.brand.id, (stranger.id, 1, 0)), [])
+    assert raised.value.details == {"product_id": stranger.id}
     assert await stock(store, stranger) == 10
 
 
@@ -116,6 +123,18 @@ async def test_a_refund_planned_from_a_stale_read_asks_for_a_retry(store: Store,
     line = (await store.get_order(paid.order.id) or paid.order).line(paid.lipstick.id)
     assert line is not None
     assert line.refunded_qty == 1
+
+
+async def test_a_stale_plan_is_reported_as_stale_before_it_is_checked_against_the_purchase(
+    store: Store, paid: PaidOrder
+) -> None:
+    await store.record_refund(factories.refund(paid.order, paid.brand.id, (paid.lipstick.id, 2, 0)), [])
+
+    with pytest.raises(Conflict) as raised:  # 0 refunded when planned, 2 now; 2 more would exceed 3
+        await store.record_refund(factories.refund(paid.order, paid.brand.id, (paid.lipstick.id, 2, 0)), [])
+
+    assert not isinstance(raised.value, RefundExceedsPurchase)
+    assert raised.value.details == {"retry": True}
 
 
 async def test_concurrent_refunds_never_give_back_more_than_was_bought(store: Store, paid: PaidOrder) -> None:

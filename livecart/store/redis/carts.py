@@ -90,8 +90,8 @@ class RedisCarts:
         )
         if int(reply[0]) == 0:
             raise LimitExceeded(
-                f"at most {max_qty} of this product per buyer",
-                product_id=product_id,
+                f"this cart line may hold at most {max_qty} units",
+                product_ids=[product_id],
                 max_qty=max_qty,
                 in_cart=int(reply[1]),
             )

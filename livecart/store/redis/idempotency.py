@@ -81,9 +81,13 @@ class RedisIdempotency:
         if outcome == "claimed":
             return None
         if outcome == "mismatch":
-            raise IdempotencyMismatch("this Idempotency-Key was used with another request body", key=key)
+            raise IdempotencyMismatch(
+                "this Idempotency-Key was used with a different request body", idempotency_key=key
+            )
         if outcome == "running":
-            raise IdempotencyInProgress("a request with this Idempotency-Key is still in progress", key=key)
+            raise IdempotencyInProgress(
+                "a request with this Idempotency-Key is still in progress; retry later", idempotency_key=key
+            )
         return StoredResponse(status=int(reply[1]), body=str(reply[2]))
 
     async def save_idempotent_response(self, viewer_id: str, key: str, response: StoredResponse) -> None:
@@ -93,7 +97,7 @@ class RedisIdempotency:
             [response.status, response.body, running_member(viewer_id, key)],
         )
         if saved == 0:
-            raise NotFound("no such idempotency key", key=key)
+            raise NotFound("no such idempotency key", idempotency_key=key)
 
     async def release_idempotency_key(self, viewer_id: str, key: str) -> None:
         await RELEASE(

@@ -33,7 +33,8 @@ StockLevels = dict[str, int]
 # KEYS: order, show orders, pending orders, buyer units, idempotency record, product × n.
 # ARGV: n, max qty per buyer, created (µs), order id, has idempotency key (0/1), number of order
 #       field pairs m, then per line (product id, qty, unit price, commission bps), then the m pairs.
-# Returns {'ok', product id, stock, …} or {failure, product id, …} with nothing written.
+# Returns {'ok', product id, stock, …} or {failure, product id, …} with nothing written
+# ({'out_of_stock', product id, stock available, …}).
 PLACE_ORDER = Script(
     """
     local n = tonumber(ARGV[1])
@@ -62,7 +63,11 @@ PLACE_ORDER = Script(
     if #failed > 0 then return {'limit_exceeded', unpack(failed)} end
     for i = 1, n do
       local product_id, qty = line(i)
-      if tonumber(redis.call('HGET', KEYS[5 + i], 'stock')) < qty then table.insert(failed, product_id) end
+      local available = redis.call('HGET', KEYS[5 + i], 'stock')
+      if tonumber(available) < qty then
+        table.insert(failed, product_id)
+        table.insert(failed, available)
+      end
     end
     if #failed > 0 then return {'out_of_stock', unpack(failed)} end
     local reply = {'ok'}
@@ -147,7 +152,8 @@ FAIL_ORDER = Script(
 # KEYS: order, refunds, product × n, ledger × k.
 # ARGV: n, refund JSON, number of ledger pushes e, then (product id, qty, previously refunded,
 #       line qty or -1 when the order has no such line) × n, then e (key position, row) pairs.
-# Returns {'ok', order hash, {product id, stock, …}} or a failure with nothing written.
+# Checks each line as the SQLite store does: bought at all, refunded count as planned, within the
+# units bought. Returns {'ok', order hash, {product id, stock, …}} or a failure with nothing written.
 RECORD_REFUND = Script(
     APPEND_LUA
     + """
@@ -161,16 +167,10 @@ RECORD_REFUND = Script(
     end
     for i = 1, n do
       local product_id, qty, previous, bought = line(i)
+      if bought < 0 then return {'not_bought', product_id} end
       local refunded = tonumber(redis.call('HGET', KEYS[1], 'refunded:' .. product_id) or '0')
-      if bought < 0 or refunded + qty > bought then
-        return {'exceeds', product_id, refunded, bought}
-      end
-    end
-    for i = 1, n do
-      local product_id, qty, previous = line(i)
-      if tonumber(redis.call('HGET', KEYS[1], 'refunded:' .. product_id) or '0') ~= previous then
-        return {'stale', product_id}
-      end
+      if refunded ~= previous then return {'stale', product_id} end
+      if refunded + qty > bought then return {'exceeds', product_id, refunded, bought, qty} end
     end
     local stocks = {}
     for i = 1, n do
@@ -236,11 +236,22 @@ class RedisOrders:
         if outcome == "not_found":
             raise NotFound("no such product", product_id=details[0])
         if outcome == "price_changed":
-            raise PriceChanged("the price or commission changed since the cart was read", product_ids=details)
+            raise PriceChanged(
+                "a price or commission changed since the cart was priced; retry", product_ids=details
+            )
         if outcome == "limit_exceeded":
-            raise LimitExceeded(f"at most {max_qty_per_buyer} of a product per buyer", product_ids=details)
+            raise LimitExceeded(
+                f"at most {max_qty_per_buyer} units of a product per buyer",
+                product_ids=details,
+                limit=max_qty_per_buyer,
+            )
         if outcome == "out_of_stock":
-            raise OutOfStock("not enough stock", product_ids=details)
+            short = stock_levels(details)
+            raise OutOfStock(
+                "not enough stock for every item; nothing was bought",
+                product_ids=list(short),
+                available=short,
+            )
         return stock_levels(reply[1:])
 
     async def mark_order_paid(
@@ -355,15 +366,19 @@ class RedisOrders:
             raise NotFound("no such order", order_id=refund.order_id)
         if outcome == "not_paid":
             raise Conflict(f"a {reply[1]} order cannot be refunded", status=str(reply[1]))
-        if outcome == "exceeds":
-            raise RefundExceedsPurchase(
-                "cannot refund more units than were bought",
-                product_id=str(reply[1]),
-                refunded_qty=int(reply[2]),
-                qty=max(int(reply[3]), 0),
-            )
+        if outcome == "not_bought":
+            raise RefundExceedsPurchase("this product was not bought in this order", product_id=str(reply[1]))
         if outcome == "stale":
-            raise Conflict("a concurrent refund changed this order; read it again", retry=True)
+            raise Conflict("another refund of this order happened meanwhile; retry", retry=True)
+        if outcome == "exceeds":
+            units, refunded = int(reply[3]), int(reply[2])
+            raise RefundExceedsPurchase(
+                f"{units - refunded} units of this product can still be refunded",
+                product_id=str(reply[1]),
+                bought=units,
+                refunded=refunded,
+                requested=int(reply[4]),
+            )
         return records.order(codec.from_pairs(reply[1])), stock_levels(reply[2])
 
     async def _order_or_404(self, order_id: str) -> Order:
@@ -378,7 +393,7 @@ class RedisOrders:
         if outcome == "not_found":
             raise NotFound("no such order", order_id=order_id)
         if outcome == "not_pending":
-            raise Conflict(f"the order is {reply[1]}, not pending", status=str(reply[1]))
+            raise Conflict(f"the order is {reply[1]}, not pending", order_id=order_id)
 
     async def _fetch_orders(self, order_ids: list[str]) -> list[Order]:
         if not order_ids:
