@@ -18,9 +18,7 @@ from livecart.domain.ids import new_id
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, utcnow
 from livecart.store import Store
 
-DRAFT = ProductDraft(
-    sku="SKU-1", title="Lipstick", price_cents=1900, currency="EUR", stock=10, commission_bps=1000
-)
+DRAFT = ProductDraft(sku="SKU-1", title="Lipstick", price_cents=1900, currency="EUR", stock=10, commission_bps=1000)
 
 
 async def brand(store: Store, name: str = "Aurora Beauty") -> Account:

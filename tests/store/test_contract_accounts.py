@@ -13,9 +13,7 @@ from livecart.store import Store
 from tests.store.conftest import OpenStore
 
 
-@pytest.mark.parametrize(
-    ("role", "prefix"), [(Role.HOST, "hst_"), (Role.BRAND, "brd_"), (Role.VIEWER, "vwr_")]
-)
+@pytest.mark.parametrize(("role", "prefix"), [(Role.HOST, "hst_"), (Role.BRAND, "brd_"), (Role.VIEWER, "vwr_")])
 async def test_create_account_returns_the_account_and_a_token_that_finds_it(
     store: Store, role: Role, prefix: str
 ) -> None:
@@ -72,17 +70,13 @@ async def test_deleting_an_unknown_or_deleted_account_raises_not_found(store: St
 async def test_concurrent_deletes_of_one_account_succeed_exactly_once(store: Store) -> None:
     account, _ = await store.create_account(Role.VIEWER, "Sam")
 
-    results = await asyncio.gather(
-        *(store.delete_account(account.id) for _ in range(10)), return_exceptions=True
-    )
+    results = await asyncio.gather(*(store.delete_account(account.id) for _ in range(10)), return_exceptions=True)
 
     assert sum(result is None for result in results) == 1
     assert all(isinstance(result, NotFound) for result in results if result is not None)
 
 
-async def test_accounts_and_deletions_survive_reopening_the_store(
-    store: Store, open_stores: OpenStore
-) -> None:
+async def test_accounts_and_deletions_survive_reopening_the_store(store: Store, open_stores: OpenStore) -> None:
     kept, kept_token = await store.create_account(Role.HOST, "Mia")
     gone, gone_token = await store.create_account(Role.HOST, "Ex")
     await store.delete_account(gone.id)

@@ -38,12 +38,8 @@ async def sale(store: Store) -> Sale:
     brand = await factories.brand(store)
     host = await factories.host(store)
     show = await factories.show(store, host.id)
-    lipstick = await factories.product(
-        store, brand.id, sku="LIP", stock=5, price_cents=1900, commission_bps=1000
-    )
-    serum = await factories.product(
-        store, brand.id, sku="SER", stock=3, price_cents=2499, commission_bps=1250
-    )
+    lipstick = await factories.product(store, brand.id, sku="LIP", stock=5, price_cents=1900, commission_bps=1000)
+    serum = await factories.product(store, brand.id, sku="SER", stock=3, price_cents=2499, commission_bps=1250)
     return Sale(show, await factories.viewer(store), lipstick, serum)
 
 
@@ -53,9 +49,7 @@ async def stock(store: Store, product: Product) -> int:
     return current.stock
 
 
-async def test_placing_an_order_takes_the_stock_of_every_line_and_stores_it_pending(
-    store: Store, sale: Sale
-) -> None:
+async def test_placing_an_order_takes_the_stock_of_every_line_and_stores_it_pending(store: Store, sale: Sale) -> None:
     order = factories.order(sale.show, sale.buyer, (sale.lipstick, 2), (sale.serum, 3))
 
     levels = await store.place_order(order, LIMIT)
@@ -88,9 +82,7 @@ async def test_an_unknown_order_is_none(store: Store) -> None:
     assert await store.get_order("ord_0000000000000000") is None
 
 
-async def test_a_short_line_fails_the_whole_order_and_names_every_short_line(
-    store: Store, sale: Sale
-) -> None:
+async def test_a_short_line_fails_the_whole_order_and_names_every_short_line(store: Store, sale: Sale) -> None:
     order = factories.order(sale.show, sale.buyer, (sale.lipstick, 5), (sale.serum, 4))
 
     with pytest.raises(OutOfStock) as raised:
@@ -120,9 +112,7 @@ async def test_an_unknown_product_fails_the_order_before_anything_else(store: St
     assert await stock(store, sale.lipstick) == 5
 
 
-async def test_a_changed_price_or_rate_fails_the_order_before_the_limit_and_stock(
-    store: Store, sale: Sale
-) -> None:
+async def test_a_changed_price_or_rate_fails_the_order_before_the_limit_and_stock(store: Store, sale: Sale) -> None:
     order = factories.order(sale.show, sale.buyer, (sale.lipstick, 99), (sale.serum, 1))
     await store.update_product(sale.serum.id, {"commission_bps": 1500})
 
@@ -142,32 +132,24 @@ async def test_the_per_buyer_limit_counts_units_already_bought_and_is_checked_be
     await store.place_order(factories.order(sale.show, sale.buyer, (sale.lipstick, 2)), 3)
     await store.update_product(sale.serum.id, {"stock": 1})
 
-    over = factories.order(
-        sale.show, sale.buyer, (sale.lipstick, 2), (sale.serum, 2)
-    )  # serum: short, in limit
+    over = factories.order(sale.show, sale.buyer, (sale.lipstick, 2), (sale.serum, 2))  # serum: short, in limit
     with pytest.raises(LimitExceeded) as raised:
         await store.place_order(over, 3)
 
     assert raised.value.details["product_ids"] == [sale.lipstick.id]
     assert raised.value.details["limit"] == 3
     assert await stock(store, sale.lipstick) == 3
-    await store.place_order(
-        factories.order(sale.show, sale.buyer, (sale.lipstick, 1)), 3
-    )  # exactly the limit
+    await store.place_order(factories.order(sale.show, sale.buyer, (sale.lipstick, 1)), 3)  # exactly the limit
     other_buyer = await factories.viewer(store, "Kim")
     await store.place_order(factories.order(sale.show, other_buyer, (sale.lipstick, 2)), 3)
     assert await stock(store, sale.lipstick) == 0
 
 
-async def test_concurrent_orders_sell_exactly_the_stock_and_never_below_zero(
-    store: Store, sale: Sale
-) -> None:
+async def test_concurrent_orders_sell_exactly_the_stock_and_never_below_zero(store: Store, sale: Sale) -> None:
     buyers = [await factories.viewer(store, f"Buyer {i}") for i in range(40)]
     orders = [factories.order(sale.show, buyer, (sale.lipstick, 1)) for buyer in buyers]
 
-    results = await asyncio.gather(
-        *(store.place_order(order, LIMIT) for order in orders), return_exceptions=True
-    )
+    results = await asyncio.gather(*(store.place_order(order, LIMIT) for order in orders), return_exceptions=True)
 
     placed = [result for result in results if isinstance(result, dict)]
     assert len(placed) == 5
@@ -197,9 +179,7 @@ async def test_concurrent_mixed_orders_take_both_products_or_neither(store: Stor
     assert sum(line.qty for order in placed for line in order.lines if line.product_id == sale.serum.id) == 3
 
 
-async def test_paying_an_order_appends_its_ledger_rows_and_empties_those_cart_lines(
-    store: Store, sale: Sale
-) -> None:
+async def test_paying_an_order_appends_its_ledger_rows_and_empties_those_cart_lines(store: Store, sale: Sale) -> None:
     other = await factories.product(store, sale.lipstick.brand_id, sku="OTHER")
     for product in (sale.lipstick, other):
         await store.add_to_cart(sale.show.id, sale.buyer.id, product.id, 1, LIMIT)
@@ -278,9 +258,7 @@ async def test_settling_an_unknown_order_raises_not_found(store: Store) -> None:
         await store.fail_order("ord_0000000000000000", None)
 
 
-async def test_failing_gives_the_stock_and_the_units_back_and_releases_the_key(
-    store: Store, sale: Sale
-) -> None:
+async def test_failing_gives_the_stock_and_the_units_back_and_releases_the_key(store: Store, sale: Sale) -> None:
     await store.claim_idempotency_key(sale.buyer.id, "k-1", "hash-a")
     order = factories.order(sale.show, sale.buyer, (sale.lipstick, 2), (sale.serum, 1), key="k-1")
     await store.place_order(order, LIMIT)
@@ -307,9 +285,7 @@ async def test_failing_with_a_response_saves_it_for_replays(store: Store, sale: 
     assert await stock(store, sale.lipstick) == 5
 
 
-async def test_pending_orders_lists_only_pending_orders_older_than_the_cutoff(
-    store: Store, sale: Sale
-) -> None:
+async def test_pending_orders_lists_only_pending_orders_older_than_the_cutoff(store: Store, sale: Sale) -> None:
     paid, old, failed = (factories.order(sale.show, sale.buyer, (sale.lipstick, 1)) for _ in range(3))
     for order in (paid, old, failed):
         await store.place_order(order, LIMIT)
@@ -350,15 +326,11 @@ async def test_the_ledger_filters_by_order_party_and_show_in_append_order(store:
         appended += entries
 
     assert await store.ledger_entries() == appended
-    assert await store.ledger_entries(show_id=other_show.id) == [
-        e for e in appended if e.order_id == second.id
-    ]
+    assert await store.ledger_entries(show_id=other_show.id) == [e for e in appended if e.order_id == second.id]
     host_rows = await store.ledger_entries(party_id=sale.show.host_id)
     assert host_rows == [e for e in appended if e.account is LedgerAccount.HOST_COMMISSION]
     assert sum(e.amount_cents for e in host_rows) == -(190 + 312 + 380)
-    brand_rows = [
-        e for e in appended if e.account is LedgerAccount.BRAND_RECEIVABLE and e.order_id == first.id
-    ]
+    brand_rows = [e for e in appended if e.account is LedgerAccount.BRAND_RECEIVABLE and e.order_id == first.id]
     assert await store.ledger_entries(party_id=sale.lipstick.brand_id, show_id=sale.show.id) == brand_rows
     assert await store.ledger_entries(order_id=first.id, show_id=other_show.id) == []
     assert await store.ledger_entries(party_id="hst_0000000000000000") == []

@@ -30,12 +30,8 @@ async def paid(store: Store) -> PaidOrder:
     brand = await factories.brand(store)
     host = await factories.host(store)
     show = await factories.show(store, host.id)
-    lipstick = await factories.product(
-        store, brand.id, sku="LIP", stock=10, price_cents=1900, commission_bps=1000
-    )
-    serum = await factories.product(
-        store, brand.id, sku="SER", stock=10, price_cents=2499, commission_bps=1250
-    )
+    lipstick = await factories.product(store, brand.id, sku="LIP", stock=10, price_cents=1900, commission_bps=1000)
+    serum = await factories.product(store, brand.id, sku="SER", stock=10, price_cents=2499, commission_bps=1250)
     buyer = await factories.viewer(store)
     order = factories.order(show, buyer, (lipstick, 3), (serum, 1))
     await store.place_order(order, LIMIT)
@@ -68,9 +64,7 @@ async def test_a_partial_refund_restocks_and_appends_reversing_rows(store: Store
     assert await store.units_bought(paid.order.buyer_id, [paid.lipstick.id]) == {paid.lipstick.id: 3}
 
 
-async def test_refunding_everything_in_steps_is_allowed_and_one_more_unit_is_not(
-    store: Store, paid: PaidOrder
-) -> None:
+async def test_refunding_everything_in_steps_is_allowed_and_one_more_unit_is_not(store: Store, paid: PaidOrder) -> None:
     await store.record_refund(factories.refund(paid.order, paid.brand.id, (paid.lipstick.id, 1, 0)), [])
     await store.record_refund(
         factories.refund(paid.order, paid.brand.id, (paid.lipstick.id, 2, 1), (paid.serum.id, 1, 0)), []
@@ -101,9 +95,7 @@ async def test_a_refund_over_one_line_changes_no_line(store: Store, paid: PaidOr
     assert len(await store.ledger_entries(order_id=paid.order.id)) == 6
 
 
-async def test_refunding_a_product_not_in_the_order_exceeds_the_purchase(
-    store: Store, paid: PaidOrder
-) -> None:
+async def test_refunding_a_product_not_in_the_order_exceeds_the_purchase(store: Store, paid: PaidOrder) -> None:
     stranger = await factories.product(store, paid.brand.id, sku="NOT-BOUGHT")
 
     with pytest.raises(RefundExceedsPurchase) as raised:

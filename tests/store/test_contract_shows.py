@@ -77,9 +77,7 @@ async def test_a_scheduled_show_may_end_without_going_live(store: Store) -> None
         ([ShowStatus.LIVE, ShowStatus.ENDED], ShowStatus.LIVE),
     ],
 )
-async def test_a_show_never_moves_backwards(
-    store: Store, path: list[ShowStatus], forbidden: ShowStatus
-) -> None:
+async def test_a_show_never_moves_backwards(store: Store, path: list[ShowStatus], forbidden: ShowStatus) -> None:
     host = await factories.host(store)
     show = await factories.show(store, host.id)
     for status in path:

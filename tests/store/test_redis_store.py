@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -14,9 +16,9 @@ from livecart.domain.models import Role, utcnow
 from livecart.store import open_store
 from livecart.store.redis import RedisStore
 from livecart.store.redis.durability import durability_warnings
-from tests.conftest import start_redis, stop_process
+from tests.conftest import ServerProcess, start_redis, stop_process
 from tests.store import factories
-from tests.support import free_port
+from tests.support import ADMIN_TOKEN, free_port
 
 pytestmark = pytest.mark.redis
 
@@ -132,3 +134,26 @@ async def test_with_aof_always_a_killed_server_restarts_with_every_acknowledged_
             await store.close()
     finally:
         stop_process(restarted.process)
+
+
+async def test_two_livecart_processes_on_one_redis_share_their_state(
+    redis_url: str, server_process: Callable[..., ServerProcess]
+) -> None:
+    first = server_process({"LIVECART_STORE": redis_url})
+    second = server_process({"LIVECART_STORE": redis_url})
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{first.url}/api/hosts", json={"name": "Mia"}, headers=admin) as response:
+            assert response.status == 201
+            host = await response.json()
+        async with http.post(
+            f"{second.url}/api/shows",
+            json={"title": "Shared"},
+            headers={"Authorization": f"Bearer {host['token']}"},
+        ) as response:
+            assert response.status == 201
+            show = await response.json()
+        async with http.get(f"{first.url}/api/shows/{show['id']}") as response:
+            assert response.status == 200
+            assert (await response.json())["title"] == "Shared"
