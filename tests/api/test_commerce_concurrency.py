@@ -21,7 +21,7 @@ from livecart.domain.commerce import OrderStatus
 from tests.api.commerce_scene import Scene, checkout_body, make_scene, new_key
 from tests.support import ADMIN_TOKEN, Api
 
-STORES = ["sqlite"]  # the Redis store adds "redis" here when it is merged
+STORES = ["sqlite", pytest.param("redis", marks=pytest.mark.redis)]
 BUYERS = 1000
 STOCK = 100
 SETUP_CONCURRENCY = 50
