@@ -353,3 +353,39 @@ async def test_orders_and_the_ledger_survive_reopening_the_store(
     assert await reopened.pending_orders(utcnow()) == [pending]
     assert await reopened.ledger_entries() == ledger
     assert (await stock(reopened, sale.lipstick), await stock(reopened, sale.serum)) == (4, 2)
+
+
+async def test_an_order_placed_on_one_node_is_settled_once_across_nodes(
+    store: Store, sale: Sale, open_stores: OpenStore
+) -> None:
+    other_node = await open_stores()
+    order = factories.order(sale.show, sale.buyer, (sale.lipstick, 2))
+    await store.place_order(order, LIMIT)
+
+    assert await other_node.fail_order(order.id, None) == {sale.lipstick.id: 5}
+    with pytest.raises(Conflict):
+        await store.mark_order_paid(order.id, "pay_1", utcnow(), factories.sale_entries(order), None)
+
+    assert await store.get_order(order.id) == replace(order, status=OrderStatus.FAILED)
+    assert await other_node.ledger_entries(order_id=order.id) == []
+    assert await stock(store, sale.lipstick) == 5
+
+
+async def test_an_order_placed_on_one_node_can_be_paid_on_another(
+    store: Store, sale: Sale, open_stores: OpenStore
+) -> None:
+    other_node = await open_stores()
+    order = factories.order(sale.show, sale.buyer, (sale.lipstick, 1), key="k-1")
+    await store.claim_idempotency_key(sale.buyer.id, "k-1", "hash-a")
+    await store.place_order(order, LIMIT)
+    paid_at = utcnow()
+
+    paid = await other_node.mark_order_paid(
+        order.id, "pay_1", paid_at, factories.sale_entries(order), StoredResponse(201, "{}")
+    )
+
+    assert paid == replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref="pay_1")
+    assert await store.get_order(order.id) == paid
+    with pytest.raises(Conflict):
+        await store.fail_order(order.id, None)
+    assert await store.claim_idempotency_key(sale.buyer.id, "k-1", "hash-a") == StoredResponse(201, "{}")

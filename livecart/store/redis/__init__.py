@@ -15,6 +15,7 @@ from livecart.store.redis.catalog import RedisCatalog
 from livecart.store.redis.commerce import RedisCommerce
 from livecart.store.redis.durability import check_durability
 from livecart.store.redis.lua import Script
+from livecart.store.redis.pending import PendingOrders
 from livecart.store.redis.shows import RedisShows
 
 SCRIPTS: tuple[Script, ...] = (*accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS)
@@ -28,6 +29,7 @@ CONNECTION_WAIT_SECONDS = 20.0
 class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce):
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        self._pending = PendingOrders()
 
     @classmethod
     async def open(cls, url: str) -> RedisStore:

@@ -1,7 +1,8 @@
 """Accounts of every role, with their tokens kept only as SHA-256 digests.
 
-`lc:token:{digest}` points at the account while it lives; deletion removes it in the same script that
-stamps `deleted_at`, so a deleted account's token stops working at once.
+`lc:token:{digest}` holds a copy of the (immutable) account while it lives, so a request is
+authenticated in one round trip; deletion removes it in the same script that stamps `deleted_at`,
+so a deleted account's token stops working at once.
 """
 
 from __future__ import annotations
@@ -38,18 +39,16 @@ class RedisAccounts:
         token = new_token()
         digest = hash_token(token)
         created = Account(id=new_id(ID_PREFIX[role]), role=role, name=name, created_at=utcnow())
-        row = codec.fields(
-            id=created.id, role=role.value, name=name, token_hash=digest, created_at=created.created_at
-        )
+        row = codec.fields(id=created.id, role=role.value, name=name, token_hash=digest, created_at=created.created_at)
         async with self._redis.pipeline(transaction=True) as tx:
             tx.hset(keys.account(created.id), mapping=row)  # type: ignore[arg-type]
-            tx.set(keys.token(digest), created.id)
+            tx.hset(keys.token(digest), mapping={name: row[name] for name in ("id", "role", "name", "created_at")})
             await tx.execute()
         return created, token
 
     async def account_by_token(self, token: str) -> Account | None:
-        account_id = await self._redis.get(keys.token(hash_token(token)))
-        return None if account_id is None else await self.get_account(str(account_id))
+        row = codec.decoded(await self._redis.hgetall(keys.token(hash_token(token))))
+        return codec.account(row) if row else None
 
     async def get_account(self, account_id: str) -> Account | None:
         row = codec.decoded(await self._redis.hgetall(keys.account(account_id)))

@@ -46,9 +46,7 @@ def cart_items(lines: Sequence[Any], quantities: Sequence[Any]) -> list[CartItem
     """Cart lines from ZRANGE … WITHSCORES (flat, as Lua returns it) and HGETALL (flat)."""
     qty = codec.from_pairs(quantities)
     return [
-        CartItem(
-            product_id=str(lines[i]), qty=int(qty[str(lines[i])]), added_at=records.from_micros(lines[i + 1])
-        )
+        CartItem(product_id=str(lines[i]), qty=int(qty[str(lines[i])]), added_at=records.from_micros(lines[i + 1]))
         for i in range(0, len(lines), 2)
         if str(lines[i]) in qty
     ]

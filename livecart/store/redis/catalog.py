@@ -104,17 +104,13 @@ class RedisCatalog:
 
     async def list_products(self, brand_id: str | None = None) -> list[Product]:
         index = keys.products() if brand_id is None else keys.brand_products(brand_id)
-        return await fetch_products(
-            self._redis, [str(member) for member in await self._redis.zrange(index, 0, -1)]
-        )
+        return await fetch_products(self._redis, [str(member) for member in await self._redis.zrange(index, 0, -1)])
 
     async def update_product(self, product_id: str, changes: Mapping[str, Any]) -> Product:
         names = [name for name in PRODUCT_MUTABLE_FIELDS if name in changes]
         required_nulls = [name for name in names if changes[name] is None and name not in NULLABLE_FIELDS]
         if required_nulls:
-            raise BadRequest(
-                "these fields cannot be null", fields={name: "cannot be null" for name in required_nulls}
-            )
+            raise BadRequest("these fields cannot be null", fields={name: "cannot be null" for name in required_nulls})
         check_ranges(changes)
         updates = codec.fields(**{name: changes[name] for name in names})
         if names:

@@ -57,9 +57,7 @@ def _required(text: str) -> datetime:
 
 
 def account(row: Mapping[str, str]) -> Account:
-    return Account(
-        id=row["id"], role=Role(row["role"]), name=row["name"], created_at=_required(row["created_at"])
-    )
+    return Account(id=row["id"], role=Role(row["role"]), name=row["name"], created_at=_required(row["created_at"]))
 
 
 def product(row: Mapping[str, str]) -> Product:

@@ -68,9 +68,7 @@ def running_member(viewer_id: str, key: str) -> str:
 class RedisIdempotency:
     _redis: Redis
 
-    async def claim_idempotency_key(
-        self, viewer_id: str, key: str, request_hash: str
-    ) -> StoredResponse | None:
+    async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:
         member = running_member(viewer_id, key)
         reply = await CLAIM(
             self._redis,
@@ -107,9 +105,7 @@ class RedisIdempotency:
         )
 
     async def release_stale_idempotency_keys(self, older_than: datetime) -> int:
-        stale = await self._redis.zrangebyscore(
-            keys.idempotency_running(), "-inf", f"({codec.micros(older_than)}"
-        )
+        stale = await self._redis.zrangebyscore(keys.idempotency_running(), "-inf", f"({codec.micros(older_than)}")
         released = 0
         for member in stale:
             viewer_id, _, key = str(member).partition(" ")

@@ -14,7 +14,8 @@ def account(account_id: str) -> str:
 
 
 def token(token_hash: str) -> str:
-    """String: the id of the live account whose token has this SHA-256 digest (deleted on deletion)."""
+    """Hash: id, role, name, created_at of the live account whose token has this SHA-256 digest
+    (a copy of the account, which never changes; deleted when the account is)."""
     return f"{PREFIX}token:{token_hash}"
 
 

@@ -9,12 +9,13 @@ The SQLite store applies the same checks in the same order inside one transactio
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
 
-from livecart.domain.commerce import LedgerEntry, Order, Refund, StoredResponse
+from livecart.domain.commerce import LedgerEntry, Order, OrderStatus, Refund, StoredResponse
 from livecart.domain.errors import (
     Conflict,
     LimitExceeded,
@@ -27,6 +28,7 @@ from livecart.store.redis import codec, keys, records
 from livecart.store.redis.idempotency import running_member
 from livecart.store.redis.ledger import APPEND_LUA, append_plan
 from livecart.store.redis.lua import Script
+from livecart.store.redis.pending import PendingOrders
 
 StockLevels = dict[str, int]
 
@@ -91,7 +93,7 @@ PLACE_ORDER = Script(
 # KEYS: order, pending orders, cart qty, cart lines, idempotency record, idempotency running, ledger × k.
 # ARGV: paid at, payment ref, save response (0/1), status, body, running member, number of products n,
 #       product × n, number of ledger pushes e, then e (key position, row) pairs.
-# Returns {'ok', order hash} or {'not_found'} / {'not_pending', status}.
+# Returns {'ok'} or {'not_found'} / {'not_pending', status}.
 MARK_ORDER_PAID = Script(
     APPEND_LUA
     + """
@@ -110,7 +112,7 @@ MARK_ORDER_PAID = Script(
       redis.call('HSET', KEYS[5], 'state', 'done', 'status', ARGV[4], 'body', ARGV[5])
       redis.call('ZREM', KEYS[6], ARGV[6])
     end
-    return {'ok', redis.call('HGETALL', KEYS[1])}
+    return {'ok'}
     """
 )
 
@@ -201,6 +203,7 @@ def distinct(product_ids: Sequence[str], what: str) -> None:
 
 class RedisOrders:
     _redis: Redis
+    _pending: PendingOrders
 
     async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
         product_ids = [line.product_id for line in order.lines]
@@ -236,9 +239,7 @@ class RedisOrders:
         if outcome == "not_found":
             raise NotFound("no such product", product_id=details[0])
         if outcome == "price_changed":
-            raise PriceChanged(
-                "a price or commission changed since the cart was priced; retry", product_ids=details
-            )
+            raise PriceChanged("a price or commission changed since the cart was priced; retry", product_ids=details)
         if outcome == "limit_exceeded":
             raise LimitExceeded(
                 f"at most {max_qty_per_buyer} units of a product per buyer",
@@ -252,6 +253,7 @@ class RedisOrders:
                 product_ids=list(short),
                 available=short,
             )
+        self._pending.add(order)
         return stock_levels(reply[1:])
 
     async def mark_order_paid(
@@ -262,7 +264,7 @@ class RedisOrders:
         entries: Sequence[LedgerEntry],
         response: StoredResponse | None,
     ) -> Order:
-        order = await self._order_or_404(order_id)
+        order = await self._pending_order(order_id)
         ledger_keys, pushes = append_plan(entries)
         key = order.idempotency_key
         product_ids = [line.product_id for line in order.lines]
@@ -291,10 +293,10 @@ class RedisOrders:
             ],
         )
         self._settled(order_id, reply)
-        return records.order(codec.from_pairs(reply[1]))
+        return replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
 
     async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
-        order = await self._order_or_404(order_id)
+        order = await self._pending_order(order_id)
         key = order.idempotency_key
         reply = await FAIL_ORDER(
             self._redis,
@@ -324,18 +326,14 @@ class RedisOrders:
         return records.order(row) if row else None
 
     async def pending_orders(self, older_than: datetime) -> list[Order]:
-        order_ids = await self._redis.zrangebyscore(
-            keys.pending_orders(), "-inf", f"({codec.micros(older_than)}"
-        )
+        order_ids = await self._redis.zrangebyscore(keys.pending_orders(), "-inf", f"({codec.micros(older_than)}")
         return await self._fetch_orders([str(order_id) for order_id in order_ids])
 
     async def show_orders(self, show_id: str) -> list[Order]:
         order_ids = await self._redis.zrange(keys.show_orders(show_id), 0, -1)
         return await self._fetch_orders([str(order_id) for order_id in order_ids])
 
-    async def record_refund(
-        self, refund: Refund, entries: Sequence[LedgerEntry]
-    ) -> tuple[Order, StockLevels]:
+    async def record_refund(self, refund: Refund, entries: Sequence[LedgerEntry]) -> tuple[Order, StockLevels]:
         product_ids = [line.product_id for line in refund.lines]
         distinct(product_ids, "a refund's lines")
         if any(line.qty < 1 for line in refund.lines):
@@ -387,8 +385,13 @@ class RedisOrders:
             raise NotFound("no such order", order_id=order_id)
         return order
 
-    @staticmethod
-    def _settled(order_id: str, reply: Sequence[Any]) -> None:
+    async def _pending_order(self, order_id: str) -> Order:
+        """The order as placed (from memory when this process placed it), to settle it."""
+        return self._pending.get(order_id) or await self._order_or_404(order_id)
+
+    def _settled(self, order_id: str, reply: Sequence[Any]) -> None:
+        """Raise unless the script settled the order; either way it is no longer ours to settle."""
+        self._pending.discard(order_id)
         outcome = str(reply[0])
         if outcome == "not_found":
             raise NotFound("no such order", order_id=order_id)

@@ -68,9 +68,7 @@ class RedisPins:
         found = await fetch_products(self._redis, [product_id])
         if not found:
             raise NotFound("no such product", product_id=product_id)
-        return Pin(show_id=show_id, product=found[0], pinned_at=records.from_micros(reply[1])), int(
-            reply[0]
-        ) == 1
+        return Pin(show_id=show_id, product=found[0], pinned_at=records.from_micros(reply[1])), int(reply[0]) == 1
 
     async def unpin_product(self, show_id: str, product_id: str) -> bool:
         closed = await UNPIN(
@@ -98,10 +96,7 @@ class RedisPins:
         ]
 
     async def pin_log(self, show_id: str) -> list[PinSpan]:
-        return [
-            records.pin_span(show_id, str(text))
-            for text in await self._redis.lrange(keys.pin_log(show_id), 0, -1)
-        ]
+        return [records.pin_span(show_id, str(text)) for text in await self._redis.lrange(keys.pin_log(show_id), 0, -1)]
 
     async def pinned_during(self, show_id: str) -> set[str]:
         return {str(product_id) for product_id in await self._redis.smembers(keys.pinned_during(show_id))}

@@ -78,10 +78,20 @@ def order(row: Mapping[str, str]) -> Order:
 
 
 def ledger_entry_json(entry: LedgerEntry) -> str:
-    data: dict[str, Any] = asdict(entry)
-    data["account"] = entry.account.value
-    data["created_at"] = entry.created_at.isoformat()
-    return json.dumps(data, sort_keys=True)
+    return json.dumps(
+        {
+            "id": entry.id,
+            "order_id": entry.order_id,
+            "refund_id": entry.refund_id,
+            "show_id": entry.show_id,
+            "product_id": entry.product_id,
+            "account": entry.account.value,
+            "party_id": entry.party_id,
+            "amount_cents": entry.amount_cents,
+            "currency": entry.currency,
+            "created_at": entry.created_at.isoformat(),
+        }
+    )
 
 
 def ledger_entry(text: str) -> LedgerEntry:

@@ -103,9 +103,7 @@ class RedisShows:
             if show.status == status:
                 return show
             if not show_transition_allowed(show.status, status):
-                raise Conflict(
-                    f"a {show.status.value} show cannot become {status.value}", status=show.status.value
-                )
+                raise Conflict(f"a {show.status.value} show cannot become {status.value}", status=show.status.value)
             reply = await SET_STATUS(
                 self._redis,
                 [keys.show(show_id)],
