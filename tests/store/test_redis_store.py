@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -157,3 +159,20 @@ async def test_two_livecart_processes_on_one_redis_share_their_state(
         async with http.get(f"{first.url}/api/shows/{show['id']}") as response:
             assert response.status == 200
             assert (await response.json())["title"] == "Shared"
+
+
+async def test_a_unix_socket_url_opens_the_redis_store() -> None:
+    directory = Path(tempfile.mkdtemp(prefix="lc-", dir="/tmp"))  # socket paths must stay short
+    socket_path = directory / "redis.sock"
+    server = start_redis(directory, "--unixsocket", str(socket_path), "--unixsocketperm", "700")
+    try:
+        store = await open_store(f"unix://{socket_path}?db=0")
+        try:
+            assert isinstance(store, RedisStore)
+            account, token = await store.create_account(Role.VIEWER, "Sam")
+            assert await store.account_by_token(token) == account
+        finally:
+            await store.close()
+    finally:
+        stop_process(server.process)
+        shutil.rmtree(directory, ignore_errors=True)
