@@ -30,6 +30,7 @@ import aiohttp
 
 from bench.harness import (
     ADMIN_TOKEN,
+    CpuMeter,
     Row,
     Server,
     format_table,
@@ -52,6 +53,9 @@ COLUMNS = (
     "checkouts_per_s",
     "p50_ms",
     "p99_ms",
+    "server_cpu_ms",
+    "server_cores",
+    "client_cores",
     "paid",
     "out_of_stock",
     "errors",
@@ -184,8 +188,11 @@ def measure(server: Server, variant: str, phase: str, buyers: int, stock: int, c
     load = spawn_worker("bench.checkout", "--worker")
     try:
         url = f"{server.url}/api/shows/{scene['show_id']}/checkout"
+        meter, client = CpuMeter(server.pid).start(), CpuMeter(load.pid).start()
         send_json_line(load, {"url": url, "tokens": scene["tokens"], "concurrency": concurrency})
         result = read_json_line(load, timeout=600)
+        meter.stop()
+        client.stop()
     finally:
         if load.stdin:
             load.stdin.close()
@@ -205,6 +212,9 @@ def measure(server: Server, variant: str, phase: str, buyers: int, stock: int, c
         "checkouts_per_s": answered / result["wall_s"],
         "p50_ms": percentile(latencies_ms, 50),
         "p99_ms": percentile(latencies_ms, 99),
+        "server_cpu_ms": meter.cpu * 1000 / max(1, sum(codes.values())),
+        "server_cores": meter.cores,
+        "client_cores": client.cores,
         "paid": codes["paid"],
         "out_of_stock": codes["out_of_stock"],
         "errors": sum(count for code, count in codes.items() if code not in ("paid", "out_of_stock")),
@@ -215,7 +225,7 @@ def measure(server: Server, variant: str, phase: str, buyers: int, stock: int, c
 def summarise(rows: list[Row]) -> Row:
     """Repeats of one configuration: rates and latencies as min/median/max, counts summed for oversell."""
     first = dict(rows[0])
-    for column in ("checkouts_per_s", "p50_ms", "p99_ms"):
+    for column in ("checkouts_per_s", "p50_ms", "p99_ms", "server_cpu_ms", "server_cores", "client_cores"):
         first[column] = spread(row[column] for row in rows)
     for column in ("paid", "out_of_stock", "errors"):
         first[column] = rows[-1][column]

@@ -1,7 +1,8 @@
 """Checkout: cart → pending order (stock taken) → charge → paid order with its ledger entries.
 
 The steps, each atomic in the store (docs/commerce.md has the crash analysis):
-1. `claim_idempotency_key` (the API layer) — replays, mismatches and in-progress retries stop there;
+1. `claim_idempotency_key` (while the cart is priced) — replays, mismatches and in-progress retries
+   stop there;
 2. `place_order`: the PENDING order is stored and every line's stock taken, all or none;
 3. the provider charges the card with the order id as its idempotency reference;
 4. `mark_order_paid`: PAID + ledger entries + the response for replays, in one transaction;
@@ -11,6 +12,7 @@ Events are published only after the store call that made them true has committed
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -60,42 +62,62 @@ class Checkout:
         self.rules = rules
 
     async def run(
-        self, show: Show, buyer: Account, key: str, request: CheckoutRequest, status_of: StatusOf
-    ) -> StoredResponse:
-        """Run a checkout whose idempotency key is already claimed; returns the response it saved.
+        self,
+        show: Show,
+        buyer: Account,
+        key: str,
+        request_hash: str,
+        request: CheckoutRequest,
+        status_of: StatusOf,
+    ) -> tuple[StoredResponse, bool]:
+        """Claim the idempotency key and run the checkout; returns the response and whether it is a replay.
 
-        `status_of(error)` maps a domain error to its HTTP status. An unexpected exception releases
-        the key (a retry runs again) and propagates.
+        The key is claimed while the cart is priced (both at once: one round trip to the store), and
+        the price is used only once the claim succeeded. Raises IdempotencyMismatch or
+        IdempotencyInProgress from the claim. `status_of(error)` maps a domain error to its HTTP
+        status. An unexpected exception releases the key (a retry runs again) and propagates.
         """
+        claimed, priced = await asyncio.gather(
+            self.store.claim_idempotency_key(buyer.id, key, request_hash),
+            self._price(show, buyer, key, request.shipping),
+            return_exceptions=True,
+        )
+        if isinstance(claimed, BaseException):
+            raise claimed
+        if claimed is not None:
+            return claimed, True
         try:
-            order = await self._price(show, buyer, key, request.shipping)
-            stock = await self.store.place_order(order, self.rules.max_qty_per_buyer)
+            if isinstance(priced, BaseException):
+                raise priced
+            stock = await self.store.place_order(priced, self.rules.max_qty_per_buyer)
         except LivecartError as error:
             response = error_response(error, status_of(error))
             await self.store.save_idempotent_response(buyer.id, key, response)
-            return response
+            return response, False
         except BaseException:
             await self.store.release_idempotency_key(buyer.id, key)
             raise
         self._publish_stock(show.id, stock)
-        return await self._charge(order, request.card_number, status_of)
+        return await self._charge(priced, request.card_number, status_of), False
 
     async def _price(self, show: Show, buyer: Account, key: str, shipping: Mapping[str, str]) -> Order:
         cart = await self.store.cart(show.id, buyer.id)
         ids = [item.product_id for item in cart]
-        products: dict[str, Product] = {}
-        for product_id in ids:
-            product = await self.store.get_product(product_id)
-            if product is not None:
-                products[product_id] = product
+        # Independent reads in flight together: one round trip to the store instead of several.
+        found, pinned, bought = await asyncio.gather(
+            asyncio.gather(*(self.store.get_product(product_id) for product_id in ids)),
+            self.store.pinned_during(show.id),
+            self.store.units_bought(buyer.id, ids),
+        )
+        products: dict[str, Product] = {product.id: product for product in found if product is not None}
         return price_order(
             order_id=new_id("ord"),
             show=show,
             buyer=buyer,
             cart=cart,
             products=products,
-            pinned=await self.store.pinned_during(show.id) if ids else set(),
-            bought=await self.store.units_bought(buyer.id, ids) if ids else {},
+            pinned=pinned,
+            bought=bought,
             rules=self.rules,
             shipping=shipping,
             idempotency_key=key,

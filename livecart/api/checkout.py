@@ -96,19 +96,16 @@ async def checkout(request: web.Request) -> web.Response:
     show = await show_or_404(request)
     key = idempotency_key(request)
     body = await parse(request, CheckoutBody)
-    store = request.app[keys.STORE]
-    stored = await store.claim_idempotency_key(account.id, key, request_hash(show.id, body))
-    if stored is not None:
-        return send(stored, replayed=True)
     shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
-    response = await request.app[keys.CHECKOUT].run(
+    response, replayed = await request.app[keys.CHECKOUT].run(
         show,
         account,
         key,
+        request_hash(show.id, body),
         CheckoutRequest(shipping=shipping, card_number=body.payment.card_number),
         status_for,
     )
-    return send(response, replayed=False)
+    return send(response, replayed=replayed)
 
 
 def setup_checkout(app: web.Application) -> None:

@@ -7,9 +7,12 @@ import asyncio
 from aiohttp import web
 
 from livecart import keys
+from livecart.app import create_app
+from livecart.config import Settings
 from livecart.domain.events import Event, Sold, StockChanged
 from livecart.payments import TestPaymentProvider
 from tests.api.commerce_scene import DECLINED_CARD, checkout_body, make_scene, new_key
+from tests.conftest import AiohttpClient
 from tests.support import Api
 
 
@@ -244,3 +247,26 @@ async def test_orders_are_read_by_the_people_involved_only(api: Api) -> None:
     await api.call("GET", path, 403, token=other_brand["token"])
     await api.call("GET", path, 401)
     await api.call("GET", "/api/orders/ord_nope", 404, token=buyer["token"])
+
+
+async def test_a_configured_platform_fee_is_booked_from_the_brands_share(
+    settings: Settings, aiohttp_client: AiohttpClient
+) -> None:
+    app = create_app(settings.replace(platform_fee_bps=500))
+    api = Api(await aiohttp_client(app))
+    scene = await make_scene(api, {"price_cents": 2000, "commission_bps": 1000})
+    product = scene.products[0]
+    await scene.pin(product)
+    viewer = await scene.viewer()
+    await scene.add(viewer, product, qty=2)
+    order = await scene.checkout(viewer)
+
+    entries = await app[keys.STORE].ledger_entries(order_id=order["id"])
+    amounts = {entry.account.value: entry.amount_cents for entry in entries}
+    # line 4000: commission 400, fee floor(4000 × 5 %) = 200, the brand gets the rest
+    assert amounts == {
+        "payments_clearing": 4000,
+        "host_commission_payable": -400,
+        "platform_fee": -200,
+        "brand_receivable": -3400,
+    }
