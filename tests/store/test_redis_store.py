@@ -14,6 +14,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from livecart.domain.errors import Conflict
 from livecart.domain.models import Role, utcnow
 from livecart.store import open_store
 from livecart.store.redis import RedisStore
@@ -176,3 +177,32 @@ async def test_a_unix_socket_url_opens_the_redis_store() -> None:
     finally:
         stop_process(server.process)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+async def test_the_client_never_resends_a_command_after_a_connection_error(redis_url: str) -> None:
+    store = await open_store(redis_url)
+    assert isinstance(store, RedisStore)
+    try:
+        retry = store._redis.get_retry()  # the scripts are not safe to run twice: no retries
+        assert retry is not None
+        assert retry.get_retries() == 0
+    finally:
+        await store.close()
+
+
+async def test_placing_an_order_id_twice_never_takes_stock_twice(redis_url: str) -> None:
+    store = await open_store(redis_url)
+    try:
+        brand = await factories.brand(store)
+        host = await factories.host(store)
+        show = await factories.show(store, host.id)
+        product = await factories.product(store, brand.id, stock=5)
+        order = factories.order(show, await factories.viewer(store), (product, 2))
+        await store.place_order(order, 10)
+
+        with pytest.raises(Conflict):
+            await store.place_order(order, 10)
+
+        assert await store.get_product(product.id) == replace(product, stock=3)
+    finally:
+        await store.close()

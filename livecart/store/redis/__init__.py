@@ -8,6 +8,8 @@ with decode_responses=True) and keys built by `livecart.store.redis.keys` (all p
 from __future__ import annotations
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from livecart.store.redis import accounts, catalog, commerce, shows
 from livecart.store.redis.accounts import RedisAccounts
@@ -25,6 +27,11 @@ SCRIPTS: tuple[Script, ...] = (*accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIP
 MAX_CONNECTIONS = 64
 CONNECTION_WAIT_SECONDS = 20.0
 
+# Never re-send a command after a connection error: the server may already have run it, and running
+# a checkout script twice would take stock twice. The error reaches the caller instead (a pending
+# order is then settled by checkout recovery).
+NO_RETRY = Retry(NoBackoff(), 0)
+
 
 class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce):
     def __init__(self, redis: Redis) -> None:
@@ -36,7 +43,11 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce):
         """Connect to a `redis://`, `rediss://` or `unix://` URL, check the server answers, load the scripts
         and warn when the server is not configured to keep data (AOF off, keys evictable)."""
         pool = BlockingConnectionPool.from_url(
-            url, decode_responses=True, max_connections=MAX_CONNECTIONS, timeout=CONNECTION_WAIT_SECONDS
+            url,
+            decode_responses=True,
+            max_connections=MAX_CONNECTIONS,
+            timeout=CONNECTION_WAIT_SECONDS,
+            retry=NO_RETRY,
         )
         redis = Redis.from_pool(pool)  # the client owns the pool: aclose() closes both
         try:

@@ -36,9 +36,11 @@ StockLevels = dict[str, int]
 # ARGV: n, max qty per buyer, created (µs), order id, has idempotency key (0/1), number of order
 #       field pairs m, then per line (product id, qty, unit price, commission bps), then the m pairs.
 # Returns {'ok', product id, stock, …} or {failure, product id, …} with nothing written
-# ({'out_of_stock', product id, stock available, …}).
+# ({'exists'} when the order id is taken, so a second run never takes stock twice;
+# {'out_of_stock', product id, stock available, …} when lines are short).
 PLACE_ORDER = Script(
     """
+    if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
     local n = tonumber(ARGV[1])
     local max_qty = tonumber(ARGV[2])
     local function line(i)
@@ -236,6 +238,8 @@ class RedisOrders:
             ],
         )
         outcome, details = str(reply[0]), [str(item) for item in reply[1:]]
+        if outcome == "exists":
+            raise Conflict("an order with this id already exists", order_id=order.id)
         if outcome == "not_found":
             raise NotFound("no such product", product_id=details[0])
         if outcome == "price_changed":
