@@ -24,6 +24,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -43,6 +44,9 @@ from bench.harness import (
 )
 
 SETUP_CONCURRENCY = 64
+MEASURED = (
+    "checkouts_per_s", "p50_ms", "p99_ms", "server_cpu_ms", "server_cores", "client_cores", "server_waiting_for_cpu",
+)
 CARD_OK = "4242424242424242"
 COLUMNS = (
     "variant",
@@ -56,11 +60,27 @@ COLUMNS = (
     "server_cpu_ms",
     "server_cores",
     "client_cores",
+    "server_waiting_for_cpu",
     "paid",
     "out_of_stock",
     "errors",
     "oversold",
 )
+
+
+def runqueue_wait_s(pid: int) -> float:
+    """Seconds the process's threads spent runnable but waiting for a CPU (/proc/PID/task/*/schedstat).
+
+    On a machine shared with other work this shows how much of the latency is the CPU being busy
+    elsewhere rather than livecart.
+    """
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e9
 
 
 def checkout_body() -> dict[str, Any]:
@@ -189,10 +209,12 @@ def measure(server: Server, variant: str, phase: str, buyers: int, stock: int, c
     try:
         url = f"{server.url}/api/shows/{scene['show_id']}/checkout"
         meter, client = CpuMeter(server.pid).start(), CpuMeter(load.pid).start()
+        waited = runqueue_wait_s(server.pid)
         send_json_line(load, {"url": url, "tokens": scene["tokens"], "concurrency": concurrency})
         result = read_json_line(load, timeout=600)
         meter.stop()
         client.stop()
+        waited = runqueue_wait_s(server.pid) - waited
     finally:
         if load.stdin:
             load.stdin.close()
@@ -215,6 +237,7 @@ def measure(server: Server, variant: str, phase: str, buyers: int, stock: int, c
         "server_cpu_ms": meter.cpu * 1000 / max(1, sum(codes.values())),
         "server_cores": meter.cores,
         "client_cores": client.cores,
+        "server_waiting_for_cpu": waited / meter.wall if meter.wall else 0.0,
         "paid": codes["paid"],
         "out_of_stock": codes["out_of_stock"],
         "errors": sum(count for code, count in codes.items() if code not in ("paid", "out_of_stock")),
@@ -225,7 +248,7 @@ def measure(server: Server, variant: str, phase: str, buyers: int, stock: int, c
 def summarise(rows: list[Row]) -> Row:
     """Repeats of one configuration: rates and latencies as min/median/max, counts summed for oversell."""
     first = dict(rows[0])
-    for column in ("checkouts_per_s", "p50_ms", "p99_ms", "server_cpu_ms", "server_cores", "client_cores"):
+    for column in MEASURED:
         first[column] = spread(row[column] for row in rows)
     for column in ("paid", "out_of_stock", "errors"):
         first[column] = rows[-1][column]

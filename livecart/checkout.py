@@ -17,13 +17,13 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from livecart.bus import EventBus
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.commerce import Order, OrderStatus, StoredResponse
-from livecart.domain.errors import LivecartError, PaymentDeclined
+from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined
 from livecart.domain.events import Sold, StockChanged
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
@@ -33,8 +33,9 @@ from livecart.store import Store
 
 log = logging.getLogger(__name__)
 
-# A pending order or claimed key older than this at start-up belongs to a crashed checkout.
-RECOVERY_AGE = timedelta(seconds=0)
+# The provider must answer within this; a slower charge leaves the order pending for recovery, whose
+# grace period (api/checkout.py RECOVERY_GRACE, 2 minutes) is longer.
+CHARGE_TIMEOUT_S = 30.0
 
 StatusOf = Callable[[LivecartError], int]  # HTTP status of a domain error (api/errors.py)
 
@@ -126,12 +127,13 @@ class Checkout:
 
     async def _charge(self, order: Order, card_number: str, status_of: StatusOf) -> StoredResponse:
         try:
-            charge = await self.provider.charge(
-                reference=order.id,
-                amount_cents=order.total_cents,
-                currency=order.currency,
-                card_number=card_number,
-            )
+            async with asyncio.timeout(CHARGE_TIMEOUT_S):
+                charge = await self.provider.charge(
+                    reference=order.id,
+                    amount_cents=order.total_cents,
+                    currency=order.currency,
+                    card_number=card_number,
+                )
         except PaymentDeclined as declined:
             response = error_response(declined, status_of(declined))
             stock = await self.store.fail_order(order.id, response)
@@ -141,7 +143,14 @@ class Checkout:
             # Outcome unknown (provider unreachable, cancelled): leave the order pending for recovery.
             log.exception("charge for order %s failed; it stays pending until recovery", order.id)
             raise
-        return await self.settle_paid(order, charge.id, utcnow())
+        try:
+            return await self.settle_paid(order, charge.id, utcnow())
+        except Conflict:
+            # Recovery already failed this order (the provider answered after the grace period):
+            # the stock is back on sale, so the money goes back too.
+            log.error("order %s was settled by recovery while being charged; refunding %s", order.id, charge.id)
+            await self.provider.refund(charge_id=charge.id, amount_cents=order.total_cents)
+            raise
 
     async def settle_paid(self, order: Order, payment_ref: str, paid_at: datetime) -> StoredResponse:
         """Record a charged order as paid with its ledger entries, then announce the sales."""

@@ -1,5 +1,5 @@
-"""Money arithmetic: integer minor units only, rounding always down (in the buyer's and host's favour
-is not a thing here: the rule is written, floor per line, and every store applies the same one)."""
+"""Money arithmetic: integer minor units only, every share rounded down (floor) per line, so both
+stores and every report compute the same cents."""
 
 from __future__ import annotations
 

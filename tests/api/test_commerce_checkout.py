@@ -10,6 +10,7 @@ from livecart import keys
 from livecart.app import create_app
 from livecart.config import Settings
 from livecart.domain.events import Event, Sold, StockChanged
+from livecart.domain.models import utcnow
 from livecart.payments import TestPaymentProvider
 from tests.api.commerce_scene import DECLINED_CARD, checkout_body, make_scene, new_key
 from tests.conftest import AiohttpClient
@@ -270,3 +271,26 @@ async def test_a_configured_platform_fee_is_booked_from_the_brands_share(
         "platform_fee": -200,
         "brand_receivable": -3400,
     }
+
+
+async def test_a_charge_answered_after_recovery_gave_up_is_refunded(api: Api, app: web.Application) -> None:
+    scene = await make_scene(api, {"stock": 3, "price_cents": 700})
+    product = scene.products[0]
+    await scene.pin(product)
+    viewer = await scene.viewer()
+    await scene.add(viewer, product)
+    provider = app[keys.PAYMENTS]
+    assert isinstance(provider, TestPaymentProvider)
+    provider.latency_s = 0.3
+
+    running = asyncio.create_task(scene.checkout(viewer, 409))
+    await asyncio.sleep(0.1)
+    assert await app[keys.CHECKOUT].recover(utcnow()) == (0, 1)  # the charge has not answered yet
+    late = await running
+
+    assert late["error"]["code"] == "conflict"
+    [order] = await app[keys.STORE].show_orders(scene.show_id)
+    assert order.status.value == "failed"
+    assert provider.refunded == {provider.charges[order.id].id: 700}
+    assert await app[keys.STORE].ledger_entries(order_id=order.id) == []
+    assert (await scene.product(product))["stock"] == 3

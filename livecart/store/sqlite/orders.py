@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from livecart.domain.commerce import (
@@ -321,9 +322,7 @@ def mark_paid_in(
     )
     if order.idempotency_key is not None and response is not None:
         save_response(conn, order.buyer_id, order.idempotency_key, response)
-    paid = fetch_order(conn, order_id)
-    assert paid is not None
-    return paid
+    return replace(order, status=OrderStatus.PAID, payment_ref=payment_ref, paid_at=paid_at)
 
 
 def fail_in(conn: sqlite3.Connection, order_id: str, response: StoredResponse | None) -> StockLevels:
