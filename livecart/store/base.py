@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from livecart.domain.live import Audience, ChatMessage, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 
 
@@ -57,5 +58,48 @@ class ShowStore(Protocol):
     async def lineup(self, show_id: str) -> list[Product]: ...
 
 
-class Store(AccountStore, CatalogStore, ShowStore, Protocol):
+class LiveStore(Protocol):
+    """The live room's state per show: bounded chat and question history, votes, mutes, audience."""
+
+    async def add_chat(self, message: ChatMessage, keep: int) -> None:
+        """Append a message to its show's history, keeping the newest `keep`; counts it."""
+
+    async def recent_chat(self, show_id: str, limit: int) -> list[ChatMessage]:
+        """The newest `limit` messages, oldest first."""
+
+    async def delete_chat(self, show_id: str, message_id: str) -> bool:
+        """Remove a message from the history; False when it is not there."""
+
+    async def add_question(self, question: Question, keep: int) -> None:
+        """Add a question (keeping the newest `keep` of the show); counts it."""
+
+    async def get_question(self, show_id: str, question_id: str) -> Question | None: ...
+
+    async def upvote(self, show_id: str, question_id: str, viewer_id: str) -> tuple[Question, bool]:
+        """One vote per viewer per question: returns the question and whether this vote counted.
+
+        Raises NotFound."""
+
+    async def set_question_status(self, show_id: str, question_id: str, status: QuestionStatus) -> Question:
+        """Raises NotFound."""
+
+    async def top_questions(self, show_id: str, limit: int) -> list[Question]:
+        """Featured first, then open by votes, then answered (`domain.live.question_rank`)."""
+
+    async def mute(self, show_id: str, viewer_id: str, until: datetime) -> None: ...
+
+    async def muted_until(self, show_id: str, viewer_id: str) -> datetime | None:
+        """When the viewer's mute in this show ends; None when not muted (or the mute is over)."""
+
+    async def viewer_joined(self, show_id: str) -> Audience:
+        """One more current viewer (peak follows)."""
+
+    async def viewer_left(self, show_id: str) -> Audience:
+        """One fewer current viewer (never below zero)."""
+
+    async def audience(self, show_id: str) -> Audience:
+        """Current and peak viewers, chat messages and questions ever posted."""
+
+
+class Store(AccountStore, CatalogStore, ShowStore, LiveStore, Protocol):
     async def close(self) -> None: ...

@@ -1,0 +1,53 @@
+"""Per-show room state on this node: pending chat, reaction counts, viewer-count throttle, chat rules.
+
+Pure bookkeeping; `LiveService` (service.py) ticks it and emits what it returns.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from livecart.domain.chat import ChatRules
+
+REACTION_KINDS = frozenset({"heart", "fire", "clap", "laugh", "wow", "cart"})
+VIEWERS_INTERVAL_S = 1.0
+
+
+@dataclass
+class Room:
+    show_id: str
+    rules: ChatRules
+    members: set[str] = field(default_factory=set)  # Socket.IO sids on this node
+    pending_chat: list[dict[str, Any]] = field(default_factory=list)
+    reactions: Counter[str] = field(default_factory=Counter)
+    viewers_sent: int | None = None
+    viewers_at: float = float("-inf")
+
+    def take_chat(self) -> list[dict[str, Any]]:
+        batch, self.pending_chat = self.pending_chat, []
+        return batch
+
+    def take_reactions(self) -> dict[str, int]:
+        counts = dict(self.reactions)
+        self.reactions.clear()
+        return counts
+
+    def discard_pending(self, message_id: str) -> None:
+        self.pending_chat = [m for m in self.pending_chat if m["id"] != message_id]
+
+    def viewers_due(self, now: float) -> bool:
+        """At most one viewer count a second."""
+        return now - self.viewers_at >= VIEWERS_INTERVAL_S
+
+    def viewers_changed(self, count: int, now: float) -> bool:
+        self.viewers_at = now
+        if count == self.viewers_sent:
+            return False
+        self.viewers_sent = count
+        return True
+
+    @property
+    def idle(self) -> bool:
+        return not self.members and not self.pending_chat and not self.reactions
