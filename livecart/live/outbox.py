@@ -60,6 +60,11 @@ class Outbox:
         self.cut_off = False
 
     # -- the asyncio.Queue interface Engine.IO uses ------------------------------------------------
+    @property
+    def queued(self) -> tuple[Any, ...]:
+        """The packets waiting, oldest first."""
+        return tuple(self._items)
+
     def qsize(self) -> int:
         return len(self._items)
 

@@ -78,11 +78,10 @@ async def test_a_slow_client_loses_oldest_chat_first_never_sales() -> None:
     sent = [frame("chat", 1), frame("sale", 1), frame("chat", 2), frame("reactions", 1), frame("stock", 1)]
     for item in sent:
         outbox.deliver(item)
-    events = [(p.event, msgpack.unpackb(p.data)["data"][1]) for p in list(outbox._items)]
-    assert events == [("sale", 1), ("chat", 2), ("reactions", 1), ("stock", 1)]
+    queued = [(p.event, msgpack.unpackb(p.data)["data"][1]) for p in outbox.queued]
+    assert queued == [("sale", 1), ("chat", 2), ("reactions", 1), ("stock", 1)]
     outbox.deliver(frame("pin", 1))
-    events = [p.event for p in list(outbox._items)]
-    assert events == ["sale", "reactions", "stock", "pin"]
+    assert [p.event for p in outbox.queued] == ["sale", "reactions", "stock", "pin"]
     assert outbox.dropped == 2
     assert not transport.aborted
 
