@@ -1,1 +1,1 @@
-"""Benchmarks: they print numbers and never gate anything by time."""
+"""livecart benchmarks: `python -m bench all --quick`, or one area: `python -m bench video|chat|checkout`."""
