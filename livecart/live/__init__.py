@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from livecart import keys
+from livecart.live.manager import FastRedisManager
 from livecart.live.server import create_live_server
 
 __all__ = ["setup_live"]
@@ -24,11 +25,16 @@ def setup_live(app: web.Application) -> None:
 
     async def live_context(app: web.Application) -> AsyncIterator[None]:
         unsubscribe = app[keys.BUS].subscribe(service.on_bus_event)
+        if not sio.manager_initialized:  # subscribe to the fan-out now, not on the first connection
+            sio.manager_initialized = True
+            sio.manager.initialize()
         service.start()
         yield
         unsubscribe()
         await service.stop()
         await sio.shutdown()
+        if isinstance(sio.manager, FastRedisManager):
+            await sio.manager.close()
 
     async def close_websockets(app: web.Application) -> None:
         await service.close_connections()

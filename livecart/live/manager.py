@@ -133,6 +133,17 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
             }
         )
 
+    async def close(self) -> None:
+        """Stop listening and close the Redis connections (on app cleanup)."""
+        listener = getattr(self, "thread", None)
+        if listener is not None:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+        if self.pubsub is not None:
+            await self.pubsub.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         encoded = message.get("encoded")
         if encoded is None:  # an emit from a stock python-socketio publisher

@@ -13,9 +13,7 @@ from tests.live.clients import LiveClient
 from tests.support import Api
 
 
-async def test_bus_events_become_room_events(
-    app: web.Application, client: TestClient[Any, Any], api: Api
-) -> None:
+async def test_bus_events_become_room_events(app: web.Application, client: TestClient[Any, Any], api: Api) -> None:
     host = await api.create_account("host", "Mia")
     show, other = await api.create_show(host["token"]), await api.create_show(host["token"], "Other")
     watcher = await LiveClient(str(client.make_url("/"))).connect()

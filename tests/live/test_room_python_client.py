@@ -61,9 +61,7 @@ async def test_join_gives_the_snapshot(connect: Connect, show: dict[str, Any], a
 async def test_join_errors_come_back_as_acks(connect: Connect, show: dict[str, Any]) -> None:
     live = await connect()
     assert (await live.call("join", {"show_id": "shw_nope"}))["error"]["code"] == "not_found"
-    assert (await live.call("join", {"show_id": show["id"], "token": "bogus"}))["error"][
-        "code"
-    ] == "unauthorized"
+    assert (await live.call("join", {"show_id": show["id"], "token": "bogus"}))["error"]["code"] == "unauthorized"
     assert (await live.call("join", "not an object"))["error"]["code"] == "bad_request"
     assert (await live.call("chat", {"text": "hi"}))["error"]["code"] == "not_joined"
     assert (await live.call("dance", {}))["error"]["code"] == "unknown_event"
@@ -162,16 +160,12 @@ async def test_moderation_takes_effect_for_everyone(connect: Connect, show: dict
     refused = await troll.call("chat", {"text": "still here"})
     assert refused["error"]["code"] == "muted"
     assert refused["error"]["seconds_left"] > 50
-    assert (await host.call("mute", {"viewer_id": viewer["id"], "seconds": 0}))["error"][
-        "code"
-    ] == "bad_request"
+    assert (await host.call("mute", {"viewer_id": viewer["id"], "seconds": 0}))["error"]["code"] == "bad_request"
     snapshot = await (await connect()).join(show["id"])
     assert message["id"] not in [m["id"] for m in snapshot["chat"]]
 
 
-async def test_reactions_are_summed_and_viewers_counted(
-    connect: Connect, show: dict[str, Any], api: Api
-) -> None:
+async def test_reactions_are_summed_and_viewers_counted(connect: Connect, show: dict[str, Any], api: Api) -> None:
     fan = await api.create_account("viewer", "Fan")
     live, watcher = await connect(), await connect()
     await watcher.join(show["id"])
