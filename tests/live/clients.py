@@ -49,7 +49,7 @@ class LiveClient:
         while not predicate():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"timed out; received {self.received[-10:]}")
+                raise AssertionError(f"timed out; last received: {repr(self.received[-5:])[:800]}")
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), remaining)
