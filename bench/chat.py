@@ -6,7 +6,9 @@ Variants, each measured with the same clients (in separate worker processes) in 
 - `fast-manager`: livecart's engine + `FastManager`, same emits as `socketio`;
 - `livecart`: the real `livecart serve`: a viewer sends chat messages over Socket.IO, the room
   batches them into frames (LIVECART_CHAT_FRAME_MS) and fans them out to everyone who joined.
-`us_per_delivery` = server CPU-µs / (frames delivered to clients); `x_raw` compares with `raw-ws`.
+`us_per_delivery` = server CPU-µs / (frames delivered to clients), `us_per_message` = server CPU-µs /
+(chat messages received by clients; a livecart frame may carry several); `x_raw` compares
+`us_per_delivery` with `raw-ws`.
 Latency is from the sender's clock to the worker's receipt (same machine), so it includes batching
 for `livecart` and the workers' own queueing.
 
@@ -45,6 +47,7 @@ COLUMNS = (
     "messages",
     "deliveries",
     "us_per_delivery",
+    "us_per_message",
     "x_raw",
     "p50_ms",
     "p99_ms",
@@ -110,6 +113,9 @@ class Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
 
 
 def summarize(
@@ -127,12 +133,22 @@ def summarize(
         "deliveries": frames,
         "received": received,
         "us_per_delivery": us,
+        "us_per_message": meter.cpu * 1e6 / received if received else float("nan"),
         "x_raw": us / raw_us if raw_us else 1.0,
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
         "rss_per_client_kb": rss_delta / clients / 1024,
         "server_cpu_s": meter.cpu,
     }
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def start_bench_server(variant: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -146,7 +162,7 @@ def start_bench_server(variant: str) -> tuple[subprocess.Popen[bytes], str]:
         with suppress(OSError), urllib.request.urlopen(f"{url}/healthz", timeout=1):
             return process, url
         time.sleep(0.1)
-    process.kill()
+    stop(process)
     raise RuntimeError("bench server did not start")
 
 
@@ -168,8 +184,7 @@ def measure_emit_variant(
         finally:
             workers.close()
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        stop(process)
     return summarize(label, clients, messages, meter, reports, rss_delta, raw_us)
 
 

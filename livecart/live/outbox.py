@@ -136,6 +136,8 @@ class Outbox:
             if not self.cut_off:
                 self.put_nowait(frame.packet)
             return
+        if transport.is_closing():
+            return  # the connection is going away; Engine.IO will report the disconnect
         if self.pending == 0 and transport.get_write_buffer_size() <= HIGH_WATER_BYTES:
             self.behind_since = None
             transport.write(frame.wire)

@@ -125,3 +125,12 @@ async def test_get_waits_for_a_packet_and_can_be_cancelled() -> None:
     assert outbox.get_nowait() == "y"
     with pytest.raises(asyncio.QueueEmpty):
         outbox.get_nowait()
+
+
+async def test_nothing_is_written_to_a_closing_connection() -> None:
+    outbox, transport = Outbox(), FakeTransport()
+    outbox.attach(transport)
+    transport.aborted = True
+    outbox.deliver(frame("chat"))
+    assert transport.written == []
+    assert outbox.qsize() == 0
