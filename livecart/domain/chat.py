@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from livecart.domain.errors import BadRequest, LivecartError, RateLimited
+from livecart.domain.live import ChatSettings
 
 MAX_TEXT_CHARS = 500
 DUPLICATE_WINDOW_S = 30.0  # the same text from the same viewer within this window is refused
@@ -115,7 +116,15 @@ class ChatRules:
     slow_mode_s: float = 0.0
     blocked: re.Pattern[str] | None = None
     duplicate_window_s: float = DUPLICATE_WINDOW_S
+    settings: ChatSettings = field(default_factory=ChatSettings)
     _senders: dict[str, _Sender] = field(default_factory=dict)
+
+    def apply(self, settings: ChatSettings) -> None:
+        """Take the show's current settings (blocked words are compiled only when they changed)."""
+        if settings.blocked_words != self.settings.blocked_words:
+            self.set_blocked_words(settings.blocked_words)
+        self.set_slow_mode(settings.slow_mode_s)
+        self.settings = settings
 
     def set_blocked_words(self, words: Iterable[str]) -> None:
         self.blocked = compile_blocked(words)
@@ -159,10 +168,7 @@ class ChatRules:
             viewer_id
             for viewer_id, sender in self._senders.items()
             if sender.bucket.full(now)
-            and (
-                sender.last_at is None
-                or now - sender.last_at >= max(self.slow_mode_s, self.duplicate_window_s)
-            )
+            and (sender.last_at is None or now - sender.last_at >= max(self.slow_mode_s, self.duplicate_window_s))
         ]
         for viewer_id in idle:
             del self._senders[viewer_id]
@@ -170,11 +176,6 @@ class ChatRules:
     @property
     def active_senders(self) -> int:
         return len(self._senders)
-
-    @property
-    def customised(self) -> bool:
-        """Slow mode or blocked words are set (a room keeps them while nobody is in it)."""
-        return bool(self.slow_mode_s) or self.blocked is not None
 
     def _sender(self, viewer_id: str) -> _Sender:
         sender = self._senders.get(viewer_id)

@@ -76,6 +76,14 @@ class Audience:
         }
 
 
+@dataclass(frozen=True)
+class ChatSettings:
+    """A show's moderation settings, set by its host: they hold on every node."""
+
+    slow_mode_s: float = 0.0
+    blocked_words: tuple[str, ...] = ()
+
+
 def question_rank(question: Question) -> tuple[int, int, str]:
     """Top questions first: featured, then open by votes (older first on ties), answered last."""
     order = {QuestionStatus.FEATURED: 0, QuestionStatus.OPEN: 1, QuestionStatus.ANSWERED: 2}[question.status]

@@ -42,9 +42,7 @@ class Transport(Protocol):
 class Outbox:
     """A FIFO of Engine.IO packets (the `asyncio.Queue` subset Engine.IO uses) with a fast path."""
 
-    def __init__(
-        self, limit: int = 256, cutoff_s: float = 10.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, limit: int = 256, cutoff_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.cutoff_s = cutoff_s
         self._clock = clock

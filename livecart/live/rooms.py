@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from livecart.domain.chat import ChatRules
+from livecart.domain.live import ChatSettings
 
 REACTION_KINDS = frozenset({"heart", "fire", "clap", "laugh", "wow", "cart"})
 VIEWERS_INTERVAL_S = 1.0
+SETTINGS_MAX_AGE_S = 1.0  # a host's slow mode / blocked words reach other nodes within this
 
 
 @dataclass
@@ -24,6 +26,14 @@ class Room:
     reactions: Counter[str] = field(default_factory=Counter)
     viewers_sent: int | None = None
     viewers_at: float = float("-inf")
+    settings_at: float = float("-inf")
+
+    def settings_stale(self, now: float) -> bool:
+        return now - self.settings_at >= SETTINGS_MAX_AGE_S
+
+    def apply_settings(self, settings: ChatSettings, now: float) -> None:
+        self.rules.apply(settings)
+        self.settings_at = now
 
     def take_chat(self) -> list[dict[str, Any]]:
         batch, self.pending_chat = self.pending_chat, []

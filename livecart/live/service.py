@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -53,9 +53,7 @@ class Member:
 
     @property
     def can_moderate(self) -> bool:
-        return self.account is not None and (
-            self.account.role is Role.ADMIN or self.account.id == self.show.host_id
-        )
+        return self.account is not None and (self.account.role is Role.ADMIN or self.account.id == self.show.host_id)
 
 
 def error_ack(error: LivecartError) -> Ack:
@@ -211,9 +209,7 @@ class LiveService:
         await self.sio.enter_room(sid, show_id)
         await self.store.viewer_joined(show_id)
         state = await snapshot(self.store, show)
-        you = (
-            None if account is None else {"id": account.id, "name": account.name, "role": account.role.value}
-        )
+        you = None if account is None else {"id": account.id, "name": account.name, "role": account.role.value}
         return {**state, "you": you}
 
     async def leave(self, sid: str, data: Any) -> dict[str, Any]:
@@ -241,6 +237,8 @@ class LiveService:
     async def _admit(self, member: Member, account: Account, text: Any) -> str:
         until = await self.store.muted_until(member.show.id, account.id)
         room = self._room(member.show.id)
+        if room.settings_stale(time.monotonic()):
+            room.apply_settings(await self.store.chat_settings(member.show.id), time.monotonic())
         return room.rules.admit(account.id, text, time.time(), None if until is None else until.timestamp())
 
     async def chat(self, sid: str, data: Any) -> dict[str, Any]:
@@ -298,9 +296,7 @@ class LiveService:
     # -- moderation ------------------------------------------------------------------------------------
     async def _set_status(self, sid: str, data: Any, status: QuestionStatus) -> dict[str, Any]:
         member = self._moderator(sid)
-        question = await self.store.set_question_status(
-            member.show.id, _text_field(data, "question_id"), status
-        )
+        question = await self.store.set_question_status(member.show.id, _text_field(data, "question_id"), status)
         await self.sio.emit("questions", [question.public()], to=member.show.id)
         return {"question": question.public()}
 
@@ -335,7 +331,11 @@ class LiveService:
         seconds = _field(data, "seconds")
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise BadRequest("seconds must be a number", fields={"seconds": "must be 0 to 3600"})
-        self._room(member.show.id).rules.set_slow_mode(seconds)
+        if not 0 <= seconds <= 3600:
+            raise BadRequest("slow mode must be 0 to 3600 seconds", fields={"seconds": "must be 0 to 3600"})
+        settings = replace(await self.store.chat_settings(member.show.id), slow_mode_s=float(seconds))
+        await self.store.set_chat_settings(member.show.id, settings)
+        self._room(member.show.id).apply_settings(settings, time.monotonic())
         return {"seconds": seconds}
 
     async def blocked_words(self, sid: str, data: Any) -> dict[str, Any]:
@@ -343,9 +343,11 @@ class LiveService:
         words = _field(data, "words")
         if not isinstance(words, list) or len(words) > 500 or not all(isinstance(w, str) for w in words):
             raise BadRequest("words must be a list of strings", fields={"words": "must be a list of strings"})
-        cleaned = [clean_text(w, max_chars=100) for w in words if w.strip()]
-        self._room(member.show.id).rules.set_blocked_words(cleaned)
-        return {"words": cleaned}
+        cleaned = tuple(dict.fromkeys(clean_text(w, max_chars=100).casefold() for w in words if w.strip()))
+        settings = replace(await self.store.chat_settings(member.show.id), blocked_words=cleaned)
+        await self.store.set_chat_settings(member.show.id, settings)
+        self._room(member.show.id).apply_settings(settings, time.monotonic())
+        return {"words": list(cleaned)}
 
     # -- frames ----------------------------------------------------------------------------------------
     async def _tick_forever(self) -> None:
@@ -371,7 +373,7 @@ class LiveService:
                     await self.sio.emit("viewers", {"count": count}, to=show_id, ignore_queue=True)
             if room.idle:
                 room.rules.forget_idle(time.time())
-                if not room.rules.active_senders and not room.rules.customised:
+                if not room.rules.active_senders:
                     del self.rooms[show_id]
 
     # -- commerce and media events -------------------------------------------------------------------

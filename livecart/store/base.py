@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from livecart.domain.live import Audience, ChatMessage, Question, QuestionStatus
+from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 
 
@@ -90,6 +90,11 @@ class LiveStore(Protocol):
 
     async def muted_until(self, show_id: str, viewer_id: str) -> datetime | None:
         """When the viewer's mute in this show ends; None when not muted (or the mute is over)."""
+
+    async def set_chat_settings(self, show_id: str, settings: ChatSettings) -> None: ...
+
+    async def chat_settings(self, show_id: str) -> ChatSettings:
+        """The show's slow mode and blocked words (defaults when never set)."""
 
     async def viewer_joined(self, show_id: str) -> Audience:
         """One more current viewer (peak follows)."""

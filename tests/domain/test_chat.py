@@ -16,6 +16,7 @@ from livecart.domain.chat import (
     mute_seconds,
 )
 from livecart.domain.errors import BadRequest, RateLimited
+from livecart.domain.live import ChatSettings
 
 
 @pytest.mark.parametrize(
@@ -127,3 +128,15 @@ def test_mute_lengths_are_whole_seconds_up_to_a_week(value: object) -> None:
 
 def test_a_valid_mute_length() -> None:
     assert mute_seconds(600) == 600
+
+
+def test_rules_take_a_shows_settings() -> None:
+    rules = ChatRules(rate_messages=100, rate_seconds=1)
+    rules.apply(ChatSettings(slow_mode_s=10, blocked_words=("scam",)))
+    with pytest.raises(BlockedWord):
+        rules.admit("a", "scam", now=0)
+    rules.admit("a", "hello", now=0)
+    with pytest.raises(SlowMode):
+        rules.admit("a", "again", now=5)
+    rules.apply(ChatSettings())
+    assert rules.admit("a", "scam again", now=6) == "scam again"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.request
 from collections.abc import Callable
@@ -61,6 +62,11 @@ async def test_chat_and_moderation_cross_between_two_processes(
     await on_one.wait_for(lambda: {"message_id": first["id"]} in on_one.events("removed"))
     assert (await moderator.call("mute", {"viewer_id": ann["id"], "seconds": 60}))["ok"]
     assert (await on_one.call("chat", {"text": "muted?"}))["error"]["code"] == "muted"
+
+    assert (await moderator.call("blocked_words", {"words": ["spoiler"]}))["ok"]
+    await asyncio.sleep(1.1)  # other nodes re-read a show's settings at most a second late
+    assert (await on_two.call("chat", {"text": "SPOILER!"}))["error"]["code"] == "blocked_word"
+    assert (await on_two.call("chat", {"text": "no spoilers"}))["ok"]
 
     await on_one.wait_for(lambda: {"count": 3} in on_one.events("viewers"))
     await on_two.wait_for(lambda: {"count": 3} in on_two.events("viewers"))

@@ -182,3 +182,21 @@ async def test_reactions_are_summed_and_viewers_counted(connect: Connect, show: 
     await watcher.wait_for(lambda: {"count": 2} in watcher.events("viewers"))
     await live.close()
     await watcher.wait_for(lambda: watcher.events("viewers")[-1] == {"count": 1})
+
+
+async def test_host_sets_slow_mode_and_blocked_words(connect: Connect, show: dict[str, Any], api: Api) -> None:
+    viewer = await api.create_account("viewer", "Sam")
+    host, live = await connect(), await connect()
+    await host.join(show["id"], show["host_token"])
+    await live.join(show["id"], viewer["token"])
+    assert (await live.call("slow_mode", {"seconds": 30}))["error"]["code"] == "forbidden"
+    assert (await host.call("blocked_words", {"words": ["scam", "Scam", " "]}))["words"] == ["scam"]
+    assert (await host.call("slow_mode", {"seconds": 30}))["seconds"] == 30
+    assert (await host.call("slow_mode", {"seconds": -1}))["error"]["code"] == "bad_request"
+    assert (await host.call("blocked_words", {"words": "scam"}))["error"]["code"] == "bad_request"
+    assert (await live.call("chat", {"text": "total SCAM"}))["error"]["code"] == "blocked_word"
+    assert (await live.call("chat", {"text": "hello"}))["ok"]
+    slow = await live.call("chat", {"text": "hello again"})
+    assert slow["error"]["code"] == "slow_mode"
+    assert slow["error"]["retry_after"] > 25
+    assert (await live.call("chat", {"text": "hello"}))["error"]["code"] == "duplicate"

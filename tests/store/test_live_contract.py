@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from livecart.domain.errors import NotFound
-from livecart.domain.live import ChatMessage, Question, QuestionStatus
+from livecart.domain.live import ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import utcnow
 from livecart.store.base import LiveStore
 from livecart.store.redis.live import RedisLive
@@ -38,9 +38,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def message(n: int, show_id: str = SHOW) -> ChatMessage:
-    return ChatMessage(
-        id=f"msg_{n}", show_id=show_id, viewer_id="vwr_1", name="Sam", text=f"hello {n}", at=utcnow()
-    )
+    return ChatMessage(id=f"msg_{n}", show_id=show_id, viewer_id="vwr_1", name="Sam", text=f"hello {n}", at=utcnow())
 
 
 def question(n: int, show_id: str = SHOW) -> Question:
@@ -136,3 +134,13 @@ async def test_audience_counts_current_and_peak_viewers(store: LiveStore) -> Non
         audience = await store.viewer_left(SHOW)
     assert (audience.current_viewers, audience.peak_viewers) == (0, 3)
     assert (await store.audience("shw_unknown")).current_viewers == 0
+
+
+async def test_chat_settings_are_kept_per_show(store: LiveStore) -> None:
+    assert await store.chat_settings(SHOW) == ChatSettings()
+    settings = ChatSettings(slow_mode_s=15.0, blocked_words=("scam", "free money"))
+    await store.set_chat_settings(SHOW, settings)
+    assert await store.chat_settings(SHOW) == settings
+    assert await store.chat_settings("shw_other") == ChatSettings()
+    await store.set_chat_settings(SHOW, ChatSettings())
+    assert await store.chat_settings(SHOW) == ChatSettings()

@@ -2,7 +2,7 @@
 
 - `…:chat` list of JSON messages, newest last, trimmed to `keep`.
 - `…:questions` list of question ids, newest last; `lc:live:q:{id}` hash; `lc:live:q:{id}:voters` set.
-- `…:mutes` hash viewer id → mute end (epoch seconds).
+- `…:mutes` hash viewer id → mute end (epoch seconds); `…:settings` hash slow_mode_s, blocked_words (JSON).
 - `…:audience` hash current_viewers, peak_viewers, chat_messages, questions.
 Votes and viewer counts are Lua scripts, so they are atomic across nodes.
 """
@@ -16,7 +16,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from livecart.domain.errors import NotFound
-from livecart.domain.live import Audience, ChatMessage, Question, QuestionStatus, question_rank
+from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus, question_rank
 from livecart.domain.models import utcnow
 
 QUESTION_TTL_S = 7 * 24 * 3600
@@ -179,6 +179,18 @@ class RedisLive:
             return None
         until = datetime.fromtimestamp(float(raw), UTC)
         return until if until > utcnow() else None
+
+    async def set_chat_settings(self, show_id: str, settings: ChatSettings) -> None:
+        mapping = {"slow_mode_s": str(settings.slow_mode_s), "blocked_words": json.dumps(list(settings.blocked_words))}
+        await self._redis.hset(_key(show_id, "settings"), mapping=mapping)  # type: ignore[arg-type]
+
+    async def chat_settings(self, show_id: str) -> ChatSettings:
+        data = cast(dict[str, str], await self._redis.hgetall(_key(show_id, "settings")))
+        if not data:
+            return ChatSettings()
+        return ChatSettings(
+            slow_mode_s=float(data["slow_mode_s"]), blocked_words=tuple(json.loads(data["blocked_words"]))
+        )
 
     async def viewer_joined(self, show_id: str) -> Audience:
         await self._redis.eval(_JOINED, 1, _key(show_id, "audience"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
 from livecart.domain.errors import NotFound
-from livecart.domain.live import Audience, ChatMessage, Question, QuestionStatus, question_rank
+from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus, question_rank
 from livecart.domain.models import utcnow
 from livecart.store.sqlite.db import Database, Migration
 
@@ -56,6 +57,16 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
+    (
+        "0102_live_settings",
+        """
+        CREATE TABLE live_settings (
+            show_id TEXT PRIMARY KEY,
+            slow_mode_s REAL NOT NULL DEFAULT 0,
+            blocked_words TEXT NOT NULL DEFAULT '[]'
+        )
+        """,
+    ),
 ]
 
 
@@ -84,9 +95,7 @@ def _question(row: sqlite3.Row) -> Question:
 
 
 def _fetch_question(conn: sqlite3.Connection, show_id: str, question_id: str) -> Question | None:
-    row = conn.execute(
-        "SELECT * FROM live_questions WHERE id = ? AND show_id = ?", (question_id, show_id)
-    ).fetchone()
+    row = conn.execute("SELECT * FROM live_questions WHERE id = ? AND show_id = ?", (question_id, show_id)).fetchone()
     return None if row is None else _question(row)
 
 
@@ -104,9 +113,7 @@ def _audience(conn: sqlite3.Connection, show_id: str) -> Audience:
 
 def _bump(conn: sqlite3.Connection, show_id: str, column: str, delta: int) -> None:
     conn.execute("INSERT OR IGNORE INTO live_audience (show_id) VALUES (?)", (show_id,))
-    conn.execute(
-        f"UPDATE live_audience SET {column} = MAX(0, {column} + ?) WHERE show_id = ?", (delta, show_id)
-    )
+    conn.execute(f"UPDATE live_audience SET {column} = MAX(0, {column} + ?) WHERE show_id = ?", (delta, show_id))
 
 
 class SqliteLive:
@@ -237,12 +244,31 @@ class SqliteLive:
         until = await self._db.read(select)
         return until if until is not None and until > utcnow() else None
 
+    async def set_chat_settings(self, show_id: str, settings: ChatSettings) -> None:
+        def upsert(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO live_settings (show_id, slow_mode_s, blocked_words) VALUES (?, ?, ?)"
+                " ON CONFLICT (show_id) DO UPDATE SET slow_mode_s = excluded.slow_mode_s,"
+                " blocked_words = excluded.blocked_words",
+                (show_id, settings.slow_mode_s, json.dumps(list(settings.blocked_words))),
+            )
+
+        await self._db.transaction(upsert)
+
+    async def chat_settings(self, show_id: str) -> ChatSettings:
+        def select(conn: sqlite3.Connection) -> ChatSettings:
+            row = conn.execute("SELECT * FROM live_settings WHERE show_id = ?", (show_id,)).fetchone()
+            if row is None:
+                return ChatSettings()
+            return ChatSettings(slow_mode_s=row["slow_mode_s"], blocked_words=tuple(json.loads(row["blocked_words"])))
+
+        return await self._db.read(select)
+
     async def viewer_joined(self, show_id: str) -> Audience:
         def join(conn: sqlite3.Connection) -> Audience:
             _bump(conn, show_id, "current_viewers", 1)
             conn.execute(
-                "UPDATE live_audience SET peak_viewers = MAX(peak_viewers, current_viewers)"
-                " WHERE show_id = ?",
+                "UPDATE live_audience SET peak_viewers = MAX(peak_viewers, current_viewers) WHERE show_id = ?",
                 (show_id,),
             )
             return _audience(conn, show_id)
