@@ -54,14 +54,8 @@ class SqliteShows:
 
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
         show = Show(
-            id=new_id("shw"),
-            host_id=host_id,
-            title=title,
-            status=ShowStatus.SCHEDULED,
-            scheduled_at=scheduled_at,
-            started_at=None,
-            ended_at=None,
-            created_at=utcnow(),
+            id=new_id("shw"), host_id=host_id, title=title, status=ShowStatus.SCHEDULED,
+            scheduled_at=scheduled_at, started_at=None, ended_at=None, created_at=utcnow(),
         )
 
         def insert(conn: sqlite3.Connection) -> None:
