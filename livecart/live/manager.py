@@ -35,7 +35,9 @@ class FastFanout:
     server: Any
     rooms: dict[str, dict[Any, Any]]
 
-    def encode_event(self, event: str, data: Any, namespace: str) -> bytes | str:
+    def encode_event(self, event: str, data: Any, namespace: str) -> bytes | str | None:
+        """The Socket.IO packet as the server's serializer encodes it; None when it needs binary
+        attachments (JSON serializer with bytes in the data), which take the stock path."""
         if isinstance(data, tuple):
             args = list(data)
         elif data is not None:
@@ -43,8 +45,8 @@ class FastFanout:
         else:
             args = []
         pkt = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args])
-        encoded: bytes | str = pkt.encode()
-        return encoded
+        encoded = pkt.encode()
+        return encoded if isinstance(encoded, bytes | str) else None
 
     def deliver(self, event: str, encoded: bytes | str, namespace: str, room: Any, skip_sid: Any) -> int:
         """Hand one encoded event to every local participant of `room`; returns how many."""
@@ -87,11 +89,12 @@ class FastManager(FastFanout, socketio.AsyncManager):  # type: ignore[misc]
         to: Any = None,
         **kwargs: Any,
     ) -> None:
-        if callback is not None:
+        namespace = namespace or "/"
+        encoded = None if callback is not None else self.encode_event(event, data, namespace)
+        if encoded is None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to)
             return
-        namespace = namespace or "/"
-        self.deliver(event, self.encode_event(event, data, namespace), namespace, to or room, skip_sid)
+        self.deliver(event, encoded, namespace, to or room, skip_sid)
 
 
 class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -111,13 +114,13 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
         **kwargs: Any,
     ) -> None:
         room = to or room
-        if callback is not None:
+        namespace = namespace or "/"
+        encoded = None if callback is not None else self.encode_event(event, data, namespace)
+        if encoded is None:
             await super().emit(
                 event, data, namespace=namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
             )
             return
-        namespace = namespace or "/"
-        encoded = self.encode_event(event, data, namespace)
         self.deliver(event, encoded, namespace, room, skip_sid)
         if kwargs.get("ignore_queue"):
             return
