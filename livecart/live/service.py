@@ -131,6 +131,10 @@ class LiveService:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        try:
+            await self.tick(time.monotonic())  # keep the last chat and viewer changes
+        except Exception:
+            log.exception("the last live room tick failed")
 
     async def close_connections(self) -> None:
         """On shutdown: close every websocket (1001 going away) so the server can stop."""
@@ -205,10 +209,12 @@ class LiveService:
         if sid in self.members:
             await self._leave(sid)
         self.members[sid] = Member(show=show, account=account)
-        self._room(show_id).members.add(sid)
+        room = self._room(show_id)
+        room.members.add(sid)
+        room.viewer_delta += 1
         await self.sio.enter_room(sid, show_id)
-        await self.store.viewer_joined(show_id)
         state = await snapshot(self.store, show)
+        state["viewers"] = max(0, state["viewers"] + room.viewer_delta)
         you = None if account is None else {"id": account.id, "name": account.name, "role": account.role.value}
         return {**state, "you": you}
 
@@ -221,11 +227,10 @@ class LiveService:
         member = self.members.pop(sid, None)
         if member is None:
             return
-        room = self.rooms.get(member.show.id)
-        if room is not None:
-            room.members.discard(sid)
+        room = self._room(member.show.id)
+        room.members.discard(sid)
+        room.viewer_delta -= 1
         await self.sio.leave_room(sid, member.show.id)
-        await self.store.viewer_left(member.show.id)
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
         try:
@@ -252,10 +257,8 @@ class LiveService:
             text=text,
             at=utcnow(),
         )
-        await self.store.add_chat(message, keep=CHAT_HISTORY)
-        public = message.public()
-        self._room(member.show.id).pending_chat.append(public)
-        return {"message": public}
+        self._room(member.show.id).pending_chat.append(message)
+        return {"message": message.public()}
 
     async def ask(self, sid: str, data: Any) -> dict[str, Any]:
         member, account = self._speaker(sid)
@@ -310,9 +313,9 @@ class LiveService:
         member = self._moderator(sid)
         message_id = _text_field(data, "message_id")
         room = self._room(member.show.id)
-        pending = any(m["id"] == message_id for m in room.pending_chat)
-        room.discard_pending(message_id)
-        deleted = await self.store.delete_chat(member.show.id, message_id)
+        async with room.lock:
+            pending = room.discard_pending(message_id)
+            deleted = await self.store.delete_chat(member.show.id, message_id)
         if not (deleted or pending):
             raise NotFound("no such message", message_id=message_id)
         await self.sio.emit("removed", {"message_id": message_id}, to=member.show.id)
@@ -360,9 +363,21 @@ class LiveService:
 
     async def tick(self, now: float) -> None:
         for show_id, room in list(self.rooms.items()):
-            batch = room.take_chat()
-            if batch:
-                await self.sio.emit("chat", batch, to=show_id)
+            async with room.lock:
+                batch = room.take_chat()
+                if batch:
+                    try:
+                        await self.store.add_chat(show_id, batch, keep=CHAT_HISTORY)
+                    except Exception:
+                        log.exception("keeping %d chat messages of show %s failed", len(batch), show_id)
+                    await self.sio.emit("chat", [m.public() for m in batch], to=show_id)
+            delta = room.take_viewer_delta()
+            if delta:
+                try:
+                    await self.store.count_viewers(show_id, delta)
+                except Exception:
+                    room.viewer_delta += delta  # counted on the next tick
+                    raise
             reactions = room.take_reactions()
             if reactions:
                 await self.sio.emit("reactions", reactions, to=show_id)

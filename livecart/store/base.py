@@ -6,7 +6,7 @@ caller cannot go on; lookups that are expected to miss return None.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -61,8 +61,8 @@ class ShowStore(Protocol):
 class LiveStore(Protocol):
     """The live room's state per show: bounded chat and question history, votes, mutes, audience."""
 
-    async def add_chat(self, message: ChatMessage, keep: int) -> None:
-        """Append a message to its show's history, keeping the newest `keep`; counts it."""
+    async def add_chat(self, show_id: str, messages: Sequence[ChatMessage], keep: int) -> None:
+        """Append messages (oldest first) to the show's history, keeping the newest `keep`; counts them."""
 
     async def recent_chat(self, show_id: str, limit: int) -> list[ChatMessage]:
         """The newest `limit` messages, oldest first."""
@@ -96,11 +96,8 @@ class LiveStore(Protocol):
     async def chat_settings(self, show_id: str) -> ChatSettings:
         """The show's slow mode and blocked words (defaults when never set)."""
 
-    async def viewer_joined(self, show_id: str) -> Audience:
-        """One more current viewer (peak follows)."""
-
-    async def viewer_left(self, show_id: str) -> Audience:
-        """One fewer current viewer (never below zero)."""
+    async def count_viewers(self, show_id: str, delta: int) -> Audience:
+        """Add `delta` (joins minus leaves) to the current viewers, never below zero; peak follows."""
 
     async def audience(self, show_id: str) -> Audience:
         """Current and peak viewers, chat messages and questions ever posted."""

@@ -55,9 +55,11 @@ def question(n: int, show_id: str = SHOW) -> Question:
 
 
 async def test_chat_history_keeps_the_newest_in_order(store: LiveStore) -> None:
-    for n in range(8):
-        await store.add_chat(message(n), keep=5)
-    await store.add_chat(message(99, show_id="shw_other"), keep=5)
+    for n in range(6):
+        await store.add_chat(SHOW, [message(n)], keep=5)
+    await store.add_chat(SHOW, [message(6), message(7)], keep=5)
+    await store.add_chat("shw_other", [message(99, show_id="shw_other")], keep=5)
+    await store.add_chat(SHOW, [], keep=5)
     recent = await store.recent_chat(SHOW, limit=3)
     assert [m.text for m in recent] == ["hello 5", "hello 6", "hello 7"]
     assert [m.id for m in await store.recent_chat(SHOW, limit=50)] == [f"msg_{n}" for n in range(3, 8)]
@@ -65,8 +67,7 @@ async def test_chat_history_keeps_the_newest_in_order(store: LiveStore) -> None:
 
 
 async def test_a_deleted_message_leaves_the_history(store: LiveStore) -> None:
-    for n in range(3):
-        await store.add_chat(message(n), keep=50)
+    await store.add_chat(SHOW, [message(n) for n in range(3)], keep=50)
     assert await store.delete_chat(SHOW, "msg_1") is True
     assert await store.delete_chat(SHOW, "msg_1") is False
     assert [m.id for m in await store.recent_chat(SHOW, 50)] == ["msg_0", "msg_2"]
@@ -125,14 +126,13 @@ async def test_mutes_expire(store: LiveStore) -> None:
 
 
 async def test_audience_counts_current_and_peak_viewers(store: LiveStore) -> None:
-    for _ in range(3):
-        await store.viewer_joined(SHOW)
-    await store.viewer_left(SHOW)
-    audience = await store.viewer_joined(SHOW)
+    await store.count_viewers(SHOW, 3)
+    await store.count_viewers(SHOW, -1)
+    audience = await store.count_viewers(SHOW, 1)
     assert (audience.current_viewers, audience.peak_viewers) == (3, 3)
-    for _ in range(5):
-        audience = await store.viewer_left(SHOW)
+    audience = await store.count_viewers(SHOW, -5)
     assert (audience.current_viewers, audience.peak_viewers) == (0, 3)
+    assert (await store.count_viewers(SHOW, 0)).current_viewers == 0
     assert (await store.audience("shw_unknown")).current_viewers == 0
 
 

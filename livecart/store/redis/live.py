@@ -10,6 +10,7 @@ Votes and viewer counts are Lua scripts, so they are atomic across nodes.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -32,16 +33,14 @@ end
 return 0
 """
 
-_JOINED = """
-local current = redis.call('HINCRBY', KEYS[1], 'current_viewers', 1)
+_COUNT_VIEWERS = """
+local current = redis.call('HINCRBY', KEYS[1], 'current_viewers', ARGV[1])
+if current < 0 then
+  redis.call('HSET', KEYS[1], 'current_viewers', 0)
+  current = 0
+end
 local peak = tonumber(redis.call('HGET', KEYS[1], 'peak_viewers') or '0')
 if current > peak then redis.call('HSET', KEYS[1], 'peak_viewers', current) end
-return current
-"""
-
-_LEFT = """
-local current = redis.call('HINCRBY', KEYS[1], 'current_viewers', -1)
-if current < 0 then redis.call('HSET', KEYS[1], 'current_viewers', 0) end
 return current
 """
 
@@ -82,21 +81,26 @@ def _message(raw: str) -> ChatMessage:
 class RedisLive:
     _redis: Redis
 
-    async def add_chat(self, message: ChatMessage, keep: int) -> None:
-        raw = json.dumps(
-            {
-                "id": message.id,
-                "show_id": message.show_id,
-                "viewer_id": message.viewer_id,
-                "name": message.name,
-                "text": message.text,
-                "at": message.at.isoformat(),
-            }
-        )
+    async def add_chat(self, show_id: str, messages: Sequence[ChatMessage], keep: int) -> None:
+        raws = [
+            json.dumps(
+                {
+                    "id": m.id,
+                    "show_id": show_id,
+                    "viewer_id": m.viewer_id,
+                    "name": m.name,
+                    "text": m.text,
+                    "at": m.at.isoformat(),
+                }
+            )
+            for m in messages
+        ]
+        if not raws:
+            return
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(_key(message.show_id, "chat"), raw)
-            pipe.ltrim(_key(message.show_id, "chat"), -keep, -1)
-            pipe.hincrby(_key(message.show_id, "audience"), "chat_messages", 1)
+            pipe.rpush(_key(show_id, "chat"), *raws)
+            pipe.ltrim(_key(show_id, "chat"), -keep, -1)
+            pipe.hincrby(_key(show_id, "audience"), "chat_messages", len(raws))
             await pipe.execute()
 
     async def recent_chat(self, show_id: str, limit: int) -> list[ChatMessage]:
@@ -192,12 +196,8 @@ class RedisLive:
             slow_mode_s=float(data["slow_mode_s"]), blocked_words=tuple(json.loads(data["blocked_words"]))
         )
 
-    async def viewer_joined(self, show_id: str) -> Audience:
-        await self._redis.eval(_JOINED, 1, _key(show_id, "audience"))
-        return await self.audience(show_id)
-
-    async def viewer_left(self, show_id: str) -> Audience:
-        await self._redis.eval(_LEFT, 1, _key(show_id, "audience"))
+    async def count_viewers(self, show_id: str, delta: int) -> Audience:
+        await self._redis.eval(_COUNT_VIEWERS, 1, _key(show_id, "audience"), str(delta))
         return await self.audience(show_id)
 
     async def audience(self, show_id: str) -> Audience:

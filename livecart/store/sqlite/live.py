@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from livecart.domain.errors import NotFound
@@ -119,25 +120,19 @@ def _bump(conn: sqlite3.Connection, show_id: str, column: str, delta: int) -> No
 class SqliteLive:
     _db: Database
 
-    async def add_chat(self, message: ChatMessage, keep: int) -> None:
+    async def add_chat(self, show_id: str, messages: Sequence[ChatMessage], keep: int) -> None:
+        rows = [(m.id, show_id, m.viewer_id, m.name, m.text, m.at.isoformat()) for m in messages]
+
         def insert(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO live_chat (id, show_id, viewer_id, name, text, at) VALUES (?,?,?,?,?,?)",
-                (
-                    message.id,
-                    message.show_id,
-                    message.viewer_id,
-                    message.name,
-                    message.text,
-                    message.at.isoformat(),
-                ),
+            conn.executemany(
+                "INSERT INTO live_chat (id, show_id, viewer_id, name, text, at) VALUES (?,?,?,?,?,?)", rows
             )
             conn.execute(
                 "DELETE FROM live_chat WHERE show_id = ? AND seq <= "
                 "(SELECT seq FROM live_chat WHERE show_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-                (message.show_id, message.show_id, keep),
+                (show_id, show_id, keep),
             )
-            _bump(conn, message.show_id, "chat_messages", 1)
+            _bump(conn, show_id, "chat_messages", len(rows))
 
         await self._db.transaction(insert)
 
@@ -264,23 +259,16 @@ class SqliteLive:
 
         return await self._db.read(select)
 
-    async def viewer_joined(self, show_id: str) -> Audience:
-        def join(conn: sqlite3.Connection) -> Audience:
-            _bump(conn, show_id, "current_viewers", 1)
+    async def count_viewers(self, show_id: str, delta: int) -> Audience:
+        def count(conn: sqlite3.Connection) -> Audience:
+            _bump(conn, show_id, "current_viewers", delta)
             conn.execute(
                 "UPDATE live_audience SET peak_viewers = MAX(peak_viewers, current_viewers) WHERE show_id = ?",
                 (show_id,),
             )
             return _audience(conn, show_id)
 
-        return await self._db.transaction(join)
-
-    async def viewer_left(self, show_id: str) -> Audience:
-        def leave(conn: sqlite3.Connection) -> Audience:
-            _bump(conn, show_id, "current_viewers", -1)
-            return _audience(conn, show_id)
-
-        return await self._db.transaction(leave)
+        return await self._db.transaction(count)
 
     async def audience(self, show_id: str) -> Audience:
         return await self._db.read(_audience, show_id)
