@@ -7,6 +7,7 @@ from aiohttp import web
 from livecart.bus import EventBus
 from livecart.checkout import Checkout
 from livecart.config import Settings
+from livecart.live.service import LiveService
 from livecart.metrics import Metrics
 from livecart.payments import PaymentProvider
 from livecart.store import Store
@@ -17,3 +18,4 @@ BUS = web.AppKey("bus", EventBus)
 METRICS = web.AppKey("metrics", Metrics)
 PAYMENTS = web.AppKey("payments", PaymentProvider)
 CHECKOUT = web.AppKey("checkout", Checkout)
+LIVE = web.AppKey("live", LiveService)

@@ -1,4 +1,4 @@
-"""Live show statistics per product (the viewer, chat and question numbers come from the live room)."""
+"""Live show statistics: the audience (from the live room's counters) and per-product commerce figures."""
 
 from __future__ import annotations
 
@@ -52,11 +52,13 @@ async def stats(request: web.Request) -> web.Response:
         await store.show_orders(show.id),
         until,
     )
+    audience = await store.audience(show.id)
     return web.json_response(
         {
             "show_id": show.id,
             "status": show.status.value,
             "at": rfc3339(now),
+            **audience.public(),
             "products": [row.public() for row in rows],
             "totals": totals(rows),
         }

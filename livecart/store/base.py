@@ -20,6 +20,7 @@ from livecart.domain.commerce import (
     Refund,
     StoredResponse,
 )
+from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 
 
@@ -218,5 +219,50 @@ class CommerceStore(Protocol):
         """Ledger rows matching every given filter (none: all), in the order they were appended."""
 
 
-class Store(AccountStore, CatalogStore, ShowStore, CommerceStore, Protocol):
+class LiveStore(Protocol):
+    """The live room's state per show: bounded chat and question history, votes, mutes, audience."""
+
+    async def add_chat(self, show_id: str, messages: Sequence[ChatMessage], keep: int) -> None:
+        """Append messages (oldest first) to the show's history, keeping the newest `keep`; counts them."""
+
+    async def recent_chat(self, show_id: str, limit: int) -> list[ChatMessage]:
+        """The newest `limit` messages, oldest first."""
+
+    async def delete_chat(self, show_id: str, message_id: str) -> bool:
+        """Remove a message from the history; False when it is not there."""
+
+    async def add_question(self, question: Question, keep: int) -> None:
+        """Add a question (keeping the newest `keep` of the show); counts it."""
+
+    async def get_question(self, show_id: str, question_id: str) -> Question | None: ...
+
+    async def upvote(self, show_id: str, question_id: str, viewer_id: str) -> tuple[Question, bool]:
+        """One vote per viewer per question: returns the question and whether this vote counted.
+
+        Raises NotFound."""
+
+    async def set_question_status(self, show_id: str, question_id: str, status: QuestionStatus) -> Question:
+        """Raises NotFound."""
+
+    async def top_questions(self, show_id: str, limit: int) -> list[Question]:
+        """Featured first, then open by votes, then answered (`domain.live.question_rank`)."""
+
+    async def mute(self, show_id: str, viewer_id: str, until: datetime) -> None: ...
+
+    async def muted_until(self, show_id: str, viewer_id: str) -> datetime | None:
+        """When the viewer's mute in this show ends; None when not muted (or the mute is over)."""
+
+    async def set_chat_settings(self, show_id: str, settings: ChatSettings) -> None: ...
+
+    async def chat_settings(self, show_id: str) -> ChatSettings:
+        """The show's slow mode and blocked words (defaults when never set)."""
+
+    async def count_viewers(self, show_id: str, delta: int) -> Audience:
+        """Add `delta` (joins minus leaves) to the current viewers, never below zero; peak follows."""
+
+    async def audience(self, show_id: str) -> Audience:
+        """Current and peak viewers, chat messages and questions ever posted."""
+
+
+class Store(AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, Protocol):
     async def close(self) -> None: ...

@@ -16,6 +16,7 @@ from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.catalog import RedisCatalog
 from livecart.store.redis.commerce import RedisCommerce
 from livecart.store.redis.durability import check_durability
+from livecart.store.redis.live import RedisLive
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
 from livecart.store.redis.shows import RedisShows
@@ -33,7 +34,7 @@ CONNECTION_WAIT_SECONDS = 20.0
 NO_RETRY = Retry(NoBackoff(), 0)
 
 
-class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce):
+class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive):
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._pending = PendingOrders()
