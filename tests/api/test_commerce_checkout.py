@@ -17,6 +17,13 @@ from tests.conftest import AiohttpClient
 from tests.support import Api
 
 
+def stock_taken(app: web.Application) -> asyncio.Event:
+    """Set when a checkout has placed its order (key claimed, stock taken) and now awaits the charge."""
+    taken = asyncio.Event()
+    app[keys.BUS].subscribe(lambda event: taken.set() if isinstance(event, StockChanged) else None)
+    return taken
+
+
 async def test_checkout_sells_the_cart_and_writes_a_balanced_ledger(api: Api, app: web.Application) -> None:
     scene = await make_scene(
         api, {"price_cents": 1999, "stock": 10, "commission_bps": 1250}, {"price_cents": 505, "stock": 3}
@@ -107,10 +114,11 @@ async def test_a_key_still_in_progress_gets_409(api: Api, app: web.Application) 
     await scene.add(viewer, product)
     provider = app[keys.PAYMENTS]
     assert isinstance(provider, TestPaymentProvider)
-    provider.latency_s = 0.3  # the provider is slow: the first request is still running below
+    provider.latency_s = 1.0  # the provider is slow: the first request is still running below
     key = new_key()
+    taken = stock_taken(app)
     running = asyncio.create_task(scene.checkout(viewer, 201, key=key))
-    await asyncio.sleep(0.1)
+    await taken.wait()
     busy = await scene.checkout(viewer, 409, key=key)
     assert busy["error"]["code"] == "idempotency_in_progress"
     first = await running
@@ -281,10 +289,11 @@ async def test_a_charge_answered_after_recovery_gave_up_is_refunded(api: Api, ap
     await scene.add(viewer, product)
     provider = app[keys.PAYMENTS]
     assert isinstance(provider, TestPaymentProvider)
-    provider.latency_s = 0.3
+    provider.latency_s = 1.0
 
+    taken = stock_taken(app)
     running = asyncio.create_task(scene.checkout(viewer, 409))
-    await asyncio.sleep(0.1)
+    await taken.wait()
     assert await app[keys.CHECKOUT].recover(utcnow()) == (0, 1)  # the charge has not answered yet
     late = await running
 
