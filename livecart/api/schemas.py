@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
 from livecart.domain.errors import BadRequest
 
@@ -59,12 +59,23 @@ class ProductCreate(Body):
 
 
 class ProductPatch(Body):
+    """Fields to change; `image_url` and `description` may be set to null to clear them."""
+
     title: Title | None = None
     price_cents: Cents | None = None
     stock: Stock | None = None
     commission_bps: Bps | None = None
     image_url: Url | None = None
     description: Description | None = None
+
+    @field_validator("title", "price_cents", "stock", "commission_bps", mode="before")
+    @classmethod
+    def _not_cleared(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+
 
 
 class ShowCreate(Body):

@@ -93,6 +93,11 @@ async def test_patch_rules(api: Api, brand: dict[str, Any]) -> None:
     assert "body" in empty["error"]["fields"]
     sku = await api.call("PATCH", path, 400, token=brand["token"], json={"sku": "NEW"})
     assert sku["error"]["fields"] == {"sku": "unknown field"}
+    for required in ("title", "price_cents", "stock", "commission_bps"):
+        cleared = await api.call("PATCH", path, 400, token=brand["token"], json={required: None})
+        assert cleared["error"]["fields"] == {required: "Value error, cannot be null"}
+    optional = await api.call("PATCH", path, 200, token=brand["token"], json={"description": None})
+    assert optional["description"] is None
     await api.call("PATCH", path, 200, token=ADMIN_TOKEN, json={"stock": 7})
     await api.call("PATCH", "/api/products/prd_missing", 404, token=brand["token"], json={"stock": 1})
 

@@ -22,6 +22,10 @@ from tests.api.commerce_scene import Scene, checkout_body, make_scene, new_key
 from tests.support import ADMIN_TOKEN, Api
 
 STORES = ["sqlite", pytest.param("redis", marks=pytest.mark.redis)]
+
+# 1,000 buyers make ~3,000 HTTP requests: well under a minute on a quiet 2-core machine, but a shared
+# one can be several times slower, and a timeout here would say nothing about correctness.
+pytestmark = pytest.mark.timeout(600)
 BUYERS = 1000
 STOCK = 100
 SETUP_CONCURRENCY = 50

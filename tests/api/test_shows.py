@@ -51,7 +51,7 @@ async def test_only_hosts_create_shows(api: Api) -> None:
 
 async def test_live_shows_are_listed_first(api: Api, host: dict[str, Any], client: Any) -> None:
     later = await api.call("POST", "/api/shows", 201, token=host["token"],
-                           json={"title": "Later", "scheduled_at": "2026-12-24T18:00:00Z"})
+                           json={"title": "Later", "scheduled_at": "2026-12-01T17:30:00-02:00"})
     sooner = await api.call("POST", "/api/shows", 201, token=host["token"],
                             json={"title": "Sooner", "scheduled_at": "2026-12-01T18:00:00Z"})
     live = await api.create_show(host["token"], "On air")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 
 from livecart.domain.models import Account, Product, Role, Show, ShowStatus
 
 
 def to_text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+    """Times are stored in UTC, so text order is time order (SQL ORDER BY compares the text)."""
+    return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
 def from_text(text: str | None) -> datetime | None:
