@@ -6,6 +6,7 @@ from aiohttp import web
 
 from livecart.bus import EventBus
 from livecart.config import Settings
+from livecart.media.hub import MediaHub
 from livecart.metrics import Metrics
 from livecart.store import Store
 
@@ -13,3 +14,4 @@ SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
 BUS = web.AppKey("bus", EventBus)
 METRICS = web.AppKey("metrics", Metrics)
+MEDIA = web.AppKey("media", MediaHub)
