@@ -131,7 +131,7 @@ SETTINGS: tuple[Setting, ...] = (
         "turn_username", "LIVECART_TURN_USERNAME", "", "Username for the TURN URLs in LIVECART_ICE_SERVERS."
     ),
     Setting(
-        "turn_credential", "LIVECART_TURN_CREDENTIAL", "", "Password for the TURN URLs in LIVECART_ICE_SERVERS."
+        "turn_credential", "LIVECART_TURN_CREDENTIAL", "", "Password for those TURN URLs."
     ),
     Setting(
         "max_viewers",

@@ -90,7 +90,8 @@ async def test_chromium_publishes_over_whip_and_another_page_plays_over_whep(
             await viewer_page.goto(page_url)
             await viewer_page.evaluate(f"watch({json.dumps(show.whep_url)})")
             await viewer_page.wait_for_function(
-                "videoStats().then(s => s.framesDecoded > 10 && s.videoWidth > 0)", polling=200, timeout=20_000
+                "videoStats().then(s => s.framesDecoded > 10 && s.videoWidth > 0)",
+                polling=200, timeout=20_000,
             )
             first = await viewer_page.evaluate("videoStats()")
             await viewer_page.wait_for_timeout(1000)
