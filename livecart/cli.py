@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -72,7 +72,7 @@ def _port(port: int | None) -> int | None:
     return port
 
 
-def _listening(settings: Settings) -> object:
+def _listening(settings: Settings) -> Callable[[str], None]:
     def announce(_message: str) -> None:
         print(f"livecart {__version__} listening on http://{settings.host}:{settings.port}", flush=True)
 

@@ -131,10 +131,9 @@ def start_server(tmp_path: Path, env: dict[str, str] | None = None, *args: str) 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"livecart exited with {process.returncode}:\n{log.read_text()}")
-        with suppress(OSError):
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return ServerProcess(url=url, port=port, process=process, log=log)
+        with suppress(OSError), urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+            if response.status == 200:
+                return ServerProcess(url=url, port=port, process=process, log=log)
         time.sleep(0.1)
     stop_process(process)
     raise RuntimeError(f"livecart did not answer /healthz:\n{log.read_text()}")

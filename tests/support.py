@@ -24,7 +24,7 @@ def free_port() -> int:
 def need_binary(name: str, *candidates: str) -> str:
     """Path of an external program the test needs. In CI (CI set) a missing one fails the test, never skips."""
     for candidate in (name, *candidates):
-        path = shutil.which(candidate) or (candidate if os.path.isabs(candidate) and os.path.exists(candidate) else None)
+        path = shutil.which(candidate)
         if path:
             return path
     message = f"{name} is not installed (.ci/run installs it)"

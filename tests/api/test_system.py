@@ -1,0 +1,30 @@
+"""Health, metrics, and errors for paths and methods that do not exist."""
+
+from __future__ import annotations
+
+from tests.support import Api
+
+
+async def test_healthz(api: Api) -> None:
+    assert (await api.call("GET", "/healthz", 200))["status"] == "ok"
+
+
+async def test_metrics_count_requests_by_route(api: Api) -> None:
+    await api.call("GET", "/api/shows", 200)
+    await api.call("GET", "/api/shows/shw_x", 404)
+    response = await api.request("GET", "/metrics")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    text = await response.text()
+    assert 'livecart_http_requests_total{method="GET",route="/api/shows",status="200"} 1.0' in text
+    assert 'livecart_http_requests_total{method="GET",route="/api/shows/{show_id}",status="404"} 1.0' in text
+    assert "livecart_http_request_duration_seconds_bucket" in text
+
+
+async def test_unknown_path_and_wrong_method_use_the_error_body(api: Api) -> None:
+    missing = await api.call("GET", "/api/nothing-here", 404)
+    assert missing["error"]["code"] == "not_found"
+    response = await api.request("PUT", "/api/shows")
+    assert response.status == 405
+    assert "GET" in response.headers["Allow"]
+    assert (await response.json())["error"]["code"] == "method_not_allowed"
