@@ -76,7 +76,9 @@ async def test_a_late_joiner_starts_from_the_gop_cache_when_the_publisher_ignore
     await asyncio.sleep(5)
     late = await WhepViewer.start(http, show.whep_url)
     await eventually(lambda: late.stats.video_frames > 0, within=3)
-    relay = client.app[MEDIA].broadcast(show.id).relay  # type: ignore[union-attr]
+    broadcast = client.app[MEDIA].broadcast(show.id)
+    assert broadcast is not None
+    relay = broadcast.relay
     assert relay.keyframes_in == 1, "the publisher sent one keyframe, at the start"
     assert late.stats.time_to_first_frame is not None
     assert late.stats.time_to_first_frame < 1.0
@@ -95,7 +97,9 @@ async def test_a_viewer_joining_a_pli_honouring_publisher_gets_a_fresh_keyframe(
     await asyncio.sleep(1)
     viewer = await WhepViewer.start(http, show.whep_url)
     await eventually(lambda: viewer.stats.video_frames > 0)
-    relay = client.app[MEDIA].broadcast(show.id).relay  # type: ignore[union-attr]
+    broadcast = client.app[MEDIA].broadcast(show.id)
+    assert broadcast is not None
+    relay = broadcast.relay
     await eventually(lambda: relay.keyframes_in >= 2)
     await viewer.stop()
     await publisher.stop()
