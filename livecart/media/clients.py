@@ -113,6 +113,7 @@ class ViewerStats:
     video_frames: int = 0
     keyframes: int = 0
     audio_frames: int = 0
+    connected_at: float | None = None
     first_frame_at: float | None = None
     last_frame_at: float | None = None
     frame_times: list[float] = field(default_factory=list)
@@ -121,7 +122,15 @@ class ViewerStats:
 
     @property
     def time_to_first_frame(self) -> float | None:
+        """From the start of signaling to the first video frame."""
         return None if self.first_frame_at is None else self.first_frame_at - self.started_at
+
+    @property
+    def first_frame_after_connect(self) -> float | None:
+        """From ICE+DTLS being up to the first video frame: what keyframes and the GOP cache decide."""
+        if self.first_frame_at is None or self.connected_at is None:
+            return None
+        return max(0.0, self.first_frame_at - self.connected_at)
 
     def fps(self, since: float, until: float) -> float:
         count = sum(1 for t in self.frame_times if since <= t < until)
@@ -175,6 +184,8 @@ class WhepViewer:
 
         @pc.on("connectionstatechange")
         def on_state() -> None:
+            if pc.connectionState == "connected" and stats.connected_at is None:
+                stats.connected_at = time.monotonic()
             if pc.connectionState in ("failed", "closed"):
                 ended.set()
 

@@ -23,6 +23,9 @@ from livecart.media.sdp import MediaCodec
 
 LIVE_BACKLOG_FRAMES = 90  # per viewer, on top of the GOP cache it may be started with
 AUDIO_BACKLOG_FRAMES = 100  # 2 s of 20 ms Opus frames
+# A new viewer gets the cached keyframe at once and the rest of the GOP at about 3x real time: a
+# burst of a whole GOP overflows socket buffers and aiortc's 128-packet retransmission history.
+CATCH_UP_SECONDS_PER_FRAME = 0.010
 
 
 class ViewerTrack(MediaStreamTrack):
@@ -40,6 +43,7 @@ class ViewerTrack(MediaStreamTrack):
         self._queue: deque[av.Packet[Any]] = deque()
         self._wakeup = asyncio.Event()
         self._waiting_for_keyframe = kind == "video"
+        self._catch_up = 0
         self.delivered = 0
         self.dropped = 0
 
@@ -55,6 +59,7 @@ class ViewerTrack(MediaStreamTrack):
             if self.kind == "video":
                 self.dropped += len(self._queue)
                 self._queue.clear()
+                self._catch_up = 0
                 if not keyframe:
                     self.dropped += 1
                     self._waiting_for_keyframe = True
@@ -66,12 +71,23 @@ class ViewerTrack(MediaStreamTrack):
         self._queue.append(packet)
         self._wakeup.set()
 
+    def prime(self, frames: list[tuple[av.Packet[Any], bool]]) -> None:
+        """Start from the GOP cache: its keyframe is sent at once, the frames after it paced."""
+        for packet, keyframe in frames:
+            self.feed(packet, keyframe)
+        self._catch_up = max(0, len(self._queue) - 1)
+
     async def recv(self) -> av.Packet[Any]:
         while not self._queue:
             if self.readyState != "live":
                 raise MediaStreamError
             self._wakeup.clear()
             await self._wakeup.wait()
+        if self._catch_up and self.delivered:
+            self._catch_up -= 1
+            await asyncio.sleep(CATCH_UP_SECONDS_PER_FRAME)
+            if not self._queue:  # dropped (overflow or stop) while pacing
+                return await self.recv()
         self.delivered += 1
         return self._queue.popleft()
 
@@ -135,8 +151,7 @@ class Relay:
         capacity = GOP_CACHE_MAX_FRAMES + LIVE_BACKLOG_FRAMES if kind == "video" else AUDIO_BACKLOG_FRAMES
         track = ViewerTrack(kind, capacity, self._request_keyframe)
         if kind == "video":
-            for packet, keyframe in self._gop.frames():
-                track.feed(packet, keyframe)
+            track.prime(self._gop.frames())
             self._request_keyframe()
         self._tracks[kind].add(track)
         return track
