@@ -70,6 +70,14 @@ class Worker:
             "keyframes": [v.stats.keyframes - b[1] for v, b in zip(self.viewers, before, strict=True)],
         }
 
+    async def status(self) -> dict[str, Any]:
+        publisher = self.publisher
+        return {
+            "publisher": None if publisher is None else publisher.pc.connectionState,
+            "viewers": [v.pc.connectionState for v in self.viewers],
+            "frames": [v.stats.video_frames for v in self.viewers],
+        }
+
     async def stop(self) -> dict[str, Any]:
         await asyncio.gather(*(v.stop(delete=False) for v in self.viewers), return_exceptions=True)
         if self.publisher is not None:

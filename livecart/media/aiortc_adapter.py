@@ -13,6 +13,9 @@ What is used, and why:
 - `RTCRtpReceiver._send_rtcp_pli(media_ssrc)`: sends the PLI (RFC 4585 section 6.3.1).
 - `RTCRtpSender._send_keyframe`: called when a viewer sends PLI/FIR; with pre-encoded packets it
   would only set an unused flag, so it is replaced per sender by the relay's keyframe request.
+- `RTCIceGatherer._connection._protocols[*].transport`: the aioice UDP sockets, whose receive buffer
+  is enlarged for publishers (a busy event loop must not turn into lost packets: aiortc's video
+  jitter buffer then stalls until 512 packets have piled up).
 - `RTCRtpSender._next_encoded_frame`: packetizes (`encoder.pack`) whatever is not an `av.Frame`.
   Nothing is patched there, but forwarding depends on it, so it is checked.
 """
@@ -21,12 +24,15 @@ from __future__ import annotations
 
 import inspect
 import queue
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aioice
 import aiortc
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCIceGatherer, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import is_rtx
 
 VERIFIED_AIORTC_VERSIONS = ("1.16.",)
@@ -66,6 +72,10 @@ def verify() -> None:
         problems.append("RTCRtpReceiver._send_rtcp_pli is gone")
     if "self._send_keyframe()" not in inspect.getsource(RTCRtpSender._handle_rtcp_packet):
         problems.append("RTCRtpSender._handle_rtcp_packet no longer calls self._send_keyframe() on PLI/FIR")
+    if "self._connection = Connection(" not in inspect.getsource(RTCIceGatherer.__init__):
+        problems.append("RTCIceGatherer no longer keeps its aioice Connection in _connection")
+    if "self._protocols" not in inspect.getsource(aioice.Connection.__init__):
+        problems.append("aioice.Connection no longer keeps its sockets' protocols in _protocols")
     if ".pack(data)" not in inspect.getsource(RTCRtpSender._next_encoded_frame):
         problems.append("RTCRtpSender._next_encoded_frame no longer packs pre-encoded packets")
     if problems:
@@ -108,11 +118,13 @@ class ReceiverTap:
             raise AiortcChanged("RTCRtpReceiver has no __decoder_queue")
         self._receiver = receiver
         self.media_ssrc: int | None = None
+        self.last_packet_at: float | None = None
         setattr(receiver, _DECODER_QUEUE, _EncodedFrameTap(sink))
         original: Callable[[Any, int], Awaitable[None]] = receiver._handle_rtp_packet
         codecs: dict[int, Any] = getattr(receiver, _RECEIVER_CODECS)
 
         async def handle_rtp_packet(packet: Any, arrival_time_ms: int) -> None:
+            self.last_packet_at = time.monotonic()
             codec = codecs.get(packet.payload_type)
             if codec is not None and not is_rtx(codec):
                 self.media_ssrc = packet.ssrc
@@ -131,3 +143,19 @@ class ReceiverTap:
 def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
     """Call `callback` whenever the remote end of `sender` asks for a keyframe (PLI or FIR)."""
     sender._send_keyframe = callback  # type: ignore[method-assign]
+
+
+def enlarge_receive_buffers(pc: RTCPeerConnection, size_bytes: int) -> int:
+    """Ask for `size_bytes` of UDP receive buffer on each of the peer's ICE sockets (the kernel caps
+    it at net.core.rmem_max). Returns how many sockets were changed. Call after gathering."""
+    changed = 0
+    gatherers = {id(t.receiver.transport.transport.iceGatherer): t.receiver.transport.transport.iceGatherer
+                 for t in pc.getTransceivers()}
+    for gatherer in gatherers.values():
+        for protocol in getattr(gatherer._connection, "_protocols", []):
+            transport = getattr(protocol, "transport", None)
+            sock = transport.get_extra_info("socket") if transport is not None else None
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size_bytes)
+                changed += 1
+    return changed

@@ -12,7 +12,12 @@ from typing import Any
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.exceptions import InternalError, InvalidStateError, OperationError
 
-from livecart.media.aiortc_adapter import EncodedFrame, ReceiverTap, on_keyframe_request
+from livecart.media.aiortc_adapter import (
+    EncodedFrame,
+    ReceiverTap,
+    enlarge_receive_buffers,
+    on_keyframe_request,
+)
 from livecart.media.keyframes import KeyframeThrottle
 from livecart.media.relay import Relay, ViewerTrack
 from livecart.media.sdp import (
@@ -28,7 +33,8 @@ from livecart.media.sdp import (
 log = logging.getLogger(__name__)
 
 PUBLISHER_CONNECT_SECONDS = 10.0  # a new publisher has this long to send its first frame
-PUBLISHER_SILENCE_SECONDS = 3.0  # no media for this long counts as a lost publisher
+PUBLISHER_SILENCE_SECONDS = 5.0  # no RTP at all for this long counts as a lost publisher
+PUBLISHER_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 DEAD_STATES = ("failed", "closed")
 
 
@@ -57,7 +63,7 @@ class Publisher:
         self.codecs: dict[str, MediaCodec] = {}
         self.answer = ""
         self.created_at = time.monotonic()
-        self.last_frame_at: float | None = None
+        self._taps: list[ReceiverTap] = []
         self._video_tap: ReceiverTap | None = None
         self._relay: Relay | None = None
 
@@ -85,9 +91,11 @@ class Publisher:
             raise OfferError(f"the SDP offer is not usable: {exc}") from None
         for transceiver in pc.getTransceivers():
             tap = ReceiverTap(transceiver.receiver, self._on_frame)
+            self._taps.append(tap)
             if transceiver.kind == "video" and self._video_tap is None:
                 self._video_tap = tap
         await pc.setLocalDescription(await pc.createAnswer())
+        enlarge_receive_buffers(pc, PUBLISHER_RECEIVE_BUFFER_BYTES)
         self.answer = str(pc.localDescription.sdp)
         self.codecs = negotiated_codecs(self.answer)
         if "video" not in self.codecs:
@@ -97,7 +105,6 @@ class Publisher:
         self._relay = relay
 
     def _on_frame(self, frame: EncodedFrame) -> None:
-        self.last_frame_at = time.monotonic()
         if self._relay is not None:
             self._relay.push(frame)
 
@@ -108,9 +115,10 @@ class Publisher:
     def alive(self, now: float) -> bool:
         if self.pc.connectionState in DEAD_STATES:
             return False
-        if self.last_frame_at is None:
+        heard = [tap.last_packet_at for tap in self._taps if tap.last_packet_at is not None]
+        if not heard:
             return now - self.created_at < PUBLISHER_CONNECT_SECONDS
-        return now - self.last_frame_at < PUBLISHER_SILENCE_SECONDS
+        return now - max(heard) < PUBLISHER_SILENCE_SECONDS
 
     async def close(self) -> None:
         self._relay = None

@@ -16,9 +16,16 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSession
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from yarl import URL
 
-from livecart.media.aiortc_adapter import EncodedFrame, ReceiverTap, on_keyframe_request
+from livecart.media.aiortc_adapter import (
+    EncodedFrame,
+    ReceiverTap,
+    enlarge_receive_buffers,
+    on_keyframe_request,
+)
 from livecart.media.keyframes import is_keyframe
 from livecart.media.sdp import SDP_CONTENT_TYPE
+
+VIEWER_RECEIVE_BUFFER_BYTES = 1024 * 1024
 
 
 class SignalingError(Exception):
@@ -190,6 +197,7 @@ class WhepViewer:
                 ended.set()
 
         await pc.setLocalDescription(await pc.createOffer())
+        enlarge_receive_buffers(pc, VIEWER_RECEIVE_BUFFER_BYTES)
         try:
             location, answer = await _exchange(http, url, pc.localDescription.sdp, token)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
