@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -41,7 +42,7 @@ CLIP_FRAMES, GOP_FRAMES = 120, 60
 SETTLE_SECONDS = 2.0
 LATE_JOINERS = 10
 COLUMNS = ("variant", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
-           "fps_median", "first_frame_ms_p95", "load_cores")
+           "fps_median", "first_frame_ms_p95", "load_cores", "machine_load_1m")
 
 
 def _post_json(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
@@ -103,6 +104,7 @@ class Scenario:
             "first_frame_ms_p95": percentile(arrived, 95) if arrived else float("nan"),
             "never_got_a_frame": len(first_frame_ms) - len(arrived),
             "load_cores": round(load.cores, 3),
+            "machine_load_1m": round(os.getloadavg()[0], 2),
             "width": WIDTH, "height": HEIGHT,
         }
 
