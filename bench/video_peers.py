@@ -72,8 +72,15 @@ class Worker:
 
     async def status(self) -> dict[str, Any]:
         publisher = self.publisher
+        sent = None
+        if publisher is not None:
+            for transceiver in publisher.pc.getTransceivers():
+                if transceiver.kind == "video":
+                    stats = await transceiver.sender.getStats()
+                    sent = [s.packetsSent for s in stats.values() if s.type == "outbound-rtp"]
         return {
             "publisher": None if publisher is None else publisher.pc.connectionState,
+            "packets_sent": sent,
             "viewers": [v.pc.connectionState for v in self.viewers],
             "frames": [v.stats.video_frames for v in self.viewers],
         }

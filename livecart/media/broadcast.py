@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 PUBLISHER_CONNECT_SECONDS = 10.0  # a new publisher has this long to send its first frame
 PUBLISHER_SILENCE_SECONDS = 5.0  # no RTP at all for this long counts as a lost publisher
-PUBLISHER_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+PUBLISHER_RECEIVE_BUFFER_BYTES = 1024 * 1024  # ~5 s at 1.5 Mbit/s; larger only turns loss into lag
 DEAD_STATES = ("failed", "closed")
 
 

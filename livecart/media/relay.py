@@ -17,11 +17,14 @@ import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from livecart.media.aiortc_adapter import EncodedFrame
-from livecart.media.gop_cache import GOP_CACHE_MAX_FRAMES, GopCache
+from livecart.media.gop_cache import GopCache
 from livecart.media.keyframes import is_keyframe
 from livecart.media.sdp import MediaCodec
 
-LIVE_BACKLOG_FRAMES = 90  # per viewer, on top of the GOP cache it may be started with
+# Per viewer, on top of the GOP catch-up it may be started with. Small on purpose: a viewer whose
+# sender falls a second behind (slow link, or a server short of CPU) skips to the next keyframe,
+# which also sheds the server's work instead of letting every socket's backlog grow.
+LIVE_BACKLOG_FRAMES = 30
 AUDIO_BACKLOG_FRAMES = 100  # 2 s of 20 ms Opus frames
 # A new viewer gets the cached keyframe at once and the rest of the GOP at about 3x real time: a
 # burst of a whole GOP overflows socket buffers and aiortc's 128-packet retransmission history.
@@ -31,14 +34,15 @@ CATCH_UP_SECONDS_PER_FRAME = 0.010
 class ViewerTrack(MediaStreamTrack):
     """What one viewer's RTCRtpSender reads: shared encoded packets from a bounded queue.
 
-    Video starts at a keyframe. On overflow, video drops everything queued and waits for the next
-    keyframe (asking for one through `on_overflow`); audio drops its oldest frame.
+    Video starts at a keyframe. When more than `backlog` live frames wait (the GOP catch-up is not
+    counted), video drops everything queued and waits for the next keyframe (asking for one through
+    `on_overflow`); audio drops its oldest frame.
     """
 
-    def __init__(self, kind: str, capacity: int, on_overflow: Callable[[], None]) -> None:
+    def __init__(self, kind: str, backlog: int, on_overflow: Callable[[], None]) -> None:
         super().__init__()
         self.kind = kind
-        self._capacity = capacity
+        self._backlog = backlog
         self._on_overflow = on_overflow
         self._queue: deque[av.Packet[Any]] = deque()
         self._wakeup = asyncio.Event()
@@ -55,7 +59,7 @@ class ViewerTrack(MediaStreamTrack):
                 self.dropped += 1
                 return
             self._waiting_for_keyframe = False
-        if len(self._queue) >= self._capacity:
+        if len(self._queue) >= self._backlog + self._catch_up:
             if self.kind == "video":
                 self.dropped += len(self._queue)
                 self._queue.clear()
@@ -73,9 +77,9 @@ class ViewerTrack(MediaStreamTrack):
 
     def prime(self, frames: list[tuple[av.Packet[Any], bool]]) -> None:
         """Start from the GOP cache: its keyframe is sent at once, the frames after it paced."""
+        self._catch_up = max(0, len(frames) - 1)
         for packet, keyframe in frames:
             self.feed(packet, keyframe)
-        self._catch_up = max(0, len(self._queue) - 1)
 
     async def recv(self) -> av.Packet[Any]:
         while not self._queue:
@@ -148,8 +152,8 @@ class Relay:
 
     def attach(self, kind: str) -> ViewerTrack:
         """A new viewer track; video starts from the GOP cache, and the publisher is asked for a keyframe."""
-        capacity = GOP_CACHE_MAX_FRAMES + LIVE_BACKLOG_FRAMES if kind == "video" else AUDIO_BACKLOG_FRAMES
-        track = ViewerTrack(kind, capacity, self._request_keyframe)
+        backlog = LIVE_BACKLOG_FRAMES if kind == "video" else AUDIO_BACKLOG_FRAMES
+        track = ViewerTrack(kind, backlog, self._request_keyframe)
         if kind == "video":
             track.prime(self._gop.frames())
             self._request_keyframe()

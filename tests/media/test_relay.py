@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from livecart.media.aiortc_adapter import EncodedFrame
-from livecart.media.gop_cache import GOP_CACHE_MAX_FRAMES
 from livecart.media.relay import AUDIO_BACKLOG_FRAMES, LIVE_BACKLOG_FRAMES, Relay
 from livecart.media.sdp import MediaCodec
 from livecart.media.synthetic import encode_clip
@@ -25,7 +24,7 @@ def test_a_stalled_viewer_loses_only_its_own_frames_and_restarts_at_a_keyframe()
     relay = Relay({"video": VP8}, lambda: requests.append(1))
     healthy, stalled = relay.attach("video"), relay.attach("video")
     requests.clear()
-    capacity = GOP_CACHE_MAX_FRAMES + LIVE_BACKLOG_FRAMES
+    capacity = LIVE_BACKLOG_FRAMES
     received = []
     for index in range(capacity + 10):
         relay.push(video(index, ONE_KEYFRAME))
