@@ -7,7 +7,7 @@ the stock fan-out), one publisher and one viewer crowd (bench/video_peers.py). T
 pre-encoded 720p VP8 clip with a keyframe every 2 s and ignores PLI, as OBS does; viewers do not
 decode, they count the frames their receivers reassemble. Server CPU comes from /proc.
 
-    python -m bench video [--quick] [--viewers 10,50,100] [--reencode-viewers 1,2] [--seconds 5]
+    python -m bench video [--quick] [--viewers 10,25,50,100] [--reencode-viewers 1,2] [--seconds 6]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ WIDTH, HEIGHT, FPS = 1280, 720, 30
 CLIP_FRAMES, GOP_FRAMES = 120, 60
 SETTLE_SECONDS = 2.0
 LATE_JOINERS = 10
+JOIN_SPACING_SECONDS = 0.02  # viewers arrive 50 a second, not all in the same instant
 COLUMNS = ("variant", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
            "fps_median", "first_frame_ms_p95", "load_cores", "machine_load_1m")
 
@@ -130,7 +131,7 @@ def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row
     rows = [scenario.measure()]
     try:
         for viewers in steps:
-            rows.append(scenario.measure(scenario.grow_to(viewers)["first_frame_ms"]))
+            rows.append(scenario.measure(scenario.grow_to(viewers, spacing=JOIN_SPACING_SECONDS)["first_frame_ms"]))
             print(format_table(f"step: {scenario.variant}", rows[-1:], COLUMNS), flush=True)
         if late_joiners:
             joined = scenario.grow_to(scenario.viewers + late_joiners, spacing=0.3)
@@ -200,11 +201,11 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(prog="python -m bench video", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer viewers, shorter windows")
-    parser.add_argument("--viewers", help="forwarding steps, comma-separated (default 10,50,100; quick 10,50)")
+    parser.add_argument("--viewers", help="forwarding steps, comma-separated (default 10,25,50,100; quick 10,25)")
     parser.add_argument("--reencode-viewers", default="1,2", help="re-encode steps (default 1,2)")
     parser.add_argument("--seconds", type=float, help="measuring window per step (default 6; quick 4)")
     args = parser.parse_args(argv)
-    steps = [int(n) for n in (args.viewers or ("10,50" if args.quick else "10,50,100")).split(",")]
+    steps = [int(n) for n in (args.viewers or ("10,25" if args.quick else "10,25,50,100")).split(",")]
     reencode_steps = [int(n) for n in args.reencode_viewers.split(",") if n]
     seconds = args.seconds or (4.0 if args.quick else 6.0)
     print(f"video: {WIDTH}x{HEIGHT}@{FPS} VP8, keyframe every {GOP_FRAMES} frames; {seconds:.0f} s per step")
