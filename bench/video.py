@@ -133,6 +133,10 @@ def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row
         for viewers in steps:
             rows.append(scenario.measure(scenario.grow_to(viewers, spacing=JOIN_SPACING_SECONDS)["first_frame_ms"]))
             print(format_table(f"step: {scenario.variant}", rows[-1:], COLUMNS), flush=True)
+            if not rows[-1]["fps_min"] > 0:
+                print(f"{scenario.variant}: some viewers got no frames at {viewers} viewers; not growing further")
+                rows[-1]["collapsed"] = True
+                return rows
         if late_joiners:
             joined = scenario.grow_to(scenario.viewers + late_joiners, spacing=0.3)
             arrived = [ms for ms in joined["first_frame_ms"] if ms is not None]
@@ -144,6 +148,9 @@ def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row
                 "after_connect_ms_p95": percentile(after_connect, 95),
                 "never_got_a_frame": len(joined["first_frame_ms"]) - len(arrived),
             })
+    except RuntimeError as error:
+        print(f"{scenario.variant}: stopped: {error}")
+        rows.append({"area": "video", "variant": scenario.variant, "viewers": scenario.viewers, "error": str(error)})
     finally:
         scenario.close()
     return rows
