@@ -61,28 +61,35 @@ FrameSink = Callable[[EncodedFrame], None]
 def verify() -> None:
     """Raise AiortcChanged if an internal this module relies on is missing or changed."""
     problems: list[str] = []
-    receive_source = inspect.getsource(RTCRtpReceiver._handle_rtp_packet)
+    receive_source = _source(RTCRtpReceiver._handle_rtp_packet)
     if "self.__decoder_queue.put((codec, encoded_frame))" not in receive_source:
         problems.append("RTCRtpReceiver._handle_rtp_packet no longer puts (codec, frame) on __decoder_queue")
-    if "self.__decoder_queue" not in inspect.getsource(RTCRtpReceiver.__init__):
+    if "self.__decoder_queue" not in _source(RTCRtpReceiver.__init__):
         problems.append("RTCRtpReceiver.__init__ no longer creates __decoder_queue")
-    if "self.__decoder_thread = threading.Thread" not in inspect.getsource(RTCRtpReceiver.receive):
+    if "self.__decoder_thread = threading.Thread" not in _source(RTCRtpReceiver.receive):
         problems.append("RTCRtpReceiver.receive no longer starts the decoder thread itself")
     if not inspect.iscoroutinefunction(getattr(RTCRtpReceiver, "_send_rtcp_pli", None)):
         problems.append("RTCRtpReceiver._send_rtcp_pli is gone")
-    if "self._send_keyframe()" not in inspect.getsource(RTCRtpSender._handle_rtcp_packet):
+    if "self._send_keyframe()" not in _source(RTCRtpSender._handle_rtcp_packet):
         problems.append("RTCRtpSender._handle_rtcp_packet no longer calls self._send_keyframe() on PLI/FIR")
-    if "self._connection = Connection(" not in inspect.getsource(RTCIceGatherer.__init__):
+    if "self._connection = Connection(" not in _source(RTCIceGatherer.__init__):
         problems.append("RTCIceGatherer no longer keeps its aioice Connection in _connection")
-    if "self._protocols" not in inspect.getsource(aioice.Connection.__init__):
+    if "self._protocols" not in _source(aioice.Connection.__init__):
         problems.append("aioice.Connection no longer keeps its sockets' protocols in _protocols")
-    if ".pack(data)" not in inspect.getsource(RTCRtpSender._next_encoded_frame):
+    if ".pack(data)" not in _source(RTCRtpSender._next_encoded_frame):
         problems.append("RTCRtpSender._next_encoded_frame no longer packs pre-encoded packets")
     if problems:
         raise AiortcChanged(
             f"aiortc {aiortc.__version__} changed under livecart/media/aiortc_adapter.py: "
             + "; ".join(problems)
         )
+
+
+def _source(obj: Any) -> str:
+    try:
+        return inspect.getsource(obj)
+    except (OSError, TypeError) as exc:  # e.g. an install without .py files
+        raise AiortcChanged(f"cannot read aiortc's source to verify it: {exc}") from None
 
 
 def version_is_verified() -> bool:
