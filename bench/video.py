@@ -222,9 +222,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
     rows.append(summary(rows))
     print(format_table("video: forwarding relay vs stock MediaRelay re-encode", rows, COLUMNS))
     late = [r for r in rows if r["variant"].endswith("late-join")]
-    print(format_table("late joiners (publisher ignores PLI; GOP cache)", late,
-                       ("variant", "viewers", "first_frame_ms_p50", "first_frame_ms_p95", "after_connect_ms_p50",
-                        "after_connect_ms_p95", "never_got_a_frame")))
+    if late:
+        print(format_table("late joiners (publisher ignores PLI; GOP cache)", late,
+                           ("variant", "viewers", "first_frame_ms_p50", "first_frame_ms_p95",
+                            "after_connect_ms_p50", "after_connect_ms_p95", "never_got_a_frame")))
     print(format_table("summary", rows[-1:], ("reencode_over_forward", "forward_viewers_per_core", "forward_fps_min")))
     return rows
 
