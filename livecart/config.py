@@ -76,6 +76,31 @@ def _token(value: str) -> str:
     return value
 
 
+def _bps(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("must be a whole number of basis points") from None
+    if not 0 <= number <= 10_000:
+        raise ValueError("must be from 0 to 10000 basis points (10000 = 100%)")
+    return number
+def _fanout_url(value: str) -> str:
+    if value == "local" or value.startswith(("redis://", "rediss://", "unix://")):
+        return value
+    raise ValueError("must be redis://HOST:PORT/DB or local")
+
+
+def _rate(value: str) -> tuple[int, float]:
+    messages, _, seconds = value.partition("/")
+    try:
+        parsed = (int(messages), float(seconds))
+    except ValueError:
+        raise ValueError("must be MESSAGES/SECONDS, e.g. 5/10") from None
+    if parsed[0] <= 0 or parsed[1] <= 0:
+        raise ValueError("both numbers must be greater than zero")
+    return parsed
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -120,6 +145,51 @@ SETTINGS: tuple[Setting, ...] = (
         _csv,
     ),
     Setting(
+        "max_qty_per_buyer",
+        "LIVECART_MAX_QTY_PER_BUYER",
+        "5",
+        "Most units of one product one buyer may hold in a cart and buy in total "
+        "(409 `limit_exceeded` beyond).",
+        _positive_int,
+    ),
+    Setting(
+        "platform_fee_bps",
+        "LIVECART_PLATFORM_FEE_BPS",
+        "0",
+        "Platform fee per sale line in basis points, taken from the brand's share and booked to the ledger "
+        "(0: no fee entries).",
+        _bps,
+    ),
+    Setting(
+        "fanout_url",
+        "LIVECART_FANOUT_URL",
+        "",
+        "Redis server through which live rooms span several processes (`redis://HOST:PORT/DB`), or `local`. "
+        "Default: the store URL when it is Redis, else in-process.",
+        _fanout_url,
+    ),
+    Setting(
+        "chat_rate",
+        "LIVECART_CHAT_RATE",
+        "5/10",
+        "Chat and question rate limit per viewer: MESSAGES/SECONDS (token bucket).",
+        _rate,
+    ),
+    Setting(
+        "chat_frame_ms",
+        "LIVECART_CHAT_FRAME_MS",
+        "200",
+        "How often a room's batched chat and reactions go out, in milliseconds.",
+        _positive_int,
+    ),
+    Setting(
+        "live_backlog",
+        "LIVECART_LIVE_BACKLOG",
+        "256",
+        "Packets queued for a slow live client before chat is dropped (oldest first) or the client cut off.",
+        _positive_int,
+    ),
+    Setting(
         "ice_servers",
         "LIVECART_ICE_SERVERS",
         "",
@@ -160,6 +230,12 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 65536
     cors_origins: tuple[str, ...] = ()
+    max_qty_per_buyer: int = 5
+    platform_fee_bps: int = 0
+    fanout_url: str = ""
+    chat_rate: tuple[int, float] = (5, 10.0)
+    chat_frame_ms: int = 200
+    live_backlog: int = 256
     ice_servers: tuple[str, ...] = ()
     turn_username: str = ""
     turn_credential: str = ""

@@ -5,13 +5,19 @@ from __future__ import annotations
 from aiohttp import web
 
 from livecart.bus import EventBus
+from livecart.checkout import Checkout
 from livecart.config import Settings
+from livecart.live.service import LiveService
 from livecart.media.hub import MediaHub
 from livecart.metrics import Metrics
+from livecart.payments import PaymentProvider
 from livecart.store import Store
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
 BUS = web.AppKey("bus", EventBus)
 METRICS = web.AppKey("metrics", Metrics)
+PAYMENTS = web.AppKey("payments", PaymentProvider)
+CHECKOUT = web.AppKey("checkout", Checkout)
+LIVE = web.AppKey("live", LiveService)
 MEDIA = web.AppKey("media", MediaHub)

@@ -47,8 +47,17 @@ def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **details}}
 
 
+def status_for(error: errors.LivecartError) -> int:
+    """The status of the error's code, or of its nearest base class's (a refined `Conflict` is a 409)."""
+    for cls in type(error).__mro__:
+        code = getattr(cls, "code", None)
+        if isinstance(code, str) and code in STATUS_BY_CODE:
+            return STATUS_BY_CODE[code]
+    return 400
+
+
 def error_response(error: errors.LivecartError) -> web.Response:
-    status = STATUS_BY_CODE.get(error.code, 400)
+    status = status_for(error)
     response = web.json_response(error_body(error.code, error.message, **error.details), status=status)
     if isinstance(error, errors.RateLimited):
         response.headers["Retry-After"] = str(max(1, round(error.retry_after + 0.5)))

@@ -56,3 +56,43 @@ class RateLimited(LivecartError):
 
 class PayloadTooLarge(LivecartError):
     code = "payload_too_large"
+
+
+# Commerce refinements of 409 `conflict`: each keeps the status of its base class (api/errors.py looks
+# the status up along the class hierarchy) but names the rule that was broken.
+
+
+class NotInLineup(Conflict):
+    code = "not_in_lineup"
+
+
+class ShowEnded(Conflict):
+    code = "show_ended"
+
+
+class NotPinned(Conflict):
+    code = "not_pinned"
+
+
+class LimitExceeded(Conflict):
+    code = "limit_exceeded"
+
+
+class CurrencyMismatch(Conflict):
+    code = "currency_mismatch"
+
+
+class CartEmpty(Conflict):
+    code = "cart_empty"
+
+
+class PriceChanged(Conflict):
+    code = "price_changed"
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency_in_progress"
+
+
+class RefundExceedsPurchase(Conflict):
+    code = "refund_exceeds_purchase"

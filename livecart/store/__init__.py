@@ -11,6 +11,10 @@ async def open_store(url: str) -> Store:
         from livecart.store.sqlite import SqliteStore
 
         return await SqliteStore.open(url.removeprefix("sqlite:///"))
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from livecart.store.redis import RedisStore
+
+        return await RedisStore.open(url)
     raise ValueError(f"unsupported store URL {url!r}")
 
 

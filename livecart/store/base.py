@@ -6,10 +6,21 @@ caller cannot go on; lookups that are expected to miss return None.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from livecart.domain.commerce import (
+    CartActivity,
+    CartItem,
+    LedgerEntry,
+    Order,
+    Pin,
+    PinSpan,
+    Refund,
+    StoredResponse,
+)
+from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 
 
@@ -57,5 +68,201 @@ class ShowStore(Protocol):
     async def lineup(self, show_id: str) -> list[Product]: ...
 
 
-class Store(AccountStore, CatalogStore, ShowStore, Protocol):
+StockLevels = dict[str, int]  # product id → stock after the operation (for `StockChanged` events)
+
+
+class CommerceStore(Protocol):
+    """Pins, carts, orders, the ledger and idempotency records (docs/commerce.md).
+
+    Every method is atomic: it either happens completely or not at all, and concurrent calls behave as
+    if run one after another (SQLite: one transaction; Redis: one Lua script). Callers validate input
+    (show exists, product in lineup, ...) before calling; the store enforces only the invariants that
+    must hold under concurrency (stock, per-buyer limits, refund quantities, idempotency, order status).
+    Times are stamped by the store (UTC) unless given.
+    """
+
+    # -- pins ---------------------------------------------------------------------------------------
+    async def pin_product(self, show_id: str, product_id: str) -> tuple[Pin, bool]:
+        """Pin a product in a show now, opening a pin-log span.
+
+        Returns the pin and True, or the existing pin and False when it was already pinned (no new span).
+        Several products may be pinned at once. Raises NotFound for an unknown product.
+        """
+
+    async def unpin_product(self, show_id: str, product_id: str) -> bool:
+        """Close the product's open pin span now; False when it was not pinned."""
+
+    async def active_pins(self, show_id: str) -> list[Pin]:
+        """Products pinned now, oldest pin first, with their current Product (stock included)."""
+
+    async def pin_log(self, show_id: str) -> list[PinSpan]:
+        """Every pin span of the show, oldest first (open spans have unpinned_at None)."""
+
+    async def pinned_during(self, show_id: str) -> set[str]:
+        """Ids of the products pinned at any time during this show (only those can go in its carts)."""
+
+    # -- carts --------------------------------------------------------------------------------------
+    async def cart(self, show_id: str, viewer_id: str) -> list[CartItem]:
+        """The viewer's cart in this show, in the order lines were first added. Persistent."""
+
+    async def add_to_cart(
+        self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
+    ) -> list[CartItem]:
+        """Add `qty` units (qty ≥ 1) to the cart line of `product_id` and record one cart add (stats).
+
+        Raises LimitExceeded (and changes nothing) when the line would hold more than `max_qty` units;
+        the caller passes the per-buyer limit minus the units the viewer already bought.
+        Returns the whole cart after the change.
+        """
+
+    async def remove_from_cart(self, show_id: str, viewer_id: str, product_id: str) -> bool:
+        """Remove the line; False when the cart had no such line."""
+
+    async def cart_activity(self, show_id: str) -> dict[str, CartActivity]:
+        """Per product id: number of add_to_cart calls in this show and number of distinct viewers."""
+
+    async def units_bought(self, buyer_id: str, product_ids: Sequence[str]) -> dict[str, int]:
+        """Units of each product in the buyer's pending or paid orders (refunds do not give units back).
+
+        Every requested id is a key (0 when none).
+        """
+
+    # -- idempotency --------------------------------------------------------------------------------
+    async def claim_idempotency_key(
+        self, viewer_id: str, key: str, request_hash: str
+    ) -> StoredResponse | None:
+        """Claim (viewer_id, key) for a request whose body hashes to `request_hash`.
+
+        - key unseen: record it as in progress with the hash and return None (the caller runs the request);
+        - key seen with another hash (finished or not): raise IdempotencyMismatch;
+        - key finished with the same hash: return the stored response (the caller replays it as is);
+        - key in progress with the same hash: raise IdempotencyInProgress.
+        """
+
+    async def save_idempotent_response(self, viewer_id: str, key: str, response: StoredResponse) -> None:
+        """Finish a claimed key with its response (kept for replays). Raises NotFound when not claimed."""
+
+    async def release_idempotency_key(self, viewer_id: str, key: str) -> None:
+        """Forget an in-progress claim (the request had no effect, a retry may run it again).
+
+        A finished key is kept: no-op. Unknown key: no-op.
+        """
+
+    async def release_stale_idempotency_keys(self, older_than: datetime) -> int:
+        """Forget in-progress claims made before `older_than` that have no order attached; returns how many.
+
+        A claim gets an order attached by place_order (order.idempotency_key); those are settled by
+        checkout recovery through mark_order_paid / fail_order instead.
+        """
+
+    # -- orders -------------------------------------------------------------------------------------
+    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+        """Record a PENDING order and take its stock, all lines or none.
+
+        Checks, in this order, without changing anything when one fails:
+        - every product exists (NotFound, `product_id`);
+        - every product still has the line's unit price and commission rate (PriceChanged, `product_ids`);
+        - units_bought(buyer) + line qty ≤ max_qty_per_buyer for every line (LimitExceeded, `product_ids`);
+        - stock ≥ line qty for every line (OutOfStock, `product_ids`: every line that is short).
+        Then decrements every line's stock and stores the order (with order.idempotency_key attached to
+        the buyer's claim). Returns the new stock of each product.
+        """
+
+    async def mark_order_paid(
+        self,
+        order_id: str,
+        payment_ref: str,
+        paid_at: datetime,
+        entries: Sequence[LedgerEntry],
+        response: StoredResponse | None,
+    ) -> Order:
+        """PENDING → PAID (stamping payment_ref and paid_at) in one transaction with: appending `entries`
+        to the ledger, removing the order's products from the buyer's cart in that show, and saving
+        `response` for the order's idempotency key (when the order has one and response is given).
+        (Changed 19:55 UTC: `paid_at` added, so the saved response and the stored order agree.)
+
+        Raises NotFound, or Conflict when the order is not pending. Returns the paid order.
+        """
+
+    async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
+        """PENDING → FAILED: give the stock back. With `response`, save it for the order's idempotency
+        key (e.g. the 402 of a declined card); with None, release the key so a retry runs again.
+
+        Raises NotFound, or Conflict when the order is not pending. Returns the new stock levels.
+        """
+
+    async def get_order(self, order_id: str) -> Order | None: ...
+
+    async def pending_orders(self, older_than: datetime) -> list[Order]:
+        """PENDING orders created before `older_than` (checkout recovery settles them)."""
+
+    async def show_orders(self, show_id: str) -> list[Order]:
+        """Every order of the show, any status, oldest first."""
+
+    async def record_refund(
+        self, refund: Refund, entries: Sequence[LedgerEntry]
+    ) -> tuple[Order, StockLevels]:
+        """Apply a refund planned from the order as read: in one transaction, for every refund line
+        add its qty to the order line's refunded_qty, give the units back to stock, then store the
+        refund and append `entries`.
+
+        Raises NotFound (order), Conflict when the order is not PAID, RefundExceedsPurchase when
+        refunded_qty + qty would exceed the line's qty or the product is not in the order, and
+        Conflict (`retry: true`) when a line's refunded_qty is no longer `previously_refunded` (a
+        concurrent refund won; re-read and plan again). Nothing changes when it raises.
+        Returns the updated order and the new stock levels.
+        """
+
+    async def ledger_entries(
+        self, *, order_id: str | None = None, party_id: str | None = None, show_id: str | None = None
+    ) -> list[LedgerEntry]:
+        """Ledger rows matching every given filter (none: all), in the order they were appended."""
+
+
+class LiveStore(Protocol):
+    """The live room's state per show: bounded chat and question history, votes, mutes, audience."""
+
+    async def add_chat(self, show_id: str, messages: Sequence[ChatMessage], keep: int) -> None:
+        """Append messages (oldest first) to the show's history, keeping the newest `keep`; counts them."""
+
+    async def recent_chat(self, show_id: str, limit: int) -> list[ChatMessage]:
+        """The newest `limit` messages, oldest first."""
+
+    async def delete_chat(self, show_id: str, message_id: str) -> bool:
+        """Remove a message from the history; False when it is not there."""
+
+    async def add_question(self, question: Question, keep: int) -> None:
+        """Add a question (keeping the newest `keep` of the show); counts it."""
+
+    async def get_question(self, show_id: str, question_id: str) -> Question | None: ...
+
+    async def upvote(self, show_id: str, question_id: str, viewer_id: str) -> tuple[Question, bool]:
+        """One vote per viewer per question: returns the question and whether this vote counted.
+
+        Raises NotFound."""
+
+    async def set_question_status(self, show_id: str, question_id: str, status: QuestionStatus) -> Question:
+        """Raises NotFound."""
+
+    async def top_questions(self, show_id: str, limit: int) -> list[Question]:
+        """Featured first, then open by votes, then answered (`domain.live.question_rank`)."""
+
+    async def mute(self, show_id: str, viewer_id: str, until: datetime) -> None: ...
+
+    async def muted_until(self, show_id: str, viewer_id: str) -> datetime | None:
+        """When the viewer's mute in this show ends; None when not muted (or the mute is over)."""
+
+    async def set_chat_settings(self, show_id: str, settings: ChatSettings) -> None: ...
+
+    async def chat_settings(self, show_id: str) -> ChatSettings:
+        """The show's slow mode and blocked words (defaults when never set)."""
+
+    async def count_viewers(self, show_id: str, delta: int) -> Audience:
+        """Add `delta` (joins minus leaves) to the current viewers, never below zero; peak follows."""
+
+    async def audience(self, show_id: str) -> Audience:
+        """Current and peak viewers, chat messages and questions ever posted."""
+
+
+class Store(AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, Protocol):
     async def close(self) -> None: ...

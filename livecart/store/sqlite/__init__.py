@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from livecart.store.sqlite import accounts, catalog, shows
+from livecart.store.sqlite import accounts, catalog, commerce, live, orders, shows
 from livecart.store.sqlite.accounts import SqliteAccounts
 from livecart.store.sqlite.catalog import SqliteCatalog
+from livecart.store.sqlite.commerce import SqliteCommerce
 from livecart.store.sqlite.db import Database, Migration
+from livecart.store.sqlite.live import SqliteLive
+from livecart.store.sqlite.orders import SqliteOrders
 from livecart.store.sqlite.shows import SqliteShows
 
-MIGRATIONS: list[Migration] = [*accounts.MIGRATIONS, *catalog.MIGRATIONS, *shows.MIGRATIONS]
+MIGRATIONS: list[Migration] = [
+    *accounts.MIGRATIONS,
+    *catalog.MIGRATIONS,
+    *shows.MIGRATIONS,
+    *commerce.MIGRATIONS,
+    *orders.MIGRATIONS,
+    *live.MIGRATIONS,
+]
 
 
-class SqliteStore(SqliteAccounts, SqliteCatalog, SqliteShows):
+class SqliteStore(SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive):
     def __init__(self, db: Database) -> None:
         self._db = db
 

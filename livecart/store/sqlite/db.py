@@ -4,30 +4,54 @@ Every call runs a function `fn(connection, *args)` on the database thread, so th
 blocks on SQLite and a transaction is never interleaved with another. WAL mode lets the file be read
 by other tools while livecart writes; `synchronous=FULL` makes every committed transaction durable
 (money tables live here).
+
+Group commit: the thread takes every call waiting in its queue (up to MAX_BATCH) and runs them in one
+`BEGIN IMMEDIATE … COMMIT`, each write inside its own SAVEPOINT, so one failing call rolls back only
+itself. No caller hears its result before that COMMIT returned, so what a caller is told happened is
+on disk. Under load this turns N fsyncs into one; alone, a call is its own batch as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
 import sqlite3
+import threading
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
+MAX_BATCH = 256  # calls per COMMIT at most
+
 Migration = tuple[str, str]  # (unique name, SQL script)
+
+
+@dataclass
+class _Call:
+    kind: str  # "read" | "write" | "admin" (open/close: runs alone, outside any transaction)
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
 
 
 class Database:
     def __init__(self, path: str) -> None:
         self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livecart-sqlite")
+        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
+        self.batches = 0  # COMMITs made by group commit (for tests and benchmarks)
 
     async def open(self, migrations: Sequence[Migration]) -> None:
-        await self._submit(self._open, migrations)
+        self._thread = threading.Thread(target=self._serve, name="livecart-sqlite", daemon=True)
+        self._thread.start()
+        await self._submit("admin", self._open, (migrations,))
 
     def _open(self, migrations: Sequence[Migration]) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -62,25 +86,16 @@ class Database:
                 raise
 
     async def read(self, fn: Callable[..., T], *args: object) -> T:
-        """Run `fn(conn, *args)` outside an explicit transaction (single statements, reads)."""
-        return await self._submit(self._call, fn, args)
+        """Run `fn(conn, *args)` outside an explicit transaction of its own (single statements, reads)."""
+        result: T = await self._submit("read", fn, args)
+        return result
 
     async def transaction(self, fn: Callable[..., T], *args: object) -> T:
-        """Run `fn(conn, *args)` inside BEGIN IMMEDIATE … COMMIT; any exception rolls back and propagates."""
-        return await self._submit(self._in_transaction, fn, args)
+        """Run `fn(conn, *args)` atomically; any exception undoes its changes and propagates.
 
-    def _call(self, fn: Callable[..., T], args: tuple[object, ...]) -> T:
-        return fn(self._connection, *args)
-
-    def _in_transaction(self, fn: Callable[..., T], args: tuple[object, ...]) -> T:
-        conn = self._connection
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(conn, *args)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        Returns once the COMMIT that holds its changes is durable.
+        """
+        result: T = await self._submit("write", fn, args)
         return result
 
     @property
@@ -89,14 +104,102 @@ class Database:
             raise RuntimeError("database is closed")
         return self._conn
 
-    async def _submit(self, fn: Callable[..., T], *args: object) -> T:
+    async def _submit(self, kind: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        if self._thread is None or not self._thread.is_alive():
+            raise RuntimeError("database is closed")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, *args)
+        future: asyncio.Future[Any] = loop.create_future()
+        self._calls.put(_Call(kind, fn, args, future, loop))
+        return await future
+
+    # -- the database thread ----------------------------------------------------------------------
+    def _serve(self) -> None:
+        pending: deque[_Call | None] = deque()
+        while True:
+            call = pending.popleft() if pending else self._calls.get()
+            if call is None:
+                return
+            if call.kind == "admin":
+                self._deliver([self._run_alone(call)])
+                continue
+            batch = [call]
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._calls.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None or more.kind == "admin":
+                    pending.append(more)
+                    break
+                batch.append(more)
+            try:
+                outcomes = self._run_batch(batch)
+            except BaseException as error:  # the connection itself failed: every call in the batch fails
+                self._abandon()
+                outcomes = [(each, None, error) for each in batch]
+            self._deliver(outcomes)
+
+    def _abandon(self) -> None:
+        conn = self._conn
+        if conn is not None and conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+
+    def _run_alone(self, call: _Call) -> tuple[_Call, Any, BaseException | None]:
+        try:
+            return call, call.fn(*call.args), None
+        except BaseException as error:
+            return call, None, error
+
+    def _run_batch(self, batch: list[_Call]) -> list[tuple[_Call, Any, BaseException | None]]:
+        try:
+            conn = self._connection
+        except RuntimeError as error:
+            return [(call, None, error) for call in batch]
+        writes = any(call.kind == "write" for call in batch)
+        outcomes: list[tuple[_Call, Any, BaseException | None]] = []
+        if writes:
+            conn.execute("BEGIN IMMEDIATE")
+        for call in batch:
+            if call.kind == "write":
+                conn.execute("SAVEPOINT call")
+            try:
+                result = call.fn(conn, *call.args)
+            except Exception as error:
+                if call.kind == "write":
+                    conn.execute("ROLLBACK TO call")  # raises when SQLite dropped the transaction: all fail
+                    conn.execute("RELEASE call")
+                outcomes.append((call, None, error))
+                continue
+            if call.kind == "write":
+                conn.execute("RELEASE call")
+            outcomes.append((call, result, None))
+        if writes:
+            try:
+                conn.execute("COMMIT")
+                self.batches += 1
+            except sqlite3.Error as error:
+                self._abandon()
+                return [(call, None, error) for call in batch]
+        return outcomes
+
+    @staticmethod
+    def _deliver(outcomes: list[tuple[_Call, Any, BaseException | None]]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Call, Any, BaseException | None]]] = {}
+        for outcome in outcomes:
+            by_loop.setdefault(outcome[0].loop, []).append(outcome)
+        for loop, items in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+                loop.call_soon_threadsafe(_resolve, items)
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._submit(self._close)
-        self._executor.shutdown(wait=True)
+        if self._thread is None:
+            return
+        if self._thread.is_alive():
+            await self._submit("admin", self._close, ())
+            self._calls.put(None)
+        self._thread.join(timeout=5)
+        self._thread = None
 
     def _close(self) -> None:
         if self._conn is not None:
@@ -104,6 +207,26 @@ class Database:
             self._conn = None
 
 
+def _resolve(items: list[tuple[_Call, Any, BaseException | None]]) -> None:
+    for call, result, error in items:
+        if call.future.cancelled():
+            continue
+        if error is not None:
+            call.future.set_exception(error)
+        else:
+            call.future.set_result(result)
+
+
 def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (our scripts use no semicolons inside literals)."""
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """Split a migration script into statements; a trigger's `BEGIN …; END` stays one statement."""
+    statements: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        statements.append(pending.strip())
+    return statements

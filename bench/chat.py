@@ -1,0 +1,247 @@
+"""Chat fan-out: server CPU per delivered message, latency and memory per connection.
+
+Variants, each measured with the same clients (in separate worker processes) in one run:
+- `raw-ws`: aiohttp websockets, `await ws.send_bytes(frame)` per client in a loop — the floor;
+- `socketio`: stock python-socketio `emit` to a room (AsyncManager);
+- `fast-manager`: livecart's engine + `FastManager`, same emits as `socketio`;
+- `livecart`: the real `livecart serve`: a viewer sends chat messages over Socket.IO, the room
+  batches them into frames (LIVECART_CHAT_FRAME_MS) and fans them out to everyone who joined.
+`us_per_delivery` = server CPU-µs / (frames delivered to clients), `us_per_message` = server CPU-µs /
+(chat messages received by clients; a livecart frame may carry several); `x_raw` compares
+`us_per_delivery` with `raw-ws`.
+Latency is from the sender's clock to the worker's receipt (same machine), so it includes batching
+for `livecart` and the workers' own queueing.
+
+`python -m bench chat [--viewers N] [--messages M] [--quick]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import suppress
+from typing import Any
+
+from bench.harness import (
+    ROOT,
+    CpuMeter,
+    Row,
+    format_table,
+    free_port,
+    percentile,
+    read_json_line,
+    rss_bytes,
+    spawn_worker,
+    start_server,
+)
+
+CLIENTS_PER_WORKER = 2500
+COLUMNS = (
+    "variant",
+    "clients",
+    "messages",
+    "deliveries",
+    "us_per_delivery",
+    "us_per_message",
+    "x_raw",
+    "p50_ms",
+    "p99_ms",
+    "rss_per_client_kb",
+    "server_cpu_s",
+)
+
+
+def post_json(url: str, body: Any, token: str | None = None, timeout: float = 120) -> Any:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+class Workers:
+    """Load worker processes (≤ CLIENTS_PER_WORKER clients each) for one server."""
+
+    def __init__(self, url: str, mode: str, clients: int, show_id: str = "", sender_token: str = "") -> None:
+        count = max(1, math.ceil(clients / CLIENTS_PER_WORKER))
+        sizes = [clients // count + (1 if i < clients % count else 0) for i in range(count)]
+        self.processes = []
+        for i, size in enumerate(sizes):
+            args = ["--url", url, "--mode", mode, "--clients", str(size)]
+            if show_id:
+                args += ["--show", show_id]
+            if sender_token and i == 0:
+                args += ["--sender-token", sender_token]
+            self.processes.append(spawn_worker("bench.chat_clients", *args))
+        for process in self.processes:
+            read_json_line(process, timeout=300)
+
+    def ask(self, command: str, process_index: int | None = None) -> list[Any]:
+        targets = self.processes if process_index is None else [self.processes[process_index]]
+        for process in targets:
+            assert process.stdin is not None
+            process.stdin.write(command + "\n")
+            process.stdin.flush()
+        return [read_json_line(process, timeout=300) for process in targets]
+
+    def wait_for_messages(self, expected: int, timeout_s: float) -> int:
+        deadline = time.monotonic() + timeout_s
+        received = 0
+        while time.monotonic() < deadline:
+            received = sum(s["messages"] for s in self.ask("status"))
+            if received >= expected:
+                break
+            time.sleep(0.05)
+        return received
+
+    def close(self) -> None:
+        for process in self.processes:
+            with suppress(OSError):
+                assert process.stdin is not None
+                process.stdin.write("quit\n")
+                process.stdin.flush()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
+
+
+def summarize(
+    variant: str, clients: int, messages: int, meter: CpuMeter, reports: list[Any], rss_delta: int, raw_us: float | None
+) -> Row:
+    frames = sum(r["frames"] for r in reports)
+    received = sum(r["messages"] for r in reports)
+    latencies = [lat for r in reports for lat in r["latencies_ms"]]
+    us = meter.cpu * 1e6 / frames if frames else float("nan")
+    return {
+        "area": "chat",
+        "variant": variant,
+        "clients": clients,
+        "messages": messages,
+        "deliveries": frames,
+        "received": received,
+        "us_per_delivery": us,
+        "us_per_message": meter.cpu * 1e6 / received if received else float("nan"),
+        "x_raw": us / raw_us if raw_us else 1.0,
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
+        "rss_per_client_kb": rss_delta / clients / 1024,
+        "server_cpu_s": meter.cpu,
+    }
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def start_bench_server(variant: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.chat_server", "--variant", variant, "--port", str(port)], cwd=ROOT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with suppress(OSError), urllib.request.urlopen(f"{url}/healthz", timeout=1):
+            return process, url
+        time.sleep(0.1)
+    stop(process)
+    raise RuntimeError("bench server did not start")
+
+
+def measure_emit_variant(
+    variant: str, label: str, clients: int, messages: int, interval_ms: int, raw_us: float | None
+) -> Row:
+    process, url = start_bench_server(variant)
+    try:
+        rss_before = rss_bytes(process.pid)
+        workers = Workers(url, "raw" if variant == "raw" else "eio", clients, show_id="bench")
+        try:
+            time.sleep(1.0)
+            rss_delta = rss_bytes(process.pid) - rss_before
+            meter = CpuMeter(process.pid).start()
+            post_json(f"{url}/emit?n={messages}&interval_ms={interval_ms}", {})
+            workers.wait_for_messages(messages * clients, timeout_s=120)
+            meter.stop()
+            reports = workers.ask("report")
+        finally:
+            workers.close()
+    finally:
+        stop(process)
+    return summarize(label, clients, messages, meter, reports, rss_delta, raw_us)
+
+
+def measure_livecart(clients: int, messages: int, frame_ms: int, raw_us: float | None) -> Row:
+    env = {"LIVECART_CHAT_RATE": "100000/1", "LIVECART_CHAT_FRAME_MS": str(frame_ms)}
+    with start_server(env=env) as server:
+        admin = server.admin_token
+        host = post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, admin)
+        show = post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
+        sender = post_json(f"{server.url}/api/viewers", {"name": "Bench"})
+        rss_before = rss_bytes(server.pid)
+        workers = Workers(server.url, "eio", clients, show_id=show["id"], sender_token=sender["token"])
+        try:
+            time.sleep(1.0)
+            rss_delta = rss_bytes(server.pid) - rss_before
+            meter = CpuMeter(server.pid).start()
+            # one message per frame interval: each frame carries about one message, as in the emit variants
+            workers.ask("chat " + json.dumps({"count": messages, "interval_ms": frame_ms * 1.1}), 0)
+            workers.wait_for_messages(messages * (clients + 1), timeout_s=120)
+            meter.stop()
+            reports = workers.ask("report")
+        finally:
+            workers.close()
+    return summarize("livecart", clients, messages, meter, reports, rss_delta, raw_us)
+
+
+def main(argv: list[str] | None = None) -> list[Row]:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench chat", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--viewers", type=int, default=2000, help="connected clients per variant (default 2000)")
+    parser.add_argument("--messages", type=int, default=20, help="chat frames per variant (default 20)")
+    parser.add_argument(
+        "--frame-ms",
+        type=int,
+        default=200,
+        help="time between frames: the emit interval, and livecart's chat frame interval",
+    )
+    parser.add_argument("--variants", default="raw,socketio,fast,livecart")
+    parser.add_argument("--quick", action="store_true", help="fewer messages")
+    args = parser.parse_args(argv)
+    messages = min(args.messages, 10) if args.quick else args.messages
+    wanted = args.variants.split(",")
+    rows: list[Row] = []
+    raw_us: float | None = None
+    if "raw" in wanted:
+        rows.append(measure_emit_variant("raw", "raw-ws", args.viewers, messages, args.frame_ms, None))
+        raw_us = rows[-1]["us_per_delivery"]
+    if "socketio" in wanted:
+        rows.append(measure_emit_variant("socketio", "socketio", args.viewers, messages, args.frame_ms, raw_us))
+    if "fast" in wanted:
+        rows.append(measure_emit_variant("fast", "fast-manager", args.viewers, messages, args.frame_ms, raw_us))
+    if "livecart" in wanted:
+        rows.append(measure_livecart(args.viewers, messages, args.frame_ms, raw_us))
+    print(format_table(f"chat fan-out, {args.viewers} clients, {messages} frames each", rows, COLUMNS), flush=True)
+    return rows
+
+
+if __name__ == "__main__":
+    main()

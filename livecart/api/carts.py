@@ -1,0 +1,104 @@
+"""Carts: one per viewer per show, kept in the store (they survive reloads and restarts)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aiohttp import web
+from pydantic import Field, StrictInt
+
+from livecart import keys
+from livecart.api.auth import require
+from livecart.api.catalog import product_or_404
+from livecart.api.schemas import Body, Id, parse
+from livecart.api.shows import show_or_404
+from livecart.domain.cart import check_add
+from livecart.domain.commerce import CartItem
+from livecart.domain.errors import Forbidden, NotFound
+from livecart.domain.models import Account, Product, Role, Show
+from livecart.store import Store
+
+routes = web.RouteTableDef()
+
+MAX_QTY_PER_ADD = 1000
+
+
+class CartAdd(Body):
+    product_id: Id
+    qty: Annotated[StrictInt, Field(ge=1, le=MAX_QTY_PER_ADD)] = 1
+
+
+async def viewer(request: web.Request) -> Account:
+    account = await require(request, Role.VIEWER)
+    if account.role is not Role.VIEWER:
+        raise Forbidden("only a viewer has a cart", role=account.role.value)
+    return account
+
+
+async def cart_products(store: Store, cart: list[CartItem]) -> dict[str, Product]:
+    products = {}
+    for item in cart:
+        product = await store.get_product(item.product_id)
+        if product is not None:
+            products[item.product_id] = product
+    return products
+
+
+async def cart_body(store: Store, show: Show, cart: list[CartItem]) -> dict[str, Any]:
+    products = await cart_products(store, cart)
+    items = [
+        {
+            "product": products[item.product_id].public(),
+            "qty": item.qty,
+            "line_total_cents": products[item.product_id].price_cents * item.qty,
+        }
+        for item in cart
+        if item.product_id in products
+    ]
+    currencies = sorted({products[item.product_id].currency for item in cart if item.product_id in products})
+    return {
+        "show_id": show.id,
+        "items": items,
+        "currency": currencies[0] if len(currencies) == 1 else None,
+        "total_cents": sum(item["line_total_cents"] for item in items),
+    }
+
+
+@routes.get("/api/shows/{show_id}/cart")
+async def get_cart(request: web.Request) -> web.Response:
+    account = await viewer(request)
+    show = await show_or_404(request)
+    store = request.app[keys.STORE]
+    return web.json_response(await cart_body(store, show, await store.cart(show.id, account.id)))
+
+
+@routes.post("/api/shows/{show_id}/cart/items")
+async def add_item(request: web.Request) -> web.Response:
+    account = await viewer(request)
+    show = await show_or_404(request)
+    body = await parse(request, CartAdd)
+    product = await product_or_404(request, body.product_id)
+    store = request.app[keys.STORE]
+    cart = await store.cart(show.id, account.id)
+    bought = (await store.units_bought(account.id, [product.id]))[product.id]
+    max_qty = check_add(
+        product,
+        body.qty,
+        pinned=await store.pinned_during(show.id),
+        cart=cart,
+        cart_products=await cart_products(store, cart),
+        bought=bought,
+        rules=request.app[keys.CHECKOUT].rules,
+    )
+    cart = await store.add_to_cart(show.id, account.id, product.id, body.qty, max_qty)
+    return web.json_response(await cart_body(store, show, cart), status=201)
+
+
+@routes.delete("/api/shows/{show_id}/cart/items/{product_id}")
+async def remove_item(request: web.Request) -> web.Response:
+    account = await viewer(request)
+    show = await show_or_404(request)
+    product_id = request.match_info["product_id"]
+    if not await request.app[keys.STORE].remove_from_cart(show.id, account.id, product_id):
+        raise NotFound("this product is not in the cart", product_id=product_id)
+    return web.Response(status=204)

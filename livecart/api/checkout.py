@@ -1,0 +1,144 @@
+"""Checkout with a required `Idempotency-Key`, and the wiring of the checkout service.
+
+The key is scoped to the viewer. The request is identified by a SHA-256 of the show id and the
+canonical JSON of the validated body. The first response after the key is claimed is saved and
+replayed byte for byte (with `Idempotent-Replayed: true`) for the same key and body; the same key
+with another body gets 422 `idempotency_mismatch`; while the first request runs, 409
+`idempotency_in_progress`. A request rejected before the key is claimed (401, 400) saves nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from livecart import keys
+from livecart.api.carts import viewer
+from livecart.api.errors import status_for
+from livecart.api.schemas import Body, Name, parse
+from livecart.api.shows import show_or_404
+from livecart.checkout import Checkout, CheckoutRequest
+from livecart.domain.cart import CartRules
+from livecart.domain.commerce import StoredResponse
+from livecart.domain.errors import BadRequest
+from livecart.domain.models import utcnow
+from livecart.payments import TestPaymentProvider
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, like Stripe's keys
+RECOVERY_INTERVAL_S = 60.0
+RECOVERY_GRACE = timedelta(minutes=2)  # a checkout pending longer than this has lost its process
+
+Line = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Shipping(Body):
+    name: Name
+    line1: Line
+    line2: Line | None = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
+class Payment(Body):
+    method: Literal["test"]
+    card_number: Annotated[str, Field(pattern=r"^[0-9][0-9 ]{10,22}[0-9]$")]
+
+
+class CheckoutBody(Body):
+    shipping: Shipping
+    payment: Payment
+
+
+def idempotency_key(request: web.Request) -> str:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        raise BadRequest("checkout needs an Idempotency-Key header", fields={IDEMPOTENCY_HEADER: "required"})
+    if not IDEMPOTENCY_KEY.match(key):
+        raise BadRequest(
+            "the Idempotency-Key header is not valid",
+            fields={IDEMPOTENCY_HEADER: "1 to 255 visible ASCII characters, e.g. a UUID"},
+        )
+    return key
+
+
+def request_hash(show_id: str, body: CheckoutBody) -> str:
+    canonical = json.dumps(
+        {"show_id": show_id, "body": body.model_dump()}, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def send(response: StoredResponse, *, replayed: bool) -> web.Response:
+    sent = web.Response(status=response.status, text=response.body, content_type="application/json")
+    if replayed:
+        sent.headers["Idempotent-Replayed"] = "true"
+    return sent
+
+
+@routes.post("/api/shows/{show_id}/checkout")
+async def checkout(request: web.Request) -> web.Response:
+    account = await viewer(request)
+    show = await show_or_404(request)
+    key = idempotency_key(request)
+    body = await parse(request, CheckoutBody)
+    shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
+    response, replayed = await request.app[keys.CHECKOUT].run(
+        show,
+        account,
+        key,
+        request_hash(show.id, body),
+        CheckoutRequest(shipping=shipping, card_number=body.payment.card_number),
+        status_for,
+    )
+    return send(response, replayed=replayed)
+
+
+def setup_checkout(app: web.Application) -> None:
+    """The payment provider (the test one unless already set) and the checkout service with recovery."""
+    app.cleanup_ctx.append(checkout_context)
+
+
+async def checkout_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    if keys.PAYMENTS not in app:
+        app[keys.PAYMENTS] = TestPaymentProvider()
+    service = Checkout(
+        app[keys.STORE],
+        app[keys.PAYMENTS],
+        app[keys.BUS],
+        CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps),
+    )
+    app[keys.CHECKOUT] = service
+    # One SQLite node owns its file: anything pending at start-up was interrupted. Redis is shared by
+    # running nodes, so only checkouts pending longer than the grace period are taken over.
+    embedded = settings.store.startswith("sqlite:")
+    await service.recover(utcnow() - (timedelta(0) if embedded else RECOVERY_GRACE))
+    task = asyncio.create_task(_recover_periodically(service))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _recover_periodically(service: Checkout) -> None:
+    while True:
+        await asyncio.sleep(RECOVERY_INTERVAL_S)
+        try:
+            await service.recover(utcnow() - RECOVERY_GRACE)
+        except Exception:
+            log.exception("checkout recovery failed; trying again in %.0f s", RECOVERY_INTERVAL_S)

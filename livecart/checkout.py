@@ -1,0 +1,205 @@
+"""Checkout: cart → pending order (stock taken) → charge → paid order with its ledger entries.
+
+The steps, each atomic in the store (docs/commerce.md has the crash analysis):
+1. `claim_idempotency_key` (while the cart is priced) — replays, mismatches and in-progress retries
+   stop there;
+2. `place_order`: the PENDING order is stored and every line's stock taken, all or none;
+3. the provider charges the card with the order id as its idempotency reference;
+4. `mark_order_paid`: PAID + ledger entries + the response for replays, in one transaction;
+   a declined card instead `fail_order`s: stock back, the 402 saved for replays.
+Events are published only after the store call that made them true has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from livecart.bus import EventBus
+from livecart.domain.buyers import public_buyer_name
+from livecart.domain.cart import CartRules, price_order
+from livecart.domain.commerce import Order, OrderStatus, StoredResponse
+from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined
+from livecart.domain.events import Sold, StockChanged
+from livecart.domain.ids import new_id
+from livecart.domain.ledger import sale_entries
+from livecart.domain.models import Account, Product, Show, utcnow
+from livecart.payments import PaymentProvider
+from livecart.store import Store
+
+log = logging.getLogger(__name__)
+
+# The provider must answer within this; a slower charge leaves the order pending for recovery, whose
+# grace period (api/checkout.py RECOVERY_GRACE, 2 minutes) is longer.
+CHARGE_TIMEOUT_S = 30.0
+
+StatusOf = Callable[[LivecartError], int]  # HTTP status of a domain error (api/errors.py)
+
+
+def error_response(error: LivecartError, status: int) -> StoredResponse:
+    body = {"error": {"code": error.code, "message": error.message, **error.details}}
+    return StoredResponse(status=status, body=json.dumps(body))
+
+
+def order_response(order: Order) -> StoredResponse:
+    return StoredResponse(status=201, body=json.dumps(order.public()))
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    shipping: Mapping[str, str]
+    card_number: str
+
+
+class Checkout:
+    def __init__(self, store: Store, provider: PaymentProvider, bus: EventBus, rules: CartRules) -> None:
+        self.store = store
+        self.provider = provider
+        self.bus = bus
+        self.rules = rules
+
+    async def run(
+        self,
+        show: Show,
+        buyer: Account,
+        key: str,
+        request_hash: str,
+        request: CheckoutRequest,
+        status_of: StatusOf,
+    ) -> tuple[StoredResponse, bool]:
+        """Claim the idempotency key and run the checkout; returns the response and whether it is a replay.
+
+        The key is claimed while the cart is priced (both at once: one round trip to the store), and
+        the price is used only once the claim succeeded. Raises IdempotencyMismatch or
+        IdempotencyInProgress from the claim. `status_of(error)` maps a domain error to its HTTP
+        status. An unexpected exception releases the key (a retry runs again) and propagates.
+        """
+        claimed, priced = await asyncio.gather(
+            self.store.claim_idempotency_key(buyer.id, key, request_hash),
+            self._price(show, buyer, key, request.shipping),
+            return_exceptions=True,
+        )
+        if isinstance(claimed, BaseException):
+            raise claimed
+        if claimed is not None:
+            return claimed, True
+        try:
+            if isinstance(priced, BaseException):
+                raise priced
+            stock = await self.store.place_order(priced, self.rules.max_qty_per_buyer)
+        except LivecartError as error:
+            response = error_response(error, status_of(error))
+            await self.store.save_idempotent_response(buyer.id, key, response)
+            return response, False
+        except BaseException:
+            await self.store.release_idempotency_key(buyer.id, key)
+            raise
+        self._publish_stock(show.id, stock)
+        return await self._charge(priced, request.card_number, status_of), False
+
+    async def _price(self, show: Show, buyer: Account, key: str, shipping: Mapping[str, str]) -> Order:
+        cart = await self.store.cart(show.id, buyer.id)
+        ids = [item.product_id for item in cart]
+        # Independent reads in flight together: one round trip to the store instead of several.
+        found, pinned, bought = await asyncio.gather(
+            asyncio.gather(*(self.store.get_product(product_id) for product_id in ids)),
+            self.store.pinned_during(show.id),
+            self.store.units_bought(buyer.id, ids),
+        )
+        products: dict[str, Product] = {product.id: product for product in found if product is not None}
+        return price_order(
+            order_id=new_id("ord"),
+            show=show,
+            buyer=buyer,
+            cart=cart,
+            products=products,
+            pinned=pinned,
+            bought=bought,
+            rules=self.rules,
+            shipping=shipping,
+            idempotency_key=key,
+            now=utcnow(),
+        )
+
+    async def _charge(self, order: Order, card_number: str, status_of: StatusOf) -> StoredResponse:
+        try:
+            async with asyncio.timeout(CHARGE_TIMEOUT_S):
+                charge = await self.provider.charge(
+                    reference=order.id,
+                    amount_cents=order.total_cents,
+                    currency=order.currency,
+                    card_number=card_number,
+                )
+        except PaymentDeclined as declined:
+            response = error_response(declined, status_of(declined))
+            stock = await self.store.fail_order(order.id, response)
+            self._publish_stock(order.show_id, stock)
+            return response
+        except BaseException:
+            # Outcome unknown (provider unreachable, cancelled): leave the order pending for recovery.
+            log.exception("charge for order %s failed; it stays pending until recovery", order.id)
+            raise
+        try:
+            return await self.settle_paid(order, charge.id, utcnow())
+        except Conflict:
+            # Recovery already failed this order (the provider answered after the grace period):
+            # the stock is back on sale, so the money goes back too.
+            log.error("order %s was settled by recovery while being charged; refunding %s", order.id, charge.id)
+            await self.provider.refund(charge_id=charge.id, amount_cents=order.total_cents)
+            raise
+
+    async def settle_paid(self, order: Order, payment_ref: str, paid_at: datetime) -> StoredResponse:
+        """Record a charged order as paid with its ledger entries, then announce the sales."""
+        paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
+        response = order_response(paid)
+        await self.store.mark_order_paid(
+            order.id, payment_ref, paid_at, sale_entries(paid, paid_at), response
+        )
+        buyer = public_buyer_name(order.buyer_name)
+        for line in order.lines:
+            self.bus.publish(
+                Sold(
+                    show_id=order.show_id,
+                    order_id=order.id,
+                    product_id=line.product_id,
+                    title=line.title,
+                    qty=line.qty,
+                    buyer=buyer,
+                )
+            )
+        return response
+
+    def _publish_stock(self, show_id: str, stock: Mapping[str, int]) -> None:
+        for product_id, level in stock.items():
+            self.bus.publish(StockChanged(show_id=show_id, product_id=product_id, stock=level))
+
+    async def recover(self, older_than: datetime) -> tuple[int, int]:
+        """Settle checkouts interrupted by a crash; returns (orders paid, orders failed).
+
+        A pending order whose charge the provider knows is recorded as paid (ledger and replayable
+        response included); one without a charge is failed, its stock given back and its idempotency
+        key released so the buyer's retry runs again. Claimed keys without an order are released.
+        """
+        paid = failed = 0
+        for order in await self.store.pending_orders(older_than):
+            charge = await self.provider.find_charge(order.id)
+            if charge is not None:
+                await self.settle_paid(order, charge.id, utcnow())
+                paid += 1
+            else:
+                stock = await self.store.fail_order(order.id, None)
+                self._publish_stock(order.show_id, stock)
+                failed += 1
+        released = await self.store.release_stale_idempotency_keys(older_than)
+        if paid or failed or released:
+            log.warning(
+                "checkout recovery: %d interrupted orders paid, %d failed, %d idempotency keys released",
+                paid,
+                failed,
+                released,
+            )
+        return paid, failed

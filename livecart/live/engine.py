@@ -1,0 +1,104 @@
+"""Engine.IO server pieces for the fast path: an `Outbox` per socket and websockets without compression.
+
+`LiveEngineServer` is python-engineio's `AsyncServer` with two substitutions through its own
+extension points: `create_queue()` returns an `Outbox` (see outbox.py), and the aiohttp websocket
+driver is replaced by `PlainWebSocket`, which turns per-connection compression off (small chat frames
+cost more CPU and memory to deflate per viewer than they save) and hands the connection's transport
+to the outbox so room frames can be written directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import engineio
+from aiohttp import web
+
+from livecart.live.outbox import Outbox
+
+Handler = Callable[["PlainWebSocket"], Awaitable[None]]
+
+
+class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
+    def __init__(self, *, backlog_limit: int = 256, cutoff_s: float = 10.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.backlog_limit = backlog_limit
+        self.cutoff_s = cutoff_s
+        self.websockets: dict[str, web.WebSocketResponse] = {}
+        self._async = {**self._async, "websocket": self._websocket_driver}  # type: ignore[has-type]
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> Outbox:
+        return Outbox(limit=self.backlog_limit, cutoff_s=self.cutoff_s)
+
+    def _websocket_driver(self, handler: Handler, server: LiveEngineServer) -> PlainWebSocket:
+        return PlainWebSocket(handler, server)
+
+    def outbox(self, eio_sid: str) -> Outbox | None:
+        socket = self.sockets.get(eio_sid)
+        return None if socket is None else socket.queue
+
+    async def close_websockets(self, timeout_s: float = 3.0) -> None:
+        """Close every websocket (going away, 1001); abort the ones that do not answer in time."""
+        sockets = list(self.websockets.values())
+        if not sockets:
+            return
+        closing = [asyncio.ensure_future(ws.close(code=1001, message=b"server shutdown")) for ws in sockets]
+        _done, pending = await asyncio.wait(closing, timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+
+
+class PlainWebSocket:
+    """engineio's aiohttp websocket wrapper, with compression off and the outbox attached."""
+
+    def __init__(self, handler: Handler, server: LiveEngineServer) -> None:
+        self.handler = handler
+        self.server = server
+        self._sock: web.WebSocketResponse | None = None
+        self._outbox: Outbox | None = None
+
+    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+        request: web.Request = environ["aiohttp.request"]
+        sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
+        self._sock = sock
+        await sock.prepare(request)
+        eio_socket = getattr(self.handler, "__self__", None)
+        outbox = getattr(eio_socket, "queue", None)
+        sid = getattr(eio_socket, "sid", None)
+        if isinstance(outbox, Outbox) and request.transport is not None:
+            self._outbox = outbox
+            outbox.attach(request.transport)
+        if sid is not None:
+            self.server.websockets[sid] = sock
+        try:
+            await self.handler(self)
+        finally:
+            if sid is not None:
+                self.server.websockets.pop(sid, None)
+            if self._outbox is not None:
+                self._outbox.detach()
+        return sock
+
+    async def close(self) -> None:
+        assert self._sock is not None
+        await self._sock.close()
+
+    async def send(self, message: bytes | str) -> None:
+        assert self._sock is not None
+        try:
+            if isinstance(message, bytes):
+                await self._sock.send_bytes(message)
+            else:
+                await self._sock.send_str(message)
+        finally:
+            if self._outbox is not None:
+                self._outbox.written()
+
+    async def wait(self) -> bytes | str:
+        assert self._sock is not None
+        msg = await self._sock.receive()
+        if not isinstance(msg.data, bytes | str):
+            raise OSError()
+        return msg.data

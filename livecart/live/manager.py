@@ -1,0 +1,187 @@
+"""Fan-out: python-socketio client managers that encode a room event once and write it to every member.
+
+python-socketio's `AsyncManager.emit` encodes once but then starts one task per recipient, each of
+which queues the packet for that socket's writer task (≈ 100 µs of CPU per delivery measured here).
+`FastManager` keeps the same room table and protocol and replaces only the no-callback emit: the
+event becomes one `RoomFrame` (Socket.IO packet + WebSocket frame, built once) handed to each
+recipient's `Outbox`, which writes it to the socket at once when the client keeps up.
+
+`FastRedisManager` adds python-socketio's Redis pub/sub (`AsyncRedisManager`) for rooms that span
+processes, keeping the fast path: it publishes the already encoded packet (msgpack envelope), and each
+receiving node builds the frame once for its local members.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgpack
+import socketio
+from socketio import packet as sio_packet
+
+from livecart.live.frames import RoomFrame
+
+log = logging.getLogger(__name__)
+
+_background: set[asyncio.Future[None]] = set()
+
+
+class FastFanout:
+    """Mixin over a python-socketio async manager: the encode-once emit."""
+
+    server: Any
+    rooms: dict[str, dict[Any, Any]]
+
+    def encode_event(self, event: str, data: Any, namespace: str) -> bytes | str | None:
+        """The Socket.IO packet as the server's serializer encodes it; None when it needs binary
+        attachments (JSON serializer with bytes in the data), which take the stock path."""
+        if isinstance(data, tuple):
+            args = list(data)
+        elif data is not None:
+            args = [data]
+        else:
+            args = []
+        pkt = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args])
+        encoded = pkt.encode()
+        return encoded if isinstance(encoded, bytes | str) else None
+
+    def deliver(self, event: str, encoded: bytes | str, namespace: str, room: Any, skip_sid: Any) -> int:
+        """Hand one encoded event to every local participant of `room`; returns how many."""
+        if namespace not in self.rooms:
+            return 0
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        frame = RoomFrame(event, encoded)
+        engine = self.server.eio
+        sockets = engine.sockets
+        count = 0
+        for sid, eio_sid in self.get_participants(namespace, room):  # type: ignore[attr-defined]
+            if sid in skip:
+                continue
+            socket = sockets.get(eio_sid)
+            if socket is None:
+                continue
+            outbox = socket.queue
+            deliver = getattr(outbox, "deliver", None)
+            if deliver is not None:
+                deliver(frame)
+            else:  # a socket without our outbox (another engine): the stock path
+                task = asyncio.ensure_future(self.server._send_eio_packet(eio_sid, frame.packet))
+                _background.add(task)
+                task.add_done_callback(_background.discard)
+            count += 1
+        return count
+
+
+class FastManager(FastFanout, socketio.AsyncManager):  # type: ignore[misc]
+    """In-process rooms with the encode-once fan-out."""
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        namespace = namespace or "/"
+        encoded = None if callback is not None else self.encode_event(event, data, namespace)
+        if encoded is None:
+            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to)
+            return
+        self.deliver(event, encoded, namespace, to or room, skip_sid)
+
+
+class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[misc]
+    """Rooms across processes over Redis pub/sub, with the encode-once fan-out on every node."""
+
+    name = "livecart-redis"
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        room = to or room
+        namespace = namespace or "/"
+        encoded = None if callback is not None else self.encode_event(event, data, namespace)
+        if encoded is None:
+            await super().emit(
+                event, data, namespace=namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
+            )
+            return
+        self.deliver(event, encoded, namespace, room, skip_sid)
+        if kwargs.get("ignore_queue"):
+            return
+        await self._publish(
+            {
+                "method": "emit",
+                "event": event,
+                "encoded": encoded,
+                "namespace": namespace,
+                "room": room,
+                "skip_sid": skip_sid,
+                "host_id": self.host_id,
+            }
+        )
+
+    async def close(self) -> None:
+        """Stop listening and close the Redis connections (on app cleanup)."""
+        listener = getattr(self, "thread", None)
+        if listener is not None:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+        if self.pubsub is not None:
+            await self.pubsub.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        encoded = message.get("encoded")
+        if encoded is None:  # an emit from a stock python-socketio publisher
+            await super()._handle_emit(message)
+            return
+        self.deliver(
+            message["event"],
+            encoded,
+            message.get("namespace") or "/",
+            message.get("room"),
+            message.get("skip_sid"),
+        )
+
+    async def _publish(self, data: dict[str, Any]) -> None:
+        payload = msgpack.packb(data, use_bin_type=True)
+        for attempt in range(2):
+            try:
+                if not self.connected:  # type: ignore[has-type]
+                    self._redis_connect()
+                await self.redis.publish(self.channel, payload)
+                return
+            except Exception as exc:
+                self.connected = False
+                if attempt:
+                    log.error("cannot publish to redis, giving up on this message: %s", exc)
+
+    async def _listen(self) -> AsyncIterator[dict[str, Any]]:
+        channel = self.channel.encode()
+        async for message in self._redis_listen_with_retries():
+            if message["channel"] != channel or message["type"] != "message":
+                continue
+            try:
+                data = msgpack.unpackb(message["data"], raw=False)
+            except Exception:
+                log.warning("ignoring a message on %s that is not msgpack", self.channel)
+                continue
+            if isinstance(data, dict):
+                yield data

@@ -1,0 +1,77 @@
+"""Per-show room state on this node: pending chat, reaction counts, viewer-count changes and
+throttle, chat rules.
+
+Bookkeeping only; `LiveService` (service.py) ticks it: once per frame it writes the pending chat and
+the viewer-count change to the store (one transaction each, not one per message or per join) and
+emits the frame. `lock` keeps a moderator's delete from slipping between "taken for the frame" and
+"written to the store".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+
+from livecart.domain.chat import ChatRules
+from livecart.domain.live import ChatMessage, ChatSettings
+
+REACTION_KINDS = frozenset({"heart", "fire", "clap", "laugh", "wow", "cart"})
+VIEWERS_INTERVAL_S = 1.0
+SETTINGS_MAX_AGE_S = 1.0  # a host's slow mode / blocked words reach other nodes within this
+
+
+@dataclass
+class Room:
+    show_id: str
+    rules: ChatRules
+    members: set[str] = field(default_factory=set)  # Socket.IO sids on this node
+    pending_chat: list[ChatMessage] = field(default_factory=list)
+    viewer_delta: int = 0  # joins minus leaves on this node not yet counted in the store
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    reactions: Counter[str] = field(default_factory=Counter)
+    viewers_sent: int | None = None
+    viewers_at: float = float("-inf")
+    settings_at: float = float("-inf")
+
+    def settings_stale(self, now: float) -> bool:
+        return now - self.settings_at >= SETTINGS_MAX_AGE_S
+
+    def apply_settings(self, settings: ChatSettings, now: float) -> None:
+        self.rules.apply(settings)
+        self.settings_at = now
+
+    def take_chat(self) -> list[ChatMessage]:
+        batch, self.pending_chat = self.pending_chat, []
+        return batch
+
+    def take_viewer_delta(self) -> int:
+        delta, self.viewer_delta = self.viewer_delta, 0
+        return delta
+
+    def take_reactions(self) -> dict[str, int]:
+        counts = dict(self.reactions)
+        self.reactions.clear()
+        return counts
+
+    def discard_pending(self, message_id: str) -> bool:
+        """Drop a message not yet sent; True when it was pending."""
+        kept = [m for m in self.pending_chat if m.id != message_id]
+        found = len(kept) != len(self.pending_chat)
+        self.pending_chat = kept
+        return found
+
+    def viewers_due(self, now: float) -> bool:
+        """At most one viewer count a second."""
+        return now - self.viewers_at >= VIEWERS_INTERVAL_S
+
+    def viewers_changed(self, count: int, now: float) -> bool:
+        self.viewers_at = now
+        if count == self.viewers_sent:
+            return False
+        self.viewers_sent = count
+        return True
+
+    @property
+    def idle(self) -> bool:
+        return not self.members and not self.pending_chat and not self.reactions and not self.viewer_delta

@@ -1,0 +1,423 @@
+"""The live room service: Socket.IO event handlers, the frame ticker and the bridge from the event bus.
+
+Every client event is answered with an ack `{ok: true, ...}` or `{ok: false, error: {code, message}}`;
+handlers run one at a time per connection (`async_handlers=False`), so a sender's messages keep their
+order. Chat is batched into at most one `chat` frame per room per tick, reactions are summed per tick,
+the viewer count goes out at most once a second and only when it changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+import socketio
+
+from livecart.domain import events
+from livecart.domain.chat import ChatRules, clean_text, mute_seconds
+from livecart.domain.errors import BadRequest, Forbidden, LivecartError, NotFound, Unauthorized
+from livecart.domain.ids import new_id
+from livecart.domain.live import ChatMessage, Question, QuestionStatus
+from livecart.domain.models import Account, Role, Show, utcnow
+from livecart.live.engine import LiveEngineServer
+from livecart.live.rooms import REACTION_KINDS, Room
+from livecart.live.snapshot import snapshot
+from livecart.store.base import Store
+
+log = logging.getLogger(__name__)
+
+CHAT_HISTORY = 200
+QUESTION_HISTORY = 500
+
+Ack = dict[str, Any]
+EventHandler = Callable[[str, Any], Awaitable[dict[str, Any]]]
+
+
+class NotJoined(LivecartError):
+    code = "not_joined"
+
+
+class UnknownEvent(LivecartError):
+    code = "unknown_event"
+
+
+@dataclass(frozen=True)
+class Member:
+    show: Show
+    account: Account | None
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.account is not None and (self.account.role is Role.ADMIN or self.account.id == self.show.host_id)
+
+
+def error_ack(error: LivecartError) -> Ack:
+    return {"ok": False, "error": {"code": error.code, "message": error.message, **error.details}}
+
+
+def _field(data: Any, name: str) -> Any:
+    if not isinstance(data, dict):
+        raise BadRequest("the payload must be an object", fields={name: "required"})
+    if name not in data:
+        raise BadRequest(f"{name} is required", fields={name: "required"})
+    return data[name]
+
+
+def _text_field(data: Any, name: str, max_chars: int = 200) -> str:
+    value = _field(data, name)
+    if not isinstance(value, str) or not value.strip() or len(value) > max_chars:
+        raise BadRequest(f"{name} must be a non-empty string", fields={name: "must be a non-empty string"})
+    return value.strip()
+
+
+class LiveService:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        store: Callable[[], Store],
+        *,
+        rate_messages: int = 5,
+        rate_seconds: float = 10.0,
+        frame_interval_s: float = 0.2,
+        authenticate: Callable[[str], Awaitable[Account | None]],
+    ) -> None:
+        self.sio = sio
+        self._store = store
+        self._authenticate = authenticate
+        self.rate_messages = rate_messages
+        self.rate_seconds = rate_seconds
+        self.frame_interval_s = frame_interval_s
+        self.members: dict[str, Member] = {}
+        self.rooms: dict[str, Room] = {}
+        self._events: asyncio.Queue[events.Event] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        handlers: dict[str, EventHandler] = {
+            "join": self.join,
+            "leave": self.leave,
+            "chat": self.chat,
+            "ask": self.ask,
+            "upvote": self.upvote,
+            "react": self.react,
+            "answer": self.answer,
+            "feature": self.feature,
+            "delete_message": self.delete_message,
+            "mute": self.mute,
+            "slow_mode": self.slow_mode,
+            "blocked_words": self.blocked_words,
+        }
+        for name, handler in handlers.items():
+            sio.on(name, self._acked(handler))
+        sio.on("*", self._unknown)
+        sio.on("disconnect", self._disconnect)
+
+    @property
+    def store(self) -> Store:
+        return self._store()
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.ensure_future(self._tick_forever()),
+            asyncio.ensure_future(self._bridge_forever()),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        try:
+            await self.tick(time.monotonic())  # keep the last chat and viewer changes
+        except Exception:
+            log.exception("the last live room tick failed")
+
+    async def close_connections(self) -> None:
+        """On shutdown: close every websocket (1001 going away) so the server can stop."""
+        engine = self.sio.eio
+        if isinstance(engine, LiveEngineServer):
+            await engine.close_websockets()
+
+    def on_bus_event(self, event: events.Event) -> None:
+        """Event bus subscriber: queue the event; one task emits them in publishing order."""
+        self._events.put_nowait(event)
+
+    # -- plumbing ------------------------------------------------------------------------------------
+    def _acked(self, handler: EventHandler) -> Callable[..., Awaitable[Ack]]:
+        async def handle(sid: str, *args: Any) -> Ack:
+            try:
+                if len(args) > 1:
+                    raise BadRequest("send one payload object")
+                result = await handler(sid, args[0] if args else None)
+            except LivecartError as error:
+                return error_ack(error)
+            except Exception:
+                log.exception("live event handler %s failed", handler.__name__)
+                return {"ok": False, "error": {"code": "internal", "message": "internal server error"}}
+            return {"ok": True, **result}
+
+        return handle
+
+    async def _unknown(self, event: str, sid: str, *args: Any) -> Ack:
+        return error_ack(UnknownEvent(f"unknown event {event!r}"))
+
+    def _member(self, sid: str) -> Member:
+        member = self.members.get(sid)
+        if member is None:
+            raise NotJoined("join a show first")
+        return member
+
+    def _speaker(self, sid: str) -> tuple[Member, Account]:
+        member = self._member(sid)
+        if member.account is None:
+            raise Unauthorized("join with a viewer token to take part")
+        return member, member.account
+
+    def _moderator(self, sid: str) -> Member:
+        member = self._member(sid)
+        if member.account is None:
+            raise Unauthorized("join with the host's token to moderate")
+        if not member.can_moderate:
+            raise Forbidden("only the show's host or an admin may moderate", role=member.account.role.value)
+        return member
+
+    def _room(self, show_id: str) -> Room:
+        room = self.rooms.get(show_id)
+        if room is None:
+            room = Room(show_id, ChatRules(rate_messages=self.rate_messages, rate_seconds=self.rate_seconds))
+            self.rooms[show_id] = room
+        return room
+
+    # -- joining ---------------------------------------------------------------------------------------
+    async def join(self, sid: str, data: Any) -> dict[str, Any]:
+        show_id = _text_field(data, "show_id")
+        token = data.get("token")
+        account: Account | None = None
+        if token is not None:
+            if not isinstance(token, str) or not token:
+                raise BadRequest("token must be a string", fields={"token": "must be a string"})
+            account = await self._authenticate(token)
+            if account is None:
+                raise Unauthorized("the token is not valid")
+        show = await self.store.get_show(show_id)
+        if show is None:
+            raise NotFound("no such show", show_id=show_id)
+        if sid in self.members:
+            await self._leave(sid)
+        self.members[sid] = Member(show=show, account=account)
+        room = self._room(show_id)
+        room.members.add(sid)
+        room.viewer_delta += 1
+        await self.sio.enter_room(sid, show_id)
+        state = await snapshot(self.store, show)
+        state["viewers"] = max(0, state["viewers"] + room.viewer_delta)
+        you = None if account is None else {"id": account.id, "name": account.name, "role": account.role.value}
+        return {**state, "you": you}
+
+    async def leave(self, sid: str, data: Any) -> dict[str, Any]:
+        self._member(sid)
+        await self._leave(sid)
+        return {}
+
+    async def _leave(self, sid: str) -> None:
+        member = self.members.pop(sid, None)
+        if member is None:
+            return
+        room = self._room(member.show.id)
+        room.members.discard(sid)
+        room.viewer_delta -= 1
+        await self.sio.leave_room(sid, member.show.id)
+
+    async def _disconnect(self, sid: str, reason: Any = None) -> None:
+        try:
+            await self._leave(sid)
+        except Exception:
+            log.exception("leaving the room on disconnect failed")
+
+    # -- viewers' events -------------------------------------------------------------------------------
+    async def _admit(self, member: Member, account: Account, text: Any) -> str:
+        until = await self.store.muted_until(member.show.id, account.id)
+        room = self._room(member.show.id)
+        if room.settings_stale(time.monotonic()):
+            room.apply_settings(await self.store.chat_settings(member.show.id), time.monotonic())
+        return room.rules.admit(account.id, text, time.time(), None if until is None else until.timestamp())
+
+    async def chat(self, sid: str, data: Any) -> dict[str, Any]:
+        member, account = self._speaker(sid)
+        text = await self._admit(member, account, _field(data, "text"))
+        message = ChatMessage(
+            id=new_id("msg"),
+            show_id=member.show.id,
+            viewer_id=account.id,
+            name=account.name,
+            text=text,
+            at=utcnow(),
+        )
+        self._room(member.show.id).pending_chat.append(message)
+        return {"message": message.public()}
+
+    async def ask(self, sid: str, data: Any) -> dict[str, Any]:
+        member, account = self._speaker(sid)
+        text = await self._admit(member, account, _field(data, "text"))
+        question = Question(
+            id=new_id("qst"),
+            show_id=member.show.id,
+            viewer_id=account.id,
+            name=account.name,
+            text=text,
+            votes=0,
+            status=QuestionStatus.OPEN,
+            at=utcnow(),
+        )
+        await self.store.add_question(question, keep=QUESTION_HISTORY)
+        await self.sio.emit("questions", [question.public()], to=member.show.id)
+        return {"question": question.public()}
+
+    async def upvote(self, sid: str, data: Any) -> dict[str, Any]:
+        member, account = self._speaker(sid)
+        question_id = _text_field(data, "question_id")
+        question, counted = await self.store.upvote(member.show.id, question_id, account.id)
+        if counted:
+            await self.sio.emit("questions", [question.public()], to=member.show.id)
+        return {"question": question.public(), "counted": counted}
+
+    async def react(self, sid: str, data: Any) -> dict[str, Any]:
+        member, _account = self._speaker(sid)
+        kind = _field(data, "kind")
+        if kind not in REACTION_KINDS:
+            raise BadRequest(
+                f"kind must be one of {', '.join(sorted(REACTION_KINDS))}",
+                fields={"kind": "unknown reaction"},
+            )
+        self._room(member.show.id).reactions[kind] += 1
+        return {}
+
+    # -- moderation ------------------------------------------------------------------------------------
+    async def _set_status(self, sid: str, data: Any, status: QuestionStatus) -> dict[str, Any]:
+        member = self._moderator(sid)
+        question = await self.store.set_question_status(member.show.id, _text_field(data, "question_id"), status)
+        await self.sio.emit("questions", [question.public()], to=member.show.id)
+        return {"question": question.public()}
+
+    async def answer(self, sid: str, data: Any) -> dict[str, Any]:
+        return await self._set_status(sid, data, QuestionStatus.ANSWERED)
+
+    async def feature(self, sid: str, data: Any) -> dict[str, Any]:
+        return await self._set_status(sid, data, QuestionStatus.FEATURED)
+
+    async def delete_message(self, sid: str, data: Any) -> dict[str, Any]:
+        member = self._moderator(sid)
+        message_id = _text_field(data, "message_id")
+        room = self._room(member.show.id)
+        async with room.lock:
+            pending = room.discard_pending(message_id)
+            deleted = await self.store.delete_chat(member.show.id, message_id)
+        if not (deleted or pending):
+            raise NotFound("no such message", message_id=message_id)
+        await self.sio.emit("removed", {"message_id": message_id}, to=member.show.id)
+        return {"message_id": message_id}
+
+    async def mute(self, sid: str, data: Any) -> dict[str, Any]:
+        member = self._moderator(sid)
+        viewer_id = _text_field(data, "viewer_id")
+        seconds = mute_seconds(_field(data, "seconds"))
+        until = utcnow() + timedelta(seconds=seconds)
+        await self.store.mute(member.show.id, viewer_id, until)
+        return {"viewer_id": viewer_id, "until": until.isoformat().replace("+00:00", "Z")}
+
+    async def slow_mode(self, sid: str, data: Any) -> dict[str, Any]:
+        member = self._moderator(sid)
+        seconds = _field(data, "seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise BadRequest("seconds must be a number", fields={"seconds": "must be 0 to 3600"})
+        if not 0 <= seconds <= 3600:
+            raise BadRequest("slow mode must be 0 to 3600 seconds", fields={"seconds": "must be 0 to 3600"})
+        settings = replace(await self.store.chat_settings(member.show.id), slow_mode_s=float(seconds))
+        await self.store.set_chat_settings(member.show.id, settings)
+        self._room(member.show.id).apply_settings(settings, time.monotonic())
+        return {"seconds": seconds}
+
+    async def blocked_words(self, sid: str, data: Any) -> dict[str, Any]:
+        member = self._moderator(sid)
+        words = _field(data, "words")
+        if not isinstance(words, list) or len(words) > 500 or not all(isinstance(w, str) for w in words):
+            raise BadRequest("words must be a list of strings", fields={"words": "must be a list of strings"})
+        cleaned = tuple(dict.fromkeys(clean_text(w, max_chars=100).casefold() for w in words if w.strip()))
+        settings = replace(await self.store.chat_settings(member.show.id), blocked_words=cleaned)
+        await self.store.set_chat_settings(member.show.id, settings)
+        self._room(member.show.id).apply_settings(settings, time.monotonic())
+        return {"words": list(cleaned)}
+
+    # -- frames ----------------------------------------------------------------------------------------
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.frame_interval_s)
+            try:
+                await self.tick(time.monotonic())
+            except Exception:
+                log.exception("live room tick failed")
+
+    async def tick(self, now: float) -> None:
+        for show_id, room in list(self.rooms.items()):
+            async with room.lock:
+                batch = room.take_chat()
+                if batch:
+                    try:
+                        await self.store.add_chat(show_id, batch, keep=CHAT_HISTORY)
+                    except Exception:
+                        log.exception("keeping %d chat messages of show %s failed", len(batch), show_id)
+                    await self.sio.emit("chat", [m.public() for m in batch], to=show_id)
+            delta = room.take_viewer_delta()
+            if delta:
+                try:
+                    await self.store.count_viewers(show_id, delta)
+                except Exception:
+                    room.viewer_delta += delta  # counted on the next tick
+                    raise
+            reactions = room.take_reactions()
+            if reactions:
+                await self.sio.emit("reactions", reactions, to=show_id)
+            if room.members and room.viewers_due(now):
+                count = (await self.store.audience(show_id)).current_viewers
+                if room.viewers_changed(count, now):
+                    # every node tells its own members: no duplicates across nodes
+                    await self.sio.emit("viewers", {"count": count}, to=show_id, ignore_queue=True)
+            if room.idle:
+                room.rules.forget_idle(time.time())
+                if not room.rules.active_senders:
+                    del self.rooms[show_id]
+
+    # -- commerce and media events -------------------------------------------------------------------
+    async def _bridge_forever(self) -> None:
+        while True:
+            event = await self._events.get()
+            try:
+                message = room_message(event)
+                if message is not None:
+                    await self.sio.emit(message[0], message[1], to=event.show_id)
+            except Exception:
+                log.exception("emitting %s for show %s failed", event.name, event.show_id)
+
+
+def room_message(event: events.Event) -> tuple[str, dict[str, Any]] | None:
+    """The room event a domain event becomes (None for events viewers do not see)."""
+    if isinstance(event, events.Pinned):
+        return "pin", {"product": event.product, "pinned_at": event.pinned_at}
+    if isinstance(event, events.Unpinned):
+        return "unpin", {"product_id": event.product_id}
+    if isinstance(event, events.StockChanged):
+        return "stock", {"product_id": event.product_id, "stock": event.stock}
+    if isinstance(event, events.Sold):
+        return "sale", {
+            "product_id": event.product_id,
+            "title": event.title,
+            "qty": event.qty,
+            "buyer": event.buyer,
+        }
+    if isinstance(event, events.ShowStatusChanged):
+        return "show", {"status": event.status}
+    return None

@@ -1,0 +1,79 @@
+"""Payment providers: the `PaymentProvider` protocol and the built-in test provider.
+
+A provider charges a card for an order. Charges are idempotent by `reference` (the order id): asking
+twice for the same reference returns the first charge and never charges twice, which is what makes
+checkout recovery safe (docs/commerce.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Protocol
+
+from livecart.domain.errors import PaymentDeclined
+from livecart.domain.ids import new_id
+
+# The common card-network test numbers (PROTOCOL.md).
+TEST_CARD_OK = "4242424242424242"
+TEST_CARD_DECLINED = "4000000000000002"
+
+
+@dataclass(frozen=True)
+class Charge:
+    id: str
+    reference: str
+    amount_cents: int
+    currency: str
+
+
+class PaymentProvider(Protocol):
+    async def charge(self, *, reference: str, amount_cents: int, currency: str, card_number: str) -> Charge:
+        """Charge the card; the same `reference` again returns the first charge (no second charge).
+
+        Raises PaymentDeclined (`decline_code`) when the card is refused; nothing is charged then.
+        """
+
+    async def find_charge(self, reference: str) -> Charge | None:
+        """The charge made for `reference`, if any (checkout recovery asks after a crash)."""
+
+    async def refund(self, *, charge_id: str, amount_cents: int) -> None:
+        """Give `amount_cents` of a charge back to the buyer."""
+
+
+class TestPaymentProvider:
+    """In-memory provider: 4242424242424242 succeeds, 4000000000000002 is declined, others are invalid.
+
+    `latency_s` simulates the round trip to a real provider (0 by default).
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, latency_s: float = 0.0) -> None:
+        self.latency_s = latency_s
+        self.charges: dict[str, Charge] = {}
+        self.refunded: dict[str, int] = {}
+
+    async def charge(self, *, reference: str, amount_cents: int, currency: str, card_number: str) -> Charge:
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
+        existing = self.charges.get(reference)
+        if existing is not None:
+            return existing
+        number = card_number.replace(" ", "")
+        if number == TEST_CARD_DECLINED:
+            raise PaymentDeclined("the card was declined", decline_code="card_declined")
+        if number != TEST_CARD_OK:
+            raise PaymentDeclined(
+                f"unknown test card; use {TEST_CARD_OK} (succeeds) or {TEST_CARD_DECLINED} (declined)",
+                decline_code="invalid_number",
+            )
+        charge = Charge(id=new_id("ch"), reference=reference, amount_cents=amount_cents, currency=currency)
+        self.charges[reference] = charge
+        return charge
+
+    async def find_charge(self, reference: str) -> Charge | None:
+        return self.charges.get(reference)
+
+    async def refund(self, *, charge_id: str, amount_cents: int) -> None:
+        self.refunded[charge_id] = self.refunded.get(charge_id, 0) + amount_cents

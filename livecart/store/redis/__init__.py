@@ -1,0 +1,65 @@
+"""The Redis store, for several nodes sharing one state: one hash per record, sorted sets as indexes,
+and Lua scripts wherever a check and a write must be atomic. Durable only with AOF (docs/stores.md).
+
+`RedisStore` is composed of one mixin per area, each using `self._redis` (a `redis.asyncio.Redis`
+with decode_responses=True) and keys built by `livecart.store.redis.keys` (all prefixed `lc:`).
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from livecart.store.redis import accounts, catalog, commerce, shows
+from livecart.store.redis.accounts import RedisAccounts
+from livecart.store.redis.catalog import RedisCatalog
+from livecart.store.redis.commerce import RedisCommerce
+from livecart.store.redis.durability import check_durability
+from livecart.store.redis.live import RedisLive
+from livecart.store.redis.lua import Script
+from livecart.store.redis.pending import PendingOrders
+from livecart.store.redis.shows import RedisShows
+
+SCRIPTS: tuple[Script, ...] = (*accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS)
+
+# Connections per process: requests beyond this wait for a free connection (up to the timeout)
+# instead of opening thousands of sockets during a flash sale.
+MAX_CONNECTIONS = 64
+CONNECTION_WAIT_SECONDS = 20.0
+
+# Never re-send a command after a connection error: the server may already have run it, and running
+# a checkout script twice would take stock twice. The error reaches the caller instead (a pending
+# order is then settled by checkout recovery).
+NO_RETRY = Retry(NoBackoff(), 0)
+
+
+class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive):
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._pending = PendingOrders()
+
+    @classmethod
+    async def open(cls, url: str) -> RedisStore:
+        """Connect to a `redis://`, `rediss://` or `unix://` URL, check the server answers, load the scripts
+        and warn when the server is not configured to keep data (AOF off, keys evictable)."""
+        pool = BlockingConnectionPool.from_url(
+            url,
+            decode_responses=True,
+            max_connections=MAX_CONNECTIONS,
+            timeout=CONNECTION_WAIT_SECONDS,
+            retry=NO_RETRY,
+        )
+        redis = Redis.from_pool(pool)  # the client owns the pool: aclose() closes both
+        try:
+            await redis.ping()
+            for script in SCRIPTS:
+                await script.load(redis)
+            await check_durability(redis)
+        except BaseException:
+            await redis.aclose()
+            raise
+        return cls(redis)
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -1,0 +1,119 @@
+"""Idempotency records: the first response to each (viewer, Idempotency-Key), with the hash of the
+request body it answered. A claim is one script, so two concurrent requests with one key cannot both
+run; running claims are indexed by time so stale ones can be released."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from livecart.domain.commerce import StoredResponse
+from livecart.domain.errors import IdempotencyInProgress, IdempotencyMismatch, NotFound
+from livecart.domain.models import utcnow
+from livecart.store.redis import codec, keys
+from livecart.store.redis.lua import Script
+
+RUNNING = "running"
+DONE = "done"
+
+# KEYS: record, running index. ARGV: request hash, now (µs), running member.
+# Returns {'claimed'}, {'mismatch'}, {'running'} or {'done', status, body}.
+CLAIM = Script(
+    """
+    local record = redis.call('HMGET', KEYS[1], 'state', 'request_hash', 'status', 'body')
+    if not record[1] then
+      redis.call('HSET', KEYS[1], 'state', 'running', 'request_hash', ARGV[1], 'claimed_us', ARGV[2])
+      redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+      return {'claimed'}
+    end
+    if record[2] ~= ARGV[1] then return {'mismatch'} end
+    if record[1] == 'done' then return {'done', record[3], record[4]} end
+    return {'running'}
+    """
+)
+
+# KEYS: record, running index. ARGV: status, body, running member. Returns 1, or 0 when never claimed.
+SAVE = Script(
+    """
+    if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+    redis.call('HSET', KEYS[1], 'state', 'done', 'status', ARGV[1], 'body', ARGV[2])
+    redis.call('ZREM', KEYS[2], ARGV[3])
+    return 1
+    """
+)
+
+# KEYS: record, running index. ARGV: running member, 1 to keep claims that have an order attached.
+# Forgets a running claim; returns 1 when one was forgotten.
+RELEASE = Script(
+    """
+    local record = redis.call('HMGET', KEYS[1], 'state', 'order_id')
+    if record[1] ~= 'running' or (ARGV[2] == '1' and record[2]) then
+      if not record[1] or record[1] == 'done' then redis.call('ZREM', KEYS[2], ARGV[1]) end
+      return 0
+    end
+    redis.call('DEL', KEYS[1])
+    redis.call('ZREM', KEYS[2], ARGV[1])
+    return 1
+    """
+)
+
+SCRIPTS = (CLAIM, SAVE, RELEASE)
+
+
+def running_member(viewer_id: str, key: str) -> str:
+    return f"{viewer_id} {key}"  # viewer ids contain no spaces
+
+
+class RedisIdempotency:
+    _redis: Redis
+
+    async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:
+        member = running_member(viewer_id, key)
+        reply = await CLAIM(
+            self._redis,
+            [keys.idempotency(viewer_id, key), keys.idempotency_running()],
+            [request_hash, codec.micros(utcnow()), member],
+        )
+        outcome = str(reply[0])
+        if outcome == "claimed":
+            return None
+        if outcome == "mismatch":
+            raise IdempotencyMismatch(
+                "this Idempotency-Key was used with a different request body", idempotency_key=key
+            )
+        if outcome == "running":
+            raise IdempotencyInProgress(
+                "a request with this Idempotency-Key is still in progress; retry later", idempotency_key=key
+            )
+        return StoredResponse(status=int(reply[1]), body=str(reply[2]))
+
+    async def save_idempotent_response(self, viewer_id: str, key: str, response: StoredResponse) -> None:
+        saved = await SAVE(
+            self._redis,
+            [keys.idempotency(viewer_id, key), keys.idempotency_running()],
+            [response.status, response.body, running_member(viewer_id, key)],
+        )
+        if saved == 0:
+            raise NotFound("no such idempotency key", idempotency_key=key)
+
+    async def release_idempotency_key(self, viewer_id: str, key: str) -> None:
+        await RELEASE(
+            self._redis,
+            [keys.idempotency(viewer_id, key), keys.idempotency_running()],
+            [running_member(viewer_id, key), 0],
+        )
+
+    async def release_stale_idempotency_keys(self, older_than: datetime) -> int:
+        stale = await self._redis.zrangebyscore(keys.idempotency_running(), "-inf", f"({codec.micros(older_than)}")
+        released = 0
+        for member in stale:
+            viewer_id, _, key = str(member).partition(" ")
+            released += int(
+                await RELEASE(
+                    self._redis,
+                    [keys.idempotency(viewer_id, key), keys.idempotency_running()],
+                    [str(member), 1],
+                )
+            )
+        return released

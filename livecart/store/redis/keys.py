@@ -1,0 +1,147 @@
+"""Key names: every livecart key starts with `lc:` so a Redis database can be shared and inspected.
+
+One place builds them, so the layout is readable top to bottom (docs/stores.md describes it).
+"""
+
+from __future__ import annotations
+
+PREFIX = "lc:"
+
+
+def account(account_id: str) -> str:
+    """Hash: id, role, name, token_hash, created_at[, deleted_at]."""
+    return f"{PREFIX}account:{account_id}"
+
+
+def token(token_hash: str) -> str:
+    """Hash: id, role, name, created_at of the live account whose token has this SHA-256 digest
+    (a copy of the account, which never changes; deleted when the account is)."""
+    return f"{PREFIX}token:{token_hash}"
+
+
+def product(product_id: str) -> str:
+    """Hash: the product's fields; `stock` is changed only by Lua scripts and HSET of a whole update."""
+    return f"{PREFIX}product:{product_id}"
+
+
+def products() -> str:
+    """Sorted set of every product id, scored by creation time in microseconds (ties: by id)."""
+    return f"{PREFIX}products"
+
+
+def brand_products(brand_id: str) -> str:
+    """Sorted set of one brand's product ids, scored like `products()`."""
+    return f"{PREFIX}brand:{brand_id}:products"
+
+
+def brand_skus(brand_id: str) -> str:
+    """Hash: SKU → product id, the per-brand uniqueness index (claimed with HSETNX)."""
+    return f"{PREFIX}brand:{brand_id}:skus"
+
+
+def show(show_id: str) -> str:
+    """Hash: id, host_id, title, status, created_at[, scheduled_at, started_at, ended_at]."""
+    return f"{PREFIX}show:{show_id}"
+
+
+def shows() -> str:
+    """Sorted set of every show id, scored by creation time in microseconds."""
+    return f"{PREFIX}shows"
+
+
+def lineup(show_id: str) -> str:
+    """Sorted set of the product ids featured in a show, scored by when they were added."""
+    return f"{PREFIX}show:{show_id}:lineup"
+
+
+# -- commerce --------------------------------------------------------------------------------------
+
+
+def pin_log(show_id: str) -> str:
+    """List of the show's pin spans as JSON `{"product_id", "pinned_us", "unpinned_us"}`, oldest first."""
+    return f"{PREFIX}show:{show_id}:pinlog"
+
+
+def pins(show_id: str) -> str:
+    """Hash: product id → index in `pin_log` of its open span (the products pinned now)."""
+    return f"{PREFIX}show:{show_id}:pins"
+
+
+def pinned_during(show_id: str) -> str:
+    """Set of the product ids pinned at any time during the show."""
+    return f"{PREFIX}show:{show_id}:pinned"
+
+
+def cart_qty(show_id: str, viewer_id: str) -> str:
+    """Hash: product id → units in the viewer's cart in this show."""
+    return f"{PREFIX}cart:{show_id}:{viewer_id}:qty"
+
+
+def cart_lines(show_id: str, viewer_id: str) -> str:
+    """Sorted set of the cart's product ids scored by when the line was first added (microseconds)."""
+    return f"{PREFIX}cart:{show_id}:{viewer_id}:lines"
+
+
+def cart_adds(show_id: str) -> str:
+    """Hash: product id → number of add-to-cart calls in the show."""
+    return f"{PREFIX}show:{show_id}:cart_adds"
+
+
+def cart_viewers(show_id: str, product_id: str) -> str:
+    """Set of the viewers who added this product to a cart in this show."""
+    return f"{PREFIX}show:{show_id}:cart_viewers:{product_id}"
+
+
+def units_bought(buyer_id: str) -> str:
+    """Hash: product id → units in the buyer's pending or paid orders."""
+    return f"{PREFIX}buyer:{buyer_id}:units"
+
+
+def idempotency(viewer_id: str, key: str) -> str:
+    """Hash: state (`running`/`done`), request_hash, claimed_us[, order_id, status, body]."""
+    return f"{PREFIX}idem:{viewer_id}:{key}"
+
+
+def idempotency_running() -> str:
+    """Sorted set of running claims (`viewer_id key`) scored by when they were claimed."""
+    return f"{PREFIX}idem:running"
+
+
+def order(order_id: str) -> str:
+    """Hash: the order's scalar fields, `lines` (JSON, never rewritten) and `refunded:{product id}` counts."""
+    return f"{PREFIX}order:{order_id}"
+
+
+def show_orders(show_id: str) -> str:
+    """Sorted set of the show's order ids scored by creation time."""
+    return f"{PREFIX}show:{show_id}:orders"
+
+
+def pending_orders() -> str:
+    """Sorted set of PENDING order ids scored by creation time (checkout recovery reads it)."""
+    return f"{PREFIX}orders:pending"
+
+
+def refunds(order_id: str) -> str:
+    """List of the order's refunds as JSON, in the order they were recorded."""
+    return f"{PREFIX}order:{order_id}:refunds"
+
+
+def ledger() -> str:
+    """List of every ledger entry as JSON, append-only (RPUSH), in the order appended."""
+    return f"{PREFIX}ledger"
+
+
+def ledger_by_order(order_id: str) -> str:
+    """List: the ledger entries of one order (copies of the rows in `ledger()`, append-only)."""
+    return f"{PREFIX}ledger:order:{order_id}"
+
+
+def ledger_by_party(party_id: str) -> str:
+    """List: the ledger entries of one brand or host."""
+    return f"{PREFIX}ledger:party:{party_id}"
+
+
+def ledger_by_show(show_id: str) -> str:
+    """List: the ledger entries of one show."""
+    return f"{PREFIX}ledger:show:{show_id}"

@@ -1,0 +1,412 @@
+"""Orders: placing one takes the stock of every line or of none; paying it appends its ledger rows;
+failing it gives the stock back; a refund restocks and appends reversing rows. Each of these is one
+Lua script that checks everything first and writes only when every check passed, so no failure
+leaves half a change behind and concurrent checkouts can never take stock below zero.
+
+The SQLite store applies the same checks in the same order inside one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio import Redis
+
+from livecart.domain.commerce import LedgerEntry, Order, OrderStatus, Refund, StoredResponse
+from livecart.domain.errors import (
+    Conflict,
+    LimitExceeded,
+    NotFound,
+    OutOfStock,
+    PriceChanged,
+    RefundExceedsPurchase,
+)
+from livecart.store.redis import codec, keys, records
+from livecart.store.redis.idempotency import running_member
+from livecart.store.redis.ledger import APPEND_LUA, append_plan
+from livecart.store.redis.lua import Script
+from livecart.store.redis.pending import PendingOrders
+
+StockLevels = dict[str, int]
+
+# KEYS: order, show orders, pending orders, buyer units, idempotency record, product × n.
+# ARGV: n, max qty per buyer, created (µs), order id, has idempotency key (0/1), number of order
+#       field pairs m, then per line (product id, qty, unit price, commission bps), then the m pairs.
+# Returns {'ok', product id, stock, …} or {failure, product id, …} with nothing written
+# ({'exists'} when the order id is taken, so a second run never takes stock twice;
+# {'out_of_stock', product id, stock available, …} when lines are short).
+PLACE_ORDER = Script(
+    """
+    if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
+    local n = tonumber(ARGV[1])
+    local max_qty = tonumber(ARGV[2])
+    local function line(i)
+      local at = 7 + 4 * (i - 1)
+      return ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3]
+    end
+    for i = 1, n do
+      local product_id = line(i)
+      if redis.call('EXISTS', KEYS[5 + i]) == 0 then return {'not_found', product_id} end
+    end
+    local failed = {}
+    for i = 1, n do
+      local product_id, qty, price, bps = line(i)
+      local current = redis.call('HMGET', KEYS[5 + i], 'price_cents', 'commission_bps')
+      if current[1] ~= price or current[2] ~= bps then table.insert(failed, product_id) end
+    end
+    if #failed > 0 then return {'price_changed', unpack(failed)} end
+    for i = 1, n do
+      local product_id, qty = line(i)
+      if tonumber(redis.call('HGET', KEYS[4], product_id) or '0') + qty > max_qty then
+        table.insert(failed, product_id)
+      end
+    end
+    if #failed > 0 then return {'limit_exceeded', unpack(failed)} end
+    for i = 1, n do
+      local product_id, qty = line(i)
+      local available = redis.call('HGET', KEYS[5 + i], 'stock')
+      if tonumber(available) < qty then
+        table.insert(failed, product_id)
+        table.insert(failed, available)
+      end
+    end
+    if #failed > 0 then return {'out_of_stock', unpack(failed)} end
+    local reply = {'ok'}
+    for i = 1, n do
+      local product_id, qty = line(i)
+      table.insert(reply, product_id)
+      table.insert(reply, redis.call('HINCRBY', KEYS[5 + i], 'stock', -qty))
+      redis.call('HINCRBY', KEYS[4], product_id, qty)
+    end
+    local m = tonumber(ARGV[6])
+    redis.call('HSET', KEYS[1], unpack(ARGV, 7 + 4 * n, 6 + 4 * n + 2 * m))
+    redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+    redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+    if ARGV[5] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then
+      redis.call('HSET', KEYS[5], 'order_id', ARGV[4])
+    end
+    return reply
+    """
+)
+
+# KEYS: order, pending orders, cart qty, cart lines, idempotency record, idempotency running, ledger × k.
+# ARGV: paid at, payment ref, save response (0/1), status, body, running member, number of products n,
+#       product × n, number of ledger pushes e, then e (key position, row) pairs.
+# Returns {'ok'} or {'not_found'} / {'not_pending', status}.
+MARK_ORDER_PAID = Script(
+    APPEND_LUA
+    + """
+    local status = redis.call('HGET', KEYS[1], 'status')
+    if not status then return {'not_found'} end
+    if status ~= 'pending' then return {'not_pending', status} end
+    redis.call('HSET', KEYS[1], 'status', 'paid', 'paid_at', ARGV[1], 'payment_ref', ARGV[2])
+    redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+    local n = tonumber(ARGV[7])
+    for i = 1, n do
+      redis.call('HDEL', KEYS[3], ARGV[7 + i])
+      redis.call('ZREM', KEYS[4], ARGV[7 + i])
+    end
+    append_ledger(7, 9 + n, tonumber(ARGV[8 + n]))
+    if ARGV[3] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then
+      redis.call('HSET', KEYS[5], 'state', 'done', 'status', ARGV[4], 'body', ARGV[5])
+      redis.call('ZREM', KEYS[6], ARGV[6])
+    end
+    return {'ok'}
+    """
+)
+
+# KEYS: order, pending orders, buyer units, idempotency record, idempotency running, product × n.
+# ARGV: has idempotency key (0/1), save response (0/1), status, body, running member, n,
+#       then (product id, qty) × n.
+# Returns {'ok', product id, stock, …} or {'not_found'} / {'not_pending', status}.
+FAIL_ORDER = Script(
+    """
+    local status = redis.call('HGET', KEYS[1], 'status')
+    if not status then return {'not_found'} end
+    if status ~= 'pending' then return {'not_pending', status} end
+    local reply = {'ok'}
+    for i = 1, tonumber(ARGV[6]) do
+      local product_id, qty = ARGV[5 + 2 * i], tonumber(ARGV[6 + 2 * i])
+      if redis.call('EXISTS', KEYS[5 + i]) == 1 then
+        table.insert(reply, product_id)
+        table.insert(reply, redis.call('HINCRBY', KEYS[5 + i], 'stock', qty))
+      end
+      redis.call('HINCRBY', KEYS[3], product_id, -qty)
+    end
+    redis.call('HSET', KEYS[1], 'status', 'failed')
+    redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+    if ARGV[1] == '1' then
+      if ARGV[2] == '1' then
+        if redis.call('EXISTS', KEYS[4]) == 1 then
+          redis.call('HSET', KEYS[4], 'state', 'done', 'status', ARGV[3], 'body', ARGV[4])
+        end
+        redis.call('ZREM', KEYS[5], ARGV[5])
+      elseif redis.call('HGET', KEYS[4], 'state') == 'running' then
+        redis.call('DEL', KEYS[4])
+        redis.call('ZREM', KEYS[5], ARGV[5])
+      end
+    end
+    return reply
+    """
+)
+
+# KEYS: order, refunds, product × n, ledger × k.
+# ARGV: n, refund JSON, number of ledger pushes e, then (product id, qty, previously refunded,
+#       line qty or -1 when the order has no such line) × n, then e (key position, row) pairs.
+# Checks each line as the SQLite store does: bought at all, refunded count as planned, within the
+# units bought. Returns {'ok', order hash, {product id, stock, …}} or a failure with nothing written.
+RECORD_REFUND = Script(
+    APPEND_LUA
+    + """
+    local n = tonumber(ARGV[1])
+    local status = redis.call('HGET', KEYS[1], 'status')
+    if not status then return {'not_found'} end
+    if status ~= 'paid' then return {'not_paid', status} end
+    local function line(i)
+      local at = 4 + 4 * (i - 1)
+      return ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+    end
+    for i = 1, n do
+      local product_id, qty, previous, bought = line(i)
+      if bought < 0 then return {'not_bought', product_id} end
+      local refunded = tonumber(redis.call('HGET', KEYS[1], 'refunded:' .. product_id) or '0')
+      if refunded ~= previous then return {'stale', product_id} end
+      if refunded + qty > bought then return {'exceeds', product_id, refunded, bought, qty} end
+    end
+    local stocks = {}
+    for i = 1, n do
+      local product_id, qty = line(i)
+      redis.call('HINCRBY', KEYS[1], 'refunded:' .. product_id, qty)
+      if redis.call('EXISTS', KEYS[2 + i]) == 1 then
+        table.insert(stocks, product_id)
+        table.insert(stocks, redis.call('HINCRBY', KEYS[2 + i], 'stock', qty))
+      end
+    end
+    redis.call('RPUSH', KEYS[2], ARGV[2])
+    append_ledger(3 + n, 4 + 4 * n, tonumber(ARGV[3]))
+    return {'ok', redis.call('HGETALL', KEYS[1]), stocks}
+    """
+)
+
+SCRIPTS = (PLACE_ORDER, MARK_ORDER_PAID, FAIL_ORDER, RECORD_REFUND)
+
+
+def stock_levels(flat: Sequence[Any]) -> StockLevels:
+    return {str(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+
+def distinct(product_ids: Sequence[str], what: str) -> None:
+    if len(set(product_ids)) != len(product_ids):
+        raise ValueError(f"{what} must name each product once")
+
+
+class RedisOrders:
+    _redis: Redis
+    _pending: PendingOrders
+
+    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+        product_ids = [line.product_id for line in order.lines]
+        distinct(product_ids, "an order's lines")
+        row = records.order_fields(order)
+        line_args = [
+            arg
+            for line in order.lines
+            for arg in (line.product_id, line.qty, line.unit_price_cents, line.commission_bps)
+        ]
+        reply = await PLACE_ORDER(
+            self._redis,
+            [
+                keys.order(order.id),
+                keys.show_orders(order.show_id),
+                keys.pending_orders(),
+                keys.units_bought(order.buyer_id),
+                keys.idempotency(order.buyer_id, order.idempotency_key or ""),
+                *(keys.product(product_id) for product_id in product_ids),
+            ],
+            [
+                len(order.lines),
+                max_qty_per_buyer,
+                codec.micros(order.created_at),
+                order.id,
+                int(order.idempotency_key is not None),
+                len(row),
+                *line_args,
+                *codec.pairs(row),
+            ],
+        )
+        outcome, details = str(reply[0]), [str(item) for item in reply[1:]]
+        if outcome == "exists":
+            raise Conflict("an order with this id already exists", order_id=order.id)
+        if outcome == "not_found":
+            raise NotFound("no such product", product_id=details[0])
+        if outcome == "price_changed":
+            raise PriceChanged("a price or commission changed since the cart was priced; retry", product_ids=details)
+        if outcome == "limit_exceeded":
+            raise LimitExceeded(
+                f"at most {max_qty_per_buyer} units of a product per buyer",
+                product_ids=details,
+                limit=max_qty_per_buyer,
+            )
+        if outcome == "out_of_stock":
+            short = stock_levels(details)
+            raise OutOfStock(
+                "not enough stock for every item; nothing was bought",
+                product_ids=list(short),
+                available=short,
+            )
+        self._pending.add(order)
+        return stock_levels(reply[1:])
+
+    async def mark_order_paid(
+        self,
+        order_id: str,
+        payment_ref: str,
+        paid_at: datetime,
+        entries: Sequence[LedgerEntry],
+        response: StoredResponse | None,
+    ) -> Order:
+        order = await self._pending_order(order_id)
+        ledger_keys, pushes = append_plan(entries)
+        key = order.idempotency_key
+        product_ids = [line.product_id for line in order.lines]
+        reply = await MARK_ORDER_PAID(
+            self._redis,
+            [
+                keys.order(order_id),
+                keys.pending_orders(),
+                keys.cart_qty(order.show_id, order.buyer_id),
+                keys.cart_lines(order.show_id, order.buyer_id),
+                keys.idempotency(order.buyer_id, key or ""),
+                keys.idempotency_running(),
+                *ledger_keys,
+            ],
+            [
+                paid_at.isoformat(),
+                payment_ref,
+                int(key is not None and response is not None),
+                response.status if response else 0,
+                response.body if response else "",
+                running_member(order.buyer_id, key or ""),
+                len(product_ids),
+                *product_ids,
+                len(pushes) // 2,
+                *pushes,
+            ],
+        )
+        self._settled(order_id, reply)
+        return replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
+
+    async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
+        order = await self._pending_order(order_id)
+        key = order.idempotency_key
+        reply = await FAIL_ORDER(
+            self._redis,
+            [
+                keys.order(order_id),
+                keys.pending_orders(),
+                keys.units_bought(order.buyer_id),
+                keys.idempotency(order.buyer_id, key or ""),
+                keys.idempotency_running(),
+                *(keys.product(line.product_id) for line in order.lines),
+            ],
+            [
+                int(key is not None),
+                int(response is not None),
+                response.status if response else 0,
+                response.body if response else "",
+                running_member(order.buyer_id, key or ""),
+                len(order.lines),
+                *(arg for line in order.lines for arg in (line.product_id, line.qty)),
+            ],
+        )
+        self._settled(order_id, reply)
+        return stock_levels(reply[1:])
+
+    async def get_order(self, order_id: str) -> Order | None:
+        row = codec.decoded(await self._redis.hgetall(keys.order(order_id)))
+        return records.order(row) if row else None
+
+    async def pending_orders(self, older_than: datetime) -> list[Order]:
+        order_ids = await self._redis.zrangebyscore(keys.pending_orders(), "-inf", f"({codec.micros(older_than)}")
+        return await self._fetch_orders([str(order_id) for order_id in order_ids])
+
+    async def show_orders(self, show_id: str) -> list[Order]:
+        order_ids = await self._redis.zrange(keys.show_orders(show_id), 0, -1)
+        return await self._fetch_orders([str(order_id) for order_id in order_ids])
+
+    async def record_refund(self, refund: Refund, entries: Sequence[LedgerEntry]) -> tuple[Order, StockLevels]:
+        product_ids = [line.product_id for line in refund.lines]
+        distinct(product_ids, "a refund's lines")
+        if any(line.qty < 1 for line in refund.lines):
+            raise ValueError("a refund line refunds at least one unit")
+        order = await self._order_or_404(refund.order_id)
+        ledger_keys, pushes = append_plan(entries)
+        line_args: list[str | int] = []
+        for line in refund.lines:
+            bought = order.line(line.product_id)
+            line_args += [
+                line.product_id,
+                line.qty,
+                line.previously_refunded,
+                -1 if bought is None else bought.qty,
+            ]
+        reply = await RECORD_REFUND(
+            self._redis,
+            [
+                keys.order(refund.order_id),
+                keys.refunds(refund.order_id),
+                *(keys.product(product_id) for product_id in product_ids),
+                *ledger_keys,
+            ],
+            [len(refund.lines), records.refund_json(refund), len(pushes) // 2, *line_args, *pushes],
+        )
+        outcome = str(reply[0])
+        if outcome == "not_found":
+            raise NotFound("no such order", order_id=refund.order_id)
+        if outcome == "not_paid":
+            raise Conflict(f"a {reply[1]} order cannot be refunded", status=str(reply[1]))
+        if outcome == "not_bought":
+            raise RefundExceedsPurchase("this product was not bought in this order", product_id=str(reply[1]))
+        if outcome == "stale":
+            raise Conflict("another refund of this order happened meanwhile; retry", retry=True)
+        if outcome == "exceeds":
+            units, refunded = int(reply[3]), int(reply[2])
+            raise RefundExceedsPurchase(
+                f"{units - refunded} units of this product can still be refunded",
+                product_id=str(reply[1]),
+                bought=units,
+                refunded=refunded,
+                requested=int(reply[4]),
+            )
+        return records.order(codec.from_pairs(reply[1])), stock_levels(reply[2])
+
+    async def _order_or_404(self, order_id: str) -> Order:
+        order = await self.get_order(order_id)
+        if order is None:
+            raise NotFound("no such order", order_id=order_id)
+        return order
+
+    async def _pending_order(self, order_id: str) -> Order:
+        """The order as placed (from memory when this process placed it), to settle it."""
+        return self._pending.get(order_id) or await self._order_or_404(order_id)
+
+    def _settled(self, order_id: str, reply: Sequence[Any]) -> None:
+        """Raise unless the script settled the order; either way it is no longer ours to settle."""
+        self._pending.discard(order_id)
+        outcome = str(reply[0])
+        if outcome == "not_found":
+            raise NotFound("no such order", order_id=order_id)
+        if outcome == "not_pending":
+            raise Conflict(f"the order is {reply[1]}, not pending", order_id=order_id)
+
+    async def _fetch_orders(self, order_ids: list[str]) -> list[Order]:
+        if not order_ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for order_id in order_ids:
+                pipe.hgetall(keys.order(order_id))
+            replies = await pipe.execute()
+        return [records.order(codec.decoded(row)) for row in replies if row]

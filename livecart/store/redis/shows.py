@@ -1,0 +1,129 @@
+"""Shows, their status and their lineup of featured products.
+
+A status change is decided in Python by the pure rule (`show_transition_allowed`) and written by a
+compare-and-set script that applies it only if the status is still the one the rule saw; a lost race
+is simply decided again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from livecart.domain.errors import Conflict, NotFound
+from livecart.domain.ids import new_id
+from livecart.domain.models import Product, Show, ShowStatus, show_transition_allowed, utcnow
+from livecart.store.redis import codec, keys
+from livecart.store.redis.catalog import fetch_products
+from livecart.store.redis.lua import Script
+
+STATUS_RANK = {ShowStatus.LIVE: 0, ShowStatus.SCHEDULED: 1, ShowStatus.ENDED: 2}
+STAMP_FIELD = {ShowStatus.LIVE: "started_at", ShowStatus.ENDED: "ended_at"}
+
+# KEYS: show. ARGV: expected status, new status, stamp field, stamp.
+# Returns the show's hash after the change (flat), or false when its status is no longer the expected one.
+SET_STATUS = Script(
+    """
+    if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then
+      return false
+    end
+    redis.call('HSET', KEYS[1], 'status', ARGV[2], ARGV[3], ARGV[4])
+    return redis.call('HGETALL', KEYS[1])
+    """
+)
+
+# KEYS: show, product, lineup. ARGV: score, product id.
+# Returns 1 when added, 0 when already there, -1 for an unknown show, -2 for an unknown product.
+ADD_TO_LINEUP = Script(
+    """
+    if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+    if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
+    return redis.call('ZADD', KEYS[3], 'NX', ARGV[1], ARGV[2])
+    """
+)
+
+SCRIPTS = (SET_STATUS, ADD_TO_LINEUP)
+
+
+def list_order(show: Show) -> tuple[int, int, str]:
+    """Live first, then scheduled (soonest first), then ended (latest start first); ties by id."""
+    if show.status is ShowStatus.SCHEDULED:
+        return (STATUS_RANK[show.status], codec.micros(show.scheduled_at or show.created_at), show.id)
+    return (STATUS_RANK[show.status], -codec.micros(show.started_at or show.created_at), show.id)
+
+
+class RedisShows:
+    _redis: Redis
+
+    async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
+        show = Show(
+            id=new_id("shw"),
+            host_id=host_id,
+            title=title,
+            status=ShowStatus.SCHEDULED,
+            scheduled_at=scheduled_at,
+            started_at=None,
+            ended_at=None,
+            created_at=utcnow(),
+        )
+        row = codec.fields(
+            id=show.id,
+            host_id=host_id,
+            title=title,
+            status=show.status.value,
+            scheduled_at=scheduled_at,
+            created_at=show.created_at,
+        )
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hset(keys.show(show.id), mapping=row)  # type: ignore[arg-type]
+            tx.zadd(keys.shows(), {show.id: codec.micros(show.created_at)})
+            await tx.execute()
+        return show
+
+    async def get_show(self, show_id: str) -> Show | None:
+        row = codec.decoded(await self._redis.hgetall(keys.show(show_id)))
+        return codec.show(row) if row else None
+
+    async def list_shows(self) -> list[Show]:
+        show_ids = [str(member) for member in await self._redis.zrange(keys.shows(), 0, -1)]
+        if not show_ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for show_id in show_ids:
+                pipe.hgetall(keys.show(show_id))
+            replies = await pipe.execute()
+        return sorted((codec.show(codec.decoded(row)) for row in replies if row), key=list_order)
+
+    async def set_show_status(self, show_id: str, status: ShowStatus) -> Show:
+        while True:
+            show = await self.get_show(show_id)
+            if show is None:
+                raise NotFound("no such show", show_id=show_id)
+            if show.status == status:
+                return show
+            if not show_transition_allowed(show.status, status):
+                raise Conflict(f"a {show.status.value} show cannot become {status.value}", status=show.status.value)
+            reply = await SET_STATUS(
+                self._redis,
+                [keys.show(show_id)],
+                [show.status.value, status.value, STAMP_FIELD[status], utcnow().isoformat()],
+            )
+            if reply is not None:
+                return codec.show(codec.from_pairs(reply))
+
+    async def add_to_lineup(self, show_id: str, product_id: str) -> bool:
+        added = await ADD_TO_LINEUP(
+            self._redis,
+            [keys.show(show_id), keys.product(product_id), keys.lineup(show_id)],
+            [codec.micros(utcnow()), product_id],
+        )
+        if added == -1:
+            raise NotFound("no such show", show_id=show_id)
+        if added == -2:
+            raise NotFound("no such product", product_id=product_id)
+        return bool(added == 1)
+
+    async def lineup(self, show_id: str) -> list[Product]:
+        product_ids = [str(member) for member in await self._redis.zrange(keys.lineup(show_id), 0, -1)]
+        return await fetch_products(self._redis, product_ids)

@@ -1,0 +1,458 @@
+"""Orders (stock taken with conditional updates), refunds and the append-only ledger."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from livecart.domain.commerce import (
+    LedgerAccount,
+    LedgerEntry,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Refund,
+    StoredResponse,
+)
+from livecart.domain.errors import (
+    Conflict,
+    LimitExceeded,
+    NotFound,
+    OutOfStock,
+    PriceChanged,
+    RefundExceedsPurchase,
+)
+from livecart.store.sqlite import rows
+from livecart.store.sqlite.commerce import release_key, save_response, units_bought_in
+from livecart.store.sqlite.db import Database, Migration
+
+StockLevels = dict[str, int]
+
+MIGRATIONS: list[Migration] = [
+    (
+        "commerce_0002_orders_ledger",
+        """
+        CREATE TABLE orders (
+            id TEXT PRIMARY KEY,
+            show_id TEXT NOT NULL REFERENCES shows(id),
+            host_id TEXT NOT NULL,
+            buyer_id TEXT NOT NULL,
+            buyer_name TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            shipping TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'failed')),
+            idempotency_key TEXT,
+            payment_ref TEXT,
+            created_at TEXT NOT NULL,
+            paid_at TEXT
+        );
+        CREATE INDEX orders_show ON orders (show_id, created_at);
+        CREATE INDEX orders_pending ON orders (status, created_at);
+        CREATE TABLE order_lines (
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            position INTEGER NOT NULL,
+            product_id TEXT NOT NULL REFERENCES products(id),
+            brand_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            unit_price_cents INTEGER NOT NULL,
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            commission_bps INTEGER NOT NULL,
+            platform_fee_bps INTEGER NOT NULL,
+            line_total_cents INTEGER NOT NULL,
+            commission_cents INTEGER NOT NULL,
+            platform_fee_cents INTEGER NOT NULL,
+            refunded_qty INTEGER NOT NULL DEFAULT 0 CHECK (refunded_qty BETWEEN 0 AND qty),
+            PRIMARY KEY (order_id, product_id)
+        );
+        CREATE TABLE buyer_units (
+            buyer_id TEXT NOT NULL,
+            product_id TEXT NOT NULL,
+            units INTEGER NOT NULL CHECK (units >= 0),
+            PRIMARY KEY (buyer_id, product_id)
+        );
+        CREATE TABLE refunds (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            show_id TEXT NOT NULL,
+            by_account TEXT NOT NULL,
+            lines TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE ledger (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            refund_id TEXT,
+            show_id TEXT NOT NULL,
+            product_id TEXT NOT NULL,
+            account TEXT NOT NULL,
+            party_id TEXT,
+            amount_cents INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX ledger_order ON ledger (order_id);
+        CREATE INDEX ledger_party ON ledger (party_id);
+        CREATE INDEX ledger_show ON ledger (show_id);
+        CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END
+        """,
+    ),
+]
+
+_INSERT_LINE = (
+    "INSERT INTO order_lines (order_id, position, product_id, brand_id, title, unit_price_cents, qty,"
+    " commission_bps, platform_fee_bps, line_total_cents, commission_cents, platform_fee_cents, refunded_qty)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_INSERT_ENTRY = (
+    "INSERT INTO ledger (id, order_id, refund_id, show_id, product_id, account, party_id, amount_cents,"
+    " currency, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _line(row: sqlite3.Row) -> OrderLine:
+    return OrderLine(
+        product_id=row["product_id"],
+        brand_id=row["brand_id"],
+        title=row["title"],
+        unit_price_cents=row["unit_price_cents"],
+        qty=row["qty"],
+        commission_bps=row["commission_bps"],
+        platform_fee_bps=row["platform_fee_bps"],
+        line_total_cents=row["line_total_cents"],
+        commission_cents=row["commission_cents"],
+        platform_fee_cents=row["platform_fee_cents"],
+        refunded_qty=row["refunded_qty"],
+    )
+
+
+def _order(row: sqlite3.Row, lines: Sequence[OrderLine]) -> Order:
+    created = rows.from_text(row["created_at"])
+    assert created is not None
+    return Order(
+        id=row["id"],
+        show_id=row["show_id"],
+        host_id=row["host_id"],
+        buyer_id=row["buyer_id"],
+        buyer_name=row["buyer_name"],
+        currency=row["currency"],
+        lines=tuple(lines),
+        shipping=json.loads(row["shipping"]),
+        status=OrderStatus(row["status"]),
+        idempotency_key=row["idempotency_key"],
+        created_at=created,
+        paid_at=rows.from_text(row["paid_at"]),
+        payment_ref=row["payment_ref"],
+    )
+
+
+def fetch_order(conn: sqlite3.Connection, order_id: str) -> Order | None:
+    row = conn.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+    if row is None:
+        return None
+    lines = conn.execute("SELECT * FROM order_lines WHERE order_id = ? ORDER BY position", (order_id,))
+    return _order(row, [_line(line) for line in lines])
+
+
+def _orders_where(conn: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Order]:
+    """Orders matching a WHERE clause over `orders`, oldest first, with their lines (two queries)."""
+    lines: dict[str, list[OrderLine]] = {}
+    cursor = conn.execute(
+        f"SELECT * FROM order_lines WHERE order_id IN (SELECT id FROM orders WHERE {where})"
+        " ORDER BY order_id, position",
+        args,
+    )
+    for row in cursor:
+        lines.setdefault(row["order_id"], []).append(_line(row))
+    cursor = conn.execute(f"SELECT * FROM orders WHERE {where} ORDER BY created_at, id", args)
+    return [_order(row, lines.get(row["id"], [])) for row in cursor]
+
+
+def _stock(conn: sqlite3.Connection, product_ids: Sequence[str]) -> StockLevels:
+    levels: StockLevels = {}
+    for product_id in product_ids:
+        row = conn.execute("SELECT stock FROM products WHERE id = ?", (product_id,)).fetchone()
+        levels[product_id] = row["stock"]
+    return levels
+
+
+def _pending(conn: sqlite3.Connection, order_id: str) -> Order:
+    order = fetch_order(conn, order_id)
+    if order is None:
+        raise NotFound("no such order", order_id=order_id)
+    if order.status is not OrderStatus.PENDING:
+        raise Conflict(f"the order is {order.status.value}, not pending", order_id=order_id)
+    return order
+
+
+def _append(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
+    conn.executemany(
+        _INSERT_ENTRY,
+        [
+            (
+                entry.id,
+                entry.order_id,
+                entry.refund_id,
+                entry.show_id,
+                entry.product_id,
+                entry.account.value,
+                entry.party_id,
+                entry.amount_cents,
+                entry.currency,
+                rows.to_text(entry.created_at),
+            )
+            for entry in entries
+        ],
+    )
+
+
+def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    product_ids = [line.product_id for line in order.lines]
+    current = {}
+    for line in order.lines:
+        row = conn.execute(
+            "SELECT price_cents, commission_bps, stock FROM products WHERE id = ?", (line.product_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound("no such product", product_id=line.product_id)
+        current[line.product_id] = row
+    changed = [
+        line.product_id
+        for line in order.lines
+        if current[line.product_id]["price_cents"] != line.unit_price_cents
+        or current[line.product_id]["commission_bps"] != line.commission_bps
+    ]
+    if changed:
+        raise PriceChanged(
+            "a price or commission changed since the cart was priced; retry", product_ids=changed
+        )
+    bought = units_bought_in(conn, order.buyer_id, product_ids)
+    over = [line.product_id for line in order.lines if bought[line.product_id] + line.qty > max_qty_per_buyer]
+    if over:
+        raise LimitExceeded(
+            f"at most {max_qty_per_buyer} units of a product per buyer",
+            product_ids=over,
+            limit=max_qty_per_buyer,
+        )
+    short = [line.product_id for line in order.lines if current[line.product_id]["stock"] < line.qty]
+    if short:
+        raise OutOfStock(
+            "not enough stock for every item; nothing was bought",
+            product_ids=short,
+            available={pid: current[pid]["stock"] for pid in short},
+        )
+    for line in order.lines:
+        conn.execute(
+            "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?",
+            (line.qty, line.product_id, line.qty),
+        )
+        conn.execute(
+            "INSERT INTO buyer_units (buyer_id, product_id, units) VALUES (?, ?, ?)"
+            " ON CONFLICT (buyer_id, product_id) DO UPDATE SET units = units + excluded.units",
+            (order.buyer_id, line.product_id, line.qty),
+        )
+    conn.execute(
+        "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
+        " idempotency_key, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            order.id,
+            order.show_id,
+            order.host_id,
+            order.buyer_id,
+            order.buyer_name,
+            order.currency,
+            json.dumps(dict(order.shipping)),
+            OrderStatus.PENDING.value,
+            order.idempotency_key,
+            rows.to_text(order.created_at),
+        ),
+    )
+    conn.executemany(
+        _INSERT_LINE,
+        [
+            (
+                order.id,
+                position,
+                line.product_id,
+                line.brand_id,
+                line.title,
+                line.unit_price_cents,
+                line.qty,
+                line.commission_bps,
+                line.platform_fee_bps,
+                line.line_total_cents,
+                line.commission_cents,
+                line.platform_fee_cents,
+                0,
+            )
+            for position, line in enumerate(order.lines)
+        ],
+    )
+    if order.idempotency_key is not None:
+        conn.execute(
+            "UPDATE idempotency_keys SET order_id = ? WHERE viewer_id = ? AND key = ?",
+            (order.id, order.buyer_id, order.idempotency_key),
+        )
+    return {pid: current[pid]["stock"] - line.qty for pid, line in zip(product_ids, order.lines, strict=True)}
+
+
+def mark_paid_in(
+    conn: sqlite3.Connection,
+    order_id: str,
+    payment_ref: str,
+    paid_at: datetime,
+    entries: Sequence[LedgerEntry],
+    response: StoredResponse | None,
+) -> Order:
+    order = _pending(conn, order_id)
+    conn.execute(
+        "UPDATE orders SET status = 'paid', payment_ref = ?, paid_at = ? WHERE id = ?",
+        (payment_ref, rows.to_text(paid_at), order_id),
+    )
+    _append(conn, entries)
+    conn.executemany(
+        "DELETE FROM cart_items WHERE show_id = ? AND viewer_id = ? AND product_id = ?",
+        [(order.show_id, order.buyer_id, line.product_id) for line in order.lines],
+    )
+    if order.idempotency_key is not None and response is not None:
+        save_response(conn, order.buyer_id, order.idempotency_key, response)
+    return replace(order, status=OrderStatus.PAID, payment_ref=payment_ref, paid_at=paid_at)
+
+
+def fail_in(conn: sqlite3.Connection, order_id: str, response: StoredResponse | None) -> StockLevels:
+    order = _pending(conn, order_id)
+    conn.execute("UPDATE orders SET status = 'failed' WHERE id = ?", (order_id,))
+    for line in order.lines:
+        conn.execute("UPDATE products SET stock = stock + ? WHERE id = ?", (line.qty, line.product_id))
+        conn.execute(
+            "UPDATE buyer_units SET units = units - ? WHERE buyer_id = ? AND product_id = ?",
+            (line.qty, order.buyer_id, line.product_id),
+        )
+    if order.idempotency_key is not None:
+        if response is None:
+            release_key(conn, order.buyer_id, order.idempotency_key)
+        else:
+            save_response(conn, order.buyer_id, order.idempotency_key, response)
+    return _stock(conn, [line.product_id for line in order.lines])
+
+
+def refund_in(
+    conn: sqlite3.Connection, refund: Refund, entries: Sequence[LedgerEntry]
+) -> tuple[Order, StockLevels]:
+    order = fetch_order(conn, refund.order_id)
+    if order is None:
+        raise NotFound("no such order", order_id=refund.order_id)
+    if order.status is not OrderStatus.PAID:
+        raise Conflict(f"a {order.status.value} order cannot be refunded", status=order.status.value)
+    for part in refund.lines:
+        line = order.line(part.product_id)
+        if line is None:
+            raise RefundExceedsPurchase(
+                "this product was not bought in this order", product_id=part.product_id
+            )
+        if line.refunded_qty != part.previously_refunded:
+            raise Conflict("another refund of this order happened meanwhile; retry", retry=True)
+        if line.refunded_qty + part.qty > line.qty:
+            raise RefundExceedsPurchase(
+                f"{line.qty - line.refunded_qty} units of this product can still be refunded",
+                product_id=part.product_id,
+                bought=line.qty,
+                refunded=line.refunded_qty,
+                requested=part.qty,
+            )
+    for part in refund.lines:
+        conn.execute(
+            "UPDATE order_lines SET refunded_qty = refunded_qty + ? WHERE order_id = ? AND product_id = ?",
+            (part.qty, refund.order_id, part.product_id),
+        )
+        conn.execute("UPDATE products SET stock = stock + ? WHERE id = ?", (part.qty, part.product_id))
+    conn.execute(
+        "INSERT INTO refunds (id, order_id, show_id, by_account, lines, created_at) VALUES (?,?,?,?,?,?)",
+        (
+            refund.id,
+            refund.order_id,
+            refund.show_id,
+            refund.by,
+            json.dumps([[part.product_id, part.qty] for part in refund.lines]),
+            rows.to_text(refund.created_at),
+        ),
+    )
+    _append(conn, entries)
+    updated = fetch_order(conn, refund.order_id)
+    assert updated is not None
+    return updated, _stock(conn, [part.product_id for part in refund.lines])
+
+
+def _entry(row: sqlite3.Row) -> LedgerEntry:
+    created = rows.from_text(row["created_at"])
+    assert created is not None
+    return LedgerEntry(
+        id=row["id"],
+        order_id=row["order_id"],
+        refund_id=row["refund_id"],
+        show_id=row["show_id"],
+        product_id=row["product_id"],
+        account=LedgerAccount(row["account"]),
+        party_id=row["party_id"],
+        amount_cents=row["amount_cents"],
+        currency=row["currency"],
+        created_at=created,
+    )
+
+
+class SqliteOrders:
+    _db: Database
+
+    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+        return await self._db.transaction(place_order_in, order, max_qty_per_buyer)
+
+    async def mark_order_paid(
+        self,
+        order_id: str,
+        payment_ref: str,
+        paid_at: datetime,
+        entries: Sequence[LedgerEntry],
+        response: StoredResponse | None,
+    ) -> Order:
+        return await self._db.transaction(
+            mark_paid_in, order_id, payment_ref, paid_at, list(entries), response
+        )
+
+    async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
+        return await self._db.transaction(fail_in, order_id, response)
+
+    async def get_order(self, order_id: str) -> Order | None:
+        return await self._db.read(fetch_order, order_id)
+
+    async def pending_orders(self, older_than: datetime) -> list[Order]:
+        return await self._db.read(
+            _orders_where, "status = 'pending' AND created_at < ?", (rows.to_text(older_than),)
+        )
+
+    async def show_orders(self, show_id: str) -> list[Order]:
+        return await self._db.read(_orders_where, "show_id = ?", (show_id,))
+
+    async def record_refund(
+        self, refund: Refund, entries: Sequence[LedgerEntry]
+    ) -> tuple[Order, StockLevels]:
+        return await self._db.transaction(refund_in, refund, list(entries))
+
+    async def ledger_entries(
+        self, *, order_id: str | None = None, party_id: str | None = None, show_id: str | None = None
+    ) -> list[LedgerEntry]:
+        filters = {"order_id": order_id, "party_id": party_id, "show_id": show_id}
+        where = " AND ".join(f"{name} = ?" for name, value in filters.items() if value is not None) or "1"
+        args = tuple(value for value in filters.values() if value is not None)
+
+        def select(conn: sqlite3.Connection) -> list[LedgerEntry]:
+            return [
+                _entry(row) for row in conn.execute(f"SELECT * FROM ledger WHERE {where} ORDER BY seq", args)
+            ]
+
+        return await self._db.read(select)

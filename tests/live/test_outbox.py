@@ -1,0 +1,136 @@
+"""A connection's outbox: direct writes while the client keeps up, a bounded backlog when not."""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgpack
+import pytest
+from engineio import packet as eio_packet
+
+from livecart.live.frames import RoomFrame, websocket_frame
+from livecart.live.outbox import HIGH_WATER_BYTES, Outbox
+
+
+class FakeTransport:
+    """A transport whose write buffer we control: the one external boundary of the outbox."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.buffered = 0
+        self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+    def is_closing(self) -> bool:
+        return self.aborted
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+def frame(event: str, n: int = 0) -> RoomFrame:
+    return RoomFrame(event, msgpack.packb({"type": 2, "nsp": "/", "data": [event, n]}))
+
+
+def test_websocket_frames_follow_rfc6455_length_encoding() -> None:
+    assert websocket_frame(b"abc", 0x2) == b"\x82\x03abc"
+    medium = websocket_frame(b"x" * 300, 0x2)
+    assert medium[:4] == b"\x82\x7e\x01\x2c"
+    assert len(medium) == 304
+    large = websocket_frame(b"y" * 70000, 0x1)
+    assert large[:2] == b"\x81\x7f"
+    assert int.from_bytes(large[2:10], "big") == 70000
+
+
+async def test_a_client_that_keeps_up_gets_frames_written_directly() -> None:
+    outbox, transport = Outbox(), FakeTransport()
+    outbox.attach(transport)
+    chat = frame("chat")
+    outbox.deliver(chat)
+    assert transport.written == [chat.wire]
+    assert outbox.qsize() == 0
+
+
+async def test_frames_wait_behind_queued_packets_to_keep_order() -> None:
+    outbox, transport = Outbox(), FakeTransport()
+    outbox.attach(transport)
+    ack = eio_packet.Packet(eio_packet.MESSAGE, b"ack")
+    await outbox.put(ack)
+    chat = frame("chat")
+    outbox.deliver(chat)
+    assert transport.written == []
+    assert [await outbox.get(), await outbox.get()] == [ack, chat.packet]
+    outbox.written()
+    outbox.written()
+    outbox.deliver(frame("chat", 2))
+    assert len(transport.written) == 1
+
+
+async def test_a_slow_client_loses_oldest_chat_first_never_sales() -> None:
+    outbox, transport = Outbox(limit=4), FakeTransport()
+    outbox.attach(transport)
+    transport.buffered = HIGH_WATER_BYTES + 1
+    sent = [frame("chat", 1), frame("sale", 1), frame("chat", 2), frame("reactions", 1), frame("stock", 1)]
+    for item in sent:
+        outbox.deliver(item)
+    queued = [(p.event, msgpack.unpackb(p.data)["data"][1]) for p in outbox.queued]
+    assert queued == [("sale", 1), ("chat", 2), ("reactions", 1), ("stock", 1)]
+    outbox.deliver(frame("pin", 1))
+    assert [p.event for p in outbox.queued] == ["sale", "reactions", "stock", "pin"]
+    assert outbox.dropped == 2
+    assert not transport.aborted
+
+
+async def test_a_backlog_of_undroppable_packets_cuts_the_client_off() -> None:
+    outbox, transport = Outbox(limit=3), FakeTransport()
+    outbox.attach(transport)
+    transport.buffered = HIGH_WATER_BYTES + 1
+    for n in range(4):
+        outbox.deliver(frame("stock", n))
+    assert transport.aborted
+    assert outbox.cut_off
+    assert outbox.qsize() == 0
+    await asyncio.wait_for(outbox.join(), 1)
+
+
+async def test_a_client_behind_for_too_long_is_cut_off() -> None:
+    now = [0.0]
+    outbox, transport = Outbox(cutoff_s=10, clock=lambda: now[0]), FakeTransport()
+    outbox.attach(transport)
+    transport.buffered = HIGH_WATER_BYTES + 1
+    outbox.deliver(frame("chat"))
+    now[0] = 9.0
+    outbox.deliver(frame("chat"))
+    assert not transport.aborted
+    now[0] = 10.5
+    outbox.deliver(frame("chat"))
+    assert transport.aborted
+
+
+async def test_get_waits_for_a_packet_and_can_be_cancelled() -> None:
+    outbox = Outbox()
+    waiter = asyncio.ensure_future(outbox.get())
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    await outbox.put("x")
+    assert await waiter == "x"
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(outbox.get(), 0.01)
+    await outbox.put("y")
+    assert outbox.get_nowait() == "y"
+    with pytest.raises(asyncio.QueueEmpty):
+        outbox.get_nowait()
+
+
+async def test_nothing_is_written_to_a_closing_connection() -> None:
+    outbox, transport = Outbox(), FakeTransport()
+    outbox.attach(transport)
+    transport.aborted = True
+    outbox.deliver(frame("chat"))
+    assert transport.written == []
+    assert outbox.qsize() == 0
