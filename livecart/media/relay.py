@@ -39,10 +39,14 @@ class ViewerTrack(MediaStreamTrack):
     `on_overflow`); audio drops its oldest frame.
     """
 
-    def __init__(self, kind: str, backlog: int, on_overflow: Callable[[], None]) -> None:
+    def __init__(
+        self, kind: str, backlog: int, on_overflow: Callable[[], None], on_start: Callable[[ViewerTrack], None]
+    ) -> None:
         super().__init__()
         self.kind = kind
         self._backlog = backlog
+        self._on_start = on_start
+        self._started = False
         self._on_overflow = on_overflow
         self._queue: deque[av.Packet[Any]] = deque()
         self._wakeup = asyncio.Event()
@@ -81,7 +85,15 @@ class ViewerTrack(MediaStreamTrack):
         for packet, keyframe in frames:
             self.feed(packet, keyframe)
 
+    def start(self) -> None:
+        """Begin receiving frames. The sender calls `recv` only once ICE and DTLS are up, so frames
+        are not queued (and then dropped as a backlog) while the viewer is still connecting."""
+        if not self._started:
+            self._started = True
+            self._on_start(self)
+
     async def recv(self) -> av.Packet[Any]:
+        self.start()
         while not self._queue:
             if self.readyState != "live":
                 raise MediaStreamError
@@ -151,14 +163,18 @@ class Relay:
         self._gop.clear()
 
     def attach(self, kind: str) -> ViewerTrack:
-        """A new viewer track; video starts from the GOP cache, and the publisher is asked for a keyframe."""
+        """A new viewer track; it joins the fan-out when its sender starts reading (`ViewerTrack.start`)."""
         backlog = LIVE_BACKLOG_FRAMES if kind == "video" else AUDIO_BACKLOG_FRAMES
-        track = ViewerTrack(kind, backlog, self._request_keyframe)
-        if kind == "video":
+        return ViewerTrack(kind, backlog, self._request_keyframe, self._activate)
+
+    def _activate(self, track: ViewerTrack) -> None:
+        """Video starts from the GOP cache, and the publisher is asked for a keyframe."""
+        if track.readyState != "live" or track.kind not in self._tracks:
+            return
+        if track.kind == "video":
             track.prime(self._gop.frames())
             self._request_keyframe()
-        self._tracks[kind].add(track)
-        return track
+        self._tracks[track.kind].add(track)
 
     def detach(self, track: ViewerTrack) -> None:
         self._tracks.get(track.kind, set()).discard(track)

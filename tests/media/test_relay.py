@@ -23,6 +23,8 @@ def test_a_stalled_viewer_loses_only_its_own_frames_and_restarts_at_a_keyframe()
     requests: list[int] = []
     relay = Relay({"video": VP8}, lambda: requests.append(1))
     healthy, stalled = relay.attach("video"), relay.attach("video")
+    healthy.start()
+    stalled.start()
     requests.clear()
     capacity = LIVE_BACKLOG_FRAMES
     received = []
@@ -42,6 +44,7 @@ def test_a_new_viewer_starts_at_the_last_keyframe_with_the_frames_since() -> Non
     for index in range(40):
         relay.push(video(index))
     late = relay.attach("video")
+    late.start()
     assert [packet.pts for packet in late._queue] == [i * 3000 for i in range(30, 40)]
     assert relay.gop_frames == 10
 
@@ -49,6 +52,7 @@ def test_a_new_viewer_starts_at_the_last_keyframe_with_the_frames_since() -> Non
 def test_without_a_keyframe_yet_a_viewer_waits_for_one() -> None:
     relay = Relay({"video": VP8}, lambda: None)
     viewer = relay.attach("video")
+    viewer.start()
     for index in range(1, 30):
         relay.push(video(index))
     assert len(viewer._queue) == 0
@@ -59,6 +63,7 @@ def test_without_a_keyframe_yet_a_viewer_waits_for_one() -> None:
 def test_audio_drops_its_oldest_frames_when_a_viewer_stalls() -> None:
     relay = Relay({"video": VP8, "audio": OPUS}, lambda: None)
     viewer = relay.attach("audio")
+    viewer.start()
     for index in range(AUDIO_BACKLOG_FRAMES + 5):
         relay.push(EncodedFrame("audio/opus", b"\xfc\x00", index * 960))
     assert len(viewer._queue) == AUDIO_BACKLOG_FRAMES
@@ -68,6 +73,7 @@ def test_audio_drops_its_oldest_frames_when_a_viewer_stalls() -> None:
 def test_a_replacement_publisher_continues_the_viewers_timeline() -> None:
     relay = Relay({"video": VP8}, lambda: None)
     viewer = relay.attach("video")
+    viewer.start()
     for index in range(10):
         relay.push(video(index))
     relay.new_publisher()
@@ -89,3 +95,14 @@ async def test_the_gop_catch_up_is_paced_after_the_keyframe() -> None:
         await viewer.recv()
     assert loop.time() - started >= 19 * 0.009
     viewer.stop()
+
+
+def test_a_viewer_still_connecting_queues_nothing_and_starts_from_the_latest_gop() -> None:
+    relay = Relay({"video": VP8}, lambda: None)
+    viewer = relay.attach("video")  # WHEP answered; ICE and DTLS not up yet
+    for index in range(45):
+        relay.push(video(index))
+    assert len(viewer._queue) == 0
+    viewer.start()  # the sender's first recv()
+    assert [packet.pts for packet in viewer._queue] == [i * 3000 for i in range(30, 45)]
+    assert viewer.dropped == 0
