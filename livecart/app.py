@@ -12,6 +12,7 @@ from livecart.api.errors import error_middleware
 from livecart.bus import EventBus
 from livecart.config import Settings
 from livecart.live import setup_live
+from livecart.media import setup_media
 from livecart.metrics import Metrics
 from livecart.store import open_store
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(store_context)
     setup_routes(app)
     setup_live(app)
+    setup_media(app)
     return app
 
 
