@@ -13,6 +13,7 @@ from livecart.bus import EventBus
 from livecart.config import Settings
 from livecart.metrics import Metrics
 from livecart.store import open_store
+from livecart.web import setup_web
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -22,6 +23,7 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.METRICS] = Metrics()
     app.cleanup_ctx.append(store_context)
     setup_routes(app)
+    setup_web(app)
     return app
 
 

@@ -13,3 +13,5 @@ SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
 BUS = web.AppKey("bus", EventBus)
 METRICS = web.AppKey("metrics", Metrics)
+# The web pages' HTML by page name, with the offered services filled in at start-up (livecart/web.py).
+WEB_PAGES = web.AppKey("web_pages", dict[str, str])
