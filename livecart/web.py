@@ -57,7 +57,7 @@ SERVICE_ROUTES = {
     "commerce": ("/api/shows/{show_id}/pins", "/api/shows/{show_id}/checkout"),
     "earnings": ("/api/hosts/{host_id}/earnings", "/api/hosts/{id}/earnings"),
     "stats": ("/api/shows/{show_id}/stats", "/api/shows/{id}/stats"),
-    "orders": ("/api/orders",),
+    "orders": ("/api/shows/{show_id}/orders",),
 }
 
 def setup_web(app: web.Application) -> None:

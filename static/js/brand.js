@@ -219,7 +219,7 @@ async function refreshStats() {
       if (!state.products.has(id)) continue;
       const t = tallyFor(id);
       t.units = s.units ?? t.units;
-      t.gmv_cents = s.gmv_cents ?? s.gmv ?? t.gmv_cents;
+      t.gmv_cents = s.gross_cents ?? s.gmv_cents ?? t.gmv_cents;
       t.pins = s.pins ?? t.pins;
       t.cart_adds = s.cart_adds ?? t.cart_adds;
       t.conversion = s.conversion ?? t.conversion;
@@ -240,41 +240,73 @@ function onSale(sale) {
   statsTimer = setTimeout(() => { refreshStats(); refreshOrders(); }, 800);
 }
 
+// Orders: the list when the server offers one per show, and any order found by its number.
+const orders = new Map(); // order id → order
+
 async function refreshOrders() {
   if (!state.selected) return;
-  if (!hasService("orders")) {
-    $("#orders-empty").textContent = "This server does not list orders yet.";
+  if (hasService("orders")) {
+    try {
+      const body = await authed("GET", `/api/shows/${encodeURIComponent(state.selected.show.id)}/orders`);
+      for (const order of asList(body.orders || body)) orders.set(order.id, order);
+      setText("#orders-error", "");
+    } catch (error) {
+      setText("#orders-error", `Could not load the orders: ${error.message}`);
+    }
+  }
+  renderOrders();
+}
+
+function renderOrders() {
+  const shown = [...orders.values()].filter((order) => !state.selected || order.show_id === state.selected.show.id);
+  $("#orders").replaceChildren(...shown.map(orderItem));
+  $("#orders-empty").hidden = shown.length > 0;
+}
+
+async function findOrder(event) {
+  event.preventDefault();
+  const id = $("#order-id").value.trim();
+  if (!id) {
+    setText("#orders-error", "Type the order number, e.g. ord_….");
     return;
   }
   try {
-    const body = await authed("GET", `/api/shows/${encodeURIComponent(state.selected.show.id)}/orders`);
-    const orders = asList(body.orders || body);
-    $("#orders").replaceChildren(...orders.map(orderItem));
-    $("#orders-empty").hidden = orders.length > 0;
+    const order = await authed("GET", `/api/orders/${encodeURIComponent(id)}`);
+    orders.set(order.id, order);
+    $("#order-id").value = "";
     setText("#orders-error", "");
+    if (state.selected && order.show_id !== state.selected.show.id) await selectShow(order.show_id);
+    renderOrders();
   } catch (error) {
-    setText("#orders-error", `Could not load the orders: ${error.message}`);
+    setText("#orders-error", error.status === 404 || error.status === 403 ? `No order ${id} with your products.` : error.message);
   }
 }
 
+function myLines(order) {
+  return asList(order.items || order.lines).filter((line) => !line.brand_id || line.brand_id === state.me.id);
+}
+
 function orderItem(order) {
-  const lines = asList(order.items || order.lines).filter((line) => !line.brand_id || line.brand_id === state.me.id);
+  const lines = myLines(order);
   const what = lines.map((line) => `${line.qty} × ${line.title || state.products.get(line.product_id)?.title || line.product_id}`).join(", ");
-  const refundable = order.status === "paid" || order.status === "partially_refunded";
+  const refundable = order.status === "paid" && lines.some((line) => (line.refunded_qty || 0) < line.qty);
+  const refunded = order.refunded_cents ? ` · refunded ${formatMoney(order.refunded_cents, order.currency)}` : "";
   return el(
     "li",
     { dataset: { orderId: order.id } },
-    el("span", { class: "grow" }, el("strong", { text: order.buyer_name || order.buyer || "buyer" }), " ", el("span", { text: what }), " ",
-      el("span", { class: "hint", text: `${formatMoney(order.total_cents, order.currency)} · ${order.status}` })),
+    el("span", { class: "grow" }, el("strong", { text: order.shipping?.name || order.buyer_name || "buyer" }), " ", el("span", { text: what }), " ",
+      el("span", { class: "hint", text: `${order.id} · ${formatMoney(order.total_cents, order.currency)} · ${order.status}${refunded}` })),
     el("button", { type: "button", class: "btn btn-small", disabled: !refundable, "aria-label": `Refund order ${order.id}`, onclick: () => refund(order) }, "Refund"),
   );
 }
 
 async function refund(order) {
   try {
-    await authed("POST", `/api/orders/${encodeURIComponent(order.id)}/refund`, { json: {} });
+    const body = await authed("POST", `/api/orders/${encodeURIComponent(order.id)}/refund`, { json: {} });
+    orders.set(order.id, body.order || (await authed("GET", `/api/orders/${encodeURIComponent(order.id)}`)));
     setText("#orders-error", "");
-    await Promise.all([refreshOrders(), refreshStats()]);
+    renderOrders();
+    await refreshStats();
   } catch (error) {
     setText("#orders-error", `Could not refund: ${error.message}`);
   }
@@ -359,6 +391,7 @@ function main() {
     saveSessionToken(TOKEN_KEY, token);
     openConsole();
   });
+  $("#order-form").addEventListener("submit", findOrder);
   if (state.token) openConsole();
   else askForToken("");
 }

@@ -19,6 +19,10 @@ export function checkoutProblems(values) {
   return problems;
 }
 
+function asNames(ids, titleOf) {
+  return (Array.isArray(ids) ? ids : []).map(titleOf).join(", ") || "see your cart";
+}
+
 function newKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
@@ -76,7 +80,12 @@ export class CartView {
 
   take(body) {
     const cart = body?.cart || body || {};
-    this.items = cart.items || cart.lines || [];
+    // Lines are {product, qty, line_total_cents}; a flat {product_id, ...} line is accepted too.
+    this.items = (cart.items || cart.lines || []).map((item) => ({
+      ...item,
+      product_id: item.product_id || item.product?.id,
+      product: item.product || this.products.get(item.product_id) || {},
+    }));
     this.total = typeof cart.total_cents === "number" ? cart.total_cents : null;
     this.currency = cart.currency || null;
     this.render();
@@ -101,7 +110,7 @@ export class CartView {
   }
 
   line(item) {
-    const product = this.products.get(item.product_id) || {};
+    const product = { ...this.products.get(item.product_id), ...item.product };
     const title = item.title || product.title || item.product_id;
     const price = item.unit_price_cents ?? item.price_cents ?? product.price_cents;
     const currency = item.currency || product.currency || this.currency;
@@ -129,8 +138,8 @@ export class CartView {
     if (total === null) {
       total = 0;
       for (const item of this.items) {
-        const product = this.products.get(item.product_id) || {};
-        total += (item.unit_price_cents ?? item.price_cents ?? product.price_cents ?? 0) * item.qty;
+        const product = { ...this.products.get(item.product_id), ...item.product };
+        total += item.line_total_cents ?? (item.unit_price_cents ?? item.price_cents ?? product.price_cents ?? 0) * item.qty;
         currency = currency || item.currency || product.currency;
       }
     }
@@ -139,18 +148,20 @@ export class CartView {
   }
 
   titleOf(productId) {
-    return this.products.get(productId)?.title || productId;
+    const line = this.items.find((item) => item.product_id === productId);
+    return line?.product?.title || this.products.get(productId)?.title || productId;
   }
 
   /** The out_of_stock error names the products: take the names from whatever detail the server gives. */
   outOfStockText(error) {
     const d = error.details || {};
-    const entries = d.products || d.items || d.product_ids || (d.product_id ? [d.product_id] : []);
+    const entries = d.product_ids || d.products || d.items || (d.product_id ? [d.product_id] : []);
+    const available = d.available && typeof d.available === "object" ? d.available : {};
     const names = entries.map((entry) => {
-      if (typeof entry === "string") return this.titleOf(entry);
-      const name = entry.title || this.titleOf(entry.product_id || entry.id);
-      const left = entry.available ?? entry.stock;
-      return typeof left === "number" ? `${name} (only ${left} left)` : name;
+      const id = typeof entry === "string" ? entry : entry.product_id || entry.id;
+      const name = (typeof entry === "object" && entry.title) || this.titleOf(id);
+      const left = Array.isArray(available) ? undefined : available[id] ?? (typeof entry === "object" ? entry.available ?? entry.stock : undefined);
+      return typeof left === "number" ? `${name} (${left === 0 ? "sold out" : `only ${left} left`})` : name;
     });
     return names.length ? `Sorry, not enough stock: ${names.join(", ")}. Lower the quantity or remove it.` : error.message;
   }
@@ -191,6 +202,9 @@ export class CartView {
   showCheckoutError(form, error) {
     if (error.code === "out_of_stock") {
       $("#checkout-error").textContent = this.outOfStockText(error);
+      this.refresh();
+    } else if (error.code === "not_pinned" || error.code === "limit_exceeded" || error.code === "price_changed") {
+      $("#checkout-error").textContent = `${error.message} (${asNames(error.details.product_ids, (id) => this.titleOf(id))})`;
       this.refresh();
     } else if (error.code === "payment_declined") {
       showFieldErrors(form, { card_number: "This card was declined. Try another card." });

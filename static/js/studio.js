@@ -207,7 +207,8 @@ async function refreshEarnings() {
   try {
     const earnings = await api("GET", `/api/hosts/${encodeURIComponent(state.me.id)}/earnings`, { token: state.token });
     const entry = asList(earnings.by_show).find((s) => s.show_id === showId);
-    const cents = entry ? (entry.pending_cents ?? entry.commission_cents ?? entry.net_cents ?? 0) - (entry.reversed_cents ?? 0) : 0;
+    // pending = earned − reversed (commission on this show's sales, net of refunds)
+    const cents = entry ? entry.pending_cents ?? (entry.earned_cents ?? 0) - (entry.reversed_cents ?? 0) : 0;
     setText("#earnings", formatMoney(cents, entry?.currency || earnings.currency || state.lineup[0]?.currency || "EUR"));
   } catch (error) {
     setText("#earnings", "—");
