@@ -383,6 +383,11 @@ async function openConsole() {
 }
 
 function main() {
+  let resizeFrame = 0;
+  addEventListener("resize", () => {
+    cancelAnimationFrame(resizeFrame);
+    resizeFrame = requestAnimationFrame(() => { if (state.selected) renderCharts(); });
+  });
   $("#token-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const token = $("#token-input").value.trim();

@@ -1,6 +1,7 @@
 // A small horizontal bar chart drawn on <canvas> (no library): one bar per product, value at its end.
 // The canvas keeps an aria-label; the same numbers are in a table next to it for screen readers.
 
+const ROW_PX = 36;
 const COLORS = ["#b0104f", "#2f6fd1", "#d98200", "#1b6e3a", "#6a3fb5", "#00838f"];
 
 /**
@@ -10,8 +11,9 @@ const COLORS = ["#b0104f", "#2f6fd1", "#d98200", "#1b6e3a", "#6a3fb5", "#00838f"
  */
 export function drawBars(canvas, bars, format = String) {
   const ratio = window.devicePixelRatio || 1;
+  const height = Math.max(1, bars.length) * ROW_PX + 8;
+  canvas.style.height = `${height}px`; // CSSOM, allowed by the CSP (no inline style attribute)
   const width = canvas.clientWidth || canvas.width;
-  const height = canvas.clientHeight || canvas.height;
   canvas.width = Math.round(width * ratio);
   canvas.height = Math.round(height * ratio);
   const ctx = canvas.getContext("2d");
@@ -27,7 +29,7 @@ export function drawBars(canvas, bars, format = String) {
   const labelWidth = Math.min(width * 0.4, Math.max(...bars.map((b) => ctx.measureText(b.label).width)) + 12);
   const valueWidth = Math.max(...bars.map((b) => ctx.measureText(format(b.value)).width)) + 10;
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const rowHeight = Math.min(40, height / bars.length);
+  const rowHeight = ROW_PX;
   bars.forEach((bar, i) => {
     const y = i * rowHeight;
     ctx.fillStyle = "#1d1b22";

@@ -60,7 +60,7 @@ function setStatus(status) {
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (status === "live" && !state.startedAt) state.startedAt = Date.now();
   if (status === "ended") {
-    stopPublishing();
+    stopPublishing({ notify: false }); // the server ended the broadcast already
     $("#go-live").disabled = true;
     $("#go-live").textContent = "Show ended";
   }
@@ -126,7 +126,7 @@ async function goLive() {
     onState: (connection) => {
       setText("#health", connection);
       if (connection === "failed") announce($("#camera-error"), "The stream connection failed. Press Go live to try again.");
-      if (connection === "failed" || connection === "closed") stopPublishing();
+      if (connection === "failed" || connection === "closed") stopPublishing({ notify: false });
     },
   });
   try {
@@ -141,8 +141,8 @@ async function goLive() {
   updateButtons();
 }
 
-function stopPublishing() {
-  state.publisher?.stop();
+function stopPublishing(options) {
+  state.publisher?.stop(options);
   state.publisher = null;
   setText("#health", "offline");
   setText("#bitrate", "");

@@ -57,10 +57,16 @@ async function negotiate(pc, url, token) {
   return location ? new URL(location, response.url).href : null;
 }
 
-function endSession(sessionUrl, token) {
-  if (!sessionUrl) return;
+/** DELETE the session (only while its connection is up: a failed one is already gone on the
+ * server), then close the peer connection. */
+function endSession(pc, sessionUrl, token, { notify = true } = {}) {
+  const alive = pc && ["new", "connecting", "connected"].includes(pc.connectionState);
+  if (!sessionUrl || !alive || !notify) {
+    pc?.close();
+    return;
+  }
   const headers = token ? { Authorization: `Bearer ${token}` } : {};
-  fetch(sessionUrl, { method: "DELETE", headers, keepalive: true }).catch(() => {});
+  fetch(sessionUrl, { method: "DELETE", headers, keepalive: true }).catch(() => {}).finally(() => pc.close());
 }
 
 /** Publish a MediaStream to /whip/{showId}. */
@@ -112,10 +118,10 @@ export class WhipPublisher {
     return { bitrate, fps: frames };
   }
 
-  stop() {
-    endSession(this.session, this.token);
+  /** End the broadcast (DELETE). With {notify: false} only close: the server already ended it. */
+  stop({ notify = true } = {}) {
+    endSession(this.pc, this.session, this.token, { notify });
     this.session = null;
-    this.pc?.close();
     this.pc = null;
     this.lastSample = null;
   }
@@ -189,18 +195,18 @@ export class WhepPlayer {
     this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect(); }, delay);
   }
 
-  teardown() {
-    endSession(this.session, this.token);
+  teardown(options) {
+    endSession(this.pc, this.session, this.token, options);
     this.session = null;
-    if (this.pc) this.pc.close();
     this.pc = null;
   }
 
-  stop() {
+  /** Leave (DELETE). With {notify: false} only close: the show ended and the server closed it. */
+  stop(options) {
     this.running = false;
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.teardown();
+    this.teardown(options);
     this.onState("stopped", "");
   }
 }

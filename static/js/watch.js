@@ -60,7 +60,7 @@ function setStatus(status) {
       startVideo();
     }
   } else {
-    player?.stop();
+    player?.stop({ notify: status !== "ended" }); // an ended show's sessions are gone on the server
     message.hidden = false;
     $("#stage-text").textContent = status === "ended"
       ? "This show has ended. Thanks for watching!"

@@ -39,6 +39,7 @@ class Pages:
     errors: list[str] = field(default_factory=list)
     expected_statuses: set[int] = field(default_factory=set)
     contexts: list[BrowserContext] = field(default_factory=list)
+    closing: bool = False
 
     async def open(self, path: str, *, viewport: ViewportSize | None = None, who: str = "page") -> Page:
         context = await self.browser.new_context(viewport=viewport or DESKTOP)
@@ -53,7 +54,7 @@ class Pages:
         self.expected_statuses.update(statuses)
 
     def _console(self, who: str, message: ConsoleMessage) -> None:
-        if message.type != "error":
+        if message.type != "error" or self.closing:
             return
         status = re.search(r"status of (\d{3})", message.text)
         if status and int(status.group(1)) in self.expected_statuses:
@@ -64,6 +65,8 @@ class Pages:
         assert not self.errors, "console errors:\n" + "\n".join(self.errors)
 
     async def close(self) -> None:
+        """Close every page; what the pages log while being torn down is not recorded."""
+        self.closing = True
         for context in self.contexts:
             with contextlib.suppress(Error):
                 await context.close()

@@ -5,6 +5,8 @@ an out-of-stock checkout says which item. No console error on any page (conftest
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import Page, expect
 
@@ -25,6 +27,12 @@ async def join_as(page: Page, name: str) -> None:
     await page.get_by_label("Pick a display name to chat and shop").fill(name)
     await page.get_by_role("button", name="Join").click()
     await expect(page.locator("#signed-in")).to_have_text(f"Chatting as {name}.")
+
+
+def order_number(text: str | None) -> str:
+    match = re.search(r"Order (\S+) is", text or "")
+    assert match, text
+    return match.group(1)
 
 
 async def video_time(page: Page) -> float:
@@ -59,10 +67,10 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
         await expect(viewer.locator("#status")).to_have_text("Live")
         await wait_until(viewer, PLAYING, timeout_s=30)
         await join_as(viewer, name)
-    await expect(studio.locator("#viewer-count")).to_have_text("2", timeout=10_000)
+    await wait_until(studio, "Number(document.querySelector('#viewer-count').textContent) >= 2")
 
     # A viewer chats and the other sees it.
-    await sam.get_by_label("Chat message").fill("Hello from Sam!")
+    await sam.get_by_role("textbox", name="Chat message").fill("Hello from Sam!")
     await sam.get_by_role("button", name="Send").click()
     await expect(alex.locator("#chat")).to_contain_text("Hello from Sam!")
     await expect(studio.locator("#chat")).to_contain_text("Hello from Sam!")
@@ -96,7 +104,7 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     await expect(sam.locator("#cart-count")).to_have_text("1")
     await sam.wait_for_timeout(1000)
     assert await video_time(sam) > before
-    await sam.get_by_role("button", name="Cart").click()
+    await sam.locator("#cart-button").click()
     await expect(sam.locator("#cart-lines")).to_contain_text(SERUM)
     await fill_checkout(sam, "4000 0000 0000 0002")
     await expect(sam.locator("#checkout-error")).to_contain_text("declined")
@@ -104,6 +112,7 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     await screenshots(sam, "watch-checkout-declined")
     await fill_checkout(sam, "4242 4242 4242 4242")
     await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! Order")
+    order_id = order_number(await sam.locator("#checkout-ok").text_content())
     await expect(sam.locator("#cart-count")).to_have_text("0")
     await sam.get_by_role("button", name="Close").click()
 
@@ -114,20 +123,32 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     serum_row = brand.locator(f'#sales-table tr[data-product-id="{demo.product_ids[2]}"]')
     await expect(serum_row.locator(".units")).to_have_text("1")
     await expect(serum_row.locator(".gmv")).to_have_text("€34.50")
-    await expect(brand.locator("#orders")).to_contain_text("Sam")
+    await brand.get_by_label("Order number").fill(order_id)
+    await brand.get_by_role("button", name="Find").click()
+    await expect(brand.locator("#orders")).to_contain_text(f"Sam Buyer 1 × {SERUM}")
     await screenshots(brand, "brand-live")
 
-    # Out of stock: Alex has the serum in the cart when the brand sets its stock to 0.
-    await alex.get_by_role("button", name=f"Add {SERUM} to cart").click()
-    await expect(alex.locator("#cart-count")).to_have_text("1")
-    await brand.get_by_label(f"Stock of {SERUM}").fill("0")
+    # Out of stock: one serum left, both viewers have it in their cart, Sam pays first.
+    await brand.get_by_label(f"Stock of {SERUM}").fill("1")
     await brand.get_by_role("button", name=f"Save {SERUM}").click()
-    await expect(brand.locator("#catalog-ok")).to_contain_text("0 in stock")
+    await expect(brand.locator("#catalog-ok")).to_contain_text("1 in stock")
+    for viewer in (alex, sam):
+        await viewer.get_by_role("button", name=f"Add {SERUM} to cart").click()
+        await expect(viewer.locator("#cart-count")).to_have_text("1")
+    await sam.locator("#cart-button").click()
+    await fill_checkout(sam, "4242424242424242")
+    await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! Order")
     await expect(alex.get_by_role("article", name=SERUM)).to_contain_text("Sold out")
-    await alex.get_by_role("button", name="Cart").click()
+    await alex.locator("#cart-button").click()
     await fill_checkout(alex, "4242424242424242")
     await expect(alex.locator("#checkout-error")).to_contain_text(f"not enough stock: {SERUM}")
     await screenshots(alex, "watch-out-of-stock")
+
+    # The brand refunds the first order: the host's commission on it is reversed.
+    await expect(studio.locator("#earnings")).to_have_text("€13.80", timeout=20_000)
+    await brand.get_by_role("button", name=f"Refund order {order_id}").click()
+    await expect(brand.locator("#orders")).to_contain_text("refunded €34.50")
+    await expect(studio.locator("#earnings")).to_have_text("€6.90", timeout=20_000)  # the studio polls
 
     # The host ends the show; the viewers see it.
     await studio.get_by_role("button", name="End show").click()
