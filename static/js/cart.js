@@ -28,7 +28,8 @@ function newKey() {
 }
 
 export class CartView {
-  constructor({ showId, products, token, onCount, onUnauthorized }) {
+  constructor({ showId, products, stock, token, onCount, onUnauthorized }) {
+    this.stock = stock; // product_id → units left, kept up to date by the room's `stock` events
     this.base = `/api/shows/${encodeURIComponent(showId)}`;
     this.products = products;
     this.token = token;
@@ -118,7 +119,8 @@ export class CartView {
       "li",
       { class: "cart-line", dataset: { productId: item.product_id } },
       el("img", { src: item.image_url || product.image_url || "/static/img/product.svg", alt: "", width: 48, height: 48 }),
-      el("div", {}, el("div", { text: title }), el("div", { class: "hint", text: formatMoney(price, currency) })),
+      el("div", {}, el("div", { text: title }), el("div", { class: "hint", text: formatMoney(price, currency) }),
+        this.stock.get(item.product_id) === 0 ? el("div", { class: "field-error", text: "Sold out" }) : null),
       el(
         "div",
         { class: "qty" },
@@ -200,6 +202,11 @@ export class CartView {
   }
 
   showCheckoutError(form, error) {
+    this.explain(form, error);
+    $("#checkout-error").scrollIntoView({ block: "nearest" });
+  }
+
+  explain(form, error) {
     if (error.code === "out_of_stock") {
       $("#checkout-error").textContent = this.outOfStockText(error);
       this.refresh();

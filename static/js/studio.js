@@ -344,7 +344,9 @@ function main() {
   $("#go-live").addEventListener("click", goLive);
   $("#end-show").addEventListener("click", endShow);
   $("#chat-form").addEventListener("submit", sendChat);
-  addEventListener("pagehide", () => state.publisher?.stop());
+  // Leaving or reloading is not "End show": the server keeps the show live for its grace period, so
+  // a reloaded studio can resume; only the End show button DELETEs the broadcast.
+  addEventListener("pagehide", () => state.publisher?.stop({ notify: false }));
   if (state.token) openStudio();
   else askForToken("");
 }

@@ -33,6 +33,7 @@ const questions = new QuestionBoard();
 const cart = new CartView({
   showId,
   products: state.products,
+  stock: state.stock,
   token: () => state.viewer?.token,
   onCount: (count) => { $("#cart-count").textContent = String(count); },
   onUnauthorized: () => signOut("Your viewer session expired. Pick a name again."),

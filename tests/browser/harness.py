@@ -15,6 +15,9 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE: ViewportSize = {"width": 375, "height": 812}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
+# The watch page's <video> shows decoded frames and its clock runs.
+PLAYING = "(() => { const v = document.querySelector('#video'); return v.videoWidth > 0 && v.currentTime > 0.5; })()"
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -38,6 +41,7 @@ class Pages:
     base_url: str
     errors: list[str] = field(default_factory=list)
     expected_statuses: set[int] = field(default_factory=set)
+    expected_patterns: list[re.Pattern[str]] = field(default_factory=list)
     contexts: list[BrowserContext] = field(default_factory=list)
     closing: bool = False
 
@@ -53,11 +57,17 @@ class Pages:
     def expect_http_error(self, *statuses: int) -> None:
         self.expected_statuses.update(statuses)
 
+    def expect_console_error(self, pattern: str) -> None:
+        """Console errors matching `pattern` are provoked on purpose (e.g. the network taken away)."""
+        self.expected_patterns.append(re.compile(pattern))
+
     def _console(self, who: str, message: ConsoleMessage) -> None:
         if message.type != "error" or self.closing:
             return
         status = re.search(r"status of (\d{3})", message.text)
         if status and int(status.group(1)) in self.expected_statuses:
+            return
+        if any(pattern.search(message.text) for pattern in self.expected_patterns):
             return
         self.errors.append(f"{who}: {message.text} ({message.location.get('url', '')})")
 

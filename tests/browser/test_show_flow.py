@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from livecart.demo import DemoSeed
-from tests.browser.harness import PHONE, Pages, screenshots, wait_until
+from tests.browser.harness import PHONE, PLAYING, Pages, screenshots, wait_until
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,7 +19,6 @@ pytestmark = [
     pytest.mark.xfail(strict=True, reason="needs the live/commerce/video backends (merged by the lead)"),
 ]
 
-PLAYING = "(() => { const v = document.querySelector('#video'); return v.videoWidth > 0 && v.currentTime > 0.5; })()"
 SERUM = "Glow Serum 30 ml"
 
 
