@@ -38,7 +38,9 @@ async def test_chat_draws_a_batch_in_one_frame_and_follows_only_at_the_bottom(de
     page = await pages.open(f"/watch/{demo.show_id}")
     await page.evaluate(CHAT_SETUP)
 
-    drawn_at_once = await page.evaluate("testChat.add(messages(0, 60)); document.querySelector('#chat').children.length")
+    drawn_at_once = await page.evaluate(
+        "testChat.add(messages(0, 60)); document.querySelector('#chat').children.length"
+    )
     assert drawn_at_once == 0  # queued, drawn on the next animation frame
     await page.evaluate("frame()")
     state = await chat_state(page)
