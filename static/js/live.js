@@ -6,10 +6,12 @@ const ACK_TIMEOUT_MS = 8000;
 export class LiveRoom {
   /**
    * @param {string} showId
-   * @param {{token?: string, onSnapshot: Function, onState: Function, handlers: Object<string, Function>}} options
+   * @param {{token?: string, onSnapshot: Function, onState: Function, onJoinError?: Function,
+   *   handlers: Object<string, Function>}} options
    */
-  constructor(showId, { token, onSnapshot, onState, handlers }) {
+  constructor(showId, { token, onSnapshot, onState, onJoinError, handlers }) {
     this.showId = showId;
+    this.onJoinError = onJoinError || (() => {});
     this.token = token;
     this.onSnapshot = onSnapshot;
     this.onState = onState || (() => {});
@@ -41,6 +43,7 @@ export class LiveRoom {
       this.onSnapshot(ack);
     } else {
       this.onState("error", ack.error?.message || "Could not join the show.");
+      this.onJoinError(ack.error || {});
     }
   }
 

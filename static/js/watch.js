@@ -244,6 +244,7 @@ function applySnapshot(ack) {
   renderQuestions();
   if (snap.viewers !== undefined) onViewers(typeof snap.viewers === "number" ? { count: snap.viewers } : snap.viewers);
   if (state.show?.status) setStatus(state.show.status);
+  if (state.viewer && hasService("commerce")) cart.refresh();
 }
 
 function onViewers({ count }) {
@@ -260,6 +261,13 @@ function connectLive() {
     token: state.viewer?.token,
     onSnapshot: applySnapshot,
     onState: (liveState, text) => setNotice("live", liveState === "connected" ? "" : text),
+    onJoinError: (error) => {
+      // A saved viewer token the server no longer knows: forget it and watch anonymously.
+      if (error.code === "unauthorized" && state.viewer) {
+        signOut("Your viewer session expired. Pick a name again.");
+        room.rejoin(undefined);
+      }
+    },
     handlers: {
       chat: (messages) => chat.add(asList(messages)),
       removed: ({ message_id: id }) => chat.remove(id),
@@ -318,9 +326,9 @@ async function onNameSubmit(event) {
     state.viewer = { id: viewer.id, name: viewer.name, token: viewer.token };
     showFieldErrors(form, {});
     showViewer();
-    await room?.rejoin(viewer.token);
     if (player) player.token = viewer.token;
-    cart.refresh();
+    if (room) await room.rejoin(viewer.token); // the new snapshot reads the cart
+    else cart.refresh();
     $("#chat-input").focus();
   } catch (error) {
     showFieldErrors(form, { name: error.details?.fields?.name || error.message });
@@ -413,7 +421,8 @@ async function main() {
   cart.wire();
   if (!(await loadShow())) return;
   connectLive();
-  if (hasService("commerce") && state.viewer) cart.refresh();
+  // With a live room the cart is read after each join, once the room has accepted the viewer's token.
+  if (hasService("commerce") && state.viewer && !hasService("live")) cart.refresh();
   addEventListener("pagehide", () => player?.stop());
 }
 

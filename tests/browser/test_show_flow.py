@@ -20,6 +20,7 @@ pytestmark = [
 ]
 
 SERUM = "Glow Serum 30 ml"
+XSS = '<img src=x onerror="document.title=1">'
 
 
 async def join_as(page: Page, name: str) -> None:
@@ -73,6 +74,19 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     await sam.get_by_role("button", name="Send").click()
     await expect(alex.locator("#chat")).to_contain_text("Hello from Sam!")
     await expect(studio.locator("#chat")).to_contain_text("Hello from Sam!")
+
+    # Chat text is shown as text; the host deletes a message and it disappears for everyone.
+    await sam.get_by_role("textbox", name="Chat message").fill(XSS)
+    await sam.get_by_role("button", name="Send").click()
+    await expect(alex.locator("#chat")).to_contain_text(XSS)
+    assert await alex.locator('#chat img[src="x"]').count() == 0
+    await studio.locator("#chat li", has_text=XSS).get_by_role("button", name="Delete message from Sam Buyer").click()
+    await expect(alex.locator("#chat")).not_to_contain_text(XSS)
+    await expect(alex.locator("#chat")).to_contain_text("Hello from Sam!")
+
+    # Reactions reach the other viewers.
+    await alex.get_by_role("button", name="Love it").click()
+    await expect(sam.locator('[data-kind="heart"] .count')).to_have_text("1")
 
     # A viewer asks, the other upvotes, the host answers.
     question = "Does the serum suit dry skin?"
