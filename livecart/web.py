@@ -1,9 +1,10 @@
 """The web pages: index, watch page, host studio, brand console, their static files and the browser
 Socket.IO bundle (from node_modules, never a CDN). Every response from here carries the security headers.
 
-Each page is a static HTML file; the one thing filled in per request is the list of services this
-server offers (`<meta name="livecart-services">`), read from the app's own routes, so a page never
-calls a service the server does not have (no failed requests, no console errors) and says so instead.
+Each page is a static HTML file, read once; the one thing filled in (at start-up, when every route is
+known) is the list of services this server offers (`<meta name="livecart-services">`), read from the
+app's own routes, so a page never calls a service the server does not have (no failed requests, no
+console errors) and says so instead.
 """
 
 from __future__ import annotations
@@ -18,7 +19,18 @@ from livecart import keys
 
 log = logging.getLogger(__name__)
 
-ROOT_DIR = Path(__file__).resolve().parent.parent
+
+def find_root(*candidates: Path) -> Path:
+    """The first directory holding `static/index.html`: the checkout next to the package (editable or
+    source runs), else the working directory (a `pip install .` run from the checkout, as on Procfile
+    platforms). Falls back to the first candidate."""
+    for candidate in candidates:
+        if (candidate / "static" / "index.html").is_file():
+            return candidate
+    return candidates[0]
+
+
+ROOT_DIR = find_root(Path(__file__).resolve().parent.parent, Path.cwd())
 STATIC_DIR = ROOT_DIR / "static"
 NODE_MODULES_DIR = ROOT_DIR / "node_modules"
 SOCKET_IO_BUNDLE = NODE_MODULES_DIR / "socket.io-client" / "dist" / "socket.io.msgpack.min.js"
@@ -55,15 +67,17 @@ SERVICE_ROUTES = {
     "live": ("/socket.io",),
     "video": ("/whip/", "/whep/"),
     "commerce": ("/api/shows/{show_id}/pins", "/api/shows/{show_id}/checkout"),
-    "earnings": ("/api/hosts/{host_id}/earnings", "/api/hosts/{id}/earnings"),
-    "stats": ("/api/shows/{show_id}/stats", "/api/shows/{id}/stats"),
-    "orders": ("/api/shows/{show_id}/orders",),
+    "earnings": ("/api/hosts/{host_id}/earnings",),
+    "stats": ("/api/shows/{show_id}/stats",),
+    "orders": ("/api/shows/{show_id}/orders",),  # not in the API yet: the brand console then finds orders by number
 }
+
 
 def setup_web(app: web.Application) -> None:
     """Add the page routes, /static/ and /vendor/, and the security headers on their responses."""
-    if not STATIC_DIR.is_dir():
-        raise RuntimeError(f"the web pages are missing: {STATIC_DIR} is not a directory")
+    if not (STATIC_DIR / "index.html").is_file():
+        log.warning("no web pages: %s is missing (run from the source checkout); the API still works", STATIC_DIR)
+        return
     if not SOCKET_IO_BUNDLE.is_file():
         log.warning("%s is missing: run `npm ci` (or `make setup`); the pages cannot connect live", SOCKET_IO_BUNDLE)
     templates = {name: (STATIC_DIR / file).read_text(encoding="utf-8") for name, file in PAGES.items()}
