@@ -1,5 +1,6 @@
 """The web pages: index, watch page, host studio, brand console, their static files and the browser
-Socket.IO bundle (from node_modules, never a CDN). Every response from here carries the security headers.
+Socket.IO bundle (from node_modules, never a CDN). The pages carry a Content-Security-Policy; every
+response of the app carries nosniff and Referrer-Policy.
 
 Each page is a static HTML file, read once; the one thing filled in (at start-up, when every route is
 known) is the list of services this server offers (`<meta name="livecart-services">`), read from the
@@ -116,6 +117,7 @@ def _page(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         html = request.app[keys.WEB_PAGES][name]
         response = web.Response(text=html, content_type="text/html", charset="utf-8")
         response.headers["Cache-Control"] = "no-cache"
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
 
     return page
@@ -134,8 +136,7 @@ async def vendor_file(request: web.Request) -> web.StreamResponse:
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """nosniff and Referrer-Policy on every response; the CSP on every HTML document."""
+    """nosniff, Referrer-Policy and friends on every response (the CSP is set by the page handler: it
+    describes what our pages need, not what any other HTML the app may serve needs)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if response.content_type == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

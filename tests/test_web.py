@@ -95,3 +95,10 @@ def test_the_pages_are_found_in_the_checkout_or_the_working_directory(tmp_path: 
     (checkout / "static" / "index.html").write_text("<!doctype html>")
     assert livecart_web.find_root(empty, checkout) == checkout
     assert livecart_web.find_root(STATIC_DIR.parent, checkout) == STATIC_DIR.parent
+
+
+async def test_api_responses_carry_nosniff_and_no_referrer_too(client: TestClient[Any, Any]) -> None:
+    response = await client.get("/api/shows")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Content-Security-Policy" not in response.headers
