@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 CHAT_HISTORY = 200
 QUESTION_HISTORY = 500
+STOP_TIMEOUT_S = 5.0  # how long shutdown waits for the room loops
 
 Ack = dict[str, Any]
 EventHandler = Callable[[str, Any], Awaitable[dict[str, Any]]]
@@ -94,7 +95,8 @@ class LiveService:
         self.frame_interval_s = frame_interval_s
         self.members: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
-        self._events: asyncio.Queue[events.Event] = asyncio.Queue()
+        self._events: asyncio.Queue[events.Event | None] = asyncio.Queue()  # None: stop
+        self._running = False
         self._tasks: list[asyncio.Task[None]] = []
         handlers: dict[str, EventHandler] = {
             "join": self.join,
@@ -121,15 +123,22 @@ class LiveService:
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> None:
+        self._running = True
         self._tasks = [
             asyncio.ensure_future(self._tick_forever()),
             asyncio.ensure_future(self._bridge_forever()),
         ]
 
     async def stop(self) -> None:
+        # The loops also stop on their own (flag + sentinel): a library below `sio.emit` that swallows
+        # a CancelledError must not leave a loop waiting forever and the shutdown with it.
+        self._running = False
+        self._events.put_nowait(None)
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
+        if stuck:
+            log.error("%d live room loops did not stop within %.0f s", len(stuck), STOP_TIMEOUT_S)
         self._tasks = []
         try:
             await self.tick(time.monotonic())  # keep the last chat and viewer changes
@@ -354,7 +363,7 @@ class LiveService:
 
     # -- frames ----------------------------------------------------------------------------------------
     async def _tick_forever(self) -> None:
-        while True:
+        while self._running:
             await asyncio.sleep(self.frame_interval_s)
             try:
                 await self.tick(time.monotonic())
@@ -393,8 +402,10 @@ class LiveService:
 
     # -- commerce and media events -------------------------------------------------------------------
     async def _bridge_forever(self) -> None:
-        while True:
+        while self._running:
             event = await self._events.get()
+            if event is None:
+                return
             try:
                 message = room_message(event)
                 if message is not None:
