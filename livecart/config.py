@@ -179,6 +179,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Packets queued for a slow live client before chat is dropped (oldest first) or the client cut off.",
         _positive_int,
     ),
+    Setting(
+        "recovery_grace_s",
+        "LIVECART_RECOVERY_GRACE_S",
+        "120",
+        "Seconds a checkout may stay pending before checkout recovery settles it (Redis; SQLite settles "
+        "everything pending at start-up).",
+        _positive_int,
+    ),
+    Setting(
+        "test_payments_file",
+        "LIVECART_TEST_PAYMENTS_FILE",
+        "",
+        "File where the built-in test payment provider records its charges (empty: in memory only).",
+    ),
 )
 
 
@@ -198,6 +212,8 @@ class Settings:
     chat_rate: tuple[int, float] = (5, 10.0)
     chat_frame_ms: int = 200
     live_backlog: int = 256
+    recovery_grace_s: int = 120
+    test_payments_file: str = ""
     admin_token_generated: bool = False
 
     @property
