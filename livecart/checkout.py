@@ -34,7 +34,7 @@ from livecart.store import Store
 log = logging.getLogger(__name__)
 
 # The provider must answer within this; a slower charge leaves the order pending for recovery, whose
-# grace period (api/checkout.py RECOVERY_GRACE, 2 minutes) is longer.
+# grace period (LIVECART_RECOVERY_GRACE_S, 2 minutes by default) should be longer.
 CHARGE_TIMEOUT_S = 30.0
 
 StatusOf = Callable[[LivecartError], int]  # HTTP status of a domain error (api/errors.py)

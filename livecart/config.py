@@ -217,6 +217,20 @@ SETTINGS: tuple[Setting, ...] = (
         "How long a show stays live after its WHIP publisher is lost, waiting for the host to publish again.",
         _positive_float,
     ),
+    Setting(
+        "recovery_grace_s",
+        "LIVECART_RECOVERY_GRACE_S",
+        "120",
+        "Seconds a checkout may stay pending before checkout recovery settles it (Redis; SQLite settles "
+        "everything pending at start-up).",
+        _positive_int,
+    ),
+    Setting(
+        "test_payments_file",
+        "LIVECART_TEST_PAYMENTS_FILE",
+        "",
+        "File where the built-in test payment provider records its charges (empty: in memory only).",
+    ),
 )
 
 
@@ -241,6 +255,8 @@ class Settings:
     turn_credential: str = ""
     max_viewers: int = 500
     publisher_grace_seconds: float = 10.0
+    recovery_grace_s: int = 120
+    test_payments_file: str = ""
     admin_token_generated: bool = False
 
     @property

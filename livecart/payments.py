@@ -8,7 +8,10 @@ checkout recovery safe (docs/commerce.md).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Protocol
 
 from livecart.domain.errors import PaymentDeclined
@@ -42,17 +45,38 @@ class PaymentProvider(Protocol):
 
 
 class TestPaymentProvider:
-    """In-memory provider: 4242424242424242 succeeds, 4000000000000002 is declined, others are invalid.
+    """Test provider: 4242424242424242 succeeds, 4000000000000002 is declined, others are invalid.
 
-    `latency_s` simulates the round trip to a real provider (0 by default).
+    `latency_s` simulates the round trip to a real provider (0 by default). With `path`, every charge
+    and refund is appended to that file (one JSON line, fsynced before the call returns) and read
+    back on start-up, so the provider outlives a crash of the process as a real one would; without
+    it, charges live in memory and die with the process.
     """
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, latency_s: float = 0.0) -> None:
+    def __init__(self, latency_s: float = 0.0, path: Path | None = None) -> None:
         self.latency_s = latency_s
+        self.path = path
         self.charges: dict[str, Charge] = {}
         self.refunded: dict[str, int] = {}
+        if path is not None and path.exists():
+            for line in path.read_text().splitlines():
+                self._apply(line)
+
+    def _apply(self, line: str) -> None:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return  # a line torn by a crash while it was written: that call never returned
+        if "refund" in record:
+            self.refunded[record["refund"]] = self.refunded.get(record["refund"], 0) + record["amount_cents"]
+        else:
+            self.charges[record["reference"]] = Charge(**record)
+
+    async def _record(self, record: dict[str, object]) -> None:
+        if self.path is not None:
+            await asyncio.to_thread(_append_synced, self.path, json.dumps(record))
 
     async def charge(self, *, reference: str, amount_cents: int, currency: str, card_number: str) -> Charge:
         if self.latency_s:
@@ -70,6 +94,7 @@ class TestPaymentProvider:
             )
         charge = Charge(id=new_id("ch"), reference=reference, amount_cents=amount_cents, currency=currency)
         self.charges[reference] = charge
+        await self._record(asdict(charge))
         return charge
 
     async def find_charge(self, reference: str) -> Charge | None:
@@ -77,3 +102,11 @@ class TestPaymentProvider:
 
     async def refund(self, *, charge_id: str, amount_cents: int) -> None:
         self.refunded[charge_id] = self.refunded.get(charge_id, 0) + amount_cents
+        await self._record({"refund": charge_id, "amount_cents": amount_cents})
+
+
+def _append_synced(path: Path, line: str) -> None:
+    with path.open("a") as out:
+        out.write(line + "\n")
+        out.flush()
+        os.fsync(out.fileno())

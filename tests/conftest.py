@@ -60,9 +60,10 @@ class RedisServer:
         )
 
 
-def start_redis(directory: Path, *extra: str) -> RedisServer:
+def start_redis(directory: Path, *extra: str, port: int | None = None) -> RedisServer:
+    """A redis-server on `port` (default: a free one) keeping its files in `directory`."""
     binary = need_binary("redis-server")
-    port = free_port()
+    port = port or free_port()
     directory.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory), "--save", "",

@@ -63,7 +63,7 @@ def test_demo_serves_its_show_and_prints_the_links(tmp_path: Path) -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         health = _wait_for(f"{base}/healthz")
-        assert health == {"status": "ok", "version": health["version"]}
+        assert health == {"status": "ok", "version": health["version"], "store": "ok", "fanout": "local"}
         with urllib.request.urlopen(f"{base}/api/shows", timeout=5) as response:
             shows = json.load(response)["shows"]
         assert [show["title"] for show in shows] == ["Friday Glow-Up with Mia"]

@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 
 from aiohttp import web
@@ -33,14 +34,14 @@ from livecart.domain.commerce import StoredResponse
 from livecart.domain.errors import BadRequest
 from livecart.domain.models import utcnow
 from livecart.payments import TestPaymentProvider
+from livecart.store import STORE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, like Stripe's keys
-RECOVERY_INTERVAL_S = 60.0
-RECOVERY_GRACE = timedelta(minutes=2)  # a checkout pending longer than this has lost its process
+RECOVERY_INTERVAL_S = 60.0  # at most; shorter when LIVECART_RECOVERY_GRACE_S is under two minutes
 
 Line = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -116,7 +117,8 @@ def setup_checkout(app: web.Application) -> None:
 async def checkout_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     if keys.PAYMENTS not in app:
-        app[keys.PAYMENTS] = TestPaymentProvider()
+        path = Path(settings.test_payments_file) if settings.test_payments_file else None
+        app[keys.PAYMENTS] = TestPaymentProvider(path=path)
     service = Checkout(
         app[keys.STORE],
         app[keys.PAYMENTS],
@@ -126,19 +128,24 @@ async def checkout_context(app: web.Application) -> AsyncIterator[None]:
     app[keys.CHECKOUT] = service
     # One SQLite node owns its file: anything pending at start-up was interrupted. Redis is shared by
     # running nodes, so only checkouts pending longer than the grace period are taken over.
+    # A checkout pending longer than the grace period has lost its process.
+    grace = timedelta(seconds=settings.recovery_grace_s)
     embedded = settings.store.startswith("sqlite:")
-    await service.recover(utcnow() - (timedelta(0) if embedded else RECOVERY_GRACE))
-    task = asyncio.create_task(_recover_periodically(service))
+    await service.recover(utcnow() - (timedelta(0) if embedded else grace))
+    task = asyncio.create_task(_recover_periodically(service, grace))
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
 
-async def _recover_periodically(service: Checkout) -> None:
+async def _recover_periodically(service: Checkout, grace: timedelta) -> None:
+    interval = min(RECOVERY_INTERVAL_S, grace.total_seconds() / 2)
     while True:
-        await asyncio.sleep(RECOVERY_INTERVAL_S)
+        await asyncio.sleep(interval)
         try:
-            await service.recover(utcnow() - RECOVERY_GRACE)
+            await service.recover(utcnow() - grace)
+        except STORE_UNAVAILABLE as unavailable:
+            log.warning("checkout recovery: store unreachable (%s); trying again in %.0f s", unavailable, interval)
         except Exception:
-            log.exception("checkout recovery failed; trying again in %.0f s", RECOVERY_INTERVAL_S)
+            log.exception("checkout recovery failed; trying again in %.0f s", interval)

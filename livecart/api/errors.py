@@ -11,6 +11,7 @@ from aiohttp import web
 
 from livecart import keys
 from livecart.domain import errors
+from livecart.store import STORE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ CODE_BY_STATUS = {
     415: "unsupported_media_type",
     422: "unprocessable",
 }
+
+UNAVAILABLE_RETRY_AFTER_S = 1  # a request that found the store unreachable (503) may be retried this soon
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -83,6 +86,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         for name in ("Allow", "Retry-After", "WWW-Authenticate"):
             if name in http_error.headers:
                 response.headers[name] = http_error.headers[name]
+    except STORE_UNAVAILABLE as unavailable:
+        log.warning("store unavailable on %s %s: %s", request.method, request.path, unavailable)
+        response = web.json_response(
+            error_body("unavailable", "the store is unreachable; try again shortly"), status=503
+        )
+        response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_S)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         response = web.json_response(error_body("internal", "internal server error"), status=500)

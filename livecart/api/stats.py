@@ -11,6 +11,7 @@ from livecart.api.auth import require
 from livecart.api.shows import show_or_404
 from livecart.domain.errors import Forbidden
 from livecart.domain.models import Role, ShowStatus, rfc3339, utcnow
+from livecart.domain.signals import order_signals
 from livecart.domain.stats import ProductStats, product_stats
 
 routes = web.RouteTableDef()
@@ -45,13 +46,8 @@ async def stats(request: web.Request) -> web.Response:
         raise Forbidden("only the show's host may read its stats")
     now = utcnow()
     until = show.ended_at if show.status is ShowStatus.ENDED and show.ended_at else now
-    rows = product_stats(
-        products,
-        await store.pin_log(show.id),
-        await store.cart_activity(show.id),
-        await store.show_orders(show.id),
-        until,
-    )
+    orders = await store.show_orders(show.id)
+    rows = product_stats(products, await store.pin_log(show.id), await store.cart_activity(show.id), orders, until)
     audience = await store.audience(show.id)
     return web.json_response(
         {
@@ -61,5 +57,6 @@ async def stats(request: web.Request) -> web.Response:
             **audience.public(),
             "products": [row.public() for row in rows],
             "totals": totals(rows),
+            "signals": order_signals(orders, account.id if account.role is Role.BRAND else None),
         }
     )

@@ -1,17 +1,40 @@
-"""Liveness and metrics."""
+"""Health and metrics."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
 
 from aiohttp import web
 
 from livecart import __version__, keys
+from livecart.live.manager import FastRedisManager
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+
+PING_TIMEOUT_S = 1.0
 
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "version": __version__})
+    """`200 {status: "ok"}`, or `503 {status: "degraded"}` naming what is unreachable: the store, or the
+    Redis fan-out (live rooms then reach only this node's viewers)."""
+    body: dict[str, Any] = {"status": "ok", "version": __version__, "store": "ok", "fanout": "local"}
+    try:
+        async with asyncio.timeout(PING_TIMEOUT_S):
+            await request.app[keys.STORE].ping()
+    except Exception as error:
+        log.warning("healthz: store unreachable: %s", error or type(error).__name__)
+        body["store"] = "unreachable"
+    manager = request.app[keys.LIVE].sio.manager
+    if isinstance(manager, FastRedisManager):
+        body["fanout"] = "ok" if manager.healthy else "unreachable"
+    degraded = "unreachable" in (body["store"], body["fanout"])
+    if degraded:
+        body["status"] = "degraded"
+    return web.json_response(body, status=503 if degraded else 200)
 
 
 @routes.get("/metrics")

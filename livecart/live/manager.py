@@ -14,6 +14,7 @@ receiving node builds the frame once for its local members.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -73,6 +74,10 @@ class FastFanout:
                 task.add_done_callback(_background.discard)
             count += 1
         return count
+
+
+LISTEN_RETRY_FIRST_S = 0.5  # first wait before re-subscribing after Redis was lost; doubles each time
+LISTEN_RETRY_MAX_S = 8.0  # at most this long between tries
 
 
 class FastManager(FastFanout, socketio.AsyncManager):  # type: ignore[misc]
@@ -138,6 +143,7 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
 
     async def close(self) -> None:
         """Stop listening and close the Redis connections (on app cleanup)."""
+        self.closing = True
         listener = getattr(self, "thread", None)
         if listener is not None:
             listener.cancel()
@@ -160,6 +166,15 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
             message.get("skip_sid"),
         )
 
+    # Health: False while Redis cannot be reached for publishing or listening (local rooms still work).
+    publishing = True
+    listening = False
+    closing = False
+
+    @property
+    def healthy(self) -> bool:
+        return self.publishing and self.listening
+
     async def _publish(self, data: dict[str, Any]) -> None:
         payload = msgpack.packb(data, use_bin_type=True)
         for attempt in range(2):
@@ -167,11 +182,43 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
                 if not self.connected:  # type: ignore[has-type]
                     self._redis_connect()
                 await self.redis.publish(self.channel, payload)
+                if not self.publishing:
+                    log.warning("fan-out: publishing to redis again")
+                self.publishing = True
                 return
             except Exception as exc:
                 self.connected = False
-                if attempt:
-                    log.error("cannot publish to redis, giving up on this message: %s", exc)
+                if attempt and self.publishing:  # once per outage, not once per message
+                    log.warning("fan-out: cannot publish to redis (%s); other nodes miss this node's room "
+                                "messages until it is back", exc)
+                    self.publishing = False
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[dict[str, Any]]:
+        """python-socketio's listener, with the outage visible (`listening`) and the backoff capped at
+        LISTEN_RETRY_MAX_S so cross-node fan-out resumes soon after Redis is back."""
+        retry_s = LISTEN_RETRY_FIRST_S
+        while not self.closing:
+            try:
+                if self.pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        await self.pubsub.aclose()
+                self._redis_connect()
+                await self.pubsub.subscribe(self.channel)
+                if retry_s > LISTEN_RETRY_FIRST_S:
+                    log.warning("fan-out: listening to redis again")
+                self.listening = self.publishing = True  # the same client publishes
+                retry_s = LISTEN_RETRY_FIRST_S
+                async for message in self.pubsub.listen():
+                    yield message
+            except Exception as exc:
+                if self.closing:
+                    return
+                if self.listening or retry_s == LISTEN_RETRY_FIRST_S:
+                    log.warning("fan-out: lost redis (%s); retrying with backoff up to %.0f s",
+                                exc, LISTEN_RETRY_MAX_S)
+                self.listening = False
+                await asyncio.sleep(retry_s)
+                retry_s = min(retry_s * 2, LISTEN_RETRY_MAX_S)
 
     async def _listen(self) -> AsyncIterator[dict[str, Any]]:
         channel = self.channel.encode()

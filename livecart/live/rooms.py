@@ -33,6 +33,7 @@ class Room:
     viewers_sent: int | None = None
     viewers_at: float = float("-inf")
     settings_at: float = float("-inf")
+    known_mutes: dict[str, float | None] = field(default_factory=dict)  # last read per viewer (outages)
 
     def settings_stale(self, now: float) -> bool:
         return now - self.settings_at >= SETTINGS_MAX_AGE_S

@@ -27,6 +27,7 @@ from livecart.domain.models import Account, Role, Show, utcnow
 from livecart.live.engine import LiveEngineServer
 from livecart.live.rooms import REACTION_KINDS, Room
 from livecart.live.snapshot import snapshot
+from livecart.store import STORE_UNAVAILABLE
 from livecart.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class LiveService:
         self._events: asyncio.Queue[events.Event | None] = asyncio.Queue()  # None: stop
         self._running = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._outage_logged_at = -1.0
         handlers: dict[str, EventHandler] = {
             "join": self.join,
             "leave": self.leave,
@@ -164,6 +166,10 @@ class LiveService:
                 result = await handler(sid, args[0] if args else None)
             except LivecartError as error:
                 return error_ack(error)
+            except STORE_UNAVAILABLE as unavailable:
+                log.warning("live event %s: store unreachable (%s)", handler.__name__, unavailable)
+                return {"ok": False, "error": {"code": "unavailable", "retry_after": 1,
+                                               "message": "the store is unreachable; try again shortly"}}
             except Exception:
                 log.exception("live event handler %s failed", handler.__name__)
                 return {"ok": False, "error": {"code": "internal", "message": "internal server error"}}
@@ -249,11 +255,24 @@ class LiveService:
 
     # -- viewers' events -------------------------------------------------------------------------------
     async def _admit(self, member: Member, account: Account, text: Any) -> str:
-        until = await self.store.muted_until(member.show.id, account.id)
+        """Run the chat rules. While the store is unreachable, chat goes on in this node's room with
+        the last mute and settings this node read (a mute cannot be set meanwhile either)."""
         room = self._room(member.show.id)
-        if room.settings_stale(time.monotonic()):
-            room.apply_settings(await self.store.chat_settings(member.show.id), time.monotonic())
-        return room.rules.admit(account.id, text, time.time(), None if until is None else until.timestamp())
+        try:
+            until = await self.store.muted_until(member.show.id, account.id)
+            room.known_mutes[account.id] = None if until is None else until.timestamp()
+            if room.settings_stale(time.monotonic()):
+                room.apply_settings(await self.store.chat_settings(member.show.id), time.monotonic())
+        except STORE_UNAVAILABLE:
+            self._store_unreachable("chat rules")
+        return room.rules.admit(account.id, text, time.time(), room.known_mutes.get(account.id))
+
+    def _store_unreachable(self, what: str) -> None:
+        """Log an outage once a second at most (the room keeps going on what it has)."""
+        now = time.monotonic()
+        if now - self._outage_logged_at >= 1.0:
+            self._outage_logged_at = now
+            log.warning("live room: store unreachable (%s); local rooms carry on", what)
 
     async def chat(self, sid: str, data: Any) -> dict[str, Any]:
         member, account = self._speaker(sid)
@@ -367,6 +386,8 @@ class LiveService:
             await asyncio.sleep(self.frame_interval_s)
             try:
                 await self.tick(time.monotonic())
+            except STORE_UNAVAILABLE:
+                self._store_unreachable("viewer count")
             except Exception:
                 log.exception("live room tick failed")
 
@@ -377,6 +398,8 @@ class LiveService:
                 if batch:
                     try:
                         await self.store.add_chat(show_id, batch, keep=CHAT_HISTORY)
+                    except STORE_UNAVAILABLE:
+                        self._store_unreachable("chat history not kept")
                     except Exception:
                         log.exception("keeping %d chat messages of show %s failed", len(batch), show_id)
                     await self.sio.emit("chat", [m.public() for m in batch], to=show_id)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from livecart.store.base import Store
+
+# Raised when the store's server cannot be reached (Redis down or restarting): the call may or may not
+# have run; the request can be retried (with the same Idempotency-Key for a checkout).
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
 
 
 async def open_store(url: str) -> Store:
@@ -18,4 +25,4 @@ async def open_store(url: str) -> Store:
     raise ValueError(f"unsupported store URL {url!r}")
 
 
-__all__ = ["Store", "open_store"]
+__all__ = ["STORE_UNAVAILABLE", "Store", "open_store"]

@@ -265,4 +265,7 @@ class LiveStore(Protocol):
 
 
 class Store(AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, Protocol):
+    async def ping(self) -> None:
+        """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""
+
     async def close(self) -> None: ...

@@ -6,7 +6,8 @@ from tests.support import Api
 
 
 async def test_healthz(api: Api) -> None:
-    assert (await api.call("GET", "/healthz", 200))["status"] == "ok"
+    body = await api.call("GET", "/healthz", 200)
+    assert (body["status"], body["store"], body["fanout"]) == ("ok", "ok", "local")
 
 
 async def test_metrics_count_requests_by_route(api: Api) -> None:

@@ -61,5 +61,8 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLi
             raise
         return cls(redis)
 
+    async def ping(self) -> None:
+        await self._redis.ping()
+
     async def close(self) -> None:
         await self._redis.aclose()

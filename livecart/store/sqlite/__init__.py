@@ -31,5 +31,8 @@ class SqliteStore(SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, Sq
         await db.open(MIGRATIONS)
         return cls(db)
 
+    async def ping(self) -> None:
+        await self._db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+
     async def close(self) -> None:
         await self._db.close()
