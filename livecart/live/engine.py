@@ -14,11 +14,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import engineio
+import engineio.packet
 from aiohttp import web
 
 from livecart.live.outbox import Outbox
 
 Handler = Callable[["PlainWebSocket"], Awaitable[None]]
+POLICY_VIOLATION = 1008  # WebSocket close code: the client broke the protocol
 
 
 class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
@@ -38,6 +40,12 @@ class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
     def outbox(self, eio_sid: str) -> Outbox | None:
         socket = self.sockets.get(eio_sid)
         return None if socket is None else socket.queue
+
+    async def close_websocket(self, eio_sid: str, code: int, reason: str) -> None:
+        """Close one client's websocket with a close code and reason (the reason is cut to 120 bytes)."""
+        ws = self.websockets.get(eio_sid)
+        if ws is not None:
+            await ws.close(code=code, message=reason.encode()[:120])
 
     async def close_websockets(self, timeout_s: float = 3.0) -> None:
         """Close every websocket (going away, 1001); abort the ones that do not answer in time."""
@@ -101,4 +109,16 @@ class PlainWebSocket:
         msg = await self._sock.receive()
         if not isinstance(msg.data, bytes | str):
             raise OSError()
+        if isinstance(msg.data, str) and not _engineio_text(msg.data):
+            await self._sock.close(code=POLICY_VIOLATION, message=b"malformed Engine.IO packet")
+            raise OSError()  # engineio ends the connection as if the client had closed it
         return msg.data
+
+
+def _engineio_text(data: str) -> bool:
+    """Would engineio decode this text frame without raising? (It does not catch its own decode errors.)"""
+    try:
+        engineio.packet.Packet(encoded_packet=data)
+    except Exception:
+        return False
+    return True
