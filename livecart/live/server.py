@@ -41,6 +41,8 @@ class LiveSocketServer(socketio.AsyncServer):  # type: ignore[misc]
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         try:
+            if not data:  # python-socketio would read an empty message as an event without data
+                raise MalformedPacket("empty packet")
             await super()._handle_eio_message(eio_sid, data)
         except MalformedPacket as error:
             log.info("closing live connection %s: %s", eio_sid, error)
