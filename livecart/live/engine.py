@@ -15,7 +15,7 @@ from typing import Any
 
 import engineio
 import engineio.packet
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from livecart.live.outbox import Outbox
 
@@ -58,6 +58,19 @@ class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
             task.cancel()
 
 
+class LimitedWebSocket(web.WebSocketResponse):
+    """aiohttp closes a websocket whose message is over `max_msg_size` with 1009 and no reason: add one."""
+
+    def __init__(self, *, max_msg_size: int, **kwargs: Any) -> None:
+        super().__init__(max_msg_size=max_msg_size, **kwargs)
+        self._too_big = f"message exceeds limit of {max_msg_size} bytes".encode()
+
+    async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"", drain: bool = True) -> bool:
+        if code == WSCloseCode.MESSAGE_TOO_BIG and not message:
+            message = self._too_big
+        return await super().close(code=code, message=message, drain=drain)
+
+
 class PlainWebSocket:
     """engineio's aiohttp websocket wrapper, with compression off and the outbox attached."""
 
@@ -69,7 +82,7 @@ class PlainWebSocket:
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
         request: web.Request = environ["aiohttp.request"]
-        sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
+        sock = LimitedWebSocket(max_msg_size=self.server.max_http_buffer_size, compress=False)
         self._sock = sock
         await sock.prepare(request)
         eio_socket = getattr(self.handler, "__self__", None)
