@@ -48,7 +48,7 @@ async def test_a_chat_flood_is_rate_limited_and_others_chat_at_normal_latency(
                 await flooder.send(msgpack.packb(packet))
             return [await flooder.ack(ack_id, within_s=30) for ack_id in range(first, flooder.next_id + 1)]
 
-        def delivered(text: str) -> Callable[[], bool]:
+        def arrived(text: str) -> Callable[[], bool]:
             return lambda: text in watcher.chat_texts()
 
         async def chat_normally() -> list[float]:
@@ -57,7 +57,7 @@ async def test_a_chat_flood_is_rate_limited_and_others_chat_at_normal_latency(
                 text = f"hello {n}"
                 sent = time.monotonic()
                 assert (await speaker.call("chat", {"text": text}))["ok"]
-                await watcher.wait_for(delivered(text), within_s=5)
+                await watcher.wait_for(arrived(text), within_s=5)
                 latencies.append(time.monotonic() - sent)
                 await asyncio.sleep(0.3)
             return latencies
