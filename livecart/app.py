@@ -13,6 +13,7 @@ from livecart.api.websecurity import setup_web_security
 from livecart.bus import EventBus
 from livecart.config import Settings
 from livecart.live import setup_live
+from livecart.media import setup_media
 from livecart.metrics import Metrics
 from livecart.store import open_store
 
@@ -26,6 +27,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_routes(app)
     setup_web_security(app)
     setup_live(app)
+    setup_media(app)
     return app
 
 

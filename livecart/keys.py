@@ -8,6 +8,7 @@ from livecart.bus import EventBus
 from livecart.checkout import Checkout
 from livecart.config import Settings
 from livecart.live.service import LiveService
+from livecart.media.hub import MediaHub
 from livecart.metrics import Metrics
 from livecart.payments import PaymentProvider
 from livecart.store import Store
@@ -19,3 +20,4 @@ METRICS = web.AppKey("metrics", Metrics)
 PAYMENTS = web.AppKey("payments", PaymentProvider)
 CHECKOUT = web.AppKey("checkout", Checkout)
 LIVE = web.AppKey("live", LiveService)
+MEDIA = web.AppKey("media", MediaHub)
