@@ -3,9 +3,8 @@
 - `/api/`: a request carrying an `Origin` that is neither this site nor one of `LIVECART_CORS_ORIGINS`
   is refused with 403 `origin_not_allowed` (preflights too); an allowed cross-site origin gets the CORS
   headers. The Socket.IO handshake uses the same rule (`origin_allowed`, passed to python-socketio).
-- Every response (API, pages, static files, the websocket upgrade) gets `X-Content-Type-Options:
-  nosniff` and a `Referrer-Policy`; API responses are also `no-store` and may never run as a document
-  (`Content-Security-Policy: default-src 'none'`). Headers a handler set itself (the pages' CSP) win.
+- API responses are `Cache-Control: no-store` (they carry tokens, carts and orders). `nosniff`,
+  `Referrer-Policy` and the rest on every response, and the pages' CSP, are set by livecart/web.py.
 """
 
 from __future__ import annotations
@@ -28,14 +27,7 @@ ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
 EXPOSED_HEADERS = "Idempotent-Replayed, Retry-After, WWW-Authenticate"
 PREFLIGHT_MAX_AGE_S = "600"
 
-EVERY_RESPONSE = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-API_RESPONSE = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-}
+API_RESPONSE = {"Cache-Control": "no-store"}
 
 
 def _origin_of(url: str) -> str:
@@ -101,9 +93,7 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """`on_response_prepare`: runs for every response, including errors, static files and websockets."""
-    for name, value in EVERY_RESPONSE.items():
-        response.headers.setdefault(name, value)
+    """`on_response_prepare`: runs for every response, including errors from the router."""
     if request.path.startswith(API_PREFIX):
         for name, value in API_RESPONSE.items():
             response.headers.setdefault(name, value)

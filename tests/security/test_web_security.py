@@ -107,7 +107,6 @@ async def test_every_response_carries_the_security_headers(client: TestClient[An
         assert response.headers["Referrer-Policy"] == "no-referrer", response.url
     for response in responses[:5]:
         assert response.headers["Cache-Control"] == "no-store", response.url
-        assert response.headers["Content-Security-Policy"].startswith("default-src 'none'"), response.url
         assert response.content_type == "application/json"
 
 
