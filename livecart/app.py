@@ -9,6 +9,7 @@ from aiohttp import web
 from livecart import keys
 from livecart.api import setup_routes
 from livecart.api.errors import error_middleware
+from livecart.api.websecurity import setup_web_security
 from livecart.bus import EventBus
 from livecart.config import Settings
 from livecart.live import setup_live
@@ -25,6 +26,7 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.METRICS] = Metrics()
     app.cleanup_ctx.append(store_context)
     setup_routes(app)
+    setup_web_security(app)
     setup_live(app)
     setup_media(app)
     setup_web(app)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from livecart import __version__, keys
 from livecart.app import create_app
@@ -53,17 +54,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"livecart: configuration error: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.server").addFilter(BadRequestLogFilter())
     app = create_app(settings)
     if settings.admin_token_generated:
         print(f"Admin token (set LIVECART_ADMIN_TOKEN to keep it): {settings.admin_token}", flush=True)
     if args.command == "demo":
         app.on_startup.append(_seed_and_print)
     try:
-        web.run_app(app, host=settings.host, port=settings.port, print=_listening(settings), access_log=None)
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            print=_listening(settings),
+            access_log=None,
+            keepalive_timeout=settings.http_idle_timeout_s,  # also bounds the wait for a request's headers
+            lingering_time=settings.http_body_timeout_s,  # after an early error reply, drain a body this long
+        )
     except OSError as error:
         print(f"livecart: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
         return 1
     return 0
+
+
+class BadRequestLogFilter(logging.Filter):
+    """aiohttp logs every request it cannot parse with a traceback at ERROR: anyone could fill the log.
+    Such a request already got its 400; log one line at INFO instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.msg = f"{record.getMessage()}: {type(error).__name__} {error.message!s:.200}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
 
 
 def _port(port: int | None) -> int | None:

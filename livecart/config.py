@@ -84,6 +84,16 @@ def _bps(value: str) -> int:
     if not 0 <= number <= 10_000:
         raise ValueError("must be from 0 to 10000 basis points (10000 = 100%)")
     return number
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a number of seconds") from None
+    if not 0 < number <= 86_400:
+        raise ValueError("must be greater than 0 and at most 86400 seconds")
+    return number
+
+
 def _fanout_url(value: str) -> str:
     if value == "local" or value.startswith(("redis://", "rediss://", "unix://")):
         return value
@@ -231,6 +241,21 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "File where the built-in test payment provider records its charges (empty: in memory only).",
     ),
+    Setting(
+        "http_idle_timeout_s",
+        "LIVECART_HTTP_IDLE_TIMEOUT",
+        "15",
+        "Seconds an HTTP connection may stay open without a complete request (idle keep-alive, or request "
+        "headers arriving too slowly) before it is closed.",
+        _seconds,
+    ),
+    Setting(
+        "http_body_timeout_s",
+        "LIVECART_HTTP_BODY_TIMEOUT",
+        "10",
+        "Seconds a client has to send a request body once its headers arrived (408 `request_timeout` beyond).",
+        _seconds,
+    ),
 )
 
 
@@ -257,6 +282,8 @@ class Settings:
     publisher_grace_seconds: float = 10.0
     recovery_grace_s: int = 120
     test_payments_file: str = ""
+    http_idle_timeout_s: float = 15.0
+    http_body_timeout_s: float = 10.0
     admin_token_generated: bool = False
 
     @property

@@ -16,7 +16,10 @@ def bearer_token(request: web.Request) -> str | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return token.strip()
+    token = token.strip()
+    if not (token.isascii() and token.isprintable()):  # our tokens are URL-safe ASCII; raw bytes arrive escaped
+        raise Unauthorized("the bearer token is not valid")
+    return token
 
 
 async def account_for_token(app: web.Application, token: str) -> Account | None:

@@ -23,6 +23,7 @@ STATUS_BY_CODE = {
     errors.NotFound.code: 404,
     errors.Conflict.code: 409,
     errors.OutOfStock.code: 409,
+    errors.RequestTimeout.code: 408,
     errors.PayloadTooLarge.code: 413,
     errors.IdempotencyMismatch.code: 422,
     errors.RateLimited.code: 429,
@@ -66,6 +67,8 @@ def error_response(error: errors.LivecartError) -> web.Response:
         response.headers["Retry-After"] = str(max(1, round(error.retry_after + 0.5)))
     if isinstance(error, errors.Unauthorized):
         response.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, errors.RequestTimeout):
+        response.force_close()  # no keep-alive after a body that did not arrive
     return response
 
 

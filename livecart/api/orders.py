@@ -10,7 +10,7 @@ from pydantic import Field, StrictInt
 
 from livecart import keys
 from livecart.api.auth import require
-from livecart.api.schemas import Body, Id, parse
+from livecart.api.schemas import Body, Id, parse, read_text
 from livecart.domain.commerce import Order
 from livecart.domain.errors import BadRequest, Forbidden, NotFound
 from livecart.domain.events import Refunded, StockChanged
@@ -56,7 +56,7 @@ async def refund(request: web.Request) -> web.Response:
     order = await order_or_404(request)
     if account.role is not Role.ADMIN and account.id not in order.brand_ids:
         raise Forbidden("only the brand that sold it (or admin) may refund an order")
-    text = await request.text()
+    text = await read_text(request)
     body = RefundCreate() if not text.strip() else await parse(request, RefundCreate)
     items = None
     if body.items is not None:

@@ -58,6 +58,10 @@ class PayloadTooLarge(LivecartError):
     code = "payload_too_large"
 
 
+class RequestTimeout(LivecartError):
+    code = "request_timeout"
+
+
 # Commerce refinements of 409 `conflict`: each keeps the status of its base class (api/errors.py looks
 # the status up along the class hierarchy) but names the rule that was broken.
 

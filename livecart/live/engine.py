@@ -14,11 +14,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import engineio
-from aiohttp import web
+import engineio.packet
+from aiohttp import WSCloseCode, web
 
 from livecart.live.outbox import Outbox
 
 Handler = Callable[["PlainWebSocket"], Awaitable[None]]
+POLICY_VIOLATION = 1008  # WebSocket close code: the client broke the protocol
 
 
 class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
@@ -39,6 +41,12 @@ class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
         socket = self.sockets.get(eio_sid)
         return None if socket is None else socket.queue
 
+    async def close_websocket(self, eio_sid: str, code: int, reason: str) -> None:
+        """Close one client's websocket with a close code and reason (the reason is cut to 120 bytes)."""
+        ws = self.websockets.get(eio_sid)
+        if ws is not None:
+            await ws.close(code=code, message=reason.encode()[:120])
+
     async def close_websockets(self, timeout_s: float = 3.0) -> None:
         """Close every websocket (going away, 1001); abort the ones that do not answer in time."""
         sockets = list(self.websockets.values())
@@ -48,6 +56,19 @@ class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
         _done, pending = await asyncio.wait(closing, timeout=timeout_s)
         for task in pending:
             task.cancel()
+
+
+class LimitedWebSocket(web.WebSocketResponse):
+    """aiohttp closes a websocket whose message is over `max_msg_size` with 1009 and no reason: add one."""
+
+    def __init__(self, *, max_msg_size: int, **kwargs: Any) -> None:
+        super().__init__(max_msg_size=max_msg_size, **kwargs)
+        self._too_big = f"message exceeds limit of {max_msg_size} bytes".encode()
+
+    async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"", drain: bool = True) -> bool:
+        if code == WSCloseCode.MESSAGE_TOO_BIG and not message:
+            message = self._too_big
+        return await super().close(code=code, message=message, drain=drain)
 
 
 class PlainWebSocket:
@@ -61,7 +82,7 @@ class PlainWebSocket:
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
         request: web.Request = environ["aiohttp.request"]
-        sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
+        sock = LimitedWebSocket(max_msg_size=self.server.max_http_buffer_size, compress=False)
         self._sock = sock
         await sock.prepare(request)
         eio_socket = getattr(self.handler, "__self__", None)
@@ -101,4 +122,16 @@ class PlainWebSocket:
         msg = await self._sock.receive()
         if not isinstance(msg.data, bytes | str):
             raise OSError()
+        if isinstance(msg.data, str) and not _engineio_text(msg.data):
+            await self._sock.close(code=POLICY_VIOLATION, message=b"malformed Engine.IO packet")
+            raise OSError()  # engineio ends the connection as if the client had closed it
         return msg.data
+
+
+def _engineio_text(data: str) -> bool:
+    """Would engineio decode this text frame without raising? (It does not catch its own decode errors.)"""
+    try:
+        engineio.packet.Packet(encoded_packet=data)
+    except Exception:
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import socketio
@@ -9,14 +10,18 @@ from aiohttp import web
 
 from livecart import keys
 from livecart.api.auth import account_for_token
+from livecart.api.websecurity import socketio_origin_check
 from livecart.config import Settings
 from livecart.domain.models import Account
-from livecart.live.engine import LiveEngineServer
+from livecart.live.engine import POLICY_VIOLATION, LiveEngineServer
 from livecart.live.manager import FastManager, FastRedisManager
+from livecart.live.packets import CheckedMsgPackPacket, MalformedPacket
 from livecart.live.service import LiveService
 
 MAX_CLIENT_MESSAGE_BYTES = 16 * 1024
 FANOUT_CHANNEL = "lc:live:fanout"
+
+log = logging.getLogger(__name__)
 
 
 class LiveSocketServer(socketio.AsyncServer):  # type: ignore[misc]
@@ -33,6 +38,15 @@ class LiveSocketServer(socketio.AsyncServer):  # type: ignore[misc]
             return LiveEngineServer(**options, **kwargs)
 
         return build
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            if not data:  # python-socketio would read an empty message as an event without data
+                raise MalformedPacket("empty packet")
+            await super()._handle_eio_message(eio_sid, data)
+        except MalformedPacket as error:
+            log.info("closing live connection %s: %s", eio_sid, error)
+            await self.eio.close_websocket(eio_sid, POLICY_VIOLATION, str(error))
 
 
 def fanout_url(settings: Settings) -> str:
@@ -54,11 +68,11 @@ def create_manager(settings: Settings) -> socketio.AsyncManager:
 def create_live_server(app: web.Application, settings: Settings) -> tuple[LiveSocketServer, LiveService]:
     sio = LiveSocketServer(
         client_manager=create_manager(settings),
-        serializer="msgpack",
+        serializer=CheckedMsgPackPacket,
         async_mode="aiohttp",
         transports=["websocket"],
         async_handlers=False,
-        cors_allowed_origins=list(settings.cors_origins) or None,
+        cors_allowed_origins=socketio_origin_check(settings),
         max_http_buffer_size=MAX_CLIENT_MESSAGE_BYTES,
         backlog_limit=settings.live_backlog,
         cutoff_s=10.0,

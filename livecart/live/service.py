@@ -316,7 +316,7 @@ class LiveService:
     async def react(self, sid: str, data: Any) -> dict[str, Any]:
         member, _account = self._speaker(sid)
         kind = _field(data, "kind")
-        if kind not in REACTION_KINDS:
+        if not isinstance(kind, str) or kind not in REACTION_KINDS:  # a list or map is not hashable
             raise BadRequest(
                 f"kind must be one of {', '.join(sorted(REACTION_KINDS))}",
                 fields={"kind": "unknown reaction"},

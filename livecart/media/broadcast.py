@@ -50,8 +50,25 @@ async def _negotiate(pc: RTCPeerConnection, offer: str) -> str:
         raise OfferError(f"no common codec: {exc}", status=422) from None
     except (ValueError, InvalidStateError, InternalError) as exc:
         raise OfferError(f"the SDP offer is not usable: {exc}") from None
-    await pc.setLocalDescription(await pc.createAnswer())
+    await _answer(pc)
     return str(pc.localDescription.sdp)
+
+
+async def _answer(pc: RTCPeerConnection) -> None:
+    """Create and apply our answer. aiortc accepts some broken offers in setRemoteDescription and then
+    fails deep inside createAnswer (ValueError, AttributeError, …): that is still the offer's fault."""
+    try:
+        await pc.setLocalDescription(await pc.createAnswer())
+    except Exception as exc:
+        raise OfferError(f"the SDP offer is not usable: {type(exc).__name__} {exc}") from None
+
+
+async def close_quietly(pc: RTCPeerConnection) -> None:
+    """Close a peer connection that may be half set up (aiortc's close can fail on those)."""
+    try:
+        await pc.close()
+    except Exception as exc:
+        log.info("closing a half-negotiated peer connection failed: %s %s", type(exc).__name__, exc)
 
 
 class Publisher:
@@ -77,7 +94,7 @@ class Publisher:
         try:
             await publisher._negotiate(offer)
         except BaseException:
-            await publisher.close()
+            await close_quietly(publisher.pc)
             raise
         return publisher
 
@@ -94,7 +111,7 @@ class Publisher:
             self._taps.append(tap)
             if transceiver.kind == "video" and self._video_tap is None:
                 self._video_tap = tap
-        await pc.setLocalDescription(await pc.createAnswer())
+        await _answer(pc)
         enlarge_receive_buffers(pc, PUBLISHER_RECEIVE_BUFFER_BYTES)
         self.answer = str(pc.localDescription.sdp)
         self.codecs = negotiated_codecs(self.answer)
@@ -208,7 +225,7 @@ class Broadcast:
         except BaseException:
             for track in tracks:
                 self.relay.detach(track)
-            await pc.close()
+            await close_quietly(pc)
             raise
         self.viewers[viewer.session_id] = viewer
         return viewer

@@ -41,16 +41,24 @@ def parse_offer(text: str) -> aiortc_sdp.SessionDescription:
         raise OfferError("the body is not an SDP offer (it must start with v=0)")
     try:
         description = aiortc_sdp.SessionDescription.parse(text)
-    except (ValueError, IndexError, KeyError) as exc:
-        raise OfferError(f"the SDP offer cannot be parsed: {exc}") from None
+    except Exception as exc:  # aiortc's parser fails in many ways (StopIteration on an unknown payload type)
+        raise OfferError(f"the SDP offer cannot be parsed: {type(exc).__name__} {exc}") from None
     media = [m for m in description.media if m.kind in MEDIA_KINDS]
     if not media:
         raise OfferError("the SDP offer has no audio or video m-line")
     for m in media:
+        if not m.rtp.muxId:  # JSEP (RFC 8829) gives every m-section a mid; aiortc cannot answer without one
+            raise OfferError(f"the {m.kind} m-line has no a=mid")
         if m.ice is None or not m.ice.usernameFragment or not m.ice.password:
             raise OfferError(f"the {m.kind} m-line has no ICE ufrag/pwd")
         if m.dtls is None or not m.dtls.fingerprints:
             raise OfferError(f"the {m.kind} m-line has no DTLS fingerprint")
+    mids = [m.rtp.muxId for m in description.media]
+    if len(set(mids)) != len(mids):
+        raise OfferError("two m-lines of the SDP offer share a mid")
+    for group in description.group:  # aiortc fails deep inside createAnswer on a BUNDLE that does not match
+        if group.semantic == "BUNDLE" and {str(item) for item in group.items} != set(mids):
+            raise OfferError("the SDP offer's BUNDLE group must name exactly its m-lines' mids")
     return description
 
 

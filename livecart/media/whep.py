@@ -7,6 +7,7 @@ from aiohttp import web
 from livecart import keys
 from livecart.api.auth import optional_account
 from livecart.api.errors import error_body
+from livecart.api.schemas import read_text
 from livecart.domain.errors import Conflict, NotFound
 from livecart.domain.models import ShowStatus
 from livecart.media.http import offer_error, require_sdp, sdp_created
@@ -27,7 +28,7 @@ async def watch(request: web.Request) -> web.Response:
     if show.status is not ShowStatus.LIVE:
         raise Conflict("the show is not live", show_id=show_id, status=show.status.value)
     try:
-        viewer = await request.app[keys.MEDIA].watch(show_id, await request.text())
+        viewer = await request.app[keys.MEDIA].watch(show_id, await read_text(request))
     except NotLive:
         raise Conflict("the show is not being broadcast right now", show_id=show_id, status="live") from None
     except AtCapacity:

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from livecart import keys
 from livecart.api.auth import account_for_token, bearer_token
+from livecart.api.schemas import read_text
 from livecart.domain.errors import Conflict, Forbidden, NotFound, Unauthorized
 from livecart.domain.models import Role, Show, ShowStatus
 from livecart.media.http import offer_error, require_sdp, sdp_created
@@ -39,7 +40,7 @@ async def publish(request: web.Request) -> web.Response:
     if show.status is ShowStatus.ENDED:
         raise Conflict("the show has ended", show_id=show.id, status=show.status.value)
     try:
-        publisher = await request.app[keys.MEDIA].publish(show.id, show.host_id, await request.text())
+        publisher = await request.app[keys.MEDIA].publish(show.id, show.host_id, await read_text(request))
     except OfferError as error:
         return offer_error(error)
     except PublisherBusy:

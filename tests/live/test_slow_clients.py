@@ -52,10 +52,15 @@ async def test_a_stalled_viewer_is_cut_off_and_others_get_everything(
         stalled = await stalled_viewer(session, base_url, show["id"])
         await watcher.wait_for(lambda: {"count": 2} in watcher.events("viewers"))
         bus = app[keys.BUS]
+        engine = app[keys.LIVE].sio.eio
+        most_queued = 0
         for n in range(PINS):
             product = {"id": f"prd_{n}", "description": "x" * BIG_PIN_BYTES}
             bus.publish(events.Pinned(show_id=show["id"], product=product, pinned_at="2026-11-23T20:00:00Z"))
             await asyncio.sleep(0.01)  # a steady stream a reading client keeps up with
+            most_queued = max([most_queued, *(socket.queue.qsize() for socket in engine.sockets.values())])
+        # memory held for the stalled viewer is bounded: never more than the backlog queued for anyone
+        assert 0 < most_queued <= app[keys.SETTINGS].live_backlog
         await watcher.wait_for(lambda: len(watcher.events("pin")) == PINS, within_s=60)
         assert [p["product"]["id"] for p in watcher.events("pin")] == [f"prd_{n}" for n in range(PINS)]
         # the stalled viewer was disconnected: the room counts one viewer again

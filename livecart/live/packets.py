@@ -1,0 +1,54 @@
+"""Checking what clients send before python-socketio acts on it.
+
+python-socketio trusts the shape of a decoded packet (a map with an integer `type`, a string `nsp`, an
+event as a list starting with its name); anything else raised deep inside it and was logged as an
+error with a traceback, once per message a client chose to send. Here every packet is checked as it is
+decoded; a malformed one raises `MalformedPacket`, and the server closes that connection with
+WebSocket code 1008 and the reason (server.py). Engine.IO text frames are checked in engine.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+from socketio import packet
+from socketio.msgpack_packet import MsgPackPacket
+
+CLIENT_TYPES = {packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK}
+MAX_PACKET_ID = 2**53
+
+
+class MalformedPacket(ValueError):
+    """A client sent something that is not a Socket.IO packet this server accepts; the text is the reason."""
+
+
+def _check(decoded: Any) -> tuple[int, str, Any, int | None]:
+    if not isinstance(decoded, dict):
+        raise MalformedPacket("a packet must be a msgpack map")
+    kind, nsp, data, ack_id = decoded.get("type"), decoded.get("nsp"), decoded.get("data"), decoded.get("id")
+    if not isinstance(kind, int) or isinstance(kind, bool) or kind not in CLIENT_TYPES:
+        raise MalformedPacket("unknown packet type")
+    if not isinstance(nsp, str):
+        raise MalformedPacket("nsp must be a string")
+    bad_id = isinstance(ack_id, bool) or not isinstance(ack_id, int) or not 0 <= ack_id < MAX_PACKET_ID
+    if ack_id is not None and bad_id:
+        raise MalformedPacket("id must be a non-negative integer")
+    if kind in (packet.EVENT, packet.ACK) and not isinstance(data, list):
+        raise MalformedPacket("event data must be a list")
+    if kind == packet.EVENT and (not data or not isinstance(data[0], str)):
+        raise MalformedPacket("an event must start with its name")
+    return kind, nsp, data, ack_id
+
+
+class CheckedMsgPackPacket(MsgPackPacket):  # type: ignore[misc]
+    """python-socketio's msgpack packet, refusing what it would otherwise crash on (see module doc)."""
+
+    def decode(self, encoded_packet: Any) -> None:
+        if not isinstance(encoded_packet, bytes):
+            raise MalformedPacket("this server speaks msgpack: send binary frames")
+        try:
+            decoded = msgpack.loads(encoded_packet)
+        except Exception as error:  # invalid msgpack, bad UTF-8 (lone surrogates), too deep, …
+            raise MalformedPacket(f"not msgpack: {type(error).__name__}") from None
+        self.packet_type, self.namespace, self.data, self.id = _check(decoded)
