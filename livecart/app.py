@@ -1,4 +1,5 @@
-"""The one app factory: `create_app(settings)` wires store, event bus, metrics, API, live room and media."""
+"""The one app factory: `create_app(settings)` wires store, event bus, metrics, API, live room, media and
+the cluster node."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from livecart import keys
 from livecart.api import setup_routes
 from livecart.api.errors import error_middleware
 from livecart.bus import EventBus
+from livecart.cluster import setup_cluster
 from livecart.config import Settings
 from livecart.live import setup_live
 from livecart.metrics import Metrics
@@ -24,6 +26,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(store_context)
     setup_routes(app)
     setup_live(app)
+    setup_cluster(app)
     return app
 
 

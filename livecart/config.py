@@ -35,6 +35,10 @@ def _port(value: str) -> int:
     return port
 
 
+def _optional_port(value: str) -> int:
+    return 0 if value.strip() == "0" else _port(value)
+
+
 def _positive_int(value: str) -> int:
     try:
         number = int(value)
@@ -74,6 +78,22 @@ def _bps(value: str) -> int:
     if not 0 <= number <= 10_000:
         raise ValueError("must be from 0 to 10000 basis points (10000 = 100%)")
     return number
+def _positive_seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a number of seconds") from None
+    if not number > 0:
+        raise ValueError("must be greater than zero")
+    return number
+
+
+def _node_url(value: str) -> str:
+    if value.startswith(("http://", "https://")):
+        return value.rstrip("/")
+    raise ValueError("must be an http:// or https:// URL, e.g. https://node-a.example.com:{port}")
+
+
 def _fanout_url(value: str) -> str:
     if value == "local" or value.startswith(("redis://", "rediss://", "unix://")):
         return value
@@ -179,6 +199,45 @@ SETTINGS: tuple[Setting, ...] = (
         "Packets queued for a slow live client before chat is dropped (oldest first) or the client cut off.",
         _positive_int,
     ),
+    Setting(
+        "workers",
+        "LIVECART_WORKERS",
+        "1",
+        "Processes `serve` starts on this machine, sharing the port (`--workers` overrides). "
+        "More than 1 needs Redis fan-out.",
+        _positive_int,
+    ),
+    Setting(
+        "worker_ports",
+        "LIVECART_WORKER_PORTS",
+        "0",
+        "With several workers: the first of N consecutive ports, one per worker, at which each worker is "
+        "also reached directly (WHIP/WHEP sessions, WHEP redirects). Default (0): PORT + 1.",
+        _optional_port,
+    ),
+    Setting(
+        "direct_port",
+        "LIVECART_DIRECT_PORT",
+        "0",
+        "A second port at which this process alone listens (set for each worker by `--workers`); "
+        "0: none, the process is reached at PORT.",
+        _optional_port,
+    ),
+    Setting(
+        "node_url",
+        "LIVECART_NODE_URL",
+        "",
+        "URL at which this process is reached directly (WHEP redirects to the origin); `{port}` is replaced "
+        "by the process's own port. Default: http://HOST:{port}.",
+        _node_url,
+    ),
+    Setting(
+        "node_ttl_s",
+        "LIVECART_NODE_TTL_S",
+        "10",
+        "Seconds within which a dead node stops being advertised and its shows end (it heartbeats every TTL/4).",
+        _positive_seconds,
+    ),
 )
 
 
@@ -198,11 +257,34 @@ class Settings:
     chat_rate: tuple[int, float] = (5, 10.0)
     chat_frame_ms: int = 200
     live_backlog: int = 256
+    workers: int = 1
+    worker_ports: int = 0
+    direct_port: int = 0
+    node_url: str = ""
+    node_ttl_s: float = 10.0
     admin_token_generated: bool = False
 
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def own_port(self) -> int:
+        """The port at which this process alone is reached (a worker's direct port, else `port`)."""
+        return self.direct_port or self.port
+
+    @property
+    def node_base_url(self) -> str:
+        """Where this process is reached directly: LIVECART_NODE_URL with `{port}`, else http://HOST:PORT."""
+        if self.node_url:
+            return self.node_url.replace("{port}", str(self.own_port)).rstrip("/")
+        if self.public_url and not self.direct_port:
+            return self.base_url
+        return f"http://{self.host}:{self.own_port}"
+
+    @property
+    def first_worker_port(self) -> int:
+        return self.worker_ports or self.port + 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from livecart.bus import EventBus
 from livecart.checkout import Checkout
+from livecart.cluster.node import ClusterNode
 from livecart.config import Settings
 from livecart.live.service import LiveService
 from livecart.metrics import Metrics
@@ -19,3 +20,4 @@ METRICS = web.AppKey("metrics", Metrics)
 PAYMENTS = web.AppKey("payments", PaymentProvider)
 CHECKOUT = web.AppKey("checkout", Checkout)
 LIVE = web.AppKey("live", LiveService)
+CLUSTER = web.AppKey("cluster", ClusterNode)

@@ -142,6 +142,15 @@ class LiveService:
         if isinstance(engine, LiveEngineServer):
             await engine.close_websockets()
 
+    def counted_viewers(self) -> dict[str, int]:
+        """Per show, the viewers this node has added to the shared count so far (for the cluster
+        registry: a dead node's viewers are taken off the count)."""
+        return {
+            show_id: len(room.members) - room.viewer_delta
+            for show_id, room in self.rooms.items()
+            if len(room.members) - room.viewer_delta
+        }
+
     def on_bus_event(self, event: events.Event) -> None:
         """Event bus subscriber: queue the event; one task emits them in publishing order."""
         self._events.put_nowait(event)

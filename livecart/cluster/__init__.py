@@ -1,0 +1,63 @@
+"""Several livecart processes behind one address: the node registry in Redis (origins of shows, dead
+nodes' shows ended) and the `--workers` supervisor. See docs/operations.md.
+
+`setup_cluster(app)` registers this process as a node when the live rooms fan out through Redis
+(LIVECART_FANOUT_URL, by default the store when it is Redis); otherwise the process is alone and
+`app[keys.CLUSTER]` answers as a single node would.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from livecart import keys
+from livecart.cluster.node import EXPIRY_FRACTION, ClusterNode
+from livecart.cluster.registry import SCRIPTS, NodeRegistry
+from livecart.domain.ids import new_id
+from livecart.domain.models import utcnow
+from livecart.live.server import fanout_url
+
+__all__ = ["ClusterNode", "setup_cluster"]
+
+log = logging.getLogger(__name__)
+
+REGISTRY_CONNECTIONS = 4
+
+
+def setup_cluster(app: web.Application) -> None:
+    app.cleanup_ctx.append(cluster_context)
+
+
+async def cluster_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    url = fanout_url(settings)
+    redis: Redis | None = None
+    registry: NodeRegistry | None = None
+    if url:
+        redis = Redis.from_url(url, decode_responses=True, max_connections=REGISTRY_CONNECTIONS)
+        for script in SCRIPTS:
+            await script.load(redis)
+        registry = NodeRegistry(
+            redis,
+            new_id("nod"),
+            settings.node_base_url,
+            ttl_s=settings.node_ttl_s * EXPIRY_FRACTION,
+            pid=os.getpid(),
+            started_at=utcnow().isoformat(),
+        )
+    live = app[keys.LIVE]
+    node = ClusterNode(registry, lambda: app[keys.STORE], app[keys.BUS], ttl_s=settings.node_ttl_s,
+                       viewers=live.counted_viewers)
+    app[keys.CLUSTER] = node
+    await node.start()
+    if registry is not None:
+        log.info("cluster node %s registered at %s", registry.node_id, registry.url)
+    yield
+    await node.stop()
+    if redis is not None:
+        await redis.aclose()
