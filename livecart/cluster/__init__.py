@@ -51,8 +51,9 @@ async def cluster_context(app: web.Application) -> AsyncIterator[None]:
             started_at=utcnow().isoformat(),
         )
     live = app[keys.LIVE]
-    node = ClusterNode(registry, lambda: app[keys.STORE], app[keys.BUS], ttl_s=settings.node_ttl_s,
-                       viewers=live.counted_viewers)
+    node = ClusterNode(registry, lambda: app[keys.STORE], app[keys.BUS], ttl_s=settings.node_ttl_s)
+    if registry is not None:
+        live.on_viewers_counted = node.viewers_counted
     app[keys.CLUSTER] = node
     await node.start()
     if registry is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 
 from livecart.bus import EventBus
 from livecart.cluster.registry import DeadNode, NodeInfo, NodeRegistry
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 BEATS_PER_TTL = 4
 EXPIRY_FRACTION = 0.75  # of the TTL: a node's registration outlives its last beat by 3T/4
 
-ViewerCounts = Callable[[], Mapping[str, int]]
 ShowsLost = Callable[[list[str]], Awaitable[None]]
 
 
@@ -39,13 +38,11 @@ class ClusterNode:
         bus: EventBus,
         *,
         ttl_s: float,
-        viewers: ViewerCounts,
     ) -> None:
         self.registry = registry
         self._store = store
         self._bus = bus
         self.ttl_s = ttl_s
-        self._viewers = viewers
         self.originated: set[str] = set()
         self._on_shows_lost: list[ShowsLost] = []
         self._task: asyncio.Task[None] | None = None
@@ -92,7 +89,7 @@ class ClusterNode:
     async def beat(self) -> None:
         """Refresh this node's registration, then end the shows of nodes that died."""
         assert self.registry is not None
-        known = await self.registry.heartbeat(dict(self._viewers()))
+        known = await self.registry.heartbeat()
         if not known and self._registered:
             await self._reaped()
         self._registered = True
@@ -138,6 +135,11 @@ class ClusterNode:
         self.originated.discard(show_id)
         if self.registry is not None:
             await self.registry.release(show_id)
+
+    async def viewers_counted(self, show_id: str, count: int) -> None:
+        """The live room added this node's joins and leaves to the show's count: `count` is its share."""
+        if self.registry is not None:
+            await self.registry.record_viewers(show_id, count)
 
     async def origin_elsewhere(self, show_id: str) -> NodeInfo | None:
         """The live node that originates the show when that is another node; None when it is this one,

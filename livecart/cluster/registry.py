@@ -35,7 +35,7 @@ def origin_key(show_id: str) -> str:
     return f"lc:cluster:origin:{show_id}"
 
 
-# KEYS: nodes, node hash, node viewers. ARGV: node id, ttl ms, url, pid, started_at, then show/count pairs.
+# KEYS: nodes, node hash. ARGV: node id, ttl ms, url, pid, started_at.
 # Returns 1 when the node was registered already, 0 when it was not (first beat, or it had been reaped).
 _HEARTBEAT = Script("""
 local t = redis.call('TIME')
@@ -43,8 +43,6 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local known = redis.call('ZSCORE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[2], 'url', ARGV[3], 'pid', ARGV[4], 'started_at', ARGV[5])
-redis.call('DEL', KEYS[3])
-if #ARGV > 5 then redis.call('HSET', KEYS[3], unpack(ARGV, 6)) end
 if known then return 1 end
 return 0
 """)
@@ -130,19 +128,23 @@ class NodeRegistry:
         self._pid = pid
         self._started_at = started_at
 
-    async def heartbeat(self, viewers: Mapping[str, int]) -> bool:
-        """Push this node's expiry to now + TTL and record its viewer counts.
+    async def heartbeat(self) -> bool:
+        """Push this node's expiry to now + TTL.
 
         Returns False when the node was not registered: its first beat, or it had been reaped (its
         shows were ended by another node) — the caller decides what that means.
         """
-        pairs: list[str | int] = []
-        for show_id, count in viewers.items():
-            pairs += [show_id, count]
-        keys = [NODES, node_key(self.node_id), node_key(self.node_id) + ":viewers"]
-        args = [self.node_id, self.ttl_ms, self.url, self._pid, self._started_at, *pairs]
-        known = await _HEARTBEAT(self._redis, keys, args)
+        keys = [NODES, node_key(self.node_id)]
+        known = await _HEARTBEAT(self._redis, keys, [self.node_id, self.ttl_ms, self.url, self._pid, self._started_at])
         return bool(known)
+
+    async def record_viewers(self, show_id: str, count: int) -> None:
+        """The viewers this node has added to the show's shared count (taken off it if the node dies)."""
+        key = node_key(self.node_id) + ":viewers"
+        if count > 0:
+            await self._redis.hset(key, show_id, count)
+        else:
+            await self._redis.hdel(key, show_id)
 
     async def originate(self, show_id: str) -> None:
         """Advertise this node as the origin of the show (it has the show's publisher)."""

@@ -96,6 +96,9 @@ class LiveService:
         self.rooms: dict[str, Room] = {}
         self._events: asyncio.Queue[events.Event] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        # Called after a tick added this node's joins and leaves to a show's count, with the viewers this
+        # node has counted in it so far (the cluster registry keeps them, to uncount a dead node's).
+        self.on_viewers_counted: Callable[[str, int], Awaitable[None]] | None = None
         handlers: dict[str, EventHandler] = {
             "join": self.join,
             "leave": self.leave,
@@ -141,15 +144,6 @@ class LiveService:
         engine = self.sio.eio
         if isinstance(engine, LiveEngineServer):
             await engine.close_websockets()
-
-    def counted_viewers(self) -> dict[str, int]:
-        """Per show, the viewers this node has added to the shared count so far (for the cluster
-        registry: a dead node's viewers are taken off the count)."""
-        return {
-            show_id: len(room.members) - room.viewer_delta
-            for show_id, room in self.rooms.items()
-            if len(room.members) - room.viewer_delta
-        }
 
     def on_bus_event(self, event: events.Event) -> None:
         """Event bus subscriber: queue the event; one task emits them in publishing order."""
@@ -387,6 +381,8 @@ class LiveService:
                 except Exception:
                     room.viewer_delta += delta  # counted on the next tick
                     raise
+                if self.on_viewers_counted is not None:
+                    await self.on_viewers_counted(show_id, len(room.members) - room.viewer_delta)
             reactions = room.take_reactions()
             if reactions:
                 await self.sio.emit("reactions", reactions, to=show_id)

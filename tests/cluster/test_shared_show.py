@@ -57,7 +57,7 @@ async def test_a_viewer_on_one_node_sees_chat_from_another_and_a_pin_from_a_thir
     assert on_b.events("pin")[0]["product"]["stock"] == 7
 
     async def four_viewers_counted() -> bool:  # summed over the three nodes
-        return (await stats(a, show["id"], host["token"]))["current_viewers"] == 4
+        return bool((await stats(a, show["id"], host["token"]))["current_viewers"] == 4)
 
     await until(four_viewers_counted)
     assert (await stats(c, show["id"], host["token"]))["current_viewers"] == 4
@@ -65,7 +65,7 @@ async def test_a_viewer_on_one_node_sees_chat_from_another_and_a_pin_from_a_thir
         await live.close()
 
     async def none_left() -> bool:
-        return (await stats(b, show["id"], host["token"]))["current_viewers"] == 0
+        return bool((await stats(b, show["id"], host["token"]))["current_viewers"] == 0)
 
     await until(none_left)
 
