@@ -108,6 +108,7 @@ SCRIPTS = (_HEARTBEAT, _ORIGINATE, _RELEASE, _ORIGIN, _REAP, _DEREGISTER)
 class NodeInfo:
     id: str
     url: str
+    pid: int = 0
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,8 @@ class NodeRegistry:
         ids: Any = await self._redis.zrangebyscore(NODES, f"({now_ms}", "+inf")
         nodes = []
         for node_id in ids:
-            url: Any = await self._redis.hget(node_key(node_id), "url")
-            nodes.append(NodeInfo(id=str(node_id), url=str(url or "")))
+            url, pid = await self._redis.hmget(node_key(node_id), ["url", "pid"])
+            nodes.append(NodeInfo(id=str(node_id), url=str(url or ""), pid=int(pid or 0)))
         return nodes
 
     async def deregister(self, shows: list[str]) -> None:
