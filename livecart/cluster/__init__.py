@@ -55,10 +55,12 @@ async def cluster_context(app: web.Application) -> AsyncIterator[None]:
     if registry is not None:
         live.on_viewers_counted = node.viewers_counted
     app[keys.CLUSTER] = node
+    unsubscribe = app[keys.BUS].subscribe(node.on_bus_event)
     await node.start()
     if registry is not None:
         log.info("cluster node %s registered at %s", registry.node_id, registry.url)
     yield
+    unsubscribe()
     await node.stop()
     if redis is not None:
         await redis.aclose()

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from livecart.bus import EventBus
 from livecart.cluster.registry import DeadNode, NodeInfo, NodeRegistry
 from livecart.domain.errors import Conflict
-from livecart.domain.events import ShowStatusChanged
+from livecart.domain.events import Event, ShowStatusChanged
 from livecart.domain.models import ShowStatus
 from livecart.store.base import Store
 
@@ -46,6 +46,8 @@ class ClusterNode:
         self.originated: set[str] = set()
         self._on_shows_lost: list[ShowsLost] = []
         self._task: asyncio.Task[None] | None = None
+        self._changes: set[asyncio.Task[None]] = set()
+        self._in_order = asyncio.Lock()  # origin changes reach Redis in the order the events came
         self._registered = False
 
     @property
@@ -68,6 +70,7 @@ class ClusterNode:
         self._task = asyncio.ensure_future(self._beat_forever())
 
     async def stop(self) -> None:
+        await asyncio.gather(*self._changes, return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -124,6 +127,30 @@ class ClusterNode:
                     log.exception("uncounting %d viewers of dead node %s failed", count, dead.id)
 
     # -- origins -------------------------------------------------------------------------------------
+    def on_bus_event(self, event: Event) -> None:
+        """Event bus subscriber: a show that goes live here (its WHIP publisher attached to this node's
+        media hub) is originated here; when it ends here, it is released."""
+        if not isinstance(event, ShowStatusChanged):
+            return
+        if event.status == ShowStatus.LIVE.value:
+            change = self.originate(event.show_id)
+        elif event.status == ShowStatus.ENDED.value and event.show_id in self.originated:
+            change = self.release(event.show_id)
+        else:
+            return
+        task = asyncio.ensure_future(self._ordered(change))
+        self._changes.add(task)
+        task.add_done_callback(self._change_done)
+
+    async def _ordered(self, change: Awaitable[None]) -> None:
+        async with self._in_order:
+            await change
+
+    def _change_done(self, task: asyncio.Task[None]) -> None:
+        self._changes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("advertising a show's origin failed", exc_info=task.exception())
+
     async def originate(self, show_id: str) -> None:
         """This node has the show's publisher: advertise it as the origin."""
         self.originated.add(show_id)
