@@ -14,6 +14,7 @@ from livecart.bus import EventBus
 from livecart.cluster import setup_cluster
 from livecart.config import Settings
 from livecart.live import setup_live
+from livecart.media import setup_media
 from livecart.metrics import Metrics
 from livecart.store import open_store
 
@@ -26,6 +27,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(store_context)
     setup_routes(app)
     setup_live(app)
+    setup_media(app)
     setup_cluster(app)
     return app
 

@@ -49,6 +49,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a number of seconds") from None
+    if not number > 0 or number == float("inf"):
+        raise ValueError("must be greater than zero")
+    return number
+
+
 def _store_url(value: str) -> str:
     if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
         return value
@@ -200,6 +210,34 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "ice_servers",
+        "LIVECART_ICE_SERVERS",
+        "",
+        "Comma-separated STUN/TURN URLs (`stun:host:3478,turn:host:3478?transport=udp`) used by the media "
+        "server and announced to WHIP/WHEP clients in `Link: rel=\"ice-server\"` headers.",
+        _csv,
+    ),
+    Setting(
+        "turn_username", "LIVECART_TURN_USERNAME", "", "Username for the TURN URLs in LIVECART_ICE_SERVERS."
+    ),
+    Setting(
+        "turn_credential", "LIVECART_TURN_CREDENTIAL", "", "Password for those TURN URLs."
+    ),
+    Setting(
+        "max_viewers",
+        "LIVECART_MAX_VIEWERS",
+        "500",
+        "Most WHEP viewers this node serves at once (all shows); beyond it WHEP answers 503 + Retry-After.",
+        _positive_int,
+    ),
+    Setting(
+        "publisher_grace_seconds",
+        "LIVECART_PUBLISHER_GRACE_SECONDS",
+        "10",
+        "How long a show stays live after its WHIP publisher is lost, waiting for the host to publish again.",
+        _positive_float,
+    ),
+    Setting(
         "workers",
         "LIVECART_WORKERS",
         "1",
@@ -257,6 +295,11 @@ class Settings:
     chat_rate: tuple[int, float] = (5, 10.0)
     chat_frame_ms: int = 200
     live_backlog: int = 256
+    ice_servers: tuple[str, ...] = ()
+    turn_username: str = ""
+    turn_credential: str = ""
+    max_viewers: int = 500
+    publisher_grace_seconds: float = 10.0
     workers: int = 1
     worker_ports: int = 0
     direct_port: int = 0

@@ -9,6 +9,7 @@ from livecart.checkout import Checkout
 from livecart.cluster.node import ClusterNode
 from livecart.config import Settings
 from livecart.live.service import LiveService
+from livecart.media.hub import MediaHub
 from livecart.metrics import Metrics
 from livecart.payments import PaymentProvider
 from livecart.store import Store
@@ -20,4 +21,5 @@ METRICS = web.AppKey("metrics", Metrics)
 PAYMENTS = web.AppKey("payments", PaymentProvider)
 CHECKOUT = web.AppKey("checkout", Checkout)
 LIVE = web.AppKey("live", LiveService)
+MEDIA = web.AppKey("media", MediaHub)
 CLUSTER = web.AppKey("cluster", ClusterNode)

@@ -1,0 +1,252 @@
+"""Video benchmark: server CPU per viewer for livecart's forwarding relay vs aiortc's stock MediaRelay
+(which re-encodes per viewer), viewers per core at 720p30 with the fps each viewer gets, and a late
+joiner's time to first frame.
+
+Every party has its own process: the server (`livecart serve`, or bench/video_reencode_server.py for
+the stock fan-out), one publisher and one viewer crowd (bench/video_peers.py). The publisher loops a
+pre-encoded 720p VP8 clip with a keyframe every 2 s and ignores PLI, as OBS does; viewers do not
+decode, they count the frames their receivers reassemble. Server CPU comes from /proc.
+
+    python -m bench video [--quick] [--viewers 10,25,50,100] [--reencode-viewers 1,2] [--seconds 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from contextlib import suppress
+from typing import Any
+
+from bench.harness import (
+    ADMIN_TOKEN,
+    CpuMeter,
+    Row,
+    format_table,
+    free_port,
+    percentile,
+    read_json_line,
+    send_json_line,
+    spawn_worker,
+    start_server,
+)
+
+WIDTH, HEIGHT, FPS = 1280, 720, 30
+CLIP_FRAMES, GOP_FRAMES = 120, 60
+SETTLE_SECONDS = 2.0
+LATE_JOINERS = 10
+JOIN_SPACING_SECONDS = 0.02  # viewers arrive 50 a second, not all in the same instant
+COLUMNS = ("variant", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
+           "fps_median", "first_frame_ms_p95", "load_cores", "machine_load_1m")
+
+
+def _post_json(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        result: dict[str, Any] = json.loads(response.read())
+        return result
+
+
+def _ask(worker: subprocess.Popen[str], timeout: float = 300, **command: Any) -> Any:
+    send_json_line(worker, command)
+    answer = read_json_line(worker, timeout=timeout)
+    if isinstance(answer, dict) and "error" in answer:
+        raise RuntimeError(f"{command['cmd']}: {answer['error']}")
+    return answer
+
+
+class Scenario:
+    """One server with one publisher and a growing crowd of viewers, measured step by step."""
+
+    def __init__(self, variant: str, server_pid: int, whip_url: str, whep_url: str, token: str,
+                 seconds: float) -> None:
+        self.variant = variant
+        self.server_pid = server_pid
+        self.whep_url = whep_url
+        self.seconds = seconds
+        self.publisher = spawn_worker("bench.video_peers")
+        self.crowd = spawn_worker("bench.video_peers")
+        self.viewers = 0
+        self.baseline = 0.0
+        _ask(self.publisher, cmd="publish", url=whip_url, token=token, codec="vp8", width=WIDTH, height=HEIGHT,
+             frames=CLIP_FRAMES, gop=GOP_FRAMES)
+        time.sleep(SETTLE_SECONDS)
+
+    def measure(self, first_frame_ms: Sequence[float | None] = ()) -> Row:
+        server, load = CpuMeter(self.server_pid).start(), CpuMeter(self.crowd.pid).start()
+        if self.viewers:
+            send_json_line(self.crowd, {"cmd": "measure", "seconds": self.seconds})
+            fps = read_json_line(self.crowd, timeout=self.seconds + 60)["fps"]
+        else:
+            time.sleep(self.seconds)
+            fps = []
+        server.stop()
+        load.stop()
+        if not self.viewers:
+            self.baseline = server.cores
+        added = server.cores - self.baseline
+        arrived = [ms for ms in first_frame_ms if ms is not None]
+        return {
+            "area": "video", "variant": self.variant, "viewers": self.viewers,
+            "server_cores": round(server.cores, 3),
+            "cores_per_viewer": round(added / self.viewers, 4) if self.viewers else float("nan"),
+            "viewers_per_core": round(self.viewers / server.cores, 1) if self.viewers else float("nan"),
+            "fps_min": round(min(fps), 1) if fps else float("nan"),
+            "fps_median": round(statistics.median(fps), 1) if fps else float("nan"),
+            "first_frame_ms_p95": percentile(arrived, 95) if arrived else float("nan"),
+            "never_got_a_frame": len(first_frame_ms) - len(arrived),
+            "load_cores": round(load.cores, 3),
+            "machine_load_1m": round(os.getloadavg()[0], 2),
+            "width": WIDTH, "height": HEIGHT,
+        }
+
+    def grow_to(self, viewers: int, spacing: float = 0.0) -> dict[str, list[float | None]]:
+        answer: dict[str, list[float | None]] = _ask(
+            self.crowd, cmd="join", url=self.whep_url, count=viewers - self.viewers, spacing=spacing
+        )
+        self.viewers = viewers
+        time.sleep(SETTLE_SECONDS)
+        return answer
+
+    def close(self) -> None:
+        for worker in (self.crowd, self.publisher):
+            with suppress(Exception):
+                _ask(worker, timeout=30, cmd="stop")
+            with suppress(subprocess.TimeoutExpired):
+                worker.wait(timeout=10)
+            if worker.poll() is None:
+                worker.kill()
+
+
+def late_join(scenario: Scenario, count: int) -> Row:
+    """Viewers joining one by one (0.3 s apart) while the publisher ignores PLI: the GOP cache's job."""
+    joined = scenario.grow_to(scenario.viewers + count, spacing=0.3)
+    arrived = [ms for ms in joined["first_frame_ms"] if ms is not None]
+    after_connect = [ms for ms in joined["after_connect_ms"] if ms is not None]
+    return {
+        "area": "video", "variant": f"{scenario.variant}-late-join", "viewers": count,
+        "first_frame_ms_p50": percentile(arrived, 50), "first_frame_ms_p95": percentile(arrived, 95),
+        "after_connect_ms_p50": percentile(after_connect, 50),
+        "after_connect_ms_p95": percentile(after_connect, 95),
+        "never_got_a_frame": len(joined["first_frame_ms"]) - len(arrived),
+    }
+
+
+def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row]:
+    """Measure with no viewer, then at each step; late joiners are measured after the first step
+    (a light load), and then count towards the next steps."""
+    rows = [scenario.measure()]
+    try:
+        for index, viewers in enumerate(steps):
+            if viewers > scenario.viewers:
+                first_frames = scenario.grow_to(viewers, spacing=JOIN_SPACING_SECONDS)["first_frame_ms"]
+                rows.append(scenario.measure(first_frames))
+                print(format_table(f"step: {scenario.variant}", rows[-1:], COLUMNS), flush=True)
+                if not rows[-1]["fps_min"] > 0:
+                    print(f"{scenario.variant}: some viewers got no frames at {viewers} viewers; not growing further")
+                    rows[-1]["collapsed"] = True
+                    return rows
+            if index == 0 and late_joiners:
+                rows.append(late_join(scenario, late_joiners))
+    except RuntimeError as error:
+        print(f"{scenario.variant}: stopped: {error}")
+        rows.append({"area": "video", "variant": scenario.variant, "viewers": scenario.viewers, "error": str(error)})
+    finally:
+        scenario.close()
+    return rows
+
+
+def forward(steps: Sequence[int], seconds: float) -> list[Row]:
+    env = {"LIVECART_MAX_VIEWERS": "100000", "LIVECART_PUBLISHER_GRACE_SECONDS": "60"}
+    with start_server(env=env) as server:
+        host = _post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, ADMIN_TOKEN)
+        show = _post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
+        scenario = Scenario("forward", server.pid, f"{server.url}/whip/{show['id']}",
+                            f"{server.url}/whep/{show['id']}", host["token"], seconds)
+        return run(scenario, steps, LATE_JOINERS)
+
+
+def reencode(steps: Sequence[int], seconds: float) -> list[Row]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bench.video_reencode_server", str(port)])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with suppress(OSError), urllib.request.urlopen(f"{url}/healthz", timeout=1):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the re-encoding reference server did not start")
+            time.sleep(0.1)
+        scenario = Scenario("reencode", process.pid, f"{url}/whip/x", f"{url}/whep/x", "-", seconds)
+        return run(scenario, steps, late_joiners=0)
+    finally:
+        process.terminate()
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        if process.poll() is None:
+            process.kill()
+
+
+HEALTHY_FPS = 29.0
+
+
+def summary(rows: Sequence[Row]) -> Row:
+    """Per-viewer cost of each variant at its largest healthy step (every viewer >= 29 fps), and how
+    many times cheaper forwarding is."""
+    def largest(variant: str) -> Row | None:
+        healthy = [r for r in rows if r["variant"] == variant and r.get("viewers")
+                   and r.get("fps_min", 0) >= HEALTHY_FPS and r.get("cores_per_viewer", 0) > 0]
+        return max(healthy, key=lambda r: r["viewers"]) if healthy else None
+
+    fwd, enc = largest("forward"), largest("reencode")
+    result: Row = {"area": "video", "variant": "summary"}
+    if fwd and enc and fwd["cores_per_viewer"] > 0:
+        result["reencode_over_forward"] = round(enc["cores_per_viewer"] / fwd["cores_per_viewer"], 1)
+    if fwd:
+        result["forward_healthy_viewers"] = fwd["viewers"]
+        result["forward_viewers_per_core"] = fwd["viewers_per_core"]
+        result["forward_viewers_per_added_core"] = round(1 / fwd["cores_per_viewer"], 1)
+        result["forward_fps_min"] = fwd["fps_min"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> list[Row]:
+    parser = argparse.ArgumentParser(prog="python -m bench video", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer viewers, shorter windows")
+    parser.add_argument("--viewers", help="forwarding steps, comma-separated (default 10,25,50,100; quick 10,25)")
+    parser.add_argument("--reencode-viewers", default="1,2", help="re-encode steps (default 1,2)")
+    parser.add_argument("--seconds", type=float, help="measuring window per step (default 6; quick 4)")
+    args = parser.parse_args(argv)
+    steps = [int(n) for n in (args.viewers or ("10,25" if args.quick else "10,25,50,100")).split(",")]
+    reencode_steps = [int(n) for n in args.reencode_viewers.split(",") if n]
+    seconds = args.seconds or (4.0 if args.quick else 6.0)
+    print(f"video: {WIDTH}x{HEIGHT}@{FPS} VP8, keyframe every {GOP_FRAMES} frames; {seconds:.0f} s per step")
+    rows = forward(steps, seconds)
+    if reencode_steps:
+        rows += reencode(reencode_steps, seconds)
+    rows.append(summary(rows))
+    print(format_table("video: forwarding relay vs stock MediaRelay re-encode", rows, COLUMNS))
+    late = [r for r in rows if r["variant"].endswith("late-join")]
+    if late:
+        print(format_table("late joiners (publisher ignores PLI; GOP cache)", late,
+                           ("variant", "viewers", "first_frame_ms_p50", "first_frame_ms_p95",
+                            "after_connect_ms_p50", "after_connect_ms_p95", "never_got_a_frame")))
+    print(format_table("summary (largest step where every viewer got >= 29 fps)", rows[-1:],
+                       ("reencode_over_forward", "forward_healthy_viewers", "forward_viewers_per_core",
+                        "forward_viewers_per_added_core", "forward_fps_min")))
+    return rows
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,114 @@
+"""Benchmark worker: a WHIP publisher or a crowd of WHEP viewers in their own process.
+
+Speaks JSON lines (bench.harness.spawn_worker): one command per stdin line, one answer per line.
+- `{"cmd": "publish", "url", "token", "codec", "width", "height", "frames", "gop"}` → `{"ok": true}`:
+  loops a pre-encoded clip (the publisher costs almost nothing and, like OBS, ignores PLI).
+- `{"cmd": "join", "url", "count", "spacing"}` → `{"joined", "first_frame_ms": [...]}`: viewers that
+  do NOT decode; they count the encoded frames their receivers reassemble.
+- `{"cmd": "measure", "seconds"}` → `{"fps": [...], "keyframes": [...]}`: frames per second each viewer got.
+- `{"cmd": "stop"}` → `{"ok": true}`, then the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import aiohttp
+from aiortc.mediastreams import AudioStreamTrack
+
+from livecart.media.clients import WhepViewer, WhipPublisher
+from livecart.media.synthetic import EncodedLoopTrack, encode_clip
+
+FIRST_FRAME_TIMEOUT_SECONDS = 10.0
+
+
+class Worker:
+    def __init__(self, http: aiohttp.ClientSession) -> None:
+        self.http = http
+        self.publisher: WhipPublisher | None = None
+        self.viewers: list[WhepViewer] = []
+
+    async def publish(self, url: str, token: str, codec: str, width: int, height: int, frames: int,
+                      gop: int) -> dict[str, Any]:
+        clip = encode_clip(codec, width, height, frames, gop=gop)
+        self.publisher = await WhipPublisher.start(
+            self.http, url, token, EncodedLoopTrack(clip), AudioStreamTrack(), video_codec=f"video/{codec}",
+            ignore_keyframe_requests=True,
+        )
+        return {"ok": True, "kbps": round(sum(map(len, clip)) * 8 * 30 / len(clip) / 1000)}
+
+    async def join(self, url: str, count: int, spacing: float) -> dict[str, Any]:
+        joined: list[WhepViewer] = []
+        for _ in range(count):
+            joined.append(await WhepViewer.start(self.http, url, decode=False))
+            if spacing:
+                await asyncio.sleep(spacing)
+        self.viewers += joined
+        deadline = time.monotonic() + FIRST_FRAME_TIMEOUT_SECONDS
+        while any(v.stats.first_frame_at is None for v in joined) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        def ms(seconds: float | None) -> float | None:
+            return None if seconds is None else round(seconds * 1000, 1)
+
+        return {
+            "joined": len(joined),
+            "first_frame_ms": [ms(v.stats.time_to_first_frame) for v in joined],
+            "after_connect_ms": [ms(v.stats.first_frame_after_connect) for v in joined],
+        }
+
+    async def measure(self, seconds: float) -> dict[str, Any]:
+        before = [(v.stats.video_frames, v.stats.keyframes) for v in self.viewers]
+        started = time.monotonic()
+        await asyncio.sleep(seconds)
+        elapsed = time.monotonic() - started
+        return {
+            "fps": [(v.stats.video_frames - b[0]) / elapsed for v, b in zip(self.viewers, before, strict=True)],
+            "keyframes": [v.stats.keyframes - b[1] for v, b in zip(self.viewers, before, strict=True)],
+        }
+
+    async def status(self) -> dict[str, Any]:
+        publisher = self.publisher
+        sent = None
+        if publisher is not None:
+            for transceiver in publisher.pc.getTransceivers():
+                if transceiver.kind == "video":
+                    stats = await transceiver.sender.getStats()
+                    sent = [s.packetsSent for s in stats.values() if s.type == "outbound-rtp"]
+        return {
+            "publisher": None if publisher is None else publisher.pc.connectionState,
+            "packets_sent": sent,
+            "viewers": [v.pc.connectionState for v in self.viewers],
+            "frames": [v.stats.video_frames for v in self.viewers],
+        }
+
+    async def stop(self) -> dict[str, Any]:
+        await asyncio.gather(*(v.stop(delete=False) for v in self.viewers), return_exceptions=True)
+        if self.publisher is not None:
+            await self.publisher.stop(delete=False)
+        return {"ok": True}
+
+
+async def serve() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    async with aiohttp.ClientSession() as http:
+        worker = Worker(http)
+        while line := await reader.readline():
+            command = json.loads(line)
+            name = command.pop("cmd")
+            try:
+                answer = await getattr(worker, name)(**command)
+            except Exception as exc:
+                answer = {"error": f"{type(exc).__name__}: {exc}"}
+            print(json.dumps(answer), flush=True)
+            if name == "stop":
+                return
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())

@@ -1,0 +1,242 @@
+"""One show's broadcast: the WHIP publisher's peer connection, the relay, and the WHEP viewers' peers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.exceptions import InternalError, InvalidStateError, OperationError
+
+from livecart.media.aiortc_adapter import (
+    EncodedFrame,
+    ReceiverTap,
+    enlarge_receive_buffers,
+    on_keyframe_request,
+)
+from livecart.media.keyframes import KeyframeThrottle
+from livecart.media.relay import Relay, ViewerTrack
+from livecart.media.sdp import (
+    MediaCodec,
+    OfferError,
+    capabilities_for,
+    negotiated_codecs,
+    offered_kinds,
+    parse_offer,
+    require_direction,
+)
+
+log = logging.getLogger(__name__)
+
+PUBLISHER_CONNECT_SECONDS = 10.0  # a new publisher has this long to send its first frame
+PUBLISHER_SILENCE_SECONDS = 5.0  # no RTP at all for this long counts as a lost publisher
+PUBLISHER_RECEIVE_BUFFER_BYTES = 1024 * 1024  # ~5 s at 1.5 Mbit/s; larger only turns loss into lag
+DEAD_STATES = ("failed", "closed")
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+async def _negotiate(pc: RTCPeerConnection, offer: str) -> str:
+    """Apply a remote offer and return our answer with all candidates gathered (no trickle ICE)."""
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+    except OperationError as exc:
+        raise OfferError(f"no common codec: {exc}", status=422) from None
+    except (ValueError, InvalidStateError, InternalError) as exc:
+        raise OfferError(f"the SDP offer is not usable: {exc}") from None
+    await pc.setLocalDescription(await pc.createAnswer())
+    return str(pc.localDescription.sdp)
+
+
+class Publisher:
+    """The WHIP side: one peer connection whose receivers are tapped for encoded frames."""
+
+    def __init__(self, pc: RTCPeerConnection, session_id: str) -> None:
+        self.pc = pc
+        self.session_id = session_id
+        self.codecs: dict[str, MediaCodec] = {}
+        self.answer = ""
+        self.created_at = time.monotonic()
+        self._taps: list[ReceiverTap] = []
+        self._video_tap: ReceiverTap | None = None
+        self._relay: Relay | None = None
+
+    @classmethod
+    async def negotiate(cls, config: RTCConfiguration, offer: str) -> Publisher:
+        description = parse_offer(offer)
+        require_direction(description, ("sendonly", "sendrecv"), "WHIP")
+        if "video" not in offered_kinds(description):
+            raise OfferError("a WHIP offer must carry video", status=422)
+        publisher = cls(RTCPeerConnection(config), new_session_id())
+        try:
+            await publisher._negotiate(offer)
+        except BaseException:
+            await publisher.close()
+            raise
+        return publisher
+
+    async def _negotiate(self, offer: str) -> None:
+        pc = self.pc
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        except OperationError as exc:
+            raise OfferError(f"no codec livecart can forward: {exc}", status=422) from None
+        except (ValueError, InvalidStateError, InternalError) as exc:
+            raise OfferError(f"the SDP offer is not usable: {exc}") from None
+        for transceiver in pc.getTransceivers():
+            tap = ReceiverTap(transceiver.receiver, self._on_frame)
+            self._taps.append(tap)
+            if transceiver.kind == "video" and self._video_tap is None:
+                self._video_tap = tap
+        await pc.setLocalDescription(await pc.createAnswer())
+        enlarge_receive_buffers(pc, PUBLISHER_RECEIVE_BUFFER_BYTES)
+        self.answer = str(pc.localDescription.sdp)
+        self.codecs = negotiated_codecs(self.answer)
+        if "video" not in self.codecs:
+            raise OfferError("no video codec livecart can forward (VP8 or H.264)", status=422)
+
+    def feed(self, relay: Relay) -> None:
+        self._relay = relay
+
+    def _on_frame(self, frame: EncodedFrame) -> None:
+        if self._relay is not None:
+            self._relay.push(frame)
+
+    async def request_keyframe(self) -> None:
+        if self._video_tap is not None:
+            await self._video_tap.request_keyframe()
+
+    def alive(self, now: float) -> bool:
+        if self.pc.connectionState in DEAD_STATES:
+            return False
+        heard = [tap.last_packet_at for tap in self._taps if tap.last_packet_at is not None]
+        if not heard:
+            return now - self.created_at < PUBLISHER_CONNECT_SECONDS
+        return now - max(heard) < PUBLISHER_SILENCE_SECONDS
+
+    async def close(self) -> None:
+        self._relay = None
+        await self.pc.close()
+
+
+class Viewer:
+    """The WHEP side: one peer connection whose senders read shared encoded packets."""
+
+    def __init__(self, pc: RTCPeerConnection, session_id: str, tracks: list[ViewerTrack]) -> None:
+        self.pc = pc
+        self.session_id = session_id
+        self.tracks = tracks
+        self.answer = ""
+
+    async def close(self) -> None:
+        for track in self.tracks:
+            track.stop()
+        await self.pc.close()
+
+
+class Broadcast:
+    """A live show on this node: its publisher, relay, viewers and keyframe throttle."""
+
+    def __init__(self, show_id: str, host_id: str, publisher: Publisher) -> None:
+        self.show_id = show_id
+        self.host_id = host_id
+        self.publisher = publisher
+        self.relay = Relay(publisher.codecs, self._request_keyframe)
+        self.viewers: dict[str, Viewer] = {}
+        self.keyframes = KeyframeThrottle(self._send_keyframe_request)
+        self.lost_since: float | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        publisher.feed(self.relay)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _request_keyframe(self) -> None:
+        self.keyframes.request()
+
+    def _send_keyframe_request(self) -> None:
+        self._spawn(self.publisher.request_keyframe())
+
+    def can_replace_publisher(self, codecs: dict[str, MediaCodec]) -> bool:
+        return codecs == self.publisher.codecs
+
+    async def replace_publisher(self, publisher: Publisher) -> None:
+        """Same host, same codecs, previous publisher gone: viewers keep their peers and carry on."""
+        old = self.publisher
+        self.publisher = publisher
+        self.lost_since = None
+        self.relay.new_publisher()
+        publisher.feed(self.relay)
+        self._request_keyframe()
+        await old.close()
+
+    async def add_viewer(self, config: RTCConfiguration, offer: str) -> Viewer:
+        description = parse_offer(offer)
+        require_direction(description, ("recvonly", "sendrecv"), "WHEP")
+        kinds = [kind for kind in dict.fromkeys(offered_kinds(description)) if kind in self.relay.codecs]
+        if not kinds:
+            raise OfferError("the offer asks for no media this show sends", status=422)
+        pc = RTCPeerConnection(config)
+        tracks: list[ViewerTrack] = []
+        viewer = Viewer(pc, new_session_id(), tracks)
+        try:
+            for kind in kinds:
+                codec = self.relay.codecs[kind]
+                track = self.relay.attach(kind)
+                tracks.append(track)
+                transceiver = pc.addTransceiver(track, direction="sendonly")
+                transceiver.setCodecPreferences(capabilities_for(codec))
+                on_keyframe_request(transceiver.sender, self._request_keyframe)
+            try:
+                viewer.answer = await _negotiate(pc, offer)
+            except OfferError as exc:
+                if exc.status == 422:
+                    video = self.relay.codecs["video"]
+                    raise OfferError(
+                        f"this show's video is {video.name} {_format(video)}; the offer does not accept it",
+                        status=422,
+                    ) from None
+                raise
+        except BaseException:
+            for track in tracks:
+                self.relay.detach(track)
+            await pc.close()
+            raise
+        self.viewers[viewer.session_id] = viewer
+        return viewer
+
+    async def remove_viewer(self, session_id: str) -> bool:
+        viewer = self.viewers.pop(session_id, None)
+        if viewer is None:
+            return False
+        for track in viewer.tracks:
+            self.relay.detach(track)
+        await viewer.close()
+        return True
+
+    def dead_viewers(self) -> list[str]:
+        return [sid for sid, viewer in self.viewers.items() if viewer.pc.connectionState in DEAD_STATES]
+
+    async def close(self) -> None:
+        """End the broadcast: every viewer's peer and the publisher's are closed (RTCP BYE, DTLS close)."""
+        self.keyframes.close()
+        viewers = list(self.viewers.values())
+        self.viewers.clear()
+        self.relay.close()
+        await asyncio.gather(*(viewer.close() for viewer in viewers), self.publisher.close())
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def _format(codec: MediaCodec) -> str:
+    if codec.mime_type.lower() == "video/h264":
+        return f"(packetization-mode={codec.parameters.get('packetization-mode', 0)})"
+    return ""

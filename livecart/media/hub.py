@@ -1,0 +1,149 @@
+"""The media hub: every broadcast on this node, the viewer capacity, and the publisher watchdog."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiortc import RTCConfiguration
+
+from livecart.media.broadcast import Broadcast, Publisher, Viewer
+
+log = logging.getLogger(__name__)
+
+WATCHDOG_INTERVAL_SECONDS = 0.25
+CAPACITY_RETRY_AFTER_SECONDS = 10
+
+ShowCallback = Callable[[str], Awaitable[None]]
+
+
+class NotLive(Exception):
+    """The show has no broadcast on this node."""
+
+
+class PublisherBusy(Exception):
+    """The show already has a live publisher."""
+
+
+class AtCapacity(Exception):
+    """This node serves as many viewers as it is configured to."""
+
+
+class MediaHub:
+    def __init__(
+        self,
+        config: RTCConfiguration,
+        *,
+        max_viewers: int,
+        grace_seconds: float,
+        on_live: ShowCallback,
+        on_ended: ShowCallback,
+    ) -> None:
+        self._config = config
+        self.max_viewers = max_viewers
+        self.grace_seconds = grace_seconds
+        self._on_live = on_live
+        self._on_ended = on_ended
+        self._broadcasts: dict[str, Broadcast] = {}
+        self._watchdog: asyncio.Task[None] | None = None
+
+    @property
+    def viewer_count(self) -> int:
+        return sum(len(broadcast.viewers) for broadcast in self._broadcasts.values())
+
+    def broadcast(self, show_id: str) -> Broadcast | None:
+        return self._broadcasts.get(show_id)
+
+    def start(self) -> None:
+        if self._watchdog is None:
+            self._watchdog = asyncio.ensure_future(self._watch())
+
+    async def publish(self, show_id: str, host_id: str, offer: str) -> Publisher:
+        """Start (or take over) a show's broadcast from a WHIP offer. Raises OfferError, PublisherBusy."""
+        if self._busy(show_id, host_id):
+            raise PublisherBusy(show_id)
+        publisher = await Publisher.negotiate(self._config, offer)
+        if self._busy(show_id, host_id):  # negotiation awaited: look again
+            await publisher.close()
+            raise PublisherBusy(show_id)
+        existing = self._broadcasts.get(show_id)
+        if existing is not None and existing.can_replace_publisher(publisher.codecs):
+            await existing.replace_publisher(publisher)
+            return publisher
+        if existing is not None:  # other codecs: viewers must renegotiate, so they are closed
+            del self._broadcasts[show_id]
+            await existing.close()
+        self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher)
+        if existing is None:
+            await self._on_live(show_id)
+        return publisher
+
+    def _busy(self, show_id: str, host_id: str) -> bool:
+        """Another host's broadcast, or this host's with a publisher still alive."""
+        existing = self._broadcasts.get(show_id)
+        return existing is not None and (
+            existing.host_id != host_id or existing.publisher.alive(time.monotonic())
+        )
+
+    async def unpublish(self, show_id: str, session_id: str) -> bool:
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None or broadcast.publisher.session_id != session_id:
+            return False
+        await self.end(show_id)
+        return True
+
+    async def end(self, show_id: str) -> None:
+        broadcast = self._broadcasts.pop(show_id, None)
+        if broadcast is None:
+            return
+        try:
+            await self._on_ended(show_id)  # the show is ended before its viewers see their peers close
+        finally:
+            await broadcast.close()
+
+    async def watch(self, show_id: str, offer: str) -> Viewer:
+        """Add a viewer from a WHEP offer. Raises NotLive, AtCapacity, OfferError."""
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None:
+            raise NotLive(show_id)
+        if self.viewer_count >= self.max_viewers:
+            raise AtCapacity(show_id)
+        return await broadcast.add_viewer(self._config, offer)
+
+    async def leave(self, show_id: str, session_id: str) -> bool:
+        broadcast = self._broadcasts.get(show_id)
+        return broadcast is not None and await broadcast.remove_viewer(session_id)
+
+    async def _watch(self) -> None:
+        """Drop viewers whose peers died; end shows whose publisher stayed lost past the grace period."""
+        while True:
+            await asyncio.sleep(WATCHDOG_INTERVAL_SECONDS)
+            now = time.monotonic()
+            for show_id, broadcast in list(self._broadcasts.items()):
+                try:
+                    for session_id in broadcast.dead_viewers():
+                        await broadcast.remove_viewer(session_id)
+                    if broadcast.publisher.alive(now):
+                        broadcast.lost_since = None
+                    elif broadcast.lost_since is None:
+                        log.info("show %s: publisher lost; ending in %.1fs unless it returns", show_id,
+                                 self.grace_seconds)
+                        broadcast.lost_since = now
+                    elif now - broadcast.lost_since >= self.grace_seconds:
+                        await self.end(show_id)
+                except Exception:
+                    log.exception("media watchdog failed on show %s", show_id)
+
+    async def close(self) -> None:
+        """Close every peer (graceful shutdown). Shows are not marked ended: the node is only stopping."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+            self._watchdog = None
+        broadcasts = list(self._broadcasts.values())
+        self._broadcasts.clear()
+        await asyncio.gather(*(broadcast.close() for broadcast in broadcasts), return_exceptions=True)

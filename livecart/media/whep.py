@@ -1,0 +1,49 @@
+"""WHEP playback (draft-ietf-wish-whep): anyone may watch a live show with `POST /whep/{show_id}`."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from livecart import keys
+from livecart.api.auth import optional_account
+from livecart.api.errors import error_body
+from livecart.domain.errors import Conflict, NotFound
+from livecart.domain.models import ShowStatus
+from livecart.media.http import offer_error, require_sdp, sdp_created
+from livecart.media.hub import CAPACITY_RETRY_AFTER_SECONDS, AtCapacity, NotLive
+from livecart.media.sdp import OfferError
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/whep/{show_id}")
+async def watch(request: web.Request) -> web.Response:
+    await optional_account(request)  # a viewer token is optional, but a wrong one is refused
+    show_id = request.match_info["show_id"]
+    show = await request.app[keys.STORE].get_show(show_id)
+    if show is None:
+        raise NotFound("no such show", show_id=show_id)
+    require_sdp(request)
+    if show.status is not ShowStatus.LIVE:
+        raise Conflict("the show is not live", show_id=show_id, status=show.status.value)
+    try:
+        viewer = await request.app[keys.MEDIA].watch(show_id, await request.text())
+    except NotLive:
+        raise Conflict("the show is not being broadcast right now", show_id=show_id, status="live") from None
+    except AtCapacity:
+        response = web.json_response(
+            error_body("at_capacity", "this node is serving as many viewers as it can"), status=503
+        )
+        response.headers["Retry-After"] = str(CAPACITY_RETRY_AFTER_SECONDS)
+        return response
+    except OfferError as error:
+        return offer_error(error)
+    return sdp_created(request, f"/whep/{show_id}/{viewer.session_id}", viewer.answer)
+
+
+@routes.delete("/whep/{show_id}/{session_id}")
+async def leave(request: web.Request) -> web.Response:
+    hub = request.app[keys.MEDIA]
+    if not await hub.leave(request.match_info["show_id"], request.match_info["session_id"]):
+        raise NotFound("no such viewing session")
+    return web.Response(status=200)

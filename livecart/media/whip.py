@@ -1,0 +1,55 @@
+"""WHIP ingest (RFC 9725): the show's host publishes with `POST /whip/{show_id}`, ends with `DELETE`."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from livecart import keys
+from livecart.api.auth import account_for_token, bearer_token
+from livecart.domain.errors import Conflict, Forbidden, NotFound, Unauthorized
+from livecart.domain.models import Role, Show, ShowStatus
+from livecart.media.http import offer_error, require_sdp, sdp_created
+from livecart.media.hub import PublisherBusy
+from livecart.media.sdp import OfferError
+
+routes = web.RouteTableDef()
+
+
+async def _own_show(request: web.Request) -> Show:
+    """The show in the path, which the bearer token's host must own (admin may act for the host)."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("publishing needs the host's bearer token")
+    account = await account_for_token(request.app, token)
+    if account is None:
+        raise Unauthorized("the bearer token is not valid")
+    show_id = request.match_info["show_id"]
+    show = await request.app[keys.STORE].get_show(show_id)
+    if show is None:
+        raise NotFound("no such show", show_id=show_id)
+    if account.role is not Role.ADMIN and account.id != show.host_id:
+        raise Forbidden("only the show's host may publish it", role=account.role.value)
+    return show
+
+
+@routes.post("/whip/{show_id}")
+async def publish(request: web.Request) -> web.Response:
+    show = await _own_show(request)
+    require_sdp(request)
+    if show.status is ShowStatus.ENDED:
+        raise Conflict("the show has ended", show_id=show.id, status=show.status.value)
+    try:
+        publisher = await request.app[keys.MEDIA].publish(show.id, show.host_id, await request.text())
+    except OfferError as error:
+        return offer_error(error)
+    except PublisherBusy:
+        raise Conflict("the show already has a live publisher", show_id=show.id) from None
+    return sdp_created(request, f"/whip/{show.id}/{publisher.session_id}", publisher.answer)
+
+
+@routes.delete("/whip/{show_id}/{session_id}")
+async def unpublish(request: web.Request) -> web.Response:
+    show = await _own_show(request)
+    if not await request.app[keys.MEDIA].unpublish(show.id, request.match_info["session_id"]):
+        raise NotFound("no such publishing session", show_id=show.id)
+    return web.Response(status=200)
