@@ -55,6 +55,14 @@ async def cluster_context(app: web.Application) -> AsyncIterator[None]:
     if registry is not None:
         live.on_viewers_counted = node.viewers_counted
     app[keys.CLUSTER] = node
+    if keys.MEDIA in app:
+        hub = app[keys.MEDIA]
+
+        async def end_broadcasts(shows: list[str]) -> None:  # they were ended while this node was cut off
+            for show_id in shows:
+                await hub.end(show_id)
+
+        node.on_shows_lost(end_broadcasts)
     unsubscribe = app[keys.BUS].subscribe(node.on_bus_event)
     await node.start()
     if registry is not None:
