@@ -321,9 +321,7 @@ class Settings:
         """Where this process is reached directly: LIVECART_NODE_URL with `{port}`, else http://HOST:PORT."""
         if self.node_url:
             return self.node_url.replace("{port}", str(self.own_port)).rstrip("/")
-        if self.public_url and not self.direct_port:
-            return self.base_url
-        return f"http://{self.host}:{self.own_port}"
+        return f"http://{self.host}:{self.own_port}"  # never the public URL: that may lead to any node
 
     @property
     def first_worker_port(self) -> int:

@@ -27,6 +27,7 @@ __all__ = ["ClusterNode", "setup_cluster"]
 log = logging.getLogger(__name__)
 
 REGISTRY_CONNECTIONS = 4
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
 def setup_cluster(app: web.Application) -> None:
@@ -67,6 +68,9 @@ async def cluster_context(app: web.Application) -> AsyncIterator[None]:
     await node.start()
     if registry is not None:
         log.info("cluster node %s registered at %s", registry.node_id, registry.url)
+        if not settings.node_url and settings.host in WILDCARD_HOSTS:
+            log.warning("LIVECART_NODE_URL is not set: WHEP redirects to this node point to %s, which other "
+                        "machines cannot reach (docs/operations.md)", registry.url)
     yield
     unsubscribe()
     await node.stop()
