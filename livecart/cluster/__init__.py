@@ -27,6 +27,7 @@ __all__ = ["ClusterNode", "setup_cluster"]
 log = logging.getLogger(__name__)
 
 REGISTRY_CONNECTIONS = 4
+REGISTRY_TIMEOUT_S = 5.0  # no registry call may hang a beat, a WHEP request or shutdown for longer
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
@@ -40,7 +41,8 @@ async def cluster_context(app: web.Application) -> AsyncIterator[None]:
     redis: Redis | None = None
     registry: NodeRegistry | None = None
     if url:
-        redis = Redis.from_url(url, decode_responses=True, max_connections=REGISTRY_CONNECTIONS)
+        redis = Redis.from_url(url, decode_responses=True, max_connections=REGISTRY_CONNECTIONS,
+                               socket_timeout=REGISTRY_TIMEOUT_S, socket_connect_timeout=REGISTRY_TIMEOUT_S)
         for script in SCRIPTS:
             await script.load(redis)
         registry = NodeRegistry(
@@ -73,6 +75,7 @@ async def cluster_context(app: web.Application) -> AsyncIterator[None]:
                         "machines cannot reach (docs/operations.md)", registry.url)
     yield
     unsubscribe()
+    live.on_viewers_counted = None  # the room's last tick runs after this; the node is deregistered
     await node.stop()
     if redis is not None:
         await redis.aclose()

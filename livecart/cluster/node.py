@@ -165,8 +165,12 @@ class ClusterNode:
 
     async def viewers_counted(self, show_id: str, count: int) -> None:
         """The live room added this node's joins and leaves to the show's count: `count` is its share."""
-        if self.registry is not None:
+        if self.registry is None:
+            return
+        try:
             await self.registry.record_viewers(show_id, count)
+        except Exception:  # the room's tick goes on; the next change writes the share again
+            log.exception("recording this node's viewers of show %s failed", show_id)
 
     async def origin_elsewhere(self, show_id: str) -> NodeInfo | None:
         """The live node that originates the show when that is another node; None when it is this one,
