@@ -17,6 +17,7 @@ from livecart.live import setup_live
 from livecart.media import setup_media
 from livecart.metrics import Metrics
 from livecart.store import open_store
+from livecart.web import setup_web
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -28,6 +29,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_routes(app)
     setup_live(app)
     setup_media(app)
+    setup_web(app)
     setup_cluster(app)
     return app
 

@@ -22,4 +22,6 @@ PAYMENTS = web.AppKey("payments", PaymentProvider)
 CHECKOUT = web.AppKey("checkout", Checkout)
 LIVE = web.AppKey("live", LiveService)
 MEDIA = web.AppKey("media", MediaHub)
+# The web pages' HTML by page name, with the offered services filled in at start-up (livecart/web.py).
+WEB_PAGES = web.AppKey("web_pages", dict[str, str])
 CLUSTER = web.AppKey("cluster", ClusterNode)

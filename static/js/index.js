@@ -1,0 +1,39 @@
+// The index: live shows first, then upcoming ones; refreshed every 15 s.
+import { api } from "./api.js";
+import { $, el, timeText } from "./dom.js";
+
+const REFRESH_MS = 15000;
+
+function showItem(show) {
+  const live = show.status === "live";
+  return el(
+    "li",
+    { class: "show-item", dataset: { showId: show.id } },
+    el("span", { class: `badge ${live ? "badge-live" : ""}`, text: live ? "Live" : "Soon" }),
+    el(
+      "div",
+      { class: "grow" },
+      el("div", { class: "title", text: show.title }),
+      el("div", { class: "meta", text: live ? "Streaming now" : show.scheduled_at ? `Starts ${timeText(show.scheduled_at)}` : "Not scheduled yet" }),
+    ),
+    el("a", { class: `btn ${live ? "btn-primary" : ""}`, href: `/watch/${encodeURIComponent(show.id)}`, text: live ? "Watch" : "Open", "aria-label": `${live ? "Watch" : "Open"} ${show.title}` }),
+  );
+}
+
+async function refresh() {
+  try {
+    const { shows } = await api("GET", "/api/shows");
+    const live = shows.filter((s) => s.status === "live");
+    const upcoming = shows.filter((s) => s.status === "scheduled");
+    $("#live-shows").replaceChildren(...live.map(showItem));
+    $("#upcoming-shows").replaceChildren(...upcoming.map(showItem));
+    $("#live-empty").hidden = live.length > 0;
+    $("#upcoming-empty").hidden = upcoming.length > 0;
+    $("#error").textContent = "";
+  } catch (error) {
+    $("#error").textContent = `Could not load the shows: ${error.message}`;
+  }
+}
+
+refresh();
+setInterval(refresh, REFRESH_MS);

@@ -1,0 +1,81 @@
+// The live room over Socket.IO (path /socket.io/, websocket only, msgpack parser built into the
+// /vendor bundle). Joins on every (re)connect and hands the snapshot to onSnapshot again.
+
+const ACK_TIMEOUT_MS = 8000;
+
+export class LiveRoom {
+  /**
+   * @param {string} showId
+   * @param {{token?: string, onSnapshot: Function, onState: Function, onJoinError?: Function,
+   *   handlers: Object<string, Function>}} options
+   */
+  constructor(showId, { token, onSnapshot, onState, onJoinError, handlers }) {
+    this.showId = showId;
+    this.onJoinError = onJoinError || (() => {});
+    this.token = token;
+    this.onSnapshot = onSnapshot;
+    this.onState = onState || (() => {});
+    this.handlers = handlers || {};
+    this.socket = null;
+    this.joined = false;
+  }
+
+  connect() {
+    if (typeof window.io !== "function") {
+      this.onState("unavailable", "The live room library did not load (/vendor/socket.io.msgpack.min.js).");
+      return;
+    }
+    this.socket = window.io({ path: "/socket.io/", transports: ["websocket"], reconnectionDelayMax: 8000 });
+    this.socket.on("connect", () => this.join());
+    this.socket.on("disconnect", (reason) => {
+      this.joined = false;
+      if (reason !== "io client disconnect") this.onState("reconnecting", "Connection lost. Reconnecting…");
+    });
+    this.socket.on("connect_error", () => this.onState("reconnecting", "Cannot reach the live room. Retrying…"));
+    for (const [event, handler] of Object.entries(this.handlers)) this.socket.on(event, handler);
+  }
+
+  async join() {
+    const ack = await this.request("join", { show_id: this.showId, ...(this.token ? { token: this.token } : {}) });
+    if (ack.ok) {
+      this.joined = true;
+      this.onState("connected", "");
+      this.onSnapshot(ack);
+    } else {
+      this.onState("error", ack.error?.message || "Could not join the show.");
+      this.onJoinError(ack.error || {});
+    }
+  }
+
+  /** Re-join with another token (after the viewer picked a name). */
+  async rejoin(token) {
+    this.token = token;
+    if (this.socket?.connected) await this.join();
+  }
+
+  /** Emit an event and resolve with its ack ({ok: true, ...} or {ok: false, error}). */
+  request(event, payload) {
+    return new Promise((resolve) => {
+      if (!this.socket?.connected) {
+        resolve({ ok: false, error: { code: "offline", message: "Not connected to the live room yet." } });
+        return;
+      }
+      this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
+        if (err) resolve({ ok: false, error: { code: "timeout", message: "The live room did not answer. Try again." } });
+        else resolve(ack && typeof ack === "object" ? ack : { ok: false, error: { code: "bad_ack", message: "Unexpected answer." } });
+      });
+    });
+  }
+
+  close() {
+    this.socket?.disconnect();
+  }
+}
+
+/** The snapshot's fields may come at the top of the ack or under `snapshot`. */
+export function snapshotOf(ack) {
+  return ack.snapshot && typeof ack.snapshot === "object" ? ack.snapshot : ack;
+}
+
+/** Events carry one item or a list of them; always give a list. */
+export const asList = (value) => (Array.isArray(value) ? value : value ? [value] : []);

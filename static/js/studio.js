@@ -1,0 +1,354 @@
+// The host studio: camera preview and WHIP publishing, viewers and time on air, chat moderation,
+// the question queue, pin/unpin of the lineup, live earnings and stream health.
+import { api } from "./api.js";
+import { ChatList, QuestionBoard } from "./chat.js";
+import { $, announce, el, elapsedText, setText } from "./dom.js";
+import { LiveRoom, asList, snapshotOf } from "./live.js";
+import { formatMoney } from "./money.js";
+import { hasService } from "./services.js";
+import { forgetSessionToken, saveSessionToken, tokenFromFragment } from "./tokens.js";
+import { WhipPublisher } from "./video.js";
+
+const TOKEN_KEY = "livecart.host.token";
+const MUTE_SECONDS = 300;
+const EARNINGS_REFRESH_MS = 15000;
+const showId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+
+const state = {
+  token: tokenFromFragment(TOKEN_KEY),
+  me: null,
+  show: null,
+  lineup: [],
+  pinned: new Set(),
+  stream: null,
+  publisher: null,
+  startedAt: null,
+};
+const questions = new QuestionBoard();
+let chat = null;
+let room = null;
+let earningsTimer = 0;
+
+// ---- sign-in ------------------------------------------------------------------------------------
+function askForToken(message) {
+  $("#studio").hidden = true;
+  $("#token-form").hidden = false;
+  setText("#token-input-error", message || "");
+  $("#token-input").focus();
+}
+
+async function signIn() {
+  try {
+    state.me = await api("GET", "/api/me", { token: state.token });
+  } catch (error) {
+    forgetSessionToken(TOKEN_KEY);
+    askForToken(error.status === 401 ? "That token is not valid. Paste the host token again." : error.message);
+    return false;
+  }
+  if (state.me.role !== "host" && state.me.role !== "admin") {
+    askForToken(`That is a ${state.me.role} token; the studio needs the host's token.`);
+    return false;
+  }
+  return true;
+}
+
+// ---- the show and its status --------------------------------------------------------------------
+function setStatus(status) {
+  state.show.status = status;
+  const badge = $("#status");
+  badge.textContent = status === "live" ? "Live" : status === "ended" ? "Ended" : "Scheduled";
+  badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
+  if (status === "live" && !state.startedAt) state.startedAt = Date.now();
+  if (status === "ended") {
+    stopPublishing({ notify: false }); // the server ended the broadcast already
+    $("#go-live").disabled = true;
+    $("#go-live").textContent = "Show ended";
+  }
+  updateButtons();
+}
+
+function updateButtons() {
+  const publishing = Boolean(state.publisher);
+  $("#go-live").hidden = publishing;
+  $("#end-show").hidden = !publishing;
+  if (!publishing && state.show.status !== "ended") {
+    $("#go-live").disabled = !state.stream || !hasService("video");
+    $("#go-live").textContent = state.show.status === "live" ? "Resume streaming" : "Go live";
+  }
+}
+
+function tick() {
+  if (state.show?.status === "live" && state.startedAt) setText("#elapsed", elapsedText((Date.now() - state.startedAt) / 1000));
+}
+
+// ---- camera and WHIP ----------------------------------------------------------------------------
+async function openCamera() {
+  const camera = $("#camera-select").value;
+  const mic = $("#mic-select").value;
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: camera ? { deviceId: { exact: camera } } : { width: { ideal: 1280 }, height: { ideal: 720 } },
+      audio: mic ? { deviceId: { exact: mic } } : true,
+    });
+    const previous = state.stream;
+    state.stream = stream;
+    $("#preview").srcObject = stream;
+    if (state.publisher) {
+      await state.publisher.replaceTrack("video", stream.getVideoTracks()[0]);
+      await state.publisher.replaceTrack("audio", stream.getAudioTracks()[0]);
+    }
+    previous?.getTracks().forEach((track) => track.stop());
+    $("#camera-error").textContent = "";
+    await listDevices();
+  } catch (error) {
+    $("#camera-error").textContent = `Cannot open the camera or microphone: ${error.message}. Allow access in the browser and reload.`;
+  }
+  updateButtons();
+}
+
+async function listDevices() {
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  const fill = (select, kind, current) => {
+    const options = devices.filter((d) => d.kind === kind).map((d, i) =>
+      el("option", { value: d.deviceId, text: d.label || `${kind === "videoinput" ? "Camera" : "Microphone"} ${i + 1}` }));
+    select.replaceChildren(...options);
+    if (current) select.value = current;
+  };
+  fill($("#camera-select"), "videoinput", state.stream?.getVideoTracks()[0]?.getSettings().deviceId);
+  fill($("#mic-select"), "audioinput", state.stream?.getAudioTracks()[0]?.getSettings().deviceId);
+}
+
+async function goLive() {
+  if (!state.stream) return;
+  $("#go-live").disabled = true;
+  setText("#health", "connecting");
+  const publisher = new WhipPublisher(showId, state.token, {
+    onState: (connection) => {
+      setText("#health", connection);
+      if (connection === "failed") announce($("#camera-error"), "The stream connection failed. Press Go live to try again.");
+      if (connection === "failed" || connection === "closed") stopPublishing({ notify: false });
+    },
+  });
+  try {
+    await publisher.start(state.stream);
+    state.publisher = publisher;
+    if (!state.startedAt) state.startedAt = Date.now();
+    $("#camera-error").textContent = "";
+  } catch (error) {
+    setText("#health", "offline");
+    $("#camera-error").textContent = `Could not go live: ${error.message}`;
+  }
+  updateButtons();
+}
+
+function stopPublishing(options) {
+  state.publisher?.stop(options);
+  state.publisher = null;
+  setText("#health", "offline");
+  setText("#bitrate", "");
+  updateButtons();
+}
+
+async function endShow() {
+  stopPublishing();
+  announce($("#notice"), "Ending the show…", 4000);
+  setTimeout(async () => {
+    try {
+      const show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
+      setStatus(show.status);
+    } catch { /* the room's `show` event tells us too */ }
+  }, 1500);
+}
+
+async function sampleHealth() {
+  if (!state.publisher) return;
+  const sample = await state.publisher.sample();
+  if (sample) setText("#bitrate", `Sending ${Math.round(sample.bitrate / 1000)} kbit/s${sample.fps ? ` at ${Math.round(sample.fps)} fps` : ""}`);
+}
+
+// ---- lineup and pins ----------------------------------------------------------------------------
+function renderLineup() {
+  $("#lineup").replaceChildren(...state.lineup.map((product) => {
+    const pinned = state.pinned.has(product.id);
+    return el(
+      "li",
+      { dataset: { productId: product.id } },
+      el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 40, height: 40 }),
+      el("span", { class: "grow" }, el("strong", { text: product.title }), " ", el("span", { class: "hint", text: formatMoney(product.price_cents, product.currency) })),
+      pinned ? el("span", { class: "badge badge-live", text: "On screen" }) : null,
+      el("button", {
+        type: "button", class: `btn btn-small ${pinned ? "" : "btn-primary"}`, disabled: !hasService("commerce"),
+        "aria-label": `${pinned ? "Unpin" : "Pin"} ${product.title}`, onclick: () => togglePin(product),
+      }, pinned ? "Unpin" : "Pin"),
+    );
+  }));
+}
+
+async function togglePin(product) {
+  const base = `/api/shows/${encodeURIComponent(showId)}/pins`;
+  try {
+    if (state.pinned.has(product.id)) {
+      await api("DELETE", `${base}/${encodeURIComponent(product.id)}`, { token: state.token });
+      state.pinned.delete(product.id);
+    } else {
+      await api("POST", base, { token: state.token, json: { product_id: product.id } });
+      state.pinned.add(product.id);
+    }
+    $("#lineup-error").textContent = "";
+  } catch (error) {
+    $("#lineup-error").textContent = error.message;
+  }
+  renderLineup();
+}
+
+// ---- earnings -----------------------------------------------------------------------------------
+async function refreshEarnings() {
+  if (!hasService("earnings") || state.me.role !== "host") return;
+  try {
+    const earnings = await api("GET", `/api/hosts/${encodeURIComponent(state.me.id)}/earnings`, { token: state.token });
+    const entry = asList(earnings.by_show).find((s) => s.show_id === showId);
+    // pending = earned − reversed (commission on this show's sales, net of refunds)
+    const cents = entry ? entry.pending_cents ?? (entry.earned_cents ?? 0) - (entry.reversed_cents ?? 0) : 0;
+    setText("#earnings", formatMoney(cents, entry?.currency || earnings.currency || state.lineup[0]?.currency || "EUR"));
+  } catch (error) {
+    setText("#earnings", "—");
+  }
+}
+
+function earningsSoon() {
+  clearTimeout(earningsTimer);
+  earningsTimer = setTimeout(refreshEarnings, 400);
+}
+
+// ---- live room: chat moderation and the question queue ------------------------------------------
+function moderation(message) {
+  if (!message.viewer_id || message.viewer_id === state.me.id) return [];
+  return [
+    el("button", { type: "button", class: "btn btn-small mod", "aria-label": `Delete message from ${message.name}`, onclick: () => moderate("delete_message", { message_id: message.id }) }, "Delete"),
+    el("button", { type: "button", class: "btn btn-small mod", "aria-label": `Mute ${message.name} for 5 minutes`, onclick: () => moderate("mute", { viewer_id: message.viewer_id, seconds: MUTE_SECONDS }) }, "Mute"),
+  ];
+}
+
+async function moderate(event, payload) {
+  const ack = await room.request(event, payload);
+  if (!ack.ok) announce($("#action-error"), ack.error?.message || "That did not work.", 6000);
+  else if (event === "delete_message") chat.remove(payload.message_id);
+  else announce($("#action-error"), "", 0);
+}
+
+function renderQuestions() {
+  const list = questions.sorted();
+  $("#questions").replaceChildren(...list.map((q) => el(
+    "li",
+    { dataset: { questionId: q.id } },
+    el("span", { class: "badge", text: `▲ ${q.votes || 0}` }),
+    el("span", { class: "grow" }, el("span", { text: q.text }), " ", el("span", { class: "hint", text: `— ${q.name || "someone"}${q.status !== "open" ? ` · ${q.status}` : ""}` })),
+    el("button", { type: "button", class: "btn btn-small", disabled: q.status === "featured", "aria-label": `Feature: ${q.text}`, onclick: () => questionAction("feature", q) }, "Feature"),
+    el("button", { type: "button", class: "btn btn-small btn-primary", disabled: q.status === "answered", "aria-label": `Mark answered: ${q.text}`, onclick: () => questionAction("answer", q) }, "Answered"),
+  )));
+  $("#questions-empty").hidden = list.length > 0;
+}
+
+async function questionAction(event, question) {
+  const ack = await room.request(event, { question_id: question.id });
+  if (!ack.ok) announce($("#action-error"), ack.error?.message || "That did not work.", 6000);
+}
+
+function applySnapshot(ack) {
+  const snap = snapshotOf(ack);
+  if (snap.show?.status) setStatus(snap.show.status);
+  if (snap.show?.started_at) state.startedAt = Date.parse(snap.show.started_at);
+  state.pinned = new Set(asList(snap.pins).map((pin) => (pin.product || pin).id));
+  renderLineup();
+  chat.replace(asList(snap.chat));
+  questions.replace(asList(snap.questions));
+  renderQuestions();
+  if (snap.viewers !== undefined) setText("#viewer-count", String(typeof snap.viewers === "number" ? snap.viewers : snap.viewers.count));
+}
+
+function connectLive() {
+  if (!hasService("live")) {
+    announce($("#notice"), "The live room (chat, questions, viewer count) is not available on this server.");
+    $("#chat-form").querySelector("button").disabled = true;
+    return;
+  }
+  room = new LiveRoom(showId, {
+    token: state.token,
+    onSnapshot: applySnapshot,
+    onState: (liveState, text) => { $("#notice").textContent = liveState === "connected" ? "" : text; },
+    handlers: {
+      chat: (messages) => chat.add(asList(messages)),
+      removed: ({ message_id: id }) => chat.remove(id),
+      questions: (changed) => { questions.update(asList(changed)); renderQuestions(); },
+      pin: ({ product }) => { state.pinned.add(product.id); renderLineup(); },
+      unpin: ({ product_id: id }) => { state.pinned.delete(id); renderLineup(); },
+      viewers: ({ count }) => setText("#viewer-count", String(count)),
+      sale: earningsSoon,
+      show: ({ status }) => setStatus(status),
+    },
+  });
+  room.connect();
+}
+
+async function sendChat(event) {
+  event.preventDefault();
+  const input = $("#chat-input");
+  const text = input.value.trim();
+  if (!text || !room) return;
+  const ack = await room.request("chat", { text });
+  if (ack.ok) input.value = "";
+  else announce($("#action-error"), ack.error?.message || "Could not send.", 6000);
+}
+
+// ---- start --------------------------------------------------------------------------------------
+async function openStudio() {
+  if (!(await signIn())) return;
+  try {
+    state.show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
+  } catch (error) {
+    askForToken(error.status === 404 ? "This show does not exist. Check the link." : error.message);
+    return;
+  }
+  if (state.me.role === "host" && state.show.host_id !== state.me.id) {
+    askForToken("This show belongs to another host. Use that host's token.");
+    return;
+  }
+  $("#token-form").hidden = true;
+  $("#studio").hidden = false;
+  document.title = `Studio · ${state.show.title} · livecart`;
+  setText("#show-title", state.show.title);
+  state.lineup = state.show.lineup || [];
+  if (state.show.started_at) state.startedAt = Date.parse(state.show.started_at);
+  if (!hasService("video")) announce($("#camera-error"), "This server does not accept video (WHIP) yet.");
+  setStatus(state.show.status);
+  renderLineup();
+  chat = new ChatList($("#chat"), $("#new-messages"), { actions: moderation });
+  connectLive();
+  refreshEarnings();
+  setInterval(refreshEarnings, EARNINGS_REFRESH_MS);
+  setInterval(() => { tick(); sampleHealth(); }, 1000);
+  await openCamera();
+}
+
+function main() {
+  $("#token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const token = $("#token-input").value.trim();
+    if (!token) return askForToken("Paste the host token (it was printed with the studio link).");
+    state.token = token;
+    saveSessionToken(TOKEN_KEY, token);
+    openStudio();
+  });
+  $("#camera-select").addEventListener("change", openCamera);
+  $("#mic-select").addEventListener("change", openCamera);
+  $("#go-live").addEventListener("click", goLive);
+  $("#end-show").addEventListener("click", endShow);
+  $("#chat-form").addEventListener("submit", sendChat);
+  // Leaving or reloading is not "End show": the server keeps the show live for its grace period, so
+  // a reloaded studio can resume; only the End show button DELETEs the broadcast.
+  addEventListener("pagehide", () => state.publisher?.stop({ notify: false }));
+  if (state.token) openStudio();
+  else askForToken("");
+}
+
+main();

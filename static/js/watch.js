@@ -1,0 +1,429 @@
+// The watch page: WHEP video, live chat and questions, reactions, pinned products, cart and checkout.
+import { api } from "./api.js";
+import { ChatList, QuestionBoard } from "./chat.js";
+import { CartView } from "./cart.js";
+import { $, announce, el, showFieldErrors, timeText } from "./dom.js";
+import { LiveRoom, asList, snapshotOf } from "./live.js";
+import { formatMoney, stockText } from "./money.js";
+import { hasService } from "./services.js";
+import { forgetViewer, saveViewer, savedViewer } from "./tokens.js";
+import { WhepPlayer } from "./video.js";
+
+const showId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+const REACTIONS = [
+  { kind: "heart", emoji: "❤️", label: "Love it" },
+  { kind: "fire", emoji: "🔥", label: "Fire" },
+  { kind: "clap", emoji: "👏", label: "Applause" },
+  { kind: "laugh", emoji: "😂", label: "Funny" },
+];
+const TICKER_MS = 6000;
+
+const state = {
+  show: null,
+  viewer: savedViewer(),
+  products: new Map(), // product_id → product (lineup and pins)
+  pins: new Map(), // product_id → product on screen now
+  stock: new Map(), // product_id → units left
+  voted: new Set(),
+  notices: { live: "", video: "" },
+};
+
+const chat = new ChatList($("#chat"), $("#new-messages"));
+const questions = new QuestionBoard();
+const cart = new CartView({
+  showId,
+  products: state.products,
+  stock: state.stock,
+  token: () => state.viewer?.token,
+  onCount: (count) => { $("#cart-count").textContent = String(count); },
+  onUnauthorized: () => signOut("Your viewer session expired. Pick a name again."),
+});
+let room = null;
+let player = null;
+
+// ---- notices and status -------------------------------------------------------------------------
+function setNotice(kind, text) {
+  state.notices[kind] = text;
+  $("#notice").textContent = Object.values(state.notices).filter(Boolean).join(" ");
+}
+
+function setStatus(status) {
+  const badge = $("#status");
+  badge.textContent = status === "live" ? "Live" : status === "ended" ? "Ended" : "Scheduled";
+  badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
+  if (state.show) state.show.status = status;
+  const message = $("#stage-message");
+  if (status === "live") {
+    if (!hasService("video")) {
+      message.hidden = false;
+      $("#stage-text").textContent = "The show is live, but this server does not stream video.";
+    } else {
+      startVideo();
+    }
+  } else {
+    player?.stop({ notify: status !== "ended" }); // an ended show's sessions are gone on the server
+    message.hidden = false;
+    $("#stage-text").textContent = status === "ended"
+      ? "This show has ended. Thanks for watching!"
+      : state.show?.scheduled_at ? `The show starts ${timeText(state.show.scheduled_at)}. Stay here — the video starts by itself.` : "The show has not started yet. Stay here — the video starts by itself.";
+  }
+}
+
+function startVideo() {
+  if (!player) {
+    player = new WhepPlayer(showId, $("#video"), {
+      token: state.viewer?.token,
+      onState: (videoState, text) => {
+        setNotice("video", videoState === "reconnecting" ? text : "");
+        if (videoState === "playing") {
+          $("#stage-message").hidden = true;
+          $("#unmute").hidden = !$("#video").muted;
+        } else if (videoState === "connecting") {
+          $("#stage-text").textContent = "Connecting to the video…";
+        } else if (videoState === "not_live") {
+          $("#stage-message").hidden = false;
+          $("#stage-text").textContent = "Waiting for the host to start the video…";
+        }
+      },
+    });
+  }
+  player.start();
+}
+
+// ---- products on screen -------------------------------------------------------------------------
+function remember(product) {
+  if (product && product.id) state.products.set(product.id, { ...state.products.get(product.id), ...product });
+  if (typeof product?.stock === "number" && !state.stock.has(product.id)) state.stock.set(product.id, product.stock);
+}
+
+function productCard(product) {
+  const stock = state.stock.get(product.id) ?? product.stock;
+  const soldOut = typeof stock === "number" && stock <= 0;
+  const button = el("button", {
+    type: "button",
+    class: "btn btn-primary btn-small",
+    disabled: soldOut || !hasService("commerce"),
+    "aria-label": `Add ${product.title} to cart`,
+    onclick: () => addToCart(product, button),
+  }, soldOut ? "Sold out" : "Add to cart");
+  return el(
+    "article",
+    { class: "product-card", dataset: { productId: product.id }, "aria-label": product.title },
+    el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 64, height: 64 }),
+    el(
+      "div",
+      {},
+      el("div", { class: "title", text: product.title }),
+      el("div", { class: "price", text: formatMoney(product.price_cents, product.currency) }),
+      el("div", { class: `stock ${typeof stock === "number" && stock > 10 ? "plenty" : ""}`, text: stockText(stock) }),
+    ),
+    button,
+  );
+}
+
+function renderPins() {
+  $("#pins").replaceChildren(...[...state.pins.values()].map(productCard));
+}
+
+async function addToCart(product, button) {
+  if (!state.viewer) {
+    askForName("Pick a display name first, then add it to your cart.");
+    return;
+  }
+  button.disabled = true;
+  try {
+    await cart.add(product.id, 1);
+    button.textContent = "Added ✓";
+    setTimeout(() => { button.textContent = "Add to cart"; button.disabled = false; }, 1500);
+    $("#action-error").textContent = "";
+  } catch (error) {
+    button.disabled = false;
+    $("#action-error").textContent = error.message;
+  }
+}
+
+// ---- live room events ---------------------------------------------------------------------------
+function renderQuestions() {
+  const list = questions.sorted();
+  $("#questions").replaceChildren(...list.map((q) => {
+    const voted = state.voted.has(q.id);
+    return el(
+      "li",
+      { class: "question", dataset: { questionId: q.id } },
+      el("button", {
+        type: "button", class: "btn btn-small vote", "aria-pressed": voted ? "true" : "false",
+        "aria-label": `Upvote: ${q.text} (${q.votes || 0} votes)`, disabled: q.status === "answered",
+        onclick: () => upvote(q),
+      }, `▲ ${q.votes || 0}`),
+      el("div", { class: "text" }, el("div", { text: q.text }), el("div", { class: "by", text: `${q.name || "someone"}${q.status !== "open" ? ` · ${q.status}` : ""}` })),
+    );
+  }));
+  $("#questions-empty").hidden = list.length > 0;
+  $("#question-count").textContent = list.length ? `(${list.length})` : "";
+  const featured = questions.featured();
+  const box = $("#featured");
+  box.hidden = !featured;
+  box.replaceChildren(...(featured ? [el("strong", { text: "Q: " }), el("span", { text: featured.text })] : []));
+}
+
+async function upvote(question) {
+  if (!requireViewer()) return;
+  if (state.voted.has(question.id)) return;
+  const ack = await room.request("upvote", { question_id: question.id });
+  if (ack.ok) {
+    state.voted.add(question.id);
+    renderQuestions();
+  } else showActionError(ack);
+}
+
+function floatReaction(kind, count) {
+  const reaction = REACTIONS.find((r) => r.kind === kind);
+  if (!reaction) return;
+  const floats = $("#floats");
+  for (let i = 0; i < Math.min(count, 5); i += 1) {
+    const bubble = el("span", { class: "float", text: reaction.emoji });
+    bubble.style.right = `${(i * 9) % 30}px`;
+    bubble.style.animationDelay = `${i * 120}ms`;
+    floats.append(bubble);
+    setTimeout(() => bubble.remove(), 2600 + i * 120);
+  }
+  const counter = document.querySelector(`[data-kind="${kind}"] .count`);
+  if (counter) counter.textContent = String(Number(counter.textContent || 0) + count);
+}
+
+function onReactions(payload) {
+  const counts = payload?.counts && typeof payload.counts === "object" ? payload.counts : payload;
+  if (Array.isArray(counts)) for (const { kind, count } of counts) floatReaction(kind, count);
+  else for (const [kind, count] of Object.entries(counts || {})) if (typeof count === "number") floatReaction(kind, count);
+}
+
+function onSale(sale) {
+  const item = el("div", { class: "ticker-item", text: `${sale.buyer || "Someone"} bought ${sale.qty} × ${sale.title}` });
+  const ticker = $("#ticker");
+  ticker.append(item);
+  while (ticker.children.length > 3) ticker.firstElementChild.remove();
+  setTimeout(() => item.remove(), TICKER_MS);
+}
+
+function onStock({ product_id: productId, stock }) {
+  state.stock.set(productId, stock);
+  if (state.pins.has(productId)) renderPins();
+  cart.render();
+}
+
+function onPin(payload) {
+  const product = payload.product || payload;
+  remember(product);
+  state.pins.set(product.id, state.products.get(product.id));
+  renderPins();
+}
+
+function onUnpin({ product_id: productId }) {
+  state.pins.delete(productId);
+  renderPins();
+}
+
+function applySnapshot(ack) {
+  const snap = snapshotOf(ack);
+  if (snap.show) {
+    state.show = { ...state.show, ...snap.show };
+    if (snap.show.title) $("#show-title").textContent = snap.show.title;
+  }
+  const stock = snap.stock || {};
+  if (Array.isArray(stock)) for (const s of stock) state.stock.set(s.product_id, s.stock);
+  else for (const [id, units] of Object.entries(stock)) state.stock.set(id, units);
+  state.pins.clear();
+  for (const pin of asList(snap.pins)) {
+    const product = pin.product || pin;
+    remember(product);
+    state.pins.set(product.id, state.products.get(product.id));
+  }
+  renderPins();
+  chat.replace(asList(snap.chat));
+  questions.replace(asList(snap.questions));
+  renderQuestions();
+  if (snap.viewers !== undefined) onViewers(typeof snap.viewers === "number" ? { count: snap.viewers } : snap.viewers);
+  if (state.show?.status) setStatus(state.show.status);
+  if (state.viewer && hasService("commerce")) cart.refresh();
+}
+
+function onViewers({ count }) {
+  $("#viewers").textContent = `${count} watching`;
+}
+
+function connectLive() {
+  if (!hasService("live")) {
+    setNotice("live", "Live chat is not available on this server.");
+    for (const form of document.querySelectorAll("#chat-form, #ask-form")) form.querySelector("button").disabled = true;
+    return;
+  }
+  room = new LiveRoom(showId, {
+    token: state.viewer?.token,
+    onSnapshot: applySnapshot,
+    onState: (liveState, text) => setNotice("live", liveState === "connected" ? "" : text),
+    onJoinError: (error) => {
+      // A saved viewer token the server no longer knows: forget it and watch anonymously.
+      if (error.code === "unauthorized" && state.viewer) {
+        signOut("Your viewer session expired. Pick a name again.");
+        room.rejoin(undefined);
+      }
+    },
+    handlers: {
+      chat: (messages) => chat.add(asList(messages)),
+      removed: ({ message_id: id }) => chat.remove(id),
+      questions: (changed) => { questions.update(asList(changed)); renderQuestions(); },
+      reactions: onReactions,
+      pin: onPin,
+      unpin: onUnpin,
+      stock: onStock,
+      sale: onSale,
+      viewers: onViewers,
+      show: ({ status }) => setStatus(status),
+    },
+  });
+  room.connect();
+}
+
+// ---- the viewer: name once, token kept in localStorage -----------------------------------------
+function showViewer() {
+  const signedIn = Boolean(state.viewer);
+  $("#name-form").hidden = signedIn;
+  for (const form of document.querySelectorAll("[data-needs-viewer]")) form.hidden = !signedIn;
+  $("#signed-in").hidden = !signedIn;
+  if (signedIn) $("#signed-in").textContent = `Chatting as ${state.viewer.name}.`;
+}
+
+function askForName(message) {
+  $("#tab-chat").click();
+  $("#viewer-name-error").textContent = message || "";
+  $("#viewer-name").focus();
+}
+
+function requireViewer() {
+  if (state.viewer) return true;
+  askForName("Pick a display name first.");
+  return false;
+}
+
+function signOut(message) {
+  forgetViewer();
+  state.viewer = null;
+  showViewer();
+  askForName(message);
+}
+
+async function onNameSubmit(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const name = form.elements.name.value.trim();
+  if (!name) {
+    showFieldErrors(form, { name: "Type a name others will see in the chat." });
+    return;
+  }
+  try {
+    const viewer = await api("POST", "/api/viewers", { json: { name } });
+    saveViewer(viewer);
+    state.viewer = { id: viewer.id, name: viewer.name, token: viewer.token };
+    showFieldErrors(form, {});
+    showViewer();
+    if (player) player.token = viewer.token;
+    if (room) await room.rejoin(viewer.token); // the new snapshot reads the cart
+    else cart.refresh();
+    $("#chat-input").focus();
+  } catch (error) {
+    showFieldErrors(form, { name: error.details?.fields?.name || error.message });
+  }
+}
+
+function showActionError(ack) {
+  const error = ack.error || {};
+  if (error.code === "unauthorized") {
+    signOut("Your viewer session expired. Pick a name again.");
+    return;
+  }
+  announce($("#action-error"), error.message || "That did not work. Try again.", 6000);
+}
+
+async function sendFrom(form, event) {
+  const input = form.elements.text;
+  const text = input.value.trim();
+  if (!text || !requireViewer()) return;
+  if (!room) return;
+  const ack = await room.request(event, { text });
+  if (ack.ok) {
+    input.value = "";
+    $("#action-error").textContent = "";
+  } else showActionError(ack);
+}
+
+// ---- wiring -------------------------------------------------------------------------------------
+function setUpTabs() {
+  const tabs = [$("#tab-chat"), $("#tab-questions")];
+  const select = (tab) => {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      $(`#${other.getAttribute("aria-controls")}`).hidden = !selected;
+    }
+  };
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => select(tab));
+    tab.addEventListener("keydown", (event) => {
+      if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+      const next = tabs[(tabs.indexOf(tab) + 1) % tabs.length];
+      select(next);
+      next.focus();
+    });
+  }
+}
+
+function setUpReactions() {
+  const bar = $("#reaction-bar");
+  for (const reaction of REACTIONS) {
+    bar.append(el("button", {
+      type: "button", class: "btn btn-small", dataset: { kind: reaction.kind }, "aria-label": reaction.label,
+      disabled: !hasService("live"),
+      onclick: async () => {
+        if (!room) return;
+        const ack = await room.request("react", { kind: reaction.kind });
+        if (!ack.ok) showActionError(ack);
+      },
+    }, reaction.emoji, el("span", { class: "count", "aria-hidden": "true" })));
+  }
+}
+
+async function loadShow() {
+  try {
+    const show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
+    state.show = show;
+    document.title = `${show.title} · livecart`;
+    $("#show-title").textContent = show.title;
+    for (const product of show.lineup || []) remember(product);
+    setStatus(show.status);
+    return true;
+  } catch (error) {
+    $("#show-title").textContent = "Show not found";
+    $("#stage-text").textContent = error.status === 404 ? "This show does not exist. Check the link." : `Could not load the show: ${error.message}`;
+    $("#status").textContent = "—";
+    return false;
+  }
+}
+
+async function main() {
+  setUpTabs();
+  setUpReactions();
+  showViewer();
+  $("#name-form").addEventListener("submit", onNameSubmit);
+  $("#chat-form").addEventListener("submit", (e) => { e.preventDefault(); sendFrom(e.currentTarget, "chat"); });
+  $("#ask-form").addEventListener("submit", (e) => { e.preventDefault(); sendFrom(e.currentTarget, "ask"); });
+  $("#unmute").addEventListener("click", () => { $("#video").muted = false; $("#unmute").hidden = true; });
+  cart.wire();
+  if (!(await loadShow())) return;
+  connectLive();
+  // With a live room the cart is read after each join, once the room has accepted the viewer's token.
+  if (hasService("commerce") && state.viewer && !hasService("live")) cart.refresh();
+  addEventListener("pagehide", () => player?.stop());
+}
+
+main();

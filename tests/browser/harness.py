@@ -1,0 +1,108 @@
+"""What the browser tests share: Chromium flags, a page that records console errors, screenshots."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Error, Page, ViewportSize
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PHONE: ViewportSize = {"width": 375, "height": 812}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+
+# The watch page's <video> shows decoded frames and its clock runs.
+PLAYING = "(() => { const v = document.querySelector('#video'); return v.videoWidth > 0 && v.currentTime > 0.5; })()"
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+
+@dataclass
+class Pages:
+    """Pages opened by one test. Every console error and uncaught page error is recorded; a test may
+    declare the HTTP error statuses it provokes on purpose (Chromium logs each failed request)."""
+
+    browser: Browser
+    base_url: str
+    errors: list[str] = field(default_factory=list)
+    expected_statuses: set[int] = field(default_factory=set)
+    expected_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    contexts: list[BrowserContext] = field(default_factory=list)
+    closing: bool = False
+
+    async def open(self, path: str, *, viewport: ViewportSize | None = None, who: str = "page") -> Page:
+        context = await self.browser.new_context(viewport=viewport or DESKTOP)
+        self.contexts.append(context)
+        page = await context.new_page()
+        page.on("console", lambda message: self._console(who, message))
+        page.on("pageerror", lambda error: self.errors.append(f"{who}: uncaught {error}"))
+        await page.goto(self.base_url + path)
+        return page
+
+    def expect_http_error(self, *statuses: int) -> None:
+        self.expected_statuses.update(statuses)
+
+    def expect_console_error(self, pattern: str) -> None:
+        """Console errors matching `pattern` are provoked on purpose (e.g. the network taken away)."""
+        self.expected_patterns.append(re.compile(pattern))
+
+    def _console(self, who: str, message: ConsoleMessage) -> None:
+        if message.type != "error" or self.closing:
+            return
+        status = re.search(r"status of (\d{3})", message.text)
+        if status and int(status.group(1)) in self.expected_statuses:
+            return
+        if any(pattern.search(message.text) for pattern in self.expected_patterns):
+            return
+        self.errors.append(f"{who}: {message.text} ({message.location.get('url', '')})")
+
+    def assert_no_console_errors(self) -> None:
+        assert not self.errors, "console errors:\n" + "\n".join(self.errors)
+
+    async def close(self) -> None:
+        """Close every page; what the pages log while being torn down is not recorded."""
+        self.closing = True
+        for context in self.contexts:
+            with contextlib.suppress(Error):
+                await context.close()
+
+
+async def screenshots(page: Page, name: str) -> list[Path]:
+    """Screenshot the page at phone and desktop width (the page's own size is restored after)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    written = []
+    for label, size in (("375", PHONE), ("1280", DESKTOP)):
+        await page.set_viewport_size(size)
+        await page.wait_for_timeout(150)
+        path = SCREENSHOTS / f"{name}-{label}.png"
+        await page.screenshot(path=str(path), full_page=True)
+        written.append(path)
+    if original:
+        await page.set_viewport_size(original)
+    return written
+
+
+async def wait_until(page: Page, expression: str, timeout_s: float = 15.0) -> None:
+    """Poll a JS expression until it is truthy. (page.wait_for_function evaluates through eval(), which
+    the pages' CSP forbids; page.evaluate runs through DevTools and is not subject to it.)"""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await page.evaluate(expression):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still false after {timeout_s} s: {expression}")
+        await asyncio.sleep(0.1)
