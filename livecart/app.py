@@ -1,4 +1,5 @@
-"""The one app factory: `create_app(settings)` wires store, event bus, metrics, API, live room and media."""
+"""The one app factory: `create_app(settings)` wires store, event bus, metrics, API, live room, media and
+the cluster node."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from livecart.api import setup_routes
 from livecart.api.errors import error_middleware
 from livecart.api.websecurity import setup_web_security
 from livecart.bus import EventBus
+from livecart.cluster import setup_cluster
 from livecart.config import Settings
 from livecart.live import setup_live
 from livecart.media import setup_media
@@ -30,6 +32,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_live(app)
     setup_media(app)
     setup_web(app)
+    setup_cluster(app)
     return app
 
 

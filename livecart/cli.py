@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from livecart import __version__, keys
 from livecart.app import create_app
+from livecart.cluster.workers import Supervisor, check_workers
 from livecart.config import ConfigError, Settings
 from livecart.demo import DemoSeed, seed_demo
 
@@ -39,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--host", help="address to listen on (env LIVECART_HOST, default 127.0.0.1)")
         command.add_argument("--port", type=int, help="port to listen on (env PORT, default 8080)")
         command.add_argument("--store", help="store URL (env LIVECART_STORE, default sqlite:///livecart.db)")
+    serve.add_argument(
+        "--workers", type=int, help="processes sharing the port (env LIVECART_WORKERS, default 1; >1 needs Redis)"
+    )
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set for each worker
     return parser
 
 
@@ -49,22 +55,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(DEMO_DATABASE).unlink(missing_ok=True)
         args.store = f"sqlite:///{DEMO_DATABASE}"
     try:
-        settings = Settings.from_env(env, host=args.host, port=_port(args.port), store=args.store)
+        workers = getattr(args, "workers", None)
+        if workers is not None and workers < 1:
+            raise ConfigError(f"--workers {workers}: must be at least 1")
+        settings = Settings.from_env(env, host=args.host, port=_port(args.port), store=args.store, workers=workers)
+        check_workers(settings)
     except ConfigError as error:
         print(f"livecart: configuration error: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.server").addFilter(BadRequestLogFilter())
-    app = create_app(settings)
     if settings.admin_token_generated:
         print(f"Admin token (set LIVECART_ADMIN_TOKEN to keep it): {settings.admin_token}", flush=True)
+    if settings.workers > 1:
+        return Supervisor(settings).run()
+    app = create_app(settings)
     if args.command == "demo":
         app.on_startup.append(_seed_and_print)
     try:
+        direct = [_direct_socket(settings)] if settings.direct_port else None
         web.run_app(
             app,
             host=settings.host,
             port=settings.port,
+            sock=direct,
+            reuse_port=getattr(args, "reuse_port", False),
             print=_listening(settings),
             access_log=None,
             keepalive_timeout=settings.http_idle_timeout_s,  # also bounds the wait for a request's headers
@@ -91,6 +106,13 @@ class BadRequestLogFilter(logging.Filter):
         return True
 
 
+def _direct_socket(settings: Settings) -> socket.socket:
+    """The port at which this process alone is reached (a worker's own port, advertised as its node URL)."""
+    sock = socket.create_server((settings.host, settings.direct_port), reuse_port=False)
+    sock.setblocking(False)
+    return sock
+
+
 def _port(port: int | None) -> int | None:
     if port is not None and not 0 < port < 65536:
         raise SystemExit(f"livecart: configuration error: --port {port}: must be a port number from 1 to 65535")
@@ -99,7 +121,8 @@ def _port(port: int | None) -> int | None:
 
 def _listening(settings: Settings) -> Callable[[str], None]:
     def announce(_message: str) -> None:
-        print(f"livecart {__version__} listening on http://{settings.host}:{settings.port}", flush=True)
+        direct = f" and, this process alone, on port {settings.direct_port}" if settings.direct_port else ""
+        print(f"livecart {__version__} listening on http://{settings.host}:{settings.port}{direct}", flush=True)
 
     return announce
 

@@ -35,6 +35,10 @@ def _port(value: str) -> int:
     return port
 
 
+def _optional_port(value: str) -> int:
+    return 0 if value.strip() == "0" else _port(value)
+
+
 def _positive_int(value: str) -> int:
     try:
         number = int(value)
@@ -84,14 +88,12 @@ def _bps(value: str) -> int:
     if not 0 <= number <= 10_000:
         raise ValueError("must be from 0 to 10000 basis points (10000 = 100%)")
     return number
-def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError("must be a number of seconds") from None
-    if not 0 < number <= 86_400:
-        raise ValueError("must be greater than 0 and at most 86400 seconds")
-    return number
+
+
+def _node_url(value: str) -> str:
+    if value.startswith(("http://", "https://")):
+        return value.rstrip("/")
+    raise ValueError("must be an http:// or https:// URL, e.g. https://node-a.example.com:{port}")
 
 
 def _fanout_url(value: str) -> str:
@@ -247,14 +249,53 @@ SETTINGS: tuple[Setting, ...] = (
         "15",
         "Seconds an HTTP connection may stay open without a complete request (idle keep-alive, or request "
         "headers arriving too slowly) before it is closed.",
-        _seconds,
+        _positive_float,
     ),
     Setting(
         "http_body_timeout_s",
         "LIVECART_HTTP_BODY_TIMEOUT",
         "10",
         "Seconds a client has to send a request body once its headers arrived (408 `request_timeout` beyond).",
-        _seconds,
+        _positive_float,
+    ),
+    Setting(
+        "workers",
+        "LIVECART_WORKERS",
+        "1",
+        "Processes `serve` starts on this machine, sharing the port (`--workers` overrides). "
+        "More than 1 needs Redis fan-out.",
+        _positive_int,
+    ),
+    Setting(
+        "worker_ports",
+        "LIVECART_WORKER_PORTS",
+        "0",
+        "With several workers: the first of N consecutive ports, one per worker, at which each worker is "
+        "also reached directly (WHIP/WHEP sessions, WHEP redirects). Default (0): PORT + 1.",
+        _optional_port,
+    ),
+    Setting(
+        "direct_port",
+        "LIVECART_DIRECT_PORT",
+        "0",
+        "A second port at which this process alone listens (set for each worker by `--workers`); "
+        "0: none, the process is reached at PORT.",
+        _optional_port,
+    ),
+    Setting(
+        "node_url",
+        "LIVECART_NODE_URL",
+        "",
+        "URL at which this process is reached directly (WHEP redirects to the origin); `{port}` is replaced "
+        "by the process's own port. Default: http://HOST:{port}.",
+        _node_url,
+    ),
+    Setting(
+        "node_ttl_s",
+        "LIVECART_NODE_TTL_S",
+        "10",
+        "Seconds within which a dead node stops being advertised and its shows end (it heartbeats every TTL/4).",
+        _positive_float,
     ),
 )
 
@@ -284,11 +325,32 @@ class Settings:
     test_payments_file: str = ""
     http_idle_timeout_s: float = 15.0
     http_body_timeout_s: float = 10.0
+    workers: int = 1
+    worker_ports: int = 0
+    direct_port: int = 0
+    node_url: str = ""
+    node_ttl_s: float = 10.0
     admin_token_generated: bool = False
 
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def own_port(self) -> int:
+        """The port at which this process alone is reached (a worker's direct port, else `port`)."""
+        return self.direct_port or self.port
+
+    @property
+    def node_base_url(self) -> str:
+        """Where this process is reached directly: LIVECART_NODE_URL with `{port}`, else http://HOST:PORT."""
+        if self.node_url:
+            return self.node_url.replace("{port}", str(self.own_port)).rstrip("/")
+        return f"http://{self.host}:{self.own_port}"  # never the public URL: that may lead to any node
+
+    @property
+    def first_worker_port(self) -> int:
+        return self.worker_ports or self.port + 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from livecart.bus import EventBus
 from livecart.checkout import Checkout
+from livecart.cluster.node import ClusterNode
 from livecart.config import Settings
 from livecart.live.service import LiveService
 from livecart.media.hub import MediaHub
@@ -23,3 +24,4 @@ LIVE = web.AppKey("live", LiveService)
 MEDIA = web.AppKey("media", MediaHub)
 # The web pages' HTML by page name, with the offered services filled in at start-up (livecart/web.py).
 WEB_PAGES = web.AppKey("web_pages", dict[str, str])
+CLUSTER = web.AppKey("cluster", ClusterNode)

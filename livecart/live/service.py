@@ -100,6 +100,9 @@ class LiveService:
         self._running = False
         self._tasks: list[asyncio.Task[None]] = []
         self._outage_logged_at = -1.0
+        # Called after a tick added this node's joins and leaves to a show's count, with the viewers this
+        # node has counted in it so far (the cluster registry keeps them, to uncount a dead node's).
+        self.on_viewers_counted: Callable[[str, int], Awaitable[None]] | None = None
         handlers: dict[str, EventHandler] = {
             "join": self.join,
             "leave": self.leave,
@@ -410,6 +413,8 @@ class LiveService:
                 except Exception:
                     room.viewer_delta += delta  # counted on the next tick
                     raise
+                if self.on_viewers_counted is not None:
+                    await self.on_viewers_counted(show_id, len(room.members) - room.viewer_delta)
             reactions = room.take_reactions()
             if reactions:
                 await self.sio.emit("reactions", reactions, to=show_id)

@@ -24,6 +24,8 @@ def offer_error(error: OfferError) -> web.Response:
 
 def sdp_created(request: web.Request, location: str, answer: str) -> web.Response:
     response = web.Response(status=201, text=answer, content_type=SDP_CONTENT_TYPE)
+    if request.app[keys.CLUSTER].registry is not None:  # the session lives on this process: say where
+        location = request.app[keys.SETTINGS].node_base_url + location
     response.headers["Location"] = location
     for link in link_headers(request.app[keys.SETTINGS]):
         response.headers.add("Link", link)

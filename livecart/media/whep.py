@@ -27,6 +27,9 @@ async def watch(request: web.Request) -> web.Response:
     require_sdp(request)
     if show.status is not ShowStatus.LIVE:
         raise Conflict("the show is not live", show_id=show_id, status=show.status.value)
+    origin = await request.app[keys.CLUSTER].origin_elsewhere(show_id)
+    if origin is not None:  # the publisher is on another node: the client re-sends its offer there
+        raise web.HTTPTemporaryRedirect(f"{origin.url}/whep/{show_id}")
     try:
         viewer = await request.app[keys.MEDIA].watch(show_id, await read_text(request))
     except NotLive:

@@ -39,6 +39,9 @@ async def publish(request: web.Request) -> web.Response:
     require_sdp(request)
     if show.status is ShowStatus.ENDED:
         raise Conflict("the show has ended", show_id=show.id, status=show.status.value)
+    origin = await request.app[keys.CLUSTER].origin_elsewhere(show.id)
+    if origin is not None:  # RFC 9725 section 4.5: publish where the show's broadcast already is
+        raise web.HTTPTemporaryRedirect(f"{origin.url}/whip/{show.id}")
     try:
         publisher = await request.app[keys.MEDIA].publish(show.id, show.host_id, await read_text(request))
     except OfferError as error:
