@@ -38,6 +38,7 @@ from bench.harness import (
     rss_bytes,
     spawn_worker,
     start_server,
+    stop_worker,
 )
 
 CLIENTS_PER_WORKER = 2500
@@ -108,14 +109,7 @@ class Workers:
                 process.stdin.write("quit\n")
                 process.stdin.flush()
         for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            for pipe in (process.stdin, process.stdout):
-                if pipe is not None:
-                    pipe.close()
+            stop_worker(process)
 
 
 def summarize(

@@ -41,6 +41,7 @@ from bench.harness import (
     spawn_worker,
     spread,
     start_server,
+    stop_worker,
 )
 
 SETUP_CONCURRENCY = 64
@@ -216,9 +217,7 @@ def measure(server: Server, variant: str, phase: str, buyers: int, stock: int, c
         client.stop()
         waited = runqueue_wait_s(server.pid) - waited
     finally:
-        if load.stdin:
-            load.stdin.close()
-        load.wait(timeout=30)
+        stop_worker(load)
     codes = Counter(result["codes"])
     final_stock, units_sold = asyncio.run(final_state(server.url, scene["show_id"], scene["product_id"]))
     latencies_ms = [value * 1000 for value in result["latencies"]]

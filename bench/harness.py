@@ -156,6 +156,19 @@ def spawn_worker(module: str, *args: str, env: Mapping[str, str] | None = None) 
     )
 
 
+def stop_worker(process: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    """Close a worker's pipes (EOF on its stdin) and wait for it, killing it when it does not exit."""
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            with suppress(OSError):
+                pipe.close()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def read_json_line(process: subprocess.Popen[str], timeout: float = 120) -> Any:
     """The next JSON line a worker prints (lines that are not JSON are passed through to stderr)."""
     assert process.stdout is not None

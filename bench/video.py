@@ -35,6 +35,7 @@ from bench.harness import (
     send_json_line,
     spawn_worker,
     start_server,
+    stop_worker,
 )
 
 WIDTH, HEIGHT, FPS = 1280, 720, 30
@@ -121,10 +122,7 @@ class Scenario:
         for worker in (self.crowd, self.publisher):
             with suppress(Exception):
                 _ask(worker, timeout=30, cmd="stop")
-            with suppress(subprocess.TimeoutExpired):
-                worker.wait(timeout=10)
-            if worker.poll() is None:
-                worker.kill()
+            stop_worker(worker, timeout=10)
 
 
 def late_join(scenario: Scenario, count: int) -> Row:

@@ -17,9 +17,18 @@ from livecart.cluster.registry import DeadNode, NodeInfo, NodeRegistry
 from livecart.domain.errors import Conflict
 from livecart.domain.events import Event, ShowStatusChanged
 from livecart.domain.models import ShowStatus
+from livecart.store import STORE_UNAVAILABLE
 from livecart.store.base import Store
 
 log = logging.getLogger(__name__)
+
+
+def log_failure(what: str, error: BaseException) -> None:
+    """A Redis outage is expected and said in one line (health shows it); anything else is a bug."""
+    if isinstance(error, STORE_UNAVAILABLE):
+        log.warning("%s: redis unreachable (%s)", what, error)
+    else:
+        log.error("%s", what, exc_info=error)
 
 BEATS_PER_TTL = 4
 EXPIRY_FRACTION = 0.75  # of the TTL: a node's registration outlives its last beat by 3T/4
@@ -78,16 +87,16 @@ class ClusterNode:
         if self.registry is not None:
             try:
                 await self.registry.deregister(sorted(self.originated))
-            except Exception:
-                log.exception("deregistering node %s failed (it expires on its own)", self.node_id)
+            except Exception as error:
+                log_failure(f"deregistering node {self.node_id} failed (it expires on its own)", error)
 
     async def _beat_forever(self) -> None:
         while True:
             await asyncio.sleep(self.beat_interval_s)
             try:
                 await self.beat()
-            except Exception:
-                log.exception("cluster heartbeat failed")
+            except Exception as error:
+                log_failure("cluster heartbeat failed", error)
 
     async def beat(self) -> None:
         """Refresh this node's registration, then end the shows of nodes that died."""
@@ -148,8 +157,9 @@ class ClusterNode:
 
     def _change_done(self, task: asyncio.Task[None]) -> None:
         self._changes.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("advertising a show's origin failed", exc_info=task.exception())
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            log_failure("advertising a show's origin failed", error)
 
     async def originate(self, show_id: str) -> None:
         """This node has the show's publisher: advertise it as the origin."""
@@ -169,8 +179,8 @@ class ClusterNode:
             return
         try:
             await self.registry.record_viewers(show_id, count)
-        except Exception:  # the room's tick goes on; the next change writes the share again
-            log.exception("recording this node's viewers of show %s failed", show_id)
+        except Exception as error:  # the room's tick goes on; the next change writes the share again
+            log_failure(f"recording this node's viewers of show {show_id} failed", error)
 
     async def origin_elsewhere(self, show_id: str) -> NodeInfo | None:
         """The live node that originates the show when that is another node; None when it is this one,
