@@ -1,21 +1,18 @@
-"""SQLite specifics of the commerce store: an append-only ledger and recovery after a crash."""
+"""SQLite specifics of the commerce store: the ledger is append-only in the schema itself.
+
+Recovery after a crash is in the contract suite (tests/store/test_contract_recovery.py), on both stores."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from livecart.bus import EventBus
-from livecart.checkout import Checkout
 from livecart.domain.cart import CartRules, price_order
-from livecart.domain.commerce import CartItem, Order, OrderStatus
-from livecart.domain.events import Event, Sold
+from livecart.domain.commerce import CartItem, Order
 from livecart.domain.ledger import sale_entries
 from livecart.domain.models import ProductDraft, Role, utcnow
-from livecart.payments import TEST_CARD_OK, TestPaymentProvider
 from livecart.store.sqlite import SqliteStore
 
 RULES = CartRules(max_qty_per_buyer=5)
@@ -59,57 +56,3 @@ async def test_the_ledger_refuses_updates_and_deletes(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("DELETE FROM ledger")
     conn.close()
-
-
-async def test_a_charged_order_interrupted_before_commit_is_paid_on_restart(tmp_path: Path) -> None:
-    path = str(tmp_path / "db.sqlite")
-    provider = TestPaymentProvider()  # the provider outlives our process, as a real one does
-    store = await SqliteStore.open(path)
-    order = await pending_order(store, "k1")
-    await provider.charge(
-        reference=order.id, amount_cents=order.total_cents, currency="EUR", card_number=TEST_CARD_OK
-    )
-    await store.close()  # crash: the charge happened, mark_order_paid never ran
-
-    store = await SqliteStore.open(path)
-    events: list[Event] = []
-    bus = EventBus()
-    bus.subscribe(events.append)
-    assert await Checkout(store, provider, bus, RULES).recover(utcnow()) == (1, 0)
-
-    paid = await store.get_order(order.id)
-    assert paid is not None
-    assert paid.status is OrderStatus.PAID
-    entries = await store.ledger_entries(order_id=order.id)
-    assert sum(entry.amount_cents for entry in entries) == 0
-    assert len(entries) == 3
-    replay = await store.claim_idempotency_key(order.buyer_id, "k1", "hash")
-    assert replay is not None
-    assert replay.status == 201
-    assert json.loads(replay.body)["id"] == order.id
-    assert [type(event) for event in events] == [Sold]
-    await store.close()
-
-
-async def test_an_uncharged_interrupted_order_gives_its_stock_back(tmp_path: Path) -> None:
-    path = str(tmp_path / "db.sqlite")
-    store = await SqliteStore.open(path)
-    order = await pending_order(store, "k1")
-    buyer, _ = await store.create_account(Role.VIEWER, "Lea")
-    assert await store.claim_idempotency_key(buyer.id, "orphan", "hash") is None  # crashed before place_order
-    await store.close()
-
-    store = await SqliteStore.open(path)
-    assert await Checkout(store, TestPaymentProvider(), EventBus(), RULES).recover(utcnow()) == (0, 1)
-    failed = await store.get_order(order.id)
-    assert failed is not None
-    assert failed.status is OrderStatus.FAILED
-    product = await store.get_product(order.lines[0].product_id)
-    assert product is not None
-    assert product.stock == 3
-    assert await store.ledger_entries(order_id=order.id) == []
-    # Both keys are free again: the buyer's retry runs the checkout anew.
-    assert await store.claim_idempotency_key(order.buyer_id, "k1", "hash") is None
-    assert await store.claim_idempotency_key(buyer.id, "orphan", "hash") is None
-    assert await store.units_bought(order.buyer_id, [product.id]) == {product.id: 0}
-    await store.close()
