@@ -9,40 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from livecart.domain.cart import CartRules, price_order
-from livecart.domain.commerce import CartItem, Order
 from livecart.domain.ledger import sale_entries
-from livecart.domain.models import ProductDraft, Role, utcnow
+from livecart.domain.models import utcnow
 from livecart.store.sqlite import SqliteStore
-
-RULES = CartRules(max_qty_per_buyer=5)
-
-
-async def pending_order(store: SqliteStore, key: str) -> Order:
-    """A checkout interrupted after place_order: stock taken, key claimed, nothing paid yet."""
-    brand, _ = await store.create_account(Role.BRAND, "Brand")
-    host, _ = await store.create_account(Role.HOST, "Host")
-    buyer, _ = await store.create_account(Role.VIEWER, "Sam Lee")
-    product = await store.create_product(brand.id, ProductDraft("SKU", "Thing", 1500, "EUR", 3, 1000))
-    show = await store.create_show(host.id, "Show", None)
-    await store.add_to_lineup(show.id, product.id)
-    await store.pin_product(show.id, product.id)
-    assert await store.claim_idempotency_key(buyer.id, key, "hash") is None
-    order = price_order(
-        order_id="ord_crash",
-        show=show,
-        buyer=buyer,
-        cart=[CartItem(product.id, 2, utcnow())],
-        products={product.id: product},
-        pinned={product.id},
-        bought={},
-        rules=RULES,
-        shipping={},
-        idempotency_key=key,
-        now=utcnow(),
-    )
-    assert await store.place_order(order, RULES.max_qty_per_buyer) == {product.id: 1}
-    return order
+from tests.store.test_contract_recovery import pending_order
 
 
 async def test_the_ledger_refuses_updates_and_deletes(tmp_path: Path) -> None:
