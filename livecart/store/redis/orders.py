@@ -24,13 +24,12 @@ from livecart.domain.errors import (
     PriceChanged,
     RefundExceedsPurchase,
 )
+from livecart.store.base import StockLevels
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.idempotency import running_member
 from livecart.store.redis.ledger import APPEND_LUA, append_plan
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
-
-StockLevels = dict[str, int]
 
 # KEYS: order, show orders, pending orders, buyer units, idempotency record, product × n.
 # ARGV: n, max qty per buyer, created (µs), order id, has idempotency key (0/1), number of order

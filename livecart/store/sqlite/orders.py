@@ -25,11 +25,10 @@ from livecart.domain.errors import (
     PriceChanged,
     RefundExceedsPurchase,
 )
+from livecart.store.base import StockLevels
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.commerce import release_key, save_response, units_bought_in
 from livecart.store.sqlite.db import Database, Migration
-
-StockLevels = dict[str, int]
 
 MIGRATIONS: list[Migration] = [
     (
