@@ -4,7 +4,11 @@ Speaks JSON lines (bench.harness.spawn_worker): one command per stdin line, one 
 - `{"cmd": "publish", "url", "token", "codec", "width", "height", "frames", "gop"}` → `{"ok": true}`:
   loops a pre-encoded clip (the publisher costs almost nothing and, like OBS, ignores PLI).
 - `{"cmd": "join", "url", "count", "spacing"}` → `{"joined", "first_frame_ms": [...]}`: viewers that
-  do NOT decode; they count the encoded frames their receivers reassemble.
+  do NOT decode. After SRTP (authenticated and decrypted as usual) each RTP packet goes to a
+  `FrameCounter`, not to aiortc's receiver (its per-packet Python would make this crowd process,
+  not the server, the bottleneck): a video frame counts when its marker packet arrives and no
+  sequence number since the previous frame is missing. Lost packets are not repaired (no NACK), so
+  a frame that lost one counts as lost.
 - `{"cmd": "measure", "seconds"}` → `{"fps": [...], "keyframes": [...]}`: frames per second each viewer got.
 - `{"cmd": "stop"}` → `{"ok": true}`, then the process exits.
 """
@@ -13,17 +17,82 @@ from __future__ import annotations
 
 import asyncio
 import json
+import struct
 import sys
 import time
 from typing import Any
 
 import aiohttp
+from aiortc import sdp as aiortc_sdp
+from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.mediastreams import AudioStreamTrack
 
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.synthetic import EncodedLoopTrack, encode_clip
 
 FIRST_FRAME_TIMEOUT_SECONDS = 10.0
+_SEQUENCE_AND_TIMESTAMP = struct.Struct("!HI")
+
+
+class FrameCounter:
+    """Counts one viewer's complete video frames (and audio packets) from decrypted RTP headers.
+
+    Installed in place of the viewer's `RTCDtlsTransport._handle_rtp_data` (bench only: livecart's
+    own code keeps aiortc internals in livecart/media/aiortc_adapter.py).
+    """
+
+    def __init__(self, viewer: WhepViewer) -> None:
+        self.stats = viewer.stats
+        self.kinds: dict[int, str] = {}
+        self.expected: int | None = None
+        self.complete = True
+        self.first_of_frame = True
+        self.keyframe = False
+        self.lost_frames = 0
+        for media in aiortc_sdp.SessionDescription.parse(viewer.answer).media:
+            for codec in media.rtp.codecs:
+                if codec.payloadType is not None and codec.mimeType.lower() in ("video/vp8", "audio/opus"):
+                    self.kinds[codec.payloadType] = media.kind
+        for transceiver in viewer.pc.getTransceivers():
+            transceiver.receiver.transport._handle_rtp_data = self.handle  # type: ignore[method-assign]
+        if not self.kinds:
+            raise RuntimeError("the viewer negotiated no VP8/Opus payload type")
+
+    async def handle(self, data: bytes, arrival_time_ms: int) -> None:
+        kind = self.kinds.get(data[1] & 0x7F)
+        if kind is None:
+            return
+        if kind == "audio":
+            self.stats.audio_frames += 1
+            return
+        sequence, _ = _SEQUENCE_AND_TIMESTAMP.unpack_from(data, 2)
+        if self.expected is not None and sequence != self.expected:
+            self.complete = False
+        self.expected = (sequence + 1) & 0xFFFF
+        if self.first_of_frame:
+            self.first_of_frame = False
+            self.keyframe = _vp8_keyframe(_payload(data))
+        if data[1] & 0x80:  # marker: the frame's last packet
+            if self.complete:
+                self.stats.video_frame(self.keyframe)
+            else:
+                self.lost_frames += 1
+            self.complete, self.first_of_frame = True, True
+
+
+def _payload(data: bytes) -> bytes:
+    offset = 12 + 4 * (data[0] & 0x0F)
+    if data[0] & 0x10:  # header extension
+        offset += 4 + 4 * int.from_bytes(data[offset + 2:offset + 4], "big")
+    return data[offset:]
+
+
+def _vp8_keyframe(payload: bytes) -> bool:
+    try:
+        descriptor, rest = VpxPayloadDescriptor.parse(payload)
+    except ValueError:
+        return False
+    return bool(descriptor.partition_start and descriptor.partition_id == 0 and rest and not rest[0] & 1)
 
 
 class Worker:
@@ -31,6 +100,7 @@ class Worker:
         self.http = http
         self.publisher: WhipPublisher | None = None
         self.viewers: list[WhepViewer] = []
+        self.counters: list[FrameCounter] = []
 
     async def publish(self, url: str, token: str, codec: str, width: int, height: int, frames: int,
                       gop: int) -> dict[str, Any]:
@@ -44,7 +114,9 @@ class Worker:
     async def join(self, url: str, count: int, spacing: float) -> dict[str, Any]:
         joined: list[WhepViewer] = []
         for _ in range(count):
-            joined.append(await WhepViewer.start(self.http, url, decode=False))
+            viewer = await WhepViewer.start(self.http, url, decode=False)
+            self.counters.append(FrameCounter(viewer))
+            joined.append(viewer)
             if spacing:
                 await asyncio.sleep(spacing)
         self.viewers += joined

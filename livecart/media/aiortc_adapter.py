@@ -16,8 +16,16 @@ What is used, and why:
 - `RTCIceGatherer._connection._protocols[*].transport`: the aioice UDP sockets, whose receive buffer
   is enlarged for publishers (a busy event loop must not turn into lost packets: aiortc's video
   jitter buffer then stalls until 512 packets have piled up).
-- `RTCRtpSender._next_encoded_frame`: packetizes (`encoder.pack`) whatever is not an `av.Frame`.
-  Nothing is patched there, but forwarding depends on it, so it is checked.
+- The viewer side (`SenderTap`) bypasses `RTCRtpSender._run_rtp`, whose per-packet Python (an
+  `RtpPacket` per viewer per packet, header extensions, four nested coroutines down to the socket)
+  cost more than everything else per viewer. The relay packetizes each frame once per show and writes
+  each viewer's RTP itself; from the sender it needs: its SSRCs, MID and negotiated payload types and
+  header extension ids (`send()` parameters, `_RTCRtpSender__rtp_header_extensions_map`), the DTLS
+  transport's SRTP session (`RTCDtlsTransport._tx_srtp`) and the nominated ICE pair
+  (`aioice.Connection._nominated`, whose `StunProtocol.send_data` is a plain `transport.sendto`).
+  It keeps the sender's RTCP sender reports true by updating the counters `_run_rtcp` reads
+  (`_RTCRtpSender__ntp_timestamp`, `__rtp_timestamp`, `__packet_count`, `__octet_count`), and
+  answers NACKs by replacing `RTCRtpSender._retransmit` per sender.
 """
 
 from __future__ import annotations
@@ -32,8 +40,10 @@ from typing import Any
 
 import aioice
 import aiortc
-from aiortc import RTCIceGatherer, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aioice.ice import StunProtocol
+from aiortc import RTCDtlsTransport, RTCIceGatherer, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import is_rtx
+from aiortc.rtp import RtpPacket
 
 VERIFIED_AIORTC_VERSIONS = ("1.16.",)
 
@@ -76,8 +86,24 @@ def verify() -> None:
         problems.append("RTCIceGatherer no longer keeps its aioice Connection in _connection")
     if "self._protocols" not in _source(aioice.Connection.__init__):
         problems.append("aioice.Connection no longer keeps its sockets' protocols in _protocols")
-    if ".pack(data)" not in _source(RTCRtpSender._next_encoded_frame):
-        problems.append("RTCRtpSender._next_encoded_frame no longer packs pre-encoded packets")
+    sender_init = _source(RTCRtpSender.__init__)
+    for name in ("__rtp_header_extensions_map", "__ntp_timestamp", "__rtp_timestamp", "__packet_count",
+                 "__octet_count", "__mid", "__rtx_payload_type", "__rtx_sequence_number"):
+        if f"self.{name} =" not in sender_init and f"self.{name}:" not in sender_init:
+            problems.append(f"RTCRtpSender.__init__ no longer sets self.{name}")
+    for name in ("__ntp_timestamp", "__rtp_timestamp", "__packet_count", "__octet_count"):
+        if f"self.{name}" not in _source(RTCRtpSender._run_rtcp):
+            problems.append(f"RTCRtpSender._run_rtcp no longer reports self.{name} in its sender reports")
+    if "await self._retransmit(" not in _source(RTCRtpSender._handle_rtcp_packet):
+        problems.append("RTCRtpSender._handle_rtcp_packet no longer answers NACKs through self._retransmit")
+    if "self.__track.recv()" not in _source(RTCRtpSender._next_encoded_frame):
+        problems.append("RTCRtpSender no longer reads its track with recv()")
+    if "self._tx_srtp.protect(data)" not in _source(RTCDtlsTransport._send_rtp):
+        problems.append("RTCDtlsTransport._send_rtp no longer protects RTP with self._tx_srtp")
+    if "self._nominated.get(component)" not in _source(aioice.Connection.sendto):
+        problems.append("aioice.Connection.sendto no longer sends on self._nominated[component]")
+    if "self.transport.sendto(data, addr)" not in _source(StunProtocol.send_data):
+        problems.append("aioice StunProtocol.send_data is no longer a plain transport.sendto")
     if problems:
         raise AiortcChanged(
             f"aiortc {aiortc.__version__} changed under livecart/media/aiortc_adapter.py: "
@@ -166,3 +192,116 @@ def enlarge_receive_buffers(pc: RTCPeerConnection, size_bytes: int) -> int:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size_bytes)
                 changed += 1
     return changed
+
+
+# The one-byte header extension value the sender writes per packet: 24-bit abs-send-time (6.18 s).
+_ABS_SEND_TIME_PROBE = 0xA5C3E1
+
+
+@dataclass(frozen=True, slots=True)
+class RtpHeaderShape:
+    """How this sender's RTP headers look: the first byte (version, extension bit) and the header
+    extension block (mid, abs-send-time) with the offset of the 3 abs-send-time bytes in it."""
+
+    first_byte: int
+    extension: bytes
+    abs_send_time_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DatagramLink:
+    """Where a viewer's protected RTP goes: the SRTP session's protect, and the nominated ICE pair."""
+
+    protect: Callable[[bytes], bytes]
+    transport: Any  # asyncio.DatagramTransport of the pair's socket
+    address: tuple[str, int]
+    direct: bool  # False for a TURN pair: send through aioice's coroutine instead
+    protocol: Any
+
+
+class SenderTap:
+    """Lets the relay write one viewer's RTP itself instead of the sender's per-packet `_run_rtp`.
+
+    The sender still negotiates, runs RTCP (its reports read the counters `record_sent` keeps), and
+    handles PLI/FIR (`on_keyframe_request`). Its RTP loop stays parked in the track's `recv()`.
+    """
+
+    def __init__(self, sender: RTCRtpSender, retransmit: Callable[[int], Awaitable[None]]) -> None:
+        for name in ("_RTCRtpSender__rtp_header_extensions_map", "_RTCRtpSender__packet_count"):
+            if not hasattr(sender, name):
+                raise AiortcChanged(f"RTCRtpSender has no {name}")
+        self._sender = sender
+        self.payload_type: int | None = None
+        self.rtx_payload_type: int | None = None
+        original_send = sender.send
+
+        async def send(parameters: Any) -> None:
+            self.payload_type = parameters.codecs[0].payloadType
+            await original_send(parameters)
+            self.rtx_payload_type = sender._RTCRtpSender__rtx_payload_type  # type: ignore[attr-defined]
+
+        sender.send = send  # type: ignore[method-assign]
+        sender._retransmit = retransmit  # type: ignore[method-assign,assignment]
+
+    @property
+    def ssrc(self) -> int:
+        return int(self._sender._ssrc)
+
+    @property
+    def rtx_ssrc(self) -> int:
+        return int(self._sender._rtx_ssrc)
+
+    def next_rtx_sequence_number(self) -> int:
+        name = "_RTCRtpSender__rtx_sequence_number"
+        number = int(getattr(self._sender, name))
+        setattr(self._sender, name, (number + 1) & 0xFFFF)
+        return number
+
+    def header_shape(self) -> RtpHeaderShape:
+        """Serialize a probe packet with the sender's negotiated extensions (mid, abs-send-time)
+        twice, and find where abs-send-time sits by where the two differ."""
+        extensions_map = self._sender._RTCRtpSender__rtp_header_extensions_map  # type: ignore[attr-defined]
+        mid = self._sender._RTCRtpSender__mid  # type: ignore[attr-defined]
+
+        def probe(abs_send_time: int) -> bytes:
+            packet = RtpPacket(payload_type=0, sequence_number=0, timestamp=0, ssrc=0)
+            packet.extensions.mid = mid
+            packet.extensions.abs_send_time = abs_send_time
+            return bytes(packet.serialize(extensions_map))
+
+        zero, marked = probe(0), probe(_ABS_SEND_TIME_PROBE)
+        differ = [i for i, (a, b) in enumerate(zip(zero, marked, strict=True)) if a != b]
+        if differ and (differ[0] < 12 or differ[-1] - differ[0] > 2):
+            raise AiortcChanged(f"abs-send-time is not where a one-byte extension puts it: {differ}")
+        at = differ[0] - 12 if differ else None
+        if at is not None and at + 3 > len(zero) - 12:
+            raise AiortcChanged("abs-send-time runs past the header extension")
+        return RtpHeaderShape(first_byte=zero[0], extension=zero[12:], abs_send_time_at=at)
+
+    def link(self) -> DatagramLink | None:
+        """The SRTP session and ICE pair to send on, or None while DTLS is not connected."""
+        dtls: RTCDtlsTransport = self._sender.transport
+        if dtls.state != "connected" or dtls._tx_srtp is None:
+            return None
+        pair = dtls.transport._connection._nominated.get(1)
+        if pair is None:
+            return None
+        protocol = pair.protocol
+        direct = type(protocol) is StunProtocol and protocol.transport is not None
+        return DatagramLink(protect=dtls._tx_srtp.protect, transport=getattr(protocol, "transport", None),
+                            address=pair.remote_addr, direct=direct, protocol=protocol)
+
+    def still_linked(self, link: DatagramLink) -> bool:
+        dtls: RTCDtlsTransport = self._sender.transport
+        if dtls.state != "connected":
+            return False
+        pair = dtls.transport._connection._nominated.get(1)
+        return pair is not None and pair.protocol is link.protocol and pair.remote_addr == link.address
+
+    def record_sent(self, ntp_timestamp: int, rtp_timestamp: int, packets: int, octets: int) -> None:
+        """Keep the sender's RTCP sender reports (and getStats) true to what was written."""
+        sender = self._sender
+        sender._RTCRtpSender__ntp_timestamp = ntp_timestamp  # type: ignore[attr-defined]
+        sender._RTCRtpSender__rtp_timestamp = rtp_timestamp  # type: ignore[attr-defined]
+        sender._RTCRtpSender__packet_count += packets  # type: ignore[attr-defined]
+        sender._RTCRtpSender__octet_count += octets  # type: ignore[attr-defined]

@@ -143,7 +143,7 @@ class Publisher:
 
 
 class Viewer:
-    """The WHEP side: one peer connection whose senders read shared encoded packets."""
+    """The WHEP side: one peer connection whose senders' RTP the relay writes (`ViewerTrack`)."""
 
     def __init__(self, pc: RTCPeerConnection, session_id: str, tracks: list[ViewerTrack]) -> None:
         self.pc = pc
@@ -211,6 +211,7 @@ class Broadcast:
                 tracks.append(track)
                 transceiver = pc.addTransceiver(track, direction="sendonly")
                 transceiver.setCodecPreferences(capabilities_for(codec))
+                track.bind(transceiver.sender)
                 on_keyframe_request(transceiver.sender, self._request_keyframe)
             try:
                 viewer.answer = await _negotiate(pc, offer)

@@ -1,8 +1,11 @@
-"""The forwarding relay: the publisher's encoded frames go to every viewer's sender to be packetized only.
+"""The forwarding relay: the publisher's encoded frames are packetized once per show and written to
+every viewer's RTP stream. Nothing here decodes or encodes.
 
-Nothing here decodes or encodes. Each frame becomes one `av.Packet` shared by all viewers (aiortc's
-sender packs a packet without touching it); each viewer has its own bounded queue, so a viewer that
-stalls loses its own frames (and restarts at the next keyframe) without slowing anyone else.
+Each viewer's sender (video, audio) gets a `ViewerTrack`. aiortc's sender loop only calls its `recv()`
+once, when DTLS is up: that starts the viewer, and the loop then stays parked there while the relay
+writes the viewer's RTP itself (`RtpWriter`), synchronously, as frames arrive. A viewer whose socket
+backs up loses its own frames (video restarts at the next keyframe, which it asks for) without
+slowing anyone else; the only queue per viewer is the bounded GOP catch-up of a new viewer.
 """
 
 from __future__ import annotations
@@ -14,29 +17,31 @@ from fractions import Fraction
 from typing import Any
 
 import av
+from aiortc import RTCRtpCodecParameters, RTCRtpSender
+from aiortc.codecs import get_encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from livecart.media.aiortc_adapter import EncodedFrame
+from livecart.media.aiortc_adapter import EncodedFrame, SenderTap
 from livecart.media.gop_cache import GopCache
 from livecart.media.keyframes import is_keyframe
+from livecart.media.rtp_writer import FrameWriter, OutFrame, RtpWriter, SendTime, WriteResult
 from livecart.media.sdp import MediaCodec
 
-# Per viewer, on top of the GOP catch-up it may be started with. Small on purpose: a viewer whose
-# sender falls a second behind (slow link, or a server short of CPU) skips to the next keyframe,
-# which also sheds the server's work instead of letting every socket's backlog grow.
+# A new viewer's catch-up queue may hold the GOP it starts from plus this many live frames; beyond
+# that (a server short of CPU) video skips to the next keyframe and audio drops its oldest frame.
 LIVE_BACKLOG_FRAMES = 30
 AUDIO_BACKLOG_FRAMES = 100  # 2 s of 20 ms Opus frames
 # A new viewer gets the cached keyframe at once and the rest of the GOP at about 3x real time: a
-# burst of a whole GOP overflows socket buffers and aiortc's 128-packet retransmission history.
+# burst of a whole GOP overflows socket buffers and the receiver's NACK window.
 CATCH_UP_SECONDS_PER_FRAME = 0.010
 
 
 class ViewerTrack(MediaStreamTrack):
-    """What one viewer's RTCRtpSender reads: shared encoded packets from a bounded queue.
+    """One viewer's video or audio: shared frames written through the viewer's own `FrameWriter`.
 
-    Video starts at a keyframe. When more than `backlog` live frames wait (the GOP catch-up is not
-    counted), video drops everything queued and waits for the next keyframe (asking for one through
-    `on_overflow`); audio drops its oldest frame.
+    Video starts at a keyframe: from the GOP cache (the keyframe at once, the frames after it paced),
+    else at the next one. A write the viewer's socket cannot take drops the frame; for video, every
+    frame until the next keyframe too (asking for one through `on_overflow`).
     """
 
     def __init__(
@@ -46,71 +51,131 @@ class ViewerTrack(MediaStreamTrack):
         self.kind = kind
         self._backlog = backlog
         self._on_start = on_start
-        self._started = False
         self._on_overflow = on_overflow
-        self._queue: deque[av.Packet[Any]] = deque()
-        self._wakeup = asyncio.Event()
-        self._waiting_for_keyframe = kind == "video"
+        self._tap: SenderTap | None = None
+        self._writer: FrameWriter | None = None
+        self._rtp_writer: RtpWriter | None = None
+        self._pending: deque[OutFrame] = deque()
         self._catch_up = 0
+        self._pacer: asyncio.Task[None] | None = None
+        self._ended = asyncio.Event()
+        self._waiting_for_keyframe = kind == "video"
         self.delivered = 0
         self.dropped = 0
 
-    def feed(self, packet: av.Packet[Any], keyframe: bool) -> None:
-        if self.readyState != "live":
+    def bind(self, sender: RTCRtpSender) -> None:
+        """Take over writing `sender`'s RTP (before negotiation, so its parameters are seen)."""
+        self._tap = SenderTap(sender, self._retransmit)
+
+    def start(self, writer: FrameWriter) -> None:
+        """Begin receiving frames through `writer`."""
+        if self._writer is None and self.readyState == "live":
+            self._writer = writer
+            self._on_start(self)
+
+    async def recv(self) -> Any:
+        """Called by the sender's RTP loop once DTLS is up: start writing, then park until stopped."""
+        if self._writer is None and self._tap is not None and self.readyState == "live":
+            self._rtp_writer = RtpWriter(self._tap)
+            self.start(self._rtp_writer)
+        await self._ended.wait()
+        raise MediaStreamError
+
+    async def _retransmit(self, sequence_number: int) -> None:
+        if self._rtp_writer is not None:
+            await self._rtp_writer.retransmit(sequence_number)
+
+    @property
+    def catching_up(self) -> bool:
+        return bool(self._pending)
+
+    def feed(self, frame: OutFrame, when: SendTime) -> None:
+        if self._writer is None or self.readyState != "live":
             return
         if self._waiting_for_keyframe:
-            if not keyframe:
+            if not frame.keyframe:
                 self.dropped += 1
                 return
             self._waiting_for_keyframe = False
-        if len(self._queue) >= self._backlog + self._catch_up:
+        if not self._pending:
+            self._write(frame, when)
+            return
+        if len(self._pending) >= self._backlog + self._catch_up:
             if self.kind == "video":
-                self.dropped += len(self._queue)
-                self._queue.clear()
-                self._catch_up = 0
-                if not keyframe:
+                self._skip_to_keyframe(len(self._pending))
+                if not frame.keyframe:
                     self.dropped += 1
-                    self._waiting_for_keyframe = True
-                    self._on_overflow()
                     return
+                self._waiting_for_keyframe = False
             else:
-                self._queue.popleft()
+                self._pending.popleft()
                 self.dropped += 1
-        self._queue.append(packet)
-        self._wakeup.set()
+        self._pending.append(frame)
 
-    def prime(self, frames: list[tuple[av.Packet[Any], bool]]) -> None:
-        """Start from the GOP cache: its keyframe is sent at once, the frames after it paced."""
-        self._catch_up = max(0, len(frames) - 1)
-        for packet, keyframe in frames:
-            self.feed(packet, keyframe)
+    def prime(self, frames: list[OutFrame]) -> None:
+        """Start from the GOP cache: its keyframe is written at once, the frames after it paced."""
+        if not frames:
+            return
+        self._waiting_for_keyframe = False
+        self._catch_up = len(frames) - 1
+        self._write(frames[0], SendTime.now())
+        if len(frames) > 1 and self.readyState == "live":
+            self._pending.extend(frames[1:])
+            self._pacer = asyncio.get_running_loop().create_task(self._pace())
 
-    def start(self) -> None:
-        """Begin receiving frames. The sender calls `recv` only once ICE and DTLS are up, so frames
-        are not queued (and then dropped as a backlog) while the viewer is still connecting."""
-        if not self._started:
-            self._started = True
-            self._on_start(self)
+    async def _pace(self) -> None:
+        try:
+            while self._pending and self.readyState == "live":
+                await asyncio.sleep(CATCH_UP_SECONDS_PER_FRAME)
+                if self._pending:
+                    self._write(self._pending.popleft(), SendTime.now())
+        finally:
+            self._pacer = None
+            self._catch_up = 0
 
-    async def recv(self) -> av.Packet[Any]:
-        self.start()
-        while not self._queue:
-            if self.readyState != "live":
-                raise MediaStreamError
-            self._wakeup.clear()
-            await self._wakeup.wait()
-        if self._catch_up and self.delivered:
-            self._catch_up -= 1
-            await asyncio.sleep(CATCH_UP_SECONDS_PER_FRAME)
-            if not self._queue:  # dropped (overflow or stop) while pacing
-                return await self.recv()
-        self.delivered += 1
-        return self._queue.popleft()
+    def _write(self, frame: OutFrame, when: SendTime) -> None:
+        assert self._writer is not None
+        result = self._writer.write(frame, when)
+        if result is WriteResult.SENT:
+            self.delivered += 1
+        elif result is WriteResult.CONGESTED:
+            self.dropped += 1
+            if self.kind == "video":
+                self._skip_to_keyframe(0)
+        else:
+            self.stop()
+
+    def _skip_to_keyframe(self, queued: int) -> None:
+        self.dropped += queued
+        self._pending.clear()
+        self._catch_up = 0
+        self._waiting_for_keyframe = True
+        self._on_overflow()
 
     def stop(self) -> None:
         super().stop()
-        self._queue.clear()
-        self._wakeup.set()
+        self._pending.clear()
+        self._ended.set()
+        if self._pacer is not None:
+            self._pacer.cancel()
+
+
+class Packetizer:
+    """Splits one codec's frames into RTP payloads (aiortc's packetizers), once for all viewers."""
+
+    def __init__(self, codec: MediaCodec) -> None:
+        self._encoder = get_encoder(RTCRtpCodecParameters(
+            mimeType=codec.mime_type, clockRate=codec.clock_rate, channels=codec.channels,
+            parameters=dict(codec.parameters),
+        ))
+        self._time_base = Fraction(1, codec.clock_rate)
+
+    def payloads(self, data: bytes, pts: int) -> tuple[bytes, ...]:
+        packet = av.Packet(data)
+        packet.pts = pts
+        packet.time_base = self._time_base
+        payloads, _ = self._encoder.pack(packet)
+        return tuple(payloads)
 
 
 class Relay:
@@ -119,9 +184,9 @@ class Relay:
     def __init__(self, codecs: dict[str, MediaCodec], request_keyframe: Callable[[], None]) -> None:
         self.codecs = codecs
         self._request_keyframe = request_keyframe
-        self._time_bases = {kind: Fraction(1, codec.clock_rate) for kind, codec in codecs.items()}
+        self._packetizers = {kind: Packetizer(codec) for kind, codec in codecs.items()}
         self._tracks: dict[str, set[ViewerTrack]] = {kind: set() for kind in codecs}
-        self._gop: GopCache[tuple[av.Packet[Any], bool]] = GopCache()
+        self._gop: GopCache[OutFrame] = GopCache()
         self._last_pts: dict[str, int] = {}
         self._pts_offset: dict[str, int] = {}
         self._rebase: set[str] = set()
@@ -134,17 +199,21 @@ class Relay:
         if kind not in self._tracks:
             return
         pts = self._timeline(kind, frame.timestamp)
-        packet = av.Packet(frame.data)
-        packet.pts = pts
-        packet.time_base = self._time_bases[kind]
         keyframe = is_keyframe(frame.mime_type, frame.data)
+        out = OutFrame(kind, self._packetizers[kind].payloads(frame.data, pts), pts, keyframe, len(frame.data))
         self.frames_in += 1
         if kind == "video":
             self.keyframes_in += keyframe
-            if not self._gop.add((packet, keyframe), len(frame.data), keyframe):
+            if not self._gop.add(out, len(frame.data), keyframe):
                 self._request_keyframe()
-        for track in self._tracks[kind]:
-            track.feed(packet, keyframe)
+        when = SendTime.now()
+        for track in list(self._tracks[kind]):
+            track.feed(out, when)
+        if kind == "video" and self.keyframes_in and (self.frames_in - self.keyframes_in) % 150 == 0:  # DEBUG
+            import sys, time as _t
+            ts = self._tracks["video"]
+            with open("/tmp/relaydbg.log", "a") as f:
+                f.write(f"{_t.time():.1f} viewers={len(ts)} delivered={sum(t.delivered for t in ts)} dropped={sum(t.dropped for t in ts)} retrans={sum(t._rtp_writer.retransmitted for t in ts if t._rtp_writer)} catching={sum(t.catching_up for t in ts)} payloads={len(out.payloads)} kf={keyframe}\n")
 
     def _timeline(self, kind: str, timestamp: int) -> int:
         """Keep each viewer's timestamps moving forward when a new publisher replaces the old one."""
@@ -163,7 +232,7 @@ class Relay:
         self._gop.clear()
 
     def attach(self, kind: str) -> ViewerTrack:
-        """A new viewer track; it joins the fan-out when its sender starts reading (`ViewerTrack.start`)."""
+        """A new viewer track; it joins the fan-out when it starts (its sender's first `recv()`)."""
         backlog = LIVE_BACKLOG_FRAMES if kind == "video" else AUDIO_BACKLOG_FRAMES
         return ViewerTrack(kind, backlog, self._request_keyframe, self._activate)
 

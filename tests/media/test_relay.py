@@ -1,11 +1,13 @@
-"""The relay alone (no network): shared packets, bounded per-viewer queues, GOP start, timelines."""
+"""The relay alone (no network): frames packetized once and shared, per-viewer isolation, GOP start,
+timelines. Each viewer writes into a `Socket` that records frames, or refuses them like a full one."""
 
 from __future__ import annotations
 
 import asyncio
 
 from livecart.media.aiortc_adapter import EncodedFrame
-from livecart.media.relay import AUDIO_BACKLOG_FRAMES, LIVE_BACKLOG_FRAMES, Relay
+from livecart.media.relay import AUDIO_BACKLOG_FRAMES, CATCH_UP_SECONDS_PER_FRAME, LIVE_BACKLOG_FRAMES, Relay
+from livecart.media.rtp_writer import OutFrame, SendTime, WriteResult
 from livecart.media.sdp import MediaCodec
 from livecart.media.synthetic import encode_clip
 
@@ -13,96 +15,164 @@ VP8 = MediaCodec(kind="video", mime_type="video/VP8", clock_rate=90000)
 OPUS = MediaCodec(kind="audio", mime_type="audio/opus", clock_rate=48000, channels=2)
 CLIP = encode_clip("vp8", 64, 48, 60, gop=30)  # keyframes at 0 and 30 (and 60, 90, ... when looped)
 ONE_KEYFRAME = encode_clip("vp8", 64, 48, 60, gop=60)
+BIG = encode_clip("vp8", 640, 480, 1, gop=1)[0]  # a keyframe of several RTP packets
+
+
+class Socket:
+    """A viewer's end of the relay: keeps what was written; `full` makes it refuse like a backed-up one."""
+
+    def __init__(self) -> None:
+        self.frames: list[OutFrame] = []
+        self.full = False
+        self.closed = False
+
+    def write(self, frame: OutFrame, when: SendTime) -> WriteResult:
+        if self.closed:
+            return WriteResult.CLOSED
+        if self.full:
+            return WriteResult.CONGESTED
+        self.frames.append(frame)
+        return WriteResult.SENT
+
+    @property
+    def timestamps(self) -> list[int]:
+        return [frame.timestamp for frame in self.frames]
 
 
 def video(index: int, clip: list[bytes] = CLIP) -> EncodedFrame:
     return EncodedFrame("video/VP8", clip[index % len(clip)], index * 3000)
 
 
+def watch(relay: Relay, kind: str = "video") -> Socket:
+    socket = Socket()
+    relay.attach(kind).start(socket)
+    return socket
+
+
+def test_every_viewer_gets_the_same_packetized_frame_object() -> None:
+    relay = Relay({"video": VP8}, lambda: None)
+    first, second = watch(relay), watch(relay)
+    relay.push(EncodedFrame("video/VP8", BIG, 0))
+    assert first.frames[0] is second.frames[0], "packetized once per show, not once per viewer"
+    frame = first.frames[0]
+    assert frame.keyframe and len(frame.payloads) > 1
+    assert all(len(payload) <= 1300 for payload in frame.payloads)
+
+
 def test_a_stalled_viewer_loses_only_its_own_frames_and_restarts_at_a_keyframe() -> None:
     requests: list[int] = []
     relay = Relay({"video": VP8}, lambda: requests.append(1))
-    healthy, stalled = relay.attach("video"), relay.attach("video")
-    healthy.start()
-    stalled.start()
+    healthy, stalled = watch(relay), watch(relay)
+    relay.push(video(0))
     requests.clear()
-    capacity = LIVE_BACKLOG_FRAMES
-    received = []
-    for index in range(capacity + 10):
-        relay.push(video(index, ONE_KEYFRAME))
-        received.append(healthy._queue.popleft())  # the healthy viewer keeps up
-    assert len(received) == capacity + 10
-    assert len(stalled._queue) <= capacity, "a stalled viewer's queue is bounded"
-    assert stalled.dropped > 0
-    assert requests, "overflow asks the publisher for a keyframe"
-    assert received[0].pts == 0
-    assert received[-1].pts == (capacity + 9) * 3000
+    stalled.full = True
+    for index in range(1, 10):
+        relay.push(video(index))
+    assert requests, "a refused write asks the publisher for a keyframe"
+    stalled.full = False
+    for index in range(10, 40):
+        relay.push(video(index))
+    assert healthy.timestamps == [i * 3000 for i in range(40)], "the healthy viewer missed nothing"
+    assert stalled.timestamps == [0] + [i * 3000 for i in range(30, 40)], "the stalled one resumed at keyframe 30"
 
 
-def test_a_new_viewer_starts_at_the_last_keyframe_with_the_frames_since() -> None:
+def test_a_viewer_whose_connection_closed_stops_receiving() -> None:
+    relay = Relay({"video": VP8}, lambda: None)
+    socket = Socket()
+    track = relay.attach("video")
+    track.start(socket)
+    relay.push(video(0))
+    socket.closed = True
+    relay.push(video(1))
+    assert track.readyState == "ended"
+    socket.closed = False
+    relay.push(video(2))
+    assert socket.timestamps == [0]
+
+
+async def test_a_new_viewer_starts_at_the_last_keyframe_with_the_frames_since_paced() -> None:
     relay = Relay({"video": VP8}, lambda: None)
     for index in range(40):
         relay.push(video(index))
-    late = relay.attach("video")
-    late.start()
-    assert [packet.pts for packet in late._queue] == [i * 3000 for i in range(30, 40)]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    late = watch(relay)
+    assert late.timestamps == [30 * 3000], "the cached keyframe goes at once"
     assert relay.gop_frames == 10
+    while len(late.frames) < 10:
+        await asyncio.sleep(0.001)
+    assert late.timestamps == [i * 3000 for i in range(30, 40)]
+    assert loop.time() - started >= 9 * CATCH_UP_SECONDS_PER_FRAME * 0.9
+
+
+async def test_live_frames_wait_behind_the_catch_up_and_the_viewer_then_goes_live() -> None:
+    relay = Relay({"video": VP8}, lambda: None)
+    for index in range(35):
+        relay.push(video(index))
+    late = watch(relay)
+    relay.push(video(35))  # arrives while the GOP is still being paced out
+    assert late.timestamps == [30 * 3000]
+    while len(late.frames) < 6:
+        await asyncio.sleep(0.001)
+    relay.push(video(36))  # caught up: written at once
+    assert late.timestamps == [i * 3000 for i in range(30, 37)]
+
+
+async def test_a_catch_up_that_falls_too_far_behind_skips_to_the_next_keyframe() -> None:
+    requests: list[int] = []
+    relay = Relay({"video": VP8}, lambda: requests.append(1))
+    for index in range(31):
+        relay.push(video(index, ONE_KEYFRAME))
+    late = watch(relay)  # keyframe 0 sent, 30 frames to pace out
+    requests.clear()
+    for index in range(31, 31 + LIVE_BACKLOG_FRAMES + 31):  # the publisher outruns the pacing
+        relay.push(video(index, ONE_KEYFRAME))
+    assert requests, "overflow asks for a keyframe"
+    relay.push(video(120, ONE_KEYFRAME))  # keyframe (120 % 60 == 0)
+    await asyncio.sleep(0.05)
+    assert late.timestamps[0] == 0
+    assert late.timestamps[-1] == 120 * 3000
+    assert len(late.frames) < 31 + LIVE_BACKLOG_FRAMES + 31, "frames were dropped, not queued forever"
 
 
 def test_without_a_keyframe_yet_a_viewer_waits_for_one() -> None:
     relay = Relay({"video": VP8}, lambda: None)
-    viewer = relay.attach("video")
-    viewer.start()
+    viewer = watch(relay)
     for index in range(1, 30):
         relay.push(video(index))
-    assert len(viewer._queue) == 0
+    assert viewer.frames == []
     relay.push(video(30))
-    assert len(viewer._queue) == 1
+    assert viewer.timestamps == [30 * 3000]
 
 
-def test_audio_drops_its_oldest_frames_when_a_viewer_stalls() -> None:
+def test_audio_flows_at_once_and_drops_only_what_a_full_socket_refuses() -> None:
     relay = Relay({"video": VP8, "audio": OPUS}, lambda: None)
-    viewer = relay.attach("audio")
-    viewer.start()
-    for index in range(AUDIO_BACKLOG_FRAMES + 5):
+    listener = watch(relay, "audio")
+    for index in range(AUDIO_BACKLOG_FRAMES):
+        listener.full = index % 10 == 5
         relay.push(EncodedFrame("audio/opus", b"\xfc\x00", index * 960))
-    assert len(viewer._queue) == AUDIO_BACKLOG_FRAMES
-    assert viewer._queue[0].pts == 5 * 960
+    assert len(listener.frames) == AUDIO_BACKLOG_FRAMES - AUDIO_BACKLOG_FRAMES // 10
+    assert 5 * 960 not in listener.timestamps and 6 * 960 in listener.timestamps
 
 
 def test_a_replacement_publisher_continues_the_viewers_timeline() -> None:
     relay = Relay({"video": VP8}, lambda: None)
-    viewer = relay.attach("video")
-    viewer.start()
+    viewer = watch(relay)
     for index in range(10):
         relay.push(video(index))
     relay.new_publisher()
     relay.push(video(0))  # the new publisher starts at timestamp 0 again, with a keyframe
-    pts = [packet.pts or 0 for packet in viewer._queue]
-    assert pts[-1] > pts[-2], pts
+    assert viewer.timestamps[-1] > viewer.timestamps[-2], viewer.timestamps
 
 
-async def test_the_gop_catch_up_is_paced_after_the_keyframe() -> None:
+async def test_a_viewer_still_connecting_gets_nothing_and_starts_from_the_latest_gop() -> None:
     relay = Relay({"video": VP8}, lambda: None)
-    for index in range(20):
-        relay.push(video(index))
-    viewer = relay.attach("video")
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    await viewer.recv()
-    assert loop.time() - started < 0.005, "the keyframe goes at once"
-    for _ in range(19):
-        await viewer.recv()
-    assert loop.time() - started >= 19 * 0.009
-    viewer.stop()
-
-
-def test_a_viewer_still_connecting_queues_nothing_and_starts_from_the_latest_gop() -> None:
-    relay = Relay({"video": VP8}, lambda: None)
-    viewer = relay.attach("video")  # WHEP answered; ICE and DTLS not up yet
+    track = relay.attach("video")  # WHEP answered; ICE and DTLS not up yet
     for index in range(45):
         relay.push(video(index))
-    assert len(viewer._queue) == 0
-    viewer.start()  # the sender's first recv()
-    assert [packet.pts for packet in viewer._queue] == [i * 3000 for i in range(30, 45)]
-    assert viewer.dropped == 0
+    assert track.delivered == 0 and track.dropped == 0
+    socket = Socket()
+    track.start(socket)  # the sender's first recv()
+    assert socket.timestamps == [30 * 3000]
+    assert track.catching_up
+    track.stop()
