@@ -209,11 +209,7 @@ class Relay:
         when = SendTime.now()
         for track in list(self._tracks[kind]):
             track.feed(out, when)
-        if kind == "video" and self.keyframes_in and (self.frames_in - self.keyframes_in) % 150 == 0:  # DEBUG
-            import sys, time as _t
-            ts = self._tracks["video"]
-            with open("/tmp/relaydbg.log", "a") as f:
-                f.write(f"{_t.time():.1f} viewers={len(ts)} delivered={sum(t.delivered for t in ts)} dropped={sum(t.dropped for t in ts)} retrans={sum(t._rtp_writer.retransmitted for t in ts if t._rtp_writer)} catching={sum(t.catching_up for t in ts)} payloads={len(out.payloads)} kf={keyframe}\n")
+
 
     def _timeline(self, kind: str, timestamp: int) -> int:
         """Keep each viewer's timestamps moving forward when a new publisher replaces the old one."""
