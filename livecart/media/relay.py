@@ -210,7 +210,6 @@ class Relay:
         for track in list(self._tracks[kind]):
             track.feed(out, when)
 
-
     def _timeline(self, kind: str, timestamp: int) -> int:
         """Keep each viewer's timestamps moving forward when a new publisher replaces the old one."""
         if kind in self._rebase:
