@@ -154,6 +154,8 @@ class ViewerTrack(MediaStreamTrack):
 
     def stop(self) -> None:
         super().stop()
+        if self._rtp_writer is not None:
+            self._rtp_writer.close()
         self._pending.clear()
         self._ended.set()
         if self._pacer is not None:

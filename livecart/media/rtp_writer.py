@@ -1,15 +1,17 @@
 """One viewer's RTP, written straight to its socket: the relay packetizes each frame once per show,
-and per viewer only a 12-byte header (its SSRC, sequence numbers and timestamp base) is put in front
-of the shared payloads before SRTP and `sendto`.
+and per viewer only a 12-byte header (its SSRC, sequence numbers and timestamp base) and the header
+extensions (mid, abs-send-time) are put in front of the shared payloads before SRTP.
 
 aiortc's own sender spends about 40 µs of Python per packet per viewer (an `RtpPacket` object, its
 header extensions, two NTP clock reads, four nested coroutines down to the socket); here a packet
-is one `struct.pack`, two concatenations, the SRTP C call and the syscall.
+is one `struct.pack`, two concatenations and the SRTP C call, and a frame's packets leave in one
+system call (livecart/media/udp.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import random
 import struct
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from livecart.media.aiortc_adapter import DatagramLink, SenderTap
+from livecart.media.udp import Congested, ViewerSocket
 
 # Seconds between 1900-01-01 (NTP's epoch) and 1970-01-01.
 NTP_EPOCH_OFFSET = 2_208_988_800
@@ -85,38 +88,62 @@ class RtpWriter:
         self._timestamp_origin = random.randrange(1 << 32)
         self._history: list[tuple[int, int, int, bytes] | None] = [None] * HISTORY_PACKETS
         self._link: DatagramLink | None = None
+        self._socket: ViewerSocket | None = None
         self._relayed_sends: set[asyncio.Future[None]] = set()  # TURN pairs only
         self.packets_sent = 0
         self.retransmitted = 0
 
     def write(self, frame: OutFrame, when: SendTime) -> WriteResult:
-        link = self._link
-        if link is None or not self._tap.still_linked(link):
-            link = self._link = self._tap.link()
-            if link is None:
-                return WriteResult.CLOSED
+        link = self._current_link()
+        if link is None:
+            return WriteResult.CLOSED
         transport = link.transport
         if link.direct and (transport.is_closing() or transport.get_write_buffer_size() > MAX_BUFFERED_BYTES):
             return WriteResult.CLOSED if transport.is_closing() else WriteResult.CONGESTED
         extension = self._before + when.abs_send_time + self._after if self._has_abs_send_time else self._before
         timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
         first, payload_type, ssrc, history = self._first_byte, self._payload_type, self._ssrc, self._history
-        pack, protect, address = _HEADER.pack, link.protect, link.address
+        pack, protect = _HEADER.pack, link.protect
         sequence = self._sequence
         last = len(frame.payloads) - 1
+        datagrams = []
         for index, payload in enumerate(frame.payloads):
             marker = 0x80 if index == last else 0
             history[sequence % HISTORY_PACKETS] = (sequence, timestamp, marker, payload)
-            datagram = protect(pack(first, payload_type | marker, sequence, timestamp, ssrc) + extension + payload)
-            if link.direct:
-                transport.sendto(datagram, address)
-            else:
-                self._send_later(link, datagram)
+            header = pack(first, payload_type | marker, sequence, timestamp, ssrc)
+            datagrams.append(protect(header + extension + payload))
             sequence = (sequence + 1) & 0xFFFF
         self._sequence = sequence
-        self.packets_sent += len(frame.payloads)
-        self._tap.record_sent(when.ntp, timestamp, len(frame.payloads), frame.size)
+        try:
+            self._send(link, datagrams)
+        except Congested:
+            return WriteResult.CONGESTED  # the sequence numbers stay used: the receiver sees a loss
+        self.packets_sent += len(datagrams)
+        self._tap.record_sent(when.ntp, timestamp, len(datagrams), frame.size)
         return WriteResult.SENT
+
+    def _current_link(self) -> DatagramLink | None:
+        link = self._link
+        if link is not None and self._tap.still_linked(link):
+            return link
+        self.close()
+        link = self._link = self._tap.link()
+        if link is not None and link.direct:
+            self._socket = ViewerSocket(link.transport)
+        return link
+
+    def _send(self, link: DatagramLink, datagrams: list[bytes]) -> None:
+        if self._socket is not None:
+            self._socket.send(datagrams, link.address)
+        else:
+            for datagram in datagrams:
+                self._send_later(link, datagram)
+
+    def close(self) -> None:
+        """Release this writer's descriptor of the viewer's socket."""
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     def _send_later(self, link: DatagramLink, datagram: bytes) -> None:
         """A TURN pair's send is a coroutine; tasks run in the order they were made."""
@@ -140,9 +167,6 @@ class RtpWriter:
             payload = _RTX_OSN.pack(sequence) + payload
         else:
             header = _HEADER.pack(self._first_byte, self._payload_type | marker, sequence, timestamp, self._ssrc)
-        datagram = link.protect(header + extension + payload)
         self.retransmitted += 1
-        if link.direct:
-            link.transport.sendto(datagram, link.address)
-        else:
-            await link.protocol.send_data(datagram, link.address)
+        with contextlib.suppress(Congested):
+            self._send(link, [link.protect(header + extension + payload)])
