@@ -3,11 +3,12 @@
 joiner's time to first frame.
 
 Every party has its own process: the server (`livecart serve`, or bench/video_reencode_server.py for
-the stock fan-out), one publisher and one viewer crowd (bench/video_peers.py). The publisher loops a
-pre-encoded 720p VP8 clip with a keyframe every 2 s and ignores PLI, as OBS does; viewers do not
-decode, they count the frames their receivers reassemble. Server CPU comes from /proc.
+the stock fan-out), one publisher and the viewer crowds (bench/video_peers.py; viewers are dealt
+round-robin over `--crowds` processes). The publisher loops a pre-encoded 720p VP8 clip with a
+keyframe every 2 s and ignores PLI, as OBS does; viewers do not decode: they count the frames that
+arrive complete (every RTP packet, after SRTP). Server CPU comes from /proc.
 
-    python -m bench video [--quick] [--viewers 10,25,50,100] [--reencode-viewers 1,2] [--seconds 6]
+    python -m bench video [--quick] [--viewers 10,25,50,100] [--reencode-viewers 1,2] [--seconds 6] [--crowds 2]
 """
 
 from __future__ import annotations
@@ -69,13 +70,14 @@ class Scenario:
     """One server with one publisher and a growing crowd of viewers, measured step by step."""
 
     def __init__(self, variant: str, server_pid: int, whip_url: str, whep_url: str, token: str,
-                 seconds: float) -> None:
+                 seconds: float, crowds: int) -> None:
         self.variant = variant
         self.server_pid = server_pid
         self.whep_url = whep_url
         self.seconds = seconds
         self.publisher = spawn_worker("bench.video_peers")
-        self.crowd = spawn_worker("bench.video_peers")
+        self.crowds = [spawn_worker("bench.video_peers") for _ in range(crowds)]
+        self.per_crowd = [0] * crowds
         self.viewers = 0
         self.baseline = 0.0
         _ask(self.publisher, cmd="publish", url=whip_url, token=token, codec="vp8", width=WIDTH, height=HEIGHT,
@@ -83,15 +85,20 @@ class Scenario:
         time.sleep(SETTLE_SECONDS)
 
     def measure(self, first_frame_ms: Sequence[float | None] = ()) -> Row:
-        server, load = CpuMeter(self.server_pid).start(), CpuMeter(self.crowd.pid).start()
-        if self.viewers:
-            send_json_line(self.crowd, {"cmd": "measure", "seconds": self.seconds})
-            fps = read_json_line(self.crowd, timeout=self.seconds + 60)["fps"]
+        busy = [crowd for crowd, count in zip(self.crowds, self.per_crowd, strict=True) if count]
+        server = CpuMeter(self.server_pid).start()
+        loads = [CpuMeter(crowd.pid).start() for crowd in self.crowds]
+        fps: list[float] = []
+        if busy:
+            for crowd in busy:
+                send_json_line(crowd, {"cmd": "measure", "seconds": self.seconds})
+            for crowd in busy:
+                fps += read_json_line(crowd, timeout=self.seconds + 60)["fps"]
         else:
             time.sleep(self.seconds)
-            fps = []
         server.stop()
-        load.stop()
+        for meter in loads:
+            meter.stop()
         if not self.viewers:
             self.baseline = server.cores
         added = server.cores - self.baseline
@@ -105,21 +112,34 @@ class Scenario:
             "fps_median": round(statistics.median(fps), 1) if fps else float("nan"),
             "first_frame_ms_p95": percentile(arrived, 95) if arrived else float("nan"),
             "never_got_a_frame": len(first_frame_ms) - len(arrived),
-            "load_cores": round(load.cores, 3),
+            "load_cores": round(sum(meter.cores for meter in loads), 3),
             "machine_load_1m": round(os.getloadavg()[0], 2),
             "width": WIDTH, "height": HEIGHT,
         }
 
     def grow_to(self, viewers: int, spacing: float = 0.0) -> dict[str, list[float | None]]:
-        answer: dict[str, list[float | None]] = _ask(
-            self.crowd, cmd="join", url=self.whep_url, count=viewers - self.viewers, spacing=spacing
-        )
+        """Add viewers one crowd process at a time, keeping the crowds even; the joins interleave."""
+        counts = [0] * len(self.crowds)
+        for index in range(self.viewers, viewers):
+            counts[index % len(self.crowds)] += 1
+        joining = [(crowd, count) for crowd, count in zip(self.crowds, counts, strict=True) if count]
+        for crowd, count in joining:
+            send_json_line(crowd, {"cmd": "join", "url": self.whep_url, "count": count,
+                                   "spacing": spacing * len(joining)})
+        answer: dict[str, list[float | None]] = {"first_frame_ms": [], "after_connect_ms": []}
+        for crowd, _ in joining:
+            joined = read_json_line(crowd, timeout=300)
+            if isinstance(joined, dict) and "error" in joined:
+                raise RuntimeError(f"join: {joined['error']}")
+            for key in answer:
+                answer[key] += joined[key]
+        self.per_crowd = [have + add for have, add in zip(self.per_crowd, counts, strict=True)]
         self.viewers = viewers
         time.sleep(SETTLE_SECONDS)
         return answer
 
     def close(self) -> None:
-        for worker in (self.crowd, self.publisher):
+        for worker in (*self.crowds, self.publisher):
             with suppress(Exception):
                 _ask(worker, timeout=30, cmd="stop")
             stop_worker(worker, timeout=10)
@@ -163,17 +183,17 @@ def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row
     return rows
 
 
-def forward(steps: Sequence[int], seconds: float) -> list[Row]:
+def forward(steps: Sequence[int], seconds: float, crowds: int) -> list[Row]:
     env = {"LIVECART_MAX_VIEWERS": "100000", "LIVECART_PUBLISHER_GRACE_SECONDS": "60"}
     with start_server(env=env) as server:
         host = _post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, ADMIN_TOKEN)
         show = _post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
         scenario = Scenario("forward", server.pid, f"{server.url}/whip/{show['id']}",
-                            f"{server.url}/whep/{show['id']}", host["token"], seconds)
+                            f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds)
         return run(scenario, steps, LATE_JOINERS)
 
 
-def reencode(steps: Sequence[int], seconds: float) -> list[Row]:
+def reencode(steps: Sequence[int], seconds: float, crowds: int) -> list[Row]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "bench.video_reencode_server", str(port)])
     url = f"http://127.0.0.1:{port}"
@@ -185,7 +205,7 @@ def reencode(steps: Sequence[int], seconds: float) -> list[Row]:
             if time.monotonic() > deadline:
                 raise RuntimeError("the re-encoding reference server did not start")
             time.sleep(0.1)
-        scenario = Scenario("reencode", process.pid, f"{url}/whip/x", f"{url}/whep/x", "-", seconds)
+        scenario = Scenario("reencode", process.pid, f"{url}/whip/x", f"{url}/whep/x", "-", seconds, crowds)
         return run(scenario, steps, late_joiners=0)
     finally:
         process.terminate()
@@ -225,14 +245,15 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--viewers", help="forwarding steps, comma-separated (default 10,25,50,100; quick 10,25)")
     parser.add_argument("--reencode-viewers", default="1,2", help="re-encode steps (default 1,2)")
     parser.add_argument("--seconds", type=float, help="measuring window per step (default 6; quick 4)")
+    parser.add_argument("--crowds", type=int, default=2, help="viewer processes (default 2)")
     args = parser.parse_args(argv)
     steps = [int(n) for n in (args.viewers or ("10,25" if args.quick else "10,25,50,100")).split(",")]
     reencode_steps = [int(n) for n in args.reencode_viewers.split(",") if n]
     seconds = args.seconds or (4.0 if args.quick else 6.0)
     print(f"video: {WIDTH}x{HEIGHT}@{FPS} VP8, keyframe every {GOP_FRAMES} frames; {seconds:.0f} s per step")
-    rows = forward(steps, seconds)
+    rows = forward(steps, seconds, args.crowds)
     if reencode_steps:
-        rows += reencode(reencode_steps, seconds)
+        rows += reencode(reencode_steps, seconds, args.crowds)
     rows.append(summary(rows))
     print(format_table("video: forwarding relay vs stock MediaRelay re-encode", rows, COLUMNS))
     late = [r for r in rows if r["variant"].endswith("late-join")]
