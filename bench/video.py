@@ -45,7 +45,7 @@ SETTLE_SECONDS = 2.0
 LATE_JOINERS = 10
 JOIN_SPACING_SECONDS = 0.02  # viewers arrive 50 a second, not all in the same instant
 COLUMNS = ("variant", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
-           "fps_median", "first_frame_ms_p95", "load_cores", "machine_load_1m")
+           "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m")
 
 
 def _post_json(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
@@ -89,11 +89,14 @@ class Scenario:
         server = CpuMeter(self.server_pid).start()
         loads = [CpuMeter(crowd.pid).start() for crowd in self.crowds]
         fps: list[float] = []
+        incomplete = 0
         if busy:
             for crowd in busy:
                 send_json_line(crowd, {"cmd": "measure", "seconds": self.seconds})
             for crowd in busy:
-                fps += read_json_line(crowd, timeout=self.seconds + 60)["fps"]
+                measured = read_json_line(crowd, timeout=self.seconds + 60)
+                fps += measured["fps"]
+                incomplete += measured["incomplete_frames"]
         else:
             time.sleep(self.seconds)
         server.stop()
@@ -112,6 +115,7 @@ class Scenario:
             "fps_median": round(statistics.median(fps), 1) if fps else float("nan"),
             "first_frame_ms_p95": percentile(arrived, 95) if arrived else float("nan"),
             "never_got_a_frame": len(first_frame_ms) - len(arrived),
+            "incomplete_frames": incomplete,
             "load_cores": round(sum(meter.cores for meter in loads), 3),
             "machine_load_1m": round(os.getloadavg()[0], 2),
             "width": WIDTH, "height": HEIGHT,

@@ -134,12 +134,14 @@ class Worker:
 
     async def measure(self, seconds: float) -> dict[str, Any]:
         before = [(v.stats.video_frames, v.stats.keyframes) for v in self.viewers]
+        lost_before = [c.lost_frames for c in self.counters]
         started = time.monotonic()
         await asyncio.sleep(seconds)
         elapsed = time.monotonic() - started
         return {
             "fps": [(v.stats.video_frames - b[0]) / elapsed for v, b in zip(self.viewers, before, strict=True)],
             "keyframes": [v.stats.keyframes - b[1] for v, b in zip(self.viewers, before, strict=True)],
+            "incomplete_frames": sum(c.lost_frames for c in self.counters) - sum(lost_before),
         }
 
     async def status(self) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -15,6 +17,7 @@ from livecart.domain.models import ShowStatus
 from livecart.media import aiortc_adapter, whep, whip
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
+from livecart.media.orphans import end_orphaned_shows_later
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,13 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
     )
     app[keys.MEDIA] = hub
     hub.start()
+    orphans = asyncio.ensure_future(end_orphaned_shows_later(
+        settings.publisher_grace_seconds, app[keys.STORE], hub, lambda: app.get(keys.CLUSTER), on_ended,
+    ))
     yield
+    orphans.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await orphans
     await hub.close()
 
 

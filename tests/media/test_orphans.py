@@ -1,0 +1,72 @@
+"""A show left `live` by a node that stopped is ended by the next node to start, unless its host
+publishes again within the grace period."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from aiortc.mediastreams import AudioStreamTrack
+
+from livecart.app import create_app
+from livecart.config import Settings
+from livecart.media.clients import WhipPublisher
+from livecart.media.synthetic import PatternTrack
+from tests.support import ADMIN_TOKEN
+
+GRACE_SECONDS = 1.0
+
+
+async def node(database: Path) -> TestServer:
+    settings = Settings(store=f"sqlite:///{database}", admin_token=ADMIN_TOKEN,
+                        publisher_grace_seconds=GRACE_SECONDS)
+    server = TestServer(create_app(settings))
+    await server.start_server()
+    return server
+
+
+async def call(http: aiohttp.ClientSession, server: TestServer, method: str, path: str, token: str,
+               body: dict[str, Any] | None = None) -> Any:
+    async with http.request(method, server.make_url(path), json=body,
+                            headers={"Authorization": f"Bearer {token}"}) as response:
+        assert response.status < 300, await response.text()
+        return await response.json()
+
+
+async def live_show_on_a_stopped_node(http: aiohttp.ClientSession, database: Path) -> tuple[str, str]:
+    first = await node(database)
+    host = await call(http, first, "POST", "/api/hosts", ADMIN_TOKEN, {"name": "Mia"})
+    show = await call(http, first, "POST", "/api/shows", host["token"], {"title": "Glow"})
+    publisher = await WhipPublisher.start(http, str(first.make_url(f"/whip/{show['id']}")), host["token"],
+                                          PatternTrack(), AudioStreamTrack())
+    assert (await call(http, first, "GET", f"/api/shows/{show['id']}", host["token"]))["status"] == "live"
+    await first.close()  # a graceful stop: the publisher's peer closes, the show is not ended
+    await publisher.stop(delete=False)
+    return show["id"], host["token"]
+
+
+async def test_the_next_node_ends_a_show_nobody_publishes_after_the_grace_period(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    show_id, token = await live_show_on_a_stopped_node(http, tmp_path / "db")
+    second = await node(tmp_path / "db")
+    assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "live"
+    await asyncio.sleep(GRACE_SECONDS + 0.5)
+    assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "ended"
+    await second.close()
+
+
+async def test_a_host_who_publishes_again_within_the_grace_period_keeps_the_show_live(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    show_id, token = await live_show_on_a_stopped_node(http, tmp_path / "db")
+    second = await node(tmp_path / "db")
+    publisher = await WhipPublisher.start(http, str(second.make_url(f"/whip/{show_id}")), token,
+                                          PatternTrack(), AudioStreamTrack())
+    await asyncio.sleep(GRACE_SECONDS + 0.5)
+    assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "live"
+    await publisher.stop()
+    await second.close()
