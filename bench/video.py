@@ -8,7 +8,7 @@ round-robin over `--crowds` processes). The publisher loops a pre-encoded 720p V
 keyframe every 2 s and ignores PLI, as OBS does; viewers do not decode: they count the frames that
 arrive complete (every RTP packet, after SRTP). Server CPU comes from /proc.
 
-    python -m bench video [--quick] [--viewers 10,25,50,100] [--reencode-viewers 1,2] [--seconds 6] [--crowds 2]
+    python -m bench video [--quick] [--viewers 25,50,100,150] [--reencode-viewers 1,2] [--seconds 6] [--crowds 2]
 """
 
 from __future__ import annotations
@@ -246,12 +246,12 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(prog="python -m bench video", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer viewers, shorter windows")
-    parser.add_argument("--viewers", help="forwarding steps, comma-separated (default 10,25,50,100; quick 10,25)")
+    parser.add_argument("--viewers", help="forwarding steps, comma-separated (default 25,50,100,150; quick 25,50)")
     parser.add_argument("--reencode-viewers", default="1,2", help="re-encode steps (default 1,2)")
     parser.add_argument("--seconds", type=float, help="measuring window per step (default 6; quick 4)")
     parser.add_argument("--crowds", type=int, default=2, help="viewer processes (default 2)")
     args = parser.parse_args(argv)
-    steps = [int(n) for n in (args.viewers or ("10,25" if args.quick else "10,25,50,100")).split(",")]
+    steps = [int(n) for n in (args.viewers or ("25,50" if args.quick else "25,50,100,150")).split(",")]
     reencode_steps = [int(n) for n in args.reencode_viewers.split(",") if n]
     seconds = args.seconds or (4.0 if args.quick else 6.0)
     print(f"video: {WIDTH}x{HEIGHT}@{FPS} VP8, keyframe every {GOP_FRAMES} frames; {seconds:.0f} s per step")
