@@ -105,3 +105,36 @@ async def test_sender_reports_count_what_the_relay_wrote(
     assert report.bytesSent > report.packetsSent * 100
     await viewer.stop()
     await publisher.stop()
+
+
+def pause_reading(viewer: WhepViewer, paused: bool) -> None:
+    """Stop (or resume) reading the viewer's UDP sockets, as a viewer whose machine froze."""
+    for transceiver in viewer.pc.getTransceivers():
+        connection = transceiver.receiver.transport.transport._connection
+        for protocol in connection._protocols:
+            transport: Any = protocol.transport  # asyncio's selector datagram transport
+            if paused:
+                transport.pause_reading()
+            else:
+                transport.resume_reading()
+
+
+async def test_a_viewer_that_stops_reading_does_not_slow_the_others_and_recovers(
+    http: aiohttp.ClientSession, show: ShowUnderTest
+) -> None:
+    publisher = await start(http, show)
+    healthy = await WhepViewer.start(http, show.whep_url)
+    frozen = await WhepViewer.start(http, show.whep_url)
+    await eventually(lambda: healthy.stats.video_frames > 0 and frozen.stats.video_frames > 0)
+    pause_reading(frozen, True)
+    await asyncio.sleep(0.2)
+    frames_when_frozen = frozen.stats.video_frames
+    await asyncio.sleep(2)
+    now = time.monotonic()
+    assert healthy.stats.fps(now - 2, now) >= 25, "the healthy viewer kept the publisher's frame rate"
+    assert frozen.stats.video_frames == frames_when_frozen
+    pause_reading(frozen, False)
+    await eventually(lambda: frozen.stats.video_frames > frames_when_frozen + 30, within=5)
+    await healthy.stop()
+    await frozen.stop()
+    await publisher.stop()
