@@ -54,6 +54,11 @@ def lineup(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:lineup"
 
 
+def product_shows(product_id: str) -> str:
+    """Set of the ids of the shows whose lineup holds the product (the reverse of `lineup()`)."""
+    return f"{PREFIX}product:{product_id}:shows"
+
+
 # -- commerce --------------------------------------------------------------------------------------
 
 
