@@ -11,11 +11,12 @@ from pydantic import Field, StrictInt
 
 from livecart import keys
 from livecart.api.auth import require
+from livecart.api.catalog import publish_stock
 from livecart.api.schemas import Body, Id, parse, read_text
 from livecart.api.shows import show_or_404
 from livecart.domain.commerce import Order
 from livecart.domain.errors import BadRequest, Forbidden, NotFound
-from livecart.domain.events import Refunded, StockChanged
+from livecart.domain.events import Refunded
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import refund_entries
 from livecart.domain.models import Account, Role, rfc3339, utcnow
@@ -129,10 +130,9 @@ async def refund(request: web.Request) -> web.Response:
             log.exception(
                 "refund %s is booked but the provider did not take it; retry it by hand", planned.id
             )
-    bus = request.app[keys.BUS]
     for product_id, level in stock.items():
-        bus.publish(StockChanged(show_id=order.show_id, product_id=product_id, stock=level))
-    bus.publish(
+        await publish_stock(request.app, product_id, level, show_id=order.show_id)
+    request.app[keys.BUS].publish(
         Refunded(
             show_id=order.show_id,
             order_id=order.id,
