@@ -55,7 +55,8 @@ def lineup(show_id: str) -> str:
 
 
 def product_shows(product_id: str) -> str:
-    """Set of the ids of the shows whose lineup holds the product (the reverse of `lineup()`)."""
+    """Sorted set of the ids of the shows whose lineup holds the product (the reverse of `lineup()`),
+    scored by when it was added."""
     return f"{PREFIX}product:{product_id}:shows"
 
 

@@ -39,7 +39,7 @@ ADD_TO_LINEUP = Script(
     """
     if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
     if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
-    redis.call('SADD', KEYS[4], ARGV[3])
+    redis.call('ZADD', KEYS[4], 'NX', ARGV[1], ARGV[3])
     return redis.call('ZADD', KEYS[3], 'NX', ARGV[1], ARGV[2])
     """
 )
@@ -130,6 +130,6 @@ class RedisShows:
         return await fetch_products(self._redis, product_ids)
 
     async def shows_featuring(self, product_id: str) -> list[Show]:
-        show_ids = sorted(str(member) for member in await self._redis.smembers(keys.product_shows(product_id)))
+        show_ids = sorted(str(member) for member in await self._redis.zrange(keys.product_shows(product_id), 0, -1))
         found = [await self.get_show(show_id) for show_id in show_ids]
         return [show for show in found if show is not None]
