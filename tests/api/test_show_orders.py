@@ -172,3 +172,14 @@ async def test_a_show_without_orders_lists_none(api: Api) -> None:
     body = await api.call("GET", f"/api/shows/{scene.show_id}/orders", 200, token=scene.brand["token"])
 
     assert body == {"show_id": scene.show_id, "orders": [], "next_before": None}
+
+
+TRICKY = ["\u202e", "%00", "%0d%0a", "9" * 400, "\uff15", " 5", "5 ", "+5", "0x10", "1e2", "%F0%9F%91%A9", "ord_%00"]
+
+
+async def test_tricky_query_values_get_a_400_never_a_crash(api: Api, orders: Orders) -> None:
+    token = orders.scene.host["token"]
+    for value in TRICKY:
+        for name in ("limit", "before"):
+            body = await api.call("GET", orders.path(f"?{name}={value}"), 400, token=token)
+            assert list(body["error"]["fields"]) == [name], value
