@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from livecart.domain.client_ip import IPNetwork, parse_networks
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -155,6 +157,14 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Comma-separated origins allowed to call the API and Socket.IO from other sites (empty: same origin only).",
         _csv,
+    ),
+    Setting(
+        "trusted_proxies",
+        "LIVECART_TRUSTED_PROXIES",
+        "",
+        "Comma-separated addresses or CIDR networks of reverse proxies whose `X-Forwarded-For` is believed "
+        "(empty: none; the client is the socket peer).",
+        parse_networks,
     ),
     Setting(
         "max_qty_per_buyer",
@@ -310,6 +320,7 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 65536
     cors_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     max_qty_per_buyer: int = 5
     platform_fee_bps: int = 0
     fanout_url: str = ""
@@ -366,7 +377,7 @@ class Settings:
                 continue
             raw = env.get(setting.env, setting.default)
             if raw == "" and setting.default == "":
-                values[setting.field] = setting.parse(raw) if setting.parse is _csv else ""
+                values[setting.field] = setting.parse(raw) if setting.parse in (_csv, parse_networks) else ""
                 continue
             try:
                 values[setting.field] = setting.parse(raw)

@@ -7,11 +7,13 @@ with decode_responses=True) and keys built by `livecart.store.redis.keys` (all p
 
 from __future__ import annotations
 
+import secrets
+
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from livecart.store.redis import accounts, catalog, commerce, shows
+from livecart.store.redis import accounts, catalog, commerce, keys, shows
 from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.catalog import RedisCatalog
 from livecart.store.redis.commerce import RedisCommerce
@@ -25,6 +27,7 @@ SCRIPTS: tuple[Script, ...] = (*accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIP
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
 # instead of opening thousands of sockets during a flash sale.
+SECRET_BYTES = 32
 MAX_CONNECTIONS = 64
 CONNECTION_WAIT_SECONDS = 20.0
 
@@ -63,6 +66,12 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLi
 
     async def ping(self) -> None:
         await self._redis.ping()
+
+    async def secret(self, name: str) -> bytes:
+        made = secrets.token_bytes(SECRET_BYTES).hex()
+        await self._redis.set(keys.secret(name), made, nx=True)
+        value = await self._redis.get(keys.secret(name))
+        return bytes.fromhex(str(value) if value is not None else made)
 
     async def close(self) -> None:
         await self._redis.aclose()
