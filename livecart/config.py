@@ -240,6 +240,14 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting(
+        "redis_timeout_s",
+        "LIVECART_REDIS_TIMEOUT_S",
+        "5",
+        "Seconds a Redis connect or command may take (store, fan-out, cluster registry) before it fails "
+        "(HTTP 503 `unavailable`, an `unavailable` ack) instead of waiting on a hung server.",
+        _positive_float,
+    ),
+    Setting(
         "recovery_grace_s",
         "LIVECART_RECOVERY_GRACE_S",
         "120",
@@ -332,6 +340,7 @@ class Settings:
     turn_credential: str = ""
     max_viewers: int = 500
     publisher_grace_seconds: float = 10.0
+    redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120
     test_payments_file: str = ""
     http_idle_timeout_s: float = 15.0
