@@ -71,10 +71,12 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLi
         await self._redis.ping()
 
     async def secret(self, name: str) -> bytes:
-        made = secrets.token_bytes(SECRET_BYTES).hex()
-        await self._redis.set(keys.secret(name), made, nx=True)
         value = await self._redis.get(keys.secret(name))
-        return bytes.fromhex(str(value) if value is not None else made)
+        if value is None:
+            made = secrets.token_bytes(SECRET_BYTES).hex()
+            await self._redis.set(keys.secret(name), made, nx=True)
+            value = await self._redis.get(keys.secret(name))
+        return bytes.fromhex(str(value))
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -27,12 +27,18 @@ MIGRATIONS: list[Migration] = [
 SECRET_BYTES = 32
 
 
-def _secret_in(conn: sqlite3.Connection, name: str) -> bytes:
+def _read_secret(conn: sqlite3.Connection, name: str) -> bytes | None:
+    row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def _make_secret(conn: sqlite3.Connection, name: str) -> bytes:
     conn.execute(
         "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
         (name, secrets.token_bytes(SECRET_BYTES)),
     )
-    value: bytes = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
+    value = _read_secret(conn, name)
+    assert value is not None
     return value
 
 
@@ -50,7 +56,8 @@ class SqliteStore(SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, Sq
         await self._db.read(lambda conn: conn.execute("SELECT 1").fetchone())
 
     async def secret(self, name: str) -> bytes:
-        return await self._db.transaction(_secret_in, name)
+        found = await self._db.read(_read_secret, name)
+        return found if found is not None else await self._db.transaction(_make_secret, name)
 
     async def close(self) -> None:
         await self._db.close()
