@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +15,11 @@ from aiohttp.test_utils import TestClient
 from aiortc import RTCPeerConnection
 
 from livecart.config import Settings
+from livecart.media.clients import WhipPublisher
 from livecart.media.sdp import SDP_CONTENT_TYPE
 from livecart.media.synthetic import PatternTrack
+from tests.cluster.nodes import NodeApi, cluster_env
+from tests.conftest import ServerProcess
 from tests.support import ADMIN_TOKEN, Api
 
 ALLOWED = "https://studio.example.com"
@@ -87,3 +93,33 @@ async def test_a_page_of_a_configured_origin_publishes_and_reads_the_session_url
                 assert ended.headers["Access-Control-Allow-Origin"] == ALLOWED
     finally:
         await pc.close()
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+async def test_the_redirect_to_a_shows_origin_node_carries_the_cors_headers(
+    redis_url: str, server_process: Callable[..., ServerProcess]
+) -> None:
+    origin_node, other_node = (server_process(cluster_env(redis_url, LIVECART_CORS_ORIGINS=ALLOWED))
+                               for _ in range(2))
+    async with aiohttp.ClientSession() as session:
+        other = NodeApi(session, other_node)
+        host = await other.create_account("host", "Mia")
+        show = await other.create_show(host["token"])
+        publisher = await WhipPublisher.start(session, f"{origin_node.url}/whip/{show['id']}", host["token"],
+                                              PatternTrack(160, 120))
+        try:
+            offer = publisher.pc.localDescription.sdp.replace("a=sendonly", "a=recvonly")
+            deadline = time.monotonic() + 5
+            while True:  # until the other node sees the origin in the registry
+                async with session.post(f"{other_node.url}/whep/{show['id']}", data=offer, allow_redirects=False,
+                                        headers={"Content-Type": SDP_CONTENT_TYPE, "Origin": ALLOWED}) as response:
+                    if response.status == 307 or time.monotonic() > deadline:
+                        break
+                await asyncio.sleep(0.1)
+            assert response.status == 307
+            assert response.headers["Location"] == f"{origin_node.url}/whep/{show['id']}"
+            assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+            assert listed(response.headers["Access-Control-Expose-Headers"]) >= RFC_9725_HEADERS
+        finally:
+            await publisher.stop(delete=False)
