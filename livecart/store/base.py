@@ -280,4 +280,8 @@ class Store(AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, Pro
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""
 
+    async def secret(self, name: str) -> bytes:
+        """The deployment's secret called `name`: 32 random bytes made on first use, the same for every
+        node and after restarts. Never sent to clients (e.g. the key of the client-IP labels in stats)."""
+
     async def close(self) -> None: ...

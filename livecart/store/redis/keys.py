@@ -151,3 +151,8 @@ def ledger_by_party(party_id: str) -> str:
 def ledger_by_show(show_id: str) -> str:
     """List: the ledger entries of one show."""
     return f"{PREFIX}ledger:show:{show_id}"
+
+
+def secret(name: str) -> str:
+    """String: a deployment secret as hex (`Store.secret`), set once with SET NX."""
+    return f"{PREFIX}secret:{name}"

@@ -102,6 +102,12 @@ MIGRATIONS: list[Migration] = [
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END
         """,
     ),
+    (
+        "commerce_0003_order_client_ip",
+        """
+        ALTER TABLE orders ADD COLUMN client_ip TEXT
+        """,
+    ),
 ]
 
 _INSERT_LINE = (
@@ -148,6 +154,7 @@ def _order(row: sqlite3.Row, lines: Sequence[OrderLine]) -> Order:
         created_at=created,
         paid_at=rows.from_text(row["paid_at"]),
         payment_ref=row["payment_ref"],
+        client_ip=row["client_ip"],
     )
 
 
@@ -287,7 +294,7 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
         )
     conn.execute(
         "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
-        " idempotency_key, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        " idempotency_key, created_at, client_ip) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (
             order.id,
             order.show_id,
@@ -299,6 +306,7 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
             OrderStatus.PENDING.value,
             order.idempotency_key,
             rows.to_text(order.created_at),
+            order.client_ip,
         ),
     )
     conn.executemany(
