@@ -37,7 +37,7 @@ def create_app(settings: Settings) -> web.Application:
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:
-    store = await open_store(app[keys.SETTINGS].store)
+    store = await open_store(app[keys.SETTINGS].store, redis_timeout_s=app[keys.SETTINGS].redis_timeout_s)
     app[keys.STORE] = store
     yield
     await store.close()

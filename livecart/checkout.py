@@ -53,6 +53,7 @@ def order_response(order: Order) -> StoredResponse:
 class CheckoutRequest:
     shipping: Mapping[str, str]
     card_number: str
+    client_ip: str | None = None  # recorded with the order (livecart/domain/client_ip.py)
 
 
 class Checkout:
@@ -80,7 +81,7 @@ class Checkout:
         """
         claimed, priced = await asyncio.gather(
             self.store.claim_idempotency_key(buyer.id, key, request_hash),
-            self._price(show, buyer, key, request.shipping),
+            self._price(show, buyer, key, request),
             return_exceptions=True,
         )
         if isinstance(claimed, BaseException):
@@ -101,7 +102,7 @@ class Checkout:
         self._publish_stock(show.id, stock)
         return await self._charge(priced, request.card_number, status_of), False
 
-    async def _price(self, show: Show, buyer: Account, key: str, shipping: Mapping[str, str]) -> Order:
+    async def _price(self, show: Show, buyer: Account, key: str, request: CheckoutRequest) -> Order:
         cart = await self.store.cart(show.id, buyer.id)
         ids = [item.product_id for item in cart]
         # Independent reads in flight together: one round trip to the store instead of several.
@@ -120,9 +121,10 @@ class Checkout:
             pinned=pinned,
             bought=bought,
             rules=self.rules,
-            shipping=shipping,
+            shipping=request.shipping,
             idempotency_key=key,
             now=utcnow(),
+            client_ip=request.client_ip,
         )
 
     async def _charge(self, order: Order, card_number: str, status_of: StatusOf) -> StoredResponse:

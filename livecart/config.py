@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from livecart.domain.client_ip import IPNetwork, parse_networks
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -157,6 +159,14 @@ SETTINGS: tuple[Setting, ...] = (
         _csv,
     ),
     Setting(
+        "trusted_proxies",
+        "LIVECART_TRUSTED_PROXIES",
+        "",
+        "Comma-separated addresses or CIDR networks of reverse proxies whose `X-Forwarded-For` is believed "
+        "(empty: none; the client is the socket peer).",
+        parse_networks,
+    ),
+    Setting(
         "max_qty_per_buyer",
         "LIVECART_MAX_QTY_PER_BUYER",
         "5",
@@ -227,6 +237,14 @@ SETTINGS: tuple[Setting, ...] = (
         "LIVECART_PUBLISHER_GRACE_SECONDS",
         "10",
         "How long a show stays live after its WHIP publisher is lost, waiting for the host to publish again.",
+        _positive_float,
+    ),
+    Setting(
+        "redis_timeout_s",
+        "LIVECART_REDIS_TIMEOUT_S",
+        "5",
+        "Seconds a Redis connect or command may take (store, fan-out, cluster registry) before it fails "
+        "(HTTP 503 `unavailable`, an `unavailable` ack) instead of waiting on a hung server.",
         _positive_float,
     ),
     Setting(
@@ -310,6 +328,7 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 65536
     cors_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     max_qty_per_buyer: int = 5
     platform_fee_bps: int = 0
     fanout_url: str = ""
@@ -321,6 +340,7 @@ class Settings:
     turn_credential: str = ""
     max_viewers: int = 500
     publisher_grace_seconds: float = 10.0
+    redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120
     test_payments_file: str = ""
     http_idle_timeout_s: float = 15.0
@@ -366,7 +386,7 @@ class Settings:
                 continue
             raw = env.get(setting.env, setting.default)
             if raw == "" and setting.default == "":
-                values[setting.field] = setting.parse(raw) if setting.parse is _csv else ""
+                values[setting.field] = setting.parse(raw) if setting.parse in (_csv, parse_networks) else ""
                 continue
             try:
                 values[setting.field] = setting.parse(raw)

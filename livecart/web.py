@@ -70,7 +70,7 @@ SERVICE_ROUTES = {
     "commerce": ("/api/shows/{show_id}/pins", "/api/shows/{show_id}/checkout"),
     "earnings": ("/api/hosts/{host_id}/earnings",),
     "stats": ("/api/shows/{show_id}/stats",),
-    "orders": ("/api/shows/{show_id}/orders",),  # not in the API yet: the brand console then finds orders by number
+    "orders": ("/api/shows/{show_id}/orders",),
 }
 
 

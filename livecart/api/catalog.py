@@ -1,4 +1,5 @@
-"""The catalog: brands create and edit their own products; anyone reads."""
+"""The catalog: brands create and edit their own products; anyone reads. A stock change reaches the live
+rooms of the shows featuring the product (`publish_stock`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,22 @@ from livecart import keys
 from livecart.api.auth import require
 from livecart.api.schemas import ProductCreate, ProductPatch, parse
 from livecart.domain.errors import BadRequest, Forbidden, NotFound
-from livecart.domain.models import Product, ProductDraft, Role
+from livecart.domain.events import StockChanged
+from livecart.domain.models import Product, ProductDraft, Role, ShowStatus
 
 routes = web.RouteTableDef()
+
+
+async def publish_stock(app: web.Application, product_id: str, stock: int, *, show_id: str | None = None) -> None:
+    """Announce a product's new stock (`StockChanged`, the room's `stock` event) in every show whose lineup
+    holds it and that has not ended — the join snapshot's `stock` lists the lineup, so the event keeps
+    it true — and in `show_id` (where a refund happened) in any case."""
+    featuring = await app[keys.STORE].shows_featuring(product_id)
+    shows = {show.id for show in featuring if show.status is not ShowStatus.ENDED}
+    if show_id is not None:
+        shows.add(show_id)
+    for featured in sorted(shows):
+        app[keys.BUS].publish(StockChanged(show_id=featured, product_id=product_id, stock=stock))
 
 
 async def product_or_404(request: web.Request, product_id: str) -> Product:
@@ -54,4 +68,6 @@ async def patch_product(request: web.Request) -> web.Response:
     if not changes:
         raise BadRequest("nothing to change", fields={"body": "give at least one field to change"})
     updated = await request.app[keys.STORE].update_product(product.id, changes)
+    if "stock" in changes:
+        await publish_stock(request.app, updated.id, updated.stock)
     return web.json_response(updated.public())

@@ -30,6 +30,7 @@ from livecart.api.schemas import Body, Name, parse
 from livecart.api.shows import show_or_404
 from livecart.checkout import Checkout, CheckoutRequest
 from livecart.domain.cart import CartRules
+from livecart.domain.client_ip import client_ip
 from livecart.domain.commerce import StoredResponse
 from livecart.domain.errors import BadRequest
 from livecart.domain.models import utcnow
@@ -84,6 +85,12 @@ def request_hash(show_id: str, body: CheckoutBody) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def client_ip_of(request: web.Request) -> str | None:
+    """The buyer's address, with `X-Forwarded-For` believed only from LIVECART_TRUSTED_PROXIES."""
+    trusted = request.app[keys.SETTINGS].trusted_proxies
+    return client_ip(request.remote, request.headers.getall("X-Forwarded-For", ()), trusted)
+
+
 def send(response: StoredResponse, *, replayed: bool) -> web.Response:
     sent = web.Response(status=response.status, text=response.body, content_type="application/json")
     if replayed:
@@ -103,7 +110,7 @@ async def checkout(request: web.Request) -> web.Response:
         account,
         key,
         request_hash(show.id, body),
-        CheckoutRequest(shipping=shipping, card_number=body.payment.card_number),
+        CheckoutRequest(shipping=shipping, card_number=body.payment.card_number, client_ip=client_ip_of(request)),
         status_for,
     )
     return send(response, replayed=replayed)

@@ -1,26 +1,33 @@
-"""Orders: read by the people involved; refunded (fully or per item) by the brand that sold it or admin."""
+"""Orders: read by the people involved (each sees its own part: domain/order_views.py), listed per show
+for its host and brands, refunded (fully or per item) by the brand that sold it or admin."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field, StrictInt
 
 from livecart import keys
 from livecart.api.auth import require
+from livecart.api.catalog import publish_stock
 from livecart.api.schemas import Body, Id, parse, read_text
+from livecart.api.shows import show_or_404
 from livecart.domain.commerce import Order
 from livecart.domain.errors import BadRequest, Forbidden, NotFound
-from livecart.domain.events import Refunded, StockChanged
+from livecart.domain.events import Refunded
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import refund_entries
-from livecart.domain.models import Role, rfc3339, utcnow
+from livecart.domain.models import Account, Role, rfc3339, utcnow
+from livecart.domain.order_views import admin_view, brand_view, host_view
 from livecart.domain.refunds import plan_refund
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+
+PAGE_DEFAULT = 50
+PAGE_MAX = 100
 
 
 class RefundItem(Body):
@@ -47,7 +54,51 @@ async def get_order(request: web.Request) -> web.Response:
     involved = account.id in (order.buyer_id, order.host_id) or account.id in order.brand_ids
     if account.role is not Role.ADMIN and not involved:
         raise Forbidden("only the buyer, the show's host and the order's brands may read an order")
-    return web.json_response(order.public())
+    return web.json_response(view_for(account, order))
+
+
+def view_for(account: Account, order: Order) -> dict[str, Any]:
+    """A brand sees its own lines only; everyone else involved sees the whole order."""
+    return brand_view(order, account.id) if account.role is Role.BRAND else order.public()
+
+
+def page_limit(request: web.Request) -> int:
+    text = request.query.get("limit", str(PAGE_DEFAULT))
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= PAGE_MAX:
+        raise BadRequest("limit is not valid", fields={"limit": f"a whole number from 1 to {PAGE_MAX}"})
+    return int(text)
+
+
+@routes.get("/api/shows/{show_id}/orders")
+async def show_orders(request: web.Request) -> web.Response:
+    """The show's orders, newest first, a page at a time: all of them for admin and the show's host,
+    those with a line of its own (and only those lines) for a brand in the lineup."""
+    account = await require(request, Role.HOST, Role.BRAND)
+    show = await show_or_404(request)
+    store = request.app[keys.STORE]
+    brand_id = account.id if account.role is Role.BRAND else None
+    if brand_id is not None and all(product.brand_id != brand_id for product in await store.lineup(show.id)):
+        raise Forbidden("only brands in the show's lineup may list its orders")
+    if account.role is Role.HOST and account.id != show.host_id:
+        raise Forbidden("only the show's host may list its orders")
+    limit = page_limit(request)
+    cursor = None
+    if "before" in request.query:
+        before_id = request.query["before"]
+        before = await store.get_order(before_id) if 0 < len(before_id) <= 64 else None
+        if before is None or before.show_id != show.id or (brand_id is not None and brand_id not in before.brand_ids):
+            raise BadRequest("before is not valid", fields={"before": "the id of an order in this list"})
+        cursor = (before.created_at, before.id)
+    page = await store.show_orders_page(show.id, limit + 1, before=cursor, brand_id=brand_id)
+    if account.role is Role.ADMIN:
+        views = [admin_view(order) for order in page[:limit]]
+    elif brand_id is not None:
+        views = [brand_view(order, brand_id) for order in page[:limit]]
+    else:
+        views = [host_view(order) for order in page[:limit]]
+    return web.json_response(
+        {"show_id": show.id, "orders": views, "next_before": page[limit - 1].id if len(page) > limit else None}
+    )
 
 
 @routes.post("/api/orders/{order_id}/refund")
@@ -79,10 +130,9 @@ async def refund(request: web.Request) -> web.Response:
             log.exception(
                 "refund %s is booked but the provider did not take it; retry it by hand", planned.id
             )
-    bus = request.app[keys.BUS]
     for product_id, level in stock.items():
-        bus.publish(StockChanged(show_id=order.show_id, product_id=product_id, stock=level))
-    bus.publish(
+        await publish_stock(request.app, product_id, level, show_id=order.show_id)
+    request.app[keys.BUS].publish(
         Refunded(
             show_id=order.show_id,
             order_id=order.id,
@@ -107,7 +157,7 @@ async def refund(request: web.Request) -> web.Response:
                 "commission_reversed_cents": planned.commission_cents,
                 "created_at": rfc3339(planned.created_at),
             },
-            "order": updated.public(),
+            "order": view_for(account, updated),
         },
         status=201,
     )

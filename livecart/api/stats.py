@@ -16,6 +16,8 @@ from livecart.domain.stats import ProductStats, product_stats
 
 routes = web.RouteTableDef()
 
+LABEL_SECRET = "signals-address-label"  # the store secret keying client-address labels (Store.secret)
+
 
 def totals(rows: list[ProductStats]) -> list[dict[str, Any]]:
     """Sums per currency (units and money never mix currencies)."""
@@ -57,6 +59,8 @@ async def stats(request: web.Request) -> web.Response:
             **audience.public(),
             "products": [row.public() for row in rows],
             "totals": totals(rows),
-            "signals": order_signals(orders, account.id if account.role is Role.BRAND else None),
+            "signals": order_signals(
+                orders, await store.secret(LABEL_SECRET), account.id if account.role is Role.BRAND else None
+            ),
         }
     )

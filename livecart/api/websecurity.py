@@ -1,8 +1,10 @@
 """Browser-facing protections: CORS only for configured origins, and security headers on every response.
 
-- `/api/`: a request carrying an `Origin` that is neither this site nor one of `LIVECART_CORS_ORIGINS`
-  is refused with 403 `origin_not_allowed` (preflights too); an allowed cross-site origin gets the CORS
-  headers. The Socket.IO handshake uses the same rule (`origin_allowed`, passed to python-socketio).
+- `/api/`, `/whip/`, `/whep/`: a request carrying an `Origin` that is neither this site nor one of
+  `LIVECART_CORS_ORIGINS` is refused with 403 `origin_not_allowed` (preflights too); an allowed
+  cross-site origin gets the CORS headers of its prefix (`CORS_POLICIES`). WHIP and WHEP expose the
+  headers RFC 9725 clients read (`Location`, `Link`, `ETag`, `Retry-After`). The Socket.IO handshake
+  uses the same rule (`origin_allowed`, passed to python-socketio).
 - API responses are `Cache-Control: no-store` (they carry tokens, carts and orders). `nosniff`,
   `Referrer-Policy` and the rest on every response, and the pages' CSP, are set by livecart/web.py.
 """
@@ -10,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,10 +25,40 @@ from livecart.config import Settings
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 API_PREFIX = "/api/"
-ALLOWED_METHODS = "GET, POST, PATCH, DELETE"
-ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
-EXPOSED_HEADERS = "Idempotent-Replayed, Retry-After, WWW-Authenticate"
 PREFLIGHT_MAX_AGE_S = "600"
+
+
+@dataclass(frozen=True)
+class CorsPolicy:
+    """What a cross-site page may send to, and read from, the routes under one prefix."""
+
+    methods: str
+    headers: str
+    exposed: str
+
+
+CORS_POLICIES: dict[str, CorsPolicy] = {
+    API_PREFIX: CorsPolicy(
+        methods="GET, POST, PATCH, DELETE",
+        headers="Authorization, Content-Type, Idempotency-Key",
+        exposed="Idempotent-Replayed, Retry-After, WWW-Authenticate",
+    ),
+    # RFC 9725 (WHIP) and the WHEP draft: the offer is POSTed with a bearer token as application/sdp,
+    # the session URL comes back in Location, ICE servers in Link, the ICE session's ETag, and
+    # Retry-After with a 503; the session is ended with DELETE (no PATCH: livecart does no trickle ICE).
+    **dict.fromkeys(
+        ("/whip/", "/whep/"),
+        CorsPolicy(
+            methods="POST, DELETE",
+            headers="Authorization, Content-Type",
+            exposed="Location, Link, ETag, Retry-After, WWW-Authenticate",
+        ),
+    ),
+}
+
+
+def cors_policy(path: str) -> CorsPolicy | None:
+    return next((policy for prefix, policy in CORS_POLICIES.items() if path.startswith(prefix)), None)
 
 API_RESPONSE = {"Cache-Control": "no-store"}
 
@@ -56,13 +89,14 @@ def socketio_origin_check(settings: Settings) -> Callable[[str | None, dict[str,
     return check
 
 
-def _cors_headers(origin: str) -> dict[str, str]:
-    return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": EXPOSED_HEADERS}
+def _cors_headers(origin: str, policy: CorsPolicy) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": policy.exposed, "Vary": "Origin"}
 
 
 @web.middleware
 async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not request.path.startswith(API_PREFIX):
+    policy = cors_policy(request.path)
+    if policy is None:
         return await handler(request)
     origin = request.headers.get("Origin")
     settings = request.app[keys.SETTINGS]
@@ -78,17 +112,19 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return web.Response(
             status=204,
             headers={
-                **_cors_headers(origin),
-                "Access-Control-Allow-Methods": ALLOWED_METHODS,
-                "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                **_cors_headers(origin, policy),
+                "Access-Control-Allow-Methods": policy.methods,
+                "Access-Control-Allow-Headers": policy.headers,
                 "Access-Control-Max-Age": PREFLIGHT_MAX_AGE_S,
-                "Vary": "Origin",
             },
         )
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as passed_on:  # redirects (a WHEP 307 to the show's origin node)
+        passed_on.headers.update(_cors_headers(origin, policy))
+        raise
     if not response.prepared:
-        response.headers.update(_cors_headers(origin))
-        response.headers["Vary"] = "Origin"
+        response.headers.update(_cors_headers(origin, policy))
     return response
 
 

@@ -21,13 +21,13 @@ from livecart.cluster.registry import SCRIPTS, NodeRegistry
 from livecart.domain.ids import new_id
 from livecart.domain.models import utcnow
 from livecart.live.server import fanout_url
+from livecart.redis_options import redis_options
 
 __all__ = ["ClusterNode", "setup_cluster"]
 
 log = logging.getLogger(__name__)
 
 REGISTRY_CONNECTIONS = 4
-REGISTRY_TIMEOUT_S = 5.0  # no registry call may hang a beat, a WHEP request or shutdown for longer
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
@@ -41,8 +41,9 @@ async def cluster_context(app: web.Application) -> AsyncIterator[None]:
     redis: Redis | None = None
     registry: NodeRegistry | None = None
     if url:
+        # no registry call may hang a beat, a WHEP request or shutdown for longer than the timeout
         redis = Redis.from_url(url, decode_responses=True, max_connections=REGISTRY_CONNECTIONS,
-                               socket_timeout=REGISTRY_TIMEOUT_S, socket_connect_timeout=REGISTRY_TIMEOUT_S)
+                               **redis_options(url, settings.redis_timeout_s))
         for script in SCRIPTS:
             await script.load(redis)
         registry = NodeRegistry(

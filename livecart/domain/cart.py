@@ -79,6 +79,7 @@ def price_order(
     shipping: Mapping[str, str],
     idempotency_key: str | None,
     now: datetime,
+    client_ip: str | None = None,
 ) -> Order:
     """Turn a cart into a PENDING order priced with the products' current prices and rates.
 
@@ -123,6 +124,7 @@ def price_order(
         status=OrderStatus.PENDING,
         idempotency_key=idempotency_key,
         created_at=now,
+        client_ip=client_ip,
     )
 
 

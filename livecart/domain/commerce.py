@@ -108,6 +108,7 @@ class Order:
     created_at: datetime
     paid_at: datetime | None = None
     payment_ref: str | None = None
+    client_ip: str | None = None  # where the checkout came from (fake-order signals); never in public()
 
     @property
     def total_cents(self) -> int:

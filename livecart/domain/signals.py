@@ -1,21 +1,52 @@
-"""Fake-order signals per show: orders later refunded, and buyers (tokens) with many orders.
+"""Fake-order signals per show: orders later refunded, buyers (tokens) with many orders, and client
+addresses with many orders.
 
 Pure: computed from the show's orders. A brand is shown only orders with a line of its own.
+Client addresses are never shown: each is replaced by an opaque label, a keyed hash (HMAC-SHA256
+with a deployment secret) of the address — of its /64 network for IPv6, since one subscriber
+usually holds a whole /64 and can pick any address in it (docs/security.md explains the choice).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+import hmac
+import ipaddress
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from livecart.domain.commerce import Order, OrderStatus
 
-MANY_ORDERS = 3  # a buyer with this many paid orders in one show is listed
+MANY_ORDERS = 3  # a buyer, or a client address, with this many paid orders in one show is listed
+IPV6_GROUP_PREFIX = 64  # IPv6 addresses are grouped by network: one subscriber, one /64
+LABEL_HEX_DIGITS = 16  # 64 bits of the HMAC: stable, opaque, collisions negligible within a show
 
 
-def order_signals(orders: Iterable[Order], brand_id: str | None = None) -> dict[str, Any]:
-    """`{paid_orders, refunded_orders, buyers_with_many_orders: [{buyer_id, orders}]}` (most orders first)."""
+def address_group(ip: str) -> str:
+    """What counts as one client: the IPv4 address, or the /64 network of an IPv6 address."""
+    address = ipaddress.ip_address(ip)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/{IPV6_GROUP_PREFIX}", strict=False))
+    return str(address)
+
+
+def address_label(ip: str, key: bytes) -> str:
+    """An opaque, stable label for a client address: `ip-` + 64 bits of HMAC-SHA256(key, group).
+
+    Without the key, the label cannot be turned back into the address (the IPv4 space is small enough
+    to try every address against an unkeyed hash; not against a keyed one).
+    """
+    digest = hmac.new(key, address_group(ip).encode(), hashlib.sha256).hexdigest()
+    return f"ip-{digest[:LABEL_HEX_DIGITS]}"
+
+
+def order_signals(orders: Iterable[Order], label_key: bytes, brand_id: str | None = None) -> dict[str, Any]:
+    """`{paid_orders, refunded_orders, buyers_with_many_orders: [{buyer_id, orders}],
+    addresses_with_many_orders: [{label, orders, buyers}]}` (most orders first in both lists).
+
+    `label_key` keys the address labels; orders without a recorded address are not grouped.
+    """
     paid = [
         order
         for order in orders
@@ -29,4 +60,18 @@ def order_signals(orders: Iterable[Order], brand_id: str | None = None) -> dict[
         "paid_orders": len(paid),
         "refunded_orders": len(refunded),
         "buyers_with_many_orders": [{"buyer_id": buyer, "orders": count} for count, buyer in many],
+        "addresses_with_many_orders": _addresses_with_many_orders(paid, label_key),
     }
+
+
+def _addresses_with_many_orders(paid: list[Order], label_key: bytes) -> list[dict[str, Any]]:
+    per_group: dict[str, list[Order]] = defaultdict(list)
+    for order in paid:
+        if order.client_ip is not None:
+            per_group[address_label(order.client_ip, label_key)].append(order)
+    many = [
+        {"label": label, "orders": len(group), "buyers": len({order.buyer_id for order in group})}
+        for label, group in per_group.items()
+        if len(group) >= MANY_ORDERS
+    ]
+    return sorted(many, key=lambda row: (-row["orders"], -row["buyers"], row["label"]))

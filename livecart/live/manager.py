@@ -24,6 +24,7 @@ import socketio
 from socketio import packet as sio_packet
 
 from livecart.live.frames import RoomFrame
+from livecart.redis_options import redis_options
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,12 @@ class FastFanout:
 
 LISTEN_RETRY_FIRST_S = 0.5  # first wait before re-subscribing after Redis was lost; doubles each time
 LISTEN_RETRY_MAX_S = 8.0  # at most this long between tries
+DEFAULT_TIMEOUT_S = 5.0  # LIVECART_REDIS_TIMEOUT_S
+LISTEN_POLL_MAX_S = 1.0  # the listener looks at the clock at least this often
+
+
+class RedisSilent(ConnectionError):
+    """Redis did not answer the fan-out listener's PING in time: hung, or the connection is dead."""
 
 
 class FastManager(FastFanout, socketio.AsyncManager):  # type: ignore[misc]
@@ -106,6 +113,12 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
     """Rooms across processes over Redis pub/sub, with the encode-once fan-out on every node."""
 
     name = "livecart-redis"
+
+    def __init__(self, url: str, *, channel: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """`timeout_s` (LIVECART_REDIS_TIMEOUT_S) bounds connects and commands, and how long the listener
+        waits for the answer to its liveness PING (`_messages`)."""
+        super().__init__(url, channel=channel, redis_options=redis_options(url, timeout_s))
+        self.timeout_s = timeout_s
 
     async def emit(
         self,
@@ -204,12 +217,15 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
                         await self.pubsub.aclose()
                 self._redis_connect()
                 await self.pubsub.subscribe(self.channel)
-                if retry_s > LISTEN_RETRY_FIRST_S:
-                    log.warning("fan-out: listening to redis again")
-                self.listening = self.publishing = True  # the same client publishes
-                retry_s = LISTEN_RETRY_FIRST_S
-                async for message in self.pubsub.listen():
-                    yield message
+                await self.pubsub.ping()  # listening once Redis answers: a stopped one still accepts connects
+                async for message in self._messages(pinged=True):
+                    if not self.listening:
+                        if retry_s > LISTEN_RETRY_FIRST_S:
+                            log.warning("fan-out: listening to redis again")
+                        self.listening = self.publishing = True  # the same client publishes
+                        retry_s = LISTEN_RETRY_FIRST_S
+                    if message is not None:
+                        yield message
             except Exception as exc:
                 if self.closing:
                     return
@@ -219,6 +235,30 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
                 self.listening = False
                 await asyncio.sleep(retry_s)
                 retry_s = min(retry_s * 2, LISTEN_RETRY_MAX_S)
+
+    async def _messages(self, *, pinged: bool) -> AsyncIterator[dict[str, Any] | None]:
+        """The subscription's messages, and None for each PONG (Redis answered).
+
+        A channel may be quiet for long, so silence proves nothing: when nothing arrived for
+        `timeout_s`, the listener PINGs on its connection and, when neither the PONG nor anything else
+        arrives within `timeout_s` more, raises RedisSilent (a hung or dead Redis is then an outage:
+        health degraded, reconnect with backoff) instead of waiting forever. `pinged`: a PING is
+        already on its way."""
+        loop = asyncio.get_running_loop()
+        heard_at = loop.time() - (self.timeout_s if pinged else 0)
+        poll_s = min(LISTEN_POLL_MAX_S, self.timeout_s / 2)
+        while True:
+            message = await self.pubsub.get_message(timeout=poll_s)
+            now = loop.time()
+            if message is not None:
+                heard_at, pinged = now, False
+                yield None if message.get("type") == "pong" else message
+                continue
+            if pinged and now - heard_at > 2 * self.timeout_s:
+                raise RedisSilent(f"no answer to a PING within {self.timeout_s:g} s")
+            if not pinged and now - heard_at > self.timeout_s:
+                await self.pubsub.ping()
+                pinged = True
 
     async def _listen(self) -> AsyncIterator[dict[str, Any]]:
         channel = self.channel.encode()

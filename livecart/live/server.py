@@ -61,7 +61,7 @@ def fanout_url(settings: Settings) -> str:
 def create_manager(settings: Settings) -> socketio.AsyncManager:
     url = fanout_url(settings)
     if url:
-        return FastRedisManager(url, channel=FANOUT_CHANNEL)
+        return FastRedisManager(url, channel=FANOUT_CHANNEL, timeout_s=settings.redis_timeout_s)
     return FastManager()
 
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 CHAT_HISTORY = 200
 QUESTION_HISTORY = 500
 STOP_TIMEOUT_S = 5.0  # how long shutdown waits for the room loops
+# A joined member's account is read again before an event at most this often: a deleted account's open
+# connection loses its rights within this time, on every node, for one store read per member per period.
+ACCOUNT_RECHECK_S = 2.0
 
 Ack = dict[str, Any]
 EventHandler = Callable[[str, Any], Awaitable[dict[str, Any]]]
@@ -48,10 +51,11 @@ class UnknownEvent(LivecartError):
     code = "unknown_event"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Member:
     show: Show
     account: Account | None
+    account_checked_at: float = field(default_factory=time.monotonic)
 
     @property
     def can_moderate(self) -> bool:
@@ -189,14 +193,32 @@ class LiveService:
             raise NotJoined("join a show first")
         return member
 
-    def _speaker(self, sid: str) -> tuple[Member, Account]:
+    async def _recheck_account(self, member: Member) -> None:
+        """Drop the member's account (it becomes anonymous) once the store no longer has it: a deleted
+        account's connection loses its rights within ACCOUNT_RECHECK_S. The admin is not a stored account."""
+        account, now = member.account, time.monotonic()
+        if account is None or account.role is Role.ADMIN or now - member.account_checked_at < ACCOUNT_RECHECK_S:
+            return
+        member.account_checked_at = now  # also when the store is unreachable: no retry on every event
+        try:
+            current = await self.store.get_account(account.id)
+        except STORE_UNAVAILABLE:
+            self._store_unreachable("account check")
+            return
+        if current is None:
+            member.account = None
+            raise Unauthorized("the account no longer exists")
+
+    async def _speaker(self, sid: str) -> tuple[Member, Account]:
         member = self._member(sid)
+        await self._recheck_account(member)
         if member.account is None:
             raise Unauthorized("join with a viewer token to take part")
         return member, member.account
 
-    def _moderator(self, sid: str) -> Member:
+    async def _moderator(self, sid: str) -> Member:
         member = self._member(sid)
+        await self._recheck_account(member)
         if member.account is None:
             raise Unauthorized("join with the host's token to moderate")
         if not member.can_moderate:
@@ -278,7 +300,7 @@ class LiveService:
             log.warning("live room: store unreachable (%s); local rooms carry on", what)
 
     async def chat(self, sid: str, data: Any) -> dict[str, Any]:
-        member, account = self._speaker(sid)
+        member, account = await self._speaker(sid)
         text = await self._admit(member, account, _field(data, "text"))
         message = ChatMessage(
             id=new_id("msg"),
@@ -292,7 +314,7 @@ class LiveService:
         return {"message": message.public()}
 
     async def ask(self, sid: str, data: Any) -> dict[str, Any]:
-        member, account = self._speaker(sid)
+        member, account = await self._speaker(sid)
         text = await self._admit(member, account, _field(data, "text"))
         question = Question(
             id=new_id("qst"),
@@ -309,7 +331,7 @@ class LiveService:
         return {"question": question.public()}
 
     async def upvote(self, sid: str, data: Any) -> dict[str, Any]:
-        member, account = self._speaker(sid)
+        member, account = await self._speaker(sid)
         question_id = _text_field(data, "question_id")
         question, counted = await self.store.upvote(member.show.id, question_id, account.id)
         if counted:
@@ -317,7 +339,7 @@ class LiveService:
         return {"question": question.public(), "counted": counted}
 
     async def react(self, sid: str, data: Any) -> dict[str, Any]:
-        member, _account = self._speaker(sid)
+        member, _account = await self._speaker(sid)
         kind = _field(data, "kind")
         if not isinstance(kind, str) or kind not in REACTION_KINDS:  # a list or map is not hashable
             raise BadRequest(
@@ -329,7 +351,7 @@ class LiveService:
 
     # -- moderation ------------------------------------------------------------------------------------
     async def _set_status(self, sid: str, data: Any, status: QuestionStatus) -> dict[str, Any]:
-        member = self._moderator(sid)
+        member = await self._moderator(sid)
         question = await self.store.set_question_status(member.show.id, _text_field(data, "question_id"), status)
         await self.sio.emit("questions", [question.public()], to=member.show.id)
         return {"question": question.public()}
@@ -341,7 +363,7 @@ class LiveService:
         return await self._set_status(sid, data, QuestionStatus.FEATURED)
 
     async def delete_message(self, sid: str, data: Any) -> dict[str, Any]:
-        member = self._moderator(sid)
+        member = await self._moderator(sid)
         message_id = _text_field(data, "message_id")
         room = self._room(member.show.id)
         async with room.lock:
@@ -353,7 +375,7 @@ class LiveService:
         return {"message_id": message_id}
 
     async def mute(self, sid: str, data: Any) -> dict[str, Any]:
-        member = self._moderator(sid)
+        member = await self._moderator(sid)
         viewer_id = _text_field(data, "viewer_id")
         seconds = mute_seconds(_field(data, "seconds"))
         until = utcnow() + timedelta(seconds=seconds)
@@ -361,7 +383,7 @@ class LiveService:
         return {"viewer_id": viewer_id, "until": until.isoformat().replace("+00:00", "Z")}
 
     async def slow_mode(self, sid: str, data: Any) -> dict[str, Any]:
-        member = self._moderator(sid)
+        member = await self._moderator(sid)
         seconds = _field(data, "seconds")
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise BadRequest("seconds must be a number", fields={"seconds": "must be 0 to 3600"})
@@ -373,7 +395,7 @@ class LiveService:
         return {"seconds": seconds}
 
     async def blocked_words(self, sid: str, data: Any) -> dict[str, Any]:
-        member = self._moderator(sid)
+        member = await self._moderator(sid)
         words = _field(data, "words")
         if not isinstance(words, list) or len(words) > 500 or not all(isinstance(w, str) for w in words):
             raise BadRequest("words must be a list of strings", fields={"words": "must be a list of strings"})

@@ -5,15 +5,19 @@ from __future__ import annotations
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from livecart.config import Settings
 from livecart.store.base import Store
+
+DEFAULT_REDIS_TIMEOUT_S = Settings.redis_timeout_s
 
 # Raised when the store's server cannot be reached (Redis down or restarting): the call may or may not
 # have run; the request can be retried (with the same Idempotency-Key for a checkout).
 STORE_UNAVAILABLE: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
 
 
-async def open_store(url: str) -> Store:
-    """Open the store named by a `LIVECART_STORE` URL (`sqlite:///PATH` or `redis://HOST:PORT/DB`)."""
+async def open_store(url: str, *, redis_timeout_s: float = DEFAULT_REDIS_TIMEOUT_S) -> Store:
+    """Open the store named by a `LIVECART_STORE` URL (`sqlite:///PATH` or `redis://HOST:PORT/DB`);
+    Redis connects and commands fail after `redis_timeout_s` (livecart/redis_options.py)."""
     if url.startswith("sqlite:///"):
         from livecart.store.sqlite import SqliteStore
 
@@ -21,7 +25,7 @@ async def open_store(url: str) -> Store:
     if url.startswith(("redis://", "rediss://", "unix://")):
         from livecart.store.redis import RedisStore
 
-        return await RedisStore.open(url)
+        return await RedisStore.open(url, timeout_s=redis_timeout_s)
     raise ValueError(f"unsupported store URL {url!r}")
 
 

@@ -67,8 +67,12 @@ class ShowStore(Protocol):
 
     async def lineup(self, show_id: str) -> list[Product]: ...
 
+    async def shows_featuring(self, product_id: str) -> list[Show]:
+        """Every show whose lineup holds the product, any status, by show id (for `stock` events)."""
+
 
 StockLevels = dict[str, int]  # product id → stock after the operation (for `StockChanged` events)
+OrderCursor = tuple[datetime, str]  # an order's (created_at, id): where a page of a show's orders resumes
 
 
 class CommerceStore(Protocol):
@@ -199,6 +203,14 @@ class CommerceStore(Protocol):
     async def show_orders(self, show_id: str) -> list[Order]:
         """Every order of the show, any status, oldest first."""
 
+    async def show_orders_page(
+        self, show_id: str, limit: int, *, before: OrderCursor | None = None, brand_id: str | None = None
+    ) -> list[Order]:
+        """Up to `limit` (≥ 1) orders of the show, any status, newest first: by created_at, then id, both
+        descending. `before`: only the orders that come after that cursor in this order (older ones);
+        `brand_id`: only orders with at least one line of that brand (returned whole; callers scope them).
+        """
+
     async def record_refund(
         self, refund: Refund, entries: Sequence[LedgerEntry]
     ) -> tuple[Order, StockLevels]:
@@ -267,5 +279,9 @@ class LiveStore(Protocol):
 class Store(AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, Protocol):
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""
+
+    async def secret(self, name: str) -> bytes:
+        """The deployment's secret called `name`: 32 random bytes made on first use, the same for every
+        node and after restarts. Never sent to clients (e.g. the key of the client-IP labels in stats)."""
 
     async def close(self) -> None: ...

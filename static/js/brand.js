@@ -2,7 +2,7 @@
 // products, pin/unpin during a live show, live sales charts, and orders with refund.
 import { api } from "./api.js";
 import { drawBars } from "./chart.js";
-import { $, announce, el, setText, timeText } from "./dom.js";
+import { $, announce, bidi, el, isolate, setText, timeText, userText } from "./dom.js";
 import { LiveRoom, asList } from "./live.js";
 import { formatMoney } from "./money.js";
 import { hasService } from "./services.js";
@@ -59,10 +59,10 @@ function catalogRow(product) {
   const row = el(
     "tr",
     { dataset: { productId: product.id } },
-    el("th", { scope: "row" }, el("span", { class: "row" }, el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 32, height: 32 }), el("span", { class: "title", text: product.title }))),
+    el("th", { scope: "row" }, el("span", { class: "row" }, el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 32, height: 32 }), userText("span", product.title, { class: "title" }))),
     el("td", { text: formatMoney(product.price_cents, product.currency) }),
-    el("td", {}, el("label", { for: stockId, class: "visually-hidden", text: `Stock of ${product.title}` }), stock),
-    el("td", {}, el("label", { for: commissionId, class: "visually-hidden", text: `Commission % for ${product.title}` }), commission),
+    el("td", {}, el("label", { for: stockId, class: "visually-hidden" }, "Stock of ", bidi(product.title)), stock),
+    el("td", {}, el("label", { for: commissionId, class: "visually-hidden" }, "Commission % for ", bidi(product.title)), commission),
     el("td", {}, save),
   );
   save.addEventListener("click", () => saveRow(product.id, stock, commission));
@@ -81,22 +81,22 @@ async function saveRow(productId, stockInput, commissionInput) {
   stockInput.removeAttribute("aria-invalid");
   commissionInput.removeAttribute("aria-invalid");
   if (stockInput.value === "" || !Number.isInteger(stock) || stock < 0) {
-    problems.push(`Stock of ${product.title} must be a whole number, 0 or more.`);
+    problems.push("Stock of ", bidi(product.title), " must be a whole number, 0 or more. ");
     stockInput.setAttribute("aria-invalid", "true");
   } else if (stock !== product.stock) changes.stock = stock;
   if (commissionInput.value === "" || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-    problems.push(`Commission for ${product.title} must be between 0 and 100 %.`);
+    problems.push("Commission for ", bidi(product.title), " must be between 0 and 100 %.");
     commissionInput.setAttribute("aria-invalid", "true");
   } else if (Math.round(percent * 100) !== product.commission_bps) changes.commission_bps = Math.round(percent * 100);
   $("#catalog-ok").textContent = "";
   if (problems.length) {
-    $("#catalog-error").textContent = problems.join(" ");
+    $("#catalog-error").replaceChildren(...problems);
     $('#catalog [aria-invalid="true"]')?.focus();
     return;
   }
   if (!Object.keys(changes).length) {
     $("#catalog-error").textContent = "";
-    announce($("#catalog-ok"), `Nothing changed for ${product.title}.`, 4000);
+    announce($("#catalog-ok"), ["Nothing changed for ", bidi(product.title), "."], 4000);
     return;
   }
   try {
@@ -105,13 +105,13 @@ async function saveRow(productId, stockInput, commissionInput) {
     stockInput.value = updated.stock;
     commissionInput.value = updated.commission_bps / 100;
     $("#catalog-error").textContent = "";
-    announce($("#catalog-ok"), `Saved ${updated.title}: ${updated.stock} in stock, ${updated.commission_bps / 100} % commission.`, 6000);
+    announce($("#catalog-ok"), ["Saved ", bidi(updated.title), `: ${updated.stock} in stock, ${updated.commission_bps / 100} % commission.`], 6000);
   } catch (error) {
     const fields = error.details?.fields || {};
     if (fields.stock) stockInput.setAttribute("aria-invalid", "true");
     if (fields.commission_bps) commissionInput.setAttribute("aria-invalid", "true");
     const detail = Object.entries(fields).map(([name, message]) => `${name}: ${message}`).join("; ");
-    $("#catalog-error").textContent = `Could not save ${product.title}: ${detail || error.message}`;
+    $("#catalog-error").replaceChildren("Could not save ", bidi(product.title), `: ${detail || error.message}`);
   }
 }
 
@@ -138,7 +138,7 @@ function renderShows() {
     "li",
     { dataset: { showId: show.id } },
     el("span", { class: `badge ${show.status === "live" ? "badge-live" : show.status === "ended" ? "badge-ended" : ""}`, text: show.status }),
-    el("span", { class: "grow" }, el("strong", { text: show.title }), " ", el("span", { class: "hint", text: `${products.length} of your products${show.scheduled_at && show.status === "scheduled" ? ` · ${timeText(show.scheduled_at)}` : ""}` })),
+    el("span", { class: "grow" }, userText("strong", show.title), " ", el("span", { class: "hint", text: `${products.length} of your products${show.scheduled_at && show.status === "scheduled" ? ` · ${timeText(show.scheduled_at)}` : ""}` })),
     el("button", { type: "button", class: "btn btn-small btn-primary", "aria-label": `Open ${show.title}`, onclick: () => selectShow(show.id) }, "Open"),
   )));
   $("#shows-empty").hidden = state.shows.length > 0;
@@ -153,7 +153,7 @@ function renderPins() {
     return el(
       "li",
       { dataset: { productId: product.id } },
-      el("span", { class: "grow", text: product.title }),
+      userText("span", product.title, { class: "grow" }),
       pinned ? el("span", { class: "badge badge-live", text: "On screen" }) : null,
       el("button", {
         type: "button", class: `btn btn-small ${pinned ? "" : "btn-primary"}`, disabled: !live || !hasService("commerce"),
@@ -200,7 +200,7 @@ function renderCharts() {
   $("#sales-table").replaceChildren(...rows.map(({ product, t }) => el(
     "tr",
     { dataset: { productId: product.id } },
-    el("th", { scope: "row", text: product.title }),
+    el("th", { scope: "row" }, bidi(product.title)),
     el("td", { class: "units", text: String(t.units) }),
     el("td", { class: "gmv", text: formatMoney(t.gmv_cents, product.currency) }),
     el("td", { text: String(t.pins ?? 0) }),
@@ -235,81 +235,173 @@ function onSale(sale) {
   t.units += sale.qty;
   t.gmv_cents += sale.qty * product.price_cents;
   renderCharts();
-  announce($("#recent-sales"), `${sale.buyer || "Someone"} bought ${sale.qty} × ${sale.title || product.title}`);
+  announce($("#recent-sales"), [bidi(sale.buyer || "Someone"), ` bought ${sale.qty} × `, bidi(sale.title || product.title)]);
   clearTimeout(statsTimer);
-  statsTimer = setTimeout(() => { refreshStats(); refreshOrders(); }, 800);
+  statsTimer = setTimeout(refreshStats, 800);
+  refreshOrdersSoon();
 }
 
-// Orders: the list when the server offers one per show, and any order found by its number.
-const orders = new Map(); // order id → order
+// ---- orders: GET /api/shows/{id}/orders (only this brand's lines), refund after a confirm step --------
+const ORDERS_PAGE = 20;
+const ORDERS_REFRESH_DELAY_MS = 600;
+const orders = {
+  byId: new Map(), // order id → the brand's view of the order
+  more: false, // older orders exist beyond the oldest one held
+  confirming: null, // id of the order whose refund waits for "Yes, refund"
+  busy: null, // id of the order being refunded
+  errors: new Map(), // order id → why its refund was refused
+  loadFailed: false, // #orders-error holds a loading error (cleared by the next good load)
+  timer: 0,
+};
 
-async function refreshOrders() {
+const newestFirst = (a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1);
+
+function resetOrders() {
+  orders.byId.clear();
+  orders.errors.clear();
+  orders.more = false;
+  orders.confirming = null;
+  renderOrders();
+}
+
+/** Load the newest page (merged into what is shown), or with `older` the page after the oldest order held. */
+async function loadOrders({ older = false } = {}) {
   if (!state.selected) return;
-  if (hasService("orders")) {
-    try {
-      const body = await authed("GET", `/api/shows/${encodeURIComponent(state.selected.show.id)}/orders`);
-      for (const order of asList(body.orders || body)) orders.set(order.id, order);
-      setText("#orders-error", "");
-    } catch (error) {
-      setText("#orders-error", `Could not load the orders: ${error.message}`);
-    }
+  if (!hasService("orders")) {
+    setText("#orders-empty", "Orders are not available on this server.");
+    return;
+  }
+  const showId = state.selected.show.id;
+  const query = new URLSearchParams({ limit: String(ORDERS_PAGE) });
+  const held = [...orders.byId.values()].sort(newestFirst);
+  if (older && held.length) query.set("before", held[held.length - 1].id);
+  try {
+    const body = await authed("GET", `/api/shows/${encodeURIComponent(showId)}/orders?${query}`);
+    if (state.selected?.show.id !== showId) return; // another show was opened meanwhile
+    const page = asList(body.orders);
+    const gap = !older && body.next_before && page.length && !orders.byId.has(page[page.length - 1].id);
+    if (gap) orders.byId.clear(); // more new orders than a page since the last look: start again from here
+    for (const order of page) orders.byId.set(order.id, order);
+    if (older || gap || held.length === 0) orders.more = Boolean(body.next_before);
+    if (orders.loadFailed) setText("#orders-error", "");
+    orders.loadFailed = false;
+  } catch (error) {
+    orders.loadFailed = true;
+    setText("#orders-error", `Could not load the orders: ${error.message}`);
   }
   renderOrders();
 }
 
-function renderOrders() {
-  const shown = [...orders.values()].filter((order) => !state.selected || order.show_id === state.selected.show.id);
-  $("#orders").replaceChildren(...shown.map(orderItem));
-  $("#orders-empty").hidden = shown.length > 0;
+function refreshOrdersSoon() {
+  clearTimeout(orders.timer);
+  orders.timer = setTimeout(() => loadOrders(), ORDERS_REFRESH_DELAY_MS);
 }
 
-async function findOrder(event) {
-  event.preventDefault();
-  const id = $("#order-id").value.trim();
-  if (!id) {
-    setText("#orders-error", "Type the order number, e.g. ord_….");
-    return;
-  }
-  try {
-    const order = await authed("GET", `/api/orders/${encodeURIComponent(id)}`);
-    orders.set(order.id, order);
-    $("#order-id").value = "";
-    setText("#orders-error", "");
-    if (state.selected && order.show_id !== state.selected.show.id) await selectShow(order.show_id);
-    renderOrders();
-  } catch (error) {
-    setText("#orders-error", error.status === 404 || error.status === 403 ? `No order ${id} with your products.` : error.message);
-  }
+function orderStatus(order) {
+  if (order.status === "paid" && order.refund_status === "full") return { text: "refunded", class: "badge-ended" };
+  if (order.status === "paid" && order.refund_status === "partial") return { text: "partly refunded", class: "badge-warn" };
+  return { text: order.status, class: order.status === "paid" ? "badge-ok" : "" };
 }
 
-function myLines(order) {
-  return asList(order.items || order.lines).filter((line) => !line.brand_id || line.brand_id === state.me.id);
+const refundableCents = (order) => asList(order.items).reduce((sum, line) => sum + (line.qty - (line.refunded_qty || 0)) * line.unit_price_cents, 0);
+
+function orderActions(order) {
+  const refundable = order.status === "paid" && refundableCents(order) > 0;
+  if (!refundable) return null;
+  if (orders.confirming === order.id) {
+    const busy = orders.busy === order.id;
+    return el(
+      "div",
+      { class: "order-confirm row", role: "group", "aria-label": `Confirm the refund of order ${order.id}`, onkeydown: (event) => { if (event.key === "Escape") cancelRefund(order.id); } },
+      el("span", {}, `Refund ${formatMoney(refundableCents(order), order.currency)} to `, bidi(order.buyer_name || "the buyer"), "?"),
+      el("button", { type: "button", class: "btn btn-small btn-danger", dataset: { action: "confirm" }, disabled: busy, onclick: () => refund(order) }, busy ? "Refunding…" : "Yes, refund"),
+      el("button", { type: "button", class: "btn btn-small", dataset: { action: "cancel" }, disabled: busy, onclick: () => cancelRefund(order.id) }, "Cancel"),
+    );
+  }
+  return el("button", {
+    type: "button", class: "btn btn-small", dataset: { action: "refund" }, "aria-label": `Refund order ${order.id}`,
+    onclick: () => askRefund(order.id),
+  }, "Refund");
 }
 
 function orderItem(order) {
-  const lines = myLines(order);
-  const what = lines.map((line) => `${line.qty} × ${line.title || state.products.get(line.product_id)?.title || line.product_id}`).join(", ");
-  const refundable = order.status === "paid" && lines.some((line) => (line.refunded_qty || 0) < line.qty);
-  const refunded = order.refunded_cents ? ` · refunded ${formatMoney(order.refunded_cents, order.currency)}` : "";
+  const status = orderStatus(order);
+  const refunded = order.refunded_cents ? ` · ${formatMoney(order.refunded_cents, order.currency)} refunded` : "";
   return el(
     "li",
-    { dataset: { orderId: order.id } },
-    el("span", { class: "grow" }, el("strong", { text: order.shipping?.name || order.buyer_name || "buyer" }), " ", el("span", { text: what }), " ",
-      el("span", { class: "hint", text: `${order.id} · ${formatMoney(order.total_cents, order.currency)} · ${order.status}${refunded}` })),
-    el("button", { type: "button", class: "btn btn-small", disabled: !refundable, "aria-label": `Refund order ${order.id}`, onclick: () => refund(order) }, "Refund"),
+    { class: "order", dataset: { orderId: order.id }, tabindex: -1 },
+    el(
+      "div",
+      { class: "order-head row" },
+      el("strong", { class: "order-id", text: order.id }),
+      el("time", { datetime: order.created_at, text: timeText(order.created_at) }),
+      el("span", { class: `badge order-status ${status.class}`, text: status.text }),
+    ),
+    el("div", { class: "order-buyer" }, "Buyer: ", bidi(order.buyer_name || "—")),
+    el("ul", { class: "order-items" }, ...asList(order.items).map((line) => el(
+      "li",
+      { dataset: { productId: line.product_id } },
+      `${line.qty} × `, bidi(line.title || state.products.get(line.product_id)?.title || line.product_id),
+      line.refunded_qty ? ` (${line.refunded_qty} refunded)` : "",
+    ))),
+    el("div", { class: "order-amount" }, el("strong", { text: formatMoney(order.total_cents, order.currency) }), refunded),
+    orderActions(order),
+    orders.errors.has(order.id) ? el("p", { class: "field-error", text: orders.errors.get(order.id) }) : null,
   );
 }
 
+function renderOrders() {
+  const list = $("#orders");
+  const active = list.contains(document.activeElement) ? document.activeElement : null;
+  const keep = active && { id: active.closest("[data-order-id]")?.dataset.orderId, action: active.dataset.action };
+  const shown = [...orders.byId.values()].sort(newestFirst);
+  list.replaceChildren(...shown.map(orderItem));
+  $("#orders-empty").hidden = shown.length > 0;
+  $("#orders-more").hidden = !orders.more;
+  if (keep?.id) focusOrder(keep.id, keep.action);
+}
+
+/** Focus a button of an order's row (`action`: refund, confirm, cancel), else the row itself. */
+function focusOrder(orderId, action) {
+  const row = [...$("#orders").children].find((item) => item.dataset.orderId === orderId);
+  if (!row) return;
+  (action && row.querySelector(`[data-action="${action}"]`) || row).focus();
+}
+
+function askRefund(orderId) {
+  orders.confirming = orderId;
+  orders.errors.delete(orderId);
+  renderOrders();
+  focusOrder(orderId, "confirm");
+}
+
+function cancelRefund(orderId) {
+  orders.confirming = null;
+  renderOrders();
+  focusOrder(orderId, "refund");
+}
+
 async function refund(order) {
+  orders.busy = order.id;
+  renderOrders();
   try {
     const body = await authed("POST", `/api/orders/${encodeURIComponent(order.id)}/refund`, { json: {} });
-    orders.set(order.id, body.order || (await authed("GET", `/api/orders/${encodeURIComponent(order.id)}`)));
+    orders.byId.set(order.id, body.order);
+    orders.errors.delete(order.id);
+    announce($("#orders-ok"), `Refunded ${formatMoney(body.refund.amount_cents, order.currency)} for order ${order.id}.`, 8000);
     setText("#orders-error", "");
-    renderOrders();
-    await refreshStats();
   } catch (error) {
-    setText("#orders-error", `Could not refund: ${error.message}`);
+    const reason = error.status === 401 ? "your brand token is no longer valid; reload and sign in again" : error.message;
+    const why = `Could not refund order ${order.id}: ${reason}`;
+    orders.errors.set(order.id, why);
+    setText("#orders-error", why);
+    if (error.status === 409) loadOrders(); // show the order as it is now (another refund may have won)
   }
+  orders.busy = null;
+  orders.confirming = null;
+  renderOrders();
+  focusOrder(order.id, orders.errors.has(order.id) ? "refund" : null);
+  refreshStats();
 }
 
 function joinRoom(showId) {
@@ -332,6 +424,7 @@ function joinRoom(showId) {
       stock: ({ product_id: id, stock }) => {
         const product = state.products.get(id);
         if (!product) return;
+        refreshOrdersSoon(); // a refund (by admin too) gives stock back: the orders show it
         state.products.set(id, { ...product, stock });
         const input = document.getElementById(`stock-${id}`);
         if (input && document.activeElement !== input) input.value = stock;
@@ -360,7 +453,8 @@ async function selectShow(showId) {
   renderPins();
   renderCharts();
   joinRoom(showId);
-  await Promise.all([refreshStats(), refreshOrders()]);
+  resetOrders();
+  await Promise.all([refreshStats(), loadOrders()]);
   $("#live-heading").scrollIntoView({ block: "start" });
 }
 
@@ -369,8 +463,8 @@ async function openConsole() {
   if (!(await signIn())) return;
   $("#token-form").hidden = true;
   $("#console").hidden = false;
-  setText("#brand-name", `${state.me.name} · brand console`);
-  document.title = `${state.me.name} · livecart`;
+  $("#brand-name").replaceChildren(bidi(state.me.name), " · brand console");
+  document.title = `${isolate(state.me.name)} · livecart`;
   try {
     await loadCatalog();
     await loadShows();
@@ -396,7 +490,7 @@ function main() {
     saveSessionToken(TOKEN_KEY, token);
     openConsole();
   });
-  $("#order-form").addEventListener("submit", findOrder);
+  $("#orders-more").addEventListener("click", () => loadOrders({ older: true }));
   if (state.token) openConsole();
   else askForToken("");
 }

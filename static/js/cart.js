@@ -1,7 +1,7 @@
 // The cart drawer and checkout form of the watch page. The server's cart is the truth: every change
 // is sent, then the cart is read back and drawn.
 import { api } from "./api.js";
-import { $, el, showFieldErrors } from "./dom.js";
+import { $, bidi, el, showFieldErrors, userText } from "./dom.js";
 import { formatMoney } from "./money.js";
 import { hasService } from "./services.js";
 
@@ -19,8 +19,14 @@ export function checkoutProblems(values) {
   return problems;
 }
 
+/** Product names as isolated text separated by commas (a list of nodes for replaceChildren). */
+function joined(parts) {
+  return parts.flatMap((part, i) => (i ? [", ", part] : [part]));
+}
+
 function asNames(ids, titleOf) {
-  return (Array.isArray(ids) ? ids : []).map(titleOf).join(", ") || "see your cart";
+  const names = (Array.isArray(ids) ? ids : []).map((id) => bidi(titleOf(id)));
+  return names.length ? joined(names) : ["see your cart"];
 }
 
 function newKey() {
@@ -119,7 +125,7 @@ export class CartView {
       "li",
       { class: "cart-line", dataset: { productId: item.product_id } },
       el("img", { src: item.image_url || product.image_url || "/static/img/product.svg", alt: "", width: 48, height: 48 }),
-      el("div", {}, el("div", { text: title }), el("div", { class: "hint", text: formatMoney(price, currency) }),
+      el("div", {}, userText("div", title), el("div", { class: "hint", text: formatMoney(price, currency) }),
         this.stock.get(item.product_id) === 0 ? el("div", { class: "field-error", text: "Sold out" }) : null),
       el(
         "div",
@@ -155,7 +161,7 @@ export class CartView {
   }
 
   /** The out_of_stock error names the products: take the names from whatever detail the server gives. */
-  outOfStockText(error) {
+  outOfStockParts(error) {
     const d = error.details || {};
     const entries = d.product_ids || d.products || d.items || (d.product_id ? [d.product_id] : []);
     const available = d.available && typeof d.available === "object" ? d.available : {};
@@ -163,9 +169,9 @@ export class CartView {
       const id = typeof entry === "string" ? entry : entry.product_id || entry.id;
       const name = (typeof entry === "object" && entry.title) || this.titleOf(id);
       const left = Array.isArray(available) ? undefined : available[id] ?? (typeof entry === "object" ? entry.available ?? entry.stock : undefined);
-      return typeof left === "number" ? `${name} (${left === 0 ? "sold out" : `only ${left} left`})` : name;
+      return typeof left === "number" ? [bidi(name), ` (${left === 0 ? "sold out" : `only ${left} left`})`] : [bidi(name)];
     });
-    return names.length ? `Sorry, not enough stock: ${names.join(", ")}. Lower the quantity or remove it.` : error.message;
+    return names.length ? ["Sorry, not enough stock: ", ...joined(names).flat(), ". Lower the quantity or remove it."] : [error.message];
   }
 
   async checkout(event) {
@@ -208,10 +214,10 @@ export class CartView {
 
   explain(form, error) {
     if (error.code === "out_of_stock") {
-      $("#checkout-error").textContent = this.outOfStockText(error);
+      $("#checkout-error").replaceChildren(...this.outOfStockParts(error));
       this.refresh();
     } else if (error.code === "not_pinned" || error.code === "limit_exceeded" || error.code === "price_changed") {
-      $("#checkout-error").textContent = `${error.message} (${asNames(error.details.product_ids, (id) => this.titleOf(id))})`;
+      $("#checkout-error").replaceChildren(`${error.message} (`, ...asNames(error.details.product_ids, (id) => this.titleOf(id)), ")");
       this.refresh();
     } else if (error.code === "payment_declined") {
       showFieldErrors(form, { card_number: "This card was declined. Try another card." });

@@ -1,6 +1,6 @@
 // The chat list: messages are queued and drawn once per animation frame; it follows new messages
 // only while the reader is at the bottom, and offers a "new messages" button otherwise.
-import { el } from "./dom.js";
+import { el, userText } from "./dom.js";
 
 const MAX_MESSAGES = 200;
 const AT_BOTTOM_PX = 40;
@@ -66,8 +66,8 @@ export class ChatList {
     return el(
       "li",
       { dataset: { id: message.id, viewerId: message.viewer_id || "" } },
-      el("span", { class: "who", text: message.name || "someone" }),
-      el("span", { class: "text", text: message.text }),
+      userText("span", message.name || "someone", { class: "who" }),
+      userText("span", message.text, { class: "text" }),
       this.actions ? this.actions(message) : null,
     );
   }

@@ -1,4 +1,7 @@
 // Small DOM helpers. All text goes in with textContent: user text is never parsed as HTML.
+// User text is also isolated for bidirectional display: it goes in its own <bdi> (`bidi`) or as the whole
+// content of an element with dir="auto" (`userText`), so a right-to-left name or an override character
+// (U+202E) inside it cannot reorder the text around it.
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -20,16 +23,27 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** A piece of user text (a name, a title, a message) inside other text: <bdi>text</bdi>. */
+export const bidi = (text) => el("bdi", { text: String(text ?? "") });
+
+/** An element whose whole content is one piece of user text, isolated with dir="auto". */
+export const userText = (tag, text, attrs = {}) => el(tag, { ...attrs, dir: "auto", text: String(text ?? "") });
+
+/** User text inside a plain string that cannot hold elements (document.title): FSI … PDI isolates it. */
+export const isolate = (text) => `\u2068${text}\u2069`;
+
 export function setText(selectorOrNode, text) {
   const node = typeof selectorOrNode === "string" ? $(selectorOrNode) : selectorOrNode;
   if (node) node.textContent = text;
 }
 
-/** Announce a short message in a live region (role=status) and clear it after `ms` (0 keeps it). */
-export function announce(node, text, ms = 0) {
-  node.textContent = text;
+/** Announce a short message in a live region (role=status) and clear it after `ms` (0 keeps it).
+ * `message` is a string or a list of strings and nodes (user text in `bidi(...)`). */
+export function announce(node, message, ms = 0) {
+  if (Array.isArray(message)) node.replaceChildren(...message);
+  else node.textContent = message;
   if (ms > 0) {
-    const shown = text;
+    const shown = node.textContent;
     setTimeout(() => { if (node.textContent === shown) node.textContent = ""; }, ms);
   }
 }

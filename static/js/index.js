@@ -1,6 +1,6 @@
 // The index: live shows first, then upcoming ones; refreshed every 15 s.
 import { api } from "./api.js";
-import { $, el, timeText } from "./dom.js";
+import { $, el, timeText, userText } from "./dom.js";
 
 const REFRESH_MS = 15000;
 
@@ -13,7 +13,7 @@ function showItem(show) {
     el(
       "div",
       { class: "grow" },
-      el("div", { class: "title", text: show.title }),
+      userText("div", show.title, { class: "title" }),
       el("div", { class: "meta", text: live ? "Streaming now" : show.scheduled_at ? `Starts ${timeText(show.scheduled_at)}` : "Not scheduled yet" }),
     ),
     el("a", { class: `btn ${live ? "btn-primary" : ""}`, href: `/watch/${encodeURIComponent(show.id)}`, text: live ? "Watch" : "Open", "aria-label": `${live ? "Watch" : "Open"} ${show.title}` }),

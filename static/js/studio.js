@@ -2,7 +2,7 @@
 // the question queue, pin/unpin of the lineup, live earnings and stream health.
 import { api } from "./api.js";
 import { ChatList, QuestionBoard } from "./chat.js";
-import { $, announce, el, elapsedText, setText } from "./dom.js";
+import { $, announce, bidi, el, elapsedText, isolate, setText, userText } from "./dom.js";
 import { LiveRoom, asList, snapshotOf } from "./live.js";
 import { formatMoney } from "./money.js";
 import { hasService } from "./services.js";
@@ -174,7 +174,7 @@ function renderLineup() {
       "li",
       { dataset: { productId: product.id } },
       el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 40, height: 40 }),
-      el("span", { class: "grow" }, el("strong", { text: product.title }), " ", el("span", { class: "hint", text: formatMoney(product.price_cents, product.currency) })),
+      el("span", { class: "grow" }, userText("strong", product.title), " ", el("span", { class: "hint", text: formatMoney(product.price_cents, product.currency) })),
       pinned ? el("span", { class: "badge badge-live", text: "On screen" }) : null,
       el("button", {
         type: "button", class: `btn btn-small ${pinned ? "" : "btn-primary"}`, disabled: !hasService("commerce"),
@@ -242,7 +242,7 @@ function renderQuestions() {
     "li",
     { dataset: { questionId: q.id } },
     el("span", { class: "badge", text: `▲ ${q.votes || 0}` }),
-    el("span", { class: "grow" }, el("span", { text: q.text }), " ", el("span", { class: "hint", text: `— ${q.name || "someone"}${q.status !== "open" ? ` · ${q.status}` : ""}` })),
+    el("span", { class: "grow" }, userText("span", q.text), " ", el("span", { class: "hint" }, "— ", bidi(q.name || "someone"), q.status !== "open" ? ` · ${q.status}` : "")),
     el("button", { type: "button", class: "btn btn-small", disabled: q.status === "featured", "aria-label": `Feature: ${q.text}`, onclick: () => questionAction("feature", q) }, "Feature"),
     el("button", { type: "button", class: "btn btn-small btn-primary", disabled: q.status === "answered", "aria-label": `Mark answered: ${q.text}`, onclick: () => questionAction("answer", q) }, "Answered"),
   )));
@@ -315,7 +315,7 @@ async function openStudio() {
   }
   $("#token-form").hidden = true;
   $("#studio").hidden = false;
-  document.title = `Studio · ${state.show.title} · livecart`;
+  document.title = `Studio · ${isolate(state.show.title)} · livecart`;
   setText("#show-title", state.show.title);
   state.lineup = state.show.lineup || [];
   if (state.show.started_at) state.startedAt = Date.parse(state.show.started_at);

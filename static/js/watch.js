@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
-import { $, announce, el, showFieldErrors, timeText } from "./dom.js";
+import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
 import { LiveRoom, asList, snapshotOf } from "./live.js";
 import { formatMoney, stockText } from "./money.js";
 import { hasService } from "./services.js";
@@ -113,7 +113,7 @@ function productCard(product) {
     el(
       "div",
       {},
-      el("div", { class: "title", text: product.title }),
+      userText("div", product.title, { class: "title" }),
       el("div", { class: "price", text: formatMoney(product.price_cents, product.currency) }),
       el("div", { class: `stock ${typeof stock === "number" && stock > 10 ? "plenty" : ""}`, text: stockText(stock) }),
     ),
@@ -155,7 +155,7 @@ function renderQuestions() {
         "aria-label": `Upvote: ${q.text} (${q.votes || 0} votes)`, disabled: q.status === "answered",
         onclick: () => upvote(q),
       }, `▲ ${q.votes || 0}`),
-      el("div", { class: "text" }, el("div", { text: q.text }), el("div", { class: "by", text: `${q.name || "someone"}${q.status !== "open" ? ` · ${q.status}` : ""}` })),
+      el("div", { class: "text" }, userText("div", q.text), el("div", { class: "by" }, bidi(q.name || "someone"), q.status !== "open" ? ` · ${q.status}` : "")),
     );
   }));
   $("#questions-empty").hidden = list.length > 0;
@@ -163,7 +163,7 @@ function renderQuestions() {
   const featured = questions.featured();
   const box = $("#featured");
   box.hidden = !featured;
-  box.replaceChildren(...(featured ? [el("strong", { text: "Q: " }), el("span", { text: featured.text })] : []));
+  box.replaceChildren(...(featured ? [el("strong", { text: "Q: " }), userText("span", featured.text)] : []));
 }
 
 async function upvote(question) {
@@ -198,7 +198,7 @@ function onReactions(payload) {
 }
 
 function onSale(sale) {
-  const item = el("div", { class: "ticker-item", text: `${sale.buyer || "Someone"} bought ${sale.qty} × ${sale.title}` });
+  const item = el("div", { class: "ticker-item" }, bidi(sale.buyer || "Someone"), ` bought ${sale.qty} × `, bidi(sale.title));
   const ticker = $("#ticker");
   ticker.append(item);
   while (ticker.children.length > 3) ticker.firstElementChild.remove();
@@ -290,7 +290,7 @@ function showViewer() {
   $("#name-form").hidden = signedIn;
   for (const form of document.querySelectorAll("[data-needs-viewer]")) form.hidden = !signedIn;
   $("#signed-in").hidden = !signedIn;
-  if (signedIn) $("#signed-in").textContent = `Chatting as ${state.viewer.name}.`;
+  if (signedIn) $("#signed-in").replaceChildren("Chatting as ", bidi(state.viewer.name), ".");
 }
 
 function askForName(message) {
@@ -397,7 +397,7 @@ async function loadShow() {
   try {
     const show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
     state.show = show;
-    document.title = `${show.title} · livecart`;
+    document.title = `${isolate(show.title)} · livecart`;
     $("#show-title").textContent = show.title;
     for (const product of show.lineup || []) remember(product);
     setStatus(show.status);

@@ -1,7 +1,8 @@
 """The whole show in real browsers, as the issue's "Done when" describes it: the host goes live from the
 studio, two viewers watch, chat, ask and upvote, the host answers, the brand pins a product, a viewer
 buys it with the test card, the sale reaches the ticker, the host's earnings and the brand's chart, and
-an out-of-stock checkout says which item. No console error on any page (conftest.pages)."""
+an out-of-stock checkout says which item, and the brand refunds the order from its Orders panel (the
+host's earnings drop back). No console error on any page (conftest.pages)."""
 
 from __future__ import annotations
 
@@ -135,9 +136,13 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     serum_row = brand.locator(f'#sales-table tr[data-product-id="{demo.product_ids[2]}"]')
     await expect(serum_row.locator(".units")).to_have_text("1")
     await expect(serum_row.locator(".gmv")).to_have_text("€34.50")
-    await brand.get_by_label("Order number").fill(order_id)
-    await brand.get_by_role("button", name="Find").click()
-    await expect(brand.locator("#orders")).to_contain_text(f"Sam Buyer 1 × {SERUM}")
+    # The order appears in the brand's Orders panel by itself, newest first, above the declined one.
+    order_row = brand.locator(f'#orders > li[data-order-id="{order_id}"]')
+    await expect(order_row).to_contain_text("Buyer: Sam Buyer")
+    await expect(order_row.locator(".order-items")).to_have_text(f"1 × {SERUM}")
+    await expect(order_row.locator(".order-amount")).to_have_text("€34.50")
+    await expect(order_row.locator(".order-status")).to_have_text("paid")
+    await expect(brand.locator("#orders > li .order-status")).to_have_text(["paid", "failed"])
     await screenshots(brand, "brand-live")
 
     # Out of stock: one serum left, both viewers have it in their cart, Sam pays first.
@@ -156,11 +161,20 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     await expect(alex.locator("#checkout-error")).to_contain_text(f"not enough stock: {SERUM}")
     await screenshots(alex, "watch-out-of-stock")
 
-    # The brand refunds the first order: the host's commission on it is reversed.
+    # The brand refunds the first order from its Orders panel, after confirming: the row shows it
+    # refunded, and the host's commission on it is reversed.
+    await expect(brand.locator("#orders > li")).to_have_count(3)
     await expect(studio.locator("#earnings")).to_have_text("€13.80", timeout=20_000)
     await brand.get_by_role("button", name=f"Refund order {order_id}").click()
-    await expect(brand.locator("#orders")).to_contain_text("refunded €34.50")
+    confirm = brand.get_by_role("group", name=f"Confirm the refund of order {order_id}")
+    await expect(confirm).to_contain_text("Refund €34.50 to Sam Buyer?")
+    await confirm.get_by_role("button", name="Yes, refund").click()
+    await expect(order_row.locator(".order-status")).to_have_text("refunded")
+    await expect(order_row.locator(".order-amount")).to_have_text("€34.50 · €34.50 refunded")
+    await expect(brand.locator("#orders-ok")).to_contain_text(f"Refunded €34.50 for order {order_id}")
+    await expect(brand.get_by_role("button", name=f"Refund order {order_id}")).to_have_count(0)
     await expect(studio.locator("#earnings")).to_have_text("€6.90", timeout=20_000)  # the studio polls
+    await screenshots(brand, "brand-orders-refunded")
 
     # The host ends the show; the viewers see it.
     await studio.get_by_role("button", name="End show").click()

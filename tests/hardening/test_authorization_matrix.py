@@ -33,6 +33,9 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "read the show's stats": ("GET", "/api/shows/{show}/stats", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
         "brand": 200, "other_brand": 403, "admin": 200}),
+    "list the show's orders": ("GET", "/api/shows/{show}/orders", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 200, "other_brand": 403, "admin": 200}),
     "pin the brand's product": ("POST", "/api/shows/{show}/pins", {"product_id": "{product}"}, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
         "brand": 200, "other_brand": 403, "admin": 200}),

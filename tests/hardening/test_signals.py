@@ -1,9 +1,24 @@
-"""Fake-order signals in show stats: refunded orders and buyers with many orders, per brand."""
+"""Fake-order signals in show stats: refunded orders, buyers and client addresses with many orders."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient
+
+from livecart import keys
+from livecart.api.stats import LABEL_SECRET
+from livecart.config import Settings
+from livecart.domain.client_ip import parse_networks
+from livecart.domain.signals import address_label
 from tests.hardening.flash_sale import CHECKOUT_BODY
 from tests.support import Api
+
+PROXY, STRANGER = "127.0.0.2", "127.0.0.3"  # loopback source addresses a client can bind on Linux
 
 
 async def test_stats_count_refunded_orders_and_buyers_with_many_orders(api: Api) -> None:
@@ -30,7 +45,61 @@ async def test_stats_count_refunded_orders_and_buyers_with_many_orders(api: Api)
     for_brand = (await api.call("GET", f"/api/shows/{show['id']}/stats", 200, token=brand["token"]))["signals"]
     for_other = (await api.call("GET", f"/api/shows/{show['id']}/stats", 200, token=other_brand["token"]))["signals"]
 
+    # every order came from 127.0.0.1: one address (test_orders_are_grouped_by_client_address covers it)
+    assert [row["orders"] for row in for_host.pop("addresses_with_many_orders")] == [4]
+    assert [row["orders"] for row in for_brand.pop("addresses_with_many_orders")] == [3]
+    assert for_other.pop("addresses_with_many_orders") == []
     assert for_host == {"paid_orders": 4, "refunded_orders": 1,
                         "buyers_with_many_orders": [{"buyer_id": busy["id"], "orders": 3}]}
     assert for_brand == {"paid_orders": 3, "refunded_orders": 1, "buyers_with_many_orders": []}
     assert for_other == {"paid_orders": 1, "refunded_orders": 0, "buyers_with_many_orders": []}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return replace(settings, trusted_proxies=parse_networks(PROXY))
+
+
+async def test_orders_are_grouped_by_client_address_believing_forwarded_for_only_from_the_proxy(
+    api: Api, client: TestClient[Any, Any]
+) -> None:
+    brand = await api.create_account("brand", "Aurora")
+    host = await api.create_account("host", "Mia")
+    buyers = [await api.create_account("viewer", name) for name in ("Ann", "Bob", "Cid")]
+    product = await api.create_product(brand["token"], stock=50)
+    show = await api.create_show(host["token"])
+    for step in ("lineup", "pins"):
+        await api.call("POST", f"/api/shows/{show['id']}/{step}", 201, token=host["token"],
+                       json={"product_id": product["id"]})
+
+    async def buy(source: str, buyer: dict[str, Any], forwarded_for: str, key: str) -> None:
+        """One checkout over a connection from `source`, as a proxy or a client claiming `forwarded_for`."""
+        auth = {"Authorization": f"Bearer {buyer['token']}"}
+        async with aiohttp.ClientSession(
+            str(client.make_url("")), connector=aiohttp.TCPConnector(local_addr=(source, 0))
+        ) as session:
+            async with session.post(f"/api/shows/{show['id']}/cart/items", headers=auth,
+                                    json={"product_id": product["id"]}) as added:
+                assert added.status == 201, await added.text()
+            async with session.post(f"/api/shows/{show['id']}/checkout", json=CHECKOUT_BODY,
+                                    headers={**auth, "Idempotency-Key": key, "X-Forwarded-For": forwarded_for}
+                                    ) as paid:
+                assert paid.status == 201, await paid.text()
+
+    for n, buyer in enumerate(buyers):
+        # through the proxy: three clients, then one client shared by the three buyers
+        await buy(PROXY, buyer, f"203.0.113.{n + 1}", f"proxied-{n}")
+        await buy(PROXY, buyer, f"192.0.2.{n + 40}, 198.51.100.7", f"shared-{n}")
+        # straight from one untrusted peer, each claiming to be someone else: one client
+        await buy(STRANGER, buyer, f"203.0.113.{n + 1}", f"spoofed-{n}")
+
+    key = await client.app[keys.STORE].secret(LABEL_SECRET)
+    response = await api.request("GET", f"/api/shows/{show['id']}/stats", token=brand["token"])
+    text = await response.text()
+    signals = json.loads(text)["signals"]
+
+    assert signals["paid_orders"] == 9
+    labels = sorted(address_label(ip, key) for ip in ("198.51.100.7", STRANGER))
+    assert signals["addresses_with_many_orders"] == [{"label": label, "orders": 3, "buyers": 3} for label in labels]
+    for address in ("127.0.0", "203.0.113", "198.51.100", "192.0.2"):
+        assert address not in text  # brands see labels, never addresses

@@ -1,13 +1,16 @@
-"""Tokens: a deleted account's token is refused over HTTP and at socket join; no token is ever logged."""
+"""Tokens: a deleted account's token is refused over HTTP and at socket join, and its open connection
+loses its rights; no token is ever logged."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from livecart.live.service import ACCOUNT_RECHECK_S
 from tests.live.clients import LiveClient
 from tests.support import ADMIN_TOKEN, Api
 
@@ -62,3 +65,27 @@ async def test_no_token_appears_in_debug_logs(
     for token in (ADMIN_TOKEN, brand["token"], host["token"], viewer["token"]):
         assert token not in logged
         assert token[::-1] not in logged
+
+
+async def test_a_deleted_accounts_open_connection_loses_its_rights(api: Api, client: TestClient[Any, Any]) -> None:
+    host = await api.create_account("host", "Mia")
+    show = await api.create_show(host["token"])
+    viewer = await api.create_account("viewer", "Sam")
+    url = str(client.make_url("/"))
+    speaker, moderator = await LiveClient(url).connect(), await LiveClient(url).connect()
+    try:
+        await speaker.join(show["id"], viewer["token"])
+        await moderator.join(show["id"], host["token"])
+        assert (await speaker.call("chat", {"text": "still here"}))["ok"]
+        assert (await moderator.call("slow_mode", {"seconds": 0}))["ok"]
+
+        for account in (viewer, host):
+            await api.call("DELETE", f"/api/accounts/{account['id']}", 204, token=ADMIN_TOKEN)
+        await asyncio.sleep(ACCOUNT_RECHECK_S + 0.1)
+
+        answers = [await speaker.call("chat", {"text": "gone?"}), await speaker.call("react", {"kind": "heart"}),
+                   await moderator.call("slow_mode", {"seconds": 0})]
+    finally:
+        await speaker.close()
+        await moderator.close()
+    assert [answer["error"]["code"] for answer in answers] == ["unauthorized"] * 3

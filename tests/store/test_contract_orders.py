@@ -389,3 +389,19 @@ async def test_an_order_placed_on_one_node_can_be_paid_on_another(
     with pytest.raises(Conflict):
         await store.fail_order(order.id, None)
     assert await store.claim_idempotency_key(sale.buyer.id, "k-1", "hash-a") == StoredResponse(201, "{}")
+
+
+async def test_an_orders_client_address_is_kept_and_read_back(store: Store, sale: Sale) -> None:
+    from_v4 = replace(factories.order(sale.show, sale.buyer, (sale.lipstick, 1)), client_ip="203.0.113.7")
+    from_v6 = replace(factories.order(sale.show, sale.buyer, (sale.serum, 1)), client_ip="2001:db8::1")
+    unknown = factories.order(sale.show, sale.buyer, (sale.lipstick, 1))
+    for order in (from_v4, from_v6, unknown):
+        await store.place_order(order, LIMIT)
+    await store.mark_order_paid(from_v4.id, "ch_1", utcnow(), [], None)
+
+    assert [order.client_ip for order in await store.show_orders(sale.show.id)] == ["203.0.113.7", "2001:db8::1", None]
+    paid = await store.get_order(from_v4.id)
+    assert paid is not None
+    assert paid.client_ip == "203.0.113.7"
+    assert {order.client_ip for order in await store.pending_orders(utcnow() + timedelta(seconds=1))} == {
+        "2001:db8::1", None}

@@ -233,3 +233,23 @@ async def test_shows_and_lineups_survive_reopening_the_store(store: Store, open_
     assert await reopened.get_show(show.id) == live
     assert await reopened.lineup(show.id) == [product]
     assert await reopened.add_to_lineup(show.id, product.id) is False
+
+
+async def test_shows_featuring_a_product_are_every_show_whose_lineup_holds_it_with_their_status(
+    store: Store,
+) -> None:
+    brand = await factories.brand(store)
+    host = await factories.host(store)
+    featured, elsewhere = [await factories.product(store, brand.id, sku=f"S{i}") for i in range(2)]
+    shows = [await factories.show(store, host.id, f"Show {i}") for i in range(3)]
+    await store.add_to_lineup(shows[0].id, featured.id)
+    await store.add_to_lineup(shows[2].id, featured.id)
+    await store.add_to_lineup(shows[2].id, featured.id)
+    await store.add_to_lineup(shows[1].id, elsewhere.id)
+    ended = await store.set_show_status(shows[2].id, ShowStatus.ENDED)
+
+    found = await store.shows_featuring(featured.id)
+
+    assert found == sorted([shows[0], ended], key=lambda show: show.id)
+    assert await store.shows_featuring(elsewhere.id) == [shows[1]]
+    assert await store.shows_featuring("prd_0000000000000000") == []

@@ -7,11 +7,14 @@ with decode_responses=True) and keys built by `livecart.store.redis.keys` (all p
 
 from __future__ import annotations
 
+import secrets
+
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from livecart.store.redis import accounts, catalog, commerce, shows
+from livecart.redis_options import redis_options
+from livecart.store.redis import accounts, catalog, commerce, keys, shows
 from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.catalog import RedisCatalog
 from livecart.store.redis.commerce import RedisCommerce
@@ -25,6 +28,8 @@ SCRIPTS: tuple[Script, ...] = (*accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIP
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
 # instead of opening thousands of sockets during a flash sale.
+SECRET_BYTES = 32
+DEFAULT_TIMEOUT_S = 5.0  # LIVECART_REDIS_TIMEOUT_S
 MAX_CONNECTIONS = 64
 CONNECTION_WAIT_SECONDS = 20.0
 
@@ -40,7 +45,7 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLi
         self._pending = PendingOrders()
 
     @classmethod
-    async def open(cls, url: str) -> RedisStore:
+    async def open(cls, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> RedisStore:
         """Connect to a `redis://`, `rediss://` or `unix://` URL, check the server answers, load the scripts
         and warn when the server is not configured to keep data (AOF off, keys evictable)."""
         pool = BlockingConnectionPool.from_url(
@@ -49,6 +54,7 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLi
             max_connections=MAX_CONNECTIONS,
             timeout=CONNECTION_WAIT_SECONDS,
             retry=NO_RETRY,
+            **redis_options(url, timeout_s),
         )
         redis = Redis.from_pool(pool)  # the client owns the pool: aclose() closes both
         try:
@@ -63,6 +69,14 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLi
 
     async def ping(self) -> None:
         await self._redis.ping()
+
+    async def secret(self, name: str) -> bytes:
+        value = await self._redis.get(keys.secret(name))
+        if value is None:
+            made = secrets.token_bytes(SECRET_BYTES).hex()
+            await self._redis.set(keys.secret(name), made, nx=True)
+            value = await self._redis.get(keys.secret(name))
+        return bytes.fromhex(str(value))
 
     async def close(self) -> None:
         await self._redis.aclose()

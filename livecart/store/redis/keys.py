@@ -54,6 +54,12 @@ def lineup(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:lineup"
 
 
+def product_shows(product_id: str) -> str:
+    """Sorted set of the ids of the shows whose lineup holds the product (the reverse of `lineup()`),
+    scored by when it was added."""
+    return f"{PREFIX}product:{product_id}:shows"
+
+
 # -- commerce --------------------------------------------------------------------------------------
 
 
@@ -145,3 +151,8 @@ def ledger_by_party(party_id: str) -> str:
 def ledger_by_show(show_id: str) -> str:
     """List: the ledger entries of one show."""
     return f"{PREFIX}ledger:show:{show_id}"
+
+
+def secret(name: str) -> str:
+    """String: a deployment secret as hex (`Store.secret`), set once with SET NX."""
+    return f"{PREFIX}secret:{name}"

@@ -24,7 +24,7 @@ from livecart.domain.errors import (
     PriceChanged,
     RefundExceedsPurchase,
 )
-from livecart.store.base import StockLevels
+from livecart.store.base import OrderCursor, StockLevels
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.idempotency import running_member
 from livecart.store.redis.ledger import APPEND_LUA, append_plan
@@ -202,6 +202,9 @@ def distinct(product_ids: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} must name each product once")
 
 
+ORDERS_BATCH = 100  # order ids read at a time when paging a show's orders for one brand
+
+
 class RedisOrders:
     _redis: Redis
     _pending: PendingOrders
@@ -335,6 +338,44 @@ class RedisOrders:
     async def show_orders(self, show_id: str) -> list[Order]:
         order_ids = await self._redis.zrange(keys.show_orders(show_id), 0, -1)
         return await self._fetch_orders([str(order_id) for order_id in order_ids])
+
+    async def show_orders_page(
+        self, show_id: str, limit: int, *, before: OrderCursor | None = None, brand_id: str | None = None
+    ) -> list[Order]:
+        """Walks the show's sorted set newest first (score = created_at, ties by id, as SQLite orders them),
+        in batches, keeping the orders that pass the brand filter until `limit` are found."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        key = keys.show_orders(show_id)
+        found: list[Order] = []
+
+        def keep(orders: list[Order]) -> bool:
+            """Add the ones that pass the filter; True once the page is full."""
+            for order in orders:
+                if brand_id is None or brand_id in order.brand_ids:
+                    found.append(order)
+                    if len(found) == limit:
+                        return True
+            return False
+
+        top = "+inf"
+        if before is not None:
+            score = codec.micros(before[0])
+            ties = await self._redis.zrangebyscore(key, score, score)
+            older_ties = sorted((str(member) for member in ties if str(member) < before[1]), reverse=True)
+            if keep(await self._fetch_orders(older_ties)):
+                return found
+            top = f"({score}"
+        batch = limit if brand_id is None else max(limit, ORDERS_BATCH)
+        offset = 0
+        while True:
+            reply = await self._redis.zrevrangebyscore(key, top, "-inf", start=offset, num=batch, withscores=True)
+            scored = [(str(pair[0]), float(pair[1])) for pair in reply]
+            if keep(await self._fetch_orders([str(order_id) for order_id, _ in scored])) or len(scored) < batch:
+                return found
+            if top == "+inf":  # orders placed meanwhile must not shift the offsets of the next batches
+                top = str(int(scored[0][1]))
+            offset += batch
 
     async def record_refund(self, refund: Refund, entries: Sequence[LedgerEntry]) -> tuple[Order, StockLevels]:
         product_ids = [line.product_id for line in refund.lines]

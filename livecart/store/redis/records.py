@@ -47,6 +47,7 @@ def order_fields(order: Order) -> dict[str, str]:
         created_at=order.created_at,
         paid_at=order.paid_at,
         payment_ref=order.payment_ref,
+        client_ip=order.client_ip,
     )
     row["shipping"] = json.dumps(dict(order.shipping), sort_keys=True)
     row["lines"] = json.dumps([{name: getattr(line, name) for name in LINE_FIELDS} for line in order.lines])
@@ -74,6 +75,7 @@ def order(row: Mapping[str, str]) -> Order:
         created_at=datetime.fromisoformat(row["created_at"]),
         paid_at=codec.from_text(row.get("paid_at")),
         payment_ref=row.get("payment_ref"),
+        client_ip=row.get("client_ip"),
     )
 
 

@@ -33,12 +33,13 @@ SET_STATUS = Script(
     """
 )
 
-# KEYS: show, product, lineup. ARGV: score, product id.
+# KEYS: show, product, lineup, product's shows. ARGV: score, product id, show id.
 # Returns 1 when added, 0 when already there, -1 for an unknown show, -2 for an unknown product.
 ADD_TO_LINEUP = Script(
     """
     if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
     if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
+    redis.call('ZADD', KEYS[4], 'NX', ARGV[1], ARGV[3])
     return redis.call('ZADD', KEYS[3], 'NX', ARGV[1], ARGV[2])
     """
 )
@@ -115,8 +116,8 @@ class RedisShows:
     async def add_to_lineup(self, show_id: str, product_id: str) -> bool:
         added = await ADD_TO_LINEUP(
             self._redis,
-            [keys.show(show_id), keys.product(product_id), keys.lineup(show_id)],
-            [codec.micros(utcnow()), product_id],
+            [keys.show(show_id), keys.product(product_id), keys.lineup(show_id), keys.product_shows(product_id)],
+            [codec.micros(utcnow()), product_id, show_id],
         )
         if added == -1:
             raise NotFound("no such show", show_id=show_id)
@@ -127,3 +128,8 @@ class RedisShows:
     async def lineup(self, show_id: str) -> list[Product]:
         product_ids = [str(member) for member in await self._redis.zrange(keys.lineup(show_id), 0, -1)]
         return await fetch_products(self._redis, product_ids)
+
+    async def shows_featuring(self, product_id: str) -> list[Show]:
+        show_ids = sorted(str(member) for member in await self._redis.zrange(keys.product_shows(product_id), 0, -1))
+        found = [await self.get_show(show_id) for show_id in show_ids]
+        return [show for show in found if show is not None]

@@ -25,7 +25,7 @@ from livecart.domain.errors import (
     PriceChanged,
     RefundExceedsPurchase,
 )
-from livecart.store.base import StockLevels
+from livecart.store.base import OrderCursor, StockLevels
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.commerce import release_key, save_response, units_bought_in
 from livecart.store.sqlite.db import Database, Migration
@@ -102,6 +102,12 @@ MIGRATIONS: list[Migration] = [
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END
         """,
     ),
+    (
+        "commerce_0003_order_client_ip",
+        """
+        ALTER TABLE orders ADD COLUMN client_ip TEXT
+        """,
+    ),
 ]
 
 _INSERT_LINE = (
@@ -148,6 +154,7 @@ def _order(row: sqlite3.Row, lines: Sequence[OrderLine]) -> Order:
         created_at=created,
         paid_at=rows.from_text(row["paid_at"]),
         payment_ref=row["payment_ref"],
+        client_ip=row["client_ip"],
     )
 
 
@@ -171,6 +178,35 @@ def _orders_where(conn: sqlite3.Connection, where: str, args: tuple[object, ...]
         lines.setdefault(row["order_id"], []).append(_line(row))
     cursor = conn.execute(f"SELECT * FROM orders WHERE {where} ORDER BY created_at, id", args)
     return [_order(row, lines.get(row["id"], [])) for row in cursor]
+
+
+def _orders_page(
+    conn: sqlite3.Connection, show_id: str, limit: int, before: OrderCursor | None, brand_id: str | None
+) -> list[Order]:
+    """A page of a show's orders, newest first (created_at, id descending), with their lines."""
+    where: list[str] = ["show_id = ?"]
+    args: list[object] = [show_id]
+    if before is not None:
+        created = rows.to_text(before[0])
+        where.append("(created_at < ? OR (created_at = ? AND id < ?))")
+        args += [created, created, before[1]]
+    if brand_id is not None:
+        where.append("EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND l.brand_id = ?)")
+        args.append(brand_id)
+    found = conn.execute(
+        f"SELECT * FROM orders WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT ?",
+        (*args, limit),
+    ).fetchall()
+    lines: dict[str, list[OrderLine]] = {}
+    if found:
+        marks = ",".join("?" * len(found))
+        cursor = conn.execute(
+            f"SELECT * FROM order_lines WHERE order_id IN ({marks}) ORDER BY order_id, position",
+            tuple(row["id"] for row in found),
+        )
+        for row in cursor:
+            lines.setdefault(row["order_id"], []).append(_line(row))
+    return [_order(row, lines.get(row["id"], [])) for row in found]
 
 
 def _stock(conn: sqlite3.Connection, product_ids: Sequence[str]) -> StockLevels:
@@ -258,7 +294,7 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
         )
     conn.execute(
         "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
-        " idempotency_key, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        " idempotency_key, created_at, client_ip) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (
             order.id,
             order.show_id,
@@ -270,6 +306,7 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
             OrderStatus.PENDING.value,
             order.idempotency_key,
             rows.to_text(order.created_at),
+            order.client_ip,
         ),
     )
     conn.executemany(
@@ -436,6 +473,13 @@ class SqliteOrders:
 
     async def show_orders(self, show_id: str) -> list[Order]:
         return await self._db.read(_orders_where, "show_id = ?", (show_id,))
+
+    async def show_orders_page(
+        self, show_id: str, limit: int, *, before: OrderCursor | None = None, brand_id: str | None = None
+    ) -> list[Order]:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        return await self._db.read(_orders_page, show_id, limit, before, brand_id)
 
     async def record_refund(
         self, refund: Refund, entries: Sequence[LedgerEntry]

@@ -34,6 +34,7 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
+    ("0004_lineup_by_product", "CREATE INDEX lineup_product ON lineup (product_id)"),
 ]
 
 LIST_ORDER = """
@@ -114,5 +115,15 @@ class SqliteShows:
                 (show_id,),
             )
             return [rows.product(row) for row in cursor]
+
+        return await self._db.read(select)
+
+    async def shows_featuring(self, product_id: str) -> list[Show]:
+        def select(conn: sqlite3.Connection) -> list[Show]:
+            cursor = conn.execute(
+                "SELECT s.* FROM lineup l JOIN shows s ON s.id = l.show_id WHERE l.product_id = ? ORDER BY s.id",
+                (product_id,),
+            )
+            return [rows.show(row) for row in cursor]
 
         return await self._db.read(select)
