@@ -29,6 +29,7 @@ from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
 from livecart.domain.models import Account, Product, Show, utcnow
 from livecart.payments import PaymentProvider
+from livecart.stock_news import StockNews
 from livecart.store import Store
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,15 @@ class CheckoutRequest:
 
 
 class Checkout:
-    def __init__(self, store: Store, provider: PaymentProvider, bus: EventBus, rules: CartRules) -> None:
+    def __init__(
+        self, store: Store, provider: PaymentProvider, bus: EventBus, rules: CartRules,
+        news: StockNews | None = None,
+    ) -> None:
         self.store = store
         self.provider = provider
         self.bus = bus
         self.rules = rules
+        self.news = news
 
     async def run(
         self,
@@ -176,8 +181,11 @@ class Checkout:
         return response
 
     def _publish_stock(self, show_id: str, stock: Mapping[str, int]) -> None:
+        """The show where it happened at once; the other shows featuring the product shortly after."""
         for product_id, level in stock.items():
             self.bus.publish(StockChanged(show_id=show_id, product_id=product_id, stock=level))
+            if self.news is not None:
+                self.news.told(show_id, product_id, level)
 
     async def recover(self, older_than: datetime) -> tuple[int, int]:
         """Settle checkouts interrupted by a crash; returns (orders paid, orders failed).

@@ -35,6 +35,7 @@ from livecart.domain.commerce import StoredResponse
 from livecart.domain.errors import BadRequest
 from livecart.domain.models import utcnow
 from livecart.payments import TestPaymentProvider
+from livecart.stock_news import StockNews
 from livecart.store import STORE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
@@ -126,11 +127,13 @@ async def checkout_context(app: web.Application) -> AsyncIterator[None]:
     if keys.PAYMENTS not in app:
         path = Path(settings.test_payments_file) if settings.test_payments_file else None
         app[keys.PAYMENTS] = TestPaymentProvider(path=path)
+    news = StockNews(app[keys.STORE], app[keys.BUS])
     service = Checkout(
         app[keys.STORE],
         app[keys.PAYMENTS],
         app[keys.BUS],
         CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps),
+        news,
     )
     app[keys.CHECKOUT] = service
     # One SQLite node owns its file: anything pending at start-up was interrupted. Redis is shared by
@@ -144,6 +147,7 @@ async def checkout_context(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    await news.close()
 
 
 async def _recover_periodically(service: Checkout, grace: timedelta) -> None:

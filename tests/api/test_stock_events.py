@@ -102,3 +102,47 @@ async def test_a_refund_gives_stock_back_in_every_show_featuring_the_product(
     await upcoming_room.wait_for(
         lambda: {"product_id": product["id"], "stock": 10} in upcoming_room.events("stock")
     )
+
+
+async def test_a_sale_in_one_show_updates_the_stock_in_the_other_shows_featuring_it(
+    api: Api, app: web.Application, client: TestClient[Any, Any], watchers: list[LiveClient]
+) -> None:
+    scene = await make_scene(api, {"title": "Ruby Lipstick", "stock": 10})
+    product = scene.products[0]
+    await app[keys.STORE].set_show_status(scene.show_id, ShowStatus.LIVE)
+    await scene.pin(product)
+    other = await feature(api, scene, "The same lipstick, another host", product)
+    await app[keys.STORE].set_show_status(other, ShowStatus.LIVE)
+    ended = await feature(api, scene, "Last week", product)
+    await app[keys.STORE].set_show_status(ended, ShowStatus.ENDED)
+    buying_room, other_room = await watch(client, watchers, scene.show_id), await watch(client, watchers, other)
+    published: list[Event] = []
+    app[keys.BUS].subscribe(published.append)
+
+    for name in ("Sam Lee", "Ana Ruiz", "Kim Park"):
+        buyer = await scene.viewer(name)
+        await scene.add(buyer, product, qty=2)
+        await scene.checkout(buyer)
+
+    left = {"product_id": product["id"], "stock": 4}
+    await other_room.wait_for(lambda: left in other_room.events("stock"))
+    assert [e["stock"] for e in buying_room.events("stock")] == [8, 6, 4], "the buyers' room, at each sale"
+    told_other = [e.stock for e in published if isinstance(e, StockChanged) and e.show_id == other]
+    assert told_other[-1] == 4
+    assert ended not in {e.show_id for e in published if isinstance(e, StockChanged)}
+
+
+async def test_the_other_shows_get_one_event_per_product_per_interval_with_the_latest_level(
+    api: Api, app: web.Application
+) -> None:
+    scene = await make_scene(api, {"stock": 10})
+    product = scene.products[0]
+    other = await feature(api, scene, "Another host", product)
+    published: list[Event] = []
+    app[keys.BUS].subscribe(published.append)
+    news = app[keys.CHECKOUT].news
+    assert news is not None
+    for level in (9, 8, 7):  # three checkouts in the buyers' show within one interval
+        news.told(scene.show_id, product["id"], level)
+    await news.flush()
+    assert stock_events(published) == [(other, product["id"], 7)]
