@@ -68,42 +68,47 @@ class EncodedFrame:
 FrameSink = Callable[[EncodedFrame], None]
 
 
+# (text that must appear in the source of, class, its attribute, what it means when it is missing); looked up
+# when verify() runs, so a patched class is seen as it is.
+_REQUIRED_SOURCE: tuple[tuple[str, type, str, str], ...] = (
+    ("self.__decoder_queue.put((codec, encoded_frame))", RTCRtpReceiver, "_handle_rtp_packet",
+     "RTCRtpReceiver._handle_rtp_packet no longer puts (codec, frame) on __decoder_queue"),
+    ("self.__decoder_queue", RTCRtpReceiver, "__init__", "RTCRtpReceiver.__init__ no longer creates __decoder_queue"),
+    ("self.__decoder_thread = threading.Thread", RTCRtpReceiver, "receive",
+     "RTCRtpReceiver.receive no longer starts the decoder thread itself"),
+    ("self._send_keyframe()", RTCRtpSender, "_handle_rtcp_packet",
+     "RTCRtpSender._handle_rtcp_packet no longer calls self._send_keyframe() on PLI/FIR"),
+    ("await self._retransmit(", RTCRtpSender, "_handle_rtcp_packet",
+     "RTCRtpSender._handle_rtcp_packet no longer answers NACKs through self._retransmit"),
+    ("self.__track.recv()", RTCRtpSender, "_next_encoded_frame", "RTCRtpSender no longer reads its track with recv()"),
+    ("self._connection = Connection(", RTCIceGatherer, "__init__",
+     "RTCIceGatherer no longer keeps its aioice Connection in _connection"),
+    ("self._protocols", aioice.Connection, "__init__",
+     "aioice.Connection no longer keeps its sockets' protocols in _protocols"),
+    ("self._tx_srtp.protect(data)", RTCDtlsTransport, "_send_rtp",
+     "RTCDtlsTransport._send_rtp no longer protects RTP with self._tx_srtp"),
+    ("self._nominated.get(component)", aioice.Connection, "sendto",
+     "aioice.Connection.sendto no longer sends on self._nominated[component]"),
+    ("self.transport.sendto(data, addr)", StunProtocol, "send_data",
+     "aioice StunProtocol.send_data is no longer a plain transport.sendto"),
+)
+_SENDER_FIELDS = ("__rtp_header_extensions_map", "__mid", "__rtx_payload_type", "__rtx_sequence_number")
+_SENDER_REPORT_FIELDS = ("__ntp_timestamp", "__rtp_timestamp", "__packet_count", "__octet_count")
+
+
 def verify() -> None:
     """Raise AiortcChanged if an internal this module relies on is missing or changed."""
-    problems: list[str] = []
-    receive_source = _source(RTCRtpReceiver._handle_rtp_packet)
-    if "self.__decoder_queue.put((codec, encoded_frame))" not in receive_source:
-        problems.append("RTCRtpReceiver._handle_rtp_packet no longer puts (codec, frame) on __decoder_queue")
-    if "self.__decoder_queue" not in _source(RTCRtpReceiver.__init__):
-        problems.append("RTCRtpReceiver.__init__ no longer creates __decoder_queue")
-    if "self.__decoder_thread = threading.Thread" not in _source(RTCRtpReceiver.receive):
-        problems.append("RTCRtpReceiver.receive no longer starts the decoder thread itself")
+    problems = [problem for needle, owner, attribute, problem in _REQUIRED_SOURCE
+                if not hasattr(owner, attribute) or needle not in _source(getattr(owner, attribute))]
     if not inspect.iscoroutinefunction(getattr(RTCRtpReceiver, "_send_rtcp_pli", None)):
         problems.append("RTCRtpReceiver._send_rtcp_pli is gone")
-    if "self._send_keyframe()" not in _source(RTCRtpSender._handle_rtcp_packet):
-        problems.append("RTCRtpSender._handle_rtcp_packet no longer calls self._send_keyframe() on PLI/FIR")
-    if "self._connection = Connection(" not in _source(RTCIceGatherer.__init__):
-        problems.append("RTCIceGatherer no longer keeps its aioice Connection in _connection")
-    if "self._protocols" not in _source(aioice.Connection.__init__):
-        problems.append("aioice.Connection no longer keeps its sockets' protocols in _protocols")
-    sender_init = _source(RTCRtpSender.__init__)
-    for name in ("__rtp_header_extensions_map", "__ntp_timestamp", "__rtp_timestamp", "__packet_count",
-                 "__octet_count", "__mid", "__rtx_payload_type", "__rtx_sequence_number"):
+    sender_init, sender_reports = _source(RTCRtpSender.__init__), _source(RTCRtpSender._run_rtcp)
+    for name in _SENDER_FIELDS + _SENDER_REPORT_FIELDS:
         if f"self.{name} =" not in sender_init and f"self.{name}:" not in sender_init:
             problems.append(f"RTCRtpSender.__init__ no longer sets self.{name}")
-    for name in ("__ntp_timestamp", "__rtp_timestamp", "__packet_count", "__octet_count"):
-        if f"self.{name}" not in _source(RTCRtpSender._run_rtcp):
+    for name in _SENDER_REPORT_FIELDS:
+        if f"self.{name}" not in sender_reports:
             problems.append(f"RTCRtpSender._run_rtcp no longer reports self.{name} in its sender reports")
-    if "await self._retransmit(" not in _source(RTCRtpSender._handle_rtcp_packet):
-        problems.append("RTCRtpSender._handle_rtcp_packet no longer answers NACKs through self._retransmit")
-    if "self.__track.recv()" not in _source(RTCRtpSender._next_encoded_frame):
-        problems.append("RTCRtpSender no longer reads its track with recv()")
-    if "self._tx_srtp.protect(data)" not in _source(RTCDtlsTransport._send_rtp):
-        problems.append("RTCDtlsTransport._send_rtp no longer protects RTP with self._tx_srtp")
-    if "self._nominated.get(component)" not in _source(aioice.Connection.sendto):
-        problems.append("aioice.Connection.sendto no longer sends on self._nominated[component]")
-    if "self.transport.sendto(data, addr)" not in _source(StunProtocol.send_data):
-        problems.append("aioice StunProtocol.send_data is no longer a plain transport.sendto")
     if problems:
         raise AiortcChanged(
             f"aiortc {aiortc.__version__} changed under livecart/media/aiortc_adapter.py: "

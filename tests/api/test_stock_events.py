@@ -40,6 +40,17 @@ async def feature(api: Api, scene: Scene, title: str, product: dict[str, Any]) -
     return str(show["id"])
 
 
+async def lipstick_pinned_in_a_live_show(api: Api, app: web.Application) -> tuple[Scene, dict[str, Any], str]:
+    """A brand's lipstick (stock 10) pinned in a live show; it is also in the lineup of an ended show."""
+    scene = await make_scene(api, {"title": "Ruby Lipstick", "stock": 10})
+    product = scene.products[0]
+    await app[keys.STORE].set_show_status(scene.show_id, ShowStatus.LIVE)
+    await scene.pin(product)
+    ended = await feature(api, scene, "Last week", product)
+    await app[keys.STORE].set_show_status(ended, ShowStatus.ENDED)
+    return scene, product, ended
+
+
 def stock_events(events: list[Event]) -> list[tuple[str, str, int]]:
     return sorted((e.show_id, e.product_id, e.stock) for e in events if isinstance(e, StockChanged))
 
@@ -47,13 +58,8 @@ def stock_events(events: list[Event]) -> list[tuple[str, str, int]]:
 async def test_patching_stock_sends_stock_to_every_show_featuring_the_product_that_has_not_ended(
     api: Api, app: web.Application, client: TestClient[Any, Any], watchers: list[LiveClient]
 ) -> None:
-    scene = await make_scene(api, {"title": "Ruby Lipstick", "stock": 10})
-    product = scene.products[0]
-    await app[keys.STORE].set_show_status(scene.show_id, ShowStatus.LIVE)
-    await scene.pin(product)
+    scene, product, ended = await lipstick_pinned_in_a_live_show(api, app)
     upcoming = await feature(api, scene, "Next week", product)
-    ended = await feature(api, scene, "Last week", product)
-    await app[keys.STORE].set_show_status(ended, ShowStatus.ENDED)
     unrelated = (await api.create_show(scene.host["token"], "Other products"))["id"]
     live_room, upcoming_room = await watch(client, watchers, scene.show_id), await watch(client, watchers, upcoming)
     published: list[Event] = []
@@ -107,14 +113,9 @@ async def test_a_refund_gives_stock_back_in_every_show_featuring_the_product(
 async def test_a_sale_in_one_show_updates_the_stock_in_the_other_shows_featuring_it(
     api: Api, app: web.Application, client: TestClient[Any, Any], watchers: list[LiveClient]
 ) -> None:
-    scene = await make_scene(api, {"title": "Ruby Lipstick", "stock": 10})
-    product = scene.products[0]
-    await app[keys.STORE].set_show_status(scene.show_id, ShowStatus.LIVE)
-    await scene.pin(product)
+    scene, product, ended = await lipstick_pinned_in_a_live_show(api, app)
     other = await feature(api, scene, "The same lipstick, another host", product)
     await app[keys.STORE].set_show_status(other, ShowStatus.LIVE)
-    ended = await feature(api, scene, "Last week", product)
-    await app[keys.STORE].set_show_status(ended, ShowStatus.ENDED)
     buying_room, other_room = await watch(client, watchers, scene.show_id), await watch(client, watchers, other)
     published: list[Event] = []
     app[keys.BUS].subscribe(published.append)

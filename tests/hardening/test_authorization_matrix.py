@@ -11,8 +11,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from tests.hardening.flash_sale import CHECKOUT_BODY as CHECKOUT
+from tests.hardening.roles import cast_of_roles
 from tests.live.clients import LiveClient
-from tests.support import ADMIN_TOKEN, Api
+from tests.support import Api
 
 ROLES = ("anonymous", "viewer", "other_viewer", "host", "other_host", "brand", "other_brand", "admin")
 
@@ -69,11 +70,8 @@ def fill(value: Any, ids: dict[str, str]) -> Any:
 
 
 async def test_every_role_gets_the_status_the_matrix_says(api: Api) -> None:
-    people = {role: await api.create_account(kind, role) for role, kind in [
-        ("viewer", "viewer"), ("other_viewer", "viewer"), ("host", "host"), ("other_host", "host"),
-        ("brand", "brand"), ("other_brand", "brand")]}
-    tokens: dict[str, str | None] = {role: person["token"] for role, person in people.items()}
-    tokens |= {"anonymous": None, "admin": ADMIN_TOKEN}
+    cast = await cast_of_roles(api)
+    people, tokens = cast.people, cast.tokens
     product = await api.create_product(people["brand"]["token"])
     await api.create_product(people["other_brand"]["token"], sku="OTHER")
     show = await api.create_show(people["host"]["token"])
@@ -106,11 +104,8 @@ MODERATION_ACK = {"anonymous": "unauthorized", "viewer": "forbidden", "other_vie
 
 
 async def test_only_the_shows_host_and_admin_may_moderate(api: Api, client: TestClient[Any, Any]) -> None:
-    people = {role: await api.create_account(kind, role) for role, kind in [
-        ("viewer", "viewer"), ("other_viewer", "viewer"), ("host", "host"), ("other_host", "host"),
-        ("brand", "brand"), ("other_brand", "brand")]}
-    tokens: dict[str, str | None] = {role: person["token"] for role, person in people.items()}
-    tokens |= {"anonymous": None, "admin": ADMIN_TOKEN}
+    cast = await cast_of_roles(api)
+    people, tokens = cast.people, cast.tokens
     show = await api.create_show(people["host"]["token"])
 
     got = {}

@@ -16,8 +16,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from livecart.config import Settings
+from tests.hardening.roles import cast_of_roles
 from tests.live.clients import LiveClient
-from tests.support import ADMIN_TOKEN, Api
+from tests.support import Api
 
 ROLES = ("anonymous", "viewer", "other_viewer", "host", "other_host", "brand", "other_brand", "admin")
 TAKING_PART = dict.fromkeys(ROLES, "ok") | {"anonymous": "unauthorized"}
@@ -53,11 +54,8 @@ def outcome(ack: dict[str, Any]) -> str:
 
 
 async def test_every_role_gets_the_ack_the_socket_matrix_says(api: Api, client: TestClient[Any, Any]) -> None:
-    people = {role: await api.create_account(kind, role) for role, kind in [
-        ("viewer", "viewer"), ("other_viewer", "viewer"), ("host", "host"), ("other_host", "host"),
-        ("brand", "brand"), ("other_brand", "brand")]}
-    tokens: dict[str, str | None] = {role: person["token"] for role, person in people.items()}
-    tokens |= {"anonymous": None, "admin": ADMIN_TOKEN}
+    cast = await cast_of_roles(api)
+    people, tokens = cast.people, cast.tokens
     show = await api.create_show(people["host"]["token"])
     url = str(client.make_url("/"))
 
