@@ -43,6 +43,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -223,6 +224,24 @@ class Cluster:
     def stop(self) -> None:
         with ThreadPoolExecutor(len(self.servers) or 1) as pool:
             list(pool.map(Server.stop, self.servers))
+        # `--workers`: the supervisor stops its workers, but if it had to be killed they would outlive it
+        for pid in set(self.pids) - {s.pid for s in self.servers}:
+            reap(pid)
+
+
+def reap(pid: int, timeout: float = 10.0) -> None:
+    """Wait for a livecart process that is not our child to exit; SIGTERM, then SIGKILL it if it lingers."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if b"livecart" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return  # gone (the pid may have been reused)
+            except OSError:
+                return
+            time.sleep(0.1)
+        with suppress(ProcessLookupError):
+            os.kill(pid, sig)
 
 
 def start_cluster(mode: str, nodes: int, redis_url: str, env: Mapping[str, str]) -> Cluster:
