@@ -46,6 +46,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -240,6 +241,7 @@ def reap(pid: int, timeout: float = 10.0) -> None:
             except OSError:
                 return
             time.sleep(0.1)
+        print(f"bench: livecart worker {pid} outlived its supervisor; sending {sig.name}", file=sys.stderr, flush=True)
         with suppress(ProcessLookupError):
             os.kill(pid, sig)
 
