@@ -13,6 +13,7 @@ from livecart.domain.errors import Conflict
 from livecart.domain.events import ShowStatusChanged
 from livecart.domain.models import ShowStatus
 from livecart.media import aiortc_adapter, whep, whip
+from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 
@@ -48,11 +49,20 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
     )
     app[keys.MEDIA] = hub
     hub.start()
+    edge = None
+    if settings.edge:
+        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers)
+        app[keys.EDGE] = edge
+        edge.start()
     yield
+    if edge is not None:
+        await edge.close()
     await hub.close()
 
 
 async def close_peers(app: web.Application) -> None:
+    if keys.EDGE in app:
+        await app[keys.EDGE].close()
     await app[keys.MEDIA].close()
 
 
