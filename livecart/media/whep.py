@@ -32,15 +32,16 @@ async def watch(request: web.Request) -> web.Response:
     if show.status is not ShowStatus.LIVE:
         raise Conflict("the show is not live", show_id=show_id, status=show.status.value)
     origin = await request.app[keys.CLUSTER].origin_elsewhere(show_id)
-    edge = request.app.get(keys.EDGE)
+    hub, edge = request.app[keys.MEDIA], request.app.get(keys.EDGE)
     try:
         if origin is not None and edge is not None:  # an edge: serve it here from one pull of the origin
-            hub = request.app[keys.MEDIA]
             viewer = await edge.watch(show_id, origin.url, await read_text(request), other_viewers=hub.viewer_count)
         elif origin is not None:  # the publisher is on another node: the client re-sends its offer there
             raise web.HTTPTemporaryRedirect(f"{origin.url}/whep/{show_id}")
         else:
-            viewer = await request.app[keys.MEDIA].watch(show_id, await read_text(request))
+            if edge is not None and hub.viewer_count + edge.viewer_count >= hub.max_viewers:
+                raise AtCapacity(show_id)  # this node's own viewers and its edge viewers share one limit
+            viewer = await hub.watch(show_id, await read_text(request))
     except PullFailed as error:  # the origin could not be pulled from: let the client try it directly
         assert origin is not None
         log.warning("edge: %s; redirecting the viewer to the origin", error)
