@@ -1,6 +1,6 @@
 """`python -m bench all [--quick]` runs every area; `python -m bench AREA [ARGS]` runs one.
 
-Each area module (bench/video.py, bench/chat.py, bench/checkout.py) has
+Each area module (bench/video.py, bench/chat.py, bench/chat_cluster.py, bench/checkout.py) has
 `main(argv: list[str] | None) -> list[dict]`: it starts its own server and load processes, prints its
 table and returns its rows. Results go to bench/results/<name>.json and .png.
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from bench.harness import Row, machine, write_results
 
-AREAS = ("video", "chat", "checkout")
+AREAS = ("video", "chat", "chat-cluster", "checkout")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"livecart bench · {facts['cores']} cores · python {facts['python']} · rev {facts['git_revision']}")
     rows: list[Row] = []
     for area in areas:
-        module = importlib.import_module(f"bench.{area}")
+        module = importlib.import_module(f"bench.{area.replace('-', '_')}")
         started = time.monotonic()
         area_argv = [*(["--quick"] if args.quick else []), *rest]
         rows += module.main(area_argv)

@@ -2,11 +2,13 @@
 separate load-generator processes, summaries, the results table and the JSON file.
 
 Conventions for result rows (dicts), so the table, JSON and plot treat all areas alike:
-- every row has `area` ("video" | "chat" | "checkout") and `variant` (what is compared, e.g.
+- every row has `area` ("video" | "chat" | "chat-cluster" | "checkout") and `variant` (what is compared, e.g.
   "forward", "reencode", "livecart", "socketio", "raw-ws", "sqlite", "redis");
 - video rows: `viewers`, `server_cores` (CPU-seconds per second of the server process),
   `fps_min`, `fps_median`, `first_frame_ms_p95` …;
 - chat rows: `clients`, `us_per_delivery`, `p50_ms`, `p99_ms`, `rss_per_client_kb` …;
+- chat-cluster rows (variant "processes" | "workers"): `nodes`, `deliveries_per_s`, `per_core_s`,
+  cores of each party, and the ladder's `steps`;
 - checkout rows: `store`, `buyers`, `stock`, `checkouts_per_s`, `p50_ms`, `p99_ms`, `oversold`.
 Repeats are summarised as `{"min": …, "median": …, "max": …}` dicts so noisy runs stay visible.
 """

@@ -1,4 +1,5 @@
-"""One PNG next to the JSON: video viewers vs server cores, chat clients vs latency, checkout throughput."""
+"""One PNG next to the JSON: video viewers vs server cores, chat clients vs latency, chat capacity per
+process count, checkout throughput."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ def plot_results(rows: Sequence[Row], path: Path) -> Path | None:
         ("video", "viewers", "server_cores", "Video: server cores used", "viewers", "cores"),
         ("chat", "clients", "p99_ms", "Chat: p99 delivery latency", "connected clients", "ms"),
         ("chat", "clients", "us_per_delivery", "Chat: server CPU per delivery", "connected clients", "µs"),
+        ("chat-cluster", "nodes", "deliveries_per_s", "Chat: deliveries/s at saturation", "livecart processes",
+         "deliveries/s"),
+        ("chat-cluster", "nodes", "per_core_s", "Chat: deliveries per livecart CPU-second", "livecart processes",
+         "deliveries"),
         ("checkout", "buyers", "checkouts_per_s", "Checkout throughput", "concurrent buyers", "checkouts/s"),
     ]
     present = [panel for panel in panels if _series(rows, panel[0], panel[1], panel[2])]

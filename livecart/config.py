@@ -115,6 +115,15 @@ def _rate(value: str) -> tuple[int, float]:
     return parsed
 
 
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be 1 or 0")
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -233,6 +242,14 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "edge",
+        "LIVECART_EDGE",
+        "0",
+        "1: on a node that is not a show's origin, WHEP viewers are served here from one pull of the show "
+        "from its origin (an edge relay) instead of being redirected (307) to the origin.",
+        _flag,
+    ),
+    Setting(
         "publisher_grace_seconds",
         "LIVECART_PUBLISHER_GRACE_SECONDS",
         "10",
@@ -339,6 +356,7 @@ class Settings:
     turn_username: str = ""
     turn_credential: str = ""
     max_viewers: int = 500
+    edge: bool = False
     publisher_grace_seconds: float = 10.0
     redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120

@@ -9,6 +9,7 @@ from livecart.checkout import Checkout
 from livecart.cluster.node import ClusterNode
 from livecart.config import Settings
 from livecart.live.service import LiveService
+from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.metrics import Metrics
 from livecart.payments import PaymentProvider
@@ -22,6 +23,7 @@ PAYMENTS = web.AppKey("payments", PaymentProvider)
 CHECKOUT = web.AppKey("checkout", Checkout)
 LIVE = web.AppKey("live", LiveService)
 MEDIA = web.AppKey("media", MediaHub)
+EDGE = web.AppKey("edge", EdgeRelays)  # only with LIVECART_EDGE=1
 # The web pages' HTML by page name, with the offered services filled in at start-up (livecart/web.py).
 WEB_PAGES = web.AppKey("web_pages", dict[str, str])
 CLUSTER = web.AppKey("cluster", ClusterNode)

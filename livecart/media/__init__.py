@@ -15,6 +15,7 @@ from livecart.domain.errors import Conflict
 from livecart.domain.events import ShowStatusChanged
 from livecart.domain.models import ShowStatus
 from livecart.media import aiortc_adapter, whep, whip
+from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 from livecart.media.orphans import end_orphaned_shows_later
@@ -51,6 +52,11 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
     )
     app[keys.MEDIA] = hub
     hub.start()
+    edge = None
+    if settings.edge:
+        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers)
+        app[keys.EDGE] = edge
+        edge.start()
     orphans = asyncio.ensure_future(end_orphaned_shows_later(
         settings.publisher_grace_seconds, app[keys.STORE], hub, lambda: app.get(keys.CLUSTER), on_ended,
     ))
@@ -58,10 +64,14 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
     orphans.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await orphans
+    if edge is not None:
+        await edge.close()
     await hub.close()
 
 
 async def close_peers(app: web.Application) -> None:
+    if keys.EDGE in app:
+        await app[keys.EDGE].close()
     await app[keys.MEDIA].close()
 
 

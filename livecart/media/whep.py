@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from livecart import keys
@@ -10,10 +12,12 @@ from livecart.api.errors import error_body
 from livecart.api.schemas import read_text
 from livecart.domain.errors import Conflict, NotFound
 from livecart.domain.models import ShowStatus
+from livecart.media.edge import PullFailed
 from livecart.media.http import offer_error, require_sdp, sdp_created
 from livecart.media.hub import CAPACITY_RETRY_AFTER_SECONDS, AtCapacity, NotLive
 from livecart.media.sdp import OfferError
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 
@@ -28,10 +32,20 @@ async def watch(request: web.Request) -> web.Response:
     if show.status is not ShowStatus.LIVE:
         raise Conflict("the show is not live", show_id=show_id, status=show.status.value)
     origin = await request.app[keys.CLUSTER].origin_elsewhere(show_id)
-    if origin is not None:  # the publisher is on another node: the client re-sends its offer there
-        raise web.HTTPTemporaryRedirect(f"{origin.url}/whep/{show_id}")
+    hub, edge = request.app[keys.MEDIA], request.app.get(keys.EDGE)
     try:
-        viewer = await request.app[keys.MEDIA].watch(show_id, await read_text(request))
+        if origin is not None and edge is not None:  # an edge: serve it here from one pull of the origin
+            viewer = await edge.watch(show_id, origin.url, await read_text(request), other_viewers=hub.viewer_count)
+        elif origin is not None:  # the publisher is on another node: the client re-sends its offer there
+            raise web.HTTPTemporaryRedirect(f"{origin.url}/whep/{show_id}")
+        else:
+            if edge is not None and hub.viewer_count + edge.viewer_count >= hub.max_viewers:
+                raise AtCapacity(show_id)  # this node's own viewers and its edge viewers share one limit
+            viewer = await hub.watch(show_id, await read_text(request))
+    except PullFailed as error:  # the origin could not be pulled from: let the client try it directly
+        assert origin is not None
+        log.warning("edge: %s; redirecting the viewer to the origin", error)
+        raise web.HTTPTemporaryRedirect(f"{origin.url}/whep/{show_id}") from None
     except NotLive:
         raise Conflict("the show is not being broadcast right now", show_id=show_id, status="live") from None
     except AtCapacity:
@@ -48,6 +62,8 @@ async def watch(request: web.Request) -> web.Response:
 @routes.delete("/whep/{show_id}/{session_id}")
 async def leave(request: web.Request) -> web.Response:
     hub = request.app[keys.MEDIA]
-    if not await hub.leave(request.match_info["show_id"], request.match_info["session_id"]):
+    show_id, session_id = request.match_info["show_id"], request.match_info["session_id"]
+    edge = request.app.get(keys.EDGE)
+    if not await hub.leave(show_id, session_id) and not (edge is not None and await edge.leave(show_id, session_id)):
         raise NotFound("no such viewing session")
     return web.Response(status=200)

@@ -21,6 +21,12 @@ def test_the_default_node_url_is_the_listening_address_never_the_public_one() ->
     assert settings.first_worker_port == 9001
 
 
+@pytest.mark.parametrize(("value", "edge"), [("1", True), ("yes", True), ("0", False), ("", False)])
+def test_edge_mode_is_a_flag_off_by_default(value: str, edge: bool) -> None:
+    assert Settings.from_env({}).edge is False
+    assert Settings.from_env({"LIVECART_EDGE": value}).edge is edge
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -28,6 +34,7 @@ def test_the_default_node_url_is_the_listening_address_never_the_public_one() ->
         ({"LIVECART_NODE_TTL_S": "0"}, "LIVECART_NODE_TTL_S='0': must be greater than zero"),
         ({"LIVECART_WORKERS": "many"}, "LIVECART_WORKERS='many': must be a whole number"),
         ({"LIVECART_WORKER_PORTS": "70000"}, "LIVECART_WORKER_PORTS='70000': must be a port number"),
+        ({"LIVECART_EDGE": "maybe"}, "LIVECART_EDGE='maybe': must be 1 or 0"),
     ],
 )
 def test_bad_cluster_settings_are_named(env: dict[str, str], message: str) -> None:

@@ -1,0 +1,217 @@
+"""Edge relay: a node that is not a show's origin pulls the show over WHEP and serves its own viewers.
+
+With LIVECART_EDGE=1, `POST /whep/{show_id}` on a node that is not the origin no longer answers 307:
+the node opens one viewer-shaped peer to the origin (`EdgeSource`, an aiortc WHEP client whose
+receivers are tapped with `ReceiverTap`, so the media is never decoded), feeds the encoded frames
+into a local `Broadcast`'s relay, and attaches the local viewer there. The origin serves one viewer
+(the edge) however many watch through it. Keyframe requests of the edge's viewers go upstream as a
+PLI on the pull. The pull stops when the last local viewer leaves, or when the origin stops sending
+(show ended, origin gone): then the local viewers' peers are closed too.
+
+Only public pieces of the media package are used: `Broadcast` (relay, viewers) is built with the
+`EdgeSource` in the publisher's place; the hub is not involved (an edge is not an origin: it is not
+advertised, and losing the pull never ends the show).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import cast
+
+import aiohttp
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from yarl import URL
+
+from livecart.media.aiortc_adapter import EncodedFrame, ReceiverTap, enlarge_receive_buffers
+from livecart.media.broadcast import Broadcast, Publisher, Viewer
+from livecart.media.hub import AtCapacity
+from livecart.media.relay import Relay
+from livecart.media.sdp import SDP_CONTENT_TYPE, MediaCodec, negotiated_codecs
+
+log = logging.getLogger(__name__)
+
+PULL_TIMEOUT_S = 10.0  # the origin must answer the edge's WHEP offer within this
+CONNECT_S = 10.0  # the pull has this long to bring its first packet
+SILENCE_S = 3.0  # no RTP from the origin for this long: the show ended or the origin is gone
+WATCH_INTERVAL_S = 0.25
+RECEIVE_BUFFER_BYTES = 1024 * 1024
+DEAD_STATES = ("failed", "closed")
+
+
+class PullFailed(Exception):
+    """The origin could not be pulled from (unreachable, or it refused the edge's offer)."""
+
+
+class EdgeSource:
+    """The edge's upstream peer, in the place of a WHIP publisher: frames go to the local relay."""
+
+    def __init__(self, pc: RTCPeerConnection, session_id: str) -> None:
+        self.pc = pc
+        self.session_id = session_id
+        self.codecs: dict[str, MediaCodec] = {}
+        self.location = ""
+        self.created_at = time.monotonic()
+        self._taps: list[ReceiverTap] = []
+        self._video_tap: ReceiverTap | None = None
+        self._relay: Relay | None = None
+
+    @classmethod
+    async def pull(cls, http: aiohttp.ClientSession, url: str, config: RTCConfiguration) -> EdgeSource:
+        """Send a recvonly offer to the origin's WHEP endpoint and tap what it answers with."""
+        source = cls(RTCPeerConnection(config), "edge")
+        try:
+            for kind in ("video", "audio"):
+                transceiver = source.pc.addTransceiver(kind, direction="recvonly")
+                tap = ReceiverTap(transceiver.receiver, source._on_frame)
+                source._taps.append(tap)
+                if kind == "video":
+                    source._video_tap = tap
+            await source.pc.setLocalDescription(await source.pc.createOffer())
+            enlarge_receive_buffers(source.pc, RECEIVE_BUFFER_BYTES)
+            headers = {"Content-Type": SDP_CONTENT_TYPE}
+            timeout = aiohttp.ClientTimeout(total=PULL_TIMEOUT_S)
+            async with http.post(url, data=source.pc.localDescription.sdp, headers=headers,
+                                 timeout=timeout) as response:
+                answer = await response.text()
+                if response.status != 201:
+                    raise PullFailed(f"{url} answered {response.status}: {answer[:200]}")
+                source.location = str(response.url.join(URL(response.headers.get("Location", ""))))
+            await source.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+            source.codecs = negotiated_codecs(answer)
+            if "video" not in source.codecs:
+                raise PullFailed(f"{url} sends no video")
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            await source.close(None)
+            raise PullFailed(f"pulling {url} failed: {type(exc).__name__} {exc}") from None
+        except BaseException:
+            await source.close(None)
+            raise
+        return source
+
+    def feed(self, relay: Relay) -> None:
+        self._relay = relay
+
+    def _on_frame(self, frame: EncodedFrame) -> None:
+        if self._relay is not None:
+            self._relay.push(frame)
+
+    async def request_keyframe(self) -> None:
+        if self._video_tap is not None:
+            await self._video_tap.request_keyframe()
+
+    def alive(self, now: float) -> bool:
+        if self.pc.connectionState in DEAD_STATES:
+            return False
+        heard = [tap.last_packet_at for tap in self._taps if tap.last_packet_at is not None]
+        if not heard:
+            return now - self.created_at < CONNECT_S
+        return now - max(heard) < SILENCE_S
+
+    async def close(self, http: aiohttp.ClientSession | None = None) -> None:
+        """Close the peer; with `http`, also end the session at the origin (WHEP DELETE)."""
+        self._relay = None
+        if http is not None and self.location:
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with http.delete(self.location, timeout=aiohttp.ClientTimeout(total=2)):
+                    pass
+        await self.pc.close()
+
+
+class EdgeRelays:
+    """Every show this node pulls from its origin, and the local viewers of each."""
+
+    def __init__(self, config: RTCConfiguration, *, max_viewers: int) -> None:
+        self._config = config
+        self.max_viewers = max_viewers
+        self._pulls: dict[str, Broadcast] = {}
+        self._sources: dict[str, EdgeSource] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._http: aiohttp.ClientSession | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+
+    @property
+    def viewer_count(self) -> int:
+        return sum(len(broadcast.viewers) for broadcast in self._pulls.values())
+
+    def pulling(self, show_id: str) -> bool:
+        return show_id in self._pulls
+
+    def start(self) -> None:
+        if self._watchdog is None:
+            self._http = aiohttp.ClientSession()
+            self._watchdog = asyncio.ensure_future(self._watch())
+
+    async def watch(self, show_id: str, origin_url: str, offer: str, *, other_viewers: int = 0) -> Viewer:
+        """Attach a local viewer, starting the pull first if this is the show's first one here.
+        Raises AtCapacity, PullFailed, OfferError."""
+        if self.viewer_count + other_viewers >= self.max_viewers:
+            raise AtCapacity(show_id)
+        assert self._http is not None, "EdgeRelays.start() was not called"
+        lock = self._locks.setdefault(show_id, asyncio.Lock())
+        async with lock:
+            broadcast = self._pulls.get(show_id)
+            if broadcast is None:
+                source = await EdgeSource.pull(self._http, f"{origin_url}/whep/{show_id}", self._config)
+                # the source stands in for the publisher: the same duck-typed surface the broadcast uses
+                broadcast = Broadcast(show_id, "", cast(Publisher, source))
+                self._pulls[show_id] = broadcast
+                self._sources[show_id] = source
+                log.info("edge: pulling show %s from %s", show_id, origin_url)
+            try:
+                return await broadcast.add_viewer(self._config, offer)
+            except BaseException:
+                if not broadcast.viewers:
+                    await self._stop(show_id, "its first viewer's offer failed")
+                raise
+
+    async def leave(self, show_id: str, session_id: str) -> bool:
+        broadcast = self._pulls.get(show_id)
+        if broadcast is None or not await broadcast.remove_viewer(session_id):
+            return False
+        if not broadcast.viewers:
+            await self._stop(show_id, "its last viewer here left")
+        return True
+
+    async def _stop(self, show_id: str, why: str) -> None:
+        broadcast = self._pulls.pop(show_id, None)
+        source = self._sources.pop(show_id, None)
+        if broadcast is None or source is None:
+            return
+        log.info("edge: stopped pulling show %s: %s", show_id, why)
+        source.location, location = "", source.location  # Broadcast.close closes the peer; DELETE here
+        await broadcast.close()
+        if self._http is not None and location:
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with self._http.delete(location, timeout=aiohttp.ClientTimeout(total=2)):
+                    pass
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            now = time.monotonic()
+            for show_id, broadcast in list(self._pulls.items()):
+                try:
+                    for session_id in broadcast.dead_viewers():
+                        await broadcast.remove_viewer(session_id)
+                    source = self._sources.get(show_id)
+                    if source is not None and not source.alive(now):
+                        await self._stop(show_id, "the origin stopped sending")
+                    elif not broadcast.viewers and not self._locks[show_id].locked():
+                        await self._stop(show_id, "no viewers here")
+                except Exception:
+                    log.exception("edge watchdog failed on show %s", show_id)
+
+    async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+            self._watchdog = None
+        for show_id in list(self._pulls):
+            await self._stop(show_id, "this node is stopping")
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
