@@ -8,11 +8,17 @@ through Redis, which is why more than one worker needs Redis fan-out.
 
 The supervisor forwards SIGTERM/SIGINT to the workers and waits for them; a worker that dies is
 restarted after a second, unless it died within its first seconds (a configuration or listen error
-every restart would repeat): then every worker is stopped and `serve` exits with its code.
+every restart would repeat): then every worker is stopped and `serve` exits with its code. A
+supervisor that is killed outright (SIGKILL, OOM killer) cannot forward anything: on Linux each
+worker asks the kernel for SIGTERM when its parent dies (`PR_SET_PDEATHSIG`), so no worker outlives
+it holding the port.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import logging
 import os
 import signal
@@ -47,6 +53,19 @@ def check_workers(settings: Settings) -> None:
                           "run past 65535")
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Runs in the forked worker before exec: SIGTERM when the supervisor dies (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent_pid:  # the supervisor died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 @dataclass
 class Worker:
     index: int
@@ -75,7 +94,9 @@ class Supervisor:
         }
 
     def spawn(self, worker: Worker) -> None:
-        worker.process = subprocess.Popen(self.command(), env=self.environment(worker))
+        worker.process = subprocess.Popen(
+            self.command(), env=self.environment(worker), preexec_fn=functools.partial(_die_with_parent, os.getpid())
+        )
         worker.started = time.monotonic()
         log.info("worker %d started (pid %d, direct port %d)", worker.index, worker.process.pid, worker.direct_port)
 

@@ -109,3 +109,26 @@ async def test_workers_share_the_port_each_is_reached_directly_and_a_dead_one_is
     supervisor.process.send_signal(signal.SIGTERM)
     assert supervisor.process.wait(timeout=20) == 0
     await nodes(registry, 0, within_s=2)  # stopped workers deregister; they do not wait to expire
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a dead worker whose new parent has not reaped it yet)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+async def test_workers_stop_when_their_supervisor_is_killed_outright(
+    redis_url: str, registry: NodeRegistry, server_process: Callable[..., ServerProcess]
+) -> None:
+    supervisor = server_process(cluster_env(redis_url, LIVECART_WORKER_PORTS=str(two_free_ports())), "--workers", "2")
+    workers = await nodes(registry, 2)
+    supervisor.process.kill()  # SIGKILL: the supervisor cannot forward anything
+    supervisor.process.wait(timeout=10)
+    await nodes(registry, 0, within_s=10)  # each worker got SIGTERM from the kernel and stopped cleanly
+    deadline = time.monotonic() + 5
+    while any(running(node.pid) for node in workers):
+        assert time.monotonic() < deadline, "a worker outlived its supervisor"
+        await asyncio.sleep(0.1)
