@@ -273,6 +273,14 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "idempotency_retention_h",
+        "LIVECART_IDEMPOTENCY_RETENTION_H",
+        "24",
+        "Hours a finished checkout's Idempotency-Key is kept for replays; after that the record is "
+        "forgotten and the same key runs as a new request.",
+        _positive_int,
+    ),
+    Setting(
         "test_payments_file",
         "LIVECART_TEST_PAYMENTS_FILE",
         "",
@@ -360,6 +368,7 @@ class Settings:
     publisher_grace_seconds: float = 10.0
     redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120
+    idempotency_retention_h: int = 24
     test_payments_file: str = ""
     http_idle_timeout_s: float = 15.0
     http_body_timeout_s: float = 10.0

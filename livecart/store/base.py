@@ -152,6 +152,12 @@ class CommerceStore(Protocol):
         A finished key is kept: no-op. Unknown key: no-op.
         """
 
+    async def purge_idempotency_records(self, older_than: datetime) -> int:
+        """Forget finished records (a response saved) claimed before `older_than`; returns how many.
+
+        A retry with a forgotten key then runs as a new request. Claims still in progress are kept.
+        """
+
     async def release_stale_idempotency_keys(self, older_than: datetime) -> int:
         """Forget in-progress claims made before `older_than` that have no order attached; returns how many.
 

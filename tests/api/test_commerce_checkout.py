@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from aiohttp import web
 
 from livecart import keys
+from livecart.api.checkout import purge_idempotency_records
 from livecart.app import create_app
 from livecart.config import Settings
 from livecart.domain.events import Event, Sold, StockChanged
@@ -104,6 +106,28 @@ async def test_the_same_key_and_body_replays_the_same_response(api: Api, app: we
     other = await scene.viewer("Lea")
     await scene.add(other, product)
     await api.call("POST", path, 201, token=other["token"], json=checkout_body(), headers=headers)
+
+
+async def test_a_key_older_than_the_retention_is_forgotten_and_runs_as_a_new_request(
+    api: Api, app: web.Application
+) -> None:
+    scene = await make_scene(api, {"stock": 5})
+    product = scene.products[0]
+    await scene.pin(product)
+    viewer = await scene.viewer()
+    path, headers = f"/api/shows/{scene.show_id}/checkout", {"Idempotency-Key": new_key()}
+    await scene.add(viewer, product)
+    first = await api.call("POST", path, 201, token=viewer["token"], json=checkout_body(), headers=headers)
+
+    assert await purge_idempotency_records(app[keys.CHECKOUT], retention=timedelta(hours=1)) == 0, "too recent"
+    assert await purge_idempotency_records(app[keys.CHECKOUT], retention=timedelta(0)) == 1
+
+    await scene.add(viewer, product)
+    second = await api.request("POST", path, token=viewer["token"], json=checkout_body(), headers=headers)
+    assert second.status == 201
+    assert "Idempotent-Replayed" not in second.headers
+    assert (await second.json())["id"] != first["id"], "a new order, not a replay"
+    assert (await scene.product(product))["stock"] == 3
 
 
 async def test_a_key_still_in_progress_gets_409(api: Api, app: web.Application) -> None:

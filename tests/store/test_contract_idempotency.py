@@ -11,6 +11,7 @@ from livecart.domain.commerce import StoredResponse
 from livecart.domain.errors import IdempotencyInProgress, IdempotencyMismatch, NotFound
 from livecart.domain.models import utcnow
 from livecart.store import Store
+from livecart.store.redis import idempotency as redis_idempotency
 from tests.store import factories
 from tests.store.conftest import OpenStore
 
@@ -122,3 +123,41 @@ async def test_idempotency_records_survive_reopening_the_store(store: Store, ope
     assert await reopened.claim_idempotency_key("vwr_1", "done", "hash-a") == PAID
     with pytest.raises(IdempotencyInProgress):
         await reopened.claim_idempotency_key("vwr_1", "running", "hash-b")
+
+
+async def test_finished_records_older_than_the_retention_are_forgotten_running_ones_kept(store: Store) -> None:
+    host = await factories.host(store)
+    show = await factories.show(store, host.id)
+    brand = await factories.brand(store)
+    product = await factories.product(store, brand.id)
+    buyer = await factories.viewer(store)
+    await store.claim_idempotency_key(buyer.id, "paid-long-ago", "hash-a")
+    await store.save_idempotent_response(buyer.id, "paid-long-ago", PAID)
+    await store.claim_idempotency_key(buyer.id, "still-running", "hash-b")
+    await store.place_order(factories.order(show, buyer, (product, 1), key="still-running"), 10)
+    await store.claim_idempotency_key(buyer.id, "released", "hash-c")
+    await store.release_idempotency_key(buyer.id, "released")
+    cutoff = utcnow() + timedelta(milliseconds=1)
+    await asyncio.sleep(0.01)
+    await store.claim_idempotency_key(buyer.id, "paid-just-now", "hash-d")
+    await store.save_idempotent_response(buyer.id, "paid-just-now", PAID)
+
+    assert await store.purge_idempotency_records(cutoff) == 1
+
+    assert await store.claim_idempotency_key(buyer.id, "paid-long-ago", "hash-other") is None, "a new request"
+    with pytest.raises(IdempotencyInProgress):
+        await store.claim_idempotency_key(buyer.id, "still-running", "hash-b")
+    assert await store.claim_idempotency_key(buyer.id, "paid-just-now", "hash-d") == PAID
+    assert await store.purge_idempotency_records(cutoff) == 0
+
+
+async def test_purging_walks_past_many_running_claims(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redis_idempotency, "PURGE_BATCH", 5)  # Redis walks its index in batches
+    for number in range(12):
+        await store.claim_idempotency_key("vwr_1", f"running-{number}", "hash")
+        await store.claim_idempotency_key("vwr_1", f"done-{number}", "hash")
+        await store.save_idempotent_response("vwr_1", f"done-{number}", PAID)
+    assert await store.purge_idempotency_records(utcnow() + timedelta(seconds=1)) == 12
+    with pytest.raises(IdempotencyInProgress):
+        await store.claim_idempotency_key("vwr_1", "running-11", "hash")
+    assert await store.claim_idempotency_key("vwr_1", "done-11", "hash") is None

@@ -17,7 +17,7 @@ from livecart.store.redis.lua import Script
 RUNNING = "running"
 DONE = "done"
 
-# KEYS: record, running index. ARGV: request hash, now (µs), running member.
+# KEYS: record, running index, claims index. ARGV: request hash, now (µs), running member.
 # Returns {'claimed'}, {'mismatch'}, {'running'} or {'done', status, body}.
 CLAIM = Script(
     """
@@ -25,6 +25,7 @@ CLAIM = Script(
     if not record[1] then
       redis.call('HSET', KEYS[1], 'state', 'running', 'request_hash', ARGV[1], 'claimed_us', ARGV[2])
       redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+      redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
       return {'claimed'}
     end
     if record[2] ~= ARGV[1] then return {'mismatch'} end
@@ -58,7 +59,21 @@ RELEASE = Script(
     """
 )
 
-SCRIPTS = (CLAIM, SAVE, RELEASE)
+# KEYS: record, claims index. ARGV: member. Forgets a finished record (1); a released one only leaves
+# the index (0); a running one stays, in the index too (-1).
+PURGE = Script(
+    """
+    local state = redis.call('HGET', KEYS[1], 'state')
+    if state == 'running' then return -1 end
+    redis.call('ZREM', KEYS[2], ARGV[1])
+    if not state then return 0 end
+    redis.call('DEL', KEYS[1])
+    return 1
+    """
+)
+PURGE_BATCH = 500
+
+SCRIPTS = (CLAIM, SAVE, RELEASE, PURGE)
 
 
 def running_member(viewer_id: str, key: str) -> str:
@@ -72,7 +87,7 @@ class RedisIdempotency:
         member = running_member(viewer_id, key)
         reply = await CLAIM(
             self._redis,
-            [keys.idempotency(viewer_id, key), keys.idempotency_running()],
+            [keys.idempotency(viewer_id, key), keys.idempotency_running(), keys.idempotency_claims()],
             [request_hash, codec.micros(utcnow()), member],
         )
         outcome = str(reply[0])
@@ -103,6 +118,23 @@ class RedisIdempotency:
             [keys.idempotency(viewer_id, key), keys.idempotency_running()],
             [running_member(viewer_id, key), 0],
         )
+
+    async def purge_idempotency_records(self, older_than: datetime) -> int:
+        """Walks the claims index oldest first, in batches. Running claims stay at its front, so each
+        batch starts past them. Records claimed before the index existed are not in it: kept."""
+        purged = running = 0
+        cutoff = f"({codec.micros(older_than)}"
+        while members := await self._redis.zrangebyscore(
+            keys.idempotency_claims(), "-inf", cutoff, start=running, num=PURGE_BATCH
+        ):
+            for member in members:
+                viewer_id, _, key = str(member).partition(" ")
+                outcome = int(await PURGE(
+                    self._redis, [keys.idempotency(viewer_id, key), keys.idempotency_claims()], [str(member)]
+                ))
+                purged += outcome == 1
+                running += outcome == -1
+        return purged
 
     async def release_stale_idempotency_keys(self, older_than: datetime) -> int:
         stale = await self._redis.zrangebyscore(keys.idempotency_running(), "-inf", f"({codec.micros(older_than)}")

@@ -108,6 +108,11 @@ def idempotency(viewer_id: str, key: str) -> str:
     return f"{PREFIX}idem:{viewer_id}:{key}"
 
 
+def idempotency_claims() -> str:
+    """Sorted set of every claim (`viewer_id key`) scored by when it was claimed, for purging old records."""
+    return f"{PREFIX}idem:claims"
+
+
 def idempotency_running() -> str:
     """Sorted set of running claims (`viewer_id key`) scored by when they were claimed."""
     return f"{PREFIX}idem:running"

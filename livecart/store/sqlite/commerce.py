@@ -55,6 +55,7 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
+    ("commerce_0004_idempotency_by_time", "CREATE INDEX idempotency_created ON idempotency_keys (created_at)"),
 ]
 
 
@@ -258,6 +259,16 @@ class SqliteCommerce:
             release_key(conn, viewer_id, key)
 
         await self._db.transaction(release)
+
+    async def purge_idempotency_records(self, older_than: datetime) -> int:
+        def purge(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "DELETE FROM idempotency_keys WHERE response_status IS NOT NULL AND created_at < ?",
+                (rows.to_text(older_than),),
+            )
+            return cursor.rowcount
+
+        return await self._db.transaction(purge)
 
     async def release_stale_idempotency_keys(self, older_than: datetime) -> int:
         def release(conn: sqlite3.Connection) -> int:
