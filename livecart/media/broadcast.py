@@ -9,7 +9,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.exceptions import InternalError, InvalidStateError, OperationError
 
 from livecart.media.aiortc_adapter import (
@@ -71,18 +71,58 @@ async def close_quietly(pc: RTCPeerConnection) -> None:
         log.info("closing a half-negotiated peer connection failed: %s %s", type(exc).__name__, exc)
 
 
-class Publisher:
-    """The WHIP side: one peer connection whose receivers are tapped for encoded frames."""
+class TappedSource:
+    """A peer whose receivers are tapped for encoded frames, which go to a show's relay: the WHIP
+    publisher, or an edge node's pull of the show from its origin (livecart/media/edge.py)."""
+
+    connect_seconds = PUBLISHER_CONNECT_SECONDS  # to bring its first packet
+    silence_seconds = PUBLISHER_SILENCE_SECONDS  # no RTP at all for this long: lost
 
     def __init__(self, pc: RTCPeerConnection, session_id: str) -> None:
         self.pc = pc
         self.session_id = session_id
         self.codecs: dict[str, MediaCodec] = {}
-        self.answer = ""
         self.created_at = time.monotonic()
         self._taps: list[ReceiverTap] = []
         self._video_tap: ReceiverTap | None = None
         self._relay: Relay | None = None
+
+    def tap(self, kind: str, receiver: RTCRtpReceiver) -> None:
+        tap = ReceiverTap(receiver, self._on_frame)
+        self._taps.append(tap)
+        if kind == "video" and self._video_tap is None:
+            self._video_tap = tap
+
+    def feed(self, relay: Relay) -> None:
+        self._relay = relay
+
+    def _on_frame(self, frame: EncodedFrame) -> None:
+        if self._relay is not None:
+            self._relay.push(frame)
+
+    async def request_keyframe(self) -> None:
+        if self._video_tap is not None:
+            await self._video_tap.request_keyframe()
+
+    def alive(self, now: float) -> bool:
+        if self.pc.connectionState in DEAD_STATES:
+            return False
+        heard = [tap.last_packet_at for tap in self._taps if tap.last_packet_at is not None]
+        if not heard:
+            return now - self.created_at < self.connect_seconds
+        return now - max(heard) < self.silence_seconds
+
+    async def close(self) -> None:
+        self._relay = None
+        await self.pc.close()
+
+
+class Publisher(TappedSource):
+    """The WHIP side: one peer connection whose receivers are tapped for encoded frames."""
+
+    def __init__(self, pc: RTCPeerConnection, session_id: str) -> None:
+        super().__init__(pc, session_id)
+        self.answer = ""
 
     @classmethod
     async def negotiate(cls, config: RTCConfiguration, offer: str) -> Publisher:
@@ -107,39 +147,13 @@ class Publisher:
         except (ValueError, InvalidStateError, InternalError) as exc:
             raise OfferError(f"the SDP offer is not usable: {exc}") from None
         for transceiver in pc.getTransceivers():
-            tap = ReceiverTap(transceiver.receiver, self._on_frame)
-            self._taps.append(tap)
-            if transceiver.kind == "video" and self._video_tap is None:
-                self._video_tap = tap
+            self.tap(transceiver.kind, transceiver.receiver)
         await _answer(pc)
         enlarge_receive_buffers(pc, PUBLISHER_RECEIVE_BUFFER_BYTES)
         self.answer = str(pc.localDescription.sdp)
         self.codecs = negotiated_codecs(self.answer)
         if "video" not in self.codecs:
             raise OfferError("no video codec livecart can forward (VP8 or H.264)", status=422)
-
-    def feed(self, relay: Relay) -> None:
-        self._relay = relay
-
-    def _on_frame(self, frame: EncodedFrame) -> None:
-        if self._relay is not None:
-            self._relay.push(frame)
-
-    async def request_keyframe(self) -> None:
-        if self._video_tap is not None:
-            await self._video_tap.request_keyframe()
-
-    def alive(self, now: float) -> bool:
-        if self.pc.connectionState in DEAD_STATES:
-            return False
-        heard = [tap.last_packet_at for tap in self._taps if tap.last_packet_at is not None]
-        if not heard:
-            return now - self.created_at < PUBLISHER_CONNECT_SECONDS
-        return now - max(heard) < PUBLISHER_SILENCE_SECONDS
-
-    async def close(self) -> None:
-        self._relay = None
-        await self.pc.close()
 
 
 class Viewer:
@@ -160,7 +174,7 @@ class Viewer:
 class Broadcast:
     """A live show on this node: its publisher, relay, viewers and keyframe throttle."""
 
-    def __init__(self, show_id: str, host_id: str, publisher: Publisher) -> None:
+    def __init__(self, show_id: str, host_id: str, publisher: TappedSource) -> None:
         self.show_id = show_id
         self.host_id = host_id
         self.publisher = publisher
@@ -185,7 +199,7 @@ class Broadcast:
     def can_replace_publisher(self, codecs: dict[str, MediaCodec]) -> bool:
         return codecs == self.publisher.codecs
 
-    async def replace_publisher(self, publisher: Publisher) -> None:
+    async def replace_publisher(self, publisher: TappedSource) -> None:
         """Same host, same codecs, previous publisher gone: viewers keep their peers and carry on."""
         old = self.publisher
         self.publisher = publisher

@@ -8,8 +8,8 @@ into a local `Broadcast`'s relay, and attaches the local viewer there. The origi
 PLI on the pull. The pull stops when the last local viewer leaves, or when the origin stops sending
 (show ended, origin gone): then the local viewers' peers are closed too.
 
-Only public pieces of the media package are used: `Broadcast` (relay, viewers) is built with the
-`EdgeSource` in the publisher's place; the hub is not involved (an edge is not an origin: it is not
+`EdgeSource` is a `TappedSource` like the WHIP publisher, and a `Broadcast` (relay, viewers) is built
+with it in the publisher's place; the hub is not involved (an edge is not an origin: it is not
 advertised, and losing the pull never ends the show).
 """
 
@@ -19,17 +19,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import cast
 
 import aiohttp
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from yarl import URL
 
-from livecart.media.aiortc_adapter import EncodedFrame, ReceiverTap, enlarge_receive_buffers
-from livecart.media.broadcast import Broadcast, Publisher, Viewer
+from livecart.media.aiortc_adapter import enlarge_receive_buffers
+from livecart.media.broadcast import Broadcast, TappedSource, Viewer
 from livecart.media.hub import AtCapacity
-from livecart.media.relay import Relay
-from livecart.media.sdp import SDP_CONTENT_TYPE, MediaCodec, negotiated_codecs
+from livecart.media.sdp import SDP_CONTENT_TYPE, negotiated_codecs
 
 log = logging.getLogger(__name__)
 
@@ -38,25 +36,21 @@ CONNECT_S = 10.0  # the pull has this long to bring its first packet
 SILENCE_S = 3.0  # no RTP from the origin for this long: the show ended or the origin is gone
 WATCH_INTERVAL_S = 0.25
 RECEIVE_BUFFER_BYTES = 1024 * 1024
-DEAD_STATES = ("failed", "closed")
 
 
 class PullFailed(Exception):
     """The origin could not be pulled from (unreachable, or it refused the edge's offer)."""
 
 
-class EdgeSource:
+class EdgeSource(TappedSource):
     """The edge's upstream peer, in the place of a WHIP publisher: frames go to the local relay."""
 
+    connect_seconds = CONNECT_S
+    silence_seconds = SILENCE_S
+
     def __init__(self, pc: RTCPeerConnection, session_id: str) -> None:
-        self.pc = pc
-        self.session_id = session_id
-        self.codecs: dict[str, MediaCodec] = {}
+        super().__init__(pc, session_id)
         self.location = ""
-        self.created_at = time.monotonic()
-        self._taps: list[ReceiverTap] = []
-        self._video_tap: ReceiverTap | None = None
-        self._relay: Relay | None = None
 
     @classmethod
     async def pull(cls, http: aiohttp.ClientSession, url: str, config: RTCConfiguration) -> EdgeSource:
@@ -64,11 +58,7 @@ class EdgeSource:
         source = cls(RTCPeerConnection(config), "edge")
         try:
             for kind in ("video", "audio"):
-                transceiver = source.pc.addTransceiver(kind, direction="recvonly")
-                tap = ReceiverTap(transceiver.receiver, source._on_frame)
-                source._taps.append(tap)
-                if kind == "video":
-                    source._video_tap = tap
+                source.tap(kind, source.pc.addTransceiver(kind, direction="recvonly").receiver)
             await source.pc.setLocalDescription(await source.pc.createOffer())
             enlarge_receive_buffers(source.pc, RECEIVE_BUFFER_BYTES)
             headers = {"Content-Type": SDP_CONTENT_TYPE}
@@ -91,25 +81,6 @@ class EdgeSource:
             raise
         return source
 
-    def feed(self, relay: Relay) -> None:
-        self._relay = relay
-
-    def _on_frame(self, frame: EncodedFrame) -> None:
-        if self._relay is not None:
-            self._relay.push(frame)
-
-    async def request_keyframe(self) -> None:
-        if self._video_tap is not None:
-            await self._video_tap.request_keyframe()
-
-    def alive(self, now: float) -> bool:
-        if self.pc.connectionState in DEAD_STATES:
-            return False
-        heard = [tap.last_packet_at for tap in self._taps if tap.last_packet_at is not None]
-        if not heard:
-            return now - self.created_at < CONNECT_S
-        return now - max(heard) < SILENCE_S
-
     async def close(self, http: aiohttp.ClientSession | None = None) -> None:
         """Close the peer; with `http`, also end the session at the origin (WHEP DELETE)."""
         self._relay = None
@@ -117,7 +88,7 @@ class EdgeSource:
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 async with http.delete(self.location, timeout=aiohttp.ClientTimeout(total=2)):
                     pass
-        await self.pc.close()
+        await super().close()
 
 
 class EdgeRelays:
@@ -155,8 +126,7 @@ class EdgeRelays:
             broadcast = self._pulls.get(show_id)
             if broadcast is None:
                 source = await EdgeSource.pull(self._http, f"{origin_url}/whep/{show_id}", self._config)
-                # the source stands in for the publisher: the same duck-typed surface the broadcast uses
-                broadcast = Broadcast(show_id, "", cast(Publisher, source))
+                broadcast = Broadcast(show_id, "", source)  # the pull stands in for the publisher
                 self._pulls[show_id] = broadcast
                 self._sources[show_id] = source
                 log.info("edge: pulling show %s from %s", show_id, origin_url)
