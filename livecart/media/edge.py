@@ -74,21 +74,20 @@ class EdgeSource(TappedSource):
             if "video" not in source.codecs:
                 raise PullFailed(f"{url} sends no video")
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            await source.close(None)
+            await source.close()
             raise PullFailed(f"pulling {url} failed: {type(exc).__name__} {exc}") from None
         except BaseException:
-            await source.close(None)
+            await source.close()
             raise
         return source
 
-    async def close(self, http: aiohttp.ClientSession | None = None) -> None:
-        """Close the peer; with `http`, also end the session at the origin (WHEP DELETE)."""
-        self._relay = None
-        if http is not None and self.location:
+    async def leave_origin(self, http: aiohttp.ClientSession) -> None:
+        """End the pull's session at the origin (WHEP DELETE), once; the peer is closed separately."""
+        location, self.location = self.location, ""
+        if location:
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with http.delete(self.location, timeout=aiohttp.ClientTimeout(total=2)):
+                async with http.delete(location, timeout=aiohttp.ClientTimeout(total=2)):
                     pass
-        await super().close()
 
 
 class EdgeRelays:
@@ -151,12 +150,9 @@ class EdgeRelays:
         if broadcast is None or source is None:
             return
         log.info("edge: stopped pulling show %s: %s", show_id, why)
-        source.location, location = "", source.location  # Broadcast.close closes the peer; DELETE here
-        await broadcast.close()
-        if self._http is not None and location:
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with self._http.delete(location, timeout=aiohttp.ClientTimeout(total=2)):
-                    pass
+        await broadcast.close()  # closes the pull's peer too
+        if self._http is not None:
+            await source.leave_origin(self._http)
 
     async def _watch(self) -> None:
         while True:
