@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -27,5 +31,29 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.checkouts = Counter(
+            "livecart_checkouts",
+            "Checkout requests answered, by HTTP status, and whether the answer was a replay.",
+            ["status", "replayed"],
+            registry=self.registry,
+        )
+
+    def gauge(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """A gauge read from the application when scraped (no bookkeeping on the hot path)."""
+        self.registry.register(_Read(name, documentation, read, GaugeMetricFamily))
+
+    def counter(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """A counter read when scraped; `read` must never go down (name without `_total`)."""
+        self.registry.register(_Read(name, documentation, read, CounterMetricFamily))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _Read(Collector):
+    def __init__(self, name: str, documentation: str, read: Callable[[], float],
+                 family: type[GaugeMetricFamily] | type[CounterMetricFamily]) -> None:
+        self._name, self._documentation, self._read, self._family = name, documentation, read, family
+
+    def collect(self) -> Iterator[Metric]:
+        yield self._family(self._name, self._documentation, value=self._read())

@@ -114,6 +114,7 @@ async def checkout(request: web.Request) -> web.Response:
         CheckoutRequest(shipping=shipping, card_number=body.payment.card_number, client_ip=client_ip_of(request)),
         status_for,
     )
+    request.app[keys.METRICS].checkouts.labels(str(response.status), str(replayed).lower()).inc()
     return send(response, replayed=replayed)
 
 

@@ -22,6 +22,10 @@ def setup_live(app: web.Application) -> None:
     settings = app[keys.SETTINGS]
     sio, service = create_live_server(app, settings)
     app[keys.LIVE] = service
+    metrics = app[keys.METRICS]
+    metrics.gauge("livecart_live_members", "Socket.IO connections on this node that joined a show.",
+                  lambda: len(service.members))
+    metrics.gauge("livecart_live_rooms", "Shows with a live room on this node.", lambda: len(service.rooms))
 
     async def live_context(app: web.Application) -> AsyncIterator[None]:
         unsubscribe = app[keys.BUS].subscribe(service.on_bus_event)

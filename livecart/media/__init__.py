@@ -19,6 +19,7 @@ from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 from livecart.media.orphans import end_orphaned_shows_later
+from livecart.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
     )
     app[keys.MEDIA] = hub
     hub.start()
+    observe_media(app[keys.METRICS], hub)
     edge = None
     if settings.edge:
         edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers)
@@ -67,6 +69,19 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
     if edge is not None:
         await edge.close()
     await hub.close()
+
+
+def observe_media(metrics: Metrics, hub: MediaHub) -> None:
+    metrics.gauge("livecart_media_shows", "Shows published to this node (WHIP publishers).", lambda: hub.show_count)
+    metrics.gauge("livecart_media_viewers", "WHEP viewers of this node's shows.", lambda: hub.viewer_count)
+    metrics.counter("livecart_media_frames_sent", "Frames written to viewers.", lambda: hub.totals().frames_sent)
+    metrics.counter("livecart_media_frames_dropped",
+                    "Frames a viewer lost: its socket was full, or it waited for a keyframe after that.",
+                    lambda: hub.totals().frames_dropped)
+    metrics.counter("livecart_media_rtp_packets_sent", "RTP packets written to viewers.",
+                    lambda: hub.totals().packets_sent)
+    metrics.counter("livecart_media_rtp_packets_retransmitted", "RTP packets sent again on a viewer's NACK.",
+                    lambda: hub.totals().packets_retransmitted)
 
 
 async def close_peers(app: web.Application) -> None:

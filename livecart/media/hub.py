@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from aiortc import RTCConfiguration
 
 from livecart.media.broadcast import Broadcast, Publisher, Viewer
+from livecart.media.relay import DeliveryTotals
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ class MediaHub:
         self._on_ended = on_ended
         self._broadcasts: dict[str, Broadcast] = {}
         self._watchdog: asyncio.Task[None] | None = None
+        self._retired = DeliveryTotals()  # of broadcasts that ended on this node
+
+    @property
+    def show_count(self) -> int:
+        return len(self._broadcasts)
 
     @property
     def viewer_count(self) -> int:
@@ -75,7 +81,7 @@ class MediaHub:
             return publisher
         if existing is not None:  # other codecs: viewers must renegotiate, so they are closed
             del self._broadcasts[show_id]
-            await existing.close()
+            await self._retire(existing)
         self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher)
         if existing is None:
             await self._on_live(show_id)
@@ -102,7 +108,21 @@ class MediaHub:
         try:
             await self._on_ended(show_id)  # the show is ended before its viewers see their peers close
         finally:
+            await self._retire(broadcast)
+
+    async def _retire(self, broadcast: Broadcast) -> None:
+        try:
             await broadcast.close()
+        finally:
+            self._retired.add(broadcast.relay.totals())
+
+    def totals(self) -> DeliveryTotals:
+        """What this node's relays wrote to viewers since it started (for /metrics)."""
+        totals = DeliveryTotals()
+        totals.add(self._retired)
+        for broadcast in self._broadcasts.values():
+            totals.add(broadcast.relay.totals())
+        return totals
 
     async def watch(self, show_id: str, offer: str) -> Viewer:
         """Add a viewer from a WHEP offer. Raises NotLive, AtCapacity, OfferError."""
@@ -146,4 +166,4 @@ class MediaHub:
             self._watchdog = None
         broadcasts = list(self._broadcasts.values())
         self._broadcasts.clear()
-        await asyncio.gather(*(broadcast.close() for broadcast in broadcasts), return_exceptions=True)
+        await asyncio.gather(*(self._retire(broadcast) for broadcast in broadcasts), return_exceptions=True)

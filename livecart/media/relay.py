@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -34,6 +35,22 @@ AUDIO_BACKLOG_FRAMES = 100  # 2 s of 20 ms Opus frames
 # A new viewer gets the cached keyframe at once and the rest of the GOP at about 3x real time: a
 # burst of a whole GOP overflows socket buffers and the receiver's NACK window.
 CATCH_UP_SECONDS_PER_FRAME = 0.010
+
+
+@dataclass
+class DeliveryTotals:
+    """What a relay wrote to its viewers (for /metrics)."""
+
+    frames_sent: int = 0
+    frames_dropped: int = 0
+    packets_sent: int = 0
+    packets_retransmitted: int = 0
+
+    def add(self, other: DeliveryTotals) -> None:
+        self.frames_sent += other.frames_sent
+        self.frames_dropped += other.frames_dropped
+        self.packets_sent += other.packets_sent
+        self.packets_retransmitted += other.packets_retransmitted
 
 
 class ViewerTrack(MediaStreamTrack):
@@ -84,6 +101,11 @@ class ViewerTrack(MediaStreamTrack):
     async def _retransmit(self, sequence_number: int) -> None:
         if self._rtp_writer is not None:
             await self._rtp_writer.retransmit(sequence_number)
+
+    def totals(self) -> DeliveryTotals:
+        writer = self._rtp_writer
+        return DeliveryTotals(self.delivered, self.dropped, writer.packets_sent if writer else 0,
+                              writer.retransmitted if writer else 0)
 
     @property
     def catching_up(self) -> bool:
@@ -189,6 +211,7 @@ class Relay:
         self._packetizers = {kind: Packetizer(codec) for kind, codec in codecs.items()}
         self._tracks: dict[str, set[ViewerTrack]] = {kind: set() for kind in codecs}
         self._gop: GopCache[OutFrame] = GopCache()
+        self._finished = DeliveryTotals()  # of viewers gone
         self._last_pts: dict[str, int] = {}
         self._pts_offset: dict[str, int] = {}
         self._rebase: set[str] = set()
@@ -243,8 +266,20 @@ class Relay:
         self._tracks[track.kind].add(track)
 
     def detach(self, track: ViewerTrack) -> None:
-        self._tracks.get(track.kind, set()).discard(track)
+        tracks = self._tracks.get(track.kind, set())
+        if track in tracks:
+            tracks.discard(track)
+            self._finished.add(track.totals())
         track.stop()
+
+    def totals(self) -> DeliveryTotals:
+        """Everything written to this show's viewers so far, those gone included."""
+        totals = DeliveryTotals()
+        totals.add(self._finished)
+        for tracks in self._tracks.values():
+            for track in tracks:
+                totals.add(track.totals())
+        return totals
 
     @property
     def gop_frames(self) -> int:
@@ -253,6 +288,7 @@ class Relay:
     def close(self) -> None:
         for tracks in self._tracks.values():
             for track in tracks:
+                self._finished.add(track.totals())
                 track.stop()
             tracks.clear()
         self._gop.clear()
