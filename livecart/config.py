@@ -281,6 +281,14 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "client_ip_retention_days",
+        "LIVECART_CLIENT_IP_RETENTION_DAYS",
+        "30",
+        "Days an order keeps the client address it came from (for the fake-order signals); older ones are "
+        "erased.",
+        _positive_int,
+    ),
+    Setting(
         "test_payments_file",
         "LIVECART_TEST_PAYMENTS_FILE",
         "",
@@ -369,6 +377,7 @@ class Settings:
     redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120
     idempotency_retention_h: int = 24
+    client_ip_retention_days: int = 30
     test_payments_file: str = ""
     http_idle_timeout_s: float = 15.0
     http_body_timeout_s: float = 10.0

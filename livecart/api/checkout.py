@@ -35,6 +35,7 @@ from livecart.domain.commerce import StoredResponse
 from livecart.domain.errors import BadRequest
 from livecart.domain.models import utcnow
 from livecart.payments import TestPaymentProvider
+from livecart.retention import Retention
 from livecart.stock_news import StockNews
 from livecart.store import STORE_UNAVAILABLE
 
@@ -141,10 +142,11 @@ async def checkout_context(app: web.Application) -> AsyncIterator[None]:
     # running nodes, so only checkouts pending longer than the grace period are taken over.
     # A checkout pending longer than the grace period has lost its process.
     grace = timedelta(seconds=settings.recovery_grace_s)
-    retention = timedelta(hours=settings.idempotency_retention_h)
+    retention = Retention(timedelta(hours=settings.idempotency_retention_h),
+                          timedelta(days=settings.client_ip_retention_days))
     embedded = settings.store.startswith("sqlite:")
     await service.recover(utcnow() - (timedelta(0) if embedded else grace))
-    await purge_idempotency_records(service, retention)
+    await retention.apply(service.store)
     task = asyncio.create_task(_recover_periodically(service, grace, retention))
     yield
     task.cancel()
@@ -153,21 +155,13 @@ async def checkout_context(app: web.Application) -> AsyncIterator[None]:
     await news.close()
 
 
-async def purge_idempotency_records(service: Checkout, retention: timedelta) -> int:
-    """Forget finished Idempotency-Key records older than the retention (LIVECART_IDEMPOTENCY_RETENTION_H)."""
-    purged = await service.store.purge_idempotency_records(utcnow() - retention)
-    if purged:
-        log.info("forgot %d idempotency records older than %s", purged, retention)
-    return purged
-
-
-async def _recover_periodically(service: Checkout, grace: timedelta, retention: timedelta) -> None:
+async def _recover_periodically(service: Checkout, grace: timedelta, retention: Retention) -> None:
     interval = min(RECOVERY_INTERVAL_S, grace.total_seconds() / 2)
     while True:
         await asyncio.sleep(interval)
         try:
             await service.recover(utcnow() - grace)
-            await purge_idempotency_records(service, retention)
+            await retention.apply(service.store)
         except STORE_UNAVAILABLE as unavailable:
             log.warning("checkout recovery: store unreachable (%s); trying again in %.0f s", unavailable, interval)
         except Exception:

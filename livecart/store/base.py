@@ -152,6 +152,10 @@ class CommerceStore(Protocol):
         A finished key is kept: no-op. Unknown key: no-op.
         """
 
+    async def forget_client_addresses(self, older_than: datetime) -> int:
+        """Erase the client address of every order created before `older_than` (privacy retention: the
+        fake-order signals of those shows lose their address groups); returns how many were erased."""
+
     async def purge_idempotency_records(self, older_than: datetime) -> int:
         """Forget finished records (a response saved) claimed before `older_than`; returns how many.
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 from aiohttp import web
 
 from livecart import keys
-from livecart.api.checkout import purge_idempotency_records
 from livecart.app import create_app
 from livecart.config import Settings
 from livecart.domain.events import Event, Sold, StockChanged
 from livecart.domain.models import utcnow
 from livecart.payments import TestPaymentProvider
+from livecart.retention import Retention
 from tests.api.commerce_scene import DECLINED_CARD, checkout_body, make_scene, new_key
 from tests.conftest import AiohttpClient
 from tests.support import Api
@@ -119,8 +119,12 @@ async def test_a_key_older_than_the_retention_is_forgotten_and_runs_as_a_new_req
     await scene.add(viewer, product)
     first = await api.call("POST", path, 201, token=viewer["token"], json=checkout_body(), headers=headers)
 
-    assert await purge_idempotency_records(app[keys.CHECKOUT], retention=timedelta(hours=1)) == 0, "too recent"
-    assert await purge_idempotency_records(app[keys.CHECKOUT], retention=timedelta(0)) == 1
+    store = app[keys.STORE]
+    assert await Retention(timedelta(hours=1), timedelta(days=30)).apply(store) == (0, 0), "too recent"
+    assert await Retention(timedelta(0), timedelta(0)).apply(store) == (1, 1), "the key, and the address"
+    order = await store.get_order(first["id"])
+    assert order is not None
+    assert order.client_ip is None
 
     await scene.add(viewer, product)
     second = await api.request("POST", path, token=viewer["token"], json=checkout_body(), headers=headers)

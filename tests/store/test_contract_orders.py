@@ -405,3 +405,23 @@ async def test_an_orders_client_address_is_kept_and_read_back(store: Store, sale
     assert paid.client_ip == "203.0.113.7"
     assert {order.client_ip for order in await store.pending_orders(utcnow() + timedelta(seconds=1))} == {
         "2001:db8::1", None}
+
+
+async def test_client_addresses_older_than_the_retention_are_erased_once(store: Store, sale: Sale) -> None:
+    old = replace(factories.order(sale.show, sale.buyer, (sale.lipstick, 1)), client_ip="203.0.113.7")
+    await store.place_order(old, LIMIT)
+    await store.mark_order_paid(old.id, "ch_1", utcnow(), factories.sale_entries(old), None)
+    cutoff = utcnow() + timedelta(milliseconds=1)
+    await asyncio.sleep(0.01)
+    recent = replace(factories.order(sale.show, sale.buyer, (sale.serum, 1)), client_ip="2001:db8::1")
+    await store.place_order(recent, LIMIT)
+
+    assert await store.forget_client_addresses(cutoff) == 1
+
+    erased = await store.get_order(old.id)
+    assert erased is not None
+    assert erased.client_ip is None
+    assert erased.status is OrderStatus.PAID, "only the address goes"
+    assert (await store.get_order(recent.id)) == recent
+    assert await store.forget_client_addresses(cutoff) == 0
+    assert await store.forget_client_addresses(utcnow() + timedelta(seconds=1)) == 1

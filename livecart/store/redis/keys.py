@@ -123,6 +123,11 @@ def order(order_id: str) -> str:
     return f"{PREFIX}order:{order_id}"
 
 
+def client_addresses_forgotten_until() -> str:
+    """String: µs; the client addresses of orders created before it have been erased."""
+    return f"{PREFIX}client_ip:forgotten_until"
+
+
 def show_orders(show_id: str) -> str:
     """Sorted set of the show's order ids scored by creation time."""
     return f"{PREFIX}show:{show_id}:orders"

@@ -339,6 +339,23 @@ class RedisOrders:
         order_ids = await self._redis.zrange(keys.show_orders(show_id), 0, -1)
         return await self._fetch_orders([str(order_id) for order_id in order_ids])
 
+    async def forget_client_addresses(self, older_than: datetime) -> int:
+        """Walks every show's orders created since the last run's cutoff (a watermark), so each run
+        reads only what is new; HDEL of a field already gone is harmless if two nodes run at once."""
+        until = codec.micros(older_than)
+        since = await self._redis.get(keys.client_addresses_forgotten_until())
+        low = "-inf" if since is None else f"({int(since)}"
+        erased = 0
+        for show_id in await self._redis.zrange(keys.shows(), 0, -1):
+            order_ids = await self._redis.zrangebyscore(keys.show_orders(str(show_id)), low, f"({until}")
+            if order_ids:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for order_id in order_ids:
+                        pipe.hdel(keys.order(str(order_id)), "client_ip")
+                    erased += sum(await pipe.execute())
+        await self._redis.set(keys.client_addresses_forgotten_until(), str(until - 1))
+        return erased
+
     async def show_orders_page(
         self, show_id: str, limit: int, *, before: OrderCursor | None = None, brand_id: str | None = None
     ) -> list[Order]:

@@ -108,6 +108,10 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE orders ADD COLUMN client_ip TEXT
         """,
     ),
+    (
+        "commerce_0005_orders_with_client_ip",
+        "CREATE INDEX orders_with_client_ip ON orders (created_at) WHERE client_ip IS NOT NULL",
+    ),
 ]
 
 _INSERT_LINE = (
@@ -473,6 +477,15 @@ class SqliteOrders:
 
     async def show_orders(self, show_id: str) -> list[Order]:
         return await self._db.read(_orders_where, "show_id = ?", (show_id,))
+
+    async def forget_client_addresses(self, older_than: datetime) -> int:
+        def forget(conn: sqlite3.Connection) -> int:
+            return conn.execute(
+                "UPDATE orders SET client_ip = NULL WHERE client_ip IS NOT NULL AND created_at < ?",
+                (rows.to_text(older_than),),
+            ).rowcount
+
+        return await self._db.transaction(forget)
 
     async def show_orders_page(
         self, show_id: str, limit: int, *, before: OrderCursor | None = None, brand_id: str | None = None

@@ -1,0 +1,43 @@
+"""What checkout keeps only for a while: finished Idempotency-Key records and orders' client addresses.
+
+Applied by checkout recovery at start-up and then every minute (client addresses at most hourly:
+on Redis it walks every show).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from livecart.domain.models import utcnow
+from livecart.store.base import Store
+
+log = logging.getLogger(__name__)
+
+CLIENT_IP_PURGE_INTERVAL_S = 3600.0
+
+
+@dataclass
+class Retention:
+    """How long checkout keeps what it only needs for a while; applied at start-up, then with recovery."""
+
+    idempotency: timedelta  # finished Idempotency-Key records (LIVECART_IDEMPOTENCY_RETENTION_H)
+    client_ip: timedelta  # orders' client addresses (LIVECART_CLIENT_IP_RETENTION_DAYS)
+    client_ip_every_s: float = CLIENT_IP_PURGE_INTERVAL_S
+    _client_ip_done_at: float | None = None
+
+    async def apply(self, store: Store) -> tuple[int, int]:
+        """Returns (idempotency records forgotten, client addresses erased)."""
+        purged = await store.purge_idempotency_records(utcnow() - self.idempotency)
+        if purged:
+            log.info("forgot %d idempotency records older than %s", purged, self.idempotency)
+        erased = 0
+        now = time.monotonic()
+        if self._client_ip_done_at is None or now - self._client_ip_done_at >= self.client_ip_every_s:
+            self._client_ip_done_at = now
+            erased = await store.forget_client_addresses(utcnow() - self.client_ip)
+            if erased:
+                log.info("erased the client address of %d orders older than %s", erased, self.client_ip)
+        return purged, erased
