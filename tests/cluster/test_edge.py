@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aiohttp import ClientSession
@@ -29,6 +30,25 @@ async def wait_for_frames(viewer: WhepViewer, count: int, within_s: float = 10.0
         await asyncio.sleep(0.05)
 
 
+async def live_on_origin_with_an_edge(
+    session: ClientSession, origin_process: ServerProcess, edge_process: ServerProcess, redis_url: str
+) -> tuple[NodeApi, NodeApi, dict[str, Any], WhipPublisher]:
+    """A host publishing to the origin node, once the registry advertises it as the show's origin."""
+    origin, edge = NodeApi(session, origin_process), NodeApi(session, edge_process)
+    host = await edge.create_account("host", "Mia")
+    show = await edge.create_show(host["token"])
+    publisher = await WhipPublisher.start(session, f"{origin.url}/whip/{show['id']}", host["token"],
+                                          PatternTrack(320, 240), AudioStreamTrack())
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    registry = NodeRegistry(redis, "nod_observer", "", ttl_s=1, pid=0, started_at="")
+    deadline = time.monotonic() + 5
+    while await registry.origin(show["id"]) is None:
+        assert time.monotonic() < deadline, "the origin was not advertised"
+        await asyncio.sleep(0.05)
+    await redis.aclose()
+    return origin, edge, show, publisher
+
+
 async def watch_unless_full(session: ClientSession, url: str) -> WhepViewer | None:
     try:
         return await WhepViewer.start(session, url, decode=False)
@@ -42,18 +62,9 @@ async def test_viewers_on_an_edge_play_from_one_pull_of_the_origin_which_stops_w
     redis_url: str, server_process: Callable[..., ServerProcess], session: ClientSession
 ) -> None:
     # the origin serves one WHEP viewer at most: two viewers on the edge can only play through one pull
-    origin = NodeApi(session, server_process(cluster_env(redis_url, LIVECART_MAX_VIEWERS="1")))
-    edge = NodeApi(session, server_process(cluster_env(redis_url, LIVECART_EDGE="1")))
-    host = await edge.create_account("host", "Mia")
-    show = await edge.create_show(host["token"])
-    publisher = await WhipPublisher.start(session, f"{origin.url}/whip/{show['id']}", host["token"],
-                                          PatternTrack(320, 240), AudioStreamTrack())
-    redis = Redis.from_url(redis_url, decode_responses=True)
-    registry = NodeRegistry(redis, "nod_observer", "", ttl_s=1, pid=0, started_at="")
-    deadline = time.monotonic() + 5
-    while await registry.origin(show["id"]) is None:
-        assert time.monotonic() < deadline, "the origin was not advertised"
-        await asyncio.sleep(0.05)
+    origin, edge, show, publisher = await live_on_origin_with_an_edge(
+        session, server_process(cluster_env(redis_url, LIVECART_MAX_VIEWERS="1")),
+        server_process(cluster_env(redis_url, LIVECART_EDGE="1")), redis_url)
 
     first = await WhepViewer.start(session, f"{edge.url}/whep/{show['id']}", decode=False)
     second = await WhepViewer.start(session, f"{edge.url}/whep/{show['id']}", decode=False)
@@ -78,24 +89,14 @@ async def test_viewers_on_an_edge_play_from_one_pull_of_the_origin_which_stops_w
 
     await direct.stop()
     await publisher.stop()
-    await redis.aclose()
 
 
 async def test_when_the_origin_ends_the_show_the_edge_closes_its_viewers(
     redis_url: str, server_process: Callable[..., ServerProcess], session: ClientSession
 ) -> None:
-    origin = NodeApi(session, server_process(cluster_env(redis_url)))
-    edge = NodeApi(session, server_process(cluster_env(redis_url, LIVECART_EDGE="1")))
-    host = await edge.create_account("host", "Mia")
-    show = await edge.create_show(host["token"])
-    publisher = await WhipPublisher.start(session, f"{origin.url}/whip/{show['id']}", host["token"],
-                                          PatternTrack(320, 240), AudioStreamTrack())
-    redis = Redis.from_url(redis_url, decode_responses=True)
-    registry = NodeRegistry(redis, "nod_observer", "", ttl_s=1, pid=0, started_at="")
-    deadline = time.monotonic() + 5
-    while await registry.origin(show["id"]) is None:
-        assert time.monotonic() < deadline, "the origin was not advertised"
-        await asyncio.sleep(0.05)
+    _, edge, show, publisher = await live_on_origin_with_an_edge(
+        session, server_process(cluster_env(redis_url)), server_process(cluster_env(redis_url, LIVECART_EDGE="1")),
+        redis_url)
     viewer = await WhepViewer.start(session, f"{edge.url}/whep/{show['id']}", decode=False)
     assert viewer.location.startswith(f"{edge.url}/")
     await wait_for_frames(viewer, 10)
@@ -105,4 +106,3 @@ async def test_when_the_origin_ends_the_show_the_edge_closes_its_viewers(
     assert (await edge.call("GET", f"/api/shows/{show['id']}", 200))["status"] == "ended"
 
     await viewer.stop(delete=False)
-    await redis.aclose()
