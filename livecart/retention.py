@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from livecart.domain.models import utcnow
@@ -26,7 +26,7 @@ class Retention:
     idempotency: timedelta  # finished Idempotency-Key records (LIVECART_IDEMPOTENCY_RETENTION_H)
     client_ip: timedelta  # orders' client addresses (LIVECART_CLIENT_IP_RETENTION_DAYS)
     client_ip_every_s: float = CLIENT_IP_PURGE_INTERVAL_S
-    _client_ip_done_at: float | None = None
+    _client_ip_done_at: float | None = field(default=None, init=False)
 
     async def apply(self, store: Store) -> tuple[int, int]:
         """Returns (idempotency records forgotten, client addresses erased)."""

@@ -232,7 +232,7 @@ class Relay:
             if not self._gop.add(out, len(frame.data), keyframe):
                 self._request_keyframe()
         when = SendTime.now()
-        for track in list(self._tracks[kind]):
+        for track in self._tracks[kind]:  # feeding never adds or removes a track
             track.feed(out, when)
 
     def _timeline(self, kind: str, timestamp: int) -> int:
