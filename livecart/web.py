@@ -21,19 +21,10 @@ from livecart import keys
 log = logging.getLogger(__name__)
 
 
-def find_root(*candidates: Path) -> Path:
-    """The first directory holding `static/index.html`: the checkout next to the package (editable or
-    source runs), else the working directory (a `pip install .` run from the checkout, as on Procfile
-    platforms). Falls back to the first candidate."""
-    for candidate in candidates:
-        if (candidate / "static" / "index.html").is_file():
-            return candidate
-    return candidates[0]
-
-
-ROOT_DIR = find_root(Path(__file__).resolve().parent.parent, Path.cwd())
-STATIC_DIR = ROOT_DIR / "static"
-NODE_MODULES_DIR = ROOT_DIR / "node_modules"
+PACKAGE_DIR = Path(__file__).resolve().parent
+STATIC_DIR = PACKAGE_DIR / "static"
+# A built wheel carries the bundle in static/vendor/; a checkout serves it from node_modules/.
+NODE_MODULES_DIR = PACKAGE_DIR.parent / "node_modules"
 SOCKET_IO_BUNDLE = NODE_MODULES_DIR / "socket.io-client" / "dist" / "socket.io.msgpack.min.js"
 VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
@@ -129,7 +120,7 @@ async def vendor_file(request: web.Request) -> web.StreamResponse:
     if path is None:
         raise web.HTTPNotFound()
     if not path.is_file():
-        message = f"{path} is missing: run `npm ci` (or `make setup`) in {ROOT_DIR}"
+        message = f"{path} is missing: run `npm ci` (or `make setup`) in {NODE_MODULES_DIR.parent}"
         log.error("%s", message)
         return web.Response(status=503, text=f"livecart: {message}\n")
     return web.FileResponse(path, headers={"Content-Type": "text/javascript; charset=utf-8"})

@@ -87,14 +87,9 @@ def test_scripts_never_parse_user_text_as_html() -> None:
             assert sink not in source, f"{script.name} uses {sink}"
 
 
-def test_the_pages_are_found_in_the_checkout_or_the_working_directory(tmp_path: Path) -> None:
-    empty, checkout = tmp_path / "site-packages", tmp_path / "checkout"
-    (checkout / "static").mkdir(parents=True)
-    empty.mkdir()
-    assert livecart_web.find_root(empty, checkout) == empty  # no index.html yet: the first one
-    (checkout / "static" / "index.html").write_text("<!doctype html>")
-    assert livecart_web.find_root(empty, checkout) == checkout
-    assert livecart_web.find_root(STATIC_DIR.parent, checkout) == STATIC_DIR.parent
+def test_the_pages_live_inside_the_package() -> None:
+    assert Path(livecart_web.__file__).resolve().parent / "static" == STATIC_DIR
+    assert (STATIC_DIR / "watch.html").is_file()
 
 
 async def test_api_responses_carry_nosniff_and_no_referrer_too(client: TestClient[Any, Any]) -> None:
