@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 from OpenSSL import SSL
 from OpenSSL._util import ffi, lib
 
-from livecart.media.aiortc_adapter import DTLS_CIPHER_SUITES, dtls_suites, interoperable_dtls
+from livecart.media.aiortc_adapter import DTLS_CIPHER_SUITES, AiortcChanged, dtls_suites, interoperable_dtls, verify
 
 SRTP_PROFILES = [SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_SHA1_80]  # what aiortc's transports pass
 ServerKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -147,3 +147,16 @@ async def test_livecart_offers_the_key_exchange_group(group: str, openssl_name: 
 )
 async def test_livecart_accepts_a_p224_server_certificate_as_ffmpeg_makes_by_default() -> None:
     handshake(await livecart_context(), server_context(ec.generate_private_key(ec.SECP224R1())))
+
+
+def test_verify_names_a_dtls_suite_aiortc_offers_that_livecart_would_drop(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = RTCCertificate._create_ssl_context
+
+    def create_ssl_context(self: RTCCertificate, srtp_profiles: list[object]) -> SSL.Context:
+        context = original(self, srtp_profiles)  # type: ignore[arg-type]
+        context.set_cipher_list(b"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256")
+        return context
+
+    monkeypatch.setattr(RTCCertificate, "_create_ssl_context", create_ssl_context)
+    with pytest.raises(AiortcChanged, match="ECDHE-ECDSA-AES256-GCM-SHA384"):
+        verify()
