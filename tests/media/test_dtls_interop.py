@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from aiortc import RTCCertificate, RTCConfiguration, RTCPeerConnection
-from aiortc.rtcdtlstransport import SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_SHA1_80
+from aiortc.rtcdtlstransport import SRTP_PROFILES
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -20,7 +20,6 @@ from OpenSSL._util import ffi, lib
 
 from livecart.media.aiortc_adapter import DTLS_CIPHER_SUITES, AiortcChanged, dtls_suites, interoperable_dtls, verify
 
-SRTP_PROFILES = [SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_SHA1_80]  # what aiortc's transports pass
 ServerKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 # GStreamer's dtls plugin (gstdtlsagent.c) sets this cipher list on its OpenSSL context.
 GSTREAMER_CIPHERS = b"ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"
