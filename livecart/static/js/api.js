@@ -1,11 +1,18 @@
 // The HTTP API: JSON in and out, bearer token, errors as ApiError with the protocol's code and details.
 
+/** @typedef {import("./protocol.js").ApiErrorBody} ApiErrorBody */
+
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status (0: no answer)
+   * @param {ApiErrorBody|null} body null when the answer was not the protocol's JSON (a proxy's page, say)
+   */
   constructor(status, body) {
-    const error = (body && body.error) || {};
-    super(error.message || `request failed (${status})`);
+    const error = body ? body.error : { code: "error", message: `request failed (${status})` };
+    super(error.message);
     this.status = status;
-    this.code = error.code || "error";
+    this.code = error.code;
+    /** @type {import("./protocol.js").ApiErrorInfo} the code, message and details */
     this.details = error;
   }
 }
@@ -21,14 +28,20 @@ export async function api(method, path, { token, json, headers = {} } = {}) {
   try {
     response = await fetch(path, init);
   } catch (cause) {
-    const error = new ApiError(0, { error: { code: "network", message: "No connection to the server. Check your network and try again." } });
+    const error = new ApiError(0, {
+      error: { code: "network", message: "No connection to the server. Check your network and try again." },
+    });
     error.cause = cause;
     throw error;
   }
   if (response.status === 204) return null;
   const text = await response.text();
   let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: an error page from something in front of the server
+  }
   if (!response.ok) throw new ApiError(response.status, body);
   return body;
 }

@@ -14,9 +14,21 @@ function showItem(show) {
       "div",
       { class: "grow" },
       userText("div", show.title, { class: "title" }),
-      el("div", { class: "meta", text: live ? "Streaming now" : show.scheduled_at ? `Starts ${timeText(show.scheduled_at)}` : "Not scheduled yet" }),
+      el("div", {
+        class: "meta",
+        text: live
+          ? "Streaming now"
+          : show.scheduled_at
+            ? `Starts ${timeText(show.scheduled_at)}`
+            : "Not scheduled yet",
+      }),
     ),
-    el("a", { class: `btn ${live ? "btn-primary" : ""}`, href: `/watch/${encodeURIComponent(show.id)}`, text: live ? "Watch" : "Open", "aria-label": `${live ? "Watch" : "Open"} ${show.title}` }),
+    el("a", {
+      class: `btn ${live ? "btn-primary" : ""}`,
+      href: `/watch/${encodeURIComponent(show.id)}`,
+      text: live ? "Watch" : "Open",
+      "aria-label": `${live ? "Watch" : "Open"} ${show.title}`,
+    }),
   );
 }
 
