@@ -46,8 +46,8 @@ def problems(value: Any, type_: str, where: str) -> list[str]:
     """Why `value` is not of the JSDoc type `type_` (empty when it is)."""
     alternatives = [part.strip() for part in re.split(r"\|(?![^<]*>)", type_)]
     if len(alternatives) > 1:
-        found = [problems(value, alternative, where) for alternative in alternatives]
-        return [] if any(not found_ for found_ in found) else [f"{where}: {value!r} is not {type_}"]
+        fits = any(not problems(value, alternative, where) for alternative in alternatives)
+        return [] if fits else [f"{where}: {value!r} is not {type_}"]
     if type_.endswith("[]"):
         if not isinstance(value, list):
             return [f"{where}: {value!r} is not a list"]
@@ -89,7 +89,7 @@ def check(value: Any, type_: str) -> None:
 
 
 def test_the_checker_catches_a_renamed_a_missing_and_a_mistyped_field() -> None:
-    cart = {"show_id": "shw_1", "items": [], "currency": None, "total_cents": 0}
+    cart: dict[str, Any] = {"show_id": "shw_1", "items": [], "currency": None, "total_cents": 0}
     check(cart, "Cart")
     renamed = {("lines" if key == "items" else key): value for key, value in cart.items()}
     assert problems(renamed, "Cart", "Cart") == [
@@ -116,12 +116,12 @@ async def test_the_replies_the_pages_read_have_the_shapes_of_protocol_js(
     check(await api.call("GET", "/api/shows", 200), "ShowList")
     check(await api.call("GET", f"/api/shows/{show_id}", 200), "ShowDetail")
     check(await api.call("GET", f"/api/products?brand_id={brand['id']}", 200), "ProductList")
-    patched = await api.call(
-        "PATCH", f"/api/products/{serum['id']}", 200, token=brand["token"], json={"stock": 3}
-    )
+    patched = await api.call("PATCH", f"/api/products/{serum['id']}", 200, token=brand["token"], json={"stock": 3})
     check(patched, "Product")
-    check((await api.call("PATCH", f"/api/products/{serum['id']}", 400, token=brand["token"], json={"stock": -1})),
-          "ApiErrorBody")
+    check(
+        (await api.call("PATCH", f"/api/products/{serum['id']}", 400, token=brand["token"], json={"stock": -1})),
+        "ApiErrorBody",
+    )
 
     watcher = await LiveClient(base_url(client)).connect()
     talker = await LiveClient(base_url(client)).connect()
@@ -161,8 +161,10 @@ async def test_the_replies_the_pages_read_have_the_shapes_of_protocol_js(
         page = await api.call("GET", f"/api/shows/{show_id}/orders?limit=20", 200, token=brand["token"])
         check(page, "BrandOrderPage")
         assert [listed["id"] for listed in page["orders"]] == [order["id"]]
-        check(await api.call("POST", f"/api/orders/{order['id']}/refund", 201, token=brand["token"], json={}),
-              "RefundReply")
+        check(
+            await api.call("POST", f"/api/orders/{order['id']}/refund", 201, token=brand["token"], json={}),
+            "RefundReply",
+        )
 
         for name in ("chat", "questions", "reactions", "removed", "pin", "unpin", "stock", "sale"):
             await watcher.wait_for(lambda name=name: bool(watcher.events(name)))  # type: ignore[misc]
