@@ -17,11 +17,22 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Call the API; resolves with the reply's JSON (null for 204), rejects with an ApiError. Callers declare
+ * the reply's type from protocol.js with a JSDoc `@type` on the variable that takes it.
+ * @param {string} method
+ * @param {string} path
+ * @param {{token?: string|null, json?: unknown, headers?: Object<string, string>}} [options]
+ * @returns {Promise<any>}
+ */
 export async function api(method, path, { token, json, headers = {} } = {}) {
-  const init = { method, headers: { Accept: "application/json", ...headers } };
-  if (token) init.headers.Authorization = `Bearer ${token}`;
+  /** @type {Object<string, string>} */
+  const sent = { Accept: "application/json", ...headers };
+  /** @type {RequestInit} */
+  const init = { method, headers: sent };
+  if (token) sent.Authorization = `Bearer ${token}`;
   if (json !== undefined) {
-    init.headers["Content-Type"] = "application/json";
+    sent["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
   }
   let response;

@@ -491,8 +491,9 @@ function orderItem(order) {
 
 function renderOrders() {
   const list = $("#orders");
-  const active = list.contains(document.activeElement) ? document.activeElement : null;
-  const keep = active && { id: active.closest("[data-order-id]")?.dataset.orderId, action: active.dataset.action };
+  const active = list.contains(document.activeElement) ? /** @type {HTMLElement} */ (document.activeElement) : null;
+  const row = /** @type {HTMLElement|null} */ (active?.closest("[data-order-id]"));
+  const keep = active && { id: row?.dataset.orderId, action: active.dataset.action };
   const shown = [...orders.byId.values()].sort(newestFirst);
   list.replaceChildren(...shown.map(orderItem));
   $("#orders-empty").hidden = shown.length > 0;
@@ -572,8 +573,8 @@ function joinRoom(showId) {
         if (!product) return;
         refreshOrdersSoon(); // a refund (by admin too) gives stock back: the orders show it
         state.products.set(id, { ...product, stock });
-        const input = document.getElementById(`stock-${id}`);
-        if (input && document.activeElement !== input) input.value = stock;
+        const input = /** @type {HTMLInputElement|null} */ (document.getElementById(`stock-${id}`));
+        if (input && document.activeElement !== input) input.value = String(stock);
       },
       /** @param {ShowEvent} event */
       show: ({ status }) => {

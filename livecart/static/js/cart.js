@@ -204,8 +204,9 @@ export class CartView {
   async checkout(event) {
     event.preventDefault();
     const form = event.currentTarget;
-    const values = Object.fromEntries(new FormData(form).entries());
-    for (const key of Object.keys(values)) values[key] = String(values[key]).trim();
+    /** @type {Object<string, string>} */
+    const values = {};
+    for (const [key, value] of new FormData(form).entries()) values[key] = String(value).trim();
     $("#checkout-error").textContent = "";
     const problems = checkoutProblems(values);
     showFieldErrors(form, problems);

@@ -62,7 +62,7 @@ export class ChatList {
     for (const message of this.queue.splice(0)) fragment.append(this.render(message));
     this.list.append(fragment);
     while (this.list.children.length > MAX_MESSAGES) {
-      this.seen.delete(this.list.firstElementChild.dataset.id);
+      this.seen.delete(/** @type {HTMLElement} */ (this.list.firstElementChild).dataset.id);
       this.list.firstElementChild.remove();
     }
     if (follow) this.scrollToEnd();

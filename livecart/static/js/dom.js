@@ -3,6 +3,12 @@
 // content of an element with dir="auto" (`userText`), so a right-to-left name or an override character
 // (U+202E) inside it cannot reorder the text around it.
 
+/**
+ * The first element matching `selector` (typed loosely: pages know which element each id names).
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {any}
+ */
 export const $ = (selector, root = document) => root.querySelector(selector);
 
 /** el("li", {class: "x", dataset: {id}}, "text", childNode) → element; strings become text nodes. */

@@ -4,6 +4,12 @@ import { $, el, timeText, userText } from "./dom.js";
 
 const REFRESH_MS = 15000;
 
+/**
+ * @typedef {import("./protocol.js").Show} Show
+ * @typedef {import("./protocol.js").ShowList} ShowList
+ */
+
+/** @param {Show} show */
 function showItem(show) {
   const live = show.status === "live";
   return el(
@@ -34,6 +40,7 @@ function showItem(show) {
 
 async function refresh() {
   try {
+    /** @type {ShowList} */
     const { shows } = await api("GET", "/api/shows");
     const live = shows.filter((s) => s.status === "live");
     const upcoming = shows.filter((s) => s.status === "scheduled");

@@ -26,11 +26,12 @@ export class LiveRoom {
   }
 
   connect() {
-    if (typeof window.io !== "function") {
+    const io = /** @type {any} */ (window).io; // from /vendor/socket.io.msgpack.min.js
+    if (typeof io !== "function") {
       this.onState("unavailable", "The live room library did not load (/vendor/socket.io.msgpack.min.js).");
       return;
     }
-    this.socket = window.io({ path: "/socket.io/", transports: ["websocket"], reconnectionDelayMax: 8000 });
+    this.socket = io({ path: "/socket.io/", transports: ["websocket"], reconnectionDelayMax: 8000 });
     this.socket.on("connect", () => this.join());
     this.socket.on("disconnect", (reason) => {
       this.joined = false;

@@ -22,7 +22,7 @@ export function iceServersFromLinks(header) {
 
 function gathered(pc) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
+  return new Promise((/** @type {(value?: void) => void} */ resolve) => {
     function check() {
       if (pc.iceGatheringState === "complete") done();
     }
@@ -82,6 +82,11 @@ function endSession(pc, sessionUrl, token, { notify = true } = {}) {
 
 /** Publish a MediaStream to /whip/{showId}. */
 export class WhipPublisher {
+  /**
+   * @param {string} showId
+   * @param {string|null} token the host's
+   * @param {{onState?: (connectionState: string) => void}} [options]
+   */
   constructor(showId, token, { onState } = {}) {
     this.url = `/whip/${encodeURIComponent(showId)}`;
     this.token = token;
@@ -143,6 +148,11 @@ export class WhipPublisher {
  * onState(state, message): "connecting" | "playing" | "reconnecting" | "not_live" | "stopped".
  */
 export class WhepPlayer {
+  /**
+   * @param {string} showId
+   * @param {HTMLVideoElement} video
+   * @param {{token?: string, onState?: (state: string, message: string) => void}} [options]
+   */
   constructor(showId, video, { token, onState } = {}) {
     this.url = `/whep/${encodeURIComponent(showId)}`;
     this.video = video;

@@ -344,7 +344,8 @@ function connectLive() {
 function showViewer() {
   const signedIn = Boolean(state.viewer);
   $("#name-form").hidden = signedIn;
-  for (const form of document.querySelectorAll("[data-needs-viewer]")) form.hidden = !signedIn;
+  for (const form of document.querySelectorAll("[data-needs-viewer]"))
+    /** @type {HTMLElement} */ (form).hidden = !signedIn;
   $("#signed-in").hidden = !signedIn;
   if (signedIn) $("#signed-in").replaceChildren("Chatting as ", bidi(state.viewer.name), ".");
 }
