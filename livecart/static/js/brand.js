@@ -160,7 +160,7 @@ async function saveRow(productId, stockInput, commissionInput) {
       6000,
     );
   } catch (error) {
-    const fields = error.details?.fields || {};
+    const fields = error.details.fields || {};
     if (fields.stock) stockInput.setAttribute("aria-invalid", "true");
     if (fields.commission_bps) commissionInput.setAttribute("aria-invalid", "true");
     const detail = Object.entries(fields)

@@ -390,7 +390,7 @@ async function onNameSubmit(event) {
     else cart.refresh();
     $("#chat-input").focus();
   } catch (error) {
-    showFieldErrors(form, { name: error.details?.fields?.name || error.message });
+    showFieldErrors(form, { name: error.details.fields?.name || error.message });
   }
 }
 
