@@ -1,4 +1,4 @@
-// ESLint (flat config) for the pages' ES modules in livecart/static/js; `npm run lint` runs it, then prettier.
+// ESLint (flat config) for the pages' ES modules in livecart/static/js; `npm run lint` runs it, prettier and tsc.
 // CommonJS on purpose: the repository's Node scripts (tests/live/node_viewer.js) are CommonJS.
 const js = require("@eslint/js");
 const globals = require("globals");
@@ -14,6 +14,7 @@ module.exports = [
     },
     rules: {
       eqeqeq: ["error", "always"],
+      curly: ["error", "multi-line"],
       "no-var": "error",
       "prefer-const": "error",
       "no-unused-vars": ["error", { args: "after-used", caughtErrors: "none" }],

@@ -175,8 +175,9 @@ async function loadCatalog() {
   const { products } = await api("GET", `/api/products?brand_id=${encodeURIComponent(state.me.id)}`);
   state.products = new Map(products.map((p) => [p.id, p]));
   $("#catalog").replaceChildren(...products.map(catalogRow));
-  if (!products.length)
+  if (!products.length) {
     $("#catalog").replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty", text: "No products yet." })));
+  }
 }
 
 // ---- shows featuring the brand ------------------------------------------------------------------
@@ -252,8 +253,9 @@ function renderPins() {
 
 /** @returns {Tally} */
 function tallyFor(productId) {
-  if (!state.tally.has(productId))
+  if (!state.tally.has(productId)) {
     state.tally.set(productId, { units: 0, gross_cents: 0, pins: 0, cart_adds: 0, conversion: null });
+  }
   return state.tally.get(productId);
 }
 
@@ -388,8 +390,9 @@ function refreshOrdersSoon() {
 
 function orderStatus(order) {
   if (order.status === "paid" && order.refund_status === "full") return { text: "refunded", class: "badge-ended" };
-  if (order.status === "paid" && order.refund_status === "partial")
+  if (order.status === "paid" && order.refund_status === "partial") {
     return { text: "partly refunded", class: "badge-warn" };
+  }
   return { text: order.status, class: order.status === "paid" ? "badge-ok" : "" };
 }
 

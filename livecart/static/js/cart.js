@@ -25,8 +25,9 @@ export function checkoutProblems(values) {
     country: "the country",
   };
   for (const field of SHIPPING_FIELDS) if (!values[field]) problems[field] = `Enter ${labels[field]}.`;
-  if (values.country && !/^[A-Za-z]{2}$/.test(values.country))
+  if (values.country && !/^[A-Za-z]{2}$/.test(values.country)) {
     problems.country = "Use the 2-letter country code, e.g. FR or US.";
+  }
   const digits = values.card_number.replace(/[\s-]/g, "");
   if (!digits) problems.card_number = "Enter the card number.";
   else if (!/^\d{12,19}$/.test(digits)) problems.card_number = "A card number has 12 to 19 digits.";

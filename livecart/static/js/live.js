@@ -69,14 +69,13 @@ export class LiveRoom {
         return;
       }
       this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
-        if (err)
+        if (err) {
           resolve({ ok: false, error: { code: "timeout", message: "The live room did not answer. Try again." } });
-        else
-          resolve(
-            ack && typeof ack === "object"
-              ? ack
-              : { ok: false, error: { code: "bad_ack", message: "Unexpected answer." } },
-          );
+        } else if (!ack || typeof ack !== "object") {
+          resolve({ ok: false, error: { code: "bad_ack", message: "Unexpected answer." } });
+        } else {
+          resolve(ack);
+        }
       });
     });
   }

@@ -84,8 +84,9 @@ function updateButtons() {
 }
 
 function tick() {
-  if (state.show?.status === "live" && state.startedAt)
+  if (state.show?.status === "live" && state.startedAt) {
     setText("#elapsed", elapsedText((Date.now() - state.startedAt) / 1000));
+  }
 }
 
 // ---- camera and WHIP ----------------------------------------------------------------------------
@@ -139,8 +140,9 @@ async function goLive() {
   const publisher = new WhipPublisher(showId, signIn.token, {
     onState: (connection) => {
       setText("#health", connection);
-      if (connection === "failed")
+      if (connection === "failed") {
         announce($("#camera-error"), "The stream connection failed. Press Go live to try again.");
+      }
       if (connection === "failed" || connection === "closed") stopPublishing({ notify: false });
     },
   });
@@ -181,11 +183,12 @@ async function endShow() {
 async function sampleHealth() {
   if (!state.publisher) return;
   const sample = await state.publisher.sample();
-  if (sample)
+  if (sample) {
     setText(
       "#bitrate",
       `Sending ${Math.round(sample.bitrate / 1000)} kbit/s${sample.fps ? ` at ${Math.round(sample.fps)} fps` : ""}`,
     );
+  }
 }
 
 // ---- lineup and pins ----------------------------------------------------------------------------

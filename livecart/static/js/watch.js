@@ -344,8 +344,9 @@ function connectLive() {
 function showViewer() {
   const signedIn = Boolean(state.viewer);
   $("#name-form").hidden = signedIn;
-  for (const form of document.querySelectorAll("[data-needs-viewer]"))
-    /** @type {HTMLElement} */ (form).hidden = !signedIn;
+  /** @type {NodeListOf<HTMLElement>} */
+  const needsViewer = document.querySelectorAll("[data-needs-viewer]");
+  for (const form of needsViewer) form.hidden = !signedIn;
   $("#signed-in").hidden = !signedIn;
   if (signedIn) $("#signed-in").replaceChildren("Chatting as ", bidi(state.viewer.name), ".");
 }
@@ -385,8 +386,9 @@ async function onNameSubmit(event) {
     showFieldErrors(form, {});
     showViewer();
     if (player) player.token = viewer.token;
-    if (room)
-      await room.rejoin(viewer.token); // the new snapshot reads the cart
+    if (room) {
+      await room.rejoin(viewer.token);
+    } // the new snapshot reads the cart
     else cart.refresh();
     $("#chat-input").focus();
   } catch (error) {
