@@ -22,6 +22,7 @@ run: setup
 lint: setup
 	$(BIN)/ruff check livecart tests bench
 	$(BIN)/mypy
+	npm run --silent lint
 
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
