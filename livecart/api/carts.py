@@ -8,14 +8,15 @@ from aiohttp import web
 from pydantic import Field, StrictInt
 
 from livecart import keys
-from livecart.api.auth import require
 from livecart.api.catalog import product_or_404
-from livecart.api.schemas import Body, Id, parse
+from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
 from livecart.domain.cart import check_add
 from livecart.domain.commerce import CartItem
 from livecart.domain.errors import Forbidden, NotFound
 from livecart.domain.models import Account, Product, Role, Show
+from livecart.http.auth import require
+from livecart.http.parsing import Body, parse
 from livecart.store import Store
 
 routes = web.RouteTableDef()
@@ -68,7 +69,7 @@ async def cart_body(store: Store, show: Show, cart: list[CartItem]) -> dict[str,
 async def get_cart(request: web.Request) -> web.Response:
     account = await viewer(request)
     show = await show_or_404(request)
-    store = request.app[keys.STORE]
+    store = request.app[keys.SERVICES].store
     return web.json_response(await cart_body(store, show, await store.cart(show.id, account.id)))
 
 
@@ -78,7 +79,7 @@ async def add_item(request: web.Request) -> web.Response:
     show = await show_or_404(request)
     body = await parse(request, CartAdd)
     product = await product_or_404(request, body.product_id)
-    store = request.app[keys.STORE]
+    store = request.app[keys.SERVICES].store
     cart = await store.cart(show.id, account.id)
     bought = (await store.units_bought(account.id, [product.id]))[product.id]
     max_qty = check_add(
@@ -88,7 +89,7 @@ async def add_item(request: web.Request) -> web.Response:
         cart=cart,
         cart_products=await cart_products(store, cart),
         bought=bought,
-        rules=request.app[keys.CHECKOUT].rules,
+        rules=request.app[keys.SERVICES].checkout.rules,
     )
     cart = await store.add_to_cart(show.id, account.id, product.id, body.qty, max_qty)
     return web.json_response(await cart_body(store, show, cart), status=201)
@@ -99,6 +100,6 @@ async def remove_item(request: web.Request) -> web.Response:
     account = await viewer(request)
     show = await show_or_404(request)
     product_id = request.match_info["product_id"]
-    if not await request.app[keys.STORE].remove_from_cart(show.id, account.id, product_id):
+    if not await request.app[keys.SERVICES].store.remove_from_cart(show.id, account.id, product_id):
         raise NotFound("this product is not in the cart", product_id=product_id)
     return web.Response(status=204)

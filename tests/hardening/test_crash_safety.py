@@ -17,8 +17,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from livecart.commerce.payments import TestPaymentProvider
 from livecart.domain.commerce import LedgerAccount, OrderStatus
-from livecart.payments import TestPaymentProvider
 from livecart.store import open_store
 from tests.conftest import ServerProcess, start_redis, stop_process
 from tests.hardening.flash_sale import Sale, prepare_sale, sale_interrupted, settle

@@ -51,8 +51,8 @@ async def test_a_stalled_viewer_is_cut_off_and_others_get_everything(
     async with aiohttp.ClientSession() as session:
         stalled = await stalled_viewer(session, base_url, show["id"])
         await watcher.wait_for(lambda: {"count": 2} in watcher.events("viewers"))
-        bus = app[keys.BUS]
-        engine = app[keys.LIVE].sio.eio
+        bus = app[keys.SERVICES].bus
+        engine = app[keys.SERVICES].live.sio.eio
         most_queued = 0
         for n in range(PINS):
             product = {"id": f"prd_{n}", "description": "x" * BIG_PIN_BYTES}
