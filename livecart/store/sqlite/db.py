@@ -26,7 +26,7 @@ import queue
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -85,7 +85,7 @@ class Constraint:
 
 
 # The domain error a caller wants for a constraint it expects to fail (e.g. a product's SKU taken).
-ConstraintErrors = dict[Constraint, Callable[[], errors.LivecartError]]
+ConstraintErrors = Mapping[Constraint, Callable[[], errors.LivecartError]]
 
 
 def domain_error(error: sqlite3.IntegrityError, expected: ConstraintErrors | None = None) -> errors.LivecartError:
@@ -256,8 +256,11 @@ class Database:
                 result = call.fn(conn, *call.args)
             except Exception as error:
                 if call.kind == "write":
-                    conn.execute("ROLLBACK TO call")  # raises when SQLite dropped the transaction: all fail
-                    conn.execute("RELEASE call")
+                    try:
+                        conn.execute("ROLLBACK TO call")
+                        conn.execute("RELEASE call")
+                    except sqlite3.Error:  # SQLite dropped the whole transaction (disk full, I/O error):
+                        raise error from None  # every call of the batch fails with the cause
                 outcomes.append((call, None, error))
                 continue
             if call.kind == "write":
