@@ -80,7 +80,7 @@ class Services:
         """Build every service (the store is opened; nothing runs yet). `sio` is the Socket.IO server
         the app serves at /socket.io/; the live service handles its events."""
         check_aiortc()
-        store = await open_store(settings.store, redis_timeout_s=settings.redis_timeout_s)
+        store = await open_store(settings.store, clock=clock, redis_timeout_s=settings.redis_timeout_s)
         try:
             return await cls._build(settings, clock, store, sio)
         except BaseException:
