@@ -57,7 +57,11 @@ def services_context(
     async def run_services(app: web.Application) -> AsyncIterator[None]:
         services = await Services.open(settings, clock=clock, sio=sio)
         app[keys.SERVICES] = services
-        await services.start()
+        try:
+            await services.start()
+        except BaseException:  # a start that failed half-way still closes what it opened
+            await services.stop()
+            raise
         yield
         await services.stop()
 

@@ -2,8 +2,8 @@
 explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
-    Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, checkout, refunds,
-    retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service.
+    Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
+    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -30,9 +30,11 @@ from livecart.bus import EventBus
 from livecart.clock import Clock
 from livecart.cluster import open_registry, warn_if_unreachable
 from livecart.cluster.node import ClusterNode
+from livecart.commerce.carts import Carts
 from livecart.commerce.checkout import Checkout
 from livecart.commerce.maintenance import Maintenance
 from livecart.commerce.payments import PaymentProvider, TestPaymentProvider
+from livecart.commerce.pins import Pins
 from livecart.commerce.refunds import Refunds
 from livecart.commerce.retention import Retention
 from livecart.commerce.stock_news import StockNews
@@ -65,6 +67,8 @@ class Services:
     auth: Authenticator
     payments: PaymentProvider
     stock_news: StockNews
+    pins: Pins
+    carts: Carts
     checkout: Checkout
     refunds: Refunds
     maintenance: Maintenance
@@ -96,15 +100,11 @@ class Services:
             path=Path(settings.test_payments_file) if settings.test_payments_file else None
         )
 
+        rules = CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps)
         stock_news = StockNews(store, bus)
-        checkout = Checkout(
-            store,
-            payments,
-            bus,
-            CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps),
-            stock_news,
-            clock,
-        )
+        pins = Pins(store, bus)
+        carts = Carts(store, rules)
+        checkout = Checkout(store, payments, bus, rules, stock_news, clock)
         refunds = Refunds(store, payments, bus, stock_news, clock)
         retention = Retention(
             timedelta(hours=settings.idempotency_retention_h),
@@ -148,7 +148,7 @@ class Services:
 
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
-            stock_news=stock_news, checkout=checkout, refunds=refunds, maintenance=maintenance,
+            stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
             lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
         )
 

@@ -154,7 +154,7 @@ class LiveService:
         self._events.put_nowait(None)
         for task in self._tasks:
             task.cancel()
-        _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
+        _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S) if self._tasks else (set(), set())
         if stuck:
             log.error("%d live room loops did not stop within %.0f s", len(stuck), STOP_TIMEOUT_S)
         self._tasks = []
