@@ -10,6 +10,7 @@ from aiohttp import web
 from livecart import keys
 from livecart.api import accounts, carts, catalog, checkout, earnings, orders, pins, shows, stats, system
 from livecart.clock import Clock, SystemClock
+from livecart.commerce.payments import PaymentProvider
 from livecart.config import Settings
 from livecart.http.errors import error_middleware
 from livecart.http.websecurity import cors_middleware, security_headers
@@ -35,9 +36,11 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
 )
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, payments: PaymentProvider | None = None
+) -> web.Application:
     """The application: routes, the Socket.IO server at /socket.io/, the pages, and the services (built
-    when the app starts, with `clock` or the system clock)."""
+    when the app starts, with `clock` or the system clock, and `payments` or the test provider)."""
     app = web.Application(middlewares=[cors_middleware, error_middleware], client_max_size=settings.max_body_bytes)
     app[keys.SETTINGS] = settings
     for table in ROUTES:
@@ -46,16 +49,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     sio.attach(app, socketio_path="socket.io")
     app.on_response_prepare.append(security_headers)
     setup_web(app)
-    app.cleanup_ctx.append(services_context(settings, clock or SystemClock(), sio))
+    app.cleanup_ctx.append(services_context(settings, clock or SystemClock(), sio, payments))
     app.on_shutdown.append(close_connections)
     return app
 
 
 def services_context(
-    settings: Settings, clock: Clock, sio: LiveSocketServer
+    settings: Settings, clock: Clock, sio: LiveSocketServer, payments: PaymentProvider | None
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def run_services(app: web.Application) -> AsyncIterator[None]:
-        services = await Services.open(settings, clock=clock, sio=sio)
+        services = await Services.open(settings, clock=clock, sio=sio, payments=payments)
         app[keys.SERVICES] = services
         try:
             await services.start()

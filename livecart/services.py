@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -77,28 +77,35 @@ class Services:
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
     cluster: ClusterNode
     live: LiveService
-    _unsubscribe: list[Callable[[], None]] = field(default_factory=list)
+    _unsubscribe_live: Callable[[], None] | None = None
+    _unsubscribe_cluster: Callable[[], None] | None = None
 
     @classmethod
-    async def open(cls, settings: Settings, *, clock: Clock, sio: LiveSocketServer) -> Services:
+    async def open(
+        cls, settings: Settings, *, clock: Clock, sio: LiveSocketServer, payments: PaymentProvider | None = None
+    ) -> Services:
         """Build every service (the store is opened; nothing runs yet). `sio` is the Socket.IO server
-        the app serves at /socket.io/; the live service handles its events."""
+        the app serves at /socket.io/; the live service handles its events. `payments` defaults to the
+        built-in test provider (LIVECART_TEST_PAYMENTS_FILE)."""
         check_aiortc()
         store = await open_store(settings.store, clock=clock, redis_timeout_s=settings.redis_timeout_s)
         try:
-            return await cls._build(settings, clock, store, sio)
+            return await cls._build(settings, clock, store, sio, payments)
         except BaseException:
             await store.close()
             raise
 
     @classmethod
-    async def _build(cls, settings: Settings, clock: Clock, store: Store, sio: LiveSocketServer) -> Services:
+    async def _build(
+        cls, settings: Settings, clock: Clock, store: Store, sio: LiveSocketServer, payments: PaymentProvider | None
+    ) -> Services:
         bus = EventBus()
         metrics = Metrics()
         auth = Authenticator(store, admin_token=settings.admin_token)
-        payments = TestPaymentProvider(
-            path=Path(settings.test_payments_file) if settings.test_payments_file else None
-        )
+        if payments is None:
+            payments = TestPaymentProvider(
+                path=Path(settings.test_payments_file) if settings.test_payments_file else None
+            )
 
         rules = CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps)
         stock_news = StockNews(store, bus)
@@ -155,12 +162,12 @@ class Services:
     async def start(self) -> None:
         """Commerce recovers interrupted checkouts, then the live rooms, media and cluster node run."""
         await self.maintenance.start()
-        self._unsubscribe.append(self.bus.subscribe(self.live.on_bus_event))
+        self._unsubscribe_live = self.bus.subscribe(self.live.on_bus_event)
         self.live.start()
         self.media.start()
         if self.edge is not None:
             self.edge.start()
-        self._unsubscribe.append(self.bus.subscribe(self.cluster.on_bus_event))
+        self._unsubscribe_cluster = self.bus.subscribe(self.cluster.on_bus_event)
         await self.cluster.start()
         if self.cluster.registry is not None:
             warn_if_unreachable(self.settings, self.cluster.registry)
@@ -178,8 +185,9 @@ class Services:
     async def stop(self) -> None:
         """The reverse of `start()`; the store is closed last."""
         try:
-            if self._unsubscribe:
-                self._unsubscribe.pop()()  # the cluster node
+            if self._unsubscribe_cluster is not None:
+                self._unsubscribe_cluster()
+                self._unsubscribe_cluster = None
             await self.lifecycle.stop()
             await self.cluster.stop()
             if self.cluster.registry is not None:
@@ -187,8 +195,9 @@ class Services:
             if self.edge is not None:
                 await self.edge.close()
             await self.media.close()
-            if self._unsubscribe:
-                self._unsubscribe.pop()()  # the live rooms
+            if self._unsubscribe_live is not None:
+                self._unsubscribe_live()
+                self._unsubscribe_live = None
             await self.live.stop()
             await self.maintenance.stop()
             await self.stock_news.close()
