@@ -36,6 +36,9 @@ async def stalled_viewer(session: aiohttp.ClientSession, base_url: str, show_id:
     assert msgpack.unpackb(await ws.receive_bytes())["type"] == 0
     await ws.send_bytes(msgpack.packb({"type": 2, "nsp": "/", "data": ["join", {"show_id": show_id}], "id": 1}))
     ack = msgpack.unpackb(await ws.receive_bytes())
+    while ack["type"] != 3:  # a room frame (the viewer count) may come before the join's ack
+        ack = msgpack.unpackb(await ws.receive_bytes())
+    assert ack["id"] == 1
     assert ack["data"][0]["ok"] is True
     return ws
 
