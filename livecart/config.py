@@ -435,3 +435,12 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def fanout_url(settings: Settings) -> str:
+    """Where live rooms meet across processes: LIVECART_FANOUT_URL, else the store when it is Redis."""
+    if settings.fanout_url:
+        return "" if settings.fanout_url == "local" else settings.fanout_url
+    if settings.store.startswith(("redis://", "rediss://", "unix://")):
+        return settings.store
+    return ""

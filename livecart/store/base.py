@@ -24,6 +24,11 @@ from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, 
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be used now (SQLite: the file is locked, the disk is full, an I/O error); like a
+    Redis connection error, it is one of `livecart.store.STORE_UNAVAILABLE` (the API answers 503)."""
+
+
 class AccountStore(Protocol):
     async def create_account(self, role: Role, name: str) -> tuple[Account, str]:
         """Create an account; returns it with its bearer token (only the token's hash is kept)."""
