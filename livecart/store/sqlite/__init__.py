@@ -5,11 +5,14 @@ from __future__ import annotations
 import secrets
 import sqlite3
 
-from livecart.store.sqlite import accounts, catalog, commerce, live, orders, shows
+from livecart.store.sqlite import accounts, auctions, catalog, commerce, deals, giveaways, live, orders, shows
 from livecart.store.sqlite.accounts import SqliteAccounts
+from livecart.store.sqlite.auctions import SqliteAuctions
 from livecart.store.sqlite.catalog import SqliteCatalog
 from livecart.store.sqlite.commerce import SqliteCommerce
 from livecart.store.sqlite.db import Database, Migration
+from livecart.store.sqlite.deals import SqliteDeals
+from livecart.store.sqlite.giveaways import SqliteGiveaways
 from livecart.store.sqlite.live import SqliteLive
 from livecart.store.sqlite.orders import SqliteOrders
 from livecart.store.sqlite.shows import SqliteShows
@@ -22,6 +25,9 @@ MIGRATIONS: list[Migration] = [
     *orders.MIGRATIONS,
     *live.MIGRATIONS,
     ("0004_secrets", "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)"),
+    *auctions.MIGRATIONS,
+    *deals.MIGRATIONS,
+    *giveaways.MIGRATIONS,
 ]
 
 SECRET_BYTES = 32
@@ -42,7 +48,10 @@ def _make_secret(conn: sqlite3.Connection, name: str) -> bytes:
     return value
 
 
-class SqliteStore(SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive):
+class SqliteStore(
+    SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive,
+    SqliteAuctions, SqliteDeals, SqliteGiveaways,
+):  # fmt: skip
     def __init__(self, db: Database) -> None:
         self._db = db
 
