@@ -184,14 +184,17 @@ def accept_bid(auction: Auction, bid: Bid, now: datetime, extend_s: int) -> Auct
     """The auction after `bid`, or why it is refused.
 
     Raises AuctionClosed (not open, or its end has passed even if nobody settled it yet), OwnAuction
-    (the host or the owning brand), BidTooLow (`min_cents`: start for the first bid, else high +
-    increment). Anti-sniping: a bid accepted with less than `extend_s` left moves the end to now + extend_s.
+    (the host or the owning brand), BadRequest (over MAX_AMOUNT_CENTS), BidTooLow (`min_cents`: start
+    for the first bid, else high + increment). Anti-sniping: a bid accepted with less than `extend_s`
+    left moves the end to now + extend_s.
     """
     if auction.status is not AuctionStatus.OPEN or now >= auction.ends_at:
         raise AuctionClosed("this auction is closed", auction_id=auction.id, status=auction.status.value)
     if is_own(auction, bid.bidder_id):
         raise OwnAuction("the host and the brand selling the product cannot bid", auction_id=auction.id)
-    if bid.amount_cents < auction.min_bid_cents or bid.amount_cents > MAX_AMOUNT_CENTS:
+    if bid.amount_cents > MAX_AMOUNT_CENTS:
+        raise BadRequest("invalid bid", fields={"amount_cents": f"at most {MAX_AMOUNT_CENTS}"})
+    if bid.amount_cents < auction.min_bid_cents:
         raise BidTooLow(
             f"the next bid must be at least {auction.min_bid_cents}",
             auction_id=auction.id,

@@ -362,10 +362,11 @@ class DealStore(Protocol):
     async def expire_deal_holds(self, deal_id: str) -> tuple[Deal, int]:
         """Give the holds past their expiry back to `remaining` and to stock; returns the deal and the stock."""
 
-    async def place_deal_order(self, order: Order, hold_ids: Sequence[str]) -> None:
-        """Record a PENDING order buying held units: each hold must be the buyer's, HELD and not expired
-        (HoldExpired naming the others otherwise, nothing changed), and the order must have, for each
-        product, one line whose qty is the number of its holds at the hold price (ValueError). The holds
+    async def place_deal_order(self, order: Order, holds: Sequence[DealHold]) -> None:
+        """Record a PENDING order buying held units (`holds` as read; their status is checked again):
+        each must be the buyer's, HELD and not expired (HoldExpired naming the others otherwise, nothing
+        changed), and the order must have, for each product, one line whose qty is the number of its
+        holds at the hold price (ValueError). The holds
         become ORDERED; stock is not taken again. Paid or failed like any order (mark_order_paid,
         fail_order: failing gives the units back to stock, not to the deal).
         """

@@ -202,18 +202,20 @@ class SqliteDeals:
 
         return await self._db.transaction(expire)
 
-    async def place_deal_order(self, order: Order, hold_ids: Sequence[str]) -> None:
+    async def place_deal_order(self, order: Order, holds: Sequence[DealHold]) -> None:
+        hold_ids = [hold.id for hold in holds]
+
         def place(conn: sqlite3.Connection) -> None:
             now = self._clock.now()
             if len(set(hold_ids)) != len(hold_ids):
                 raise ValueError("each hold once")
-            holds: list[DealHold] = []
+            current: list[DealHold] = []
             for hold_id in hold_ids:
                 row = conn.execute("SELECT * FROM deal_holds WHERE id = ?", (hold_id,)).fetchone()
                 if row is None:
                     raise NotFound("no such hold", hold_id=hold_id)
-                holds.append(_hold(row))
-            deals.check_holds(order, holds, now)
+                current.append(_hold(row))
+            deals.check_holds(order, current, now)
             conn.executemany(
                 "UPDATE deal_holds SET status = 'ordered', order_id = ? WHERE id = ?",
                 [(order.id, hold_id) for hold_id in hold_ids],
