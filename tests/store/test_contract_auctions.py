@@ -4,6 +4,7 @@ once, the winner's order, the runner-up offer, units from and back to stock (bot
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -333,7 +334,7 @@ async def test_a_thousand_concurrent_bids_accept_strictly_rising_amounts_with_on
     history = await store.auction_bids(auction.id)
     amounts = [bid.amount_cents for bid in history]
     assert len(history) == len(accepted) > 1
-    assert all(later > earlier for earlier, later in zip(amounts, amounts[1:], strict=False))
+    assert all(later > earlier for earlier, later in itertools.pairwise(amounts))
     final = await store.get_auction(auction.id)
     assert final is not None
     assert (final.bids, final.high_bid_cents, final.leader_id) == (len(history), amounts[-1], history[-1].bidder_id)
@@ -359,4 +360,4 @@ async def test_bids_through_two_nodes_are_decided_as_one_sequence(
 
     amounts = [bid.amount_cents for bid in await store.auction_bids(auction.id)]
     assert len(amounts) == sum(isinstance(result, Auction) for result in results)
-    assert all(later > earlier for earlier, later in zip(amounts, amounts[1:], strict=False))
+    assert all(later > earlier for earlier, later in itertools.pairwise(amounts))
