@@ -17,7 +17,7 @@ from typing import Any
 
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.commerce import Order
-from livecart.domain.errors import BadRequest, Conflict, Forbidden
+from livecart.domain.errors import BadRequest, Conflict, Forbidden, NotFound
 from livecart.domain.format_orders import format_order
 from livecart.domain.models import Product, rfc3339
 
@@ -48,6 +48,30 @@ class BidTooLow(Conflict):
 
 class OwnAuction(Forbidden):
     code = "own_auction"
+
+
+def no_such_auction(auction_id: str) -> NotFound:
+    return NotFound("no such auction", auction_id=auction_id)
+
+
+def auction_open(show_id: str) -> AuctionOpen:
+    return AuctionOpen("this show already has an open auction", show_id=show_id)
+
+
+def auction_closed(auction_id: str, status: str) -> AuctionClosed:
+    return AuctionClosed("this auction is closed", auction_id=auction_id, status=status)
+
+
+def own_auction(auction_id: str) -> OwnAuction:
+    return OwnAuction("the host and the brand selling the product cannot bid", auction_id=auction_id)
+
+
+def bid_too_low(auction_id: str, min_cents: int) -> BidTooLow:
+    return BidTooLow(f"the next bid must be at least {min_cents}", auction_id=auction_id, min_cents=min_cents)
+
+
+def bid_too_high() -> BadRequest:
+    return BadRequest("invalid bid", fields={"amount_cents": f"at most {MAX_AMOUNT_CENTS}"})
 
 
 @dataclass(frozen=True)
@@ -189,17 +213,13 @@ def accept_bid(auction: Auction, bid: Bid, now: datetime, extend_s: int) -> Auct
     left moves the end to now + extend_s.
     """
     if auction.status is not AuctionStatus.OPEN or now >= auction.ends_at:
-        raise AuctionClosed("this auction is closed", auction_id=auction.id, status=auction.status.value)
+        raise auction_closed(auction.id, auction.status.value)
     if is_own(auction, bid.bidder_id):
-        raise OwnAuction("the host and the brand selling the product cannot bid", auction_id=auction.id)
+        raise own_auction(auction.id)
     if bid.amount_cents > MAX_AMOUNT_CENTS:
-        raise BadRequest("invalid bid", fields={"amount_cents": f"at most {MAX_AMOUNT_CENTS}"})
+        raise bid_too_high()
     if bid.amount_cents < auction.min_bid_cents:
-        raise BidTooLow(
-            f"the next bid must be at least {auction.min_bid_cents}",
-            auction_id=auction.id,
-            min_cents=auction.min_bid_cents,
-        )
+        raise bid_too_low(auction.id, auction.min_bid_cents)
     ends_at = extended_end(auction.ends_at, now, extend_s)
     return replace(
         auction,
@@ -277,7 +297,7 @@ def pass_offer(auction: Auction, bids: Iterable[Bid], now: datetime, pay_s: int,
 def cancel(auction: Auction, now: datetime) -> Auction:
     """Stop an open auction before its end (its units go back to stock). Raises AuctionClosed otherwise."""
     if auction.status is not AuctionStatus.OPEN:
-        raise AuctionClosed("this auction is closed", auction_id=auction.id, status=auction.status.value)
+        raise auction_closed(auction.id, auction.status.value)
     return replace(auction, status=AuctionStatus.CANCELLED, ended_at=now)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from livecart.domain.auctions import MAX_AMOUNT_CENTS
 from livecart.domain.commerce import Order
-from livecart.domain.errors import BadRequest, Conflict
+from livecart.domain.errors import BadRequest, Conflict, NotFound
 from livecart.domain.models import rfc3339
 
 MIN_DURATION_S = 10
@@ -46,6 +46,30 @@ class DealSoldOut(Conflict):
 
 class HoldExpired(Conflict):
     code = "hold_expired"
+
+
+def no_such_deal(deal_id: str) -> NotFound:
+    return NotFound("no such deal", deal_id=deal_id)
+
+
+def no_such_hold(hold_id: str) -> NotFound:
+    return NotFound("no such hold", hold_id=hold_id)
+
+
+def deal_ended(deal_id: str) -> DealEnded:
+    return DealEnded("this deal has ended", deal_id=deal_id)
+
+
+def deal_sold_out(deal_id: str) -> DealSoldOut:
+    return DealSoldOut("this deal is sold out", deal_id=deal_id, remaining=0)
+
+
+def deal_limit(deal_id: str, limit: int) -> DealSoldOut:
+    return DealSoldOut(f"at most {limit} units of this deal per buyer", deal_id=deal_id, limit=limit)
+
+
+def hold_expired(hold_ids: Sequence[str]) -> HoldExpired:
+    return HoldExpired("some reserved units are no longer held for you", hold_ids=list(hold_ids))
 
 
 @dataclass(frozen=True)
@@ -149,13 +173,11 @@ def check_reserve(deal: Deal, now: datetime, stock: int, viewer_holds: int, max_
     """Whether one more unit may be reserved: DealEnded (ended, or its time is over), DealSoldOut (no unit
     left in the deal or in stock, or the viewer already holds `max_per_viewer` units of it)."""
     if not deal.is_open(now):
-        raise DealEnded("this deal has ended", deal_id=deal.id)
+        raise deal_ended(deal.id)
     if deal.remaining < 1 or stock < 1:
-        raise DealSoldOut("this deal is sold out", deal_id=deal.id, remaining=0)
+        raise deal_sold_out(deal.id)
     if viewer_holds >= max_per_viewer:
-        raise DealSoldOut(
-            f"at most {max_per_viewer} units of this deal per buyer", deal_id=deal.id, limit=max_per_viewer
-        )
+        raise deal_limit(deal.id, max_per_viewer)
 
 
 def new_hold(deal: Deal, hold_id: str, viewer_id: str, now: datetime, hold_s: int) -> DealHold:
@@ -192,7 +214,7 @@ def check_holds(order: Order, holds: Sequence[DealHold], now: datetime) -> None:
         if hold.viewer_id != order.buyer_id or hold.status is not HoldStatus.HELD or now >= hold.expires_at
     ]
     if unusable:
-        raise HoldExpired("some reserved units are no longer held for you", hold_ids=unusable)
+        raise hold_expired(unusable)
     units = Counter(hold.product_id for hold in holds)
     prices = {(hold.product_id, hold.price_cents) for hold in holds}
     lines = {line.product_id: line for line in order.lines}

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from livecart.domain.errors import BadRequest, Conflict, Forbidden
+from livecart.domain.errors import BadRequest, Conflict, Forbidden, NotFound
 from livecart.domain.models import Role, rfc3339
 
 SEED_BYTES = 32
@@ -44,6 +44,14 @@ class GiveawayStatus(StrEnum):
 
 class GiveawayClosed(Conflict):
     code = "giveaway_closed"
+
+
+def no_such_giveaway(giveaway_id: str) -> NotFound:
+    return NotFound("no such giveaway", giveaway_id=giveaway_id)
+
+
+def giveaway_closed(giveaway_id: str) -> GiveawayClosed:
+    return GiveawayClosed("this giveaway is closed", giveaway_id=giveaway_id)
 
 
 @dataclass(frozen=True)
@@ -169,7 +177,7 @@ def check_entrant(giveaway: Giveaway, account_id: str, role: Role) -> None:
 def check_open(giveaway: Giveaway, now: datetime) -> None:
     """Entries are taken while OPEN and before ends_at (GiveawayClosed otherwise)."""
     if giveaway.status is not GiveawayStatus.OPEN or now >= giveaway.ends_at:
-        raise GiveawayClosed("this giveaway is closed", giveaway_id=giveaway.id)
+        raise giveaway_closed(giveaway.id)
 
 
 def is_due(giveaway: Giveaway, now: datetime) -> bool:

@@ -10,23 +10,17 @@ by a script that first checks nothing changed since (status, bid count, offer): 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
-from livecart.domain import auctions
+from livecart.domain import auctions, errors
 from livecart.domain.auctions import (
     MAX_AMOUNT_CENTS,
     Auction,
-    AuctionClosed,
-    AuctionOpen,
     AuctionStatus,
     Bid,
-    BidTooLow,
-    OwnAuction,
 )
-from livecart.domain.errors import BadRequest, NotFound, OutOfStock
 from livecart.domain.ids import new_id
 from livecart.store.base import StockLevels
 from livecart.store.redis import codec, keys, records
@@ -156,10 +150,6 @@ CANCEL_AUCTION = Script(
 SCRIPTS = (OPEN_AUCTION, PLACE_BID, SETTLE_AUCTION, PASS_OFFER, CANCEL_AUCTION)
 
 
-def _closed(auction_id: str, status: Any) -> AuctionClosed:
-    return AuctionClosed("this auction is closed", auction_id=auction_id, status=str(status))
-
-
 class RedisAuctions:
     _redis: Redis
     _clock: Clock
@@ -174,15 +164,11 @@ class RedisAuctions:
         )  # fmt: skip
         outcome = str(reply[0])
         if outcome == "auction_open":
-            raise AuctionOpen("this show already has an open auction", show_id=auction.show_id)
+            raise auctions.auction_open(auction.show_id)
         if outcome == "not_found":
-            raise NotFound("no such product", product_id=auction.product_id)
+            raise errors.no_such_product(auction.product_id)
         if outcome == "out_of_stock":
-            raise OutOfStock(
-                "not enough stock for this auction",
-                product_ids=[auction.product_id],
-                available={auction.product_id: int(reply[1])},
-            )
+            raise errors.out_of_stock({auction.product_id: int(reply[1])})
         return {auction.product_id: int(reply[1])}
 
     async def get_auction(self, auction_id: str) -> Auction | None:
@@ -197,7 +183,7 @@ class RedisAuctions:
         self, auction_id: str, bidder_id: str, bidder_name: str, amount_cents: int, extend_s: int
     ) -> Auction:
         if amount_cents > MAX_AMOUNT_CENTS:
-            raise BadRequest("invalid bid", fields={"amount_cents": f"at most {MAX_AMOUNT_CENTS}"})
+            raise auctions.bid_too_high()
         now = self._clock.now()
         extended = now + timedelta(seconds=extend_s)
         offer = Bid(auction_id, bidder_id, bidder_name, amount_cents, now)
@@ -209,15 +195,15 @@ class RedisAuctions:
         )  # fmt: skip
         outcome = str(reply[0])
         if outcome == "not_found":
-            raise NotFound("no such auction", auction_id=auction_id)
+            raise auctions.no_such_auction(auction_id)
         if outcome == "closed":
-            raise _closed(auction_id, reply[1])
+            raise auctions.auction_closed(auction_id, str(reply[1]))
         if outcome == "own":
-            raise OwnAuction("the host and the brand selling the product cannot bid", auction_id=auction_id)
+            raise auctions.own_auction(auction_id)
         if outcome == "too_low":
             high, increment, start = str(reply[1]), int(reply[2]), int(reply[3])
             minimum = start if high == "" else int(high) + increment
-            raise BidTooLow(f"the next bid must be at least {minimum}", auction_id=auction_id, min_cents=minimum)
+            raise auctions.bid_too_low(auction_id, minimum)
         return rec.auction(codec.from_pairs(reply[1]))
 
     async def auction_bids(self, auction_id: str) -> list[Bid]:
@@ -227,7 +213,7 @@ class RedisAuctions:
     async def _must(self, auction_id: str) -> Auction:
         found = await self.get_auction(auction_id)
         if found is None:
-            raise NotFound("no such auction", auction_id=auction_id)
+            raise auctions.no_such_auction(auction_id)
         return found
 
     async def _next_args(
@@ -271,7 +257,7 @@ class RedisAuctions:
             )
             outcome = str(reply[0])
             if outcome == "not_found":
-                raise NotFound("no such auction", auction_id=auction_id)
+                raise auctions.no_such_auction(auction_id)
             if outcome in ("ok", "done"):
                 return await self._must(auction_id)
         raise RuntimeError(f"auction {auction_id} kept changing while being settled")
@@ -296,7 +282,7 @@ class RedisAuctions:
             )
             outcome = str(reply[0])
             if outcome == "not_found":
-                raise NotFound("no such auction", auction_id=auction_id)
+                raise auctions.no_such_auction(auction_id)
             if outcome in ("ok", "done"):
                 return await self._must(auction_id)
         raise RuntimeError(f"auction {auction_id} kept changing while its offer was passed on")
@@ -312,9 +298,9 @@ class RedisAuctions:
         )  # fmt: skip
         outcome = str(reply[0])
         if outcome == "not_found":
-            raise NotFound("no such auction", auction_id=auction_id)
+            raise auctions.no_such_auction(auction_id)
         if outcome == "closed":
-            raise _closed(auction_id, reply[1])
+            raise auctions.auction_closed(auction_id, str(reply[1]))
         return await self._must(auction_id), {current.product_id: int(reply[1])}
 
     async def _offer_overdue(self, auction: Auction, now: datetime) -> bool:

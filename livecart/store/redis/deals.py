@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
-from livecart.domain import deals
+from livecart.domain import deals, errors
 from livecart.domain.commerce import Order
-from livecart.domain.deals import Deal, DealEnded, DealHold, DealSoldOut, HoldExpired
-from livecart.domain.errors import Conflict, NotFound
+from livecart.domain.deals import Deal, DealHold
 from livecart.domain.ids import new_id
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis import selling_records as rec
@@ -144,14 +143,14 @@ class RedisDeals:
     async def _product_of(self, deal_id: str) -> str:
         product_id = await self._redis.hget(keys.deal(deal_id), "product_id")
         if product_id is None:
-            raise NotFound("no such deal", deal_id=deal_id)
+            raise deals.no_such_deal(deal_id)
         return str(product_id)
 
     async def end_deal(self, deal_id: str) -> Deal:
         now = self._clock.now()
         reply = await END_DEAL(self._redis, [keys.deal(deal_id)], [now.isoformat(), codec.micros(now)])
         if str(reply[0]) == "not_found":
-            raise NotFound("no such deal", deal_id=deal_id)
+            raise deals.no_such_deal(deal_id)
         return rec.deal(codec.from_pairs(reply[1]))
 
     async def reserve_deal_unit(
@@ -159,7 +158,7 @@ class RedisDeals:
     ) -> tuple[DealHold, Deal, int]:
         deal = await self.get_deal(deal_id)
         if deal is None:
-            raise NotFound("no such deal", deal_id=deal_id)
+            raise deals.no_such_deal(deal_id)
         now = self._clock.now()
         hold = deals.new_hold(deal, new_id("hld"), viewer_id, now, hold_s)
         reply = await RESERVE(
@@ -169,15 +168,13 @@ class RedisDeals:
         )
         outcome = str(reply[0])
         if outcome == "not_found":
-            raise NotFound("no such deal", deal_id=deal_id)
+            raise deals.no_such_deal(deal_id)
         if outcome == "ended":
-            raise DealEnded("this deal has ended", deal_id=deal_id)
+            raise deals.deal_ended(deal_id)
         if outcome == "sold_out":
-            raise DealSoldOut("this deal is sold out", deal_id=deal_id, remaining=0)
+            raise deals.deal_sold_out(deal_id)
         if outcome == "limit":
-            raise DealSoldOut(
-                f"at most {max_per_viewer} units of this deal per buyer", deal_id=deal_id, limit=max_per_viewer
-            )
+            raise deals.deal_limit(deal_id, max_per_viewer)
         return hold, rec.deal(codec.from_pairs(reply[1])), int(reply[2])
 
     async def deal_holds(self, deal_id: str) -> list[DealHold]:
@@ -190,7 +187,7 @@ class RedisDeals:
         product_id = await self._product_of(deal_id)
         reply = await EXPIRE(self._redis, _deal_keys(deal_id, product_id), [codec.micros(self._clock.now())])
         if str(reply[0]) == "not_found":
-            raise NotFound("no such deal", deal_id=deal_id)
+            raise deals.no_such_deal(deal_id)
         return rec.deal(codec.from_pairs(reply[1])), int(reply[2])
 
     async def place_deal_order(self, order: Order, holds: Sequence[DealHold]) -> None:
@@ -216,7 +213,7 @@ class RedisDeals:
         )  # fmt: skip
         outcome = str(reply[0])
         if outcome == "exists":
-            raise Conflict("an order with this id already exists", order_id=order.id)
+            raise errors.order_exists(order.id)
         if outcome == "expired":
-            raise HoldExpired("some reserved units are no longer held for you", hold_ids=[str(h) for h in reply[1:]])
+            raise deals.hold_expired([str(hold_id) for hold_id in reply[1:]])
         self._pending.add(order)

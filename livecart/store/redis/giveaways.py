@@ -9,11 +9,10 @@ from dataclasses import replace
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
-from livecart.domain import giveaways
+from livecart.domain import errors, giveaways
 from livecart.domain.commerce import Order, OrderStatus
-from livecart.domain.errors import NotFound, OutOfStock
 from livecart.domain.format_orders import GIVEAWAY_PAYMENT_REF, format_order
-from livecart.domain.giveaways import Giveaway, GiveawayClosed, GiveawayStatus
+from livecart.domain.giveaways import Giveaway, GiveawayStatus
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
 from livecart.store.base import StockLevels
@@ -96,13 +95,9 @@ class RedisGiveaways:
         )
         outcome = str(reply[0])
         if outcome == "not_found":
-            raise NotFound("no such product", product_id=giveaway.product_id)
+            raise errors.no_such_product(giveaway.product_id)
         if outcome == "out_of_stock":
-            raise OutOfStock(
-                "not enough stock for every prize",
-                product_ids=[giveaway.product_id],
-                available={giveaway.product_id: int(reply[1])},
-            )
+            raise errors.out_of_stock({giveaway.product_id: int(reply[1])})
         return {giveaway.product_id: int(reply[1])}
 
     async def get_giveaway(self, giveaway_id: str) -> Giveaway | None:
@@ -117,9 +112,9 @@ class RedisGiveaways:
         )
         outcome = str(reply[0])
         if outcome == "not_found":
-            raise NotFound("no such giveaway", giveaway_id=giveaway_id)
+            raise giveaways.no_such_giveaway(giveaway_id)
         if outcome == "closed":
-            raise GiveawayClosed("this giveaway is closed", giveaway_id=giveaway_id)
+            raise giveaways.giveaway_closed(giveaway_id)
         return rec.giveaway(codec.from_pairs(reply[2])), int(reply[1]) == 1
 
     async def giveaway_entrants(self, giveaway_id: str) -> list[str]:
@@ -144,7 +139,7 @@ class RedisGiveaways:
         for _ in range(MAX_ATTEMPTS):
             current = await self.get_giveaway(giveaway_id)
             if current is None:
-                raise NotFound("no such giveaway", giveaway_id=giveaway_id)
+                raise giveaways.no_such_giveaway(giveaway_id)
             now = self._clock.now()
             if not giveaways.is_due(current, now):
                 return current
@@ -176,7 +171,7 @@ class RedisGiveaways:
             )  # fmt: skip
             outcome = str(reply[0])
             if outcome == "not_found":
-                raise NotFound("no such giveaway", giveaway_id=giveaway_id)
+                raise giveaways.no_such_giveaway(giveaway_id)
             if outcome in ("ok", "done"):
                 found = await self.get_giveaway(giveaway_id)
                 assert found is not None

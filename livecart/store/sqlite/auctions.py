@@ -11,10 +11,9 @@ import sqlite3
 from datetime import datetime
 
 from livecart.clock import Clock
-from livecart.domain import auctions
-from livecart.domain.auctions import Auction, AuctionOpen, AuctionStatus, Bid
+from livecart.domain import auctions, errors
+from livecart.domain.auctions import Auction, AuctionStatus, Bid
 from livecart.domain.commerce import OrderStatus
-from livecart.domain.errors import NotFound, OutOfStock
 from livecart.domain.ids import new_id
 from livecart.store.base import StockLevels
 from livecart.store.sqlite import rows
@@ -22,8 +21,9 @@ from livecart.store.sqlite.db import Database, Migration
 from livecart.store.sqlite.orders import fetch_order, insert_order
 
 MIGRATIONS: list[Migration] = [
-    (
-        "selling_0001_auctions",
+    Migration(
+        13,
+        "auctions",
         """
         CREATE TABLE auctions (
             id TEXT PRIMARY KEY,
@@ -127,7 +127,7 @@ def _values(auction: Auction, names: tuple[str, ...]) -> list[object]:
 def _fetch(conn: sqlite3.Connection, auction_id: str) -> Auction:
     row = conn.execute("SELECT * FROM auctions WHERE id = ?", (auction_id,)).fetchone()
     if row is None:
-        raise NotFound("no such auction", auction_id=auction_id)
+        raise auctions.no_such_auction(auction_id)
     return _auction(row)
 
 
@@ -171,16 +171,12 @@ class SqliteAuctions:
             if conn.execute(
                 "SELECT 1 FROM auctions WHERE show_id = ? AND status = 'open'", (auction.show_id,)
             ).fetchone():
-                raise AuctionOpen("this show already has an open auction", show_id=auction.show_id)
+                raise auctions.auction_open(auction.show_id)
             row = conn.execute("SELECT stock FROM products WHERE id = ?", (auction.product_id,)).fetchone()
             if row is None:
-                raise NotFound("no such product", product_id=auction.product_id)
+                raise errors.no_such_product(auction.product_id)
             if row["stock"] < auction.quantity:
-                raise OutOfStock(
-                    "not enough stock for this auction",
-                    product_ids=[auction.product_id],
-                    available={auction.product_id: row["stock"]},
-                )
+                raise errors.out_of_stock({auction.product_id: row["stock"]})
             conn.execute(
                 "UPDATE products SET stock = stock - ? WHERE id = ?", (auction.quantity, auction.product_id)
             )

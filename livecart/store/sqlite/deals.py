@@ -8,18 +8,18 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from livecart.clock import Clock
-from livecart.domain import deals
+from livecart.domain import deals, errors
 from livecart.domain.commerce import Order
 from livecart.domain.deals import Deal, DealHold, DealStatus, HoldStatus
-from livecart.domain.errors import NotFound
 from livecart.domain.ids import new_id
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
 from livecart.store.sqlite.orders import as_placed, insert_order
 
 MIGRATIONS: list[Migration] = [
-    (
-        "selling_0002_deals",
+    Migration(
+        14,
+        "deals",
         """
         CREATE TABLE deals (
             id TEXT PRIMARY KEY,
@@ -99,14 +99,14 @@ def _hold(row: sqlite3.Row) -> DealHold:
 def _fetch(conn: sqlite3.Connection, deal_id: str) -> Deal:
     row = conn.execute("SELECT * FROM deals WHERE id = ?", (deal_id,)).fetchone()
     if row is None:
-        raise NotFound("no such deal", deal_id=deal_id)
+        raise deals.no_such_deal(deal_id)
     return _deal(row)
 
 
 def _stock(conn: sqlite3.Connection, product_id: str) -> int:
     row = conn.execute("SELECT stock FROM products WHERE id = ?", (product_id,)).fetchone()
     if row is None:
-        raise NotFound("no such product", product_id=product_id)
+        raise errors.no_such_product(product_id)
     stock: int = row["stock"]
     return stock
 
@@ -213,7 +213,7 @@ class SqliteDeals:
             for hold_id in hold_ids:
                 row = conn.execute("SELECT * FROM deal_holds WHERE id = ?", (hold_id,)).fetchone()
                 if row is None:
-                    raise NotFound("no such hold", hold_id=hold_id)
+                    raise deals.no_such_hold(hold_id)
                 current.append(_hold(row))
             deals.check_holds(order, current, now)
             conn.executemany(

@@ -9,9 +9,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from livecart.clock import Clock
-from livecart.domain import giveaways
+from livecart.domain import errors, giveaways
 from livecart.domain.commerce import OrderStatus
-from livecart.domain.errors import NotFound, OutOfStock
 from livecart.domain.format_orders import GIVEAWAY_PAYMENT_REF, format_order
 from livecart.domain.giveaways import Giveaway, GiveawayStatus
 from livecart.domain.ids import new_id
@@ -22,8 +21,9 @@ from livecart.store.sqlite.db import Database, Migration
 from livecart.store.sqlite.orders import append_entries, insert_order
 
 MIGRATIONS: list[Migration] = [
-    (
-        "selling_0003_giveaways",
+    Migration(
+        15,
+        "giveaways",
         """
         CREATE TABLE giveaways (
             id TEXT PRIMARY KEY,
@@ -89,7 +89,7 @@ def _giveaway(row: sqlite3.Row) -> Giveaway:
 def _fetch(conn: sqlite3.Connection, giveaway_id: str) -> Giveaway:
     row = conn.execute("SELECT * FROM giveaways WHERE id = ?", (giveaway_id,)).fetchone()
     if row is None:
-        raise NotFound("no such giveaway", giveaway_id=giveaway_id)
+        raise giveaways.no_such_giveaway(giveaway_id)
     return _giveaway(row)
 
 
@@ -106,13 +106,9 @@ class SqliteGiveaways:
         def create(conn: sqlite3.Connection) -> StockLevels:
             row = conn.execute("SELECT stock FROM products WHERE id = ?", (giveaway.product_id,)).fetchone()
             if row is None:
-                raise NotFound("no such product", product_id=giveaway.product_id)
+                raise errors.no_such_product(giveaway.product_id)
             if row["stock"] < giveaway.winners:
-                raise OutOfStock(
-                    "not enough stock for every prize",
-                    product_ids=[giveaway.product_id],
-                    available={giveaway.product_id: row["stock"]},
-                )
+                raise errors.out_of_stock({giveaway.product_id: row["stock"]})
             conn.execute(
                 "UPDATE products SET stock = stock - ? WHERE id = ?", (giveaway.winners, giveaway.product_id)
             )
