@@ -359,7 +359,7 @@ class DealStore(Protocol):
     """Flash deals (docs/selling.md). Each method is one atomic step; the time is the store's clock."""
 
     async def create_deal(self, deal: Deal) -> None:
-        """Store a new OPEN deal. Units leave stock only when reserved."""
+        """Store a new OPEN deal. Units leave stock only when reserved. Raises NotFound (product)."""
 
     async def get_deal(self, deal_id: str) -> Deal | None: ...
 

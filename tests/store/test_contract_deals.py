@@ -14,6 +14,7 @@ from livecart.clock import ManualClock
 from livecart.domain import deals
 from livecart.domain.commerce import LedgerAccount, Order, OrderStatus
 from livecart.domain.deals import Deal, DealEnded, DealHold, DealSoldOut, DealStatus, HoldExpired, HoldStatus
+from livecart.domain.errors import NotFound
 from livecart.domain.format_orders import format_order
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import balance, sale_entries
@@ -221,3 +222,14 @@ async def test_a_deal_of_50_under_1000_concurrent_buyers_sells_exactly_50_and_th
     ledger = await store.ledger_entries(show_id=scene.show.id)
     assert balance(ledger) == 0
     assert sum(entry.amount_cents for entry in ledger if entry.account is LedgerAccount.PAYMENTS) == 50 * 2990
+
+
+async def test_a_deal_needs_an_existing_product(store: Store, scene: Scene, clock: ManualClock) -> None:
+    deal = deals.new_deal(
+        deal_id=new_id("del"), show_id=scene.show.id, host_id=scene.host.id, product_id="prd_missing",
+        brand_id=scene.brand.id, currency="EUR", price_cents=100, quantity=1, duration_s=60, now=clock.now(),
+    )  # fmt: skip
+
+    with pytest.raises(NotFound):
+        await store.create_deal(deal)
+    assert await store.get_deal(deal.id) is None

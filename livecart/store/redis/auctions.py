@@ -309,14 +309,22 @@ class RedisAuctions:
         return now >= auction.pay_by and await self._redis.hget(keys.order(auction.order_id), "status") == "pending"
 
     async def due_auctions(self) -> list[Auction]:
+        """Reads the timers due by now; a timer with nothing left to decide (ended, or its offer paid)
+        is dropped on the way, so the set holds only auctions that may still need the server."""
         now = self._clock.now()
         ids = await self._redis.zrangebyscore(keys.auction_timers(), "-inf", codec.micros(now))
         due: list[Auction] = []
         for auction_id in ids:
             found = await self.get_auction(str(auction_id))
-            if found is None:
-                continue
-            if auctions.is_due(found, now) or await self._offer_overdue(found, now):
+            if found is not None and (auctions.is_due(found, now) or await self._offer_overdue(found, now)):
                 due.append(found)
+            elif found is None or await self._settled_for_good(found):
+                await self._redis.zrem(keys.auction_timers(), str(auction_id))
         return sorted(due, key=lambda auction: auction.ends_at)
 
+    async def _settled_for_good(self, auction: Auction) -> bool:
+        if auction.status in (AuctionStatus.UNSOLD, AuctionStatus.CANCELLED):
+            return True
+        if auction.status is AuctionStatus.SOLD and auction.order_id is not None:
+            return await self._redis.hget(keys.order(auction.order_id), "status") not in (None, "pending")
+        return False

@@ -134,6 +134,8 @@ class RedisDeals:
     _pending: PendingOrders
 
     async def create_deal(self, deal: Deal) -> None:
+        if not await self._redis.exists(keys.product(deal.product_id)):
+            raise errors.no_such_product(deal.product_id)
         await self._redis.hset(keys.deal(deal.id), mapping=rec.fields_of(deal))  # type: ignore[arg-type]
 
     async def get_deal(self, deal_id: str) -> Deal | None:

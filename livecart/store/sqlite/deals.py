@@ -130,6 +130,7 @@ class SqliteDeals:
 
     async def create_deal(self, deal: Deal) -> None:
         def insert(conn: sqlite3.Connection) -> None:
+            _stock(conn, deal.product_id)  # NotFound for an unknown product
             conn.execute(
                 "INSERT INTO deals (id, show_id, host_id, product_id, brand_id, currency, price_cents, quantity,"
                 " remaining, status, created_at, ends_at, ended_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
