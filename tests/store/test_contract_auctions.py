@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -361,3 +362,42 @@ async def test_bids_through_two_nodes_are_decided_as_one_sequence(
     amounts = [bid.amount_cents for bid in await store.auction_bids(auction.id)]
     assert len(amounts) == sum(isinstance(result, Auction) for result in results)
     assert all(later > earlier for earlier, later in itertools.pairwise(amounts))
+
+
+async def test_the_store_decides_every_bid_as_the_domain_rules_do(
+    store: Store, scene: Scene, clock: ManualClock
+) -> None:
+    """A seeded random walk of bids (own, too low, exact, late; the clock moving) applied to the store and to
+    `domain.auctions.accept_bid`: the same outcome, error and details at every step, then the same settlement."""
+    auction = await opened(store, scene, clock, ends_at=clock.now() + timedelta(seconds=20))
+    model = auction
+    rng = random.Random(2026)
+    people = [*scene.viewers, scene.host, scene.brand]
+    seen: Counter[str] = Counter()
+    for step in range(150):
+        await clock.advance(rng.choice([0, 0, 0.2, 0.5, 1, 2]) if step < 120 else 4)
+        bidder = rng.choice(people)
+        amount = max(1, model.min_bid_cents + rng.choice([-150, -1, 0, 0, 1, 40, 300]))
+        offer = auctions.Bid(auction.id, bidder.id, bidder.name, amount, clock.now())
+        try:
+            expected: Auction | Exception = auctions.accept_bid(model, offer, clock.now(), EXTEND_S)
+        except Exception as error:
+            expected = error
+        try:
+            got: Auction | Exception = await store.place_bid(auction.id, bidder.id, bidder.name, amount, EXTEND_S)
+        except Exception as error:
+            got = error
+        seen[type(expected).__name__] += 1
+        if isinstance(expected, Exception):
+            assert type(got) is type(expected)
+            assert isinstance(got, Exception)
+            assert (got.args, getattr(got, "details", None)) == (expected.args, getattr(expected, "details", None))
+        else:
+            assert got == expected
+            model = expected
+    await clock.set(max(clock.now(), model.ends_at))
+
+    settled = await store.settle_auction(auction.id, PAY_S, 0)
+
+    assert settled == auctions.settle(model, clock.now(), PAY_S, settled.order_id or "")
+    assert set(seen) == {"Auction", "BidTooLow", "OwnAuction", "AuctionClosed"}, seen  # every outcome was walked
