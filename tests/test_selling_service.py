@@ -4,6 +4,8 @@ card passing the offer on, deals reserved at their price; events published after
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from livecart.domain.giveaways import GiveawayStatus
 from livecart.domain.ledger import balance
 from livecart.domain.models import ADMIN, Role, ShowStatus
 from livecart.payments import TestPaymentProvider
-from livecart.selling import Selling, SellingRules
+from livecart.selling import TICK_S, Selling, SellingRules
 from livecart.store import Store, open_store
 from tests.store import factories
 from tests.store.selling import Scene, live_scene, stock_of
@@ -34,9 +36,16 @@ RULES = SellingRules(extend_s=10, pay_s=600, hold_s=120, max_qty_per_buyer=5)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
-async def store(request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Store]:
-    url = f"sqlite:///{tmp_path / 'selling.db'}" if request.param == "sqlite" else request.getfixturevalue("redis_url")
-    opened = await open_store(url, clock=clock)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'selling.db'}"
+    url: str = request.getfixturevalue("redis_url")
+    return url
+
+
+@pytest.fixture
+async def store(store_url: str, clock: ManualClock) -> AsyncIterator[Store]:
+    opened = await open_store(store_url, clock=clock)
     yield opened
     await opened.close()
 
@@ -63,6 +72,17 @@ def selling(store: Store, clock: ManualClock, events: list[Event]) -> Selling:
 @pytest.fixture
 async def scene(store: Store) -> Scene:
     return await live_scene(store, stock=5, viewers=3)
+
+
+async def auction_status_becomes(store: Store, clock: ManualClock, auction_id: str, status: AuctionStatus) -> bool:
+    """Keep the timer's clock moving (half a tick at a time) until the auction has `status`; False after 5 s."""
+    for _ in range(500):
+        found = await store.get_auction(auction_id)
+        if found is not None and found.status is status:
+            return True
+        await clock.advance(TICK_S / 2)
+        await asyncio.sleep(0.01)
+    return False
 
 
 def names(events: list[Event]) -> list[str]:
@@ -192,3 +212,51 @@ async def test_a_giveaway_is_drawn_by_the_timer_and_only_viewers_enter(
     published = events[-1].giveaway  # type: ignore[attr-defined]
     assert (published["seed"], published["winners"]) == (giveaway.seed, list(drawn.winner_ids))
     assert all(viewer.role is Role.VIEWER for viewer in scene.viewers)
+
+
+async def test_an_auction_that_ended_while_no_node_was_up_is_settled_when_one_starts(
+    store: Store, store_url: str, scene: Scene, clock: ManualClock
+) -> None:
+    bus = EventBus()
+    first = Selling(store, bus, clock, RULES, TestPaymentProvider(), Checkout(store, TestPaymentProvider(), bus,
+                                                                              CartRules(5)))  # fmt: skip
+    auction = await first.open_auction(scene.show, scene.host, scene.product.id, start_cents=1000,
+                                       increment_cents=100, duration_s=30)  # fmt: skip
+    await first.bid(auction.id, scene.viewers[0], 1000)
+    await clock.advance(3600)  # no node ran the timer meanwhile
+
+    restarted = await open_store(store_url, clock=clock)  # a node starts
+    later = Selling(restarted, EventBus(), clock, RULES, TestPaymentProvider(), first.paid)
+    runner = asyncio.create_task(later.run())
+    sold = await auction_status_becomes(store, clock, auction.id, AuctionStatus.SOLD)
+
+    settled = await store.get_auction(auction.id)
+    assert sold
+    assert settled is not None
+    assert settled.winner_id == scene.viewers[0].id
+    runner.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await runner
+    await restarted.close()
+
+
+async def test_the_timer_settles_an_auction_when_the_clock_passes_its_end(
+    selling: Selling, store: Store, scene: Scene, clock: ManualClock
+) -> None:
+    auction = await selling.open_auction(scene.show, scene.host, scene.product.id, start_cents=1000,
+                                         increment_cents=100, duration_s=30)  # fmt: skip
+    runner = asyncio.create_task(selling.run())
+    try:
+        for _ in range(59):
+            await clock.advance(0.5)
+        before = await store.get_auction(auction.id)
+        unsold = await auction_status_becomes(store, clock, auction.id, AuctionStatus.UNSOLD)
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+
+    assert before is not None
+    assert before.status is AuctionStatus.OPEN
+    assert unsold
+    assert clock.now() >= auction.ends_at
