@@ -4,6 +4,7 @@ zero under 1,000 concurrent buyers; expired holds come back; held units are boug
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -233,3 +234,57 @@ async def test_a_deal_needs_an_existing_product(store: Store, scene: Scene, cloc
     with pytest.raises(NotFound):
         await store.create_deal(deal)
     assert await store.get_deal(deal.id) is None
+
+
+async def test_a_random_walk_of_reservations_expiries_and_orders_keeps_the_deal_and_stock_as_a_model_says(
+    store: Store, scene: Scene, clock: ManualClock
+) -> None:
+    """Seeded steps (reserve, let time pass, order a held unit) against a plain model of the rules: the
+    store refuses exactly when the model does, and `remaining`, stock and every hold agree throughout."""
+    deal = await created(store, scene, clock, quantity=6, duration_s=300)  # stock 10
+    rng = random.Random(14)
+    remaining, stock = 6, 10
+    holds: dict[str, DealHold] = {}
+    limit = 2
+    seen: set[HoldStatus] = set()
+    answers: set[str] = set()
+    expected = ""
+    for _ in range(120):
+        now = clock.now()
+        action = rng.choice(["reserve", "reserve", "reserve", "wait", "order"])
+        viewer = rng.choice(scene.viewers)
+        if action == "wait":
+            await clock.advance(rng.choice([5, 30, 60]))
+        elif action == "reserve":
+            active = sum(h.viewer_id == viewer.id and h.status is not HoldStatus.EXPIRED for h in holds.values())
+            sold_out = not remaining or not stock or active >= limit
+            expected = "ended" if now >= deal.ends_at else "sold_out" if sold_out else "ok"
+            try:
+                hold, after, level = await store.reserve_deal_unit(deal.id, viewer.id, HOLD_S, limit)
+                outcome = "ok"
+            except DealEnded:
+                outcome = "ended"
+            except DealSoldOut:
+                outcome = "sold_out"
+            assert outcome == expected
+            if outcome == "ok":
+                holds[hold.id] = hold
+                remaining, stock = remaining - 1, stock - 1
+                assert (after.remaining, level) == (remaining, stock)
+        else:
+            mine = [h for h in holds.values() if h.viewer_id == viewer.id and h.status is HoldStatus.HELD]
+            if mine:
+                order = deal_order(scene, viewer, mine[:1], clock)
+                await store.place_deal_order(order, mine[:1])
+                holds[mine[0].id] = replace(mine[0], status=HoldStatus.ORDERED, order_id=order.id)
+        for hold in list(holds.values()):  # the model's expiry, at the time the step left the clock
+            if deals.is_expired(hold, clock.now()):
+                holds[hold.id] = replace(hold, status=HoldStatus.EXPIRED)
+                remaining, stock = remaining + 1, stock + 1
+        swept, level = await store.expire_deal_holds(deal.id)
+        assert (swept.remaining, level) == (remaining, stock)
+        assert {h.id: h.status for h in await store.deal_holds(deal.id)} == {h.id: h.status for h in holds.values()}
+        seen |= {h.status for h in holds.values()}
+        answers.add(expected if action == "reserve" else "")
+    assert seen == set(HoldStatus)  # held, ordered and expired all happened
+    assert {"ok", "sold_out", "ended"} <= answers  # and every answer to a reservation
