@@ -289,6 +289,30 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "auction_extend_s",
+        "LIVECART_AUCTION_EXTEND_S",
+        "10",
+        "Anti-sniping: a bid accepted with less than this many seconds left moves the auction's end to now + "
+        "this many seconds.",
+        _positive_int,
+    ),
+    Setting(
+        "auction_pay_s",
+        "LIVECART_AUCTION_PAY_S",
+        "600",
+        "Seconds an auction's winner has to pay; then the offer passes to the runner-up (at their highest "
+        "bid) for as long again, then the auction ends unsold.",
+        _positive_int,
+    ),
+    Setting(
+        "deal_hold_s",
+        "LIVECART_DEAL_HOLD_S",
+        "120",
+        "Seconds a flash-deal unit reserved by a viewer is held at the deal price; unbought, it goes back to the "
+        "deal and to stock.",
+        _positive_int,
+    ),
+    Setting(
         "test_payments_file",
         "LIVECART_TEST_PAYMENTS_FILE",
         "",
@@ -378,6 +402,9 @@ class Settings:
     recovery_grace_s: int = 120
     idempotency_retention_h: int = 24
     client_ip_retention_days: int = 30
+    auction_extend_s: int = 10
+    auction_pay_s: int = 600
+    deal_hold_s: int = 120
     test_payments_file: str = ""
     http_idle_timeout_s: float = 15.0
     http_body_timeout_s: float = 10.0

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from livecart.clock import Clock
 from livecart.store.sqlite.accounts import SqliteAccounts
+from livecart.store.sqlite.auctions import SqliteAuctions
 from livecart.store.sqlite.catalog import SqliteCatalog
 from livecart.store.sqlite.commerce import SqliteCommerce
 from livecart.store.sqlite.db import Database
+from livecart.store.sqlite.deals import SqliteDeals
+from livecart.store.sqlite.giveaways import SqliteGiveaways
 from livecart.store.sqlite.live import SqliteLive
 from livecart.store.sqlite.migrations import MIGRATIONS
 from livecart.store.sqlite.orders import SqliteOrders
@@ -15,8 +18,9 @@ from livecart.store.sqlite.shows import SqliteShows
 
 
 class SqliteStore(
-    SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets
-):
+    SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets,
+    SqliteAuctions, SqliteDeals, SqliteGiveaways,
+):  # fmt: skip
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db
         self._clock = clock

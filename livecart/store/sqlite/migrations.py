@@ -10,7 +10,7 @@ module of its tables, and that module's MIGRATIONS joins the list below.
 
 from __future__ import annotations
 
-from livecart.store.sqlite import accounts, catalog, commerce, live, orders, secrets, shows
+from livecart.store.sqlite import accounts, auctions, catalog, commerce, deals, giveaways, live, orders, secrets, shows
 from livecart.store.sqlite.db import Migration, check_migrations
 
 MIGRATIONS: list[Migration] = check_migrations(
@@ -22,5 +22,8 @@ MIGRATIONS: list[Migration] = check_migrations(
         *orders.MIGRATIONS,  # 6, 7, 9
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
+        *auctions.MIGRATIONS,  # 13
+        *deals.MIGRATIONS,  # 14
+        *giveaways.MIGRATIONS,  # 15
     ]
 )

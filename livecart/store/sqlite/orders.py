@@ -245,26 +245,11 @@ def _append(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
     )
 
 
-def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int) -> StockLevels:
-    if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone() is not None:
-        raise errors.order_exists(order.id)
-    if fetch_show(conn, order.show_id) is None:
-        raise errors.no_such_show(order.show_id)
-    product_ids = [line.product_id for line in order.lines]
-    products = {product_id: fetch_product(conn, product_id) for product_id in product_ids}
-    store_checks.order_placement(
-        order, products, units_bought_in(conn, order.buyer_id, product_ids), max_qty_per_buyer
-    )
-    for line in order.lines:
-        conn.execute(
-            "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?",
-            (line.qty, line.product_id, line.qty),
-        )
-        conn.execute(
-            "INSERT INTO buyer_units (buyer_id, product_id, units) VALUES (?, ?, ?)"
-            " ON CONFLICT (buyer_id, product_id) DO UPDATE SET units = units + excluded.units",
-            (order.buyer_id, line.product_id, line.qty),
-        )
+append_entries = _append  # for the selling formats' orders (livecart/store/sqlite/giveaways.py)
+
+
+def insert_order(conn: sqlite3.Connection, order: Order) -> None:
+    """Write an order and its lines as given (no stock taken, nothing checked)."""
     conn.execute(
         "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
         " idempotency_key, created_at, client_ip) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -276,7 +261,7 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
             order.buyer_name,
             order.currency,
             json.dumps(dict(order.shipping)),
-            OrderStatus.PENDING.value,
+            order.status.value,
             order.idempotency_key,
             rows.to_text(order.created_at),
             order.client_ip,
@@ -298,11 +283,45 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
                 line.line_total_cents,
                 line.commission_cents,
                 line.platform_fee_cents,
-                0,
+                line.refunded_qty,
             )
             for position, line in enumerate(order.lines)
         ],
     )
+    if order.paid_at is not None or order.payment_ref is not None:
+        conn.execute(
+            "UPDATE orders SET paid_at = ?, payment_ref = ? WHERE id = ?",
+            (rows.to_text(order.paid_at), order.payment_ref, order.id),
+        )
+
+
+def as_placed(order: Order) -> Order:
+    """What place_order records: the order PENDING, nothing paid or refunded yet."""
+    lines = tuple(replace(line, refunded_qty=0) for line in order.lines)
+    return replace(order, status=OrderStatus.PENDING, paid_at=None, payment_ref=None, lines=lines)
+
+
+def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone() is not None:
+        raise errors.order_exists(order.id)
+    if fetch_show(conn, order.show_id) is None:
+        raise errors.no_such_show(order.show_id)
+    product_ids = [line.product_id for line in order.lines]
+    products = {product_id: fetch_product(conn, product_id) for product_id in product_ids}
+    store_checks.order_placement(
+        order, products, units_bought_in(conn, order.buyer_id, product_ids), max_qty_per_buyer
+    )
+    for line in order.lines:
+        conn.execute(
+            "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?",
+            (line.qty, line.product_id, line.qty),
+        )
+        conn.execute(
+            "INSERT INTO buyer_units (buyer_id, product_id, units) VALUES (?, ?, ?)"
+            " ON CONFLICT (buyer_id, product_id) DO UPDATE SET units = units + excluded.units",
+            (order.buyer_id, line.product_id, line.qty),
+        )
+    insert_order(conn, as_placed(order))
     if order.idempotency_key is not None:
         conn.execute(
             "UPDATE idempotency_keys SET order_id = ? WHERE viewer_id = ? AND key = ?",
@@ -427,7 +446,10 @@ class SqliteOrders:
 
     async def pending_orders(self, older_than: datetime) -> list[Order]:
         return await self._db.read(
-            _orders_where, "status = 'pending' AND created_at < ?", (rows.to_text(older_than),)
+            _orders_where,
+            # an auction's offer is settled by the auction (its pay window), not by checkout recovery
+            "status = 'pending' AND created_at < ? AND id NOT IN (SELECT order_id FROM auction_offers)",
+            (rows.to_text(older_than),),
         )
 
     async def show_orders(self, show_id: str) -> list[Order]:
