@@ -41,7 +41,7 @@ TICK_S = 0.5  # how often the timer looks for due auctions and giveaways
 
 
 class Charges(Protocol):
-    """What this service needs of the payment provider (livecart/payments.py's PaymentProvider)."""
+    """What this service needs of the payment provider (livecart/commerce/payments.py's PaymentProvider)."""
 
     async def charge(self, *, reference: str, amount_cents: int, currency: str, card_number: str) -> ChargeLike: ...
 

@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 
 from livecart.bus import EventBus
-from livecart.checkout import Checkout
 from livecart.clock import ManualClock
+from livecart.commerce.checkout import Checkout
+from livecart.commerce.payments import TestPaymentProvider
+from livecart.commerce.selling import TICK_S, Selling, SellingRules
+from livecart.commerce.stock_news import StockNews
 from livecart.domain import giveaways
 from livecart.domain.auctions import AuctionStatus, OwnAuction
 from livecart.domain.cart import CartRules
@@ -24,8 +27,6 @@ from livecart.domain.events import Event
 from livecart.domain.giveaways import GiveawayStatus
 from livecart.domain.ledger import balance
 from livecart.domain.models import ADMIN, Role, ShowStatus
-from livecart.payments import TestPaymentProvider
-from livecart.selling import TICK_S, Selling, SellingRules
 from livecart.store import Store, open_store
 from tests.store import factories
 from tests.store.selling import Scene, live_scene, stock_of
@@ -65,7 +66,7 @@ def selling(store: Store, clock: ManualClock, events: list[Event]) -> Selling:
     bus = EventBus()
     bus.subscribe(events.append)
     provider = TestPaymentProvider()
-    checkout = Checkout(store, provider, bus, CartRules(max_qty_per_buyer=5))
+    checkout = Checkout(store, provider, bus, CartRules(max_qty_per_buyer=5), StockNews(store, bus), clock)
     return Selling(store, bus, clock, RULES, provider, checkout)
 
 
@@ -218,8 +219,8 @@ async def test_an_auction_that_ended_while_no_node_was_up_is_settled_when_one_st
     store: Store, store_url: str, scene: Scene, clock: ManualClock
 ) -> None:
     bus = EventBus()
-    first = Selling(store, bus, clock, RULES, TestPaymentProvider(), Checkout(store, TestPaymentProvider(), bus,
-                                                                              CartRules(5)))  # fmt: skip
+    checkout = Checkout(store, TestPaymentProvider(), bus, CartRules(5), StockNews(store, bus), clock)
+    first = Selling(store, bus, clock, RULES, TestPaymentProvider(), checkout)
     auction = await first.open_auction(scene.show, scene.host, scene.product.id, start_cents=1000,
                                        increment_cents=100, duration_s=30)  # fmt: skip
     await first.bid(auction.id, scene.viewers[0], 1000)
