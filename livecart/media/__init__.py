@@ -19,6 +19,7 @@ from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 from livecart.media.orphans import end_orphaned_shows_later
+from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -44,16 +45,21 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
     async def on_ended(show_id: str) -> None:
         await _set_status(app, show_id, ShowStatus.ENDED)
 
+    recordings_dir = settings.recordings_dir
+    recordings = None if recordings_dir is None else Recordings(recordings_dir)
     hub = MediaHub(
         rtc_configuration(settings),
         max_viewers=settings.max_viewers,
         grace_seconds=settings.publisher_grace_seconds,
         on_live=on_live,
         on_ended=on_ended,
+        recordings=recordings,  # replay: LIVECART_RECORDINGS
     )
     app[keys.MEDIA] = hub
     hub.start()
     observe_media(app[keys.METRICS], hub)
+    if recordings is not None:
+        observe_recordings(app[keys.METRICS], recordings)
     edge = None
     if settings.edge:
         edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers)
