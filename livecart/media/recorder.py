@@ -67,9 +67,12 @@ class Format:
 
 # `flush_packets`: each finished WebM cluster / MP4 fragment reaches the file at once (else FFmpeg's
 # 256 KB write buffer holds it), so a replay opened while live sees everything up to the last keyframe.
-WEBM = Format("webm", "webm", "video/webm", {"flush_packets": "1", "cluster_time_limit": str(CHUNK_MILLISECONDS)})
+# `max_interleave_delta`: a track that goes quiet (no audio packets) holds the other back at most this
+# long in FFmpeg's interleaving buffer (its default is 10 s of video in memory).
+_COMMON = {"flush_packets": "1", "max_interleave_delta": str(CHUNK_MILLISECONDS * 1000)}
+WEBM = Format("webm", "webm", "video/webm", {**_COMMON, "cluster_time_limit": str(CHUNK_MILLISECONDS)})
 FRAGMENTED_MP4 = Format("mp4", "mp4", "video/mp4", {
-    "flush_packets": "1",
+    **_COMMON,
     "movflags": "empty_moov+default_base_moof+frag_keyframe",
     "frag_duration": str(CHUNK_MILLISECONDS * 1000),  # microseconds
 })
