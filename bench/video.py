@@ -24,10 +24,12 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from bench.harness import (
@@ -261,6 +263,37 @@ def summary(rows: Sequence[Row]) -> Row:
     return result
 
 
+def recorder_alone(seconds: float = 20.0) -> Row:
+    """The recorder without the network: `seconds` of the 720p clip plus Opus-sized audio frames queued
+    and muxed to a WebM file in a temporary directory; CPU of the whole process (loop side and writer
+    thread) per frame. Far below what one server-process measurement can resolve on a busy machine."""
+    from livecart.media.recorder import Recordings
+    from livecart.media.sdp import MediaCodec
+    from livecart.media.synthetic import encode_clip
+
+    clip = encode_clip("vp8", WIDTH, HEIGHT, CLIP_FRAMES, gop=GOP_FRAMES)
+    codecs = {"video": MediaCodec(kind="video", mime_type="video/VP8", clock_rate=90000),
+              "audio": MediaCodec(kind="audio", mime_type="audio/opus", clock_rate=48000, channels=2)}
+    audio = os.urandom(120)  # ~48 kbit/s Opus
+    with tempfile.TemporaryDirectory(prefix="livecart-bench-rec-") as directory:
+        recordings = Recordings(Path(directory))
+        recording = recordings.start("bench", codecs)
+        assert recording is not None
+        started = time.process_time()
+        for index in range(int(seconds * FPS)):
+            recording.write("video", clip[index % len(clip)], index * 3000, index % GOP_FRAMES == 0)
+            for step in range(index * 5 // 3, (index + 1) * 5 // 3):  # 50 audio frames a second
+                recording.write("audio", audio, step * 960, True)
+        recordings.stop(recording)
+        recording.join()
+        cpu = time.process_time() - started
+    per_frame_us = cpu * 1e6 / max(1, recording.frames_written)
+    return {"area": "video", "variant": "recorder-alone", "frames": recording.frames_written,
+            "recorded_mb": round(recording.bytes_written / 1e6, 1), "cpu_us_per_frame": round(per_frame_us, 1),
+            "cores_at_30fps_with_audio": round(per_frame_us * (FPS + 50) / 1e6, 5),
+            "failed": recording.failed or ""}
+
+
 def recording_overheads(rows: Sequence[Row]) -> dict[int, float]:
     """How much more server CPU recording took, in percent, at each viewer count both variants ran."""
     def cores(variant: str) -> dict[int, float]:
@@ -291,10 +324,15 @@ def main(argv: list[str] | None = None) -> list[Row]:
         rows += forward(steps, seconds, args.crowds)
     if args.recording in ("on", "both"):
         rows += forward(steps, seconds, args.crowds, recording=True)
+        rows.append(recorder_alone())
     if reencode_steps:
         rows += reencode(reencode_steps, seconds, args.crowds)
     rows.append(summary(rows))
     print(format_table("video: forwarding relay vs stock MediaRelay re-encode", rows, COLUMNS))
+    alone = [r for r in rows if r["variant"] == "recorder-alone"]
+    if alone:
+        print(format_table("the recorder alone (no network; process CPU per recorded frame)", alone,
+                           ("frames", "recorded_mb", "cpu_us_per_frame", "cores_at_30fps_with_audio", "failed")))
     late = [r for r in rows if r["variant"].endswith("late-join")]
     if late:
         print(format_table("late joiners (publisher ignores PLI; GOP cache)", late,
