@@ -141,7 +141,8 @@ async def test_options_and_patch_pass_the_preflight_and_reach_their_answer(
     })
     assert preflight.status == 204
     assert method.lower() in listed(preflight.headers["Access-Control-Allow-Methods"])
-    answer = await client.request(method, path, headers={"Origin": ALLOWED, "Content-Type": "application/trickle-ice-sdpfrag"})
+    headers = {"Origin": ALLOWED, "Content-Type": "application/trickle-ice-sdpfrag"}
+    answer = await client.request(method, path, headers=headers)
     assert answer.status == status
     assert answer.headers["Access-Control-Allow-Origin"] == ALLOWED
     if status == 405:
