@@ -56,6 +56,7 @@ class Outbox:
         self.behind_since: float | None = None
         self.dropped = 0
         self.cut_off = False
+        self.settling = False  # upgraded from polling: no direct writes until the writer has caught up
 
     # -- the asyncio.Queue interface Engine.IO uses ------------------------------------------------
     @property
@@ -116,8 +117,20 @@ class Outbox:
         await self._finished.wait()
 
     # -- the connection side ----------------------------------------------------------------------
-    def attach(self, transport: Transport) -> None:
+    def attach(self, transport: Transport, *, upgraded: bool = False) -> None:
+        """Room frames may now be written to `transport`. `upgraded`: the connection was on long-polling
+        until now; what polling took was never counted as written, so the count starts from what is
+        queued, and direct writes wait until the writer task has sent what it took (it waits for more)."""
         self.transport = transport
+        if upgraded:
+            self.pending = sum(1 for item in self._items if item is not None)
+            self.settling = True
+
+    def _writer_idle(self) -> bool:
+        if self._items or not any(not getter.done() for getter in self._getters):
+            return False
+        self.settling = False
+        return True
 
     def detach(self) -> None:
         self.transport = None
@@ -136,7 +149,8 @@ class Outbox:
             return
         if transport.is_closing():
             return  # the connection is going away; Engine.IO will report the disconnect
-        if self.pending == 0 and transport.get_write_buffer_size() <= HIGH_WATER_BYTES:
+        caught_up = self.pending == 0 and (not self.settling or self._writer_idle())
+        if caught_up and transport.get_write_buffer_size() <= HIGH_WATER_BYTES:
             self.behind_since = None
             transport.write(frame.wire)
             return
