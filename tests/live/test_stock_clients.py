@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import socketio
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from livecart import keys
@@ -34,7 +35,7 @@ class StockClient(LiveClient):
 
 
 async def test_stock_clients_on_default_options_chat_with_msgpack_clients_in_one_room(
-    client: TestClient[Any, Any], api: Api
+    app: web.Application, client: TestClient[Any, Any], api: Api
 ) -> None:
     node = need_binary("node", "nodejs")
     assert (ROOT / "node_modules" / "socket.io-client").is_dir(), "run `npm ci` (make setup)"
@@ -80,9 +81,13 @@ async def test_stock_clients_on_default_options_chat_with_msgpack_clients_in_one
 
     everyone = {"from the page", "from python", "from node"}
     for member in (page, stock):
-        await member.wait_for(lambda m=member: everyone <= set(m.chat_texts()) and bool(m.events("pin")))
+
+        def heard_all(m: LiveClient = member) -> bool:
+            return everyone <= set(m.chat_texts()) and bool(m.events("pin"))
+
+        await member.wait_for(heard_all)
         assert [pin["product"]["id"] for pin in member.events("pin")] == [product["id"]]
-    sio = client.server.app[keys.SERVICES].live.sio
+    sio = app[keys.SERVICES].live.sio
     assert sio.parser_counts() == {"msgpack": 1, "json": 1}  # the Node client has left
     await page.close()
     await stock.close()
