@@ -120,6 +120,14 @@ def no_such_show(show_id: str) -> NotFound:
     return NotFound("no such show", show_id=show_id)
 
 
+def no_such_webhook(webhook_id: str) -> NotFound:
+    return NotFound("no such webhook", webhook_id=webhook_id)
+
+
+def no_such_delivery(delivery_id: str) -> NotFound:
+    return NotFound("no such delivery", delivery_id=delivery_id)
+
+
 def no_such_order(order_id: str) -> NotFound:
     return NotFound("no such order", order_id=order_id)
 

@@ -29,6 +29,7 @@ from livecart.domain.deals import Deal, DealHold
 from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
+from livecart.domain.webhooks import Delivery, Webhook, WebhookEvent
 
 
 class StoreUnavailable(Exception):
@@ -415,8 +416,52 @@ class GiveawayStore(Protocol):
         """OPEN giveaways past `ends_at`."""
 
 
+class WebhookStore(Protocol):
+    """Webhook endpoints, the event outbox and deliveries (livecart/domain/webhooks.py).
+
+    The outbox is written by the methods whose change it reports, in the same transaction (SQLite) or
+    the same Lua script (Redis): `mark_order_paid` (order.paid), `record_refund` (order.refunded),
+    `set_show_status` to live or ended (show.live, show.ended). A call that changes nothing writes no
+    event."""
+
+    async def create_webhook(self, hook: Webhook) -> None: ...
+
+    async def get_webhook(self, webhook_id: str) -> Webhook | None: ...
+
+    async def list_webhooks(self, owner_id: str | None = None) -> list[Webhook]:
+        """One owner's endpoints (None: everyone's), oldest first."""
+
+    async def delete_webhook(self, webhook_id: str) -> bool:
+        """Delete the endpoint with its deliveries; False when there was none."""
+
+    async def new_webhook_events(self, limit: int) -> list[WebhookEvent]:
+        """Up to `limit` outbox events not yet expanded into deliveries, oldest first."""
+
+    async def expand_webhook_event(self, event_id: str, deliveries: Sequence[Delivery]) -> None:
+        """Store the event's deliveries (those of endpoints deleted meanwhile are skipped; a delivery id
+        already stored is kept as it is) and mark the event expanded, at once. Idempotent."""
+
+    async def claim_webhook_delivery(self, holder: str, now: datetime, lease_s: float) -> Delivery | None:
+        """The pending delivery due first (next_attempt_at ≤ now) among endpoints that no other holder
+        has leased, with its endpoint leased to `holder` for `lease_s`: one delivery at a time per
+        endpoint, and two nodes never send the same one while the lease holds. None when nothing is due."""
+
+    async def finish_webhook_delivery(self, delivery: Delivery, holder: str) -> None:
+        """Store the delivery as given (its attempts, status, next attempt) and release the endpoint's
+        lease if `holder` still holds it."""
+
+    async def webhook_deliveries(self, webhook_id: str, limit: int) -> list[Delivery]:
+        """The endpoint's last `limit` deliveries, newest first."""
+
+    async def get_webhook_delivery(self, delivery_id: str) -> Delivery | None: ...
+
+    async def redeliver_webhook_delivery(self, delivery_id: str, now: datetime) -> Delivery:
+        """Make the delivery pending and due at `now` (its attempts are kept). NotFound when unknown."""
+
+
 class Store(
-    AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore, Protocol
+    AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
+    WebhookStore, Protocol
 ):
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""

@@ -235,3 +235,43 @@ def giveaway_entrants(giveaway_id: str) -> str:
 def open_giveaways() -> str:
     """Sorted set of OPEN giveaway ids scored by `ends_us` (the draw is due after it)."""
     return f"{PREFIX}giveaways:open"
+
+
+def webhooks() -> str:
+    """Hash: webhook id → the endpoint as JSON (id, owner_id, owner_is_admin, url, events, secret, created_at)."""
+    return f"{PREFIX}webhooks"
+
+
+def webhook_events() -> str:
+    """Hash: event id → the outbox event as JSON; written by the Lua scripts of orders and shows."""
+    return f"{PREFIX}webhook:events"
+
+
+def webhook_events_new() -> str:
+    """Sorted set of event ids not yet expanded into deliveries, scored by a counter (`webhook_event_seq`)."""
+    return f"{PREFIX}webhook:events:new"
+
+
+def webhook_event_seq() -> str:
+    """String: the counter that orders `webhook_events_new`."""
+    return f"{PREFIX}webhook:events:seq"
+
+
+def webhook_deliveries() -> str:
+    """Hash: delivery id → the delivery as JSON (with its attempts)."""
+    return f"{PREFIX}webhook:deliveries"
+
+
+def webhook_due() -> str:
+    """Sorted set of pending delivery ids, scored by next attempt (Unix milliseconds)."""
+    return f"{PREFIX}webhook:due"
+
+
+def webhook_history(webhook_id: str) -> str:
+    """List of one endpoint's delivery ids, newest first (LPUSH)."""
+    return f"{PREFIX}webhook:{webhook_id}:deliveries"
+
+
+def webhook_lease(webhook_id: str) -> str:
+    """String with a TTL: the node sending this endpoint's current delivery (SET NX PX)."""
+    return f"{PREFIX}webhook:{webhook_id}:lease"

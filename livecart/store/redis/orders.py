@@ -15,7 +15,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from livecart.domain import errors, store_checks
+from livecart.domain import errors, store_checks, webhooks
 from livecart.domain.commerce import LedgerEntry, Order, OrderStatus, Refund, StoredResponse
 from livecart.store.base import OrderCursor, StockLevels
 from livecart.store.redis import codec, keys, records
@@ -23,6 +23,7 @@ from livecart.store.redis.idempotency import running_member
 from livecart.store.redis.ledger import APPEND_LUA, append_plan
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
+from livecart.store.redis.webhooks import OUTBOX_LUA, outbox_args, outbox_keys
 
 # KEYS: order, show orders, pending orders, buyer units, idempotency record, show, product × n.
 # ARGV: n, max qty per buyer, created (µs), order id, has idempotency key (0/1), number of order
@@ -92,6 +93,7 @@ PLACE_ORDER = Script(
 # Returns {'ok'} or {'not_found'} / {'not_pending', status}.
 MARK_ORDER_PAID = Script(
     APPEND_LUA
+    + OUTBOX_LUA
     + """
     local status = redis.call('HGET', KEYS[1], 'status')
     if not status then return {'not_found'} end
@@ -108,6 +110,7 @@ MARK_ORDER_PAID = Script(
       redis.call('HSET', KEYS[5], 'state', 'done', 'status', ARGV[4], 'body', ARGV[5])
       redis.call('ZREM', KEYS[6], ARGV[6])
     end
+    write_event()
     return {'ok'}
     """
 )
@@ -155,6 +158,7 @@ FAIL_ORDER = Script(
 # with nothing written.
 RECORD_REFUND = Script(
     APPEND_LUA
+    + OUTBOX_LUA
     + """
     local n = tonumber(ARGV[1])
     local status = redis.call('HGET', KEYS[1], 'status')
@@ -182,6 +186,7 @@ RECORD_REFUND = Script(
     end
     redis.call('RPUSH', KEYS[2], ARGV[2])
     append_ledger(3 + n, 4 + 4 * n, tonumber(ARGV[3]))
+    write_event()
     return {'ok', redis.call('HGETALL', KEYS[1]), stocks}
     """
 )
@@ -191,6 +196,15 @@ SCRIPTS = (PLACE_ORDER, MARK_ORDER_PAID, FAIL_ORDER, RECORD_REFUND)
 
 def stock_levels(flat: Sequence[Any]) -> StockLevels:
     return {str(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+
+def refunded(order: Order, refund: Refund) -> Order:
+    """The order as it will be once the refund is applied (for the order.refunded event's payload)."""
+    qty = {line.product_id: line.qty for line in refund.lines}
+    lines = tuple(
+        replace(line, refunded_qty=line.refunded_qty + qty.get(line.product_id, 0)) for line in order.lines
+    )
+    return replace(order, lines=lines)
 
 
 ORDERS_BATCH = 100  # order ids read at a time when paging a show's orders for one brand
@@ -259,6 +273,7 @@ class RedisOrders:
         ledger_keys, pushes = append_plan(entries)
         key = order.idempotency_key
         product_ids = [line.product_id for line in order.lines]
+        paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
         reply = await MARK_ORDER_PAID(
             self._redis,
             [
@@ -269,6 +284,7 @@ class RedisOrders:
                 keys.idempotency(order.buyer_id, key or ""),
                 keys.idempotency_running(),
                 *ledger_keys,
+                *outbox_keys(),
             ],
             [
                 paid_at.isoformat(),
@@ -281,10 +297,11 @@ class RedisOrders:
                 *product_ids,
                 len(pushes) // 2,
                 *pushes,
+                *outbox_args(webhooks.order_paid(paid, paid_at)),
             ],
         )
         self._settled(order_id, reply)
-        return replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
+        return paid
 
     async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
         order = await self._pending_order(order_id)
@@ -399,8 +416,12 @@ class RedisOrders:
                 keys.refunds(refund.order_id),
                 *(keys.product(product_id) for product_id in product_ids),
                 *ledger_keys,
+                *outbox_keys(),
             ],
-            [len(refund.lines), records.refund_json(refund), len(pushes) // 2, *line_args, *pushes],
+            [
+                len(refund.lines), records.refund_json(refund), len(pushes) // 2, *line_args, *pushes,
+                *outbox_args(webhooks.order_refunded(refunded(order, refund), refund)),
+            ],
         )
         outcome = str(reply[0])
         if outcome == "not_found":

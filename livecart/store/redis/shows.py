@@ -7,28 +7,33 @@ is simply decided again.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
-from livecart.domain import errors, store_checks
+from livecart.domain import errors, store_checks, webhooks
 from livecart.domain.ids import new_id
 from livecart.domain.models import Product, Show, ShowStatus, show_list_order
 from livecart.store.redis import codec, keys
 from livecart.store.redis.catalog import fetch_products
 from livecart.store.redis.lua import Script
+from livecart.store.redis.webhooks import OUTBOX_LUA, outbox_args, outbox_keys
 
 STAMP_FIELD = {ShowStatus.LIVE: "started_at", ShowStatus.ENDED: "ended_at"}
 
-# KEYS: show. ARGV: expected status, new status, stamp field, stamp.
+# KEYS: show, then the webhook outbox's. ARGV: expected status, new status, stamp field, stamp, then the
+# outbox event (show.live / show.ended).
 # Returns the show's hash after the change (flat), or false when its status is no longer the expected one.
 SET_STATUS = Script(
-    """
+    OUTBOX_LUA
+    + """
     if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then
       return false
     end
     redis.call('HSET', KEYS[1], 'status', ARGV[2], ARGV[3], ARGV[4])
+    write_event()
     return redis.call('HGETALL', KEYS[1])
     """
 )
@@ -113,10 +118,16 @@ class RedisShows:
                 raise errors.no_such_show(show_id)
             if not store_checks.show_status_change(show.status, status):
                 return show
+            now = self._clock.now()
+            if status is ShowStatus.LIVE:
+                changed = replace(show, status=status, started_at=now)
+            else:
+                changed = replace(show, status=status, ended_at=now)
             reply = await SET_STATUS(
                 self._redis,
-                [keys.show(show_id)],
-                [show.status.value, status.value, STAMP_FIELD[status], self._clock.now().isoformat()],
+                [keys.show(show_id), *outbox_keys()],
+                [show.status.value, status.value, STAMP_FIELD[status], now.isoformat(),
+                 *outbox_args(webhooks.show_changed(changed, now))],
             )
             if reply is not None:
                 return codec.show(codec.from_pairs(reply))

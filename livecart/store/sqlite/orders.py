@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from livecart.domain import errors, store_checks
+from livecart.domain import errors, store_checks, webhooks
 from livecart.domain.commerce import (
     LedgerAccount,
     LedgerEntry,
@@ -25,6 +25,7 @@ from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.commerce import release_key, save_response, units_bought_in
 from livecart.store.sqlite.db import Database, Migration
 from livecart.store.sqlite.shows import fetch_show
+from livecart.store.sqlite.webhooks import write_event
 
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -350,7 +351,9 @@ def mark_paid_in(
     )
     if order.idempotency_key is not None and response is not None:
         save_response(conn, order.buyer_id, order.idempotency_key, response)
-    return replace(order, status=OrderStatus.PAID, payment_ref=payment_ref, paid_at=paid_at)
+    paid = replace(order, status=OrderStatus.PAID, payment_ref=payment_ref, paid_at=paid_at)
+    write_event(conn, webhooks.order_paid(paid, paid_at))  # the webhook outbox, in this transaction
+    return paid
 
 
 def fail_in(conn: sqlite3.Connection, order_id: str, response: StoredResponse | None) -> StockLevels:
@@ -394,6 +397,7 @@ def refund_in(
     _append(conn, entries)
     updated = fetch_order(conn, refund.order_id)
     assert updated is not None
+    write_event(conn, webhooks.order_refunded(updated, refund))  # the webhook outbox, in this transaction
     return updated, _stock(conn, [part.product_id for part in refund.lines])
 
 
