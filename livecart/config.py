@@ -251,6 +251,30 @@ SETTINGS: tuple[Setting, ...] = (
         _flag,
     ),
     Setting(
+        "webhook_allow_private",
+        "LIVECART_WEBHOOK_ALLOW_PRIVATE",
+        "0",
+        "1: webhook deliveries may go to private, loopback and link-local addresses (tests, an internal "
+        "receiver). Otherwise every address a webhook URL resolves to must be public, or the attempt fails.",
+        _flag,
+    ),
+    Setting(
+        "webhook_retry_s",
+        "LIVECART_WEBHOOK_RETRY_S",
+        "30",
+        "Wait before a failed webhook delivery's first retry; each retry waits twice as long (at most 1 h), "
+        "for 24 h after the event.",
+        _positive_float,
+    ),
+    Setting(
+        "webhook_timeout_s",
+        "LIVECART_WEBHOOK_TIMEOUT_S",
+        "10",
+        "How long one webhook delivery attempt may take (connect, send, answer); the endpoint is leased for "
+        "this plus 5 s, so a node that dies mid-delivery holds it up no longer.",
+        _positive_float,
+    ),
+    Setting(
         "publisher_grace_seconds",
         "LIVECART_PUBLISHER_GRACE_SECONDS",
         "10",
@@ -406,6 +430,9 @@ class Settings:
     max_viewers: int = 500
     edge: bool = False
     publisher_grace_seconds: float = 10.0
+    webhook_allow_private: bool = False
+    webhook_retry_s: float = 30.0
+    webhook_timeout_s: float = 10.0
     recordings: str = "recordings"
     redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120

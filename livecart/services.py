@@ -3,7 +3,8 @@ explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
-    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service.
+    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service
+    → webhooks (the delivery worker of the store's outbox).
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -52,6 +53,7 @@ from livecart.media.ice import rtc_configuration
 from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
 from livecart.store import Store, open_store
+from livecart.webhooks.service import Webhooks
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ class Services:
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
     cluster: ClusterNode
     live: LiveService
+    webhooks: Webhooks
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
 
@@ -158,10 +161,17 @@ class Services:
         )
         observe_live(metrics, live)
 
+        webhooks = Webhooks(
+            store, clock,
+            allow_private=settings.webhook_allow_private,
+            first_retry_s=settings.webhook_retry_s,
+            timeout_s=settings.webhook_timeout_s,
+        )
+
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
-            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
+            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live, webhooks=webhooks,
         )
 
     async def start(self) -> None:
@@ -179,6 +189,7 @@ class Services:
         self.lifecycle.start(
             lambda show_id: self.media.broadcast(show_id) is not None, self.cluster.origin_elsewhere
         )
+        self.webhooks.start()
 
     async def close_connections(self) -> None:
         """On shutdown, before `stop()`: close websockets, then the viewers' and publishers' peers."""
@@ -190,6 +201,7 @@ class Services:
     async def stop(self) -> None:
         """The reverse of `start()`; the store is closed last."""
         try:
+            await self.webhooks.stop()
             if self._unsubscribe_cluster is not None:
                 self._unsubscribe_cluster()
                 self._unsubscribe_cluster = None
