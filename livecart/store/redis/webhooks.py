@@ -66,14 +66,17 @@ def _millis(moment: datetime) -> int:
 
 # KEYS: webhooks, deliveries, due, new events, then each delivery's endpoint history.
 # ARGV: event id, n, then (delivery id, webhook id, delivery JSON, due in ms) × n.
+# Deliveries due in the same millisecond go in the order of their events (the outbox counter, as a
+# fraction of the score).
 EXPAND_EVENT = Script(
     """
+    local seq = tonumber(redis.call('ZSCORE', KEYS[4], ARGV[1]) or '0')
     for i = 1, tonumber(ARGV[2]) do
       local at = 3 + 4 * (i - 1)
       if redis.call('HEXISTS', KEYS[1], ARGV[at + 1]) == 1
           and redis.call('HSETNX', KEYS[2], ARGV[at], ARGV[at + 2]) == 1 then
         redis.call('LPUSH', KEYS[4 + i], ARGV[at])
-        redis.call('ZADD', KEYS[3], tonumber(ARGV[at + 3]), ARGV[at])
+        redis.call('ZADD', KEYS[3], tonumber(ARGV[at + 3]) + (seq % 1000) / 1000, ARGV[at])
       end
     end
     redis.call('ZREM', KEYS[4], ARGV[1])
@@ -132,7 +135,10 @@ class RedisWebhooks:
         )
 
     async def claim_webhook_delivery(self, holder: str, now: datetime, lease_s: float) -> Delivery | None:
-        due = await self._redis.zrangebyscore(keys.webhook_due(), "-inf", _millis(now), start=0, num=CLAIM_SCAN)
+        # scores carry the event order as a fraction of their millisecond (EXPAND_EVENT)
+        due = await self._redis.zrangebyscore(
+            keys.webhook_due(), "-inf", _millis(now) + 0.9995, start=0, num=CLAIM_SCAN
+        )
         tried: set[str] = set()
         for delivery_id in (str(i) for i in due):
             record = await self._redis.hget(keys.webhook_deliveries(), delivery_id)
