@@ -23,7 +23,8 @@ TIMEOUT_S = "1"  # LIVECART_WEBHOOK_TIMEOUT_S: the endpoint's lease is this plus
 async def test_an_event_committed_before_a_sigkill_is_delivered_when_the_node_is_back(
     store_url: str, tmp_path: Path, aiohttp_server: Callable[..., Any]
 ) -> None:
-    receiver = Receiver(hold=asyncio.Event())  # the first request hangs: the node dies mid-delivery
+    hold = asyncio.Event()
+    receiver = Receiver(hold=hold)  # the first request hangs: the node dies mid-delivery
     server: TestServer = await aiohttp_server(receiver.app())
     env = {"LIVECART_STORE": store_url, "LIVECART_WEBHOOK_ALLOW_PRIVATE": "1",
            "LIVECART_WEBHOOK_TIMEOUT_S": TIMEOUT_S, "LIVECART_WEBHOOK_RETRY_S": "1"}
@@ -52,7 +53,7 @@ async def test_an_event_committed_before_a_sigkill_is_delivered_when_the_node_is
             node.process.send_signal(signal.SIGKILL)  # … when the node dies
             await asyncio.to_thread(node.process.wait)
             assert receiver.received == []
-            receiver.hold.set()  # the receiver answers from now on
+            hold.set()  # the receiver answers from now on
 
             back = await asyncio.to_thread(start_server, tmp_path, env)
             servers.append(back)
