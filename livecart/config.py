@@ -169,6 +169,14 @@ SETTINGS: tuple[Setting, ...] = (
         _csv,
     ),
     Setting(
+        "embed_origins",
+        "LIVECART_EMBED_ORIGINS",
+        "",
+        "Comma-separated origins of sites allowed to frame the embeddable player (`/embed.js`, CSP "
+        "`frame-ancestors` of `/embed/{show_id}` only); empty: only this site.",
+        _csv,
+    ),
+    Setting(
         "trusted_proxies",
         "LIVECART_TRUSTED_PROXIES",
         "",
@@ -417,6 +425,7 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 65536
     cors_origins: tuple[str, ...] = ()
+    embed_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[IPNetwork, ...] = ()
     max_qty_per_buyer: int = 5
     platform_fee_bps: int = 0

@@ -38,6 +38,7 @@ def _vendored(name: str, in_node_modules: str) -> Path:
 SOCKET_IO_BUNDLE = _vendored("socket.io.msgpack.min.js", "socket.io-client/dist/socket.io.msgpack.min.js")
 VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
+EMBED_SCRIPT = STATIC_DIR / "embed.js"
 PAGES = {"index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html"}
 SERVICES_PLACEHOLDER = 'content="@services@"'
 
@@ -83,11 +84,16 @@ def setup_web(app: web.Application) -> None:
     if not SOCKET_IO_BUNDLE.is_file():
         log.warning("%s is missing: run `npm ci` (or `make setup`); the pages cannot connect live", SOCKET_IO_BUNDLE)
     templates = {name: (STATIC_DIR / file).read_text(encoding="utf-8") for name, file in PAGES.items()}
+    # the embeddable player: the watch page, compact (css: body.embed) and framable by the listed sites
+    templates["embed"] = templates["watch"].replace("<body>", '<body class="embed">', 1)
     app[keys.WEB_PAGES] = templates
     app.router.add_get("/", _page("index"), name="page_index")
     app.router.add_get("/watch/{show_id}", _page("watch"), name="page_watch")
     app.router.add_get("/studio/{show_id}", _page("studio"), name="page_studio")
     app.router.add_get("/brand", _page("brand"), name="page_brand")
+    app.router.add_get("/embed/{show_id}", _page("embed", embed_policy(app[keys.SETTINGS].embed_origins)),
+                       name="page_embed")
+    app.router.add_get("/embed.js", embed_script, name="embed_script")
     app.router.add_get("/vendor/{name}", vendor_file, name="vendor")
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     app.on_response_prepare.append(add_security_headers)
@@ -113,15 +119,29 @@ async def _fill_in_services(app: web.Application) -> None:
         pages[name] = html.replace(SERVICES_PLACEHOLDER, services, 1)
 
 
-def _page(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _page(name: str, policy: str = CONTENT_SECURITY_POLICY) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def page(request: web.Request) -> web.Response:
         html = request.app[keys.WEB_PAGES][name]
         response = web.Response(text=html, content_type="text/html", charset="utf-8")
         response.headers["Cache-Control"] = "no-cache"
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Content-Security-Policy"] = policy
         return response
 
     return page
+
+
+def embed_policy(origins: tuple[str, ...]) -> str:
+    """The pages' CSP with `frame-ancestors` opened to this site and LIVECART_EMBED_ORIGINS (only for
+    the embed page: every other page keeps 'none')."""
+    ancestors = " ".join(["'self'", *(origin.rstrip("/") for origin in origins)])
+    return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+
+
+async def embed_script(request: web.Request) -> web.FileResponse:
+    """`<script src="{livecart}/embed.js" data-show="{id}" async>`: the script that makes the iframe."""
+    return web.FileResponse(
+        EMBED_SCRIPT, headers={"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"}
+    )
 
 
 async def vendor_file(request: web.Request) -> web.StreamResponse:
