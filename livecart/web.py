@@ -91,8 +91,9 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/watch/{show_id}", _page("watch"), name="page_watch")
     app.router.add_get("/studio/{show_id}", _page("studio"), name="page_studio")
     app.router.add_get("/brand", _page("brand"), name="page_brand")
-    app.router.add_get("/embed/{show_id}", _page("embed", embed_policy(app[keys.SETTINGS].embed_origins)),
-                       name="page_embed")
+    settings = app.get(keys.SETTINGS)
+    embed_origins = settings.embed_origins if settings is not None else ()
+    app.router.add_get("/embed/{show_id}", _page("embed", embed_policy(embed_origins)), name="page_embed")
     app.router.add_get("/embed.js", embed_script, name="embed_script")
     app.router.add_get("/vendor/{name}", vendor_file, name="vendor")
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
