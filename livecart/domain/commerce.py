@@ -174,12 +174,14 @@ class LedgerEntry:
     amount_cents: int
     currency: str
     created_at: datetime
+    payout_id: str | None = None  # set on the entries a payout writes (docs/commerce.md#payouts)
 
     def public(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "order_id": self.order_id,
             "refund_id": self.refund_id,
+            "payout_id": self.payout_id,
             "show_id": self.show_id,
             "product_id": self.product_id,
             "account": self.account.value,

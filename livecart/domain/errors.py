@@ -100,3 +100,26 @@ class IdempotencyInProgress(Conflict):
 
 class RefundExceedsPurchase(Conflict):
     code = "refund_exceeds_purchase"
+
+
+# Connect (campaigns, co-hosts, payouts): refinements of 409 `conflict` and 403 `forbidden`.
+
+
+class SharesExceedTotal(Conflict):
+    code = "shares_exceed_total"
+
+
+class CampaignNotActive(Conflict):
+    code = "campaign_not_active"
+
+
+class CampaignFull(Conflict):
+    code = "campaign_full"
+
+
+class UnitsCapReached(Conflict):
+    code = "units_cap_reached"
+
+
+class NotApproved(Forbidden):
+    code = "not_approved"
