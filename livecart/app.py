@@ -12,6 +12,7 @@ from livecart.api import setup_routes
 from livecart.api.errors import error_middleware
 from livecart.api.websecurity import setup_web_security
 from livecart.bus import EventBus
+from livecart.clock import SystemClock
 from livecart.cluster import setup_cluster
 from livecart.config import Settings
 from livecart.live import setup_live
@@ -37,7 +38,9 @@ def create_app(settings: Settings) -> web.Application:
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:
-    store = await open_store(app[keys.SETTINGS].store, redis_timeout_s=app[keys.SETTINGS].redis_timeout_s)
+    store = await open_store(
+        app[keys.SETTINGS].store, redis_timeout_s=app[keys.SETTINGS].redis_timeout_s, clock=SystemClock()
+    )
     app[keys.STORE] = store
     yield
     await store.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from livecart.clock import SystemClock
 from livecart.store import Store, open_store
 
 OpenStore = Callable[[], Awaitable[Store]]
@@ -28,7 +29,7 @@ async def open_stores(store_url: str) -> AsyncIterator[OpenStore]:
     opened: list[Store] = []
 
     async def open_one() -> Store:
-        store = await open_store(store_url)
+        store = await open_store(store_url, clock=SystemClock())
         opened.append(store)
         return store
 

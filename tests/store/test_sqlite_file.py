@@ -5,17 +5,18 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from livecart.clock import SystemClock
 from livecart.domain.models import Role
 from livecart.store.sqlite import MIGRATIONS, SqliteStore
 
 
 async def test_reopening_keeps_data_and_does_not_rerun_migrations(tmp_path: Path) -> None:
     path = str(tmp_path / "livecart.db")
-    store = await SqliteStore.open(path)
+    store = await SqliteStore.open(path, clock=SystemClock())
     account, token = await store.create_account(Role.HOST, "Mia")
     await store.close()
 
-    reopened = await SqliteStore.open(path)
+    reopened = await SqliteStore.open(path, clock=SystemClock())
     assert await reopened.account_by_token(token) == account
     await reopened.close()
 
@@ -27,7 +28,7 @@ async def test_reopening_keeps_data_and_does_not_rerun_migrations(tmp_path: Path
 
 async def test_tokens_are_stored_only_as_digests(tmp_path: Path) -> None:
     path = str(tmp_path / "livecart.db")
-    store = await SqliteStore.open(path)
+    store = await SqliteStore.open(path, clock=SystemClock())
     _, token = await store.create_account(Role.VIEWER, "Sam")
     await store.close()
     assert_not_in_file(token, path)

@@ -13,6 +13,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from livecart.clock import Clock
 from livecart.redis_options import redis_options
 from livecart.store.redis import accounts, catalog, commerce, keys, shows
 from livecart.store.redis.accounts import RedisAccounts
@@ -40,12 +41,13 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 
 class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive):
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis
+        self._clock = clock
         self._pending = PendingOrders()
 
     @classmethod
-    async def open(cls, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> RedisStore:
+    async def open(cls, url: str, *, clock: Clock, timeout_s: float = DEFAULT_TIMEOUT_S) -> RedisStore:
         """Connect to a `redis://`, `rediss://` or `unix://` URL, check the server answers, load the scripts
         and warn when the server is not configured to keep data (AOF off, keys evictable)."""
         pool = BlockingConnectionPool.from_url(
@@ -65,7 +67,7 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLi
         except BaseException:
             await redis.aclose()
             raise
-        return cls(redis)
+        return cls(redis, clock=clock)
 
     async def ping(self) -> None:
         await self._redis.ping()

@@ -8,9 +8,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from livecart.clock import Clock
 from livecart.domain.commerce import CartActivity, CartItem
 from livecart.domain.errors import LimitExceeded
-from livecart.domain.models import utcnow
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.lua import Script
 
@@ -54,6 +54,7 @@ def cart_items(lines: Sequence[Any], quantities: Sequence[Any]) -> list[CartItem
 
 class RedisCarts:
     _redis: Redis
+    _clock: Clock
 
     async def cart(self, show_id: str, viewer_id: str) -> list[CartItem]:
         async with self._redis.pipeline(transaction=True) as tx:
@@ -84,7 +85,7 @@ class RedisCarts:
                 keys.cart_adds(show_id),
                 keys.cart_viewers(show_id, product_id),
             ],
-            [product_id, qty, max_qty, codec.micros(utcnow()), viewer_id],
+            [product_id, qty, max_qty, codec.micros(self._clock.now()), viewer_id],
         )
         if int(reply[0]) == 0:
             raise LimitExceeded(

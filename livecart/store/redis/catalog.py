@@ -8,9 +8,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from livecart.clock import Clock
 from livecart.domain.errors import BadRequest, Conflict, NotFound
 from livecart.domain.ids import new_id
-from livecart.domain.models import PRODUCT_MUTABLE_FIELDS, Product, ProductDraft, utcnow
+from livecart.domain.models import PRODUCT_MUTABLE_FIELDS, Product, ProductDraft
 from livecart.store.redis import codec, keys
 from livecart.store.redis.lua import Script
 
@@ -78,10 +79,11 @@ async def fetch_products(redis: Redis, product_ids: list[str]) -> list[Product]:
 
 class RedisCatalog:
     _redis: Redis
+    _clock: Clock
 
     async def create_product(self, brand_id: str, draft: ProductDraft) -> Product:
         check_ranges(vars(draft))
-        now = utcnow()
+        now = self._clock.now()
         product = Product(id=new_id("prd"), brand_id=brand_id, created_at=now, updated_at=now, **vars(draft))
         row = codec.fields(**vars(product))
         created = await CREATE_PRODUCT(
@@ -114,7 +116,7 @@ class RedisCatalog:
         check_ranges(changes)
         updates = codec.fields(**{name: changes[name] for name in names})
         if names:
-            updates["updated_at"] = utcnow().isoformat()
+            updates["updated_at"] = self._clock.now().isoformat()
         cleared = [name for name in names if changes[name] is None]
         reply = await UPDATE_PRODUCT(
             self._redis, [keys.product(product_id)], [len(updates), *codec.pairs(updates), *cleared]

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
+from livecart.clock import Clock
 from livecart.domain.commerce import StoredResponse
 from livecart.domain.errors import IdempotencyInProgress, IdempotencyMismatch, NotFound
-from livecart.domain.models import utcnow
 from livecart.store.redis import codec, keys
 from livecart.store.redis.lua import Script
 
@@ -82,13 +82,14 @@ def running_member(viewer_id: str, key: str) -> str:
 
 class RedisIdempotency:
     _redis: Redis
+    _clock: Clock
 
     async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:
         member = running_member(viewer_id, key)
         reply = await CLAIM(
             self._redis,
             [keys.idempotency(viewer_id, key), keys.idempotency_running(), keys.idempotency_claims()],
-            [request_hash, codec.micros(utcnow()), member],
+            [request_hash, codec.micros(self._clock.now()), member],
         )
         outcome = str(reply[0])
         if outcome == "claimed":

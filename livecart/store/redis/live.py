@@ -16,9 +16,9 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 
+from livecart.clock import Clock
 from livecart.domain.errors import NotFound
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus, question_rank
-from livecart.domain.models import utcnow
 
 QUESTION_TTL_S = 7 * 24 * 3600
 
@@ -80,6 +80,7 @@ def _message(raw: str) -> ChatMessage:
 
 class RedisLive:
     _redis: Redis
+    _clock: Clock
 
     async def add_chat(self, show_id: str, messages: Sequence[ChatMessage], keep: int) -> None:
         raws = [
@@ -182,7 +183,7 @@ class RedisLive:
         if raw is None:
             return None
         until = datetime.fromtimestamp(float(raw), UTC)
-        return until if until > utcnow() else None
+        return until if until > self._clock.now() else None
 
     async def set_chat_settings(self, show_id: str, settings: ChatSettings) -> None:
         mapping = {"slow_mode_s": str(settings.slow_mode_s), "blocked_words": json.dumps(list(settings.blocked_words))}

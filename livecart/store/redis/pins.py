@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from livecart.clock import Clock
 from livecart.domain.commerce import Pin, PinSpan
 from livecart.domain.errors import NotFound
-from livecart.domain.models import utcnow
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.catalog import fetch_products
 from livecart.store.redis.lua import Script
@@ -51,6 +51,7 @@ SCRIPTS = (PIN, UNPIN)
 
 class RedisPins:
     _redis: Redis
+    _clock: Clock
 
     async def pin_product(self, show_id: str, product_id: str) -> tuple[Pin, bool]:
         reply = await PIN(
@@ -61,7 +62,7 @@ class RedisPins:
                 keys.pin_log(show_id),
                 keys.pinned_during(show_id),
             ],
-            [product_id, codec.micros(utcnow())],
+            [product_id, codec.micros(self._clock.now())],
         )
         if int(reply[0]) == -1:
             raise NotFound("no such product", product_id=product_id)
@@ -72,7 +73,7 @@ class RedisPins:
 
     async def unpin_product(self, show_id: str, product_id: str) -> bool:
         closed = await UNPIN(
-            self._redis, [keys.pins(show_id), keys.pin_log(show_id)], [product_id, codec.micros(utcnow())]
+            self._redis, [keys.pins(show_id), keys.pin_log(show_id)], [product_id, codec.micros(self._clock.now())]
         )
         return bool(closed == 1)
 

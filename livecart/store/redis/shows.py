@@ -11,9 +11,10 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
+from livecart.clock import Clock
 from livecart.domain.errors import Conflict, NotFound
 from livecart.domain.ids import new_id
-from livecart.domain.models import Product, Show, ShowStatus, show_transition_allowed, utcnow
+from livecart.domain.models import Product, Show, ShowStatus, show_transition_allowed
 from livecart.store.redis import codec, keys
 from livecart.store.redis.catalog import fetch_products
 from livecart.store.redis.lua import Script
@@ -56,6 +57,7 @@ def list_order(show: Show) -> tuple[int, int, str]:
 
 class RedisShows:
     _redis: Redis
+    _clock: Clock
 
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
         show = Show(
@@ -66,7 +68,7 @@ class RedisShows:
             scheduled_at=scheduled_at,
             started_at=None,
             ended_at=None,
-            created_at=utcnow(),
+            created_at=self._clock.now(),
         )
         row = codec.fields(
             id=show.id,
@@ -108,7 +110,7 @@ class RedisShows:
             reply = await SET_STATUS(
                 self._redis,
                 [keys.show(show_id)],
-                [show.status.value, status.value, STAMP_FIELD[status], utcnow().isoformat()],
+                [show.status.value, status.value, STAMP_FIELD[status], self._clock.now().isoformat()],
             )
             if reply is not None:
                 return codec.show(codec.from_pairs(reply))
@@ -117,7 +119,7 @@ class RedisShows:
         added = await ADD_TO_LINEUP(
             self._redis,
             [keys.show(show_id), keys.product(product_id), keys.lineup(show_id), keys.product_shows(product_id)],
-            [codec.micros(utcnow()), product_id, show_id],
+            [codec.micros(self._clock.now()), product_id, show_id],
         )
         if added == -1:
             raise NotFound("no such show", show_id=show_id)

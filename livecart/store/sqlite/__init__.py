@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 
+from livecart.clock import Clock
 from livecart.store.sqlite import accounts, catalog, commerce, live, orders, shows
 from livecart.store.sqlite.accounts import SqliteAccounts
 from livecart.store.sqlite.catalog import SqliteCatalog
@@ -43,14 +44,16 @@ def _make_secret(conn: sqlite3.Connection, name: str) -> bytes:
 
 
 class SqliteStore(SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db
+        self._clock = clock
 
     @classmethod
-    async def open(cls, path: str) -> SqliteStore:
+    async def open(cls, path: str, *, clock: Clock) -> SqliteStore:
+        """Open (creating if needed) and migrate the database file at `path`; `clock` stamps every record."""
         db = Database(path)
         await db.open(MIGRATIONS)
-        return cls(db)
+        return cls(db, clock=clock)
 
     async def ping(self) -> None:
         await self._db.read(lambda conn: conn.execute("SELECT 1").fetchone())

@@ -6,9 +6,10 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from livecart.clock import Clock
 from livecart.domain.errors import Conflict, NotFound
 from livecart.domain.ids import new_id
-from livecart.domain.models import PRODUCT_MUTABLE_FIELDS, Product, ProductDraft, utcnow
+from livecart.domain.models import PRODUCT_MUTABLE_FIELDS, Product, ProductDraft
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
 
@@ -44,9 +45,10 @@ def fetch_product(conn: sqlite3.Connection, product_id: str) -> Product | None:
 
 class SqliteCatalog:
     _db: Database
+    _clock: Clock
 
     async def create_product(self, brand_id: str, draft: ProductDraft) -> Product:
-        now = utcnow()
+        now = self._clock.now()
         product = Product(id=new_id("prd"), brand_id=brand_id, created_at=now, updated_at=now, **vars(draft))
 
         def insert(conn: sqlite3.Connection) -> None:
@@ -88,7 +90,7 @@ class SqliteCatalog:
                 values = [changes[name] for name in fields]
                 conn.execute(
                     f"UPDATE products SET {assignments}, updated_at = ? WHERE id = ?",
-                    (*values, rows.to_text(utcnow()), product_id),
+                    (*values, rows.to_text(self._clock.now()), product_id),
                 )
             product = fetch_product(conn, product_id)
             if product is None:

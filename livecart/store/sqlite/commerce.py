@@ -6,9 +6,9 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from livecart.clock import Clock
 from livecart.domain.commerce import CartActivity, CartItem, Pin, PinSpan, StoredResponse
 from livecart.domain.errors import IdempotencyInProgress, IdempotencyMismatch, LimitExceeded, NotFound
-from livecart.domain.models import utcnow
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.db import Database, Migration
@@ -99,6 +99,7 @@ def units_bought_in(conn: sqlite3.Connection, buyer_id: str, product_ids: Sequen
 
 class SqliteCommerce:
     _db: Database
+    _clock: Clock
 
     # -- pins ---------------------------------------------------------------------------------------
     async def pin_product(self, show_id: str, product_id: str) -> tuple[Pin, bool]:
@@ -112,7 +113,7 @@ class SqliteCommerce:
             ).fetchone()
             if row is not None:
                 return Pin(show_id, product, _time(row["pinned_at"])), False
-            now = utcnow()
+            now = self._clock.now()
             conn.execute(
                 "INSERT INTO pins (show_id, product_id, pinned_at) VALUES (?, ?, ?)",
                 (show_id, product_id, rows.to_text(now)),
@@ -126,7 +127,7 @@ class SqliteCommerce:
             cursor = conn.execute(
                 "UPDATE pins SET unpinned_at = ?"
                 " WHERE show_id = ? AND product_id = ? AND unpinned_at IS NULL",
-                (rows.to_text(utcnow()), show_id, product_id),
+                (rows.to_text(self._clock.now()), show_id, product_id),
             )
             return cursor.rowcount > 0
 
@@ -178,7 +179,7 @@ class SqliteCommerce:
                     max_qty=max_qty,
                     in_cart=in_cart,
                 )
-            now = rows.to_text(utcnow())
+            now = rows.to_text(self._clock.now())
             conn.execute(
                 "INSERT INTO cart_items (show_id, viewer_id, product_id, qty, added_at)"
                 " VALUES (?, ?, ?, ?, ?)"
@@ -231,7 +232,7 @@ class SqliteCommerce:
                 conn.execute(
                     "INSERT INTO idempotency_keys (viewer_id, key, request_hash, created_at)"
                     " VALUES (?, ?, ?, ?)",
-                    (viewer_id, key, request_hash, rows.to_text(utcnow())),
+                    (viewer_id, key, request_hash, rows.to_text(self._clock.now())),
                 )
                 return None
             if row["request_hash"] != request_hash:

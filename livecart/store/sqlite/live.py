@@ -7,9 +7,9 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from livecart.clock import Clock
 from livecart.domain.errors import NotFound
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus, question_rank
-from livecart.domain.models import utcnow
 from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
@@ -119,6 +119,7 @@ def _bump(conn: sqlite3.Connection, show_id: str, column: str, delta: int) -> No
 
 class SqliteLive:
     _db: Database
+    _clock: Clock
 
     async def add_chat(self, show_id: str, messages: Sequence[ChatMessage], keep: int) -> None:
         rows = [(m.id, show_id, m.viewer_id, m.name, m.text, m.at.isoformat()) for m in messages]
@@ -237,7 +238,7 @@ class SqliteLive:
             return None if row is None else datetime.fromisoformat(row["until"])
 
         until = await self._db.read(select)
-        return until if until is not None and until > utcnow() else None
+        return until if until is not None and until > self._clock.now() else None
 
     async def set_chat_settings(self, show_id: str, settings: ChatSettings) -> None:
         def upsert(conn: sqlite3.Connection) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from livecart.clock import Clock
 from livecart.domain.errors import Conflict, NotFound
 from livecart.domain.ids import new_id
-from livecart.domain.models import Product, Show, ShowStatus, show_transition_allowed, utcnow
+from livecart.domain.models import Product, Show, ShowStatus, show_transition_allowed
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
 
@@ -52,11 +53,12 @@ def fetch_show(conn: sqlite3.Connection, show_id: str) -> Show | None:
 
 class SqliteShows:
     _db: Database
+    _clock: Clock
 
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
         show = Show(
             id=new_id("shw"), host_id=host_id, title=title, status=ShowStatus.SCHEDULED,
-            scheduled_at=scheduled_at, started_at=None, ended_at=None, created_at=utcnow(),
+            scheduled_at=scheduled_at, started_at=None, ended_at=None, created_at=self._clock.now(),
         )
 
         def insert(conn: sqlite3.Connection) -> None:
@@ -89,7 +91,7 @@ class SqliteShows:
             stamp = {ShowStatus.LIVE: "started_at", ShowStatus.ENDED: "ended_at"}[status]
             conn.execute(
                 f"UPDATE shows SET status = ?, {stamp} = ? WHERE id = ?",
-                (status.value, rows.to_text(utcnow()), show_id),
+                (status.value, rows.to_text(self._clock.now()), show_id),
             )
             updated = fetch_show(conn, show_id)
             assert updated is not None
@@ -101,7 +103,7 @@ class SqliteShows:
         def insert(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO lineup (show_id, product_id, added_at) VALUES (?, ?, ?)",
-                (show_id, product_id, rows.to_text(utcnow())),
+                (show_id, product_id, rows.to_text(self._clock.now())),
             )
             return cursor.rowcount == 1
 
