@@ -11,12 +11,46 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from livecart.domain import money
 from livecart.domain.commerce import LedgerAccount, LedgerEntry
 from livecart.domain.errors import BadRequest, SharesExceedTotal
+from livecart.domain.models import rfc3339
 
 Part = tuple[str, int]  # (host id, cents)
+
+
+class CohostStatus(StrEnum):
+    INVITED = "invited"  # the show's host offered the share; it counts toward the 10,000 already
+    ACTIVE = "active"  # the co-host accepted: its share is written with every sale
+
+
+@dataclass(frozen=True)
+class Cohost:
+    show_id: str
+    host_id: str
+    share_bps: int
+    status: CohostStatus
+    invited_at: datetime
+    accepted_at: datetime | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "show_id": self.show_id,
+            "host_id": self.host_id,
+            "share_bps": self.share_bps,
+            "status": self.status.value,
+            "invited_at": rfc3339(self.invited_at),
+            "accepted_at": rfc3339(self.accepted_at),
+        }
+
+
+def active_shares(cohosts: Iterable[Cohost]) -> list[Share]:
+    """The shares a sale splits the commission by: accepted co-hosts, in the order they were invited."""
+    return [Share(c.host_id, c.share_bps) for c in cohosts if c.status is CohostStatus.ACTIVE]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from livecart.domain.commerce import (
 )
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
+from livecart.domain.payouts import Payout
+from livecart.domain.shares import Cohost
 
 
 class AccountStore(Protocol):
@@ -241,6 +243,65 @@ class CommerceStore(Protocol):
         """Ledger rows matching every given filter (none: all), in the order they were appended."""
 
 
+class CohostStore(Protocol):
+    """A show's co-hosts and their shares of its commission (docs/commerce.md#co-hosts)."""
+
+    async def invite_cohost(self, show_id: str, host_id: str, share_bps: int) -> Cohost:
+        """Record `host_id` as an invited co-host of the show with `share_bps` (1–10000).
+
+        Invited and active shares of the show together stay ≤ 10000: SharesExceedTotal otherwise
+        (`available_bps`), checked atomically. Conflict when the host is already a co-host of the show.
+        The caller checks that the show exists and that `host_id` is a host other than the show's.
+        """
+
+    async def accept_cohost(self, show_id: str, host_id: str) -> Cohost:
+        """invited → active (stamping accepted_at); an active co-host is returned as is. Raises NotFound."""
+
+    async def cohosts(self, show_id: str) -> list[Cohost]:
+        """The show's co-hosts, any status, in the order they were invited."""
+
+
+class PayoutStore(Protocol):
+    """Payout records; their ledger entries are written when the provider has paid (docs/commerce.md#payouts).
+
+    A payout is planned from the host's ledger entries as read (domain/payouts.py): `open_payout` keeps it
+    only if that ledger has not grown since, so two runs can never plan the same money twice.
+    """
+
+    async def commission_parties(self) -> list[str]:
+        """Every party that has host-commission entries in the ledger (who a payout run visits)."""
+
+    async def ledger_length(self, party_id: str) -> int:
+        """How many ledger entries the party has (the version a payout plan was made from)."""
+
+    async def open_payout(self, payout: Payout, entries: Sequence[LedgerEntry], ledger_length: int) -> Payout:
+        """Record a PENDING payout with the entries it will write, atomically:
+
+        - a payout of the same run (run_key), host and currency exists: return it, change nothing;
+        - another pending payout of that host and currency exists, or the host's ledger no longer has
+          `ledger_length` entries: raise Conflict (`retry: true`: read the ledger again and re-plan).
+        """
+
+    async def complete_payout(self, payout_id: str, provider_ref: str) -> Payout:
+        """PENDING → PAID (paid_at now, provider_ref) and append its entries, in one transaction. A paid
+        payout is returned as is (nothing appended twice). Raises NotFound, or Conflict when failed."""
+
+    async def fail_payout(self, payout_id: str) -> Payout:
+        """PENDING → FAILED (the provider never paid it; nothing is written). A failed payout is returned
+        as is. Raises NotFound, or Conflict when paid."""
+
+    async def get_payout(self, payout_id: str) -> Payout | None: ...
+
+    async def run_payouts(self, run_key: str) -> list[Payout]:
+        """The payouts of one run, in the order opened."""
+
+    async def host_payouts(self, host_id: str) -> list[Payout]:
+        """The host's payouts, any status, newest first."""
+
+    async def pending_payouts(self, older_than: datetime) -> list[Payout]:
+        """PENDING payouts opened before `older_than` (payout recovery settles them)."""
+
+
 class LiveStore(Protocol):
     """The live room's state per show: bounded chat and question history, votes, mutes, audience."""
 
@@ -286,7 +347,9 @@ class LiveStore(Protocol):
         """Current and peak viewers, chat messages and questions ever posted."""
 
 
-class Store(AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, Protocol):
+class Store(
+    AccountStore, CatalogStore, ShowStore, CommerceStore, CohostStore, PayoutStore, LiveStore, Protocol
+):
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""
 

@@ -15,17 +15,26 @@ from redis.backoff import NoBackoff
 
 from livecart.clock import Clock
 from livecart.redis_options import redis_options
-from livecart.store.redis import accounts, catalog, commerce, keys, shows
+from livecart.store.redis import accounts, catalog, cohosts, commerce, keys, payouts, shows
 from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.catalog import RedisCatalog
+from livecart.store.redis.cohosts import RedisCohosts
 from livecart.store.redis.commerce import RedisCommerce
 from livecart.store.redis.durability import check_durability
 from livecart.store.redis.live import RedisLive
 from livecart.store.redis.lua import Script
+from livecart.store.redis.payouts import RedisPayouts
 from livecart.store.redis.pending import PendingOrders
 from livecart.store.redis.shows import RedisShows
 
-SCRIPTS: tuple[Script, ...] = (*accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS)
+SCRIPTS: tuple[Script, ...] = (
+    *accounts.SCRIPTS,
+    *catalog.SCRIPTS,
+    *shows.SCRIPTS,
+    *commerce.SCRIPTS,
+    *cohosts.SCRIPTS,
+    *payouts.SCRIPTS,
+)
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
 # instead of opening thousands of sockets during a flash sale.
@@ -40,7 +49,7 @@ CONNECTION_WAIT_SECONDS = 20.0
 NO_RETRY = Retry(NoBackoff(), 0)
 
 
-class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive):
+class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisCohosts, RedisPayouts, RedisLive):
     def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis
         self._clock = clock

@@ -166,3 +166,57 @@ def ledger_by_show(show_id: str) -> str:
 def secret(name: str) -> str:
     """String: a deployment secret as hex (`Store.secret`), set once with SET NX."""
     return f"{PREFIX}secret:{name}"
+
+
+# -- Connect: co-hosts and payouts ---------------------------------------------------------------------
+
+
+def commission_parties() -> str:
+    """Set: every party with host-commission ledger entries (who a payout run visits), added by the
+    script that appends the entries (entries written before it existed are not in it)."""
+    return f"{PREFIX}commission:parties"
+
+
+def cohost(show_id: str, host_id: str) -> str:
+    """Hash: show_id, host_id, share_bps, status (invited | active), invited_at[, accepted_at]."""
+    return f"{PREFIX}cohost:{show_id}:{host_id}"
+
+
+def show_cohosts(show_id: str) -> str:
+    """Sorted set of the show's co-host ids, scored by invitation time in microseconds."""
+    return f"{PREFIX}show:{show_id}:cohosts"
+
+
+def show_cohost_bps(show_id: str) -> str:
+    """String: the sum of the show's co-host shares (invited and active), changed by the invite script."""
+    return f"{PREFIX}show:{show_id}:cohost_bps"
+
+
+def payout(payout_id: str) -> str:
+    """Hash: the payout's fields and `entries` (JSON list of the ledger rows it writes once paid)."""
+    return f"{PREFIX}payout:{payout_id}"
+
+
+def payout_run(run_key: str) -> str:
+    """Hash: `{host id}:{currency}` → payout id, the payouts of one run (its Idempotency-Key)."""
+    return f"{PREFIX}payout:run:{run_key}"
+
+
+def payouts_open() -> str:
+    """Hash: `{host id}:{currency}` → the id of that host's pending payout (at most one)."""
+    return f"{PREFIX}payouts:open"
+
+
+def payouts_pending() -> str:
+    """Sorted set of pending payout ids scored by creation time in microseconds (payout recovery)."""
+    return f"{PREFIX}payouts:pending"
+
+
+def host_payouts(host_id: str) -> str:
+    """Sorted set of the host's payout ids scored by `payouts_seq` (the order they were opened)."""
+    return f"{PREFIX}host:{host_id}:payouts"
+
+
+def payouts_seq() -> str:
+    """String: a counter, incremented by each payout opened (orders `host_payouts`)."""
+    return f"{PREFIX}payouts:seq"

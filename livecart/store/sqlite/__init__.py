@@ -6,13 +6,15 @@ import secrets
 import sqlite3
 
 from livecart.clock import Clock
-from livecart.store.sqlite import accounts, catalog, commerce, live, orders, shows
+from livecart.store.sqlite import accounts, catalog, cohosts, commerce, live, orders, payouts, shows
 from livecart.store.sqlite.accounts import SqliteAccounts
 from livecart.store.sqlite.catalog import SqliteCatalog
+from livecart.store.sqlite.cohosts import SqliteCohosts
 from livecart.store.sqlite.commerce import SqliteCommerce
 from livecart.store.sqlite.db import Database, Migration
 from livecart.store.sqlite.live import SqliteLive
 from livecart.store.sqlite.orders import SqliteOrders
+from livecart.store.sqlite.payouts import SqlitePayouts
 from livecart.store.sqlite.shows import SqliteShows
 
 MIGRATIONS: list[Migration] = [
@@ -23,6 +25,8 @@ MIGRATIONS: list[Migration] = [
     *orders.MIGRATIONS,
     *live.MIGRATIONS,
     ("0004_secrets", "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)"),
+    *cohosts.MIGRATIONS,
+    *payouts.MIGRATIONS,
 ]
 
 SECRET_BYTES = 32
@@ -43,7 +47,16 @@ def _make_secret(conn: sqlite3.Connection, name: str) -> bytes:
     return value
 
 
-class SqliteStore(SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive):
+class SqliteStore(
+    SqliteAccounts,
+    SqliteCatalog,
+    SqliteShows,
+    SqliteCommerce,
+    SqliteOrders,
+    SqliteCohosts,
+    SqlitePayouts,
+    SqliteLive,
+):
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db
         self._clock = clock

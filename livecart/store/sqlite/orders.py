@@ -121,7 +121,7 @@ _INSERT_LINE = (
 )
 _INSERT_ENTRY = (
     "INSERT INTO ledger (id, order_id, refund_id, show_id, product_id, account, party_id, amount_cents,"
-    " currency, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    " currency, created_at, payout_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -230,7 +230,7 @@ def _pending(conn: sqlite3.Connection, order_id: str) -> Order:
     return order
 
 
-def _append(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
+def append_entries(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
     conn.executemany(
         _INSERT_ENTRY,
         [
@@ -245,6 +245,7 @@ def _append(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
                 entry.amount_cents,
                 entry.currency,
                 rows.to_text(entry.created_at),
+                entry.payout_id,
             )
             for entry in entries
         ],
@@ -355,7 +356,7 @@ def mark_paid_in(
         "UPDATE orders SET status = 'paid', payment_ref = ?, paid_at = ? WHERE id = ?",
         (payment_ref, rows.to_text(paid_at), order_id),
     )
-    _append(conn, entries)
+    append_entries(conn, entries)
     conn.executemany(
         "DELETE FROM cart_items WHERE show_id = ? AND viewer_id = ? AND product_id = ?",
         [(order.show_id, order.buyer_id, line.product_id) for line in order.lines],
@@ -423,13 +424,13 @@ def refund_in(
             rows.to_text(refund.created_at),
         ),
     )
-    _append(conn, entries)
+    append_entries(conn, entries)
     updated = fetch_order(conn, refund.order_id)
     assert updated is not None
     return updated, _stock(conn, [part.product_id for part in refund.lines])
 
 
-def _entry(row: sqlite3.Row) -> LedgerEntry:
+def ledger_entry(row: sqlite3.Row) -> LedgerEntry:
     created = rows.from_text(row["created_at"])
     assert created is not None
     return LedgerEntry(
@@ -443,6 +444,7 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
         amount_cents=row["amount_cents"],
         currency=row["currency"],
         created_at=created,
+        payout_id=row["payout_id"],
     )
 
 
@@ -508,7 +510,7 @@ class SqliteOrders:
 
         def select(conn: sqlite3.Connection) -> list[LedgerEntry]:
             return [
-                _entry(row) for row in conn.execute(f"SELECT * FROM ledger WHERE {where} ORDER BY seq", args)
+                ledger_entry(row) for row in conn.execute(f"SELECT * FROM ledger WHERE {where} ORDER BY seq", args)
             ]
 
         return await self._db.read(select)
