@@ -80,6 +80,7 @@ class TestPaymentProvider:
         self.charges: dict[str, Charge] = {}
         self.refunded: dict[str, int] = {}
         self.transfers: dict[str, Transfer] = {}
+        self._paying: dict[str, asyncio.Lock] = {}  # one payout call at a time per reference
         if path is not None and path.exists():
             for line in path.read_text().splitlines():
                 self._apply(line)
@@ -129,15 +130,16 @@ class TestPaymentProvider:
     async def payout(self, *, reference: str, party_id: str, amount_cents: int, currency: str) -> Transfer:
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
-        existing = self.transfers.get(reference)
-        if existing is not None:
-            return existing
         if amount_cents <= 0:
             raise ValueError("a payout sends a positive amount")
-        transfer = Transfer(new_id("tr"), reference, party_id, amount_cents, currency)
-        await self._record({"payout": asdict(transfer)})  # on disk before anyone hears it was paid
-        self.transfers[reference] = transfer
-        return transfer
+        async with self._paying.setdefault(reference, asyncio.Lock()):
+            existing = self.transfers.get(reference)
+            if existing is not None:
+                return existing
+            transfer = Transfer(new_id("tr"), reference, party_id, amount_cents, currency)
+            await self._record({"payout": asdict(transfer)})  # on disk before anyone hears it was paid
+            self.transfers[reference] = transfer
+            return transfer
 
     async def find_payout(self, reference: str) -> Transfer | None:
         return self.transfers.get(reference)
