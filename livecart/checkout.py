@@ -28,6 +28,7 @@ from livecart.domain.events import Sold, StockChanged
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
 from livecart.domain.models import Account, Product, Show, utcnow
+from livecart.domain.shares import active_shares
 from livecart.payments import PaymentProvider
 from livecart.stock_news import StockNews
 from livecart.store import Store
@@ -163,8 +164,9 @@ class Checkout:
         """Record a charged order as paid with its ledger entries, then announce the sales."""
         paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
         response = order_response(paid)
+        cohosts = active_shares(await self.store.cohosts(order.show_id))  # one commission entry per share
         await self.store.mark_order_paid(
-            order.id, payment_ref, paid_at, sale_entries(paid, paid_at), response
+            order.id, payment_ref, paid_at, sale_entries(paid, paid_at, shares=cohosts), response
         )
         buyer = public_buyer_name(order.buyer_name)
         for line in order.lines:

@@ -22,6 +22,7 @@ from livecart.domain.ledger import refund_entries
 from livecart.domain.models import Account, Role, rfc3339, utcnow
 from livecart.domain.order_views import admin_view, brand_view, host_view
 from livecart.domain.refunds import plan_refund
+from livecart.domain.shares import sale_parts
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -118,9 +119,12 @@ async def refund(request: web.Request) -> web.Response:
             items[item.product_id] = item.qty
     now = utcnow()
     brand_id = account.id if account.role is Role.BRAND else None
-    planned = plan_refund(order, items, refund_id=new_id("rfd"), by=account.id, brand_id=brand_id, now=now)
     store = request.app[keys.STORE]
-    updated, stock = await store.record_refund(planned, refund_entries(order, planned, now))
+    parts = sale_parts(await store.ledger_entries(order_id=order.id))  # co-host shares, reversed in proportion
+    planned = plan_refund(
+        order, items, refund_id=new_id("rfd"), by=account.id, brand_id=brand_id, now=now, commission_parts=parts
+    )
+    updated, stock = await store.record_refund(planned, refund_entries(order, planned, now, commission_parts=parts))
     if updated.payment_ref is not None:
         try:
             await request.app[keys.PAYMENTS].refund(
