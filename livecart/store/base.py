@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from livecart.domain.attribution import ShareLink
+from livecart.domain.campaigns import Application, Campaign, Invitation
 from livecart.domain.commerce import (
     CartActivity,
     CartItem,
@@ -302,6 +304,69 @@ class PayoutStore(Protocol):
         """PENDING payouts opened before `older_than` (payout recovery settles them)."""
 
 
+class CampaignStore(Protocol):
+    """Campaigns, applications, invitations, units sold and share links (docs/commerce.md#campaigns).
+
+    Fields are validated by the caller (domain/campaigns.check_fields); the store enforces what must hold
+    under concurrency: one application per host and campaign, `max_hosts` approved hosts, `units_cap`.
+    """
+
+    async def create_campaign(self, brand_id: str, fields: Mapping[str, Any]) -> Campaign:
+        """Store a campaign from checked fields (`check_fields`), stamping id and created_at."""
+
+    async def get_campaign(self, campaign_id: str) -> Campaign | None: ...
+
+    async def list_campaigns(self, brand_id: str | None = None) -> list[Campaign]:
+        """Every campaign (or the brand's), newest first (callers filter by status and text)."""
+
+    async def update_campaign(self, campaign_id: str, changes: Mapping[str, Any]) -> Campaign:
+        """Apply checked fields (partial). Raises NotFound."""
+
+    async def end_campaign(self, campaign_id: str) -> Campaign:
+        """Stamp ended_at now (kept when already ended). Raises NotFound."""
+
+    async def apply_to_campaign(self, application: Application, max_hosts: int | None) -> Application:
+        """Store a host's application. Conflict when the host already applied or was invited;
+        an APPROVED one (open campaign) raises CampaignFull when `max_hosts` hosts are approved already."""
+
+    async def decide_application(self, application_id: str, approve: bool, max_hosts: int | None) -> Application:
+        """PENDING → APPROVED | REJECTED (decided_at now). NotFound; Conflict when already decided;
+        CampaignFull when approving beyond `max_hosts`."""
+
+    async def invite_to_campaign(self, invitation: Invitation) -> Invitation:
+        """Store an invitation. Conflict when the host already has an invitation or application there."""
+
+    async def accept_invitation(self, invitation_id: str, max_hosts: int | None) -> Application:
+        """PENDING → ACCEPTED and the host approved (an APPROVED application, `invited`), atomically.
+        NotFound; Conflict when already accepted; CampaignFull when `max_hosts` hosts are approved."""
+
+    async def get_application(self, application_id: str) -> Application | None: ...
+
+    async def get_invitation(self, invitation_id: str) -> Invitation | None: ...
+
+    async def application_of(self, campaign_id: str, host_id: str) -> Application | None:
+        """The host's application to the campaign (how it may sell the campaign's products)."""
+
+    async def campaign_applications(self, campaign_id: str) -> list[Application]:
+        """Oldest first."""
+
+    async def host_applications(self, host_id: str) -> list[Application]:
+        """Newest first."""
+
+    async def take_campaign_units(self, campaign_id: str, units: int) -> int:
+        """Count `units` (≥ 1) more sold through the campaign, atomically within units_cap; returns units
+        sold after. Raises UnitsCapReached (`units_left`) and changes nothing beyond the cap; NotFound."""
+
+    async def release_campaign_units(self, campaign_id: str, units: int) -> int:
+        """Give back units taken for an order that failed; returns units sold after (never below 0)."""
+
+    async def share_link(self, campaign_id: str, host_id: str, code: str) -> ShareLink:
+        """The host's link for the campaign: the existing one, or a new one with `code`. Conflict when
+        `code` is taken by another link (the caller draws another)."""
+
+    async def link_by_code(self, code: str) -> ShareLink | None: ...
+
+
 class LiveStore(Protocol):
     """The live room's state per show: bounded chat and question history, votes, mutes, audience."""
 
@@ -348,7 +413,15 @@ class LiveStore(Protocol):
 
 
 class Store(
-    AccountStore, CatalogStore, ShowStore, CommerceStore, CohostStore, PayoutStore, LiveStore, Protocol
+    AccountStore,
+    CatalogStore,
+    ShowStore,
+    CommerceStore,
+    CampaignStore,
+    CohostStore,
+    PayoutStore,
+    LiveStore,
+    Protocol,
 ):
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""

@@ -15,8 +15,9 @@ from redis.backoff import NoBackoff
 
 from livecart.clock import Clock
 from livecart.redis_options import redis_options
-from livecart.store.redis import accounts, catalog, cohosts, commerce, keys, payouts, shows
+from livecart.store.redis import accounts, campaigns, catalog, cohosts, commerce, keys, payouts, shows
 from livecart.store.redis.accounts import RedisAccounts
+from livecart.store.redis.campaigns import RedisCampaigns
 from livecart.store.redis.catalog import RedisCatalog
 from livecart.store.redis.cohosts import RedisCohosts
 from livecart.store.redis.commerce import RedisCommerce
@@ -32,6 +33,7 @@ SCRIPTS: tuple[Script, ...] = (
     *catalog.SCRIPTS,
     *shows.SCRIPTS,
     *commerce.SCRIPTS,
+    *campaigns.SCRIPTS,
     *cohosts.SCRIPTS,
     *payouts.SCRIPTS,
 )
@@ -49,7 +51,9 @@ CONNECTION_WAIT_SECONDS = 20.0
 NO_RETRY = Retry(NoBackoff(), 0)
 
 
-class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisCohosts, RedisPayouts, RedisLive):
+class RedisStore(
+    RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisCampaigns, RedisCohosts, RedisPayouts, RedisLive
+):
     def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis
         self._clock = clock

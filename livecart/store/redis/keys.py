@@ -220,3 +220,63 @@ def host_payouts(host_id: str) -> str:
 def payouts_seq() -> str:
     """String: a counter, incremented by each payout opened (orders `host_payouts`)."""
     return f"{PREFIX}payouts:seq"
+
+
+def campaign(campaign_id: str) -> str:
+    """Hash: the campaign's fields (`product_ids` as JSON), `units_sold` and `approved` (hosts approved)."""
+    return f"{PREFIX}campaign:{campaign_id}"
+
+
+def campaigns() -> str:
+    """Sorted set of every campaign id, scored by `campaigns_seq` (the order created)."""
+    return f"{PREFIX}campaigns"
+
+
+def brand_campaigns(brand_id: str) -> str:
+    """Sorted set of the brand's campaign ids, scored like `campaigns`."""
+    return f"{PREFIX}brand:{brand_id}:campaigns"
+
+
+def campaigns_seq() -> str:
+    """String: a counter for the order of campaigns, applications (scores of their sorted sets)."""
+    return f"{PREFIX}campaigns:seq"
+
+
+def application(application_id: str) -> str:
+    """Hash: an application's fields."""
+    return f"{PREFIX}application:{application_id}"
+
+
+def campaign_applications(campaign_id: str) -> str:
+    """Sorted set of the campaign's application ids, scored by `campaigns_seq`."""
+    return f"{PREFIX}campaign:{campaign_id}:applications"
+
+
+def host_applications(host_id: str) -> str:
+    """Sorted set of the host's application ids, scored by `campaigns_seq`."""
+    return f"{PREFIX}host:{host_id}:applications"
+
+
+def campaign_hosts(campaign_id: str) -> str:
+    """Hash: host id → its application id in the campaign (one per host)."""
+    return f"{PREFIX}campaign:{campaign_id}:hosts"
+
+
+def invitation(invitation_id: str) -> str:
+    """Hash: an invitation's fields."""
+    return f"{PREFIX}invitation:{invitation_id}"
+
+
+def campaign_invited(campaign_id: str) -> str:
+    """Hash: host id → its invitation id in the campaign (one per host)."""
+    return f"{PREFIX}campaign:{campaign_id}:invited"
+
+
+def share_link(code: str) -> str:
+    """Hash: code, campaign_id, host_id, created_at of a share link (`/l/{code}`)."""
+    return f"{PREFIX}link:{code}"
+
+
+def campaign_links(campaign_id: str) -> str:
+    """Hash: host id → the code of its share link for the campaign."""
+    return f"{PREFIX}campaign:{campaign_id}:links"

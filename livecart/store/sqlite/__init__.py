@@ -6,8 +6,9 @@ import secrets
 import sqlite3
 
 from livecart.clock import Clock
-from livecart.store.sqlite import accounts, catalog, cohosts, commerce, live, orders, payouts, shows
+from livecart.store.sqlite import accounts, campaigns, catalog, cohosts, commerce, live, orders, payouts, shows
 from livecart.store.sqlite.accounts import SqliteAccounts
+from livecart.store.sqlite.campaigns import SqliteCampaigns
 from livecart.store.sqlite.catalog import SqliteCatalog
 from livecart.store.sqlite.cohosts import SqliteCohosts
 from livecart.store.sqlite.commerce import SqliteCommerce
@@ -27,6 +28,7 @@ MIGRATIONS: list[Migration] = [
     ("0004_secrets", "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)"),
     *cohosts.MIGRATIONS,
     *payouts.MIGRATIONS,
+    *campaigns.MIGRATIONS,
 ]
 
 SECRET_BYTES = 32
@@ -53,6 +55,7 @@ class SqliteStore(
     SqliteShows,
     SqliteCommerce,
     SqliteOrders,
+    SqliteCampaigns,
     SqliteCohosts,
     SqlitePayouts,
     SqliteLive,
