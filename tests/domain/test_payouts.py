@@ -17,6 +17,7 @@ from livecart.domain.commerce import LedgerAccount, LedgerEntry, Order, OrderSta
 from livecart.domain.ledger import refund_entries, sale_entries
 from livecart.domain.models import Product
 from livecart.domain.refunds import plan_refund
+from livecart.domain.statement import statement, statement_csv
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 _ids = itertools.count()
@@ -184,3 +185,27 @@ def check_invariants(ledger: list[LedgerEntry], orders: list[Order], now: dateti
                 balance.paid_cents + balance.available_cents + balance.pending_cents - balance.negative_cents
                 == balance.earned_cents - balance.reversed_cents
             )
+
+
+def test_the_statement_lists_sales_shares_refunds_and_payouts_with_a_running_balance() -> None:
+    order = sold("ord_1", "hst_1", 10_000, 2, 1000)  # 2000 commission: hst_1 1400, hst_2 600
+    ledger = sale_entries(order, T0, make_id, shares=[shares.Share("hst_2", 3000)])
+    _, reversal = refund(order, 1, ledger, T0 + timedelta(days=1))
+    ledger += reversal
+    later = T0 + timedelta(days=20)
+    plan = payouts.plan_payout(ledger, "hst_2", "EUR", later, window_days=14, min_cents=0, payout_id="pay_1")
+    assert plan is not None
+    ledger += plan.entries
+    show_hosts = {"shw_hst_1": "hst_1"}
+    lines = statement(ledger, "hst_2", show_hosts)
+    assert [(line.kind, line.amount_cents, line.balance_cents) for line in lines] == [
+        ("share", 600, 600), ("refund", -300, 300), ("payout", -300, 0),
+    ]  # fmt: skip
+    assert [line.kind for line in statement(ledger, "hst_1", show_hosts)] == ["sale", "refund"]
+    window = statement(ledger, "hst_2", show_hosts, since=T0 + timedelta(hours=1), until=later)
+    assert [(line.kind, line.balance_cents) for line in window] == [("refund", 300)]  # opening balance counted
+    text = statement_csv(lines)
+    assert text.splitlines()[0] == (
+        "created_at,kind,order_id,show_id,product_id,payout_id,currency,amount_cents,balance_cents"
+    )
+    assert text.splitlines()[3].endswith(",pay_1,EUR,-300,0")
