@@ -7,13 +7,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from livecart.clock import Clock
 from livecart.config import Settings
-from livecart.store.base import Store
+from livecart.store.base import Store, StoreUnavailable
 
 DEFAULT_REDIS_TIMEOUT_S = Settings.redis_timeout_s
 
-# Raised when the store's server cannot be reached (Redis down or restarting): the call may or may not
-# have run; the request can be retried (with the same Idempotency-Key for a checkout).
-STORE_UNAVAILABLE: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
+# Raised when the store cannot be used (Redis down or restarting; the SQLite file locked, its disk full):
+# the call may or may not have run; the request can be retried (with the same Idempotency-Key for a checkout).
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError, StoreUnavailable)
 
 
 async def open_store(url: str, *, clock: Clock, redis_timeout_s: float = DEFAULT_REDIS_TIMEOUT_S) -> Store:
@@ -31,4 +31,4 @@ async def open_store(url: str, *, clock: Clock, redis_timeout_s: float = DEFAULT
     raise ValueError(f"unsupported store URL {url!r}")
 
 
-__all__ = ["STORE_UNAVAILABLE", "Store", "open_store"]
+__all__ = ["STORE_UNAVAILABLE", "Store", "StoreUnavailable", "open_store"]

@@ -1,7 +1,11 @@
-"""The `Store` interface. Every implementation passes tests/store/test_contract.py.
+"""The `Store` interface. Every implementation passes the contract suite, tests/store/test_contract_*.py.
 
 Methods raise domain errors (`NotFound`, `Conflict`, ...) rather than returning sentinels when the
-caller cannot go on; lookups that are expected to miss return None.
+caller cannot go on; lookups that are expected to miss return None. The errors are built by the
+constructors of `livecart.domain.errors` and the checks shared by the stores live in
+`livecart.domain.store_checks`, so both stores answer a call with the same error, word for word.
+Nothing else escapes a store except `STORE_UNAVAILABLE` errors and `ValueError` for input only a bug
+can build (e.g. an order naming one product twice).
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ from livecart.domain.payouts import Payout
 from livecart.domain.shares import Cohost
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be used now (SQLite: the file is locked, the disk is full, an I/O error); like a
+    Redis connection error, it is one of `livecart.store.STORE_UNAVAILABLE` (the API answers 503)."""
+
+
 class AccountStore(Protocol):
     async def create_account(self, role: Role, name: str) -> tuple[Account, str]:
         """Create an account; returns it with its bearer token (only the token's hash is kept)."""
@@ -42,23 +51,27 @@ class AccountStore(Protocol):
 
 class CatalogStore(Protocol):
     async def create_product(self, brand_id: str, draft: ProductDraft) -> Product:
-        """Raises Conflict when the brand already has a product with that SKU."""
+        """Raises BadRequest for a required field that is None, a negative price or stock or a commission
+        outside 0–10000 bps; NotFound when the brand's account does not exist (or was deleted); Conflict
+        when the brand already has a product with that SKU. Nothing is stored when it raises."""
 
     async def get_product(self, product_id: str) -> Product | None: ...
 
     async def list_products(self, brand_id: str | None = None) -> list[Product]: ...
 
     async def update_product(self, product_id: str, changes: Mapping[str, Any]) -> Product:
-        """Apply changes to PRODUCT_MUTABLE_FIELDS. Raises NotFound."""
+        """Apply changes to PRODUCT_MUTABLE_FIELDS (others are ignored). Raises BadRequest for values
+        create_product refuses (checked first), NotFound for an unknown product."""
 
 
 class ShowStore(Protocol):
-    async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show: ...
+    async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
+        """Raises NotFound when the host's account does not exist (or was deleted)."""
 
     async def get_show(self, show_id: str) -> Show | None: ...
 
     async def list_shows(self) -> list[Show]:
-        """Live shows first, then scheduled (soonest first), then ended (latest first)."""
+        """Live shows first, then scheduled (soonest first), then ended (latest first): `show_list_order`."""
 
     async def set_show_status(self, show_id: str, status: ShowStatus) -> Show:
         """Move a show along scheduled → live → ended, stamping started_at / ended_at.
@@ -67,7 +80,8 @@ class ShowStore(Protocol):
         """
 
     async def add_to_lineup(self, show_id: str, product_id: str) -> bool:
-        """Feature a product in a show; returns False when it was already in the lineup."""
+        """Feature a product in a show; returns False when it was already in the lineup.
+        Raises NotFound for an unknown show or product."""
 
     async def lineup(self, show_id: str) -> list[Product]: ...
 
@@ -83,10 +97,11 @@ class CommerceStore(Protocol):
     """Pins, carts, orders, the ledger and idempotency records (docs/commerce.md).
 
     Every method is atomic: it either happens completely or not at all, and concurrent calls behave as
-    if run one after another (SQLite: one transaction; Redis: one Lua script). Callers validate input
-    (show exists, product in lineup, ...) before calling; the store enforces only the invariants that
-    must hold under concurrency (stock, per-buyer limits, refund quantities, idempotency, order status).
-    Times are stamped by the store (UTC) unless given.
+    if run one after another (SQLite: one transaction; Redis: one Lua script). Callers check the
+    commerce rules (product in the lineup, pinned, show live, ...) before calling; the store enforces
+    the invariants that must hold under concurrency (stock, per-buyer limits, refund quantities,
+    idempotency, order status) and refuses ids that do not exist (NotFound). Times are stamped by the
+    store from its clock unless given.
     """
 
     # -- pins ---------------------------------------------------------------------------------------
@@ -94,7 +109,7 @@ class CommerceStore(Protocol):
         """Pin a product in a show now, opening a pin-log span.
 
         Returns the pin and True, or the existing pin and False when it was already pinned (no new span).
-        Several products may be pinned at once. Raises NotFound for an unknown product.
+        Several products may be pinned at once. Raises NotFound for an unknown show or product.
         """
 
     async def unpin_product(self, show_id: str, product_id: str) -> bool:
@@ -117,6 +132,7 @@ class CommerceStore(Protocol):
         self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
     ) -> list[CartItem]:
         """Add `qty` units (qty ≥ 1) to the cart line of `product_id` and record one cart add (stats).
+        Raises NotFound for an unknown product (the show is the caller's to check).
 
         Raises LimitExceeded (and changes nothing) when the line would hold more than `max_qty` units;
         the caller passes the per-buyer limit minus the units the viewer already bought.
@@ -177,7 +193,9 @@ class CommerceStore(Protocol):
     async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
         """Record a PENDING order and take its stock, all lines or none.
 
-        Checks, in this order, without changing anything when one fails:
+        Checks, in this order, without changing anything when one fails
+        (`livecart.domain.store_checks.order_placement`):
+        - the order id is not taken (Conflict, `order_id`) and the show exists (NotFound, `show_id`);
         - every product exists (NotFound, `product_id`);
         - every product still has the line's unit price and commission rate (PriceChanged, `product_ids`);
         - units_bought(buyer) + line qty ≤ max_qty_per_buyer for every line (LimitExceeded, `product_ids`);

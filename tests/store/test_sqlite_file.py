@@ -22,7 +22,7 @@ async def test_reopening_keeps_data_and_does_not_rerun_migrations(tmp_path: Path
 
     with sqlite3.connect(path) as conn:
         names = [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
-        assert names == sorted(name for name, _ in MIGRATIONS)
+        assert names == sorted(migration.name for migration in MIGRATIONS)
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

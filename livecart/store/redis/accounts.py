@@ -10,7 +10,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
-from livecart.domain.errors import NotFound
+from livecart.domain import errors
 from livecart.domain.ids import hash_token, new_id, new_token
 from livecart.domain.models import Account, Role
 from livecart.store.redis import codec, keys
@@ -61,9 +61,9 @@ class RedisAccounts:
     async def delete_account(self, account_id: str) -> None:
         digest = await self._redis.hget(keys.account(account_id), "token_hash")
         if digest is None:
-            raise NotFound("no such account", account_id=account_id)
+            raise errors.no_such_account(account_id)
         deleted = await DELETE_ACCOUNT(
             self._redis, [keys.account(account_id), keys.token(str(digest))], [self._clock.now().isoformat()]
         )
         if deleted == 0:
-            raise NotFound("no such account", account_id=account_id)
+            raise errors.no_such_account(account_id)

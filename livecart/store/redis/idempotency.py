@@ -9,8 +9,8 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.commerce import StoredResponse
-from livecart.domain.errors import IdempotencyInProgress, IdempotencyMismatch, NotFound
 from livecart.store.redis import codec, keys
 from livecart.store.redis.lua import Script
 
@@ -95,13 +95,9 @@ class RedisIdempotency:
         if outcome == "claimed":
             return None
         if outcome == "mismatch":
-            raise IdempotencyMismatch(
-                "this Idempotency-Key was used with a different request body", idempotency_key=key
-            )
+            raise errors.idempotency_mismatch(key)
         if outcome == "running":
-            raise IdempotencyInProgress(
-                "a request with this Idempotency-Key is still in progress; retry later", idempotency_key=key
-            )
+            raise errors.idempotency_in_progress(key)
         return StoredResponse(status=int(reply[1]), body=str(reply[2]))
 
     async def save_idempotent_response(self, viewer_id: str, key: str, response: StoredResponse) -> None:
@@ -111,7 +107,7 @@ class RedisIdempotency:
             [response.status, response.body, running_member(viewer_id, key)],
         )
         if saved == 0:
-            raise NotFound("no such idempotency key", idempotency_key=key)
+            raise errors.no_such_idempotency_key(key)
 
     async def release_idempotency_key(self, viewer_id: str, key: str) -> None:
         await RELEASE(

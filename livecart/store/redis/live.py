@@ -17,7 +17,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
-from livecart.domain.errors import NotFound
+from livecart.domain import errors
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus, question_rank
 
 QUESTION_TTL_S = 7 * 24 * 3600
@@ -154,16 +154,16 @@ class RedisLive:
         result = cast(int, await script)
         question = await self.get_question(show_id, question_id) if result >= 0 else None
         if question is None:
-            raise NotFound("no such question", question_id=question_id)
+            raise errors.no_such_question(question_id)
         return question, result == 1
 
     async def set_question_status(self, show_id: str, question_id: str, status: QuestionStatus) -> Question:
         if await self.get_question(show_id, question_id) is None:
-            raise NotFound("no such question", question_id=question_id)
+            raise errors.no_such_question(question_id)
         await self._redis.hset(_question_key(question_id), "status", status.value)
         question = await self.get_question(show_id, question_id)
         if question is None:
-            raise NotFound("no such question", question_id=question_id)
+            raise errors.no_such_question(question_id)
         return question
 
     async def top_questions(self, show_id: str, limit: int) -> list[Question]:

@@ -10,16 +10,18 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.commerce import Pin, PinSpan
-from livecart.domain.errors import NotFound
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.catalog import fetch_products
 from livecart.store.redis.lua import Script
 
-# KEYS: product, pins, pin log, pinned-during set. ARGV: product id, now (µs).
-# Returns {1, pinned µs} when pinned now, {0, pinned µs} when already pinned, {-1} for an unknown product.
+# KEYS: product, pins, pin log, pinned-during set, show. ARGV: product id, now (µs).
+# Returns {1, pinned µs} when pinned now, {0, pinned µs} when already pinned, {-2} for an unknown show,
+# {-1} for an unknown product.
 PIN = Script(
     """
+    if redis.call('EXISTS', KEYS[5]) == 0 then return {-2} end
     if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
     local open = redis.call('HGET', KEYS[2], ARGV[1])
     if open then
@@ -61,14 +63,17 @@ class RedisPins:
                 keys.pins(show_id),
                 keys.pin_log(show_id),
                 keys.pinned_during(show_id),
+                keys.show(show_id),
             ],
             [product_id, codec.micros(self._clock.now())],
         )
+        if int(reply[0]) == -2:
+            raise errors.no_such_show(show_id)
         if int(reply[0]) == -1:
-            raise NotFound("no such product", product_id=product_id)
+            raise errors.no_such_product(product_id)
         found = await fetch_products(self._redis, [product_id])
         if not found:
-            raise NotFound("no such product", product_id=product_id)
+            raise errors.no_such_product(product_id)
         return Pin(show_id=show_id, product=found[0], pinned_at=records.from_micros(reply[1])), int(reply[0]) == 1
 
     async def unpin_product(self, show_id: str, product_id: str) -> bool:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import sqlite3
 
 from livecart.clock import Clock
-from livecart.domain.errors import NotFound
+from livecart.domain import errors
 from livecart.domain.ids import hash_token, new_id, new_token
 from livecart.domain.models import Account, Role
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
-    (
+    Migration(
+        1,
         "0001_accounts",
         """
         CREATE TABLE accounts (
@@ -72,6 +73,6 @@ class SqliteAccounts:
                 (rows.to_text(self._clock.now()), account_id),
             )
             if cursor.rowcount == 0:
-                raise NotFound("no such account", account_id=account_id)
+                raise errors.no_such_account(account_id)
 
         await self._db.transaction(delete)

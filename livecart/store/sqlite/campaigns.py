@@ -22,8 +22,9 @@ from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
-    (
-        "connect_0003_campaigns",
+    Migration(
+        15,
+        "connect_campaigns",
         """
         CREATE TABLE campaigns (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,

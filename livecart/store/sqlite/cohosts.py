@@ -12,8 +12,9 @@ from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
-    (
-        "connect_0001_cohosts",
+    Migration(
+        13,
+        "connect_cohosts",
         """
         CREATE TABLE cohosts (
             show_id TEXT NOT NULL REFERENCES shows(id),

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from livecart.clock import Clock
-from livecart.domain.errors import NotFound
+from livecart.domain import errors
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus, question_rank
 from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
-    (
+    Migration(
+        10,
         "0101_live",
         """
         CREATE TABLE live_chat (
@@ -58,7 +59,8 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
-    (
+    Migration(
+        11,
         "0102_live_settings",
         """
         CREATE TABLE live_settings (
@@ -186,7 +188,7 @@ class SqliteLive:
     async def upvote(self, show_id: str, question_id: str, viewer_id: str) -> tuple[Question, bool]:
         def vote(conn: sqlite3.Connection) -> tuple[Question, bool]:
             if _fetch_question(conn, show_id, question_id) is None:
-                raise NotFound("no such question", question_id=question_id)
+                raise errors.no_such_question(question_id)
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO live_votes (question_id, viewer_id) VALUES (?, ?)",
                 (question_id, viewer_id),
@@ -208,7 +210,7 @@ class SqliteLive:
             )
             question = _fetch_question(conn, show_id, question_id)
             if question is None:
-                raise NotFound("no such question", question_id=question_id)
+                raise errors.no_such_question(question_id)
             return question
 
         return await self._db.transaction(update)

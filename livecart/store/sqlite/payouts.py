@@ -17,8 +17,9 @@ from livecart.store.sqlite.db import Database, Migration
 from livecart.store.sqlite.orders import append_entries
 
 MIGRATIONS: list[Migration] = [
-    (
-        "connect_0002_payouts",
+    Migration(
+        14,
+        "connect_payouts",
         """
         ALTER TABLE ledger ADD COLUMN payout_id TEXT;
         CREATE INDEX ledger_host_commission ON ledger (account, party_id);
