@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from livecart.clock import Clock
-from livecart.domain import attribution, shares
+from livecart.domain import attribution, errors, shares
 from livecart.domain import campaigns as rules
 from livecart.domain.campaigns import (
     Application,
@@ -19,7 +19,7 @@ from livecart.domain.campaigns import (
     Invitation,
     InvitationStatus,
 )
-from livecart.domain.errors import BadRequest, Conflict, Forbidden, NotApproved, NotFound
+from livecart.domain.errors import Conflict, Forbidden, NotApproved
 from livecart.domain.ids import new_id
 from livecart.domain.models import Account, Role, Show
 from livecart.store.base import Store
@@ -38,7 +38,7 @@ class Connect:
     async def _own_campaign(self, brand: Account, campaign_id: str) -> Campaign:
         found = await self.store.get_campaign(campaign_id)
         if found is None:
-            raise NotFound("no such campaign", campaign_id=campaign_id)
+            raise errors.no_such_campaign(campaign_id)
         if brand.role is not Role.ADMIN and found.brand_id != brand.id:
             raise Forbidden("only the campaign's brand may do this")
         return found
@@ -47,9 +47,7 @@ class Connect:
         for product_id in product_ids:
             product = await self.store.get_product(product_id)
             if product is None or product.brand_id != brand_id:
-                raise BadRequest(
-                    "a campaign offers the brand's own products", field="product_ids", product_id=product_id
-                )
+                raise errors.invalid_field("product_ids", "a campaign offers the brand's own products")
 
     async def create_campaign(self, brand: Account, body: Mapping[str, Any]) -> Campaign:
         fields = rules.check_fields(body)
@@ -61,7 +59,7 @@ class Connect:
         rules.check_not_ended(found, self.clock.now())
         changes = rules.check_fields(body, partial=True)
         if changes.get("starts_at", found.starts_at) >= changes.get("ends_at", found.ends_at):
-            raise BadRequest("ends_at must be after starts_at", field="ends_at")
+            raise errors.invalid_field("ends_at", "ends_at must be after starts_at")
         if "product_ids" in changes:
             await self._check_products(found.brand_id, changes["product_ids"])
         return await self.store.update_campaign(campaign_id, changes)
@@ -81,7 +79,7 @@ class Connect:
     ) -> tuple[list[Campaign], str | None]:
         """A page of campaigns, newest first, and the `before` of the next page (None: the last page)."""
         if not 1 <= limit <= PAGE_MAX:
-            raise BadRequest(f"limit must be from 1 to {PAGE_MAX}", field="limit")
+            raise errors.invalid_field("limit", f"limit must be from 1 to {PAGE_MAX}")
         now, words = self.clock.now(), q.casefold().split()
         found = [
             one
@@ -92,7 +90,7 @@ class Connect:
         if before is not None:
             ids = [one.id for one in found]
             if before not in ids:
-                raise BadRequest("before must be the id of a campaign of the previous page", field="before")
+                raise errors.invalid_field("before", "before must be the id of a campaign of the previous page")
             found = found[ids.index(before) + 1 :]
         page = found[:limit]
         return page, page[-1].id if len(found) > limit else None
@@ -101,14 +99,14 @@ class Connect:
     async def _campaign(self, campaign_id: str) -> Campaign:
         found = await self.store.get_campaign(campaign_id)
         if found is None:
-            raise NotFound("no such campaign", campaign_id=campaign_id)
+            raise errors.no_such_campaign(campaign_id)
         return found
 
     async def apply(self, host: Account, campaign_id: str, pitch: str) -> Application:
         found = await self._campaign(campaign_id)
         rules.check_not_ended(found, self.clock.now())
         if not isinstance(pitch, str) or len(pitch) > rules.BRIEF_MAX:
-            raise BadRequest(f"pitch must be text of at most {rules.BRIEF_MAX} characters", field="pitch")
+            raise errors.invalid_field("pitch", f"pitch must be text of at most {rules.BRIEF_MAX} characters")
         application = Application(
             new_id("app"), found.id, host.id, pitch.strip(), rules.first_status(found), self.clock.now()
         )
@@ -117,7 +115,7 @@ class Connect:
     async def decide(self, brand: Account, application_id: str, approve: bool) -> Application:
         application = await self.store.get_application(application_id)
         if application is None:
-            raise NotFound("no such application", application_id=application_id)
+            raise errors.no_such_application(application_id)
         found = await self._own_campaign(brand, application.campaign_id)
         return await self.store.decide_application(application_id, approve, found.max_hosts)
 
@@ -126,14 +124,14 @@ class Connect:
         rules.check_not_ended(found, self.clock.now())
         host = await self.store.get_account(host_id)
         if host is None or host.role is not Role.HOST:
-            raise BadRequest("invite a host account", field="host_id")
+            raise errors.invalid_field("host_id", "invite a host account")
         invitation = Invitation(new_id("inv"), found.id, host.id, InvitationStatus.PENDING, self.clock.now())
         return await self.store.invite_to_campaign(invitation)
 
     async def accept(self, host: Account, invitation_id: str) -> Application:
         invitation = await self.store.get_invitation(invitation_id)
         if invitation is None or invitation.host_id != host.id:
-            raise NotFound("no such invitation", invitation_id=invitation_id)
+            raise errors.no_such_invitation(invitation_id)
         found = await self._campaign(invitation.campaign_id)
         rules.check_not_ended(found, self.clock.now())
         return await self.store.accept_invitation(invitation_id, found.max_hosts)
@@ -189,7 +187,7 @@ class Connect:
             raise Forbidden("only the show's host may invite co-hosts")
         cohost = await self.store.get_account(cohost_id)
         if cohost is None or cohost.role is not Role.HOST:
-            raise BadRequest("a co-host is a host account", field="host_id")
+            raise errors.invalid_field("host_id", "a co-host is a host account")
         current = [shares.Share(c.host_id, c.share_bps) for c in await self.store.cohosts(show.id)]
         shares.check_new_share(show.host_id, current, cohost_id, share_bps)
         return await self.store.invite_cohost(show.id, cohost_id, share_bps)

@@ -15,13 +15,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from livecart.domain import errors
 from livecart.domain.errors import (
-    BadRequest,
-    CampaignFull,
     CampaignNotActive,
-    Conflict,
     NotApproved,
-    UnitsCapReached,
 )
 from livecart.domain.models import rfc3339
 
@@ -138,13 +135,13 @@ class Invitation:
 def _whole(value: Any, name: str, low: int, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
         limit = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise BadRequest(f"{name} must be a whole number {limit}", field=name)
+        raise errors.invalid_field(name, f"{name} must be a whole number {limit}")
     return value
 
 
 def _text(value: Any, name: str, longest: int, *, required: bool) -> str:
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > longest:
-        raise BadRequest(f"{name} must be text of at most {longest} characters", field=name)
+        raise errors.invalid_field(name, f"{name} must be text of at most {longest} characters")
     return value.strip()
 
 
@@ -154,10 +151,10 @@ def check_fields(fields: Mapping[str, Any], *, partial: bool = False) -> dict[st
     checked: dict[str, Any] = {}
     for name in fields:
         if name not in FIELDS:
-            raise BadRequest(f"unknown field {name}", field=name)
+            raise errors.invalid_field(name, f"unknown field {name}")
     required = {"title", "product_ids", "commission_bps", "starts_at", "ends_at"}
     for name in sorted(required - set(fields)) if not partial else ():
-        raise BadRequest(f"{name} is required", field=name)
+        raise errors.invalid_field(name, f"{name} is required")
     if "title" in fields:
         checked["title"] = _text(fields["title"], "title", TITLE_MAX, required=True)
     if "brief" in fields:
@@ -170,7 +167,7 @@ def check_fields(fields: Mapping[str, Any], *, partial: bool = False) -> dict[st
             or not all(isinstance(one, str) and one for one in ids)
             or len(set(ids)) != len(ids)
         ):
-            raise BadRequest(f"product_ids must list 1 to {PRODUCTS_MAX} distinct product ids", field="product_ids")
+            raise errors.invalid_field("product_ids", f"product_ids must list 1 to {PRODUCTS_MAX} distinct product ids")
         checked["product_ids"] = tuple(ids)
     if "commission_bps" in fields:
         checked["commission_bps"] = _whole(fields["commission_bps"], "commission_bps", 0, 10_000)
@@ -178,17 +175,17 @@ def check_fields(fields: Mapping[str, Any], *, partial: bool = False) -> dict[st
         if name in fields:
             moment = fields[name]
             if not isinstance(moment, datetime) or moment.tzinfo is None:
-                raise BadRequest(f"{name} must be an RFC 3339 time with an offset", field=name)
+                raise errors.invalid_field(name, f"{name} must be an RFC 3339 time with an offset")
             checked[name] = moment
     if "open" in fields:
         if not isinstance(fields["open"], bool):
-            raise BadRequest("open must be true or false", field="open")
+            raise errors.invalid_field("open", "open must be true or false")
         checked["open"] = fields["open"]
     for name in ("max_hosts", "units_cap"):
         if name in fields:
             checked[name] = None if fields[name] is None else _whole(fields[name], name, 1)
     if not partial and checked["ends_at"] <= checked["starts_at"]:
-        raise BadRequest("ends_at must be after starts_at", field="ends_at")
+        raise errors.invalid_field("ends_at", "ends_at must be after starts_at")
     return checked
 
 
@@ -206,20 +203,20 @@ def first_status(campaign: Campaign) -> ApplicationStatus:
 def decide(current: ApplicationStatus, approve: bool) -> ApplicationStatus:
     """The brand's decision on a pending application. Raises Conflict for one already decided."""
     if current is not ApplicationStatus.PENDING:
-        raise Conflict(f"this application is already {current.value}", status=current.value)
+        raise errors.already_decided("application", current.value)
     return ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
 
 
 def accept(current: InvitationStatus) -> InvitationStatus:
     if current is not InvitationStatus.PENDING:
-        raise Conflict(f"this invitation is already {current.value}", status=current.value)
+        raise errors.already_decided("invitation", current.value)
     return InvitationStatus.ACCEPTED
 
 
 def check_room(campaign: Campaign, approved_hosts: int) -> None:
     """Raise CampaignFull when approving one more host would exceed max_hosts."""
     if campaign.max_hosts is not None and approved_hosts >= campaign.max_hosts:
-        raise CampaignFull("this campaign has all the hosts it wants", max_hosts=campaign.max_hosts)
+        raise errors.campaign_full(campaign.max_hosts)
 
 
 def check_lineup_add(
@@ -228,7 +225,7 @@ def check_lineup_add(
     """A host may add a campaign's product to its show's lineup only while approved and the campaign is
     active. Raises BadRequest (not a product of the campaign), NotApproved, CampaignNotActive."""
     if product_id not in campaign.product_ids:
-        raise BadRequest("this product is not part of the campaign", field="product_id")
+        raise errors.invalid_field("product_id", "this product is not part of the campaign")
     if application is not ApplicationStatus.APPROVED:
         raise NotApproved("only hosts approved for this campaign may sell its products", campaign_id=campaign.id)
     status = campaign.status(now)
@@ -245,7 +242,5 @@ def take_units(units_cap: int | None, units_sold: int, wanted: Sequence[int]) ->
     """units_sold after selling `wanted` units more; raises UnitsCapReached (nothing taken) beyond the cap."""
     total = units_sold + sum(wanted)
     if units_cap is not None and total > units_cap:
-        raise UnitsCapReached(
-            "this campaign has sold every unit it offered", units_cap=units_cap, units_left=units_cap - units_sold
-        )
+        raise errors.units_cap_reached(units_cap, units_sold)
     return total

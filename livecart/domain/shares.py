@@ -15,9 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from livecart.domain import money
+from livecart.domain import errors, money
 from livecart.domain.commerce import LedgerAccount, LedgerEntry
-from livecart.domain.errors import BadRequest, SharesExceedTotal
 from livecart.domain.models import rfc3339
 
 Part = tuple[str, int]  # (host id, cents)
@@ -68,15 +67,12 @@ def check_new_share(show_host_id: str, existing: Sequence[Share], host_id: str, 
     shares of the show would sum to more than 10,000.
     """
     if isinstance(share_bps, bool) or not isinstance(share_bps, int) or not 1 <= share_bps <= 10_000:
-        raise BadRequest("share_bps must be a whole number from 1 to 10000", field="share_bps")
+        raise errors.invalid_field("share_bps", "share_bps must be a whole number from 1 to 10000")
     if host_id == show_host_id:
-        raise BadRequest("the show's host cannot be its own co-host", field="host_id")
+        raise errors.invalid_field("host_id", "the show's host cannot be its own co-host")
     others = sum(share.share_bps for share in existing if share.host_id != host_id)
     if others + share_bps > money.BPS_DENOMINATOR:
-        raise SharesExceedTotal(
-            "co-host shares of a show sum to at most 10000 basis points",
-            available_bps=money.BPS_DENOMINATOR - others,
-        )
+        raise errors.shares_exceed_total(others)
 
 
 def split(commission_cents: int, host_id: str, shares: Sequence[Share]) -> list[Part]:

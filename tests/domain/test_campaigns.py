@@ -61,7 +61,7 @@ def test_fields_are_checked_and_named() -> None:
     ]:
         with pytest.raises(BadRequest) as refused:
             campaigns.check_fields(bad)
-        assert refused.value.details["field"] == field
+        assert list(refused.value.details["fields"]) == [field]
     assert campaigns.check_fields({"units_cap": None}, partial=True) == {"units_cap": None}
 
 

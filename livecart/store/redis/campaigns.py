@@ -11,9 +11,9 @@ from typing import Any
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.attribution import ShareLink
 from livecart.domain.campaigns import Application, ApplicationStatus, Campaign, Invitation, InvitationStatus
-from livecart.domain.errors import CampaignFull, Conflict, NotFound, UnitsCapReached
 from livecart.domain.ids import new_id
 from livecart.store.redis import codec, keys
 from livecart.store.redis.lua import Script
@@ -244,14 +244,14 @@ class RedisCampaigns:
         removing = [name for name in names if changes[name] is None]
         done = await UPDATE(self._redis, [keys.campaign(campaign_id)], [len(setting), *codec.pairs(setting), *removing])
         if not done:
-            raise NotFound("no such campaign", campaign_id=campaign_id)
+            raise errors.no_such_campaign(campaign_id)
         found = await self.get_campaign(campaign_id)
         assert found is not None
         return found
 
     async def end_campaign(self, campaign_id: str) -> Campaign:
         if not await END(self._redis, [keys.campaign(campaign_id)], [_encode("", self._clock.now())]):
-            raise NotFound("no such campaign", campaign_id=campaign_id)
+            raise errors.no_such_campaign(campaign_id)
         found = await self.get_campaign(campaign_id)
         assert found is not None
         return found
@@ -278,26 +278,26 @@ class RedisCampaigns:
             ],
         )  # fmt: skip
         if reply[0] == "not_found":
-            raise NotFound("no such campaign", campaign_id=application.campaign_id)
+            raise errors.no_such_campaign(application.campaign_id)
         if reply[0] == "exists":
-            raise Conflict("this host already applied or was invited", campaign_id=application.campaign_id)
+            raise errors.already_joined(application.campaign_id, application.host_id)
         if reply[0] == "full":
-            raise CampaignFull("this campaign has all the hosts it wants", max_hosts=max_hosts)
+            raise errors.campaign_full(max_hosts)
         return application
 
     async def decide_application(self, application_id: str, approve: bool, max_hosts: int | None) -> Application:
         found = await self.get_application(application_id)
         if found is None:
-            raise NotFound("no such application", application_id=application_id)
+            raise errors.no_such_application(application_id)
         reply = await DECIDE(
             self._redis,
             [keys.application(application_id), keys.campaign(found.campaign_id)],
             [int(approve), _max(max_hosts), _encode("", self._clock.now())],
         )
         if reply[0] == "decided":
-            raise Conflict(f"this application is already {reply[1]}", status=str(reply[1]))
+            raise errors.already_decided("application", str(reply[1]))
         if reply[0] == "full":
-            raise CampaignFull("this campaign has all the hosts it wants", max_hosts=max_hosts)
+            raise errors.campaign_full(max_hosts)
         decided = await self.get_application(application_id)
         assert decided is not None
         return decided
@@ -316,15 +316,15 @@ class RedisCampaigns:
             [invitation.host_id, invitation.id, len(record), *codec.pairs(record)],
         )  # fmt: skip
         if reply[0] == "not_found":
-            raise NotFound("no such campaign", campaign_id=invitation.campaign_id)
+            raise errors.no_such_campaign(invitation.campaign_id)
         if reply[0] == "exists":
-            raise Conflict("this host was already invited or applied", host_id=invitation.host_id)
+            raise errors.already_joined(invitation.campaign_id, invitation.host_id)
         return invitation
 
     async def accept_invitation(self, invitation_id: str, max_hosts: int | None) -> Application:
         invitation = await self.get_invitation(invitation_id)
         if invitation is None:
-            raise NotFound("no such invitation", invitation_id=invitation_id)
+            raise errors.no_such_invitation(invitation_id)
         now = self._clock.now()
         application = Application(
             new_id("app"), invitation.campaign_id, invitation.host_id, "", ApplicationStatus.APPROVED, now, now, True
@@ -339,9 +339,9 @@ class RedisCampaigns:
             [_max(max_hosts), application.host_id, application.id, len(record), *codec.pairs(record)],
         )  # fmt: skip
         if reply[0] == "decided":
-            raise Conflict(f"this invitation is already {reply[1]}", status=str(reply[1]))
+            raise errors.already_decided("invitation", str(reply[1]))
         if reply[0] == "full":
-            raise CampaignFull("this campaign has all the hosts it wants", max_hosts=max_hosts)
+            raise errors.campaign_full(max_hosts)
         return application
 
     async def get_application(self, application_id: str) -> Application | None:
@@ -373,12 +373,10 @@ class RedisCampaigns:
     async def _units(self, campaign_id: str, units: int) -> int:
         reply = await UNITS(self._redis, [keys.campaign(campaign_id)], [units])
         if reply[0] == "not_found":
-            raise NotFound("no such campaign", campaign_id=campaign_id)
+            raise errors.no_such_campaign(campaign_id)
         if reply[0] == "cap":
             cap, sold = int(reply[1]), int(reply[2])
-            raise UnitsCapReached(
-                "this campaign has sold every unit it offered", units_cap=cap, units_left=cap - sold
-            )
+            raise errors.units_cap_reached(cap, sold)
         return int(reply[1])
 
     async def take_campaign_units(self, campaign_id: str, units: int) -> int:
@@ -398,7 +396,7 @@ class RedisCampaigns:
             [host_id, code, len(record), *codec.pairs(record)],
         )
         if reply[0] == "taken":
-            raise Conflict("this link code is taken", code=code)
+            raise errors.link_code_taken(code)
         if reply[0] == "existing":
             found = await self.link_by_code(str(reply[1]))
             assert found is not None

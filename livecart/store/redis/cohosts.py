@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
-from livecart.domain.errors import Conflict, NotFound, SharesExceedTotal
+from livecart.domain import errors
 from livecart.domain.money import BPS_DENOMINATOR
 from livecart.domain.shares import Cohost, CohostStatus
 from livecart.store.redis import codec, keys
@@ -73,18 +73,16 @@ class RedisCohosts:
             [host_id, share_bps, codec.micros(cohost.invited_at), BPS_DENOMINATOR, len(record), *codec.pairs(record)],
         )
         if reply[0] == "exists":
-            raise Conflict("this host is already a co-host of the show", host_id=host_id)
+            raise errors.already_cohost(host_id)
         if reply[0] == "exceeds":
-            raise SharesExceedTotal(
-                "co-host shares of a show sum to at most 10000 basis points",
-                available_bps=BPS_DENOMINATOR - int(reply[1]),
+            raise errors.shares_exceed_total(int(reply[1]),
             )
         return cohost
 
     async def accept_cohost(self, show_id: str, host_id: str) -> Cohost:
         reply = await ACCEPT(self._redis, [keys.cohost(show_id, host_id)], [codec.to_text(self._clock.now()) or ""])
         if not reply:
-            raise NotFound("this host is not invited to co-host the show", host_id=host_id)
+            raise errors.not_invited_cohost(host_id)
         return _cohost(codec.from_pairs(reply))
 
     async def cohosts(self, show_id: str) -> list[Cohost]:

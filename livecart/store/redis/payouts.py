@@ -12,8 +12,8 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.commerce import LedgerEntry
-from livecart.domain.errors import Conflict, NotFound
 from livecart.domain.payouts import Payout, PayoutStatus
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.ledger import APPEND_LUA, append_plan
@@ -129,15 +129,15 @@ class RedisPayouts:
             assert found is not None
             return found
         if reply[0] == "busy":
-            raise Conflict("another payout of this host is in progress", payout_id=str(reply[1]), retry=True)
+            raise errors.payout_in_progress(str(reply[1]))
         if reply[0] == "stale":
-            raise Conflict("the host's ledger changed while the payout was planned", retry=True)
+            raise errors.payout_ledger_moved(payout.host_id)
         return payout
 
     async def complete_payout(self, payout_id: str, provider_ref: str) -> Payout:
         row = codec.decoded(await self._redis.hgetall(keys.payout(payout_id)))
         if not row:
-            raise NotFound("no such payout", payout_id=payout_id)
+            raise errors.no_such_payout(payout_id)
         entries = [records.ledger_entry(text) for text in json.loads(row["entries"])]
         ledger_keys, pushes = append_plan(entries)
         reply = await COMPLETE_PAYOUT(
@@ -149,7 +149,7 @@ class RedisPayouts:
             ],
         )  # fmt: skip
         if reply[0] == "failed":
-            raise Conflict("this payout failed; it was never paid", payout_id=payout_id)
+            raise errors.payout_settled(payout_id, "failed")
         found = await self.get_payout(payout_id)
         assert found is not None
         return found
@@ -157,14 +157,14 @@ class RedisPayouts:
     async def fail_payout(self, payout_id: str) -> Payout:
         found = await self.get_payout(payout_id)
         if found is None:
-            raise NotFound("no such payout", payout_id=payout_id)
+            raise errors.no_such_payout(payout_id)
         reply = await FAIL_PAYOUT(
             self._redis,
             [keys.payout(payout_id), keys.payouts_open(), keys.payouts_pending()],
             [_slot(found.host_id, found.currency), payout_id],
         )
         if reply[0] == "paid":
-            raise Conflict("this payout was paid", payout_id=payout_id)
+            raise errors.payout_settled(payout_id, "paid")
         failed = await self.get_payout(payout_id)
         assert failed is not None
         return failed

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.attribution import ShareLink
 from livecart.domain.campaigns import (
     Application,
@@ -16,7 +17,6 @@ from livecart.domain.campaigns import (
     Invitation,
     InvitationStatus,
 )
-from livecart.domain.errors import CampaignFull, Conflict, NotFound, UnitsCapReached
 from livecart.domain.ids import new_id
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
@@ -127,7 +127,7 @@ def _one(conn: sqlite3.Connection, query: str, *args: object) -> sqlite3.Row | N
 def _fetch_campaign(conn: sqlite3.Connection, campaign_id: str) -> Campaign:
     row = _one(conn, "SELECT * FROM campaigns WHERE id = ?", campaign_id)
     if row is None:
-        raise NotFound("no such campaign", campaign_id=campaign_id)
+        raise errors.no_such_campaign(campaign_id)
     return _campaign(row)
 
 
@@ -139,7 +139,7 @@ def _check_room(conn: sqlite3.Connection, campaign_id: str, max_hosts: int | Non
     )
     assert row is not None
     if row[0] >= max_hosts:
-        raise CampaignFull("this campaign has all the hosts it wants", max_hosts=max_hosts)
+        raise errors.campaign_full(max_hosts)
 
 
 def _insert_application(conn: sqlite3.Connection, application: Application) -> None:
@@ -222,7 +222,7 @@ class SqliteCampaigns:
                     application.campaign_id, application.host_id,
                 )  # fmt: skip
                 if taken is not None:
-                    raise Conflict("this host already applied or was invited", campaign_id=application.campaign_id)
+                    raise errors.already_joined(application.campaign_id, application.host_id)
             if application.status is ApplicationStatus.APPROVED:
                 _check_room(conn, application.campaign_id, max_hosts)
             _insert_application(conn, application)
@@ -236,9 +236,9 @@ class SqliteCampaigns:
         def decide(conn: sqlite3.Connection) -> Application:
             row = _one(conn, "SELECT * FROM campaign_applications WHERE id = ?", application_id)
             if row is None:
-                raise NotFound("no such application", application_id=application_id)
+                raise errors.no_such_application(application_id)
             if row["status"] != ApplicationStatus.PENDING.value:
-                raise Conflict(f"this application is already {row['status']}", status=row["status"])
+                raise errors.already_decided("application", row["status"])
             if approve:
                 _check_room(conn, row["campaign_id"], max_hosts)
             status = ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
@@ -261,7 +261,7 @@ class SqliteCampaigns:
                     invitation.campaign_id, invitation.host_id,
                 )  # fmt: skip
                 if taken is not None:
-                    raise Conflict("this host was already invited or applied", host_id=invitation.host_id)
+                    raise errors.already_joined(invitation.campaign_id, invitation.host_id)
             conn.execute(
                 "INSERT INTO campaign_invitations (id, campaign_id, host_id, status, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -281,9 +281,9 @@ class SqliteCampaigns:
         def accept(conn: sqlite3.Connection) -> Application:
             row = _one(conn, "SELECT * FROM campaign_invitations WHERE id = ?", invitation_id)
             if row is None:
-                raise NotFound("no such invitation", invitation_id=invitation_id)
+                raise errors.no_such_invitation(invitation_id)
             if row["status"] != InvitationStatus.PENDING.value:
-                raise Conflict(f"this invitation is already {row['status']}", status=row["status"])
+                raise errors.already_decided("invitation", row["status"])
             _check_room(conn, row["campaign_id"], max_hosts)
             conn.execute("UPDATE campaign_invitations SET status = 'accepted' WHERE id = ?", (invitation_id,))
             application = Application(
@@ -329,11 +329,7 @@ class SqliteCampaigns:
         def take(conn: sqlite3.Connection) -> int:
             campaign = _fetch_campaign(conn, campaign_id)
             if campaign.units_cap is not None and campaign.units_sold + units > campaign.units_cap:
-                raise UnitsCapReached(
-                    "this campaign has sold every unit it offered",
-                    units_cap=campaign.units_cap,
-                    units_left=campaign.units_cap - campaign.units_sold,
-                )
+                raise errors.units_cap_reached(campaign.units_cap, campaign.units_sold)
             conn.execute("UPDATE campaigns SET units_sold = units_sold + ? WHERE id = ?", (units, campaign_id))
             return campaign.units_sold + units
 
@@ -356,7 +352,7 @@ class SqliteCampaigns:
             row = _one(conn, "SELECT * FROM share_links WHERE campaign_id = ? AND host_id = ?", campaign_id, host_id)
             if row is None:
                 if _one(conn, "SELECT 1 FROM share_links WHERE code = ?", code) is not None:
-                    raise Conflict("this link code is taken", code=code)
+                    raise errors.link_code_taken(code)
                 conn.execute(
                     "INSERT INTO share_links (code, campaign_id, host_id, created_at) VALUES (?, ?, ?, ?)",
                     (code, campaign_id, host_id, rows.to_text(now)),

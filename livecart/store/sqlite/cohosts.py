@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from livecart.clock import Clock
-from livecart.domain.errors import Conflict, NotFound, SharesExceedTotal
+from livecart.domain import errors
 from livecart.domain.money import BPS_DENOMINATOR
 from livecart.domain.shares import Cohost, CohostStatus
 from livecart.store.sqlite import rows
@@ -60,15 +60,12 @@ class SqliteCohosts:
 
         def invite(conn: sqlite3.Connection) -> Cohost:
             if _fetch(conn, show_id, host_id) is not None:
-                raise Conflict("this host is already a co-host of the show", host_id=host_id)
+                raise errors.already_cohost(host_id)
             taken, count = conn.execute(
                 "SELECT COALESCE(SUM(share_bps), 0), COUNT(*) FROM cohosts WHERE show_id = ?", (show_id,)
             ).fetchone()
             if taken + share_bps > BPS_DENOMINATOR:
-                raise SharesExceedTotal(
-                    "co-host shares of a show sum to at most 10000 basis points",
-                    available_bps=BPS_DENOMINATOR - taken,
-                )
+                raise errors.shares_exceed_total(taken)
             conn.execute(
                 "INSERT INTO cohosts (show_id, host_id, share_bps, status, seq, invited_at)"
                 " VALUES (?, ?, ?, 'invited', ?, ?)",
@@ -89,7 +86,7 @@ class SqliteCohosts:
             )
             found = _fetch(conn, show_id, host_id)
             if found is None:
-                raise NotFound("this host is not invited to co-host the show", host_id=host_id)
+                raise errors.not_invited_cohost(host_id)
             return found
 
         return await self._db.transaction(accept)

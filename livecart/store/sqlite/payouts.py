@@ -9,8 +9,8 @@ from dataclasses import asdict
 from datetime import datetime
 
 from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.commerce import LedgerAccount, LedgerEntry
-from livecart.domain.errors import Conflict, NotFound
 from livecart.domain.payouts import Payout, PayoutStatus
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
@@ -83,7 +83,7 @@ def _payout(row: sqlite3.Row) -> Payout:
 def _fetch(conn: sqlite3.Connection, payout_id: str) -> sqlite3.Row:
     row: sqlite3.Row | None = conn.execute("SELECT * FROM payouts WHERE id = ?", (payout_id,)).fetchone()
     if row is None:
-        raise NotFound("no such payout", payout_id=payout_id)
+        raise errors.no_such_payout(payout_id)
     return row
 
 
@@ -120,10 +120,10 @@ class SqlitePayouts:
                 (payout.host_id, payout.currency),
             ).fetchone()
             if busy is not None:
-                raise Conflict("another payout of this host is in progress", payout_id=busy[0], retry=True)
+                raise errors.payout_in_progress(busy[0])
             (length,) = conn.execute("SELECT COUNT(*) FROM ledger WHERE party_id = ?", (payout.host_id,)).fetchone()
             if length != ledger_length:
-                raise Conflict("the host's ledger changed while the payout was planned", retry=True)
+                raise errors.payout_ledger_moved(payout.host_id)
             conn.execute(
                 "INSERT INTO payouts (id, run_key, host_id, currency, amount_cents, status, entries, created_at)"
                 " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
@@ -143,7 +143,7 @@ class SqlitePayouts:
             row = _fetch(conn, payout_id)
             status = PayoutStatus(row["status"])
             if status is PayoutStatus.FAILED:
-                raise Conflict("this payout failed; it was never paid", payout_id=payout_id)
+                raise errors.payout_settled(payout_id, "failed")
             if status is PayoutStatus.PENDING:
                 conn.execute(
                     "UPDATE payouts SET status = 'paid', paid_at = ?, provider_ref = ? WHERE id = ?",
@@ -158,7 +158,7 @@ class SqlitePayouts:
         def fail(conn: sqlite3.Connection) -> Payout:
             row = _fetch(conn, payout_id)
             if row["status"] == PayoutStatus.PAID.value:
-                raise Conflict("this payout was paid", payout_id=payout_id)
+                raise errors.payout_settled(payout_id, "paid")
             conn.execute("UPDATE payouts SET status = 'failed' WHERE id = ?", (payout_id,))
             return _payout(_fetch(conn, payout_id))
 
