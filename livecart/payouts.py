@@ -21,6 +21,7 @@ from livecart.domain import payouts as rules
 from livecart.domain.errors import Conflict
 from livecart.domain.ids import new_id
 from livecart.domain.payouts import Balance, Payout, PayoutStatus
+from livecart.domain.statement import StatementLine, statement
 from livecart.payments import PaymentProvider
 from livecart.store.base import Store
 
@@ -43,6 +44,19 @@ class Payouts:
         """The host's balance per currency (`GET /api/hosts/{id}/balance`)."""
         entries = await self.store.ledger_entries(party_id=host_id)
         return list(rules.balances(entries, host_id, self.clock.now(), self.return_window_days).values())
+
+    async def statement(
+        self, host_id: str, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[StatementLine]:
+        """Every sale, co-host share, refund and payout line of the host in [since, until), with the
+        running balance (`GET /api/hosts/{id}/statement.csv`)."""
+        entries = await self.store.ledger_entries(party_id=host_id)
+        show_hosts: dict[str, str] = {}
+        for show_id in dict.fromkeys(entry.show_id for entry in entries):
+            show = await self.store.get_show(show_id)
+            if show is not None:
+                show_hosts[show_id] = show.host_id
+        return statement(entries, host_id, show_hosts, since=since, until=until)
 
     async def run(self, run_key: str) -> list[Payout]:
         """Pay every host's payable balance per currency; returns the run's payouts (all of them, also

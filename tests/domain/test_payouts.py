@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from livecart.domain import payouts, shares
 from livecart.domain.cart import price_line
 from livecart.domain.commerce import LedgerAccount, LedgerEntry, Order, OrderStatus
+from livecart.domain.earnings import earnings_rows
 from livecart.domain.ledger import refund_entries, sale_entries
 from livecart.domain.models import Product
 from livecart.domain.refunds import plan_refund
@@ -209,3 +210,11 @@ def test_the_statement_lists_sales_shares_refunds_and_payouts_with_a_running_bal
         "created_at,kind,order_id,show_id,product_id,payout_id,currency,amount_cents,balance_cents"
     )
     assert text.splitlines()[3].endswith(",pay_1,EUR,-300,0")
+
+
+def test_earnings_leave_payout_rows_out() -> None:
+    ledger = sale_entries(sold("ord_1", "hst_1", 10_000, 1, 1000), T0, make_id)
+    plan = payouts.plan_payout(ledger, "hst_1", "EUR", T0, window_days=0, min_cents=0, payout_id="pay_1")
+    assert plan is not None
+    (row,) = earnings_rows([*ledger, *plan.entries], "hst_1", {})
+    assert (row.earned_cents, row.reversed_cents) == (1000, 0)

@@ -111,6 +111,10 @@ async def test_co_hosts_are_paid_their_share_after_the_return_window(market: Mar
     )
     assert await balance(m, m.ava) == (0, 0, 1400, 0)
     assert (paid_to(m, m.ava), paid_to(m, m.mia)) == (1400, 600)
+    assert [(line.kind, line.amount_cents, line.balance_cents) for line in await m.payouts.statement(m.mia.id)] == [
+        ("share", 900, 900), ("refund", -300, 600), ("payout", -600, 0),
+    ]  # fmt: skip
+    assert [line.kind for line in await m.payouts.statement(m.ava.id)] == ["sale", "refund", "payout"]
     assert await m.payouts.run("run-1") == run  # the same key again pays nothing more
     assert await m.payouts.run("run-2") == []  # nothing left to pay
     assert len(m.provider.transfers) == 2
