@@ -289,7 +289,8 @@ class PayoutStore(Protocol):
     """
 
     async def commission_parties(self) -> list[str]:
-        """Every party that has host-commission entries in the ledger (who a payout run visits)."""
+        """Every party that has host-commission entries in the ledger (who a payout run visits), in no
+        particular order."""
 
     async def ledger_length(self, party_id: str) -> int:
         """How many ledger entries the party has (the version a payout plan was made from)."""
