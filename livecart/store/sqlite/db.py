@@ -39,7 +39,6 @@ P = ParamSpec("P")
 MAX_BATCH = 256  # calls per COMMIT at most
 
 
-
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema. `number` orders every migration of the store (1, 2, 3, … with no gap);
@@ -55,9 +54,9 @@ def check_migrations(migrations: Sequence[Migration]) -> list[Migration]:
     ordered = sorted(migrations, key=lambda migration: migration.number)
     numbers = [migration.number for migration in ordered]
     if numbers != list(range(1, len(ordered) + 1)):
-        taken = sorted({n for n in numbers if numbers.count(n) > 1})
-        raise ValueError(f"migration numbers must be 1…{len(ordered)} with no gap or repeat; got {numbers}"
-                         + (f" ({taken} used twice)" if taken else ""))
+        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+        problem = f" ({repeated} used twice)" if repeated else ""
+        raise ValueError(f"migration numbers must be 1…{len(ordered)} with no gap or repeat; got {numbers}{problem}")
     names = [migration.name for migration in ordered]
     if len(set(names)) != len(names):
         raise ValueError(f"migration names must be unique: {sorted({n for n in names if names.count(n) > 1})}")
