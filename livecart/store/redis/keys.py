@@ -172,9 +172,15 @@ def secret(name: str) -> str:
 
 
 def commission_parties() -> str:
-    """Set: every party with host-commission ledger entries (who a payout run visits), added by the
-    script that appends the entries (entries written before it existed are not in it)."""
+    """Set: every party with host-commission ledger entries (who a payout run visits), added to by the
+    script that appends the entries; rows written before it existed are indexed once, by the first
+    `commission_parties()` call (then `commission_parties_complete` is set)."""
     return f"{PREFIX}commission:parties"
+
+
+def commission_parties_complete() -> str:
+    """String `1` once `commission_parties` holds the parties of every ledger row ever written."""
+    return f"{PREFIX}commission:parties:complete"
 
 
 def cohost(show_id: str, host_id: str) -> str:

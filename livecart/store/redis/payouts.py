@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from livecart.clock import Clock
 from livecart.domain import errors
-from livecart.domain.commerce import LedgerEntry
+from livecart.domain.commerce import LedgerAccount, LedgerEntry
 from livecart.domain.payouts import Payout, PayoutStatus
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.ledger import APPEND_LUA, append_plan
@@ -73,6 +73,8 @@ FAIL_PAYOUT = Script(
 
 SCRIPTS = (OPEN_PAYOUT, COMPLETE_PAYOUT, FAIL_PAYOUT)
 
+LEDGER_BATCH = 1000  # rows read at a time when indexing the parties of an older ledger
+
 
 def _slot(host_id: str, currency: str) -> str:
     return f"{host_id}:{currency}"
@@ -99,7 +101,27 @@ class RedisPayouts:
     _clock: Clock
 
     async def commission_parties(self) -> list[str]:
+        if not await self._redis.exists(keys.commission_parties_complete()):
+            await self._index_commission_parties()
         return sorted(str(party) for party in await self._redis.smembers(keys.commission_parties()))
+
+    async def _index_commission_parties(self) -> None:
+        """Once per database: add the parties of ledger rows appended before the set existed (the script
+        that appends rows adds new ones itself, so rows appended meanwhile are never missed)."""
+        start = 0
+        while True:
+            batch = await self._redis.lrange(keys.ledger(), start, start + LEDGER_BATCH - 1)
+            parties = {
+                entry.party_id
+                for entry in (records.ledger_entry(str(row)) for row in batch)
+                if entry.account is LedgerAccount.HOST_COMMISSION and entry.party_id is not None
+            }
+            if parties:
+                await self._redis.sadd(keys.commission_parties(), *parties)
+            if len(batch) < LEDGER_BATCH:
+                break
+            start += LEDGER_BATCH
+        await self._redis.set(keys.commission_parties_complete(), "1")
 
     async def ledger_length(self, party_id: str) -> int:
         return int(await self._redis.llen(keys.ledger_by_party(party_id)))
