@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from livecart.bus import EventBus
+from livecart.connect import campaign_rates
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.commerce import Order, OrderStatus, StoredResponse
@@ -112,10 +113,11 @@ class Checkout:
         cart = await self.store.cart(show.id, buyer.id)
         ids = [item.product_id for item in cart]
         # Independent reads in flight together: one round trip to the store instead of several.
-        found, pinned, bought = await asyncio.gather(
+        found, pinned, bought, sold_under = await asyncio.gather(
             asyncio.gather(*(self.store.get_product(product_id) for product_id in ids)),
             self.store.pinned_during(show.id),
             self.store.units_bought(buyer.id, ids),
+            campaign_rates(self.store, show.host_id, utcnow()),
         )
         products: dict[str, Product] = {product.id: product for product in found if product is not None}
         return price_order(
@@ -131,6 +133,7 @@ class Checkout:
             idempotency_key=key,
             now=utcnow(),
             client_ip=request.client_ip,
+            campaigns=sold_under,
         )
 
     async def _charge(self, order: Order, card_number: str, status_of: StatusOf) -> StoredResponse:

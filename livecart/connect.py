@@ -5,7 +5,9 @@ atomic store call. HTTP handlers only translate a request into one of these call
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from livecart.clock import Clock
@@ -25,6 +27,17 @@ from livecart.domain.models import Account, Role, Show
 from livecart.store.base import Store
 
 LINK_CODE_ATTEMPTS = 5
+
+
+async def campaign_rates(store: Store, host_id: str, now: datetime) -> dict[str, tuple[str, int]]:
+    """Product id → (campaign id, commission bps) for what `host_id` sells under a campaign now (it is
+    approved and the campaign active); checkout prices those lines with it (docs/commerce.md#campaigns)."""
+    applications = await store.host_applications(host_id)
+    approved = {one.campaign_id for one in applications if one.status is ApplicationStatus.APPROVED}
+    if not approved:
+        return {}
+    found = [one for one in await asyncio.gather(*(store.get_campaign(cid) for cid in approved)) if one]
+    return {product_id: (one.id, one.commission_bps) for product_id, one in rules.rates(found, approved, now).items()}
 PAGE_MAX = 100
 
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from livecart.domain import errors
+from livecart.domain.commerce import OrderLine
 from livecart.domain.errors import (
     CampaignNotActive,
     NotApproved,
@@ -244,3 +245,26 @@ def take_units(units_cap: int | None, units_sold: int, wanted: Sequence[int]) ->
     if units_cap is not None and total > units_cap:
         raise errors.units_cap_reached(units_cap, units_sold)
     return total
+
+
+def units_wanted(lines: Sequence[OrderLine]) -> dict[str, int]:
+    """Units per campaign in an order's lines (lines sold under no campaign left out)."""
+    wanted: dict[str, int] = {}
+    for line in lines:
+        if line.campaign_id is not None:
+            wanted[line.campaign_id] = wanted.get(line.campaign_id, 0) + line.qty
+    return wanted
+
+
+def rates(campaigns: Sequence[Campaign], approved: set[str], now: datetime) -> dict[str, Campaign]:
+    """Product id → the campaign a host sells it under: among the campaigns it is approved for that are
+    active now, the one with the highest rate (then the oldest). Checkout prices those lines with it."""
+    chosen: dict[str, Campaign] = {}
+    for campaign in campaigns:
+        if campaign.id not in approved or campaign.status(now) is not CampaignStatus.ACTIVE:
+            continue
+        for product_id in campaign.product_ids:
+            best = chosen.get(product_id)
+            if best is None or (campaign.commission_bps, best.created_at) > (best.commission_bps, campaign.created_at):
+                chosen[product_id] = campaign
+    return chosen

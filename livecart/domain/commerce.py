@@ -74,6 +74,7 @@ class OrderLine:
     commission_cents: int
     platform_fee_cents: int
     refunded_qty: int = 0
+    campaign_id: str | None = None  # sold under this campaign: commission_bps is the campaign's rate
 
     @property
     def refunded_cents(self) -> int:
@@ -90,6 +91,7 @@ class OrderLine:
             "commission_bps": self.commission_bps,
             "commission_cents": self.commission_cents,
             "refunded_qty": self.refunded_qty,
+            "campaign_id": self.campaign_id,
         }
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from livecart.domain import campaigns
 from livecart.domain.campaigns import ApplicationStatus, Campaign, CampaignStatus, InvitationStatus
+from livecart.domain.cart import price_line
 from livecart.domain.errors import (
     BadRequest,
     CampaignFull,
@@ -20,6 +21,7 @@ from livecart.domain.errors import (
     NotApproved,
     UnitsCapReached,
 )
+from livecart.domain.models import Product
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CAMPAIGN = Campaign(
@@ -107,3 +109,21 @@ def test_units_cap_is_never_exceeded(cap: int | None, orders: list[list[int]]) -
             assert sold + sum(wanted) > cap
         assert cap is None or sold <= cap
     assert sold <= (cap if cap is not None else sum(map(sum, orders)))
+
+
+def test_a_host_sells_a_product_under_its_best_active_campaign() -> None:
+    better = replace(CAMPAIGN, id="cmp_2", commission_bps=2000, product_ids=("prd_2",), created_at=T0)
+    later = replace(CAMPAIGN, id="cmp_3", commission_bps=1500, product_ids=("prd_1",), created_at=T0)
+    chosen = campaigns.rates([CAMPAIGN, better, later], {"cmp_1", "cmp_2", "cmp_3"}, T0)
+    assert {product: found.id for product, found in chosen.items()} == {"prd_1": "cmp_1", "prd_2": "cmp_2"}
+    assert campaigns.rates([CAMPAIGN], {"cmp_other"}, T0) == {}  # not approved
+    assert campaigns.rates([CAMPAIGN], {"cmp_1"}, T0 - timedelta(hours=1)) == {}  # not active yet
+
+
+def test_campaign_lines_carry_the_campaign_rate_and_count_toward_its_units() -> None:
+    product = Product("prd_1", "brd_1", "SKU", "Coat", 10_000, "EUR", 9, 1000, None, None, T0, T0)
+    line = price_line(product, 3, 0, ("cmp_1", 2500))
+    assert (line.commission_bps, line.commission_cents, line.campaign_id) == (2500, 7500, "cmp_1")
+    plain = price_line(product, 2, 0)
+    assert (plain.commission_bps, plain.campaign_id) == (1000, None)
+    assert campaigns.units_wanted([line, plain, replace(line, product_id="prd_2", qty=2)]) == {"cmp_1": 5}

@@ -4,6 +4,7 @@ max_hosts and units_cap held under concurrency (both stores)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -11,9 +12,11 @@ import pytest
 
 from livecart.domain import campaigns as rules
 from livecart.domain.campaigns import Application, ApplicationStatus, Campaign, Invitation, InvitationStatus
-from livecart.domain.errors import CampaignFull, Conflict, NotFound, UnitsCapReached
+from livecart.domain.cart import price_line
+from livecart.domain.commerce import Order
+from livecart.domain.errors import CampaignFull, Conflict, NotFound, PriceChanged, UnitsCapReached
 from livecart.domain.ids import new_id
-from livecart.domain.models import Account, utcnow
+from livecart.domain.models import Account, Product, Show, utcnow
 from livecart.store import Store
 from tests.store import factories
 
@@ -165,3 +168,47 @@ async def test_each_host_has_one_share_link_per_campaign(store: Store) -> None:
         await store.share_link(found.id, leo.id, "abcd2345")
     assert await store.link_by_code("abcd2345") == link
     assert await store.link_by_code("zzzz2345") is None
+
+
+def campaign_order(show: Show, buyer: Account, product: Product, qty: int, campaign: Campaign, bps: int) -> Order:
+    """An order of `qty` units priced as checkout prices a line sold under `campaign` at `bps`."""
+    plain = factories.order(show, buyer, (product, qty))
+    return replace(plain, lines=(price_line(product, qty, 0, (campaign.id, bps)),))
+
+
+async def test_an_order_sold_under_a_campaign_carries_its_rate_and_takes_its_units(store: Store) -> None:
+    brand, host = await factories.brand(store), await factories.host(store)
+    coat = await factories.product(store, brand.id, sku="COAT", stock=20, commission_bps=1000)
+    found = await campaign(store, brand, product_ids=[coat.id], commission_bps=2500, units_cap=3)
+    show = await factories.show(store, host.id)
+    first = campaign_order(show, await factories.viewer(store), coat, 2, found, 2500)
+    assert await store.place_order(first, 10) == {coat.id: 18}
+    stored = await store.get_order(first.id)
+    assert stored is not None
+    assert (stored.lines[0].campaign_id, stored.lines[0].commission_bps) == (found.id, 2500)
+    assert stored.lines[0].public()["campaign_id"] == found.id
+    assert (await store.get_campaign(found.id) or found).units_sold == 2
+    with pytest.raises(UnitsCapReached) as capped:
+        await store.place_order(campaign_order(show, await factories.viewer(store), coat, 2, found, 2500), 10)
+    assert capped.value.details["units_left"] == 1
+    with pytest.raises(PriceChanged):  # a campaign line at the product's rate, not the campaign's
+        await store.place_order(campaign_order(show, await factories.viewer(store), coat, 1, found, 1000), 10)
+    gone = replace(found, id="cmp_missing")
+    with pytest.raises(NotFound):
+        await store.place_order(campaign_order(show, await factories.viewer(store), coat, 1, gone, 2500), 10)
+    assert (await store.get_product(coat.id) or coat).stock == 18  # refused orders took nothing
+    assert await store.fail_order(first.id, None) == {coat.id: 20}
+    assert (await store.get_campaign(found.id) or found).units_sold == 0  # a failed order gives its units back
+
+
+async def test_concurrent_campaign_orders_stop_at_units_cap(store: Store) -> None:
+    brand, host = await factories.brand(store), await factories.host(store)
+    coat = await factories.product(store, brand.id, sku="COAT", stock=50, commission_bps=1000)
+    found = await campaign(store, brand, product_ids=[coat.id], commission_bps=1500, units_cap=5)
+    show = await factories.show(store, host.id)
+    orders = [campaign_order(show, await factories.viewer(store, f"B{n}"), coat, 1, found, 1500) for n in range(12)]
+    results = await asyncio.gather(*(store.place_order(order, 10) for order in orders), return_exceptions=True)
+    assert sum(not isinstance(result, BaseException) for result in results) == 5
+    assert all(isinstance(r, UnitsCapReached) for r in results if isinstance(r, BaseException))
+    assert (await store.get_campaign(found.id) or found).units_sold == 5
+    assert (await store.get_product(coat.id) or coat).stock == 45

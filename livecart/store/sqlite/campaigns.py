@@ -75,6 +75,7 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
+    Migration(16, "connect_order_line_campaign", "ALTER TABLE order_lines ADD COLUMN campaign_id TEXT"),
 ]
 
 _COLUMNS = ("title", "brief", "product_ids", "commission_bps", "starts_at", "ends_at", "open", "max_hosts", "units_cap")
@@ -122,6 +123,11 @@ def _invitation(row: sqlite3.Row) -> Invitation:
 def _one(conn: sqlite3.Connection, query: str, *args: object) -> sqlite3.Row | None:
     found: sqlite3.Row | None = conn.execute(query, args).fetchone()
     return found
+
+
+def campaign_in(conn: sqlite3.Connection, campaign_id: str) -> Campaign:
+    """The campaign as stored (inside a transaction). Raises NotFound."""
+    return _fetch_campaign(conn, campaign_id)
 
 
 def _fetch_campaign(conn: sqlite3.Connection, campaign_id: str) -> Campaign:
