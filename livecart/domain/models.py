@@ -94,6 +94,10 @@ class Show:
     ended_at: datetime | None
     created_at: datetime
 
+    def hosted_by(self, account: Account) -> bool:
+        """May `account` act as this show's host? Its host, and admin, may."""
+        return account.role is Role.ADMIN or account.id == self.host_id
+
     def public(self) -> dict[str, Any]:
         return {
             "id": self.id,

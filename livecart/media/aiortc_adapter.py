@@ -26,6 +26,11 @@ What is used, and why:
   It keeps the sender's RTCP sender reports true by updating the counters `_run_rtcp` reads
   (`_RTCRtpSender__ntp_timestamp`, `__rtp_timestamp`, `__packet_count`, `__octet_count`), and
   answers NACKs by replacing `RTCRtpSender._retransmit` per sender.
+- DTLS (`interoperable_dtls`): livecart answers every offer with `a=setup:active`, so it is the DTLS
+  client, and aiortc's `RTCCertificate._create_ssl_context` offers only ECDHE-ECDSA suites. Peers
+  with an RSA certificate (GStreamer's webrtcbin) then fail with "no shared cipher". The SSL context
+  each of a peer connection's certificates builds (`RTCPeerConnection.__certificates`, handed to its
+  `RTCDtlsTransport`s, which call `_create_ssl_context` in `start()`) gets `DTLS_CIPHER_SUITES`.
 """
 
 from __future__ import annotations
@@ -41,15 +46,38 @@ from typing import Any
 import aioice
 import aiortc
 from aioice.ice import StunProtocol
-from aiortc import RTCDtlsTransport, RTCIceGatherer, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc import (
+    RTCCertificate,
+    RTCDtlsTransport,
+    RTCIceGatherer,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpSender,
+)
 from aiortc.codecs import is_rtx
+from aiortc.rtcdtlstransport import SRTP_AES128_CM_SHA1_80
 from aiortc.rtp import RtpPacket
+from OpenSSL import SSL
 
 VERIFIED_AIORTC_VERSIONS = ("1.16.",)
 
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 _DECODER_THREAD = "_RTCRtpReceiver__decoder_thread"
 _RECEIVER_CODECS = "_RTCRtpReceiver__codecs"
+_PC_CERTIFICATES = "_RTCPeerConnection__certificates"
+
+# The DTLS 1.2 suites livecart offers as the DTLS client: aiortc's four ECDHE-ECDSA suites, each
+# followed by its ECDHE-RSA twin for peers whose certificate is RSA (GStreamer's webrtcbin: RSA-2048).
+DTLS_CIPHER_SUITES: tuple[str, ...] = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+    "ECDHE-ECDSA-AES128-SHA",
+    "ECDHE-RSA-AES128-SHA",
+    "ECDHE-ECDSA-AES256-SHA",
+    "ECDHE-RSA-AES256-SHA",
+)
 
 
 class AiortcChanged(RuntimeError):
@@ -91,6 +119,15 @@ _REQUIRED_SOURCE: tuple[tuple[str, type, str, str], ...] = (
      "aioice.Connection.sendto no longer sends on self._nominated[component]"),
     ("self.transport.sendto(data, addr)", StunProtocol, "send_data",
      "aioice StunProtocol.send_data is no longer a plain transport.sendto"),
+    ("self.__certificates = [", RTCPeerConnection, "__init__",
+     "RTCPeerConnection no longer keeps its certificates in __certificates"),
+    ("RTCDtlsTransport(iceTransport, self.__certificates)", RTCPeerConnection,
+     "_RTCPeerConnection__createDtlsTransport",
+     "RTCPeerConnection no longer hands its __certificates to each RTCDtlsTransport"),
+    ("self.__local_certificate._create_ssl_context(", RTCDtlsTransport, "start",
+     "RTCDtlsTransport.start no longer builds its SSL context with RTCCertificate._create_ssl_context"),
+    ("ctx.set_cipher_list(", RTCCertificate, "_create_ssl_context",
+     "RTCCertificate._create_ssl_context no longer sets the DTLS cipher list"),
 )
 _SENDER_FIELDS = ("__rtp_header_extensions_map", "__mid", "__rtx_payload_type", "__rtx_sequence_number")
 _SENDER_REPORT_FIELDS = ("__ntp_timestamp", "__rtp_timestamp", "__packet_count", "__octet_count")
@@ -109,6 +146,7 @@ def verify() -> None:
     for name in _SENDER_REPORT_FIELDS:
         if f"self.{name}" not in sender_reports:
             problems.append(f"RTCRtpSender._run_rtcp no longer reports self.{name} in its sender reports")
+    problems.extend(_dtls_problems())
     if problems:
         raise AiortcChanged(
             f"aiortc {aiortc.__version__} changed under livecart/media/aiortc_adapter.py: "
@@ -121,6 +159,38 @@ def _source(obj: Any) -> str:
         return inspect.getsource(obj)
     except (OSError, TypeError) as exc:  # e.g. an install without .py files
         raise AiortcChanged(f"cannot read aiortc's source to verify it: {exc}") from None
+
+
+def _dtls_problems() -> list[str]:
+    """livecart's suites must stay a superset of what aiortc itself offers: never narrow it."""
+    try:
+        context = RTCCertificate.generateCertificate()._create_ssl_context([SRTP_AES128_CM_SHA1_80])
+    except Exception as exc:  # any failure here means aiortc changed
+        return [f"RTCCertificate._create_ssl_context([profile]) failed: {exc!r}"]
+    missing = set(dtls_suites(context)) - set(DTLS_CIPHER_SUITES)
+    if missing:
+        return [f"aiortc now offers DTLS suites livecart would drop: {sorted(missing)}"]
+    return []
+
+
+def dtls_suites(context: SSL.Context) -> list[str]:
+    """The (D)TLS 1.2 suites a connection made from `context` offers, in order."""
+    return [name for name in SSL.Connection(context).get_cipher_list() if not name.startswith("TLS_")]
+
+
+def interoperable_dtls(pc: RTCPeerConnection) -> None:
+    """Make `pc`'s DTLS offer `DTLS_CIPHER_SUITES` (ECDHE-RSA next to ECDHE-ECDSA). Call before
+    negotiating: each DTLS transport builds its SSL context from these certificates in `start()`."""
+    cipher_list = ":".join(DTLS_CIPHER_SUITES).encode()
+    for certificate in getattr(pc, _PC_CERTIFICATES):
+        build: Callable[[Any], SSL.Context] = certificate._create_ssl_context
+
+        def create_ssl_context(srtp_profiles: Any, build: Callable[[Any], SSL.Context] = build) -> SSL.Context:
+            context = build(srtp_profiles)
+            context.set_cipher_list(cipher_list)
+            return context
+
+        certificate._create_ssl_context = create_ssl_context
 
 
 def version_is_verified() -> bool:
@@ -157,6 +227,7 @@ class ReceiverTap:
         self._receiver = receiver
         self.media_ssrc: int | None = None
         self.last_packet_at: float | None = None
+        self.last_rtp_timestamp: int | None = None  # of the latest media packet, as sent
         setattr(receiver, _DECODER_QUEUE, _EncodedFrameTap(sink))
         original: Callable[[Any, int], Awaitable[None]] = receiver._handle_rtp_packet
         codecs: dict[int, Any] = getattr(receiver, _RECEIVER_CODECS)
@@ -166,6 +237,7 @@ class ReceiverTap:
             codec = codecs.get(packet.payload_type)
             if codec is not None and not is_rtx(codec):
                 self.media_ssrc = packet.ssrc
+                self.last_rtp_timestamp = packet.timestamp
             await original(packet, arrival_time_ms)
 
         receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from livecart.media.aiortc_adapter import (
     EncodedFrame,
     ReceiverTap,
     enlarge_receive_buffers,
+    interoperable_dtls,
     on_keyframe_request,
 )
 from livecart.media.keyframes import KeyframeThrottle
@@ -131,6 +132,7 @@ class Publisher(TappedSource):
         if "video" not in offered_kinds(description):
             raise OfferError("a WHIP offer must carry video", status=422)
         publisher = cls(RTCPeerConnection(config), new_session_id())
+        interoperable_dtls(publisher.pc)
         try:
             await publisher._negotiate(offer)
         except BaseException:
@@ -216,6 +218,7 @@ class Broadcast:
         if not kinds:
             raise OfferError("the offer asks for no media this show sends", status=422)
         pc = RTCPeerConnection(config)
+        interoperable_dtls(pc)
         tracks: list[ViewerTrack] = []
         viewer = Viewer(pc, new_session_id(), tracks)
         try:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from livecart.domain.attribution import ShareLink
+from livecart.domain.auctions import Auction, Bid
 from livecart.domain.campaigns import Application, Campaign, Invitation
 from livecart.domain.commerce import (
     CartActivity,
@@ -26,6 +27,8 @@ from livecart.domain.commerce import (
     Refund,
     StoredResponse,
 )
+from livecart.domain.deals import Deal, DealHold
+from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 from livecart.domain.payouts import Payout
@@ -431,16 +434,117 @@ class LiveStore(Protocol):
         """Current and peak viewers, chat messages and questions ever posted."""
 
 
+class AuctionStore(Protocol):
+    """Live auctions (docs/selling.md). Each method is one atomic step; the time is the store's clock."""
+
+    async def open_auction(self, auction: Auction) -> StockLevels:
+        """Store a new OPEN auction and take its `quantity` units from the product's stock, together.
+
+        Raises AuctionOpen when the show already has an open auction, NotFound (product), OutOfStock.
+        """
+
+    async def get_auction(self, auction_id: str) -> Auction | None: ...
+
+    async def show_auction(self, show_id: str) -> Auction | None:
+        """The show's OPEN auction, if any."""
+
+    async def place_bid(
+        self, auction_id: str, bidder_id: str, bidder_name: str, amount_cents: int, extend_s: int
+    ) -> Auction:
+        """Accept a bid or refuse it, in one step (`domain.auctions.accept_bid` at the store's now).
+
+        Raises NotFound, AuctionClosed, OwnAuction, BidTooLow (`min_cents`). Concurrent bids behave as if
+        one after another: never two leaders, never a lower bid accepted after a higher one.
+        """
+
+    async def auction_bids(self, auction_id: str) -> list[Bid]:
+        """The accepted bids, in the order they were accepted (amounts strictly increasing)."""
+
+    async def settle_auction(self, auction_id: str, pay_s: int, platform_fee_bps: int) -> Auction:
+        """End an OPEN auction whose `ends_at` has passed, exactly once: SOLD with a PENDING order for the
+        leader at the high bid (the units move from the auction to the order; not taken again), or
+        UNSOLD with the units back in stock. Any other auction is returned as it is, so concurrent
+        settle calls all return the one outcome. Raises NotFound.
+        """
+
+    async def pass_auction_offer(self, auction_id: str, order_id: str, pay_s: int, platform_fee_bps: int) -> Auction:
+        """The SOLD auction's offer `order_id` was not paid in time or was declined: that order FAILS (its
+        units stay with the auction) and the runner-up gets a PENDING order at their highest bid, or,
+        after the second offer or with no runner-up, the auction becomes UNSOLD and its units go back to
+        stock. When `order_id` is no longer the auction's pending offer (paid, or already passed),
+        nothing changes and the auction is returned as it is. Raises NotFound.
+        """
+
+    async def cancel_auction(self, auction_id: str) -> tuple[Auction, StockLevels]:
+        """OPEN → CANCELLED, units back to stock. Raises NotFound, AuctionClosed."""
+
+    async def due_auctions(self) -> list[Auction]:
+        """Auctions needing the server: OPEN past `ends_at`, and SOLD with a pending offer past `pay_by`."""
+
+
+class DealStore(Protocol):
+    """Flash deals (docs/selling.md). Each method is one atomic step; the time is the store's clock."""
+
+    async def create_deal(self, deal: Deal) -> None:
+        """Store a new OPEN deal. Units leave stock only when reserved. Raises NotFound (product)."""
+
+    async def get_deal(self, deal_id: str) -> Deal | None: ...
+
+    async def end_deal(self, deal_id: str) -> Deal:
+        """OPEN → ENDED (no-op when ended); held units may still be ordered. Raises NotFound."""
+
+    async def reserve_deal_unit(
+        self, deal_id: str, viewer_id: str, hold_s: int, max_per_viewer: int
+    ) -> tuple[DealHold, Deal, int]:
+        """Hold one unit for the viewer for `hold_s` seconds: first the deal's expired holds go back, then
+        DealEnded / DealSoldOut (`domain.deals.check_reserve`), then `remaining` and the product's stock
+        both drop by one. Returns the hold, the deal and the product's stock after it. Raises NotFound.
+        """
+
+    async def deal_holds(self, deal_id: str) -> list[DealHold]:
+        """Every hold of the deal, oldest first (expired ones included, with their status)."""
+
+    async def expire_deal_holds(self, deal_id: str) -> tuple[Deal, int]:
+        """Give the holds past their expiry back to `remaining` and to stock; returns the deal and the stock."""
+
+    async def place_deal_order(self, order: Order, holds: Sequence[DealHold]) -> None:
+        """Record a PENDING order buying held units (`holds` as read; their status is checked again):
+        each must be the buyer's, HELD and not expired (HoldExpired naming the others otherwise, nothing
+        changed), and the order must have, for each product, one line whose qty is the number of its
+        holds at the hold price (ValueError). The holds
+        become ORDERED; stock is not taken again. Paid or failed like any order (mark_order_paid,
+        fail_order: failing gives the units back to stock, not to the deal).
+        """
+
+
+class GiveawayStore(Protocol):
+    """Giveaways (docs/selling.md). Each method is one atomic step; the time is the store's clock."""
+
+    async def create_giveaway(self, giveaway: Giveaway) -> StockLevels:
+        """Store a new OPEN giveaway and take its `winners` prize units from stock. Raises NotFound, OutOfStock."""
+
+    async def get_giveaway(self, giveaway_id: str) -> Giveaway | None: ...
+
+    async def enter_giveaway(self, giveaway_id: str, account_id: str) -> tuple[Giveaway, bool]:
+        """One entry per account: returns the giveaway and True, or False when already entered.
+        Raises NotFound, GiveawayClosed (not open, or past ends_at). Role checks are the caller's."""
+
+    async def giveaway_entrants(self, giveaway_id: str) -> list[str]:
+        """The entrant ids, sorted (the draw's input)."""
+
+    async def draw_giveaway(self, giveaway_id: str) -> Giveaway:
+        """Draw an OPEN giveaway past `ends_at`, exactly once: the winners (`domain.giveaways.draw` of its
+        seed and entrants) each get a PAID zero-price order of one unit (payment_ref `giveaway`, no
+        address yet), unused prize units go back to stock. Any other giveaway is returned as it is.
+        """
+
+    async def due_giveaways(self) -> list[Giveaway]:
+        """OPEN giveaways past `ends_at`."""
+
+
 class Store(
-    AccountStore,
-    CatalogStore,
-    ShowStore,
-    CommerceStore,
-    CampaignStore,
-    CohostStore,
-    PayoutStore,
-    LiveStore,
-    Protocol,
+    AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
+    CampaignStore, CohostStore, PayoutStore, Protocol,
 ):
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""

@@ -26,7 +26,7 @@ async def test_partial_refunds_reverse_commission_in_proportion(api: Api, app: w
     scene, _, order = await sold(api, qty=3)
     product = scene.products[0]
     events: list[Event] = []
-    app[keys.BUS].subscribe(events.append)
+    app[keys.SERVICES].bus.subscribe(events.append)
     path = f"/api/orders/{order['id']}/refund"
     # line 3003, commission floor(3003 × 0.15) = 450
     assert order["commission_cents"] == 450
@@ -49,7 +49,7 @@ async def test_partial_refunds_reverse_commission_in_proportion(api: Api, app: w
     assert rest["refund"]["commission_reversed_cents"] == 300  # 450 − 150: exactly what was recorded
     assert (await scene.product(product))["stock"] == 10
 
-    entries = await app[keys.STORE].ledger_entries(order_id=order["id"])
+    entries = await app[keys.SERVICES].store.ledger_entries(order_id=order["id"])
     assert sum(entry.amount_cents for entry in entries) == 0
     by_account: dict[str, int] = {}
     for entry in entries:
@@ -195,7 +195,7 @@ async def test_a_co_host_earns_its_share_at_checkout_and_loses_it_in_proportion(
 ) -> None:
     scene = await make_scene(api, {"price_cents": 1001, "commission_bps": 1500, "stock": 10})
     cohost = await api.create_account("host", "Leo Live")
-    store = app[keys.STORE]
+    store = app[keys.SERVICES].store
     await store.invite_cohost(scene.show["id"], cohost["id"], 3000)  # the HTTP route comes with issue 15
     await store.accept_cohost(scene.show["id"], cohost["id"])
     await scene.pin(scene.products[0])

@@ -18,8 +18,8 @@ import aiohttp
 import pytest
 
 from livecart.clock import SystemClock
+from livecart.commerce.payments import TestPaymentProvider
 from livecart.domain.commerce import LedgerAccount, OrderStatus
-from livecart.payments import TestPaymentProvider
 from livecart.store import open_store
 from tests.conftest import ServerProcess, start_redis, stop_process
 from tests.hardening.flash_sale import Sale, prepare_sale, sale_interrupted, settle

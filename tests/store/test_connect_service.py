@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from livecart.clock import ManualClock
-from livecart.connect import Connect
+from livecart.commerce.connect import Connect
 from livecart.domain.attribution import Source
 from livecart.domain.campaigns import ApplicationStatus, CampaignStatus
 from livecart.domain.errors import (

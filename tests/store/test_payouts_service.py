@@ -12,17 +12,23 @@ from pathlib import Path
 
 import pytest
 
+from livecart.bus import EventBus
 from livecart.clock import ManualClock
+from livecart.commerce.checkout import Checkout
+from livecart.commerce.maintenance import Maintenance
+from livecart.commerce.payments import TestPaymentProvider
+from livecart.commerce.payouts import Payouts
+from livecart.commerce.retention import Retention
+from livecart.commerce.stock_news import StockNews
 from livecart.domain import payouts as rules
 from livecart.domain import shares
+from livecart.domain.cart import CartRules
 from livecart.domain.commerce import Order
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import refund_entries, sale_entries
 from livecart.domain.models import Account, Product, Show
 from livecart.domain.payouts import Payout, PayoutStatus
 from livecart.domain.refunds import plan_refund
-from livecart.payments import TestPaymentProvider
-from livecart.payouts import Payouts
 from livecart.store import Store, open_store
 from tests.store import factories
 
@@ -239,3 +245,21 @@ async def test_a_seeded_walk_keeps_the_books_and_the_provider_in_agreement(marke
                     == found.earned_cents - found.reversed_cents
                 )
                 assert found.paid_cents == paid_to(m, host)
+
+
+async def test_maintenance_finishes_interrupted_payouts_at_start_up(market: Market) -> None:
+    m = market
+    await sell(m, 1)
+    await m.clock.advance(14 * DAY)
+    opened = await open_for(m, m.ava)  # then the process died
+    await m.clock.advance(1)  # the restart
+    bus = EventBus()
+    checkout = Checkout(m.store, m.provider, bus, CartRules(max_qty_per_buyer=5), StockNews(m.store, bus), m.clock)
+    retention = Retention(timedelta(hours=24), timedelta(days=30), m.clock)
+    maintenance = Maintenance(
+        checkout, retention, m.clock, grace=timedelta(minutes=2), embedded=True, payouts=m.payouts
+    )
+    await maintenance.start()
+    await maintenance.stop()
+    assert (await m.store.get_payout(opened.id) or opened).status is PayoutStatus.PAID
+    assert paid_to(m, m.ava) == 700

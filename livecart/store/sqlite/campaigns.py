@@ -23,7 +23,7 @@ from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
     Migration(
-        15,
+        18,
         "connect_campaigns",
         """
         CREATE TABLE campaigns (
@@ -75,7 +75,7 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
-    Migration(16, "connect_order_line_campaign", "ALTER TABLE order_lines ADD COLUMN campaign_id TEXT"),
+    Migration(19, "connect_order_line_campaign", "ALTER TABLE order_lines ADD COLUMN campaign_id TEXT"),
 ]
 
 _COLUMNS = ("title", "brief", "product_ids", "commission_bps", "starts_at", "ends_at", "open", "max_hosts", "units_cap")

@@ -13,7 +13,7 @@ from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
     Migration(
-        13,
+        16,
         "connect_cohosts",
         """
         CREATE TABLE cohosts (

@@ -227,7 +227,7 @@ def _pending(conn: sqlite3.Connection, order_id: str) -> Order:
     return store_checks.pending(fetch_order(conn, order_id), order_id)
 
 
-def append_entries(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
+def _append(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
     conn.executemany(
         _INSERT_ENTRY,
         [
@@ -247,6 +247,63 @@ def append_entries(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> 
             for entry in entries
         ],
     )
+
+
+append_entries = _append  # for the selling formats' orders (livecart/store/sqlite/giveaways.py)
+
+
+def insert_order(conn: sqlite3.Connection, order: Order) -> None:
+    """Write an order and its lines as given (no stock taken, nothing checked)."""
+    conn.execute(
+        "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
+        " idempotency_key, created_at, client_ip) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            order.id,
+            order.show_id,
+            order.host_id,
+            order.buyer_id,
+            order.buyer_name,
+            order.currency,
+            json.dumps(dict(order.shipping)),
+            order.status.value,
+            order.idempotency_key,
+            rows.to_text(order.created_at),
+            order.client_ip,
+        ),
+    )
+    conn.executemany(
+        _INSERT_LINE,
+        [
+            (
+                order.id,
+                position,
+                line.product_id,
+                line.brand_id,
+                line.title,
+                line.unit_price_cents,
+                line.qty,
+                line.commission_bps,
+                line.platform_fee_bps,
+                line.line_total_cents,
+                line.commission_cents,
+                line.platform_fee_cents,
+                line.refunded_qty,
+                line.campaign_id,
+            )
+            for position, line in enumerate(order.lines)
+        ],
+    )
+    if order.paid_at is not None or order.payment_ref is not None:
+        conn.execute(
+            "UPDATE orders SET paid_at = ?, payment_ref = ? WHERE id = ?",
+            (rows.to_text(order.paid_at), order.payment_ref, order.id),
+        )
+
+
+def as_placed(order: Order) -> Order:
+    """What place_order records: the order PENDING, nothing paid or refunded yet."""
+    lines = tuple(replace(line, refunded_qty=0) for line in order.lines)
+    return replace(order, status=OrderStatus.PENDING, paid_at=None, payment_ref=None, lines=lines)
 
 
 def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int) -> StockLevels:
@@ -279,45 +336,7 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
             " ON CONFLICT (buyer_id, product_id) DO UPDATE SET units = units + excluded.units",
             (order.buyer_id, line.product_id, line.qty),
         )
-    conn.execute(
-        "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
-        " idempotency_key, created_at, client_ip) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (
-            order.id,
-            order.show_id,
-            order.host_id,
-            order.buyer_id,
-            order.buyer_name,
-            order.currency,
-            json.dumps(dict(order.shipping)),
-            OrderStatus.PENDING.value,
-            order.idempotency_key,
-            rows.to_text(order.created_at),
-            order.client_ip,
-        ),
-    )
-    conn.executemany(
-        _INSERT_LINE,
-        [
-            (
-                order.id,
-                position,
-                line.product_id,
-                line.brand_id,
-                line.title,
-                line.unit_price_cents,
-                line.qty,
-                line.commission_bps,
-                line.platform_fee_bps,
-                line.line_total_cents,
-                line.commission_cents,
-                line.platform_fee_cents,
-                0,
-                line.campaign_id,
-            )
-            for position, line in enumerate(order.lines)
-        ],
-    )
+    insert_order(conn, as_placed(order))
     if order.idempotency_key is not None:
         conn.execute(
             "UPDATE idempotency_keys SET order_id = ? WHERE viewer_id = ? AND key = ?",
@@ -339,7 +358,7 @@ def mark_paid_in(
         "UPDATE orders SET status = 'paid', payment_ref = ?, paid_at = ? WHERE id = ?",
         (payment_ref, rows.to_text(paid_at), order_id),
     )
-    append_entries(conn, entries)
+    _append(conn, entries)
     conn.executemany(
         "DELETE FROM cart_items WHERE show_id = ? AND viewer_id = ? AND product_id = ?",
         [(order.show_id, order.buyer_id, line.product_id) for line in order.lines],
@@ -391,7 +410,7 @@ def refund_in(
             rows.to_text(refund.created_at),
         ),
     )
-    append_entries(conn, entries)
+    _append(conn, entries)
     updated = fetch_order(conn, refund.order_id)
     assert updated is not None
     return updated, _stock(conn, [part.product_id for part in refund.lines])
@@ -402,7 +421,7 @@ def _stock_of(product: Product | None) -> int:
     return product.stock
 
 
-def ledger_entry(row: sqlite3.Row) -> LedgerEntry:
+def _entry(row: sqlite3.Row) -> LedgerEntry:
     created = rows.from_text(row["created_at"])
     assert created is not None
     return LedgerEntry(
@@ -447,7 +466,10 @@ class SqliteOrders:
 
     async def pending_orders(self, older_than: datetime) -> list[Order]:
         return await self._db.read(
-            _orders_where, "status = 'pending' AND created_at < ?", (rows.to_text(older_than),)
+            _orders_where,
+            # an auction's offer is settled by the auction (its pay window), not by checkout recovery
+            "status = 'pending' AND created_at < ? AND id NOT IN (SELECT order_id FROM auction_offers)",
+            (rows.to_text(older_than),),
         )
 
     async def show_orders(self, show_id: str) -> list[Order]:
@@ -483,7 +505,7 @@ class SqliteOrders:
 
         def select(conn: sqlite3.Connection) -> list[LedgerEntry]:
             return [
-                ledger_entry(row) for row in conn.execute(f"SELECT * FROM ledger WHERE {where} ORDER BY seq", args)
+                _entry(row) for row in conn.execute(f"SELECT * FROM ledger WHERE {where} ORDER BY seq", args)
             ]
 
         return await self._db.read(select)

@@ -18,7 +18,7 @@ from livecart.store.sqlite.orders import append_entries
 
 MIGRATIONS: list[Migration] = [
     Migration(
-        14,
+        17,
         "connect_payouts",
         """
         ALTER TABLE ledger ADD COLUMN payout_id TEXT;

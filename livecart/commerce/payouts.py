@@ -17,12 +17,12 @@ import logging
 from datetime import datetime
 
 from livecart.clock import Clock
+from livecart.commerce.payments import PaymentProvider
 from livecart.domain import payouts as rules
 from livecart.domain.errors import Conflict
 from livecart.domain.ids import new_id
 from livecart.domain.payouts import Balance, Payout, PayoutStatus
 from livecart.domain.statement import StatementLine, statement
-from livecart.payments import PaymentProvider
 from livecart.store.base import Store
 
 log = logging.getLogger(__name__)

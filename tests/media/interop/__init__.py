@@ -1,0 +1,1 @@
+"""Real third-party WebRTC clients (FFmpeg's WHIP muxer, GStreamer's webrtcbin) driven as subprocesses."""
