@@ -10,7 +10,21 @@ module of its tables, and that module's MIGRATIONS joins the list below.
 
 from __future__ import annotations
 
-from livecart.store.sqlite import accounts, auctions, catalog, commerce, deals, giveaways, live, orders, secrets, shows
+from livecart.store.sqlite import (
+    accounts,
+    auctions,
+    campaigns,
+    catalog,
+    cohosts,
+    commerce,
+    deals,
+    giveaways,
+    live,
+    orders,
+    payouts,
+    secrets,
+    shows,
+)
 from livecart.store.sqlite.db import Migration, check_migrations
 
 MIGRATIONS: list[Migration] = check_migrations(
@@ -25,5 +39,8 @@ MIGRATIONS: list[Migration] = check_migrations(
         *auctions.MIGRATIONS,  # 13
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
+        *cohosts.MIGRATIONS,  # 16
+        *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
+        *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
     ]
 )
