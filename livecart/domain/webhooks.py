@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from livecart.domain.commerce import Order, Refund
 from livecart.domain.ids import new_id
 from livecart.domain.models import Show, ShowStatus
+from livecart.domain.payouts import Payout
 
 ORDER_PAID = "order.paid"
 ORDER_REFUNDED = "order.refunded"
@@ -220,6 +221,18 @@ def show_changed(show: Show, at: datetime) -> WebhookEvent | None:
         "ended_at": show.ended_at.isoformat() if show.ended_at else None,
     }
     return WebhookEvent(new_id("evt"), event_type, show.id, data, at)
+
+
+def payout_paid(payout: Payout, at: datetime) -> WebhookEvent:
+    """payout.paid: a host was paid (payouts go to hosts, so only the admin's endpoints get it)."""
+    data = {
+        "payout_id": payout.id,
+        "host_id": payout.host_id,
+        "currency": payout.currency,
+        "amount_cents": payout.amount_cents,
+        "paid_at": payout.paid_at.isoformat() if payout.paid_at else at.isoformat(),
+    }
+    return WebhookEvent(new_id("evt"), PAYOUT_PAID, payout.id, data, at)
 
 
 def event_to_json(event: WebhookEvent) -> str:
