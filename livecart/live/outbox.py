@@ -22,6 +22,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from engineio import packet as eio_packet
+
 from livecart.live.frames import RoomFrame
 
 log = logging.getLogger(__name__)
@@ -170,8 +172,11 @@ class Outbox:
         for index in reversed(range(len(self._items))):
             if self._items[index] is not None:
                 self._discard_one(index)
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.abort()
+        if self.transport is not None:
+            if not self.transport.is_closing():
+                self.transport.abort()
+        else:  # long-polling: no connection to abort; the client's next poll gets Engine.IO's CLOSE
+            self.put_nowait(eio_packet.Packet(eio_packet.CLOSE))
 
     def _shed(self) -> None:
         for wanted in ("chat", None):
