@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from livecart.domain.commerce import Order, Refund
 from livecart.domain.ids import new_id
-from livecart.domain.models import Show, ShowStatus
+from livecart.domain.models import Show, ShowStatus, rfc3339
 from livecart.domain.payouts import Payout
 
 ORDER_PAID = "order.paid"
@@ -53,7 +53,7 @@ class WebhookEvent:
     def body(self) -> str:
         """The JSON body every endpoint gets for this event (the same bytes on every retry)."""
         return json.dumps(
-            {"id": self.id, "type": self.type, "created_at": self.created_at.isoformat(), "data": self.data},
+            {"id": self.id, "type": self.type, "created_at": rfc3339(self.created_at), "data": self.data},
             separators=(",", ":"),
             sort_keys=True,
         )
@@ -73,7 +73,7 @@ class Webhook:
 
     def public(self) -> dict[str, Any]:
         """What GET /api/webhooks shows: never the secret (it is shown once, at creation)."""
-        return {"id": self.id, "url": self.url, "events": list(self.events), "created_at": self.created_at.isoformat()}
+        return {"id": self.id, "url": self.url, "events": list(self.events), "created_at": rfc3339(self.created_at)}
 
     def wants(self, event_type: str, brand_ids: Iterable[str]) -> bool:
         return event_type in self.events and (self.owner_is_admin or self.owner_id in set(brand_ids))
@@ -93,7 +93,7 @@ class Attempt:
     duration_ms: int
 
     def public(self) -> dict[str, Any]:
-        return {"at": self.at.isoformat(), "status": self.status, "error": self.error, "duration_ms": self.duration_ms}
+        return {"at": rfc3339(self.at), "status": self.status, "error": self.error, "duration_ms": self.duration_ms}
 
     @property
     def ok(self) -> bool:
@@ -121,8 +121,8 @@ class Delivery:
             "event_id": self.event_id,
             "event": self.event_type,
             "status": self.status.value,
-            "next_attempt_at": self.next_attempt_at.isoformat() if self.next_attempt_at else None,
-            "created_at": self.created_at.isoformat(),
+            "next_attempt_at": rfc3339(self.next_attempt_at),
+            "created_at": rfc3339(self.created_at),
             "attempts": [attempt.public() for attempt in self.attempts],
         }
 
@@ -172,7 +172,7 @@ def _order_data(order: Order) -> dict[str, Any]:
         "currency": order.currency,
         "total_cents": order.total_cents,
         "refunded_cents": order.refunded_cents,
-        "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+        "paid_at": rfc3339(order.paid_at),
         "lines": [
             {
                 "product_id": line.product_id,
@@ -217,8 +217,8 @@ def show_changed(show: Show, at: datetime) -> WebhookEvent | None:
         "host_id": show.host_id,
         "title": show.title,
         "status": show.status.value,
-        "started_at": show.started_at.isoformat() if show.started_at else None,
-        "ended_at": show.ended_at.isoformat() if show.ended_at else None,
+        "started_at": rfc3339(show.started_at),
+        "ended_at": rfc3339(show.ended_at),
     }
     return WebhookEvent(new_id("evt"), event_type, show.id, data, at)
 
@@ -230,7 +230,7 @@ def payout_paid(payout: Payout, at: datetime) -> WebhookEvent:
         "host_id": payout.host_id,
         "currency": payout.currency,
         "amount_cents": payout.amount_cents,
-        "paid_at": payout.paid_at.isoformat() if payout.paid_at else at.isoformat(),
+        "paid_at": rfc3339(payout.paid_at or at),
     }
     return WebhookEvent(new_id("evt"), PAYOUT_PAID, payout.id, data, at)
 

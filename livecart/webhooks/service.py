@@ -65,6 +65,7 @@ class Webhooks:
         self._task: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._stopping = False
         self.sent = 0  # attempts made by this node (metrics, tests)
 
     # -- endpoints -----------------------------------------------------------------------------------
@@ -123,6 +124,8 @@ class Webhooks:
             self._task = asyncio.create_task(self._run(), name="webhook-worker")
 
     async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -133,7 +136,10 @@ class Webhooks:
         await asyncio.gather(*self._sending, return_exceptions=True)
 
     async def _run(self) -> None:
-        while True:
+        # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as
+        # the wake-up does, and stop() would then wait for a worker that never ends (the flag is a
+        # second guard).
+        while not self._stopping:
             try:
                 busy = await self.round()
             except asyncio.CancelledError:
@@ -141,10 +147,13 @@ class Webhooks:
             except Exception:
                 log.warning("webhook worker: a round failed; trying again", exc_info=True)
                 busy = False
-            if not busy:
+            if not busy and not self._stopping:
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_S)
+                waiter = asyncio.ensure_future(self._wake.wait())
+                try:
+                    await asyncio.wait({waiter}, timeout=POLL_S)
+                finally:
+                    waiter.cancel()
 
     async def round(self) -> bool:
         """Expand new events, then start sending what is due; True when there was something to do."""
