@@ -22,7 +22,7 @@ from livecart.domain import errors, webhooks
 from livecart.domain.ids import new_id
 from livecart.domain.models import Account, Role
 from livecart.domain.webhooks import Attempt, Delivery, UrlRefused, Webhook, WebhookEvent
-from livecart.store import Store
+from livecart.store import STORE_UNAVAILABLE, Store
 from livecart.webhooks.sender import send
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class Webhooks:
         self._sending: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._store_lost = False
         self.sent = 0  # attempts made by this node (metrics, tests)
 
     # -- endpoints -----------------------------------------------------------------------------------
@@ -144,9 +145,19 @@ class Webhooks:
                 busy = await self.round()
             except asyncio.CancelledError:
                 raise
+            except STORE_UNAVAILABLE as unavailable:  # an outage: deliveries wait in the store, no traceback
+                if not self._store_lost:
+                    log.warning("webhook worker: store unreachable (%s); deliveries wait until it is back",
+                                unavailable)
+                self._store_lost = True
+                busy = False
             except Exception:
                 log.warning("webhook worker: a round failed; trying again", exc_info=True)
                 busy = False
+            else:
+                if self._store_lost:
+                    log.warning("webhook worker: store reachable again")
+                self._store_lost = False
             if not busy and not self._stopping:
                 self._wake.clear()
                 waiter = asyncio.ensure_future(self._wake.wait())
@@ -187,6 +198,14 @@ class Webhooks:
         return {str(brand_id)} if brand_id else set()
 
     async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            await self._attempt(delivery)
+        except STORE_UNAVAILABLE as unavailable:  # sent again once the lease runs out (at least once)
+            log.warning("webhook %s: store unreachable (%s); it is retried later", delivery.id, unavailable)
+        except Exception:
+            log.exception("webhook %s: delivery failed", delivery.id)
+
+    async def _attempt(self, delivery: Delivery) -> None:
         hook = await self.store.get_webhook(delivery.webhook_id)
         if hook is None:
             return  # deleted meanwhile, with its deliveries
