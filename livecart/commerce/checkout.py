@@ -98,7 +98,7 @@ class Checkout:
         try:
             if isinstance(priced, BaseException):
                 raise priced
-            stock = await self.store.place_order(priced, self.rules.max_qty_per_buyer)
+            stock = await self.store.place_order(priced, self.rules.max_qty_per_buyer, from_cart=True)
         except LivecartError as error:
             response = error_response(error, status_of(error))
             await self.store.save_idempotent_response(buyer.id, key, response)

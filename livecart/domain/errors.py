@@ -157,6 +157,10 @@ def order_not_pending(order_id: str, status: str) -> Conflict:
     return Conflict(f"the order is {status}, not pending", order_id=order_id)
 
 
+def cart_checked_out() -> CartEmpty:
+    return CartEmpty("the cart was already checked out (or is being checked out now)")
+
+
 def price_changed(product_ids: Sequence[str]) -> PriceChanged:
     return PriceChanged("a price or commission changed since the cart was priced; retry", product_ids=list(product_ids))
 

@@ -102,6 +102,14 @@ def order_placement(
         raise errors.out_of_stock(short)
 
 
+def cart_holds(order: Order, in_cart: Mapping[str, int], other_pending: bool) -> None:
+    """A checkout from the cart (`place_order(..., from_cart=True)`): the buyer's cart in the show still
+    holds every line with at least its units, and no other order of the buyer in that show is pending.
+    Otherwise CartEmpty: the cart is consumed by its first checkout (finding 3 of issue 19)."""
+    if other_pending or any(in_cart.get(line.product_id, 0) < line.qty for line in order.lines):
+        raise errors.cart_checked_out()
+
+
 def pending(order: Order | None, order_id: str) -> Order:
     """The order, when it exists and is pending (it can be paid or failed)."""
     if order is None:

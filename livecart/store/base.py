@@ -189,12 +189,16 @@ class CommerceStore(Protocol):
         """
 
     # -- orders -------------------------------------------------------------------------------------
-    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         """Record a PENDING order and take its stock, all lines or none.
 
         Checks, in this order, without changing anything when one fails
         (`livecart.domain.store_checks.order_placement`):
         - the order id is not taken (Conflict, `order_id`) and the show exists (NotFound, `show_id`);
+        - with `from_cart` (checkout): the buyer's cart in the show still holds every line's units and
+          no other order of the buyer in that show is pending (CartEmpty, `store_checks.cart_holds`) —
+          a cart is consumed by its first checkout, the paid order removes its lines, a failed one
+          leaves them for the retry;
         - every product exists (NotFound, `product_id`);
         - every product still has the line's unit price and commission rate (PriceChanged, `product_ids`);
         - units_bought(buyer) + line qty ≤ max_qty_per_buyer for every line (LimitExceeded, `product_ids`);

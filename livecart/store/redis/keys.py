@@ -133,6 +133,12 @@ def show_orders(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:orders"
 
 
+def checkout_lock(show_id: str, buyer_id: str) -> str:
+    """String: the id of the buyer's last order placed from their cart in this show (a checkout holds
+    the cart while that order is pending)."""
+    return f"{PREFIX}checkout:{show_id}:{buyer_id}"
+
+
 def pending_orders() -> str:
     """Sorted set of PENDING order ids scored by creation time (checkout recovery reads it)."""
     return f"{PREFIX}orders:pending"

@@ -24,9 +24,11 @@ from livecart.store.redis.ledger import APPEND_LUA, append_plan
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
 
-# KEYS: order, show orders, pending orders, buyer units, idempotency record, show, product × n.
+# KEYS: order, show orders, pending orders, buyer units, idempotency record, show, product × n,
+#       cart qty, checkout lock.
 # ARGV: n, max qty per buyer, created (µs), order id, has idempotency key (0/1), number of order
-#       field pairs m, then per line (product id, qty, unit price, commission bps), then the m pairs.
+#       field pairs m, then per line (product id, qty, unit price, commission bps), then the m pairs,
+#       then from cart (0/1) and the order key of the lock's order (`keys.order("")`).
 # Returns {'ok', product id, stock, …} or {failure, product id, …} with nothing written
 # ({'exists'} when the order id is taken, so a second run never takes stock twice; {'no_show'} for an
 # unknown show; {'out_of_stock', product id, stock available, …} when lines are short). The checks and
@@ -40,6 +42,18 @@ PLACE_ORDER = Script(
     local function line(i)
       local at = 7 + 4 * (i - 1)
       return ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3]
+    end
+    local tail = 7 + 4 * n + 2 * tonumber(ARGV[6])
+    local from_cart = ARGV[tail] == '1'
+    if from_cart then
+      local holder = redis.call('GET', KEYS[8 + n])
+      if holder and redis.call('HGET', ARGV[tail + 1] .. holder, 'status') == 'pending' then
+        return {'cart_empty'}
+      end
+      for i = 1, n do
+        local product_id, qty = line(i)
+        if tonumber(redis.call('HGET', KEYS[7 + n], product_id) or '0') < qty then return {'cart_empty'} end
+      end
     end
     for i = 1, n do
       local product_id = line(i)
@@ -82,6 +96,7 @@ PLACE_ORDER = Script(
     if ARGV[5] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then
       redis.call('HSET', KEYS[5], 'order_id', ARGV[4])
     end
+    if from_cart then redis.call('SET', KEYS[8 + n], ARGV[4]) end
     return reply
     """
 )
@@ -200,7 +215,7 @@ class RedisOrders:
     _redis: Redis
     _pending: PendingOrders
 
-    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         store_checks.order_shape(order)
         product_ids = [line.product_id for line in order.lines]
         row = records.order_fields(order)
@@ -219,6 +234,8 @@ class RedisOrders:
                 keys.idempotency(order.buyer_id, order.idempotency_key or ""),
                 keys.show(order.show_id),
                 *(keys.product(product_id) for product_id in product_ids),
+                keys.cart_qty(order.show_id, order.buyer_id),
+                keys.checkout_lock(order.show_id, order.buyer_id),
             ],
             [
                 len(order.lines),
@@ -229,6 +246,8 @@ class RedisOrders:
                 len(row),
                 *line_args,
                 *codec.pairs(row),
+                int(from_cart),
+                keys.order(""),
             ],
         )
         outcome, details = str(reply[0]), [str(item) for item in reply[1:]]
@@ -236,6 +255,8 @@ class RedisOrders:
             raise errors.order_exists(order.id)
         if outcome == "no_show":
             raise errors.no_such_show(order.show_id)
+        if outcome == "cart_empty":
+            raise errors.cart_checked_out()
         if outcome == "not_found":
             raise errors.no_such_product(details[0])
         if outcome == "price_changed":
