@@ -26,7 +26,7 @@ from livecart.commerce.stock_news import StockNews
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.commerce import Order, OrderStatus, StoredResponse
-from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined
+from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined, PriceChanged
 from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
@@ -56,6 +56,7 @@ class CheckoutRequest:
     shipping: Mapping[str, str]
     card_number: str
     client_ip: str | None = None  # recorded with the order (livecart/domain/client_ip.py)
+    expected_total_cents: int | None = None  # the total the buyer saw; None: accept the current one
 
 
 class Checkout:
@@ -98,6 +99,14 @@ class Checkout:
         try:
             if isinstance(priced, BaseException):
                 raise priced
+            expected = request.expected_total_cents
+            if expected is not None and expected != priced.total_cents:
+                raise PriceChanged(
+                    "the cart's total changed since the buyer saw it",
+                    product_ids=[line.product_id for line in priced.lines],
+                    expected_total_cents=expected,
+                    total_cents=priced.total_cents,
+                )
             stock = await self.store.place_order(priced, self.rules.max_qty_per_buyer, from_cart=True)
         except LivecartError as error:
             response = error_response(error, status_of(error))

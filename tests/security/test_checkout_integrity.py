@@ -78,3 +78,32 @@ async def test_a_declined_checkout_leaves_the_cart_for_the_retry(api: Api) -> No
     await scene.checkout(buyer, 402, card="4000000000000002")
     order = await scene.checkout(buyer, 201)
     assert order["items"][0]["qty"] == 2
+
+
+async def test_a_checkout_at_a_total_the_buyer_never_saw_is_refused(api: Api, app: web.Application) -> None:
+    scene = await make_scene(api, {"stock": 5, "price_cents": 2000})
+    product = scene.products[0]
+    await scene.pin(product)
+    buyer = await scene.viewer()
+    await scene.add(buyer, product, qty=1)
+    seen = 2000
+    await api.call(
+        "PATCH", f"/api/products/{product['id']}", 200, token=scene.brand["token"],
+        json={"price_cents": 10_000_000_000},
+    )
+
+    refused = await api.call(
+        "POST", f"/api/shows/{scene.show_id}/checkout", 409, token=buyer["token"],
+        json={**checkout_body(), "expected_total_cents": seen}, headers={"Idempotency-Key": new_key()},
+    )
+
+    assert refused["error"]["code"] == "price_changed"
+    assert refused["error"]["expected_total_cents"] == seen
+    assert refused["error"]["total_cents"] == 10_000_000_000
+    assert await app[keys.SERVICES].store.show_orders(scene.show_id) == []
+    # At the total now shown, it goes through.
+    paid = await api.call(
+        "POST", f"/api/shows/{scene.show_id}/checkout", 201, token=buyer["token"],
+        json={**checkout_body(), "expected_total_cents": 10_000_000_000}, headers={"Idempotency-Key": new_key()},
+    )
+    assert paid["total_cents"] == 10_000_000_000
