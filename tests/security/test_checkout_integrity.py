@@ -107,3 +107,22 @@ async def test_a_checkout_at_a_total_the_buyer_never_saw_is_refused(api: Api, ap
         json={**checkout_body(), "expected_total_cents": 10_000_000_000}, headers={"Idempotency-Key": new_key()},
     )
     assert paid["total_cents"] == 10_000_000_000
+
+
+async def test_the_host_reads_an_order_without_the_buyers_address_or_id(api: Api) -> None:
+    scene = await make_scene(api, {"stock": 5, "price_cents": 2000})
+    product = scene.products[0]
+    await scene.pin(product)
+    buyer = await scene.viewer()
+    await scene.add(buyer, product)
+    order = await scene.checkout(buyer)
+
+    as_host = await api.call("GET", f"/api/orders/{order['id']}", 200, token=scene.host["token"])
+    listed = await api.call("GET", f"/api/shows/{scene.show_id}/orders", 200, token=scene.host["token"])
+
+    assert as_host["shipping"] is None
+    assert "buyer_id" not in as_host
+    assert buyer["id"] not in str(as_host) and "Main St" not in str(as_host)
+    assert as_host == listed["orders"][0]
+    as_buyer = await api.call("GET", f"/api/orders/{order['id']}", 200, token=buyer["token"])
+    assert as_buyer["shipping"]["line1"] == "1 Main St" and as_buyer["buyer_id"] == buyer["id"]
