@@ -12,10 +12,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Instants the API and the stores accept (issue 19, finding 2): far enough from datetime's limits that
+# any UTC offset, microseconds since the epoch and the RFC 3339 formatter all fit.
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def instant_in_range(moment: datetime) -> bool:
+    """Is this aware datetime between EARLIEST_INSTANT and LATEST_INSTANT (as an instant)?"""
+    try:
+        return EARLIEST_INSTANT <= moment.astimezone(UTC) <= LATEST_INSTANT
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is past datetime.max in UTC
+        return False
+
+
 def rfc3339(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    try:
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    except OverflowError:  # stored before dates were range-checked: keep its own offset
+        return moment.isoformat()
 
 
 class Role(StrEnum):
@@ -137,5 +154,6 @@ def show_list_order(show: Show) -> tuple[int, int, str]:
 
 def _micros(moment: datetime) -> int:
     """Microseconds since the epoch; a naive datetime is taken as UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return (aware - _EPOCH) // _MICROSECOND
+    naive = moment.replace(tzinfo=None)  # wall time, then the offset in integers: never overflows
+    offset = moment.utcoffset() or timedelta(0)
+    return (naive - _EPOCH.replace(tzinfo=None)) // _MICROSECOND - offset // _MICROSECOND

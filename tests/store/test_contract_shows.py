@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from livecart.domain.errors import Conflict, NotFound
+from livecart.domain.errors import BadRequest, Conflict, NotFound
 from livecart.domain.models import ShowStatus
 from livecart.store import Store
 from tests.store import factories
@@ -253,3 +253,16 @@ async def test_shows_featuring_a_product_are_every_show_whose_lineup_holds_it_wi
     assert found == sorted([shows[0], ended], key=lambda show: show.id)
     assert await store.shows_featuring(elsewhere.id) == [shows[1]]
     assert await store.shows_featuring("prd_0000000000000000") == []
+
+
+async def test_a_date_out_of_range_is_refused_and_nothing_is_stored(store: Store) -> None:
+    host = await factories.host(store)
+    for moment in (
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14))),  # past datetime.max in UTC
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),  # before datetime.min in UTC
+        datetime(9500, 1, 1, tzinfo=UTC),
+        datetime(2026, 11, 23, 20, 0),  # no time zone
+    ):
+        with pytest.raises(BadRequest):
+            await store.create_show(host.id, "Out of range", moment)
+    assert await store.list_shows() == []

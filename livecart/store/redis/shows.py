@@ -65,6 +65,7 @@ class RedisShows:
     _clock: Clock
 
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
+        store_checks.instant("scheduled_at", scheduled_at)
         show = Show(
             id=new_id("shw"),
             host_id=host_id,

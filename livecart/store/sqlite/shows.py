@@ -51,6 +51,7 @@ class SqliteShows:
     _clock: Clock
 
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
+        store_checks.instant("scheduled_at", scheduled_at)
         show = Show(
             id=new_id("shw"), host_id=host_id, title=title, status=ShowStatus.SCHEDULED,
             scheduled_at=scheduled_at, started_at=None, ended_at=None, created_at=self._clock.now(),
