@@ -64,4 +64,5 @@ async def test_a_show_stored_with_an_extreme_date_before_the_check_does_not_brea
     listed = await api.call("GET", "/api/shows", 200)
     assert [item["id"] for item in listed["shows"]] == [show["id"]]
     stored = await app[keys.SERVICES].store.get_show(show["id"])
-    assert stored is not None and stored.status is ShowStatus.SCHEDULED
+    assert stored is not None
+    assert stored.status is ShowStatus.SCHEDULED
