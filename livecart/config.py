@@ -258,6 +258,28 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting(
+        "pause_end_s",
+        "LIVECART_PAUSE_END_S",
+        "600",
+        "Seconds a paused show (its publisher gone) waits for a publisher before it is ended.",
+        _positive_float,
+    ),
+    Setting(
+        "whep_connect_s",
+        "LIVECART_WHEP_CONNECT_S",
+        "10",
+        "Seconds a WHEP viewer has to complete ICE; a session that has not connected by then is dropped "
+        "(until it connects it does not count against LIVECART_MAX_VIEWERS).",
+        _positive_float,
+    ),
+    Setting(
+        "whep_offer_rate",
+        "LIVECART_WHEP_OFFER_RATE",
+        "20/60",
+        "WHEP offers per client address: OFFERS/SECONDS (token bucket); beyond it 429 rate_limited.",
+        _rate,
+    ),
+    Setting(
         "recordings",
         "LIVECART_RECORDINGS",
         "recordings",
@@ -406,6 +428,9 @@ class Settings:
     max_viewers: int = 500
     edge: bool = False
     publisher_grace_seconds: float = 10.0
+    pause_end_s: float = 600.0
+    whep_connect_s: float = 10.0
+    whep_offer_rate: tuple[int, float] = (20, 60.0)
     recordings: str = "recordings"
     redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120

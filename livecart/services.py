@@ -20,9 +20,10 @@ Adding a service (an auction engine, say):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from livecart.bus import EventBus
 from livecart.clock import Clock
 from livecart.cluster import open_registry, warn_if_unreachable
 from livecart.cluster.node import ClusterNode
-from livecart.commerce.carts import Carts
+from livecart.commerce.carts import Carts, Owners
 from livecart.commerce.checkout import Checkout
 from livecart.commerce.maintenance import Maintenance
 from livecart.commerce.payments import PaymentProvider, TestPaymentProvider
@@ -40,6 +41,8 @@ from livecart.commerce.retention import Retention
 from livecart.commerce.stock_news import StockNews
 from livecart.config import Settings
 from livecart.domain.cart import CartRules
+from livecart.domain.events import Event, ShowStatusChanged
+from livecart.domain.models import ShowStatus
 from livecart.http.auth import Authenticator
 from livecart.lifecycle import ShowLifecycle
 from livecart.live import observe_live
@@ -80,6 +83,8 @@ class Services:
     live: LiveService
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
+    _unsubscribe_media: Callable[[], None] | None = None
+    _retiring: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod
     async def open(
@@ -111,8 +116,9 @@ class Services:
         rules = CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps)
         stock_news = StockNews(store, bus)
         pins = Pins(store, bus)
-        carts = Carts(store, rules)
-        checkout = Checkout(store, payments, bus, rules, stock_news, clock)
+        owners = Owners(store)
+        carts = Carts(store, rules, owners)
+        checkout = Checkout(store, payments, bus, rules, stock_news, clock, owners)
         refunds = Refunds(store, payments, bus, stock_news, clock)
         retention = Retention(
             timedelta(hours=settings.idempotency_retention_h),
@@ -125,14 +131,16 @@ class Services:
             embedded=settings.store.startswith("sqlite:"),
         )
 
-        lifecycle = ShowLifecycle(store, bus, clock, grace_s=settings.publisher_grace_seconds)
+        lifecycle = ShowLifecycle(
+            store, bus, clock, grace_s=settings.publisher_grace_seconds, pause_end_s=settings.pause_end_s
+        )
         recordings = None if settings.recordings_dir is None else Recordings(settings.recordings_dir)
         media = MediaHub(
             rtc_configuration(settings),
             max_viewers=settings.max_viewers,
             grace_seconds=settings.publisher_grace_seconds,
             on_live=lifecycle.went_live,
-            on_ended=lifecycle.ended,
+            on_paused=lifecycle.publisher_gone,
             recordings=recordings,
         )
         observe_media(metrics, media)
@@ -142,7 +150,8 @@ class Services:
 
         registry = await open_registry(settings, clock)
         cluster = ClusterNode(
-            registry, store, ttl_s=settings.node_ttl_s, end_show=lifecycle.ended, shows_lost=media.end_shows
+            registry, store, ttl_s=settings.node_ttl_s, end_show=lifecycle.publisher_gone,
+            shows_lost=media.end_shows,
         )
 
         rate_messages, rate_seconds = settings.chat_rate
@@ -176,9 +185,21 @@ class Services:
         await self.cluster.start()
         if self.cluster.registry is not None:
             warn_if_unreachable(self.settings, self.cluster.registry)
+        self._unsubscribe_media = self.bus.subscribe(self._retire_ended)
         self.lifecycle.start(
-            lambda show_id: self.media.broadcast(show_id) is not None, self.cluster.origin_elsewhere
+            lambda show_id: self.media.broadcast(show_id) is not None,
+            self.cluster.origin_elsewhere,
+            self.media.show_ids,
+            self.media.retire,
         )
+
+    def _retire_ended(self, event: Event) -> None:
+        """A show ended here (its host, admin, an account deletion, the pause limit): close its
+        publisher's and viewers' peers on this node at once. Other nodes' sweeps catch it too."""
+        if isinstance(event, ShowStatusChanged) and event.status == ShowStatus.ENDED.value:
+            task = asyncio.ensure_future(self.media.retire(event.show_id))
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
 
     async def close_connections(self) -> None:
         """On shutdown, before `stop()`: close websockets, then the viewers' and publishers' peers."""
@@ -193,6 +214,10 @@ class Services:
             if self._unsubscribe_cluster is not None:
                 self._unsubscribe_cluster()
                 self._unsubscribe_cluster = None
+            if self._unsubscribe_media is not None:
+                self._unsubscribe_media()
+                self._unsubscribe_media = None
+            await asyncio.gather(*self._retiring, return_exceptions=True)
             await self.lifecycle.stop()
             await self.cluster.stop()
             if self.cluster.registry is not None:

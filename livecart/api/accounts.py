@@ -47,10 +47,13 @@ async def me(request: web.Request) -> web.Response:
 
 @routes.delete("/api/accounts/{account_id}")
 async def delete_account(request: web.Request) -> web.Response:
-    """Admin deletes an account; its token is rejected from then on."""
+    """Admin deletes an account; its token is rejected from then on, its shows end (their publisher and
+    viewers are closed) and its products are no longer sold (livecart/commerce/carts.py `Owners`)."""
     await require(request, Role.ADMIN)
     account_id = request.match_info["account_id"]
     if await request.app[keys.SERVICES].store.get_account(account_id) is None:
         raise NotFound("no such account", account_id=account_id)
     await request.app[keys.SERVICES].store.delete_account(account_id)
+    request.app[keys.SERVICES].carts.owners.forget(account_id)
+    await request.app[keys.SERVICES].lifecycle.end_shows_of(account_id)
     return web.Response(status=204)

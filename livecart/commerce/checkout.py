@@ -21,16 +21,17 @@ from datetime import datetime
 
 from livecart.bus import EventBus
 from livecart.clock import Clock
+from livecart.commerce.carts import Owners
 from livecart.commerce.payments import PaymentProvider
 from livecart.commerce.stock_news import StockNews
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.commerce import Order, OrderStatus, StoredResponse
-from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined, PriceChanged
+from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined, PriceChanged, ShowEnded
 from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
-from livecart.domain.models import Account, Product, Show
+from livecart.domain.models import Account, Product, Show, still_selling
 from livecart.store import Store
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,10 @@ class CheckoutRequest:
 class Checkout:
     def __init__(
         self, store: Store, provider: PaymentProvider, bus: EventBus, rules: CartRules, news: StockNews,
-        clock: Clock,
+        clock: Clock, owners: Owners | None = None,
     ) -> None:
         self.store = store
+        self.owners = owners or Owners(store)
         self.provider = provider
         self.bus = bus
         self.rules = rules
@@ -97,8 +99,11 @@ class Checkout:
         if claimed is not None:
             return claimed, True
         try:
+            if not still_selling(show):  # the live path; a replay purchase is its own, explicit path
+                raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show.id)
             if isinstance(priced, BaseException):
                 raise priced
+            await self.owners.check(show, {line.product_id: line.brand_id for line in priced.lines})
             expected = request.expected_total_cents
             if expected is not None and expected != priced.total_cents:
                 raise PriceChanged(

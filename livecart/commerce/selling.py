@@ -89,7 +89,7 @@ class Selling:
         allowed = actor.role is Role.ADMIN or actor.id == show.host_id or (brand_may and actor.id == product.brand_id)
         if not allowed:
             raise Forbidden("only the show's host, the brand selling the product or admin may do this")
-        if show.status is not ShowStatus.LIVE:
+        if show.status not in (ShowStatus.LIVE, ShowStatus.PAUSED):  # a paused show keeps selling
             raise ShowEnded("the show is not live", show_id=show.id)
         if product_id not in {item.id for item in await self.store.lineup(show.id)}:
             raise NotInLineup("the product is not in the show's lineup", product_id=product_id)

@@ -87,6 +87,12 @@ class CurrencyMismatch(Conflict):
     code = "currency_mismatch"
 
 
+class NotForSale(Conflict):
+    """A product whose brand's account was deleted (or a show whose host's was) is no longer sold."""
+
+    code = "not_for_sale"
+
+
 class CartEmpty(Conflict):
     code = "cart_empty"
 

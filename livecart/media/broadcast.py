@@ -184,6 +184,7 @@ class Broadcast:
         self.viewers: dict[str, Viewer] = {}
         self.keyframes = KeyframeThrottle(self._send_keyframe_request)
         self.lost_since: float | None = None
+        self.paused = False  # the publisher left; viewers keep their peers until it is back or the show ends
         self._tasks: set[asyncio.Task[Any]] = set()
         publisher.feed(self.relay)
 

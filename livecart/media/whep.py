@@ -29,7 +29,7 @@ async def watch(request: web.Request) -> web.Response:
     if show is None:
         raise NotFound("no such show", show_id=show_id)
     require_sdp(request)
-    if show.status is not ShowStatus.LIVE:
+    if show.status not in (ShowStatus.LIVE, ShowStatus.PAUSED):  # paused: viewers wait for the host's return
         raise Conflict("the show is not live", show_id=show_id, status=show.status.value)
     origin = await request.app[keys.SERVICES].cluster.origin_elsewhere(show_id)
     hub, edge = request.app[keys.SERVICES].media, request.app[keys.SERVICES].edge
