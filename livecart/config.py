@@ -280,6 +280,34 @@ SETTINGS: tuple[Setting, ...] = (
         _rate,
     ),
     Setting(
+        "account_rate",
+        "LIVECART_ACCOUNT_RATE",
+        "10/60",
+        "Viewer accounts (POST /api/viewers) per client address: COUNT/SECONDS; beyond it 429 rate_limited.",
+        _rate,
+    ),
+    Setting(
+        "cart_add_rate",
+        "LIVECART_CART_ADD_RATE",
+        "60/60",
+        "Cart adds per client address: COUNT/SECONDS; beyond it 429 rate_limited.",
+        _rate,
+    ),
+    Setting(
+        "anonymous_expiry_days",
+        "LIVECART_ANONYMOUS_EXPIRY_DAYS",
+        "30",
+        "Days after which a viewer account that never bought anything is deleted, with its carts.",
+        _positive_int,
+    ),
+    Setting(
+        "max_sockets",
+        "LIVECART_MAX_SOCKETS",
+        "5000",
+        "Most Socket.IO connections this process holds; beyond it new connections are refused.",
+        _positive_int,
+    ),
+    Setting(
         "recordings",
         "LIVECART_RECORDINGS",
         "recordings",
@@ -431,6 +459,10 @@ class Settings:
     pause_end_s: float = 600.0
     whep_connect_s: float = 10.0
     whep_offer_rate: tuple[int, float] = (20, 60.0)
+    account_rate: tuple[int, float] = (10, 60.0)
+    cart_add_rate: tuple[int, float] = (60, 60.0)
+    anonymous_expiry_days: int = 30
+    max_sockets: int = 5000
     recordings: str = "recordings"
     redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120

@@ -44,6 +44,7 @@ from livecart.domain.cart import CartRules
 from livecart.domain.events import Event, ShowStatusChanged
 from livecart.domain.models import ShowStatus
 from livecart.http.auth import Authenticator
+from livecart.http.ratelimit import AddressLimit, RateLimits
 from livecart.lifecycle import ShowLifecycle
 from livecart.live import observe_live
 from livecart.live.server import LiveSocketServer
@@ -81,6 +82,7 @@ class Services:
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
     cluster: ClusterNode
     live: LiveService
+    limits: RateLimits
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
     _unsubscribe_media: Callable[[], None] | None = None
@@ -139,6 +141,7 @@ class Services:
             rtc_configuration(settings),
             max_viewers=settings.max_viewers,
             grace_seconds=settings.publisher_grace_seconds,
+            viewer_connect_s=settings.whep_connect_s,
             on_live=lifecycle.went_live,
             on_paused=lifecycle.publisher_gone,
             recordings=recordings,
@@ -146,7 +149,11 @@ class Services:
         observe_media(metrics, media)
         if recordings is not None:
             observe_recordings(metrics, recordings)
-        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers) if settings.edge else None
+        edge = (
+            EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers,
+                       viewer_connect_s=settings.whep_connect_s)
+            if settings.edge else None
+        )
 
         registry = await open_registry(settings, clock)
         cluster = ClusterNode(
@@ -171,6 +178,11 @@ class Services:
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
             lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
+            limits=RateLimits(
+                whep_offers=AddressLimit("WHEP offers", *settings.whep_offer_rate),
+                anonymous_accounts=AddressLimit("new accounts", *settings.account_rate),
+                cart_adds=AddressLimit("cart adds", *settings.cart_add_rate),
+            ),
         )
 
     async def start(self) -> None:

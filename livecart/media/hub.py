@@ -50,11 +50,13 @@ class MediaHub:
         on_live: ShowCallback,
         on_paused: ShowCallback,
         recordings: Recordings | None = None,
+        viewer_connect_s: float = 10.0,
     ) -> None:
         self._config = config
         self.recordings = recordings  # None: recording off (LIVECART_RECORDINGS empty)
         self.max_viewers = max_viewers
         self.grace_seconds = grace_seconds
+        self.viewer_connect_s = viewer_connect_s  # LIVECART_WHEP_CONNECT_S: ICE must complete within it
         self._on_live = on_live
         self._on_paused = on_paused
         self._broadcasts: dict[str, Broadcast] = {}
@@ -68,6 +70,14 @@ class MediaHub:
     @property
     def viewer_count(self) -> int:
         return sum(len(broadcast.viewers) for broadcast in self._broadcasts.values())
+
+    @property
+    def connected_viewer_count(self) -> int:
+        """Viewers whose ICE completed: only they count against LIVECART_MAX_VIEWERS, so offers that
+        never start ICE cannot take real viewers' slots (they are dropped after `viewer_connect_s`)."""
+        return sum(
+            1 for broadcast in self._broadcasts.values() for viewer in broadcast.viewers.values() if viewer.connected()
+        )
 
     def show_ids(self) -> list[str]:
         """The shows this node holds a broadcast of (live or paused)."""
@@ -169,7 +179,7 @@ class MediaHub:
         broadcast = self._broadcasts.get(show_id)
         if broadcast is None:
             raise NotLive(show_id)
-        if self.viewer_count >= self.max_viewers:
+        if self.connected_viewer_count >= self.max_viewers:
             raise AtCapacity(show_id)
         return await broadcast.add_viewer(self._config, offer)
 
@@ -184,7 +194,7 @@ class MediaHub:
             now = time.monotonic()
             for show_id, broadcast in list(self._broadcasts.items()):
                 try:
-                    for session_id in broadcast.dead_viewers():
+                    for session_id in broadcast.dead_viewers(now, self.viewer_connect_s):
                         await broadcast.remove_viewer(session_id)
                     if broadcast.paused:
                         continue

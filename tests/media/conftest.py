@@ -27,6 +27,7 @@ def settings(tmp_path: Path) -> Settings:
         admin_token=ADMIN_TOKEN,
         publisher_grace_seconds=GRACE_SECONDS,
         max_viewers=MAX_VIEWERS,
+        whep_offer_rate=(10_000, 1.0),  # the corpora send hundreds of offers from 127.0.0.1
     )
 
 
