@@ -282,14 +282,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "account_rate",
         "LIVECART_ACCOUNT_RATE",
-        "10/60",
+        "60/60",
         "Viewer accounts (POST /api/viewers) per client address: COUNT/SECONDS; beyond it 429 rate_limited.",
         _rate,
     ),
     Setting(
         "cart_add_rate",
         "LIVECART_CART_ADD_RATE",
-        "60/60",
+        "120/60",
         "Cart adds per client address: COUNT/SECONDS; beyond it 429 rate_limited.",
         _rate,
     ),
@@ -459,8 +459,8 @@ class Settings:
     pause_end_s: float = 600.0
     whep_connect_s: float = 10.0
     whep_offer_rate: tuple[int, float] = (20, 60.0)
-    account_rate: tuple[int, float] = (10, 60.0)
-    cart_add_rate: tuple[int, float] = (60, 60.0)
+    account_rate: tuple[int, float] = (60, 60.0)
+    cart_add_rate: tuple[int, float] = (120, 60.0)
     anonymous_expiry_days: int = 30
     max_sockets: int = 5000
     recordings: str = "recordings"

@@ -126,6 +126,7 @@ class Services:
             timedelta(hours=settings.idempotency_retention_h),
             timedelta(days=settings.client_ip_retention_days),
             clock,
+            idle_viewers=timedelta(days=settings.anonymous_expiry_days),
         )
         maintenance = Maintenance(
             checkout, retention, clock,

@@ -10,6 +10,7 @@ from livecart.domain.errors import NotFound, Unauthorized
 from livecart.domain.models import Role
 from livecart.http.auth import optional_account, require
 from livecart.http.parsing import parse
+from livecart.http.ratelimit import client_address
 
 routes = web.RouteTableDef()
 
@@ -34,6 +35,8 @@ async def create_brand(request: web.Request) -> web.Response:
 
 @routes.post("/api/viewers")
 async def create_viewer(request: web.Request) -> web.Response:
+    """Anyone may sign up as a viewer, a few times a minute per client address (LIVECART_ACCOUNT_RATE)."""
+    request.app[keys.SERVICES].limits.anonymous_accounts.take(client_address(request))
     return await _create(request, Role.VIEWER)
 
 

@@ -47,6 +47,11 @@ class AccountStore(Protocol):
     async def delete_account(self, account_id: str) -> None:
         """Delete an account: its token stops working at once. Raises NotFound."""
 
+    async def expire_idle_viewers(self, created_before: datetime) -> int:
+        """Delete every viewer account created before `created_before` that never placed an order
+        (pending, paid or failed), with its carts; returns how many. Stale anonymous state expires
+        (issue 19, finding 12). Redis: viewers created before this method existed are not indexed."""
+
 
 class CatalogStore(Protocol):
     async def create_product(self, brand_id: str, draft: ProductDraft) -> Product:
