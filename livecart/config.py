@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from livecart.domain.client_ip import IPNetwork, parse_networks
+from livecart.redis_options import parse_sentinel_url
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -52,6 +53,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
 def _positive_float(value: str) -> float:
     try:
         number = float(value)
@@ -67,7 +78,10 @@ def _store_url(value: str) -> str:
         return value
     if value.startswith(("redis://", "rediss://", "unix://")):
         return value
-    raise ValueError("must be sqlite:///PATH or redis://HOST:PORT/DB")
+    if value.startswith("redis+sentinel://"):
+        parse_sentinel_url(value)
+        return value
+    raise ValueError("must be sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://HOST:PORT,HOST:PORT/MASTER/DB")
 
 
 def _log_level(value: str) -> str:
@@ -323,6 +337,14 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting(
+        "redis_min_replicas",
+        "LIVECART_REDIS_MIN_REPLICAS",
+        "0",
+        "Replicas that must have a money write (order paid, ledger, refund) before it is acknowledged "
+        "(Redis WAIT); 0: acknowledged once on the primary.",
+        _non_negative_int,
+    ),
+    Setting(
         "recovery_grace_s",
         "LIVECART_RECOVERY_GRACE_S",
         "120",
@@ -465,6 +487,7 @@ class Settings:
     max_sockets: int = 5000
     recordings: str = "recordings"
     redis_timeout_s: float = 5.0
+    redis_min_replicas: int = 0
     recovery_grace_s: int = 120
     idempotency_retention_h: int = 24
     client_ip_retention_days: int = 30

@@ -96,7 +96,10 @@ class Services:
         the app serves at /socket.io/; the live service handles its events. `payments` defaults to the
         built-in test provider (LIVECART_TEST_PAYMENTS_FILE)."""
         check_aiortc()
-        store = await open_store(settings.store, clock=clock, redis_timeout_s=settings.redis_timeout_s)
+        store = await open_store(
+            settings.store, clock=clock, redis_timeout_s=settings.redis_timeout_s,
+            redis_min_replicas=settings.redis_min_replicas,
+        )
         try:
             return await cls._build(settings, clock, store, sio, payments)
         except BaseException:

@@ -33,6 +33,7 @@ from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
 from livecart.domain.models import Account, Product, Show, still_selling
 from livecart.store import Store
+from livecart.store.base import NotReplicated
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class Checkout:
             response = error_response(error, status_of(error))
             await self.store.save_idempotent_response(buyer.id, key, response)
             return response, False
+        except NotReplicated:
+            raise  # the order was placed (on the primary only so far): recovery settles it, the key stays
         except BaseException:
             await self.store.release_idempotency_key(buyer.id, key)
             raise

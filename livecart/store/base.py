@@ -36,6 +36,13 @@ class StoreUnavailable(Exception):
     Redis connection error, it is one of `livecart.store.STORE_UNAVAILABLE` (the API answers 503)."""
 
 
+class NotReplicated(StoreUnavailable):
+    """A write ran on the primary but `WAIT` did not see it reach LIVECART_REDIS_MIN_REPLICAS replicas
+    in time: a fail-over now could lose it, so the caller is not told it succeeded (the API answers
+    503). The write did happen: a checkout keeps its Idempotency-Key claimed (the retry replays or
+    waits for checkout recovery to settle the order) instead of releasing it."""
+
+
 class AccountStore(Protocol):
     async def create_account(self, role: Role, name: str) -> tuple[Account, str]:
         """Create an account; returns it with its bearer token (only the token's hash is kept)."""

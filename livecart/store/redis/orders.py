@@ -212,8 +212,13 @@ ORDERS_BATCH = 100  # order ids read at a time when paging a show's orders for o
 
 
 class RedisOrders:
+    """Every money write (placing, paying, failing an order, a refund: its ledger rows included) returns
+    only once `WAIT` saw it on `_min_replicas` replicas (LIVECART_REDIS_MIN_REPLICAS; 0: no wait)."""
+
     _redis: Redis
     _pending: PendingOrders
+    _min_replicas: int
+    _wait_timeout_ms: int
 
     async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         store_checks.order_shape(order)
@@ -224,7 +229,7 @@ class RedisOrders:
             for line in order.lines
             for arg in (line.product_id, line.qty, line.unit_price_cents, line.commission_bps)
         ]
-        reply = await PLACE_ORDER(
+        reply = await PLACE_ORDER.replicated(
             self._redis,
             [
                 keys.order(order.id),
@@ -249,6 +254,8 @@ class RedisOrders:
                 int(from_cart),
                 keys.order(""),
             ],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         outcome, details = str(reply[0]), [str(item) for item in reply[1:]]
         if outcome == "exists":
@@ -280,7 +287,7 @@ class RedisOrders:
         ledger_keys, pushes = append_plan(entries)
         key = order.idempotency_key
         product_ids = [line.product_id for line in order.lines]
-        reply = await MARK_ORDER_PAID(
+        reply = await MARK_ORDER_PAID.replicated(
             self._redis,
             [
                 keys.order(order_id),
@@ -303,6 +310,8 @@ class RedisOrders:
                 len(pushes) // 2,
                 *pushes,
             ],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         self._settled(order_id, reply)
         return replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
@@ -310,7 +319,7 @@ class RedisOrders:
     async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
         order = await self._pending_order(order_id)
         key = order.idempotency_key
-        reply = await FAIL_ORDER(
+        reply = await FAIL_ORDER.replicated(
             self._redis,
             [
                 keys.order(order_id),
@@ -329,6 +338,8 @@ class RedisOrders:
                 len(order.lines),
                 *(arg for line in order.lines for arg in (line.product_id, line.qty)),
             ],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         self._settled(order_id, reply)
         return stock_levels(reply[1:])
@@ -413,7 +424,7 @@ class RedisOrders:
                 line.previously_refunded,
                 -1 if bought is None else bought.qty,
             ]
-        reply = await RECORD_REFUND(
+        reply = await RECORD_REFUND.replicated(
             self._redis,
             [
                 keys.order(refund.order_id),
@@ -422,6 +433,8 @@ class RedisOrders:
                 *ledger_keys,
             ],
             [len(refund.lines), records.refund_json(refund), len(pushes) // 2, *line_args, *pushes],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         outcome = str(reply[0])
         if outcome == "not_found":
