@@ -1,4 +1,4 @@
-"""Checkout's upkeep: interrupted checkouts recovered and retention applied at start-up, then every
+"""Checkout's upkeep: interrupted checkouts (and payouts) recovered and retention applied at start-up, then every
 minute at most (sooner when LIVECART_RECOVERY_GRACE_S is under two minutes), and — so that a checkout
 interrupted by a store outage settles within LIVECART_RECOVERY_GRACE_S of the outage ending (issue 19,
 finding 9) — also at the moment the oldest pending order becomes older than the grace period, and
@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from livecart.clock import Clock
 from livecart.commerce.checkout import Checkout
+from livecart.commerce.payouts import Payouts
 from livecart.commerce.retention import Retention
 from livecart.store import STORE_UNAVAILABLE
 
@@ -27,9 +28,17 @@ class Maintenance:
     """Runs checkout recovery and retention now (`start`) and then periodically until `stop`."""
 
     def __init__(
-        self, checkout: Checkout, retention: Retention, clock: Clock, *, grace: timedelta, embedded: bool
+        self,
+        checkout: Checkout,
+        retention: Retention,
+        clock: Clock,
+        *,
+        grace: timedelta,
+        embedded: bool,
+        payouts: Payouts | None = None,
     ) -> None:
         self.checkout = checkout
+        self.payouts = payouts
         self.retention = retention
         self.clock = clock
         self.grace = grace
@@ -40,7 +49,10 @@ class Maintenance:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.checkout.recover(self.clock.now() - (timedelta(0) if self.embedded else self.grace))
+        older_than = self.clock.now() - (timedelta(0) if self.embedded else self.grace)
+        await self.checkout.recover(older_than)
+        if self.payouts is not None:
+            await self.payouts.recover(older_than)
         await self.retention.apply(self.checkout.store)
         self._task = asyncio.create_task(self._run_periodically(await self._next_wait()))
 
@@ -66,6 +78,8 @@ class Maintenance:
             try:
                 # A checkout pending longer than the grace period has lost its process.
                 await self.checkout.recover(self.clock.now() - self.grace)
+                if self.payouts is not None:  # a payout pending longer than the grace has lost its run
+                    await self.payouts.recover(self.clock.now() - self.grace)
                 await self.retention.apply(self.checkout.store)
                 wait = await self._next_wait()
                 if unreachable:

@@ -10,14 +10,28 @@ module of its tables, and that module's MIGRATIONS joins the list below.
 
 from __future__ import annotations
 
-from livecart.store.sqlite import accounts, auctions, catalog, commerce, deals, giveaways, live, orders, secrets, shows
+from livecart.store.sqlite import (
+    accounts,
+    auctions,
+    campaigns,
+    catalog,
+    cohosts,
+    commerce,
+    deals,
+    giveaways,
+    live,
+    orders,
+    payouts,
+    secrets,
+    shows,
+)
 from livecart.store.sqlite.db import Migration, check_migrations
 
 MIGRATIONS: list[Migration] = check_migrations(
     [
         *accounts.MIGRATIONS,  # 1
         *catalog.MIGRATIONS,  # 2
-        *shows.MIGRATIONS,  # 3, 4, 16
+        *shows.MIGRATIONS,  # 3, 4, 20
         *commerce.MIGRATIONS,  # 5, 8
         *orders.MIGRATIONS,  # 6, 7, 9
         *live.MIGRATIONS,  # 10, 11
@@ -25,5 +39,8 @@ MIGRATIONS: list[Migration] = check_migrations(
         *auctions.MIGRATIONS,  # 13
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
+        *cohosts.MIGRATIONS,  # 16
+        *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
+        *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
     ]
 )
