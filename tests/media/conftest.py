@@ -61,3 +61,11 @@ async def show(api: Api, client: TestClient[Any, Any]) -> ShowUnderTest:
         whep_url=f"{base}/whep/{created['id']}",
         events=events,
     )
+
+
+async def end_show(client: TestClient[Any, Any], show: ShowUnderTest) -> None:
+    """The host ends the show (a WHIP DELETE only pauses it): its broadcast, and recording, finish."""
+    async with client.post(
+        f"/api/shows/{show.id}/end", headers={"Authorization": f"Bearer {show.host_token}"}
+    ) as response:
+        assert response.status == 200, await response.text()
