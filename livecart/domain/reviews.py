@@ -24,6 +24,8 @@ MAX_REASON_CHARS = 500
 RATINGS = (1, 2, 3, 4, 5)
 HIDDEN_LABEL = "hidden by moderation"  # what everyone sees in place of a hidden review
 
+ReviewCursor = tuple[datetime, str]  # (created_at, id) of the review a page starts after
+
 
 class NotABuyer(Conflict):
     """Only the buyer of a paid, not fully refunded order line of the product may review it."""
