@@ -352,6 +352,30 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "auction_extend_s",
+        "LIVECART_AUCTION_EXTEND_S",
+        "10",
+        "Anti-sniping: a bid accepted with less than this many seconds left moves the auction's end to now + "
+        "this many seconds.",
+        _positive_int,
+    ),
+    Setting(
+        "auction_pay_s",
+        "LIVECART_AUCTION_PAY_S",
+        "600",
+        "Seconds an auction's winner has to pay; then the offer passes to the runner-up (at their highest "
+        "bid) for as long again, then the auction ends unsold.",
+        _positive_int,
+    ),
+    Setting(
+        "deal_hold_s",
+        "LIVECART_DEAL_HOLD_S",
+        "120",
+        "Seconds a flash-deal unit reserved by a viewer is held at the deal price; unbought, it goes back to the "
+        "deal and to stock.",
+        _positive_int,
+    ),
+    Setting(
         "test_payments_file",
         "LIVECART_TEST_PAYMENTS_FILE",
         "",
@@ -448,6 +472,9 @@ class Settings:
     signal_shared_shipping: int = 3
     signal_quick_refund_h: float = 24.0
     signal_quick_refunds: int = 2
+    auction_extend_s: int = 10
+    auction_pay_s: int = 600
+    deal_hold_s: int = 120
     test_payments_file: str = ""
     http_idle_timeout_s: float = 15.0
     http_body_timeout_s: float = 10.0
@@ -517,3 +544,12 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def fanout_url(settings: Settings) -> str:
+    """Where live rooms meet across processes: LIVECART_FANOUT_URL, else the store when it is Redis."""
+    if settings.fanout_url:
+        return "" if settings.fanout_url == "local" else settings.fanout_url
+    if settings.store.startswith(("redis://", "rediss://", "unix://")):
+        return settings.store
+    return ""

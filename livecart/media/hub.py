@@ -110,6 +110,11 @@ class MediaHub:
         finally:
             await self._retire(broadcast)
 
+    async def end_shows(self, show_ids: list[str]) -> None:
+        """End these shows' broadcasts here (they were ended while this node was cut off)."""
+        for show_id in show_ids:
+            await self.end(show_id)
+
     async def _retire(self, broadcast: Broadcast) -> None:
         try:
             await broadcast.close()
