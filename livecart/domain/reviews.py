@@ -16,7 +16,7 @@ from typing import Any
 
 from livecart.domain.chat import BlockedWord, clean_text
 from livecart.domain.commerce import Order, OrderLine, OrderStatus
-from livecart.domain.errors import BadRequest, Conflict
+from livecart.domain.errors import BadRequest, NotABuyer, ReviewTooEarly
 from livecart.domain.models import rfc3339
 
 MAX_REVIEW_CHARS = 2000
@@ -25,24 +25,6 @@ RATINGS = (1, 2, 3, 4, 5)
 HIDDEN_LABEL = "hidden by moderation"  # what everyone sees in place of a hidden review
 
 ReviewCursor = tuple[datetime, str]  # (created_at, id) of the review a page starts after
-
-
-class NotABuyer(Conflict):
-    """Only the buyer of a paid, not fully refunded order line of the product may review it."""
-
-    code = "not_a_buyer"
-
-
-class AlreadyReviewed(Conflict):
-    code = "already_reviewed"
-
-
-class ReviewTooEarly(Conflict):
-    code = "review_too_early"
-
-
-class AlreadyReplied(Conflict):
-    code = "already_replied"
 
 
 @dataclass(frozen=True)
@@ -184,14 +166,6 @@ def reviewable_line(
     if now < open_at:
         raise ReviewTooEarly("reviews open some time after payment", open_at=rfc3339(open_at))
     return line
-
-
-def already_reviewed(order_id: str, product_id: str) -> AlreadyReviewed:
-    return AlreadyReviewed("this order line has already been reviewed", order_id=order_id, product_id=product_id)
-
-
-def already_replied(review_id: str) -> AlreadyReplied:
-    return AlreadyReplied("the brand has already replied to this review", review_id=review_id)
 
 
 @dataclass(frozen=True)

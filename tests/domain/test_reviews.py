@@ -10,15 +10,13 @@ import pytest
 
 from livecart.domain.chat import BlockedWord, compile_blocked
 from livecart.domain.commerce import Order, OrderLine, OrderStatus
-from livecart.domain.errors import BadRequest
+from livecart.domain.errors import BadRequest, NotABuyer, ReviewTooEarly
 from livecart.domain.reviews import (
     HIDDEN_LABEL,
     Hidden,
-    NotABuyer,
     Reply,
     Report,
     Review,
-    ReviewTooEarly,
     rating,
     reason_text,
     reply_text,

@@ -15,7 +15,7 @@ from redis.backoff import NoBackoff
 
 from livecart.clock import Clock
 from livecart.redis_options import redis_options
-from livecart.store.redis import accounts, auctions, catalog, commerce, deals, giveaways, keys, shows
+from livecart.store.redis import accounts, auctions, catalog, commerce, deals, giveaways, keys, reviews, shows
 from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.auctions import RedisAuctions
 from livecart.store.redis.catalog import RedisCatalog
@@ -26,11 +26,12 @@ from livecart.store.redis.giveaways import RedisGiveaways
 from livecart.store.redis.live import RedisLive
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
+from livecart.store.redis.reviews import RedisReviews
 from livecart.store.redis.shows import RedisShows
 
 SCRIPTS: tuple[Script, ...] = (
     *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
-    *auctions.SCRIPTS, *deals.SCRIPTS, *giveaways.SCRIPTS,
+    *auctions.SCRIPTS, *deals.SCRIPTS, *giveaways.SCRIPTS, *reviews.SCRIPTS,
 )  # fmt: skip
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
@@ -47,8 +48,9 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 
 class RedisStore(
-    RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways
-):
+    RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
+    RedisReviews,
+):  # fmt: skip
     def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis
         self._clock = clock

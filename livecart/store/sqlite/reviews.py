@@ -14,7 +14,7 @@ from livecart.store.sqlite.db import Constraint, Database, Migration
 
 MIGRATIONS: list[Migration] = [
     Migration(
-        13,
+        16,
         "reviews",
         """
         CREATE TABLE reviews (
@@ -116,14 +116,18 @@ def _insert(conn: sqlite3.Connection, review: Review) -> Review:
 def _page(
     conn: sqlite3.Connection, column: str, value: str, limit: int | None, before: ReviewCursor | None
 ) -> list[Review]:
-    where, args = [f"{column} = ?"], [value]
+    """Reviews where `column` = `value`, newest first (created_at, id descending), after `before`."""
+    where: list[str] = [f"{column} = ?"]
+    args: list[object] = [value]
     if before is not None:
         created = rows.to_text(before[0])
         where.append("(created_at < ? OR (created_at = ? AND id < ?))")
-        args += [created, created, before[1]]  # type: ignore[list-item]
+        args += [created, created, before[1]]
     sql = f"SELECT * FROM reviews WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC"
-    found = conn.execute(sql + (" LIMIT ?" if limit is not None else ""), (*args, *([limit] if limit else []))).fetchall()
-    return _with_reports(conn, found)
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return _with_reports(conn, conn.execute(sql, args).fetchall())
 
 
 def _reply(conn: sqlite3.Connection, review_id: str, text: str, at: datetime) -> Review:
@@ -186,7 +190,7 @@ class SqliteReviews:
         return await self._db.transaction(
             _insert,
             review,
-            on_constraint={REVIEWED_LINE: errors.already_reviewed(review.order_id, review.product_id)},
+            on_constraint={REVIEWED_LINE: lambda: errors.already_reviewed(review.order_id, review.product_id)},
         )
 
     async def get_review(self, review_id: str) -> Review | None:
