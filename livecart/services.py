@@ -3,7 +3,8 @@ explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
-    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service.
+    refunds, retention, maintenance) → trust (reviews, signals) → show lifecycle → media hub (+ edge)
+    → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -51,6 +52,8 @@ from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 from livecart.metrics import Metrics
 from livecart.store import Store, open_store
+from livecart.trust.reviews import Reviews
+from livecart.trust.signals import Signals
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,8 @@ class Services:
     checkout: Checkout
     refunds: Refunds
     maintenance: Maintenance
+    reviews: Reviews
+    signals: Signals
     lifecycle: ShowLifecycle
     media: MediaHub
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
@@ -124,6 +129,9 @@ class Services:
             embedded=settings.store.startswith("sqlite:"),
         )
 
+        reviews = Reviews(store, clock, review_after=timedelta(hours=settings.review_after_h))
+        signals = Signals(store, settings.signal_thresholds)
+
         lifecycle = ShowLifecycle(store, bus, clock, grace_s=settings.publisher_grace_seconds)
         media = MediaHub(
             rtc_configuration(settings),
@@ -156,6 +164,7 @@ class Services:
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
+            reviews=reviews, signals=signals,
             lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
         )
 
