@@ -54,7 +54,7 @@ async def test_stats_count_refunded_orders_and_buyers_with_many_orders(api: Api)
     trust = ("reviews_by_new_accounts", "review_bursts", "shared_client_addresses", "shared_shipping_addresses",
              "quick_full_refunds")
     for signals in (for_host, for_brand, for_other):
-        assert {name: signals.pop(name) for name in trust} == dict.fromkeys(trust, [])
+        assert {name: signals.pop(name) for name in trust} == {name: [] for name in trust}
     assert for_host == {"paid_orders": 4, "refunded_orders": 1,
                         "buyers_with_many_orders": [{"buyer_id": busy["id"], "orders": 3}]}
     assert for_brand == {"paid_orders": 3, "refunded_orders": 1, "buyers_with_many_orders": []}
