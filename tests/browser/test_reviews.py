@@ -54,3 +54,30 @@ async def test_a_verified_buyer_reviews_from_the_watch_page_and_another_viewer_s
     await expect(other_sheet.locator(".review-form")).to_have_count(0)  # not a buyer: nothing to write
     pages.assert_payloads_match_protocol()
     pages.assert_no_console_errors()
+
+
+async def test_the_brand_console_lists_reviews_and_the_brand_replies_once_and_reports(
+    api: Api, pages: Pages
+) -> None:
+    shop = await open_shop(api, brand="Aurora Beauty", title="Glow Serum", show="Friday Glow-Up")
+    buyer = await api.create_account("viewer", "Ann")
+    order = await shop.buy(buyer)
+    await api.call("POST", f"/api/products/{shop.product['id']}/reviews", 201, token=buyer["token"],
+                   json={"rating": 2, "text": "Pills under makeup.", "order_id": order["id"]})
+
+    console = await pages.open(f"/brand#token={shop.brand['token']}", who="brand")
+    block = console.locator(f'.product-reviews[data-product-id="{shop.product["id"]}"]')
+    await expect(block.locator("h3")).to_have_text("Glow Serum · 2.0 ★ · 1 verified buyer")
+    review = block.locator(".review")
+    await expect(review).to_contain_text("Pills under makeup.")
+    await review.get_by_label("Reply to Ann").fill("Try it over a primer, it helps.")
+    await review.get_by_role("button", name="Reply").click()
+    await expect(review).to_contain_text("Your reply: Try it over a primer, it helps.")
+    await expect(review.get_by_role("button", name="Reply")).to_have_count(0)  # one reply per review
+    console.once("dialog", lambda dialog: dialog.accept("Posted by a competitor"))
+    await review.get_by_role("button", name="Report").click()
+    await expect(review).to_contain_text("Posted by a competitor")
+    await expect(review.get_by_role("button", name="Reported")).to_be_disabled()
+    assert await review.get_by_role("button", name="Delete").count() == 0  # a brand cannot delete a review
+    pages.assert_payloads_match_protocol()
+    pages.assert_no_console_errors()
