@@ -88,8 +88,9 @@ class Reviews:
                 except errors.Conflict:
                     continue
                 found.append(order.id)
-        reviewed = {review.order_id for review in await self.store.product_reviews(product_id)
-                    if review.buyer_id == buyer.id}
+        reviewed = {
+            review.order_id for review in await self.store.product_reviews(product_id) if review.buyer_id == buyer.id
+        }
         return [order_id for order_id in found if order_id not in reviewed]
 
     async def page(self, product_id: str, limit: int, before_id: str | None) -> tuple[list[Review], str | None]:

@@ -55,17 +55,31 @@ def reviews_path(scene: Scene, product: int = 0) -> str:
 async def test_a_verified_buyer_reviews_and_everyone_reads_the_review_and_the_summary(api: Api) -> None:
     scene = await pinned_scene(api)
     ann, order_id = await bought(scene, "Ann")
-    written = await api.call("POST", reviews_path(scene), 201, token=ann["token"],
-                             json={"rating": 4, "text": "  Lovely\x07 colour,\nlasts all day. ", "order_id": order_id})
+    written = await api.call(
+        "POST",
+        reviews_path(scene),
+        201,
+        token=ann["token"],
+        json={"rating": 4, "text": "  Lovely\x07 colour,\nlasts all day. ", "order_id": order_id},
+    )
     assert written == {
-        "id": written["id"], "product_id": scene.products[0]["id"], "buyer_name": "Ann", "verified_buyer": True,
-        "rating": 4, "text": "Lovely colour,\nlasts all day.", "created_at": "2026-11-20T18:00:00Z",
-        "reply": None, "hidden": None,
+        "id": written["id"],
+        "product_id": scene.products[0]["id"],
+        "buyer_name": "Ann",
+        "verified_buyer": True,
+        "rating": 4,
+        "text": "Lovely colour,\nlasts all day.",
+        "created_at": "2026-11-20T18:00:00Z",
+        "reply": None,
+        "hidden": None,
     }
     listing = await api.call("GET", reviews_path(scene), 200)  # anonymous
-    assert listing == {"product_id": scene.products[0]["id"], "reviews": [written], "next_before": None,
-                       "summary": {"count": 1, "average": 4.0,
-                                   "histogram": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}}}
+    assert listing == {
+        "product_id": scene.products[0]["id"],
+        "reviews": [written],
+        "next_before": None,
+        "summary": {"count": 1, "average": 4.0, "histogram": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}},
+    }
     product = await api.call("GET", f"/api/products/{scene.products[0]['id']}", 200)
     assert product["reviews"] == listing["summary"]
     assert await api.call("GET", f"/api/reviews/{written['id']}", 200) == written
@@ -80,11 +94,13 @@ async def test_a_viewer_who_did_not_buy_is_not_a_buyer(api: Api) -> None:
         refused = await api.call("POST", reviews_path(scene), 409, token=bob["token"], json=body)
         assert refused["error"]["code"] == "not_a_buyer"
         assert refused["error"]["reason"] == "not_your_order"  # the same answer: order ids cannot be probed
-    other = await api.call("POST", reviews_path(scene, 1), 409, token=ann["token"],
-                           json={"rating": 5, "order_id": order_id})
+    other = await api.call(
+        "POST", reviews_path(scene, 1), 409, token=ann["token"], json={"rating": 5, "order_id": order_id}
+    )
     assert (other["error"]["code"], other["error"]["reason"]) == ("not_a_buyer", "not_in_order")
-    await api.call("POST", "/api/products/prd_unknown/reviews", 404, token=ann["token"],
-                   json={"rating": 5, "order_id": order_id})
+    await api.call(
+        "POST", "/api/products/prd_unknown/reviews", 404, token=ann["token"], json={"rating": 5, "order_id": order_id}
+    )
     await api.call("POST", reviews_path(scene), 401, json={"rating": 5, "order_id": order_id})
     for token in (scene.brand["token"], scene.host["token"]):
         await api.call("POST", reviews_path(scene), 403, token=token, json={"rating": 5, "order_id": order_id})
@@ -96,10 +112,16 @@ async def test_a_fully_refunded_buyer_cannot_review_and_a_partly_refunded_one_ca
     ann, ann_order = await bought(scene, "Ann")
     bob, bob_order = await bought(scene, "Bob", qty=2)
     await api.call("POST", f"/api/orders/{ann_order}/refund", 201, token=scene.brand["token"])
-    await api.call("POST", f"/api/orders/{bob_order}/refund", 201, token=scene.brand["token"],
-                   json={"items": [{"product_id": scene.products[0]["id"], "qty": 1}]})
-    refused = await api.call("POST", reviews_path(scene), 409, token=ann["token"],
-                             json={"rating": 1, "order_id": ann_order})
+    await api.call(
+        "POST",
+        f"/api/orders/{bob_order}/refund",
+        201,
+        token=scene.brand["token"],
+        json={"items": [{"product_id": scene.products[0]["id"], "qty": 1}]},
+    )
+    refused = await api.call(
+        "POST", reviews_path(scene), 409, token=ann["token"], json={"rating": 1, "order_id": ann_order}
+    )
     assert (refused["error"]["code"], refused["error"]["reason"]) == ("not_a_buyer", "refunded")
     await api.call("POST", reviews_path(scene), 201, token=bob["token"], json={"rating": 3, "order_id": bob_order})
 
@@ -109,8 +131,12 @@ async def test_an_order_line_is_reviewed_once_and_a_new_order_may_be_reviewed_ag
     ann, first = await bought(scene, "Ann")
     await api.call("POST", reviews_path(scene), 201, token=ann["token"], json={"rating": 5, "order_id": first})
     again = await api.call("POST", reviews_path(scene), 409, token=ann["token"], json={"rating": 1, "order_id": first})
-    assert again["error"] == {"code": "already_reviewed", "message": "this order line has already been reviewed",
-                              "order_id": first, "product_id": scene.products[0]["id"]}
+    assert again["error"] == {
+        "code": "already_reviewed",
+        "message": "this order line has already been reviewed",
+        "order_id": first,
+        "product_id": scene.products[0]["id"],
+    }
     assert (await api.call("GET", reviews_path(scene), 200))["summary"]["histogram"]["1"] == 0
     reviewable = f"/api/products/{scene.products[0]['id']}/reviewable"
     assert (await api.call("GET", reviewable, 200, token=ann["token"]))["order_ids"] == []
@@ -162,8 +188,13 @@ async def test_the_shows_blocked_words_refuse_a_review_as_they_refuse_chat(api: 
     scene = await pinned_scene(api)
     ann, order_id = await bought(scene, "Ann")
     await app[keys.SERVICES].store.set_chat_settings(scene.show_id, ChatSettings(blocked_words=("scam",)))
-    refused = await api.call("POST", reviews_path(scene), 400, token=ann["token"],
-                             json={"rating": 1, "text": "A SCAM.", "order_id": order_id})
+    refused = await api.call(
+        "POST",
+        reviews_path(scene),
+        400,
+        token=ann["token"],
+        json={"rating": 1, "text": "A SCAM.", "order_id": order_id},
+    )
     assert refused["error"]["code"] == "blocked_word"
     await api.call("POST", reviews_path(scene), 201, token=ann["token"], json={"rating": 5, "order_id": order_id})
 
@@ -171,8 +202,13 @@ async def test_the_shows_blocked_words_refuse_a_review_as_they_refuse_chat(api: 
 async def test_the_brand_replies_once_reports_and_cannot_delete(api: Api) -> None:
     scene = await pinned_scene(api)
     ann, order_id = await bought(scene, "Ann")
-    review = await api.call("POST", reviews_path(scene), 201, token=ann["token"],
-                            json={"rating": 2, "text": "Smudges.", "order_id": order_id})
+    review = await api.call(
+        "POST",
+        reviews_path(scene),
+        201,
+        token=ann["token"],
+        json={"rating": 2, "text": "Smudges.", "order_id": order_id},
+    )
     path = f"/api/reviews/{review['id']}"
     other_brand = await api.create_account("brand", "Borealis")
     for token, status in ((None, 401), (ann["token"], 403), (scene.host["token"], 403), (other_brand["token"], 403)):
@@ -204,8 +240,13 @@ async def test_an_admin_hides_a_review_which_stays_listed_as_hidden_by_moderatio
     scene = await pinned_scene(api)
     ann, order_id = await bought(scene, "Ann")
     bob, bob_order = await bought(scene, "Bob")
-    hidden = await api.call("POST", reviews_path(scene), 201, token=ann["token"],
-                            json={"rating": 1, "text": "Buy from my shop instead", "order_id": order_id})
+    hidden = await api.call(
+        "POST",
+        reviews_path(scene),
+        201,
+        token=ann["token"],
+        json={"rating": 1, "text": "Buy from my shop instead", "order_id": order_id},
+    )
     await api.call("POST", reviews_path(scene), 201, token=bob["token"], json={"rating": 5, "order_id": bob_order})
     path = f"/api/reviews/{hidden['id']}/hide"
     for token, status in ((None, 401), (ann["token"], 403), (scene.brand["token"], 403), (scene.host["token"], 403)):
@@ -228,16 +269,29 @@ async def test_reviews_are_paged_newest_first(api: Api, clock: ManualClock) -> N
     for n in range(5):
         viewer, order_id = await bought(scene, f"V{n}")
         await clock.advance(60)
-        ids.append((await api.call("POST", reviews_path(scene), 201, token=viewer["token"],
-                                   json={"rating": 1 + n, "order_id": order_id}))["id"])
+        ids.append(
+            (
+                await api.call(
+                    "POST",
+                    reviews_path(scene),
+                    201,
+                    token=viewer["token"],
+                    json={"rating": 1 + n, "order_id": order_id},
+                )
+            )["id"]
+        )
     first = await api.call("GET", f"{reviews_path(scene)}?limit=2", 200)
     second = await api.call("GET", f"{reviews_path(scene)}?limit=2&before={first['next_before']}", 200)
     third = await api.call("GET", f"{reviews_path(scene)}?limit=2&before={second['next_before']}", 200)
     assert [r["id"] for page in (first, second, third) for r in page["reviews"]] == ids[::-1]
     assert third["next_before"] is None
     assert first["summary"]["average"] == 3.0
-    for query, field in (("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit"),
-                         ("before=rvw_unknown", "before")):
+    for query, field in (
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=x", "limit"),
+        ("before=rvw_unknown", "before"),
+    ):
         refused = await api.call("GET", f"{reviews_path(scene)}?{query}", 400)
         assert field in refused["error"]["fields"]
     other = await pinned_scene(api)

@@ -56,14 +56,17 @@ async def test_a_verified_buyer_reviews_from_the_watch_page_and_another_viewer_s
     pages.assert_no_console_errors()
 
 
-async def test_the_brand_console_lists_reviews_and_the_brand_replies_once_and_reports(
-    api: Api, pages: Pages
-) -> None:
+async def test_the_brand_console_lists_reviews_and_the_brand_replies_once_and_reports(api: Api, pages: Pages) -> None:
     shop = await open_shop(api, brand="Aurora Beauty", title="Glow Serum", show="Friday Glow-Up")
     buyer = await api.create_account("viewer", "Ann")
     order = await shop.buy(buyer)
-    await api.call("POST", f"/api/products/{shop.product['id']}/reviews", 201, token=buyer["token"],
-                   json={"rating": 2, "text": "Pills under makeup.", "order_id": order["id"]})
+    await api.call(
+        "POST",
+        f"/api/products/{shop.product['id']}/reviews",
+        201,
+        token=buyer["token"],
+        json={"rating": 2, "text": "Pills under makeup.", "order_id": order["id"]},
+    )
 
     console = await pages.open(f"/brand#token={shop.brand['token']}", who="brand")
     block = console.locator(f'.product-reviews[data-product-id="{shop.product["id"]}"]')

@@ -35,14 +35,24 @@ def line(product_id: str, qty: int = 2, refunded_qty: int = 0) -> OrderLine:
 
 def order(*lines: OrderLine, status: OrderStatus = OrderStatus.PAID, buyer_id: str = "vwr_ann") -> Order:
     return Order(
-        id="ord_1", show_id="shw_1", host_id="hst_1", buyer_id=buyer_id, buyer_name="Ann", currency="EUR",
-        lines=lines, shipping={}, status=status, idempotency_key="k", created_at=PAID_AT - timedelta(minutes=1),
+        id="ord_1",
+        show_id="shw_1",
+        host_id="hst_1",
+        buyer_id=buyer_id,
+        buyer_name="Ann",
+        currency="EUR",
+        lines=lines,
+        shipping={},
+        status=status,
+        idempotency_key="k",
+        created_at=PAID_AT - timedelta(minutes=1),
         paid_at=PAID_AT if status is OrderStatus.PAID else None,
     )
 
 
-def refused(order_: Order | None, product_id: str = "prd_1", buyer_id: str = "vwr_ann",
-            after: timedelta = timedelta(0)) -> NotABuyer:
+def refused(
+    order_: Order | None, product_id: str = "prd_1", buyer_id: str = "vwr_ann", after: timedelta = timedelta(0)
+) -> NotABuyer:
     with pytest.raises(NotABuyer) as caught:
         reviewable_line(order_, product_id, buyer_id, PAID_AT + timedelta(days=3), after)
     return caught.value
@@ -119,11 +129,17 @@ def test_replies_and_reasons_must_not_be_empty() -> None:
 
 
 def test_the_summary_counts_visible_reviews_per_star() -> None:
-    assert summarize([]).public() == {"count": 0, "average": None,
-                                      "histogram": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}}
+    assert summarize([]).public() == {
+        "count": 0,
+        "average": None,
+        "histogram": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0},
+    }
     summary = summarize([5, 5, 4, 1, 5, 3])
-    assert summary.public() == {"count": 6, "average": round(23 / 6, 2),
-                                "histogram": {"1": 1, "2": 0, "3": 1, "4": 1, "5": 3}}
+    assert summary.public() == {
+        "count": 6,
+        "average": round(23 / 6, 2),
+        "histogram": {"1": 1, "2": 0, "3": 1, "4": 1, "5": 3},
+    }
     shown = sample_review("rvw_1", 5)
     hidden = replace(sample_review("rvw_2", 1), hidden=Hidden("spam", PAID_AT))
     assert summary_of([shown, hidden]).public()["count"] == 1
@@ -132,9 +148,19 @@ def test_the_summary_counts_visible_reviews_per_star() -> None:
 
 def sample_review(review_id: str = "rvw_1", stars: int = 4) -> Review:
     return Review(
-        id=review_id, product_id="prd_1", brand_id="brd_a", order_id="ord_1", show_id="shw_1", host_id="hst_1",
-        buyer_id="vwr_ann", buyer_name="Ann", rating=stars, text="Works.", created_at=PAID_AT,
-        ordered_at=PAID_AT, client_ip="203.0.113.9",
+        id=review_id,
+        product_id="prd_1",
+        brand_id="brd_a",
+        order_id="ord_1",
+        show_id="shw_1",
+        host_id="hst_1",
+        buyer_id="vwr_ann",
+        buyer_name="Ann",
+        rating=stars,
+        text="Works.",
+        created_at=PAID_AT,
+        ordered_at=PAID_AT,
+        client_ip="203.0.113.9",
     )
 
 

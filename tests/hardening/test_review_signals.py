@@ -25,8 +25,15 @@ from tests.api.commerce_scene import Scene, checkout_body, make_scene, new_key
 from tests.support import ADMIN_TOKEN, Api
 
 RING_ADDRESS = "127.0.0.9"
-LISTS = ("buyers_with_many_orders", "addresses_with_many_orders", "reviews_by_new_accounts", "review_bursts",
-         "shared_client_addresses", "shared_shipping_addresses", "quick_full_refunds")
+LISTS = (
+    "buyers_with_many_orders",
+    "addresses_with_many_orders",
+    "reviews_by_new_accounts",
+    "review_bursts",
+    "shared_client_addresses",
+    "shared_shipping_addresses",
+    "quick_full_refunds",
+)
 
 
 @pytest.fixture
@@ -40,33 +47,68 @@ def app(settings: Settings, clock: ManualClock) -> web.Application:
 
 
 async def call_from(
-    client: TestClient[Any, Any], source: str, method: str, path: str, token: str, body: Any, status: int,
+    client: TestClient[Any, Any],
+    source: str,
+    method: str,
+    path: str,
+    token: str,
+    body: Any,
+    status: int,
     headers: dict[str, str] | None = None,
 ) -> Any:
     """One request over a connection from the loopback address `source`."""
-    async with aiohttp.ClientSession(
-        str(client.make_url("")), connector=aiohttp.TCPConnector(local_addr=(source, 0))
-    ) as session, session.request(
-        method, path, json=body, headers={"Authorization": f"Bearer {token}", **(headers or {})}
-    ) as response:
+    async with (
+        aiohttp.ClientSession(
+            str(client.make_url("")), connector=aiohttp.TCPConnector(local_addr=(source, 0))
+        ) as session,
+        session.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {token}", **(headers or {})}
+        ) as response,
+    ):
         text = await response.text()
         assert response.status == status, f"{method} {path}: {response.status} {text}"
         return json.loads(text)
 
 
 async def buy_and_review(
-    client: TestClient[Any, Any], scene: Scene, viewer: dict[str, Any], source: str, shipping: dict[str, str],
+    client: TestClient[Any, Any],
+    scene: Scene,
+    viewer: dict[str, Any],
+    source: str,
+    shipping: dict[str, str],
     rating: int,
 ) -> tuple[str, str]:
     """The viewer buys the scene's product and reviews it, everything from `source`: (order id, review id)."""
     product_id = scene.products[0]["id"]
-    await call_from(client, source, "POST", f"/api/shows/{scene.show_id}/cart/items", viewer["token"],
-                    {"product_id": product_id}, 201)
+    await call_from(
+        client,
+        source,
+        "POST",
+        f"/api/shows/{scene.show_id}/cart/items",
+        viewer["token"],
+        {"product_id": product_id},
+        201,
+    )
     body = {**checkout_body(), "shipping": shipping}
-    order = await call_from(client, source, "POST", f"/api/shows/{scene.show_id}/checkout", viewer["token"], body,
-                            201, {"Idempotency-Key": new_key()})
-    review = await call_from(client, source, "POST", f"/api/products/{product_id}/reviews", viewer["token"],
-                             {"rating": rating, "text": "Best ever!!", "order_id": order["id"]}, 201)
+    order = await call_from(
+        client,
+        source,
+        "POST",
+        f"/api/shows/{scene.show_id}/checkout",
+        viewer["token"],
+        body,
+        201,
+        {"Idempotency-Key": new_key()},
+    )
+    review = await call_from(
+        client,
+        source,
+        "POST",
+        f"/api/products/{product_id}/reviews",
+        viewer["token"],
+        {"rating": rating, "text": "Best ever!!", "order_id": order["id"]},
+        201,
+    )
     return order["id"], review["id"]
 
 
@@ -124,8 +166,13 @@ async def test_a_normal_shows_signal_lists_stay_empty(
     buyers = [await scene.viewer(name) for name in ("Ann", "Bob", "Cid", "Dee")]
     await clock.advance(3 * 24 * 3600)  # accounts made days before they buy
     for n, buyer in enumerate(buyers):  # each from their own address, to their own home, 40 minutes apart
-        home = {"name": buyer["name"], "line1": f"{n + 1} Rue Neuve", "city": "Lyon", "postal_code": "69001",
-                "country": "FR"}
+        home = {
+            "name": buyer["name"],
+            "line1": f"{n + 1} Rue Neuve",
+            "city": "Lyon",
+            "postal_code": "69001",
+            "country": "FR",
+        }
         await buy_and_review(client, scene, buyer, f"127.0.0.{20 + n}", home, 3 + n % 3)
         await clock.advance(40 * 60)
 
@@ -134,9 +181,7 @@ async def test_a_normal_shows_signal_lists_stay_empty(
         assert (signals["paid_orders"], signals["refunded_orders"]) == (4, 0), who
 
 
-async def test_orders_refunded_in_full_soon_after_payment_are_counted_per_host(
-    api: Api, clock: ManualClock
-) -> None:
+async def test_orders_refunded_in_full_soon_after_payment_are_counted_per_host(api: Api, clock: ManualClock) -> None:
     scene = await make_scene(api, {"stock": 50})
     await scene.pin(scene.products[0])
     orders = []
@@ -162,8 +207,14 @@ async def test_product_signals_are_for_the_products_brand_and_admin(api: Api) ->
     path = f"/api/products/{scene.products[0]['id']}/signals"
     other_brand = await api.create_account("brand", "Borealis")
     viewer = await scene.viewer()
-    for token, status in ((None, 401), (viewer["token"], 403), (scene.host["token"], 403),
-                          (other_brand["token"], 403), (scene.brand["token"], 200), (ADMIN_TOKEN, 200)):
+    for token, status in (
+        (None, 401),
+        (viewer["token"], 403),
+        (scene.host["token"], 403),
+        (other_brand["token"], 403),
+        (scene.brand["token"], 200),
+        (ADMIN_TOKEN, 200),
+    ):
         await api.call("GET", path, status, token=token)
     await api.call("GET", "/api/products/prd_unknown/signals", 404, token=ADMIN_TOKEN)
     read = await api.call("GET", path, 200, token=scene.brand["token"])

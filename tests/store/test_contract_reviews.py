@@ -19,12 +19,30 @@ from tests.store.conftest import OpenStore
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
 
-def review(*, product_id: str = "prd_1", order_id: str | None = None, at: datetime = T0, rating: int = 5,
-           show_id: str = "shw_1", review_id: str | None = None, ip: str | None = "198.51.100.7") -> Review:
+def review(
+    *,
+    product_id: str = "prd_1",
+    order_id: str | None = None,
+    at: datetime = T0,
+    rating: int = 5,
+    show_id: str = "shw_1",
+    review_id: str | None = None,
+    ip: str | None = "198.51.100.7",
+) -> Review:
     return Review(
-        id=review_id or new_id("rvw"), product_id=product_id, brand_id="brd_1", order_id=order_id or new_id("ord"),
-        show_id=show_id, host_id="hst_1", buyer_id="vwr_1", buyer_name="Ann", rating=rating,
-        text="Lovely,\nworks", created_at=at, ordered_at=at - timedelta(hours=1), client_ip=ip,
+        id=review_id or new_id("rvw"),
+        product_id=product_id,
+        brand_id="brd_1",
+        order_id=order_id or new_id("ord"),
+        show_id=show_id,
+        host_id="hst_1",
+        buyer_id="vwr_1",
+        buyer_name="Ann",
+        rating=rating,
+        text="Lovely,\nworks",
+        created_at=at,
+        ordered_at=at - timedelta(hours=1),
+        client_ip=ip,
     )
 
 

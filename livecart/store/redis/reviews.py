@@ -125,8 +125,13 @@ class RedisReviews:
                 keys.product_ratings(review.product_id),
                 keys.reviews_with_client_ip(),
             ],
-            [review.id, codec.micros(review.created_at), review.rating, int(review.client_ip is not None),
-             *codec.pairs(values)],
+            [
+                review.id,
+                codec.micros(review.created_at),
+                review.rating,
+                int(review.client_ip is not None),
+                *codec.pairs(values),
+            ],
         )
         if not added:
             raise errors.already_reviewed(review.order_id, review.product_id)

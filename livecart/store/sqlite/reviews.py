@@ -105,9 +105,19 @@ def _insert(conn: sqlite3.Connection, review: Review) -> Review:
         "INSERT INTO reviews (id, product_id, brand_id, order_id, show_id, host_id, buyer_id, buyer_name, rating,"
         " text, created_at, ordered_at, client_ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            review.id, review.product_id, review.brand_id, review.order_id, review.show_id, review.host_id,
-            review.buyer_id, review.buyer_name, review.rating, review.text, rows.to_text(review.created_at),
-            rows.to_text(review.ordered_at), review.client_ip,
+            review.id,
+            review.product_id,
+            review.brand_id,
+            review.order_id,
+            review.show_id,
+            review.host_id,
+            review.buyer_id,
+            review.buyer_name,
+            review.rating,
+            review.text,
+            rows.to_text(review.created_at),
+            rows.to_text(review.ordered_at),
+            review.client_ip,
         ),
     )
     return review
