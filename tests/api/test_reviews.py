@@ -5,7 +5,7 @@ hides with a reason that stays visible."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from aiohttp import web
 from livecart import keys
 from livecart.app import create_app
 from livecart.clock import ManualClock
+from livecart.commerce.retention import Retention
 from livecart.config import Settings
 from livecart.domain.live import ChatSettings
 from tests.api.commerce_scene import Scene, make_scene
@@ -297,3 +298,26 @@ async def test_reviews_are_paged_newest_first(api: Api, clock: ManualClock) -> N
     other = await pinned_scene(api)
     await api.call("GET", f"{reviews_path(other)}?before={ids[0]}", 400)  # a review of another product
     await api.call("GET", "/api/products/prd_unknown/reviews", 404)
+
+
+async def test_a_reviews_client_address_is_kept_for_the_signals_then_erased_with_the_orders(
+    api: Api, app: web.Application, clock: ManualClock
+) -> None:
+    scene = await pinned_scene(api)
+    ann, order_id = await bought(scene, "Ann")
+    review = await api.call(
+        "POST", reviews_path(scene), 201, token=ann["token"], json={"rating": 5, "order_id": order_id}
+    )
+    store = app[keys.SERVICES].store
+    kept = await store.get_review(review["id"])
+    assert kept is not None
+    assert kept.client_ip == "127.0.0.1"
+    retention = Retention(timedelta(hours=24), timedelta(days=30), clock)
+    assert await retention.apply(store) == (0, 0), "too recent"
+    await clock.advance(31 * 24 * 3600)
+    retention.client_ip_every_s = 0  # the hourly pace is not what this test is about
+    assert await retention.apply(store) == (1, 2), "the checkout key; the order's address and the review's"
+    erased = await store.get_review(review["id"])
+    assert erased is not None
+    assert erased.client_ip is None
+    assert (await api.call("GET", f"/api/reviews/{review['id']}", 200))["rating"] == 5  # the review stays
