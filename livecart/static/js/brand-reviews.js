@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { el, timeText, userText } from "./dom.js";
 import { summaryText } from "./reviews.js";
+import { hasService } from "./services.js";
 
 /**
  * @typedef {import("./protocol.js").Product} Product
@@ -19,6 +20,7 @@ const PAGE_SIZE = 50;
  * @param {() => string|null} token the brand's token
  */
 export async function mountBrandReviews(container, products, token) {
+  if (!hasService("reviews")) return;
   const list = el("div", { id: "brand-reviews" });
   const error = el("p", { class: "error-box", role: "alert" });
   const panel = el(

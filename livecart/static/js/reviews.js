@@ -3,6 +3,7 @@
 // buyer writes one with. Self-contained: the page calls reviewBadge(product, token) for each card.
 import { api } from "./api.js";
 import { el, showFieldErrors, timeText, userText } from "./dom.js";
+import { hasService } from "./services.js";
 
 /**
  * @typedef {import("./protocol.js").Product} Product
@@ -39,11 +40,13 @@ function summaryOf(productId, fresh = false) {
 }
 
 /**
- * The badge of a product card: a button showing the summary that opens the reviews sheet.
+ * The badge of a product card: a button showing the summary that opens the reviews sheet (null, so
+ * nothing is shown, on a server without reviews).
  * @param {Product} product
  * @param {() => string|null|undefined} token the viewer's token (to write a review), if signed in
  */
 export function reviewBadge(product, token) {
+  if (!hasService("reviews")) return null;
   const badge = el("button", {
     type: "button",
     class: "review-badge",
@@ -212,7 +215,9 @@ export async function openReviews(product, token, badge) {
     list.replaceChildren();
     before = null;
     await loadPage();
-    writeNode.replaceChildren();
+    writeNode.replaceChildren(
+      el("p", { class: "hint", text: "Reviews are written by verified buyers once their order is paid." }),
+    );
     const viewerToken = token();
     if (!viewerToken) return;
     try {
@@ -221,7 +226,8 @@ export async function openReviews(product, token, badge) {
         token: viewerToken,
       });
       if (reviewable.order_ids.length) {
-        writeNode.append(reviewForm(product, viewerToken, reviewable.order_ids[0], () => refresh()));
+        writeNode.replaceChildren(reviewForm(product, viewerToken, reviewable.order_ids[0], () => refresh()));
+        return;
       }
     } catch {
       // not a viewer (or signed out meanwhile): nothing to write
