@@ -10,6 +10,7 @@ import dataclasses
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from livecart.domain.client_ip import IPNetwork, parse_networks
@@ -268,6 +269,13 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting(
+        "recordings",
+        "LIVECART_RECORDINGS",
+        "recordings",
+        "Directory where live shows are recorded (one file per show, no re-encoding); a relative path is "
+        "beside the SQLite database (with Redis: the working directory). Empty: recording off.",
+    ),
+    Setting(
         "redis_timeout_s",
         "LIVECART_REDIS_TIMEOUT_S",
         "5",
@@ -461,6 +469,7 @@ class Settings:
     max_viewers: int = 500
     edge: bool = False
     publisher_grace_seconds: float = 10.0
+    recordings: str = "recordings"
     redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120
     idempotency_retention_h: int = 24
@@ -512,6 +521,16 @@ class Settings:
         if self.node_url:
             return self.node_url.replace("{port}", str(self.own_port)).rstrip("/")
         return f"http://{self.host}:{self.own_port}"  # never the public URL: that may lead to any node
+
+    @property
+    def recordings_dir(self) -> Path | None:
+        """Where shows are recorded (LIVECART_RECORDINGS), None when recording is off."""
+        if not self.recordings.strip():
+            return None
+        path = Path(self.recordings)
+        if path.is_absolute() or not self.store.startswith("sqlite:///"):
+            return path
+        return Path(self.store.removeprefix("sqlite:///")).parent / path
 
     @property
     def first_worker_port(self) -> int:

@@ -50,6 +50,7 @@ from livecart.media import check_aiortc, observe_media
 from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
+from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
 from livecart.store import Store, open_store
 from livecart.trust.reviews import Reviews
@@ -133,14 +134,18 @@ class Services:
         signals = Signals(store, settings.signal_thresholds)
 
         lifecycle = ShowLifecycle(store, bus, clock, grace_s=settings.publisher_grace_seconds)
+        recordings = None if settings.recordings_dir is None else Recordings(settings.recordings_dir)
         media = MediaHub(
             rtc_configuration(settings),
             max_viewers=settings.max_viewers,
             grace_seconds=settings.publisher_grace_seconds,
             on_live=lifecycle.went_live,
             on_ended=lifecycle.ended,
+            recordings=recordings,
         )
         observe_media(metrics, media)
+        if recordings is not None:
+            observe_recordings(metrics, recordings)
         edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers) if settings.edge else None
 
         registry = await open_registry(settings, clock)
