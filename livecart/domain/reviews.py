@@ -9,6 +9,7 @@ rule takes `now`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -119,12 +120,17 @@ def review_text(value: object, blocked: re.Pattern[str] | None) -> str:
     """The review text cleaned as chat text is (trimmed, control characters but newlines removed),
     at most 2,000 characters, possibly empty (a rating alone is a review); refused with `blocked_word`
     when it contains one of the show's blocked words."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and not _visible(value)):
         return ""
     cleaned = clean_text(value, MAX_REVIEW_CHARS)
     if blocked is not None and blocked.search(cleaned):
         raise BlockedWord("the review contains a word that is not allowed here")
     return cleaned
+
+
+def _visible(text: str) -> str:
+    """The text without control characters (newlines kept), trimmed: what cleaning would keep."""
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc").strip()
 
 
 def reply_text(value: object, blocked: re.Pattern[str] | None) -> str:

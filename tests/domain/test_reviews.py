@@ -102,6 +102,7 @@ def test_ratings_1_to_5_are_accepted() -> None:
 def test_review_text_is_cleaned_like_chat_and_may_be_empty() -> None:
     assert review_text("  Lovely\x07 serum,\nworks.  ", None) == "Lovely serum,\nworks."
     assert review_text("", None) == review_text(None, None) == review_text("   ", None) == ""
+    assert review_text(" \x07\x00 ", None) == ""  # nothing visible is no text, as blank is
     assert review_text("x" * 2000, None) == "x" * 2000
     with pytest.raises(BadRequest) as caught:
         review_text("x" * 2001, None)
