@@ -22,6 +22,7 @@ from livecart.store.sqlite import (
     live,
     orders,
     payouts,
+    reviews,
     secrets,
     shows,
 )
@@ -42,5 +43,6 @@ MIGRATIONS: list[Migration] = check_migrations(
         *cohosts.MIGRATIONS,  # 16
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
         *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
+        *reviews.MIGRATIONS,  # 20
     ]
 )
