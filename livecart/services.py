@@ -3,8 +3,8 @@ explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
-    refunds, retention, connect, payouts, maintenance) → show lifecycle → media hub (+ edge) → cluster node
-    → live service.
+    refunds, retention, connect, payouts, maintenance) → trust (reviews, signals) → show lifecycle → media hub
+    (+ edge) → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -59,6 +59,8 @@ from livecart.media.ice import rtc_configuration
 from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
 from livecart.store import Store, open_store
+from livecart.trust.reviews import Reviews
+from livecart.trust.signals import Signals
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ class Services:
     connect: Connect
     payouts: Payouts
     maintenance: Maintenance
+    reviews: Reviews
+    signals: Signals
     lifecycle: ShowLifecycle
     media: MediaHub
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
@@ -147,6 +151,9 @@ class Services:
             payouts=payouts,
         )
 
+        reviews = Reviews(store, clock, review_after=timedelta(hours=settings.review_after_h))
+        signals = Signals(store, settings.signal_thresholds)
+
         lifecycle = ShowLifecycle(
             store, bus, clock, grace_s=settings.publisher_grace_seconds, pause_end_s=settings.pause_end_s
         )
@@ -191,7 +198,7 @@ class Services:
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
-            connect=connect, payouts=payouts,
+            connect=connect, payouts=payouts, reviews=reviews, signals=signals,
             lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
             limits=RateLimits(
                 whep_offers=AddressLimit("WHEP offers", *settings.whep_offer_rate),

@@ -10,13 +10,13 @@ from livecart import keys
 from livecart.api.shows import show_or_404
 from livecart.domain.errors import Forbidden
 from livecart.domain.models import Role, ShowStatus, rfc3339
-from livecart.domain.signals import order_signals
 from livecart.domain.stats import ProductStats, product_stats
 from livecart.http.auth import require
+from livecart.trust.signals import LABEL_SECRET
 
 routes = web.RouteTableDef()
 
-LABEL_SECRET = "signals-address-label"  # the store secret keying client-address labels (Store.secret)
+__all__ = ["LABEL_SECRET", "routes"]  # LABEL_SECRET: the store secret keying the address labels (trust/signals.py)
 
 
 def totals(rows: list[ProductStats]) -> list[dict[str, Any]]:
@@ -59,8 +59,8 @@ async def stats(request: web.Request) -> web.Response:
             **audience.public(),
             "products": [row.public() for row in rows],
             "totals": totals(rows),
-            "signals": order_signals(
-                orders, await store.secret(LABEL_SECRET), account.id if account.role is Role.BRAND else None
+            "signals": await request.app[keys.SERVICES].signals.for_show(
+                show, account.id if account.role is Role.BRAND else None, orders
             ),
         }
     )

@@ -26,6 +26,7 @@ from livecart.domain.models import (
     instant_in_range,
     show_transition_allowed,
 )
+from livecart.domain.reviews import RATINGS, Review
 
 # Product fields that may be cleared (set to None); the others are required.
 NULLABLE_PRODUCT_FIELDS = frozenset({"image_url", "description"})
@@ -169,3 +170,9 @@ def cart_add(product_id: str, qty: int, in_cart: int, max_qty: int) -> None:
 def page_limit(limit: int) -> None:
     if limit < 1:
         raise ValueError("limit must be at least 1")
+
+
+def review_shape(review: Review) -> None:
+    """A review a store may keep: a rating from 1 to 5 (the API refuses others first; only a bug gets here)."""
+    if isinstance(review.rating, bool) or review.rating not in RATINGS:
+        raise ValueError(f"a review's rating is 1 to 5, not {review.rating!r}")

@@ -26,6 +26,7 @@ from livecart.store.redis import (
     giveaways,
     keys,
     payouts,
+    reviews,
     shows,
 )
 from livecart.store.redis.accounts import RedisAccounts
@@ -41,6 +42,7 @@ from livecart.store.redis.live import RedisLive
 from livecart.store.redis.lua import Script
 from livecart.store.redis.payouts import RedisPayouts
 from livecart.store.redis.pending import PendingOrders
+from livecart.store.redis.reviews import RedisReviews
 from livecart.store.redis.sentinel import SCHEME as SENTINEL_SCHEME
 from livecart.store.redis.sentinel import sentinel_client
 from livecart.store.redis.shows import RedisShows
@@ -48,7 +50,7 @@ from livecart.store.redis.shows import RedisShows
 SCRIPTS: tuple[Script, ...] = (
     *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
     *auctions.SCRIPTS, *deals.SCRIPTS, *giveaways.SCRIPTS,
-    *campaigns.SCRIPTS, *cohosts.SCRIPTS, *payouts.SCRIPTS,
+    *campaigns.SCRIPTS, *cohosts.SCRIPTS, *payouts.SCRIPTS, *reviews.SCRIPTS,
 )  # fmt: skip
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
@@ -66,7 +68,7 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 class RedisStore(
     RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
-    RedisCampaigns, RedisCohosts, RedisPayouts,
+    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews,
 ):
     def __init__(self, redis: Redis, *, clock: Clock, min_replicas: int = 0, wait_timeout_ms: int = 1000) -> None:
         self._redis = redis

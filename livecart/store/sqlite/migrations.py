@@ -22,6 +22,7 @@ from livecart.store.sqlite import (
     live,
     orders,
     payouts,
+    reviews,
     secrets,
     shows,
 )
@@ -31,7 +32,7 @@ MIGRATIONS: list[Migration] = check_migrations(
     [
         *accounts.MIGRATIONS,  # 1
         *catalog.MIGRATIONS,  # 2
-        *shows.MIGRATIONS,  # 3, 4, 20
+        *shows.MIGRATIONS,  # 3, 4, 21
         *commerce.MIGRATIONS,  # 5, 8
         *orders.MIGRATIONS,  # 6, 7, 9
         *live.MIGRATIONS,  # 10, 11
@@ -42,5 +43,6 @@ MIGRATIONS: list[Migration] = check_migrations(
         *cohosts.MIGRATIONS,  # 16
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
         *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
+        *reviews.MIGRATIONS,  # 20
     ]
 )
