@@ -467,9 +467,9 @@ class LiveService:
 def room_message(event: events.Event) -> tuple[str, dict[str, Any]] | None:
     """The room event a domain event becomes (None for events viewers do not see)."""
     if isinstance(event, events.Pinned):
-        return "pin", {"product": event.product, "pinned_at": event.pinned_at}
+        return "pin", {"product": event.product, "pinned_at": event.pinned_at, "media_time": event.media_time}
     if isinstance(event, events.Unpinned):
-        return "unpin", {"product_id": event.product_id}
+        return "unpin", {"product_id": event.product_id, "media_time": event.media_time}
     if isinstance(event, events.StockChanged):
         return "stock", {"product_id": event.product_id, "stock": event.stock}
     if isinstance(event, events.Sold):

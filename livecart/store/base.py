@@ -29,6 +29,7 @@ from livecart.domain.deals import Deal, DealHold
 from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
+from livecart.domain.replay import TimelineEvent
 
 
 class StoreUnavailable(Exception):
@@ -415,9 +416,20 @@ class GiveawayStore(Protocol):
         """OPEN giveaways past `ends_at`."""
 
 
+class TimelineStore(Protocol):
+    """A show's replay timeline (docs/protocol.md, "Replay"): its timed events, kept for good."""
+
+    async def add_timeline_events(self, events: Sequence[TimelineEvent]) -> None:
+        """Append events (any shows), each after the ones appended before it for its show."""
+
+    async def timeline(self, show_id: str) -> list[TimelineEvent]:
+        """Every event of the show, in the order appended."""
+
+
 class Store(
-    AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore, Protocol
-):
+    AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
+    TimelineStore, Protocol,
+):  # fmt: skip
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""
 

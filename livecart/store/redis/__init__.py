@@ -27,6 +27,7 @@ from livecart.store.redis.live import RedisLive
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
 from livecart.store.redis.shows import RedisShows
+from livecart.store.redis.timeline import RedisTimeline
 
 SCRIPTS: tuple[Script, ...] = (
     *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
@@ -47,7 +48,8 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 
 class RedisStore(
-    RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways
+    RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
+    RedisTimeline,
 ):
     def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis

@@ -235,3 +235,8 @@ def giveaway_entrants(giveaway_id: str) -> str:
 def open_giveaways() -> str:
     """Sorted set of OPEN giveaway ids scored by `ends_us` (the draw is due after it)."""
     return f"{PREFIX}giveaways:open"
+
+
+def timeline(show_id: str) -> str:
+    """List of the show's replay timeline events (JSON: type, at, at_ms, data), oldest first."""
+    return f"{PREFIX}replay:{show_id}:timeline"

@@ -15,11 +15,12 @@ from livecart.store.sqlite.migrations import MIGRATIONS
 from livecart.store.sqlite.orders import SqliteOrders
 from livecart.store.sqlite.secrets import SqliteSecrets
 from livecart.store.sqlite.shows import SqliteShows
+from livecart.store.sqlite.timeline import SqliteTimeline
 
 
 class SqliteStore(
     SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets,
-    SqliteAuctions, SqliteDeals, SqliteGiveaways,
+    SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteTimeline,
 ):  # fmt: skip
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db

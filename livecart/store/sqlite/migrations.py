@@ -10,7 +10,19 @@ module of its tables, and that module's MIGRATIONS joins the list below.
 
 from __future__ import annotations
 
-from livecart.store.sqlite import accounts, auctions, catalog, commerce, deals, giveaways, live, orders, secrets, shows
+from livecart.store.sqlite import (
+    accounts,
+    auctions,
+    catalog,
+    commerce,
+    deals,
+    giveaways,
+    live,
+    orders,
+    secrets,
+    shows,
+    timeline,
+)  # fmt: skip
 from livecart.store.sqlite.db import Migration, check_migrations
 
 MIGRATIONS: list[Migration] = check_migrations(
@@ -19,11 +31,12 @@ MIGRATIONS: list[Migration] = check_migrations(
         *catalog.MIGRATIONS,  # 2
         *shows.MIGRATIONS,  # 3, 4
         *commerce.MIGRATIONS,  # 5, 8
-        *orders.MIGRATIONS,  # 6, 7, 9
+        *orders.MIGRATIONS,  # 6, 7, 9, 16
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
         *auctions.MIGRATIONS,  # 13
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
+        *timeline.MIGRATIONS,  # 17
     ]
 )

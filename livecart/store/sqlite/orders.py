@@ -14,6 +14,7 @@ from livecart.domain.commerce import (
     LedgerEntry,
     Order,
     OrderLine,
+    OrderSource,
     OrderStatus,
     Refund,
     StoredResponse,
@@ -111,6 +112,7 @@ MIGRATIONS: list[Migration] = [
         "commerce_0005_orders_with_client_ip",
         "CREATE INDEX orders_with_client_ip ON orders (created_at) WHERE client_ip IS NOT NULL",
     ),
+    Migration(16, "replay_order_source", "ALTER TABLE orders ADD COLUMN source TEXT NOT NULL DEFAULT 'live'"),
 ]
 
 _INSERT_LINE = (
@@ -158,6 +160,7 @@ def _order(row: sqlite3.Row, lines: Sequence[OrderLine]) -> Order:
         paid_at=rows.from_text(row["paid_at"]),
         payment_ref=row["payment_ref"],
         client_ip=row["client_ip"],
+        source=OrderSource(row["source"]),
     )
 
 
@@ -252,7 +255,7 @@ def insert_order(conn: sqlite3.Connection, order: Order) -> None:
     """Write an order and its lines as given (no stock taken, nothing checked)."""
     conn.execute(
         "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
-        " idempotency_key, created_at, client_ip) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " idempotency_key, created_at, client_ip, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             order.id,
             order.show_id,
@@ -265,6 +268,7 @@ def insert_order(conn: sqlite3.Connection, order: Order) -> None:
             order.idempotency_key,
             rows.to_text(order.created_at),
             order.client_ip,
+            order.source.value,
         ),
     )
     conn.executemany(
