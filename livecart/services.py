@@ -3,7 +3,8 @@ explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
-    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service.
+    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → pins, replay timeline (both read
+    the media clock) → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -51,6 +52,7 @@ from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
+from livecart.replay.timeline import Timeline
 from livecart.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,8 @@ class Services:
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
     cluster: ClusterNode
     live: LiveService
+    timeline: Timeline  # the replay's timeline (livecart/replay/timeline.py)
+    _unsubscribe_timeline: Callable[[], None] | None = None
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
 
@@ -110,7 +114,6 @@ class Services:
 
         rules = CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps)
         stock_news = StockNews(store, bus)
-        pins = Pins(store, bus)
         carts = Carts(store, rules)
         checkout = Checkout(store, payments, bus, rules, stock_news, clock)
         refunds = Refunds(store, payments, bus, stock_news, clock)
@@ -135,6 +138,8 @@ class Services:
             on_ended=lifecycle.ended,
             recordings=recordings,
         )
+        pins = Pins(store, bus, media_time=media.rtp_time)  # pin / unpin carry the frame on air
+        timeline = Timeline(store, clock, media.recording_ms)
         observe_media(metrics, media)
         if recordings is not None:
             observe_recordings(metrics, recordings)
@@ -155,18 +160,21 @@ class Services:
             rate_messages=rate_messages,
             rate_seconds=rate_seconds,
             frame_interval_s=settings.chat_frame_ms / 1000,
+            publish=bus.publish,  # kept chat and answered questions reach the replay timeline
         )
         observe_live(metrics, live)
 
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
-            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
+            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live, timeline=timeline,
         )
 
     async def start(self) -> None:
         """Commerce recovers interrupted checkouts, then the live rooms, media and cluster node run."""
         await self.maintenance.start()
+        self.timeline.start()
+        self._unsubscribe_timeline = self.bus.subscribe(self.timeline.on_bus_event)
         self._unsubscribe_live = self.bus.subscribe(self.live.on_bus_event)
         self.live.start()
         self.media.start()
@@ -204,6 +212,10 @@ class Services:
                 self._unsubscribe_live()
                 self._unsubscribe_live = None
             await self.live.stop()
+            if self._unsubscribe_timeline is not None:
+                self._unsubscribe_timeline()
+                self._unsubscribe_timeline = None
+            await self.timeline.stop()
             await self.maintenance.stop()
             await self.stock_news.close()
         finally:

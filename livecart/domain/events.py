@@ -68,6 +68,14 @@ class ChatPosted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChatRemoved(Event):
+    """A moderator deleted a chat message: the replay leaves it out too."""
+
+    name: ClassVar[str] = "chat_removed"
+    message_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class QuestionAnswered(Event):
     """The host answered a question; for the replay's timeline."""
 

@@ -21,6 +21,7 @@ from typing import Any
 PIN, UNPIN, CHAT, ANSWER, SALE, AUCTION, DEAL, GIVEAWAY = (
     "pin", "unpin", "chat", "answer", "sale", "auction", "deal", "giveaway",
 )  # fmt: skip
+REMOVED = "removed"  # stored only: a chat message a moderator deleted is left out of the replay
 TIMELINE_TYPES = frozenset({PIN, UNPIN, CHAT, ANSWER, SALE, AUCTION, DEAL, GIVEAWAY})
 
 
@@ -43,6 +44,9 @@ def _wall_ms(at: datetime) -> int:
 def place(events: Sequence[TimelineEvent]) -> list[dict[str, Any]]:
     """The events as the replay API gives them, `{at_ms, type, ...data}`, ordered by `at_ms` (events
     at the same ms keep the order they were stored in)."""
+    removed = {event.data["message_id"] for event in events if event.type == REMOVED}
+    events = [event for event in events if event.type != REMOVED
+              and not (event.type == CHAT and event.data["message"]["id"] in removed)]
     offsets = [_wall_ms(event.at) - event.at_ms for event in events if event.at_ms is not None]
     offset = round(statistics.median(offsets)) if offsets else None
     placed: list[tuple[int, int, dict[str, Any]]] = []
@@ -71,9 +75,8 @@ def chapters(events: Sequence[Mapping[str, Any]], duration_ms: int | None) -> li
             chapter = {"at_ms": event["at_ms"], "until_ms": duration_ms, "product": product}
             open_by_product[product["id"]] = chapter
             found.append(chapter)
-        elif event["type"] == UNPIN:
-            if event["product_id"] in open_by_product:
-                open_by_product.pop(event["product_id"])["until_ms"] = event["at_ms"]
+        elif event["type"] == UNPIN and event["product_id"] in open_by_product:
+            open_by_product.pop(event["product_id"])["until_ms"] = event["at_ms"]
     if duration_ms is not None:
         for chapter in found:
             chapter["until_ms"] = min(chapter["until_ms"], duration_ms)

@@ -82,6 +82,15 @@ class MediaHub:
         now = MediaClock(broadcast.relay).now()
         return None if now is None else now.rtp_timestamp
 
+    def recording_ms(self, show_id: str) -> int | None:
+        """Where the show's recording is now, in ms from its start (None when not recorded on this node):
+        the replay timeline's `at_ms`."""
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None:
+            return None
+        now = MediaClock(broadcast.relay).now()
+        return None if now is None else now.recording_ms
+
     def recording(self, show_id: str) -> Recording | None:
         """The show's recording being written on this node, if any."""
         broadcast = self._broadcasts.get(show_id)
