@@ -52,6 +52,7 @@ from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
+from livecart.replay.service import Replays
 from livecart.replay.timeline import Timeline
 from livecart.store import Store, open_store
 
@@ -81,6 +82,7 @@ class Services:
     cluster: ClusterNode
     live: LiveService
     timeline: Timeline  # the replay's timeline (livecart/replay/timeline.py)
+    replays: Replays  # the replay API's files and documents (livecart/replay/service.py)
     _unsubscribe_timeline: Callable[[], None] | None = None
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
@@ -140,6 +142,7 @@ class Services:
         )
         pins = Pins(store, bus, media_time=media.rtp_time)  # pin / unpin carry the frame on air
         timeline = Timeline(store, clock, media.recording_ms)
+        replays = Replays(store, recordings)
         observe_media(metrics, media)
         if recordings is not None:
             observe_recordings(metrics, recordings)
@@ -168,6 +171,7 @@ class Services:
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
             lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live, timeline=timeline,
+            replays=replays,
         )
 
     async def start(self) -> None:
