@@ -28,6 +28,7 @@ REPLY_TYPES = [
     ("GET", r"/api/shows/[^/]+/stats", "ShowStats"),
     ("GET", r"/api/shows/[^/]+/orders", "BrandOrderPage"),
     ("POST", r"/api/orders/[^/]+/refund", "RefundReply"),
+    ("GET", r"/api/shows/[^/]+/replay", "Replay"),
 ]
 
 
