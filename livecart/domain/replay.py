@@ -42,23 +42,23 @@ def _wall_ms(at: datetime) -> int:
 
 
 def place(events: Sequence[TimelineEvent]) -> list[dict[str, Any]]:
-    """The events as the replay API gives them, `{at_ms, type, ...data}`, ordered by `at_ms` (events
-    at the same ms keep the order they were stored in)."""
+    """The events as the replay API gives them, `{at_ms, type, ...data}`, ordered by `at_ms`, then by
+    when they happened (store time), then in the order they were stored."""
     removed = {event.data["message_id"] for event in events if event.type == REMOVED}
     events = [event for event in events if event.type != REMOVED
               and not (event.type == CHAT and event.data["message"]["id"] in removed)]
     offsets = [_wall_ms(event.at) - event.at_ms for event in events if event.at_ms is not None]
     offset = round(statistics.median(offsets)) if offsets else None
-    placed: list[tuple[int, int, dict[str, Any]]] = []
+    placed: list[tuple[int, datetime, int, dict[str, Any]]] = []
     for index, event in enumerate(events):
         at_ms = event.at_ms
         if at_ms is None and offset is not None:
             at_ms = _wall_ms(event.at) - offset
         if at_ms is None or at_ms < 0:
             continue
-        placed.append((at_ms, index, {"at_ms": at_ms, "type": event.type, **event.data}))
-    placed.sort(key=lambda item: (item[0], item[1]))
-    return [item[2] for item in placed]
+        placed.append((at_ms, event.at, index, {"at_ms": at_ms, "type": event.type, **event.data}))
+    placed.sort(key=lambda item: item[:3])
+    return [item[3] for item in placed]
 
 
 def chapters(events: Sequence[Mapping[str, Any]], duration_ms: int | None) -> list[dict[str, Any]]:

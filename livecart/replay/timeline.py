@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 RecordingMs = Callable[[str], int | None]  # show id → the recording's time now on this node, if recorded here
 MAX_BATCH = 500
 STOP_TIMEOUT_S = 5.0
+STAMPED_KEPT = 64  # per show, for placing chat between them (a chat frame is at most 200 ms old)
 
 
 def timeline_entry(event: events.Event) -> tuple[str, dict[str, Any]] | None:
@@ -60,24 +62,37 @@ class Timeline:
         self._queue: asyncio.Queue[TimelineEvent | None] = asyncio.Queue()  # None: stop
         self._task: asyncio.Task[None] | None = None
         self.lost = 0  # events not kept because the store failed
+        # per show: store time and recording time of the latest events stamped on this node
+        self._stamped: dict[str, deque[tuple[datetime, int]]] = {}
 
     def on_bus_event(self, event: events.Event) -> None:
         """Event bus subscriber: stamp the event with the recording's time now, and queue it."""
         if isinstance(event, events.ChatPosted):  # a room frame: each message placed when it was said
             now, at_ms = self.clock.now(), self.recording_ms(event.show_id)
+            stamped = self._stamped.get(event.show_id, ())
             for message in event.messages:
                 said = datetime.fromisoformat(message["at"])
-                said_ms = None if at_ms is None else max(0, at_ms - round((now - said).total_seconds() * 1000))
+                said_ms = None
+                if at_ms is not None:
+                    said_ms = max(0, at_ms - round((now - said).total_seconds() * 1000))
+                    # The media clock moves a frame at a time: keep the message between the events
+                    # stamped just before and just after it was said, so the replay keeps their order.
+                    before = [ms for at, ms in stamped if at <= said]
+                    after = [ms for at, ms in stamped if at > said]
+                    if before:
+                        said_ms = max(said_ms, max(before))
+                    if after:
+                        said_ms = min(said_ms, min(after))
                 self._queue.put_nowait(TimelineEvent(show_id=event.show_id, type=replay.CHAT, at=said,
                                                      at_ms=said_ms, data={"message": message}))
             return
         entry = timeline_entry(event)
         if entry is not None:
-            self._put(event.show_id, entry[0], self.recording_ms(event.show_id), entry[1])
-
-    def _put(self, show_id: str, type_: str, at_ms: int | None, data: dict[str, Any]) -> None:
-        self._queue.put_nowait(TimelineEvent(show_id=show_id, type=type_, at=self.clock.now(), at_ms=at_ms,
-                                             data=data))
+            now, at_ms = self.clock.now(), self.recording_ms(event.show_id)
+            if at_ms is not None:
+                self._stamped.setdefault(event.show_id, deque(maxlen=STAMPED_KEPT)).append((now, at_ms))
+            self._queue.put_nowait(TimelineEvent(show_id=event.show_id, type=entry[0], at=now, at_ms=at_ms,
+                                                 data=entry[1]))
 
     def start(self) -> None:
         if self._task is None:
