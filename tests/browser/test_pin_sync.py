@@ -62,7 +62,10 @@ PROBE = """() => {
   const onFrame = (now, metadata) => {
     ctx.drawImage(video, 0, 0, 8, 8);
     const [r, g, b] = ctx.getImageData(4, 4, 1, 1).data;
-    if (probe.red === null && r > 150 && b < 100) { probe.red = performance.now(); probe.redRtp = metadata.rtpTimestamp; }
+    if (probe.red === null && r > 150 && b < 100) {
+      probe.red = performance.now();
+      probe.redRtp = metadata.rtpTimestamp;
+    }
     video.requestVideoFrameCallback(onFrame);
   };
   video.requestVideoFrameCallback(onFrame);
