@@ -41,19 +41,28 @@ def _wall_ms(at: datetime) -> int:
     return round(at.timestamp() * 1000)
 
 
-def place(events: Sequence[TimelineEvent]) -> list[dict[str, Any]]:
+def place(events: Sequence[TimelineEvent], started_at: datetime | None = None) -> list[dict[str, Any]]:
     """The events as the replay API gives them, `{at_ms, type, ...data}`, ordered by `at_ms`, then by
-    when they happened (store time), then in the order they were stored."""
+    when they happened (store time), then in the order they were stored.
+
+    `started_at` (when the show went live, about when its recording started) places events only when
+    none was stamped. A pin or unpin from before the recording started is placed at 0 (the product
+    was on screen when it started); anything else from before then is left out.
+    """
     removed = {event.data["message_id"] for event in events if event.type == REMOVED}
     events = [event for event in events if event.type != REMOVED
               and not (event.type == CHAT and event.data["message"]["id"] in removed)]
     offsets = [_wall_ms(event.at) - event.at_ms for event in events if event.at_ms is not None]
     offset = round(statistics.median(offsets)) if offsets else None
+    if offset is None and started_at is not None:
+        offset = _wall_ms(started_at)
     placed: list[tuple[int, datetime, int, dict[str, Any]]] = []
     for index, event in enumerate(events):
         at_ms = event.at_ms
         if at_ms is None and offset is not None:
             at_ms = _wall_ms(event.at) - offset
+        if at_ms is not None and at_ms < 0 and event.type in (PIN, UNPIN):
+            at_ms = 0
         if at_ms is None or at_ms < 0:
             continue
         placed.append((at_ms, event.at, index, {"at_ms": at_ms, "type": event.type, **event.data}))

@@ -20,6 +20,7 @@ from livecart.store import Store
 
 log = logging.getLogger(__name__)
 
+MAX_CACHED_DURATIONS = 1024
 CONTENT_TYPES = {f".{fmt.extension}": fmt.content_type for fmt in FORMATS.values()}
 
 
@@ -60,6 +61,8 @@ class Replays:
         if recordings is None:
             return None
 
+        writing = recordings.writing(show_id)  # read on the loop, before the thread looks at the disk
+
         def look() -> RecordedFile | None:
             parts = recordings.parts(show_id)  # only files named after a valid show id: no traversal
             if not parts:
@@ -72,13 +75,9 @@ class Replays:
             if stat.st_size == 0:
                 return None
             return RecordedFile(show_id, path, CONTENT_TYPES[path.suffix], stat.st_size, stat.st_mtime_ns,
-                                growing=False)
+                                growing=writing and len(parts) == 1)  # a later part: the first is finished
 
-        found = await asyncio.to_thread(look)
-        if found is None:
-            return None
-        growing = recordings.writing(show_id) and (len(await asyncio.to_thread(recordings.parts, show_id)) == 1)
-        return RecordedFile(found.show_id, found.path, found.content_type, found.size, found.mtime_ns, growing)
+        return await asyncio.to_thread(look)
 
     async def duration_ms(self, recorded: RecordedFile) -> int | None:
         """None while the file grows; else read once per file version."""
@@ -86,6 +85,8 @@ class Replays:
             return None
         key = (recorded.path, recorded.size, recorded.mtime_ns)
         if key not in self._durations:
+            if len(self._durations) >= MAX_CACHED_DURATIONS:
+                self._durations.pop(next(iter(self._durations)))  # the oldest
             self._durations[key] = await asyncio.to_thread(_duration_ms, recorded.path)
         return self._durations[key]
 
@@ -95,7 +96,7 @@ class Replays:
         if recorded is None:
             return None
         duration = await self.duration_ms(recorded)
-        events = replay.place(await self.store.timeline(show.id))
+        events = replay.place(await self.store.timeline(show.id), show.started_at)
         return {
             "show_id": show.id,
             "media_url": f"/media/{show.id}",

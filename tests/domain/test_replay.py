@@ -32,6 +32,24 @@ def test_events_without_a_recording_time_are_placed_by_the_offset_the_stamped_on
     assert placed[1] == {"at_ms": 3000, "type": "chat", "message": {"id": "msg_1", "text": "hi"}}
 
 
+def test_a_pin_from_before_the_recording_starts_its_chapter_at_0() -> None:
+    early_pin = event("pin", -5000, None, product=product("a"))  # pinned while the show was scheduled
+    chat = event("chat", 1500, 1500, message={"id": "msg_1", "text": "hi"})
+
+    placed = place([early_pin, chat])
+
+    assert [(e["type"], e["at_ms"]) for e in placed] == [("pin", 0), ("chat", 1500)]
+    assert chapters(placed, 3000) == [{"at_ms": 0, "until_ms": 3000, "product": product("a")}]
+
+
+def test_with_nothing_stamped_events_are_placed_from_when_the_show_went_live() -> None:
+    went_live = START + timedelta(milliseconds=200)
+
+    placed = place([event("chat", 1200, None, message={"id": "msg_1", "text": "hi"})], went_live)
+
+    assert [e["at_ms"] for e in placed] == [1000]
+
+
 def test_before_the_recording_nothing_unplaceable_and_deleted_chat_are_left_out() -> None:
     before = event("chat", -2000, None, message={"id": "msg_0", "text": "early"})
     removed = event("chat", 2000, 2000, message={"id": "msg_2", "text": "spam"})
