@@ -24,7 +24,7 @@ from livecart.media.hub import MediaHub
 from livecart.media.synthetic import EncodedLoopTrack
 from tests.api.commerce_scene import Scene, checkout_body, make_scene, new_key
 from tests.live.clients import LiveClient
-from tests.media.test_recording import CLIPS, FPS, eventually, read_recording, recording_of
+from tests.media.test_recording import CLIPS, FPS, MIME, eventually, read_recording, recording_of
 from tests.support import Api
 
 
@@ -51,18 +51,22 @@ async def timed(hub: MediaHub, show_id: str, request: Any) -> tuple[int, int]:
     return before, await recording_ms(hub, show_id)
 
 
-async def publish(http: aiohttp.ClientSession, client: TestClient[Any, Any], scene: Scene) -> WhipPublisher:
-    track = EncodedLoopTrack(CLIPS["vp8"], FPS)
+async def publish(
+    http: aiohttp.ClientSession, client: TestClient[Any, Any], scene: Scene, codec: str = "vp8"
+) -> WhipPublisher:
+    track = EncodedLoopTrack(CLIPS[codec], FPS)
     publisher = await WhipPublisher.start(
         http, str(client.make_url(f"/whip/{scene.show_id}")), scene.host["token"], track, AudioStreamTrack(),
-        video_codec="video/VP8",
+        video_codec=MIME[codec],
     )
     hub: MediaHub = client.app[SERVICES].media
     await eventually(lambda: (hub.recording_ms(scene.show_id) or 0) > 500)
     return publisher
 
 
-async def record_a_show(api: Api, client: TestClient[Any, Any], http: aiohttp.ClientSession) -> RecordedShow:
+async def record_a_show(
+    api: Api, client: TestClient[Any, Any], http: aiohttp.ClientSession, codec: str = "vp8"
+) -> RecordedShow:
     """About 3 s of show: pin the first product, a chat message and a live sale, unpin it, pin the
     second, end the show, wait for the file."""
     scene = await make_scene(api, {"title": "Glow serum", "price_cents": 2900, "commission_bps": 1500},
@@ -70,7 +74,7 @@ async def record_a_show(api: Api, client: TestClient[Any, Any], http: aiohttp.Cl
     events: list[Event] = []
     client.app[SERVICES].bus.subscribe(events.append)
     hub: MediaHub = client.app[SERVICES].media
-    publisher = await publish(http, client, scene)
+    publisher = await publish(http, client, scene, codec)
     first, second = scene.products
     viewer = await scene.viewer("Sam Lee")
     room = await LiveClient(str(client.make_url("/"))).connect()
@@ -117,18 +121,19 @@ async def test_nothing_recorded_is_a_404_and_an_unknown_show_too(api: Api) -> No
     assert media["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize(("codec", "content_type"), [("vp8", "video/webm"), ("h264", "video/mp4")])
 async def test_the_replay_places_pins_chat_and_sales_on_the_recordings_clock(
-    api: Api, client: TestClient[Any, Any], http: aiohttp.ClientSession
+    api: Api, client: TestClient[Any, Any], http: aiohttp.ClientSession, codec: str, content_type: str
 ) -> None:
-    show = await record_a_show(api, client, http)
+    show = await record_a_show(api, client, http, codec)
     first, second = show.scene.products
 
     replay = await api.call("GET", f"/api/shows/{show.scene.show_id}/replay", 200)
 
-    file = await asyncio.to_thread(read_recording, show.path, "vp8")
+    file = await asyncio.to_thread(read_recording, show.path, codec)
     assert replay["show_id"] == show.scene.show_id
     assert replay["media_url"] == f"/media/{show.scene.show_id}"
-    assert replay["content_type"] == "video/webm"
+    assert replay["content_type"] == content_type
     assert abs(replay["duration_ms"] - file.duration_s * 1000) <= 0.01 * file.duration_s * 1000
     types = [event["type"] for event in replay["events"]]
     assert types == ["pin", "chat", "sale", "unpin", "pin"], [(e["type"], e["at_ms"]) for e in replay["events"]]
