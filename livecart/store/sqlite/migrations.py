@@ -13,16 +13,19 @@ from __future__ import annotations
 from livecart.store.sqlite import (
     accounts,
     auctions,
+    campaigns,
     catalog,
+    cohosts,
     commerce,
     deals,
     giveaways,
     live,
     orders,
+    payouts,
     secrets,
     shows,
     timeline,
-)  # fmt: skip
+)
 from livecart.store.sqlite.db import Migration, check_migrations
 
 MIGRATIONS: list[Migration] = check_migrations(
@@ -31,12 +34,15 @@ MIGRATIONS: list[Migration] = check_migrations(
         *catalog.MIGRATIONS,  # 2
         *shows.MIGRATIONS,  # 3, 4
         *commerce.MIGRATIONS,  # 5, 8
-        *orders.MIGRATIONS,  # 6, 7, 9, 16
+        *orders.MIGRATIONS,  # 6, 7, 9, 20
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
         *auctions.MIGRATIONS,  # 13
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
-        *timeline.MIGRATIONS,  # 17
+        *cohosts.MIGRATIONS,  # 16
+        *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
+        *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
+        *timeline.MIGRATIONS,  # 21
     ]
 )

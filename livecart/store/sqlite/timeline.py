@@ -12,7 +12,7 @@ from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
     Migration(
-        17,
+        21,
         "replay_timeline",
         """
         CREATE TABLE replay_timeline (
