@@ -14,10 +14,11 @@ from livecart import keys
 from livecart.domain.errors import Conflict
 from livecart.domain.events import ShowStatusChanged
 from livecart.domain.models import ShowStatus
-from livecart.media import aiortc_adapter, whep, whip
+from livecart.media import aiortc_adapter, native_writer, whep, whip
 from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
+from livecart.media.native_writer import NATIVE
 from livecart.media.orphans import end_orphaned_shows_later
 from livecart.metrics import Metrics
 
@@ -50,13 +51,18 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
         grace_seconds=settings.publisher_grace_seconds,
         on_live=on_live,
         on_ended=on_ended,
+        fastpath=settings.media_fastpath,
     )
+    if settings.media_fastpath == "auto" and hub.rtp_path != NATIVE:
+        log.warning("the relay's C fast path is not built (%s): viewers' RTP is written in Python",
+                    native_writer.IMPORT_ERROR)
     app[keys.MEDIA] = hub
     hub.start()
     observe_media(app[keys.METRICS], hub)
     edge = None
     if settings.edge:
-        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers)
+        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers,
+                          fastpath=settings.media_fastpath)
         app[keys.EDGE] = edge
         edge.start()
     orphans = asyncio.ensure_future(end_orphaned_shows_later(
@@ -74,6 +80,8 @@ async def media_context(app: web.Application) -> AsyncIterator[None]:
 def observe_media(metrics: Metrics, hub: MediaHub) -> None:
     metrics.gauge("livecart_media_shows", "Shows published to this node (WHIP publishers).", lambda: hub.show_count)
     metrics.gauge("livecart_media_viewers", "WHEP viewers of this node's shows.", lambda: hub.viewer_count)
+    metrics.info("livecart_media_rtp_path", "Which RTP writer this node's viewers get: native (the C fast path) "
+                 "or python (LIVECART_MEDIA_FASTPATH).", {"path": hub.rtp_path})
     metrics.counter("livecart_media_frames_sent", "Frames written to viewers.", lambda: hub.totals().frames_sent)
     metrics.counter("livecart_media_frames_dropped",
                     "Frames a viewer lost: its socket was full, or it waited for a keyframe after that.",

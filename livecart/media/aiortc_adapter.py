@@ -128,6 +128,12 @@ _REQUIRED_SOURCE: tuple[tuple[str, type, str, str], ...] = (
      "RTCDtlsTransport.start no longer builds its SSL context with RTCCertificate._create_ssl_context"),
     ("ctx.set_cipher_list(", RTCCertificate, "_create_ssl_context",
      "RTCCertificate._create_ssl_context no longer sets the DTLS cipher list"),
+    ('export_keying_material(\n            b"EXTRACTOR-dtls_srtp",', RTCDtlsTransport, "_setup_srtp",
+     "RTCDtlsTransport._setup_srtp no longer exports the SRTP keys with EXTRACTOR-dtls_srtp"),
+    ("srtp_tx_key = srtp_profile.get_key_and_salt(view, 1)", RTCDtlsTransport, "_setup_srtp",
+     "RTCDtlsTransport._setup_srtp no longer takes the server's send key from the second half"),
+    ("for srtp_profile in self._srtp_profiles:", RTCDtlsTransport, "_setup_srtp",
+     "RTCDtlsTransport._setup_srtp no longer picks the profile from self._srtp_profiles"),
 )
 _SENDER_FIELDS = ("__rtp_header_extensions_map", "__mid", "__rtx_payload_type", "__rtx_sequence_number")
 _SENDER_REPORT_FIELDS = ("__ntp_timestamp", "__rtp_timestamp", "__packet_count", "__octet_count")
@@ -284,6 +290,15 @@ class RtpHeaderShape:
 
 
 @dataclass(frozen=True, slots=True)
+class SrtpKeying:
+    """The SRTP master key and salt this end sends with, as aiortc's DTLS transport derived them for
+    its pylibsrtp session (RFC 5764 section 4.2), and the negotiated profile (libsrtp's number)."""
+
+    profile: int
+    key_and_salt: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class DatagramLink:
     """Where a viewer's protected RTP goes: the SRTP session's protect, and the nominated ICE pair."""
 
@@ -365,6 +380,21 @@ class SenderTap:
         direct = type(protocol) is StunProtocol and protocol.transport is not None
         return DatagramLink(protect=dtls._tx_srtp.protect, transport=getattr(protocol, "transport", None),
                             address=pair.remote_addr, direct=direct, protocol=protocol)
+
+    def srtp_keying(self) -> SrtpKeying | None:
+        """The sending SRTP key of the sender's DTLS transport, exported again from the DTLS session
+        exactly as `RTCDtlsTransport._setup_srtp` does; None while DTLS is not connected."""
+        dtls: RTCDtlsTransport = self._sender.transport
+        ssl = dtls._ssl
+        if dtls.state != "connected" or dtls._tx_srtp is None or ssl is None:
+            return None
+        selected = ssl.get_selected_srtp_profile()
+        profile = next((p for p in dtls._srtp_profiles if p.openssl_profile == selected), None)
+        if profile is None:
+            return None
+        view = ssl.export_keying_material(b"EXTRACTOR-dtls_srtp", 2 * (profile.key_length + profile.salt_length))
+        half = 1 if dtls._role == "server" else 0
+        return SrtpKeying(int(profile.libsrtp_profile), profile.get_key_and_salt(view, half))
 
     def still_linked(self, link: DatagramLink) -> bool:
         dtls: RTCDtlsTransport = self._sender.transport

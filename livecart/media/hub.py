@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from aiortc import RTCConfiguration
 
 from livecart.media.broadcast import Broadcast, Publisher, Viewer
+from livecart.media.native_writer import rtp_path, writer_factory
 from livecart.media.relay import DeliveryTotals
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,11 @@ class MediaHub:
         grace_seconds: float,
         on_live: ShowCallback,
         on_ended: ShowCallback,
+        fastpath: str = "auto",
     ) -> None:
         self._config = config
+        self.rtp_path = rtp_path(fastpath)  # "native" or "python": which RTP writer the viewers get
+        self._make_writer = writer_factory(fastpath)
         self.max_viewers = max_viewers
         self.grace_seconds = grace_seconds
         self._on_live = on_live
@@ -82,7 +86,7 @@ class MediaHub:
         if existing is not None:  # other codecs: viewers must renegotiate, so they are closed
             del self._broadcasts[show_id]
             await self._retire(existing)
-        self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher)
+        self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher, self._make_writer)
         if existing is None:
             await self._on_live(show_id)
         return publisher
