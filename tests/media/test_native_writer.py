@@ -154,7 +154,8 @@ def test_a_nack_is_answered_from_the_history_as_rtx_or_as_the_packet_itself() ->
 async def viewer_track(client: TestClient[Any, Any], show: ShowUnderTest, kind: str) -> ViewerTrack:
     broadcast = client.app[MEDIA].broadcast(show.id)
     assert broadcast is not None
-    return next(t for v in broadcast.viewers.values() for t in v.tracks if t.kind == kind)
+    track: ViewerTrack = next(t for v in broadcast.viewers.values() for t in v.tracks if t.kind == kind)
+    return track
 
 
 @needs_native
