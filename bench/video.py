@@ -1,14 +1,18 @@
-"""Video benchmark: server CPU per viewer for livecart's forwarding relay vs aiortc's stock MediaRelay
-(which re-encodes per viewer), viewers per core at 720p30 with the fps each viewer gets, and a late
-joiner's time to first frame.
+"""Video benchmark: server CPU per viewer for livecart's forwarding relay — with its C fast path
+(`forward-native`) and with its pure-Python RTP writer (`forward-python`, LIVECART_MEDIA_FASTPATH=off),
+side by side in one run — vs aiortc's stock MediaRelay (which re-encodes per viewer), viewers per core at
+720p30 with the fps each viewer gets, a late joiner's time to first frame, and the send call's CPU per
+packet per viewer on both paths (bench/video_send.py).
 
 Every party has its own process: the server (`livecart serve`, or bench/video_reencode_server.py for
 the stock fan-out), one publisher and the viewer crowds (bench/video_peers.py; viewers are dealt
 round-robin over `--crowds` processes). The publisher loops a pre-encoded 720p VP8 clip with a
 keyframe every 2 s and ignores PLI, as OBS does; viewers do not decode: they count the frames that
-arrive complete (every RTP packet, after SRTP). Server CPU comes from /proc.
+arrive complete (every RTP packet, after SRTP). Server CPU comes from /proc. Each forwarding row names
+the RTP path the server reported on /metrics (`livecart_media_rtp_path`).
 
-    python -m bench video [--quick] [--viewers 25,50,100,150] [--reencode-viewers 1,2] [--seconds 6] [--crowds 2]
+    python -m bench video [--quick] [--viewers 25,50,100,150] [--paths native,python] [--reencode-viewers 1,2]
+                          [--seconds 6] [--crowds 2] [--send-frames 2000]
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -25,6 +30,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
+from bench import video_send
 from bench.harness import (
     ADMIN_TOKEN,
     CpuMeter,
@@ -44,7 +50,7 @@ CLIP_FRAMES, GOP_FRAMES = 120, 60
 SETTLE_SECONDS = 2.0
 LATE_JOINERS = 10
 JOIN_SPACING_SECONDS = 0.02  # viewers arrive 50 a second, not all in the same instant
-COLUMNS = ("variant", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
+COLUMNS = ("variant", "rtp_path", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
            "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m")
 
 
@@ -70,8 +76,9 @@ class Scenario:
     """One server with one publisher and a growing crowd of viewers, measured step by step."""
 
     def __init__(self, variant: str, server_pid: int, whip_url: str, whep_url: str, token: str,
-                 seconds: float, crowds: int) -> None:
+                 seconds: float, crowds: int, rtp_path: str = "") -> None:
         self.variant = variant
+        self.rtp_path = rtp_path
         self.server_pid = server_pid
         self.whep_url = whep_url
         self.seconds = seconds
@@ -107,7 +114,7 @@ class Scenario:
         added = server.cores - self.baseline
         arrived = [ms for ms in first_frame_ms if ms is not None]
         return {
-            "area": "video", "variant": self.variant, "viewers": self.viewers,
+            "area": "video", "variant": self.variant, "rtp_path": self.rtp_path, "viewers": self.viewers,
             "server_cores": round(server.cores, 3),
             "cores_per_viewer": round(added / self.viewers, 4) if self.viewers else float("nan"),
             "viewers_per_core": round(self.viewers / server.cores, 1) if self.viewers else float("nan"),
@@ -187,13 +194,27 @@ def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row
     return rows
 
 
-def forward(steps: Sequence[int], seconds: float, crowds: int) -> list[Row]:
-    env = {"LIVECART_MAX_VIEWERS": "100000", "LIVECART_PUBLISHER_GRACE_SECONDS": "60"}
+def rtp_path_of(server_url: str) -> str:
+    """The RTP path a server says it uses, from its /metrics (`livecart_media_rtp_path{path="..."} 1`)."""
+    with urllib.request.urlopen(f"{server_url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    found = re.search(r'^livecart_media_rtp_path\{path="(\w+)"\} 1', text, re.MULTILINE)
+    return found.group(1) if found else "unknown"
+
+
+def forward(steps: Sequence[int], seconds: float, crowds: int, path: str = "native") -> list[Row]:
+    """The forwarding relay with its C fast path (`native`) or its Python writer (`python`)."""
+    env = {"LIVECART_MAX_VIEWERS": "100000", "LIVECART_PUBLISHER_GRACE_SECONDS": "60",
+           "LIVECART_MEDIA_FASTPATH": "auto" if path == "native" else "off"}
     with start_server(env=env) as server:
+        reported = rtp_path_of(server.url)
+        if reported != path:
+            print(f"forward-{path}: the server runs the {reported} path (is the C fast path built?); skipped")
+            return []
         host = _post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, ADMIN_TOKEN)
         show = _post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
-        scenario = Scenario("forward", server.pid, f"{server.url}/whip/{show['id']}",
-                            f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds)
+        scenario = Scenario(f"forward-{path}", server.pid, f"{server.url}/whip/{show['id']}",
+                            f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds, rtp_path=reported)
         return run(scenario, steps, LATE_JOINERS)
 
 
@@ -222,24 +243,35 @@ def reencode(steps: Sequence[int], seconds: float, crowds: int) -> list[Row]:
 HEALTHY_FPS = 29.0
 
 
-def summary(rows: Sequence[Row]) -> Row:
-    """Per-viewer cost of each variant at its largest healthy step (every viewer >= 29 fps), and how
-    many times cheaper forwarding is."""
+def summary(rows: Sequence[Row]) -> list[Row]:
+    """Per forwarding path: the per-viewer cost at its largest healthy step (every viewer >= 29 fps) and
+    how many times cheaper than re-encoding; and the Python path's server cores over the native path's at
+    each step both measured."""
     def largest(variant: str) -> Row | None:
         healthy = [r for r in rows if r["variant"] == variant and r.get("viewers")
                    and r.get("fps_min", 0) >= HEALTHY_FPS and r.get("cores_per_viewer", 0) > 0]
         return max(healthy, key=lambda r: r["viewers"]) if healthy else None
 
-    fwd, enc = largest("forward"), largest("reencode")
-    result: Row = {"area": "video", "variant": "summary"}
-    if fwd and enc and fwd["cores_per_viewer"] > 0:
-        result["reencode_over_forward"] = round(enc["cores_per_viewer"] / fwd["cores_per_viewer"], 1)
-    if fwd:
-        result["forward_healthy_viewers"] = fwd["viewers"]
-        result["forward_viewers_per_core"] = fwd["viewers_per_core"]
-        result["forward_viewers_per_added_core"] = round(1 / fwd["cores_per_viewer"], 1)
-        result["forward_fps_min"] = fwd["fps_min"]
-    return result
+    enc = largest("reencode")
+    results: list[Row] = []
+    for path in ("native", "python"):
+        fwd = largest(f"forward-{path}")
+        result: Row = {"area": "video", "variant": f"summary-{path}", "rtp_path": path}
+        if fwd and enc and fwd["cores_per_viewer"] > 0:
+            result["reencode_over_forward"] = round(enc["cores_per_viewer"] / fwd["cores_per_viewer"], 1)
+        if fwd:
+            result["forward_healthy_viewers"] = fwd["viewers"]
+            result["forward_viewers_per_core"] = fwd["viewers_per_core"]
+            result["forward_viewers_per_added_core"] = round(1 / fwd["cores_per_viewer"], 1)
+            result["forward_fps_min"] = fwd["fps_min"]
+        results.append(result)
+    native = {r["viewers"]: r for r in rows if r["variant"] == "forward-native" and r.get("viewers")}
+    for row in rows:
+        twin = native.get(row.get("viewers", 0)) if row["variant"] == "forward-python" else None
+        if twin is not None and twin.get("server_cores", 0) > 0 and "server_cores" in row:
+            results.append({"area": "video", "variant": "python/native", "viewers": row["viewers"],
+                            "server_cores": round(row["server_cores"] / twin["server_cores"], 2)})
+    return results
 
 
 def main(argv: list[str] | None = None) -> list[Row]:
@@ -250,24 +282,46 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--reencode-viewers", default="1,2", help="re-encode steps (default 1,2)")
     parser.add_argument("--seconds", type=float, help="measuring window per step (default 6; quick 4)")
     parser.add_argument("--crowds", type=int, default=2, help="viewer processes (default 2)")
+    parser.add_argument("--paths", default="native,python",
+                        help="forwarding RTP paths to measure, in this order (default native,python)")
+    parser.add_argument("--send-frames", type=int, default=2000,
+                        help="frames per send-call measurement (bench/video_send.py; 0: skip it)")
     args = parser.parse_args(argv)
     steps = [int(n) for n in (args.viewers or ("25,50" if args.quick else "25,50,100,150")).split(",")]
     reencode_steps = [int(n) for n in args.reencode_viewers.split(",") if n]
     seconds = args.seconds or (4.0 if args.quick else 6.0)
     print(f"video: {WIDTH}x{HEIGHT}@{FPS} VP8, keyframe every {GOP_FRAMES} frames; {seconds:.0f} s per step")
-    rows = forward(steps, seconds, args.crowds)
+    paths = [p for p in args.paths.split(",") if p]
+    if set(paths) - {"native", "python"}:
+        parser.error("--paths takes native and/or python")
+    rows: list[Row] = []
+    for path in paths:
+        rows += forward(steps, seconds, args.crowds, path)
     if reencode_steps:
         rows += reencode(reencode_steps, seconds, args.crowds)
-    rows.append(summary(rows))
-    print(format_table("video: forwarding relay vs stock MediaRelay re-encode", rows, COLUMNS))
+    summaries = summary(rows)
+    side_by_side = sorted((r for r in rows if r["variant"].startswith("forward-") and "server_cores" in r),
+                          key=lambda r: (r["viewers"], r["variant"]))
+    print(format_table("video: forwarding relay, native vs Python RTP path, side by side", side_by_side, COLUMNS))
+    reencoded = [r for r in rows if r["variant"] == "reencode"]
+    if reencoded:
+        print(format_table("video: stock MediaRelay re-encode", reencoded, COLUMNS))
+    ratios = [r for r in summaries if r["variant"] == "python/native"]
+    if ratios:
+        print(format_table("server cores, Python path over native path, same viewers", ratios,
+                           ("variant", "viewers", "server_cores")))
+    rows += summaries
     late = [r for r in rows if r["variant"].endswith("late-join")]
     if late:
         print(format_table("late joiners (publisher ignores PLI; GOP cache)", late,
                            ("variant", "viewers", "first_frame_ms_p50", "first_frame_ms_p95",
                             "after_connect_ms_p50", "after_connect_ms_p95", "never_got_a_frame")))
-    print(format_table("summary (largest step where every viewer got >= 29 fps)", rows[-1:],
-                       ("reencode_over_forward", "forward_healthy_viewers", "forward_viewers_per_core",
+    print(format_table("summary (largest step where every viewer got >= 29 fps)",
+                       [r for r in summaries if r["variant"].startswith("summary-")],
+                       ("variant", "reencode_over_forward", "forward_healthy_viewers", "forward_viewers_per_core",
                         "forward_viewers_per_added_core", "forward_fps_min")))
+    if args.send_frames > 0:
+        rows += video_send.main(["--frames", str(args.send_frames), "--paths", ",".join(paths)])
     return rows
 
 
