@@ -26,6 +26,7 @@ run: setup
 lint: setup
 	$(BIN)/ruff check livecart tests bench setup.py
 	$(BIN)/mypy
+	npm run --silent lint
 
 format-check: setup
 	$(BIN)/ruff format --check livecart tests bench setup.py

@@ -11,8 +11,12 @@ keyframe every 2 s and ignores PLI, as OBS does; viewers do not decode: they cou
 arrive complete (every RTP packet, after SRTP). Server CPU comes from /proc. Each forwarding row names
 the RTP path the server reported on /metrics (`livecart_media_rtp_path`).
 
+The forwarding server runs once per RTP path (`--paths native,python`) with recording off
+(LIVECART_RECORDINGS empty), and once more on the first path recording the show to a WebM file
+(`forward-native+rec`, livecart/media/recorder.py); `--recording off|on|both` picks them.
+
     python -m bench video [--quick] [--viewers 25,50,100,150] [--paths native,python] [--reencode-viewers 1,2]
-                          [--seconds 6] [--crowds 2] [--send-frames 2000]
+                          [--seconds 6] [--crowds 2] [--recording both] [--send-frames 2000]
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from bench import video_send
@@ -51,7 +57,7 @@ SETTLE_SECONDS = 2.0
 LATE_JOINERS = 10
 JOIN_SPACING_SECONDS = 0.02  # viewers arrive 50 a second, not all in the same instant
 COLUMNS = ("variant", "rtp_path", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
-           "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m")
+           "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m", "recorded_mb")
 
 
 def _post_json(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
@@ -202,20 +208,32 @@ def rtp_path_of(server_url: str) -> str:
     return found.group(1) if found else "unknown"
 
 
-def forward(steps: Sequence[int], seconds: float, crowds: int, path: str = "native") -> list[Row]:
-    """The forwarding relay with its C fast path (`native`) or its Python writer (`python`)."""
+def forward(steps: Sequence[int], seconds: float, crowds: int, recording: bool = False,
+            path: str = "native") -> list[Row]:
+    """The forwarding relay with its C fast path (`native`) or its Python writer (`python`); with
+    `recording`, the show is also recorded (beside the bench database)."""
     env = {"LIVECART_MAX_VIEWERS": "100000", "LIVECART_PUBLISHER_GRACE_SECONDS": "60",
+           "LIVECART_RECORDINGS": "recordings" if recording else "",
            "LIVECART_MEDIA_FASTPATH": "auto" if path == "native" else "off"}
+    variant = f"forward-{path}" + ("+rec" if recording else "")
     with start_server(env=env) as server:
         reported = rtp_path_of(server.url)
         if reported != path:
-            print(f"forward-{path}: the server runs the {reported} path (is the C fast path built?); skipped")
+            print(f"{variant}: the server runs the {reported} RTP path (is the C fast path built?); skipped")
             return []
         host = _post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, ADMIN_TOKEN)
         show = _post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
-        scenario = Scenario(f"forward-{path}", server.pid, f"{server.url}/whip/{show['id']}",
+        scenario = Scenario(variant, server.pid, f"{server.url}/whip/{show['id']}",
                             f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds, rtp_path=reported)
-        return run(scenario, steps, LATE_JOINERS)
+        rows = run(scenario, steps, LATE_JOINERS if not recording else 0)
+        if recording:
+            files = sorted((server.workdir / "recordings").glob(f"{show['id']}*"))
+            written = sum(path.stat().st_size for path in files)
+            for row in rows:
+                row["recorded_mb"] = round(written / 1e6, 1)
+            if not files:
+                print(f"{variant}: no recording was written (see the server log)")
+        return rows
 
 
 def reencode(steps: Sequence[int], seconds: float, crowds: int) -> list[Row]:
@@ -245,8 +263,8 @@ HEALTHY_FPS = 29.0
 
 def summary(rows: Sequence[Row]) -> list[Row]:
     """Per forwarding path: the per-viewer cost at its largest healthy step (every viewer >= 29 fps) and
-    how many times cheaper than re-encoding; and the Python path's server cores over the native path's at
-    each step both measured."""
+    how many times cheaper than re-encoding (with the recording overhead on the native path); and the
+    Python path's server cores over the native path's at each step both measured."""
     def largest(variant: str) -> Row | None:
         healthy = [r for r in rows if r["variant"] == variant and r.get("viewers")
                    and r.get("fps_min", 0) >= HEALTHY_FPS and r.get("cores_per_viewer", 0) > 0]
@@ -257,6 +275,9 @@ def summary(rows: Sequence[Row]) -> list[Row]:
     for path in ("native", "python"):
         fwd = largest(f"forward-{path}")
         result: Row = {"area": "video", "variant": f"summary-{path}", "rtp_path": path}
+        overheads = recording_overheads(rows, path)
+        if overheads:
+            result["recording_overhead_pct"] = overheads
         if fwd and enc and fwd["cores_per_viewer"] > 0:
             result["reencode_over_forward"] = round(enc["cores_per_viewer"] / fwd["cores_per_viewer"], 1)
         if fwd:
@@ -274,6 +295,47 @@ def summary(rows: Sequence[Row]) -> list[Row]:
     return results
 
 
+def recorder_alone(seconds: float = 20.0) -> Row:
+    """The recorder without the network: `seconds` of the 720p clip plus Opus-sized audio frames queued
+    and muxed to a WebM file in a temporary directory; CPU of the whole process (loop side and writer
+    thread) per frame. Far below what one server-process measurement can resolve on a busy machine."""
+    from livecart.media.recorder import Recordings
+    from livecart.media.sdp import MediaCodec
+    from livecart.media.synthetic import encode_clip
+
+    clip = encode_clip("vp8", WIDTH, HEIGHT, CLIP_FRAMES, gop=GOP_FRAMES)
+    codecs = {"video": MediaCodec(kind="video", mime_type="video/VP8", clock_rate=90000),
+              "audio": MediaCodec(kind="audio", mime_type="audio/opus", clock_rate=48000, channels=2)}
+    audio = os.urandom(120)  # ~48 kbit/s Opus
+    with tempfile.TemporaryDirectory(prefix="livecart-bench-rec-") as directory:
+        recordings = Recordings(Path(directory))
+        recording = recordings.start("bench", codecs)
+        assert recording is not None
+        started = time.process_time()
+        for index in range(int(seconds * FPS)):
+            recording.write("video", clip[index % len(clip)], index * 3000, index % GOP_FRAMES == 0)
+            for step in range(index * 5 // 3, (index + 1) * 5 // 3):  # 50 audio frames a second
+                recording.write("audio", audio, step * 960, True)
+        recordings.stop(recording)
+        recording.join()
+        cpu = time.process_time() - started
+    per_frame_us = cpu * 1e6 / max(1, recording.frames_written)
+    return {"area": "video", "variant": "recorder-alone", "frames": recording.frames_written,
+            "recorded_mb": round(recording.bytes_written / 1e6, 1), "cpu_us_per_frame": round(per_frame_us, 1),
+            "cores_at_30fps_with_audio": round(per_frame_us * (FPS + 50) / 1e6, 5),
+            "failed": recording.failed or ""}
+
+
+def recording_overheads(rows: Sequence[Row], path: str = "native") -> dict[int, float]:
+    """How much more server CPU recording took, in percent, at each viewer count both variants ran."""
+    def cores(variant: str) -> dict[int, float]:
+        return {r["viewers"]: r["server_cores"] for r in rows if r["variant"] == variant and "server_cores" in r}
+
+    off, on = cores(f"forward-{path}"), cores(f"forward-{path}+rec")
+    return {viewers: round(100 * (on[viewers] - off[viewers]) / off[viewers], 1)
+            for viewers in sorted(off.keys() & on.keys()) if off[viewers] > 0}
+
+
 def main(argv: list[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(prog="python -m bench video", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -282,27 +344,34 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--reencode-viewers", default="1,2", help="re-encode steps (default 1,2)")
     parser.add_argument("--seconds", type=float, help="measuring window per step (default 6; quick 4)")
     parser.add_argument("--crowds", type=int, default=2, help="viewer processes (default 2)")
+    parser.add_argument("--recording", choices=("off", "on", "both"), default="both",
+                        help="forward without recording, with it (forward-native+rec), or both side by side (default)")
     parser.add_argument("--paths", default="native,python",
                         help="forwarding RTP paths to measure, in this order (default native,python)")
     parser.add_argument("--send-frames", type=int, default=2000,
                         help="frames per send-call measurement (bench/video_send.py; 0: skip it)")
     args = parser.parse_args(argv)
+    paths = [p for p in args.paths.split(",") if p]
+    if not paths or set(paths) - {"native", "python"}:
+        parser.error("--paths takes native and/or python")
     steps = [int(n) for n in (args.viewers or ("25,50" if args.quick else "25,50,100,150")).split(",")]
     reencode_steps = [int(n) for n in args.reencode_viewers.split(",") if n]
     seconds = args.seconds or (4.0 if args.quick else 6.0)
     print(f"video: {WIDTH}x{HEIGHT}@{FPS} VP8, keyframe every {GOP_FRAMES} frames; {seconds:.0f} s per step")
-    paths = [p for p in args.paths.split(",") if p]
-    if set(paths) - {"native", "python"}:
-        parser.error("--paths takes native and/or python")
     rows: list[Row] = []
-    for path in paths:
-        rows += forward(steps, seconds, args.crowds, path)
+    if args.recording in ("off", "both"):
+        for path in paths:
+            rows += forward(steps, seconds, args.crowds, path=path)
+    if args.recording in ("on", "both"):
+        rows += forward(steps, seconds, args.crowds, recording=True, path=paths[0])
+        rows.append(recorder_alone())
     if reencode_steps:
         rows += reencode(reencode_steps, seconds, args.crowds)
     summaries = summary(rows)
     side_by_side = sorted((r for r in rows if r["variant"].startswith("forward-") and "server_cores" in r),
                           key=lambda r: (r["viewers"], r["variant"]))
-    print(format_table("video: forwarding relay, native vs Python RTP path, side by side", side_by_side, COLUMNS))
+    print(format_table("video: forwarding relay, native vs Python RTP path (and recording), side by side",
+                       side_by_side, COLUMNS))
     reencoded = [r for r in rows if r["variant"] == "reencode"]
     if reencoded:
         print(format_table("video: stock MediaRelay re-encode", reencoded, COLUMNS))
@@ -310,7 +379,10 @@ def main(argv: list[str] | None = None) -> list[Row]:
     if ratios:
         print(format_table("server cores, Python path over native path, same viewers", ratios,
                            ("variant", "viewers", "server_cores")))
-    rows += summaries
+    alone = [r for r in rows if r["variant"] == "recorder-alone"]
+    if alone:
+        print(format_table("the recorder alone (no network; process CPU per recorded frame)", alone,
+                           ("frames", "recorded_mb", "cpu_us_per_frame", "cores_at_30fps_with_audio", "failed")))
     late = [r for r in rows if r["variant"].endswith("late-join")]
     if late:
         print(format_table("late joiners (publisher ignores PLI; GOP cache)", late,
@@ -319,7 +391,8 @@ def main(argv: list[str] | None = None) -> list[Row]:
     print(format_table("summary (largest step where every viewer got >= 29 fps)",
                        [r for r in summaries if r["variant"].startswith("summary-")],
                        ("variant", "reencode_over_forward", "forward_healthy_viewers", "forward_viewers_per_core",
-                        "forward_viewers_per_added_core", "forward_fps_min")))
+                        "forward_viewers_per_added_core", "forward_fps_min", "recording_overhead_pct")))
+    rows += summaries
     if args.send_frames > 0:
         rows += video_send.main(["--frames", str(args.send_frames), "--paths", ",".join(paths)])
     return rows

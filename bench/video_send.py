@@ -31,7 +31,7 @@ from aiohttp import web
 from bench.harness import ADMIN_TOKEN, Row, format_table, free_port
 from livecart.app import create_app
 from livecart.config import Settings
-from livecart.keys import MEDIA
+from livecart.keys import SERVICES
 from livecart.media.aiortc_adapter import SenderTap
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.native_writer import NATIVE, PYTHON, NativeRtpWriter, native_available
@@ -99,7 +99,7 @@ async def measure(paths: Sequence[str], frames: int, repeats: int) -> list[Row]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the viewer got no video")
                 await asyncio.sleep(0.1)
-            broadcast = app[MEDIA].broadcast(show["id"])
+            broadcast = app[SERVICES].media.broadcast(show["id"])
             assert broadcast is not None
             tap = next(t for v in broadcast.viewers.values() for t in v.tracks if t.kind == "video")._tap
             assert tap is not None

@@ -164,6 +164,7 @@ def start_server(
         **os.environ,
         "LIVECART_ADMIN_TOKEN": ADMIN_TOKEN,
         "LIVECART_STORE": f"sqlite:///{tmp_path / 'livecart.db'}",
+        "LIVECART_RECORDINGS": str(tmp_path / "recordings"),  # with a Redis store: not the working directory
         **(env or {}),
     }
     with log.open("wb") as out:

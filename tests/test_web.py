@@ -4,14 +4,20 @@ node_modules, a missing bundle is a clear error, and no page carries inline scri
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from livecart import web as livecart_web
-from livecart.web import CONTENT_SECURITY_POLICY, PAGES, SOCKET_IO_BUNDLE, STATIC_DIR
+from livecart.app import create_app
+from livecart.config import Settings
+from livecart.web import CONTENT_SECURITY_POLICY, PAGES, SOCKET_IO_BUNDLE, STATIC_DIR, setup_web
+
+AiohttpClient = Callable[..., Any]  # pytest-aiohttp's aiohttp_client fixture
 
 PAGE_PATHS = ["/", "/watch/shw_anything", "/studio/shw_anything", "/brand"]
 
@@ -37,15 +43,35 @@ def test_the_policy_allows_only_our_own_scripts_styles_and_connections() -> None
     assert "unsafe-eval" not in CONTENT_SECURITY_POLICY
 
 
-async def test_the_page_says_which_services_the_server_offers(client: TestClient[Any, Any]) -> None:
-    html = await (await client.get("/watch/shw_x")).text()
+def offered(html: str) -> set[str]:
     match = re.search(r'<meta name="livecart-services" content="([^"]*)">', html)
-    assert match is not None
-    assert "@services@" not in html
-    offered = set(match.group(1).split())
-    routes = {resource.canonical for resource in client.app.router.resources()}
-    assert ("live" in offered) == any(path.startswith("/socket.io") for path in routes)
-    assert ("video" in offered) == any(path.startswith("/whep/") for path in routes)
+    assert match is not None, "no livecart-services meta"
+    return set(match.group(1).split())
+
+
+async def test_the_full_app_announces_every_service_on_every_page(client: TestClient[Any, Any]) -> None:
+    for path in PAGE_PATHS:
+        html = await (await client.get(path)).text()
+        assert "@services@" not in html
+        assert offered(html) == {"live", "video", "commerce", "earnings", "stats", "orders"}, path
+
+
+async def test_a_server_with_only_some_areas_announces_only_those(aiohttp_client: AiohttpClient) -> None:
+    async def nothing(request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/whep/{show_id}", nothing)
+    app.router.add_get("/api/shows/{show_id}/stats", nothing)
+    app.router.add_get("/api/shows/{show_id}/cart", nothing)  # a cart alone is not commerce: no pins, no checkout
+    setup_web(app)
+    pages_only: TestClient[Any, Any] = await aiohttp_client(app)
+    assert offered(await (await pages_only.get("/watch/shw_x")).text()) == {"video", "stats"}
+
+    bare = web.Application()
+    setup_web(bare)
+    bare_client: TestClient[Any, Any] = await aiohttp_client(bare)
+    assert offered(await (await bare_client.get("/studio/shw_x")).text()) == set()
 
 
 async def test_static_files_and_the_socket_io_bundle_are_served(client: TestClient[Any, Any]) -> None:
@@ -87,9 +113,16 @@ def test_scripts_never_parse_user_text_as_html() -> None:
             assert sink not in source, f"{script.name} uses {sink}"
 
 
-def test_the_pages_live_inside_the_package() -> None:
-    assert Path(livecart_web.__file__).resolve().parent / "static" == STATIC_DIR
-    assert (STATIC_DIR / "watch.html").is_file()
+async def test_the_pages_are_served_from_any_working_directory(
+    settings: Settings, aiohttp_client: AiohttpClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    served: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
+    assert "<title>" in await (await served.get("/")).text()
+    for path in ("/static/js/watch.js", "/static/js/protocol.js", "/static/css/livecart.css"):
+        assert (await served.get(path)).status == 200, path
 
 
 async def test_api_responses_carry_nosniff_and_no_referrer_too(client: TestClient[Any, Any]) -> None:

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from typing import Protocol
 
 from livecart.media.aiortc_adapter import DatagramLink, SenderTap
 from livecart.media.rtp_writer import (
@@ -41,7 +41,10 @@ except ImportError as exc:  # not built: no compiler or headers when it was inst
     _fastsend = None  # type: ignore[assignment]
     IMPORT_ERROR = str(exc)
 
-WriterFactory = Callable[[SenderTap], ViewerWriter]
+class WriterFactory(Protocol):
+    """Makes one viewer track's writer: `RtpWriter` or `NativeRtpWriter`."""
+
+    def __call__(self, tap: SenderTap, timestamp_origin: int | None = None) -> ViewerWriter: ...
 
 
 def native_available() -> bool:
@@ -69,7 +72,7 @@ class NativeRtpWriter:
     """Writes shared frames as one viewer's RTP stream through `_fastsend.Writer` (the same contract as
     `RtpWriter`: SENT / CONGESTED / CLOSED per frame, NACKs answered from a 512-packet history)."""
 
-    def __init__(self, tap: SenderTap, *, sequence: int | None = None, timestamp_origin: int | None = None) -> None:
+    def __init__(self, tap: SenderTap, timestamp_origin: int | None = None, *, sequence: int | None = None) -> None:
         if _fastsend is None:
             raise RuntimeError(f"the native RTP path is not built: {IMPORT_ERROR}")
         if tap.payload_type is None:

@@ -89,7 +89,7 @@ class ViewerWriter(FrameWriter, Protocol):
 class RtpWriter:
     """Writes shared frames as one viewer's RTP stream (RFC 3550) through its sender's transport."""
 
-    def __init__(self, tap: SenderTap, *, sequence: int | None = None, timestamp_origin: int | None = None) -> None:
+    def __init__(self, tap: SenderTap, timestamp_origin: int | None = None, *, sequence: int | None = None) -> None:
         if tap.payload_type is None:
             raise RuntimeError("the sender has not been given its parameters yet")
         shape = tap.header_shape()
@@ -101,8 +101,9 @@ class RtpWriter:
         self._has_abs_send_time = at is not None
         self._payload_type = tap.payload_type
         self._ssrc = tap.ssrc
-        # A low start: no early wrap (see aiortc). Tests pass both to compare writers.
+        # A low start: no early wrap (see aiortc); tests pass one to compare writers.
         self._sequence = random.randrange(1 << 15) if sequence is None else sequence
+        # The show's origin (the same media time on every viewer: docs/media.md), else a random one.
         self._timestamp_origin = random.randrange(1 << 32) if timestamp_origin is None else timestamp_origin
         self._history: list[tuple[int, int, int, bytes] | None] = [None] * HISTORY_PACKETS
         self._link: DatagramLink | None = None

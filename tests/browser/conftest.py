@@ -48,21 +48,22 @@ def pytest_runtest_makereport(
 
 @pytest.fixture
 async def pages(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Pages]:
-    """Open pages (each in its own browser context); every console error fails the test. When the
-    body already failed, the console errors are only printed (the failure is reported once)."""
+    """Open pages (each in its own browser context); every console error, and every API reply or room
+    event unlike its protocol.js type, fails the test. When the body already failed, they are only
+    printed (the failure is reported once)."""
     opened = Pages(browser, base_url)
     yield opened
     await opened.close()
     call = request.node.stash.get(REPORTS, {}).get("call")
     if call is not None and call.failed:
         print("console errors:", *opened.errors, sep="\n  ")
+        print("payloads unlike protocol.js:", *opened.shape_errors, sep="\n  ")
     else:
         opened.assert_no_console_errors()
-
-
+        opened.assert_payloads_match_protocol()
 
 
 @pytest.fixture
 async def demo(client: TestClient[Any, Any]) -> DemoSeed:
     """The demo show (a brand with 3 products, a host, a scheduled show featuring them)."""
-    return await seed_demo(client.app[keys.STORE])
+    return await seed_demo(client.app[keys.SERVICES].store, client.app[keys.SERVICES].clock)

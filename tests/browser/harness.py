@@ -1,4 +1,5 @@
-"""What the browser tests share: Chromium flags, a page that records console errors, screenshots."""
+"""What the browser tests share: Chromium flags, a page that records console errors and checks every API
+reply and live-room event it receives against protocol.js, screenshots."""
 
 from __future__ import annotations
 
@@ -7,13 +8,20 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Error, Page, ViewportSize
+import msgpack
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Response, ViewportSize, WebSocket
+
+from tests.protocol_types import TYPES, problems, reply_type
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE: ViewportSize = {"width": 375, "height": 812}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+
+SOCKET_IO_EVENT, SOCKET_IO_ACK = 2, 3
 
 # The watch page's <video> shows decoded frames and its clock runs.
 PLAYING = "(() => { const v = document.querySelector('#video'); return v.videoWidth > 0 && v.currentTime > 0.5; })()"
@@ -44,6 +52,10 @@ class Pages:
     expected_patterns: list[re.Pattern[str]] = field(default_factory=list)
     contexts: list[BrowserContext] = field(default_factory=list)
     closing: bool = False
+    # Payloads that do not have their protocol.js shape (API replies, join acks, room events).
+    shape_errors: list[str] = field(default_factory=list)
+    checked: int = 0
+    reading: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def open(self, path: str, *, viewport: ViewportSize | None = None, who: str = "page") -> Page:
         context = await self.browser.new_context(viewport=viewport or DESKTOP)
@@ -51,6 +63,8 @@ class Pages:
         page = await context.new_page()
         page.on("console", lambda message: self._console(who, message))
         page.on("pageerror", lambda error: self.errors.append(f"{who}: uncaught {error}"))
+        page.on("response", lambda response: self._read_reply(who, response))
+        page.on("websocket", lambda socket: self._watch_socket(who, socket))
         await page.goto(self.base_url + path)
         return page
 
@@ -71,11 +85,68 @@ class Pages:
             return
         self.errors.append(f"{who}: {message.text} ({message.location.get('url', '')})")
 
+    def _read_reply(self, who: str, response: Response) -> None:
+        path = urlsplit(response.url).path
+        if not path.startswith("/api/") or "json" not in response.headers.get("content-type", ""):
+            return
+        type_ = reply_type(response.request.method, path, response.status)
+        if type_ is not None:
+            task = asyncio.ensure_future(self._check_reply(who, response, type_))
+            self.reading.add(task)
+            task.add_done_callback(self.reading.discard)
+
+    async def _check_reply(self, who: str, response: Response, type_: str) -> None:
+        try:
+            body = await response.json()
+        except Error:  # the page went away before its body was read
+            return
+        self._check(f"{who}: {response.request.method} {urlsplit(response.url).path}", body, type_)
+
+    def _watch_socket(self, who: str, socket: WebSocket) -> None:
+        """Decode the Socket.IO packets (msgpack, binary frames): room events and the join's ack."""
+        joins: set[int] = set()
+
+        def packet(payload: str | bytes) -> dict[str, Any] | None:
+            if isinstance(payload, str):
+                return None  # Engine.IO's own text frames (ping, pong)
+            decoded = msgpack.unpackb(payload, raw=False)
+            return decoded if isinstance(decoded, dict) else None
+
+        def sent(payload: str | bytes) -> None:
+            out = packet(payload)
+            if out and out.get("type") == SOCKET_IO_EVENT and out["data"][0] == "join" and "id" in out:
+                joins.add(out["id"])
+
+        def received(payload: str | bytes) -> None:
+            got = packet(payload)
+            if got is None:
+                return
+            if got.get("type") == SOCKET_IO_EVENT:
+                name, *args = got["data"]
+                if name not in TYPES["RoomEvents"]:
+                    self.shape_errors.append(f"{who}: room event {name!r} is not in protocol.js RoomEvents")
+                else:
+                    self._check(f"{who}: room event {name}", args[0], TYPES["RoomEvents"][name].type)
+            elif got.get("type") == SOCKET_IO_ACK and got.get("id") in joins and got["data"][0].get("ok"):
+                self._check(f"{who}: join ack", got["data"][0], "JoinAck")
+
+        socket.on("framesent", sent)
+        socket.on("framereceived", received)
+
+    def _check(self, where: str, value: Any, type_: str) -> None:
+        self.checked += 1
+        self.shape_errors.extend(f"{where}: {problem}" for problem in problems(value, type_, type_))
+
+    def assert_payloads_match_protocol(self) -> None:
+        assert not self.shape_errors, "payloads unlike protocol.js:\n" + "\n".join(self.shape_errors)
+
     def assert_no_console_errors(self) -> None:
         assert not self.errors, "console errors:\n" + "\n".join(self.errors)
 
     async def close(self) -> None:
         """Close every page; what the pages log while being torn down is not recorded."""
+        if self.reading:
+            await asyncio.wait(set(self.reading), timeout=5)
         self.closing = True
         for context in self.contexts:
             with contextlib.suppress(Error):

@@ -70,9 +70,7 @@ async def test_chat_draws_a_batch_in_one_frame_and_follows_only_at_the_bottom(de
     assert state["last"] == "Sammessage 64"
 
 
-async def test_chat_keeps_the_newest_messages_drops_repeats_and_removes_deleted(
-    demo: DemoSeed, pages: Pages
-) -> None:
+async def test_chat_keeps_the_newest_messages_drops_repeats_and_removes_deleted(demo: DemoSeed, pages: Pages) -> None:
     page = await pages.open(f"/watch/{demo.show_id}")
     await page.evaluate(CHAT_SETUP)
     await page.evaluate("testChat.add(messages(0, 250)); testChat.add(messages(245, 10))")

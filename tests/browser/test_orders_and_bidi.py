@@ -45,11 +45,20 @@ class Shop:
 
     async def buy(self, viewer: dict[str, Any], qty: int = 1) -> dict[str, Any]:
         show_id = self.show["id"]
-        await self.api.call("POST", f"/api/shows/{show_id}/cart/items", 201, token=viewer["token"],
-                            json={"product_id": self.product["id"], "qty": qty})
+        await self.api.call(
+            "POST",
+            f"/api/shows/{show_id}/cart/items",
+            201,
+            token=viewer["token"],
+            json={"product_id": self.product["id"], "qty": qty},
+        )
         order: dict[str, Any] = await self.api.call(
-            "POST", f"/api/shows/{show_id}/checkout", 201, token=viewer["token"],
-            json=checkout_body(name=viewer["name"]), headers={"Idempotency-Key": new_key()},
+            "POST",
+            f"/api/shows/{show_id}/checkout",
+            201,
+            token=viewer["token"],
+            json=checkout_body(name=viewer["name"]),
+            headers={"Idempotency-Key": new_key()},
         )
         return order
 
@@ -60,8 +69,9 @@ async def open_shop(api: Api, *, brand: str, title: str, show: str) -> Shop:
     product = await api.create_product(brand_account["token"], title=title, price_cents=2500, stock=20)
     created = await api.create_show(host["token"], show)
     for step in ("lineup", "pins"):
-        await api.call("POST", f"/api/shows/{created['id']}/{step}", 201, token=host["token"],
-                       json={"product_id": product["id"]})
+        await api.call(
+            "POST", f"/api/shows/{created['id']}/{step}", 201, token=host["token"], json={"product_id": product["id"]}
+        )
     return Shop(api, brand_account, host, created, product)
 
 
@@ -115,9 +125,7 @@ async def test_user_text_is_isolated_on_every_page(client: TestClient[Any, Any],
     await screenshots(watch, "watch-bidi")
 
 
-async def test_the_console_lists_orders_live_and_says_why_a_refund_is_refused(
-    api: Api, pages: Pages
-) -> None:
+async def test_the_console_lists_orders_live_and_says_why_a_refund_is_refused(api: Api, pages: Pages) -> None:
     pages.expect_http_error(401)  # the refund after the brand's token was revoked, on purpose
     shop = await open_shop(api, brand="Aurora Beauty", title="Ruby Lipstick", show="Lipstick Live")
     sam = await api.create_account("viewer", "Sam Baker")

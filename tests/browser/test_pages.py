@@ -3,12 +3,13 @@ accounts, catalog). Any console error or uncaught page error fails a test (see c
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from playwright.async_api import Dialog, expect
+from playwright.async_api import Dialog, Route, expect
 
 from livecart import keys
 from livecart.demo import DemoSeed
@@ -22,7 +23,7 @@ XSS = '<img src=x onerror="window.__xss=1">'
 
 
 async def test_index_lists_live_and_upcoming_shows(client: TestClient[Any, Any], api: Api, pages: Pages) -> None:
-    store = client.app[keys.STORE]
+    store = client.app[keys.SERVICES].store
     host = await api.create_account("host", "Mia Live")
     live = await api.create_show(host["token"], "Sneaker Drop Live")
     upcoming = await api.create_show(host["token"], "Sunday Skincare")
@@ -184,3 +185,27 @@ async def test_a_forgotten_viewer_token_asks_for_a_name_again(demo: DemoSeed, pa
     await expect(page.locator("#viewer-name-error")).to_contain_text("Pick a name again")
     await expect(page.locator("#name-form")).to_be_visible()
     assert await page.evaluate("localStorage.getItem('livecart.viewer')") is None
+
+
+async def test_a_reply_unlike_protocol_js_fails_the_test(demo: DemoSeed, pages: Pages) -> None:
+    page = await pages.open("/")
+    await expect(page.locator("#upcoming-shows")).to_contain_text("Friday Glow-Up with Mia")
+    assert pages.checked >= 1  # the real GET /api/shows, read as protocol.js says
+    assert pages.shape_errors == []
+
+    async def renamed(route: Route) -> None:  # a server that renamed `shows`
+        await route.fulfill(status=200, content_type="application/json", body=json.dumps({"items": []}))
+
+    await page.route("**/api/shows", renamed)
+    await page.reload()
+    await expect(page.locator("#error")).to_contain_text("Could not load the shows")
+    for _ in range(50):  # the recorder reads the body in the background
+        if pages.shape_errors:
+            break
+        await asyncio.sleep(0.1)
+    recorded = list(pages.shape_errors)
+    pages.shape_errors.clear()  # provoked on purpose
+    assert recorded == [
+        "page: GET /api/shows: ShowList.items: sent by the server, missing from ShowList",
+        "page: GET /api/shows: ShowList.shows: in ShowList, not sent by the server",
+    ]

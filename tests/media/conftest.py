@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 
 from livecart.config import Settings
 from livecart.domain.events import Event
-from livecart.keys import BUS
+from livecart.keys import SERVICES
 from livecart.media.native_writer import IMPORT_ERROR, native_available
 from tests.support import ADMIN_TOKEN, Api
 
@@ -62,7 +62,7 @@ async def show(api: Api, client: TestClient[Any, Any]) -> ShowUnderTest:
     host = await api.create_account("host", "Mia Live")
     created = await api.create_show(host["token"])
     events: list[Event] = []
-    client.app[BUS].subscribe(events.append)
+    client.app[SERVICES].bus.subscribe(events.append)
     base = str(client.make_url("")).rstrip("/")
     return ShowUnderTest(
         id=created["id"],

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from aiortc.mediastreams import AudioStreamTrack
 
-from livecart.keys import MEDIA
+from livecart.keys import SERVICES
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.native_writer import IMPORT_ERROR, NativeRtpWriter, native_available, rtp_path, writer_factory
 from livecart.media.relay import ViewerTrack
@@ -152,7 +152,7 @@ def test_a_nack_is_answered_from_the_history_as_rtx_or_as_the_packet_itself() ->
 
 
 async def viewer_track(client: TestClient[Any, Any], show: ShowUnderTest, kind: str) -> ViewerTrack:
-    broadcast = client.app[MEDIA].broadcast(show.id)
+    broadcast = client.app[SERVICES].media.broadcast(show.id)
     assert broadcast is not None
     track: ViewerTrack = next(t for v in broadcast.viewers.values() for t in v.tracks if t.kind == kind)
     return track

@@ -3,71 +3,119 @@
 import { api } from "./api.js";
 import { drawBars } from "./chart.js";
 import { $, announce, bidi, el, isolate, setText, timeText, userText } from "./dom.js";
-import { LiveRoom, asList } from "./live.js";
+import { LiveRoom } from "./live.js";
 import { formatMoney } from "./money.js";
+import { Pins } from "./pins.js";
 import { hasService } from "./services.js";
-import { forgetSessionToken, saveSessionToken, tokenFromFragment } from "./tokens.js";
+import { SignIn } from "./signin.js";
 
-const TOKEN_KEY = "livecart.brand.token";
+/**
+ * @typedef {import("./protocol.js").Account} Account
+ * @typedef {import("./protocol.js").BrandOrder} BrandOrder
+ * @typedef {import("./protocol.js").BrandOrderPage} BrandOrderPage
+ * @typedef {import("./protocol.js").JoinAck} JoinAck
+ * @typedef {import("./protocol.js").Product} Product
+ * @typedef {import("./protocol.js").ProductList} ProductList
+ * @typedef {import("./protocol.js").RefundReply} RefundReply
+ * @typedef {import("./protocol.js").SaleEvent} SaleEvent
+ * @typedef {import("./protocol.js").ShowDetail} ShowDetail
+ * @typedef {import("./protocol.js").ShowEvent} ShowEvent
+ * @typedef {import("./protocol.js").ShowList} ShowList
+ * @typedef {import("./protocol.js").ShowStats} ShowStats
+ * @typedef {import("./protocol.js").StockLevel} StockLevel
+ * @typedef {{units: number, gross_cents: number, pins: number, cart_adds: number, conversion: number|null}} Tally
+ */
+
 const MAX_SHOWS = 30;
 const STATS_REFRESH_MS = 10000;
 
+const signIn = new SignIn({
+  storageKey: "livecart.brand.token",
+  panel: "#console",
+  roles: ["brand"],
+  invalid: "That token is not valid. Paste the brand token again.",
+  missing: "Paste the brand token (it was printed with the console link).",
+  wrongRole: (role) => `That is a ${role} token; the console needs a brand's token.`,
+});
+
 const state = {
-  token: tokenFromFragment(TOKEN_KEY),
+  /** @type {Account|null} */
   me: null,
-  products: new Map(), // this brand's products by id
-  shows: [], // {show, products} for shows featuring them
-  selected: null, // {show, products}
-  pinned: new Set(),
-  tally: new Map(), // product_id → {units, gmv_cents, pins, cart_adds, conversion}
+  /** @type {Map<string, Product>} this brand's products by id */
+  products: new Map(),
+  /** @type {{show: ShowDetail, products: Product[]}[]} shows featuring them */
+  shows: [],
+  /** @type {{show: ShowDetail, products: Product[]}|null} */
+  selected: null,
+  /** @type {Map<string, Tally>} product_id → this show's figures */
+  tally: new Map(),
 };
+const pins = new Pins({
+  token: () => signIn.token,
+  onChange: () => renderPins(),
+  onError: (message) => setText("#pins-error", message),
+});
 let room = null;
 let statsTimer = 0;
 
-const authed = (method, path, options = {}) => api(method, path, { token: state.token, ...options });
-
-// ---- sign-in ------------------------------------------------------------------------------------
-function askForToken(message) {
-  $("#console").hidden = true;
-  $("#token-form").hidden = false;
-  setText("#token-input-error", message || "");
-  $("#token-input").focus();
-}
-
-async function signIn() {
-  try {
-    state.me = await authed("GET", "/api/me");
-  } catch (error) {
-    forgetSessionToken(TOKEN_KEY);
-    askForToken(error.status === 401 ? "That token is not valid. Paste the brand token again." : error.message);
-    return false;
-  }
-  if (state.me.role !== "brand") {
-    askForToken(`That is a ${state.me.role} token; the console needs a brand's token.`);
-    return false;
-  }
-  return true;
-}
+const authed = (method, path, options = {}) => api(method, path, { token: signIn.token, ...options });
 
 // ---- catalog ------------------------------------------------------------------------------------
 function catalogRow(product) {
   const stockId = `stock-${product.id}`;
   const commissionId = `commission-${product.id}`;
-  const stock = el("input", { id: stockId, name: "stock", type: "number", min: 0, step: 1, inputmode: "numeric", value: product.stock });
-  const commission = el("input", { id: commissionId, name: "commission", type: "number", min: 0, max: 100, step: 0.01, inputmode: "decimal", value: product.commission_bps / 100 });
-  const save = el("button", { type: "button", class: "btn btn-small btn-primary", "aria-label": `Save ${product.title}` }, "Save");
+  const stock = el("input", {
+    id: stockId,
+    name: "stock",
+    type: "number",
+    min: 0,
+    step: 1,
+    inputmode: "numeric",
+    value: product.stock,
+  });
+  const commission = el("input", {
+    id: commissionId,
+    name: "commission",
+    type: "number",
+    min: 0,
+    max: 100,
+    step: 0.01,
+    inputmode: "decimal",
+    value: product.commission_bps / 100,
+  });
+  const save = el(
+    "button",
+    { type: "button", class: "btn btn-small btn-primary", "aria-label": `Save ${product.title}` },
+    "Save",
+  );
   const row = el(
     "tr",
     { dataset: { productId: product.id } },
-    el("th", { scope: "row" }, el("span", { class: "row" }, el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 32, height: 32 }), userText("span", product.title, { class: "title" }))),
+    el(
+      "th",
+      { scope: "row" },
+      el(
+        "span",
+        { class: "row" },
+        el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 32, height: 32 }),
+        userText("span", product.title, { class: "title" }),
+      ),
+    ),
     el("td", { text: formatMoney(product.price_cents, product.currency) }),
     el("td", {}, el("label", { for: stockId, class: "visually-hidden" }, "Stock of ", bidi(product.title)), stock),
-    el("td", {}, el("label", { for: commissionId, class: "visually-hidden" }, "Commission % for ", bidi(product.title)), commission),
+    el(
+      "td",
+      {},
+      el("label", { for: commissionId, class: "visually-hidden" }, "Commission % for ", bidi(product.title)),
+      commission,
+    ),
     el("td", {}, save),
   );
   save.addEventListener("click", () => saveRow(product.id, stock, commission));
   for (const input of [stock, commission]) {
-    input.addEventListener("keydown", (event) => { if (event.key === "Enter") saveRow(product.id, stock, commission); });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") saveRow(product.id, stock, commission);
+    });
   }
   return row;
 }
@@ -100,47 +148,86 @@ async function saveRow(productId, stockInput, commissionInput) {
     return;
   }
   try {
+    /** @type {Product} */
     const updated = await authed("PATCH", `/api/products/${encodeURIComponent(productId)}`, { json: changes });
     state.products.set(updated.id, updated);
     stockInput.value = updated.stock;
     commissionInput.value = updated.commission_bps / 100;
     $("#catalog-error").textContent = "";
-    announce($("#catalog-ok"), ["Saved ", bidi(updated.title), `: ${updated.stock} in stock, ${updated.commission_bps / 100} % commission.`], 6000);
+    announce(
+      $("#catalog-ok"),
+      ["Saved ", bidi(updated.title), `: ${updated.stock} in stock, ${updated.commission_bps / 100} % commission.`],
+      6000,
+    );
   } catch (error) {
-    const fields = error.details?.fields || {};
+    const fields = error.details.fields || {};
     if (fields.stock) stockInput.setAttribute("aria-invalid", "true");
     if (fields.commission_bps) commissionInput.setAttribute("aria-invalid", "true");
-    const detail = Object.entries(fields).map(([name, message]) => `${name}: ${message}`).join("; ");
+    const detail = Object.entries(fields)
+      .map(([name, message]) => `${name}: ${message}`)
+      .join("; ");
     $("#catalog-error").replaceChildren("Could not save ", bidi(product.title), `: ${detail || error.message}`);
   }
 }
 
 async function loadCatalog() {
+  /** @type {ProductList} */
   const { products } = await api("GET", `/api/products?brand_id=${encodeURIComponent(state.me.id)}`);
   state.products = new Map(products.map((p) => [p.id, p]));
   $("#catalog").replaceChildren(...products.map(catalogRow));
-  if (!products.length) $("#catalog").replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty", text: "No products yet." })));
+  if (!products.length) {
+    $("#catalog").replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty", text: "No products yet." })));
+  }
 }
 
 // ---- shows featuring the brand ------------------------------------------------------------------
 async function loadShows() {
+  /** @type {ShowList} */
   const { shows } = await api("GET", "/api/shows");
-  const details = await Promise.all(shows.slice(0, MAX_SHOWS).map((s) => api("GET", `/api/shows/${encodeURIComponent(s.id)}`).catch(() => null)));
+  /** @type {(ShowDetail|null)[]} */
+  const details = await Promise.all(
+    shows.slice(0, MAX_SHOWS).map((s) => api("GET", `/api/shows/${encodeURIComponent(s.id)}`).catch(() => null)),
+  );
   state.shows = details
     .filter(Boolean)
-    .map((show) => ({ show, products: (show.lineup || []).filter((p) => p.brand_id === state.me.id) }))
+    .map((show) => ({ show, products: show.lineup.filter((p) => p.brand_id === state.me.id) }))
     .filter((entry) => entry.products.length > 0);
   renderShows();
 }
 
 function renderShows() {
-  $("#shows").replaceChildren(...state.shows.map(({ show, products }) => el(
-    "li",
-    { dataset: { showId: show.id } },
-    el("span", { class: `badge ${show.status === "live" ? "badge-live" : show.status === "ended" ? "badge-ended" : ""}`, text: show.status }),
-    el("span", { class: "grow" }, userText("strong", show.title), " ", el("span", { class: "hint", text: `${products.length} of your products${show.scheduled_at && show.status === "scheduled" ? ` · ${timeText(show.scheduled_at)}` : ""}` })),
-    el("button", { type: "button", class: "btn btn-small btn-primary", "aria-label": `Open ${show.title}`, onclick: () => selectShow(show.id) }, "Open"),
-  )));
+  $("#shows").replaceChildren(
+    ...state.shows.map(({ show, products }) =>
+      el(
+        "li",
+        { dataset: { showId: show.id } },
+        el("span", {
+          class: `badge ${show.status === "live" ? "badge-live" : show.status === "ended" ? "badge-ended" : ""}`,
+          text: show.status,
+        }),
+        el(
+          "span",
+          { class: "grow" },
+          userText("strong", show.title),
+          " ",
+          el("span", {
+            class: "hint",
+            text: `${products.length} of your products${show.scheduled_at && show.status === "scheduled" ? ` · ${timeText(show.scheduled_at)}` : ""}`,
+          }),
+        ),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-small btn-primary",
+            "aria-label": `Open ${show.title}`,
+            onclick: () => selectShow(show.id),
+          },
+          "Open",
+        ),
+      ),
+    ),
+  );
   $("#shows-empty").hidden = state.shows.length > 0;
 }
 
@@ -148,94 +235,95 @@ function renderShows() {
 function renderPins() {
   const { show, products } = state.selected;
   const live = show.status === "live";
-  $("#pins").replaceChildren(...products.map((product) => {
-    const pinned = state.pinned.has(product.id);
-    return el(
-      "li",
-      { dataset: { productId: product.id } },
-      userText("span", product.title, { class: "grow" }),
-      pinned ? el("span", { class: "badge badge-live", text: "On screen" }) : null,
-      el("button", {
-        type: "button", class: `btn btn-small ${pinned ? "" : "btn-primary"}`, disabled: !live || !hasService("commerce"),
-        "aria-label": `${pinned ? "Unpin" : "Pin"} ${product.title}`, onclick: () => togglePin(product),
-      }, pinned ? "Unpin" : "Pin"),
-    );
-  }));
-  setText("#pins-hint", live ? "" : show.status === "ended" ? "The show has ended." : "Pinning opens when the show is live.");
+  $("#pins").replaceChildren(
+    ...products.map((product) =>
+      el(
+        "li",
+        { dataset: { productId: product.id } },
+        userText("span", product.title, { class: "grow" }),
+        ...pins.controls(show.id, product, { disabled: !live || !hasService("commerce") }),
+      ),
+    ),
+  );
+  setText(
+    "#pins-hint",
+    live ? "" : show.status === "ended" ? "The show has ended." : "Pinning opens when the show is live.",
+  );
 }
 
-async function togglePin(product) {
-  const base = `/api/shows/${encodeURIComponent(state.selected.show.id)}/pins`;
-  try {
-    if (state.pinned.has(product.id)) {
-      await authed("DELETE", `${base}/${encodeURIComponent(product.id)}`);
-      state.pinned.delete(product.id);
-    } else {
-      await authed("POST", base, { json: { product_id: product.id } });
-      state.pinned.add(product.id);
-    }
-    setText("#pins-error", "");
-  } catch (error) {
-    setText("#pins-error", error.message);
-  }
-  renderPins();
-}
-
+/** @returns {Tally} */
 function tallyFor(productId) {
-  if (!state.tally.has(productId)) state.tally.set(productId, { units: 0, gmv_cents: 0, pins: 0, cart_adds: 0, conversion: null });
+  if (!state.tally.has(productId)) {
+    state.tally.set(productId, { units: 0, gross_cents: 0, pins: 0, cart_adds: 0, conversion: null });
+  }
   return state.tally.get(productId);
 }
 
-function conversionText(value) {
-  if (typeof value !== "number") return "—";
-  return `${(value <= 1 ? value * 100 : value).toFixed(1)} %`;
+/** @param {number|null} conversion buyers / cart viewers, 0–1 */
+function conversionText(conversion) {
+  return conversion === null ? "—" : `${(conversion * 100).toFixed(1)} %`;
 }
 
 function renderCharts() {
   const products = state.selected.products;
   const currency = products[0]?.currency || "EUR";
   const rows = products.map((p) => ({ product: p, t: tallyFor(p.id) }));
-  drawBars($("#units-chart"), rows.map(({ product, t }) => ({ label: product.title, value: t.units })), (v) => String(v));
-  drawBars($("#gmv-chart"), rows.map(({ product, t }) => ({ label: product.title, value: t.gmv_cents })), (v) => formatMoney(v, currency));
-  $("#sales-table").replaceChildren(...rows.map(({ product, t }) => el(
-    "tr",
-    { dataset: { productId: product.id } },
-    el("th", { scope: "row" }, bidi(product.title)),
-    el("td", { class: "units", text: String(t.units) }),
-    el("td", { class: "gmv", text: formatMoney(t.gmv_cents, product.currency) }),
-    el("td", { text: String(t.pins ?? 0) }),
-    el("td", { text: String(t.cart_adds ?? 0) }),
-    el("td", { text: conversionText(t.conversion) }),
-  )));
+  drawBars(
+    $("#units-chart"),
+    rows.map(({ product, t }) => ({ label: product.title, value: t.units })),
+    (v) => String(v),
+  );
+  drawBars(
+    $("#gmv-chart"),
+    rows.map(({ product, t }) => ({ label: product.title, value: t.gross_cents })),
+    (v) => formatMoney(v, currency),
+  );
+  $("#sales-table").replaceChildren(
+    ...rows.map(({ product, t }) =>
+      el(
+        "tr",
+        { dataset: { productId: product.id } },
+        el("th", { scope: "row" }, bidi(product.title)),
+        el("td", { class: "units", text: String(t.units) }),
+        el("td", { class: "gmv", text: formatMoney(t.gross_cents, product.currency) }),
+        el("td", { text: String(t.pins) }),
+        el("td", { text: String(t.cart_adds) }),
+        el("td", { text: conversionText(t.conversion) }),
+      ),
+    ),
+  );
 }
 
 async function refreshStats() {
   if (!hasService("stats") || !state.selected) return;
   try {
+    /** @type {ShowStats} */
     const stats = await authed("GET", `/api/shows/${encodeURIComponent(state.selected.show.id)}/stats`);
-    const entries = Array.isArray(stats.products) ? stats.products : Object.entries(stats.products || {}).map(([id, s]) => ({ product_id: id, ...s }));
-    for (const s of entries) {
-      const id = s.product_id || s.id;
-      if (!state.products.has(id)) continue;
-      const t = tallyFor(id);
-      t.units = s.units ?? t.units;
-      t.gmv_cents = s.gross_cents ?? s.gmv_cents ?? t.gmv_cents;
-      t.pins = s.pins ?? t.pins;
-      t.cart_adds = s.cart_adds ?? t.cart_adds;
-      t.conversion = s.conversion ?? t.conversion;
+    for (const s of stats.products) {
+      if (!state.products.has(s.product_id)) continue;
+      Object.assign(tallyFor(s.product_id), {
+        units: s.units,
+        gross_cents: s.gross_cents,
+        pins: s.pins,
+        cart_adds: s.cart_adds,
+        conversion: s.conversion,
+      });
     }
     renderCharts();
-  } catch { /* the charts keep the tallies from sale events */ }
+  } catch {
+    /* the charts keep the tallies from sale events */
+  }
 }
 
+/** @param {SaleEvent} sale */
 function onSale(sale) {
   if (!state.products.has(sale.product_id)) return;
   const product = state.products.get(sale.product_id);
   const t = tallyFor(sale.product_id);
   t.units += sale.qty;
-  t.gmv_cents += sale.qty * product.price_cents;
+  t.gross_cents += sale.qty * product.price_cents;
   renderCharts();
-  announce($("#recent-sales"), [bidi(sale.buyer || "Someone"), ` bought ${sale.qty} × `, bidi(sale.title || product.title)]);
+  announce($("#recent-sales"), [bidi(sale.buyer), ` bought ${sale.qty} × `, bidi(sale.title)]);
   clearTimeout(statsTimer);
   statsTimer = setTimeout(refreshStats, 800);
   refreshOrdersSoon();
@@ -245,7 +333,8 @@ function onSale(sale) {
 const ORDERS_PAGE = 20;
 const ORDERS_REFRESH_DELAY_MS = 600;
 const orders = {
-  byId: new Map(), // order id → the brand's view of the order
+  /** @type {Map<string, BrandOrder>} order id → the brand's view of the order */
+  byId: new Map(),
   more: false, // older orders exist beyond the oldest one held
   confirming: null, // id of the order whose refund waits for "Yes, refund"
   busy: null, // id of the order being refunded
@@ -254,7 +343,8 @@ const orders = {
   timer: 0,
 };
 
-const newestFirst = (a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1);
+const newestFirst = (a, b) =>
+  a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1;
 
 function resetOrders() {
   orders.byId.clear();
@@ -276,9 +366,10 @@ async function loadOrders({ older = false } = {}) {
   const held = [...orders.byId.values()].sort(newestFirst);
   if (older && held.length) query.set("before", held[held.length - 1].id);
   try {
+    /** @type {BrandOrderPage} */
     const body = await authed("GET", `/api/shows/${encodeURIComponent(showId)}/orders?${query}`);
     if (state.selected?.show.id !== showId) return; // another show was opened meanwhile
-    const page = asList(body.orders);
+    const page = body.orders;
     const gap = !older && body.next_before && page.length && !orders.byId.has(page[page.length - 1].id);
     if (gap) orders.byId.clear(); // more new orders than a page since the last look: start again from here
     for (const order of page) orders.byId.set(order.id, order);
@@ -299,11 +390,15 @@ function refreshOrdersSoon() {
 
 function orderStatus(order) {
   if (order.status === "paid" && order.refund_status === "full") return { text: "refunded", class: "badge-ended" };
-  if (order.status === "paid" && order.refund_status === "partial") return { text: "partly refunded", class: "badge-warn" };
+  if (order.status === "paid" && order.refund_status === "partial") {
+    return { text: "partly refunded", class: "badge-warn" };
+  }
   return { text: order.status, class: order.status === "paid" ? "badge-ok" : "" };
 }
 
-const refundableCents = (order) => asList(order.items).reduce((sum, line) => sum + (line.qty - (line.refunded_qty || 0)) * line.unit_price_cents, 0);
+/** @param {BrandOrder} order */
+const refundableCents = (order) =>
+  order.items.reduce((sum, line) => sum + (line.qty - line.refunded_qty) * line.unit_price_cents, 0);
 
 function orderActions(order) {
   const refundable = order.status === "paid" && refundableCents(order) > 0;
@@ -312,18 +407,53 @@ function orderActions(order) {
     const busy = orders.busy === order.id;
     return el(
       "div",
-      { class: "order-confirm row", role: "group", "aria-label": `Confirm the refund of order ${order.id}`, onkeydown: (event) => { if (event.key === "Escape") cancelRefund(order.id); } },
-      el("span", {}, `Refund ${formatMoney(refundableCents(order), order.currency)} to `, bidi(order.buyer_name || "the buyer"), "?"),
-      el("button", { type: "button", class: "btn btn-small btn-danger", dataset: { action: "confirm" }, disabled: busy, onclick: () => refund(order) }, busy ? "Refunding…" : "Yes, refund"),
-      el("button", { type: "button", class: "btn btn-small", dataset: { action: "cancel" }, disabled: busy, onclick: () => cancelRefund(order.id) }, "Cancel"),
+      {
+        class: "order-confirm row",
+        role: "group",
+        "aria-label": `Confirm the refund of order ${order.id}`,
+        onkeydown: (event) => {
+          if (event.key === "Escape") cancelRefund(order.id);
+        },
+      },
+      el("span", {}, `Refund ${formatMoney(refundableCents(order), order.currency)} to `, bidi(order.buyer_name), "?"),
+      el(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-small btn-danger",
+          dataset: { action: "confirm" },
+          disabled: busy,
+          onclick: () => refund(order),
+        },
+        busy ? "Refunding…" : "Yes, refund",
+      ),
+      el(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-small",
+          dataset: { action: "cancel" },
+          disabled: busy,
+          onclick: () => cancelRefund(order.id),
+        },
+        "Cancel",
+      ),
     );
   }
-  return el("button", {
-    type: "button", class: "btn btn-small", dataset: { action: "refund" }, "aria-label": `Refund order ${order.id}`,
-    onclick: () => askRefund(order.id),
-  }, "Refund");
+  return el(
+    "button",
+    {
+      type: "button",
+      class: "btn btn-small",
+      dataset: { action: "refund" },
+      "aria-label": `Refund order ${order.id}`,
+      onclick: () => askRefund(order.id),
+    },
+    "Refund",
+  );
 }
 
+/** @param {BrandOrder} order */
 function orderItem(order) {
   const status = orderStatus(order);
   const refunded = order.refunded_cents ? ` · ${formatMoney(order.refunded_cents, order.currency)} refunded` : "";
@@ -337,14 +467,26 @@ function orderItem(order) {
       el("time", { datetime: order.created_at, text: timeText(order.created_at) }),
       el("span", { class: `badge order-status ${status.class}`, text: status.text }),
     ),
-    el("div", { class: "order-buyer" }, "Buyer: ", bidi(order.buyer_name || "—")),
-    el("ul", { class: "order-items" }, ...asList(order.items).map((line) => el(
-      "li",
-      { dataset: { productId: line.product_id } },
-      `${line.qty} × `, bidi(line.title || state.products.get(line.product_id)?.title || line.product_id),
-      line.refunded_qty ? ` (${line.refunded_qty} refunded)` : "",
-    ))),
-    el("div", { class: "order-amount" }, el("strong", { text: formatMoney(order.total_cents, order.currency) }), refunded),
+    el("div", { class: "order-buyer" }, "Buyer: ", bidi(order.buyer_name)),
+    el(
+      "ul",
+      { class: "order-items" },
+      ...order.items.map((line) =>
+        el(
+          "li",
+          { dataset: { productId: line.product_id } },
+          `${line.qty} × `,
+          bidi(line.title),
+          line.refunded_qty ? ` (${line.refunded_qty} refunded)` : "",
+        ),
+      ),
+    ),
+    el(
+      "div",
+      { class: "order-amount" },
+      el("strong", { text: formatMoney(order.total_cents, order.currency) }),
+      refunded,
+    ),
     orderActions(order),
     orders.errors.has(order.id) ? el("p", { class: "field-error", text: orders.errors.get(order.id) }) : null,
   );
@@ -352,8 +494,9 @@ function orderItem(order) {
 
 function renderOrders() {
   const list = $("#orders");
-  const active = list.contains(document.activeElement) ? document.activeElement : null;
-  const keep = active && { id: active.closest("[data-order-id]")?.dataset.orderId, action: active.dataset.action };
+  const active = list.contains(document.activeElement) ? /** @type {HTMLElement} */ (document.activeElement) : null;
+  const row = /** @type {HTMLElement|null} */ (active?.closest("[data-order-id]"));
+  const keep = active && { id: row?.dataset.orderId, action: active.dataset.action };
   const shown = [...orders.byId.values()].sort(newestFirst);
   list.replaceChildren(...shown.map(orderItem));
   $("#orders-empty").hidden = shown.length > 0;
@@ -365,7 +508,7 @@ function renderOrders() {
 function focusOrder(orderId, action) {
   const row = [...$("#orders").children].find((item) => item.dataset.orderId === orderId);
   if (!row) return;
-  (action && row.querySelector(`[data-action="${action}"]`) || row).focus();
+  ((action && row.querySelector(`[data-action="${action}"]`)) || row).focus();
 }
 
 function askRefund(orderId) {
@@ -385,13 +528,19 @@ async function refund(order) {
   orders.busy = order.id;
   renderOrders();
   try {
+    /** @type {RefundReply} */
     const body = await authed("POST", `/api/orders/${encodeURIComponent(order.id)}/refund`, { json: {} });
     orders.byId.set(order.id, body.order);
     orders.errors.delete(order.id);
-    announce($("#orders-ok"), `Refunded ${formatMoney(body.refund.amount_cents, order.currency)} for order ${order.id}.`, 8000);
+    announce(
+      $("#orders-ok"),
+      `Refunded ${formatMoney(body.refund.amount_cents, order.currency)} for order ${order.id}.`,
+      8000,
+    );
     setText("#orders-error", "");
   } catch (error) {
-    const reason = error.status === 401 ? "your brand token is no longer valid; reload and sign in again" : error.message;
+    const reason =
+      error.status === 401 ? "your brand token is no longer valid; reload and sign in again" : error.message;
     const why = `Could not refund order ${order.id}: ${reason}`;
     orders.errors.set(order.id, why);
     setText("#orders-error", why);
@@ -409,26 +558,28 @@ function joinRoom(showId) {
   room = null;
   if (!hasService("live")) return;
   room = new LiveRoom(showId, {
-    token: state.token,
-    onSnapshot: (ack) => {
-      const snap = ack.snapshot || ack;
-      state.pinned = new Set(asList(snap.pins).map((pin) => (pin.product || pin).id));
-      if (snap.show?.status) state.selected.show.status = snap.show.status;
-      renderPins();
+    token: signIn.token,
+    /** @param {JoinAck} snapshot */
+    onSnapshot: (snapshot) => {
+      state.selected.show.status = snapshot.show.status;
+      pins.reset(snapshot.pins);
     },
-    onState: (liveState, text) => { $("#notice").textContent = liveState === "connected" ? "" : text; },
+    onState: (liveState, text) => {
+      $("#notice").textContent = liveState === "connected" ? "" : text;
+    },
     handlers: {
-      pin: ({ product }) => { state.pinned.add(product.id); renderPins(); },
-      unpin: ({ product_id: id }) => { state.pinned.delete(id); renderPins(); },
+      ...pins.handlers(),
       sale: onSale,
+      /** @param {StockLevel} level */
       stock: ({ product_id: id, stock }) => {
         const product = state.products.get(id);
         if (!product) return;
         refreshOrdersSoon(); // a refund (by admin too) gives stock back: the orders show it
         state.products.set(id, { ...product, stock });
-        const input = document.getElementById(`stock-${id}`);
-        if (input && document.activeElement !== input) input.value = stock;
+        const input = /** @type {HTMLInputElement|null} */ (document.getElementById(`stock-${id}`));
+        if (input && document.activeElement !== input) input.value = String(stock);
       },
+      /** @param {ShowEvent} event */
       show: ({ status }) => {
         state.selected.show.status = status;
         setText("#live-status", status);
@@ -443,7 +594,7 @@ async function selectShow(showId) {
   const entry = state.shows.find((s) => s.show.id === showId);
   if (!entry) return;
   state.selected = entry;
-  state.pinned = new Set();
+  pins.pinned = new Set();
   state.tally = new Map();
   $("#live-panel").hidden = false;
   setText("#live-title", entry.show.title);
@@ -460,9 +611,9 @@ async function selectShow(showId) {
 
 // ---- start --------------------------------------------------------------------------------------
 async function openConsole() {
-  if (!(await signIn())) return;
-  $("#token-form").hidden = true;
-  $("#console").hidden = false;
+  state.me = await signIn.check();
+  if (!state.me) return;
+  signIn.done();
   $("#brand-name").replaceChildren(bidi(state.me.name), " · brand console");
   document.title = `${isolate(state.me.name)} · livecart`;
   try {
@@ -480,19 +631,12 @@ function main() {
   let resizeFrame = 0;
   addEventListener("resize", () => {
     cancelAnimationFrame(resizeFrame);
-    resizeFrame = requestAnimationFrame(() => { if (state.selected) renderCharts(); });
-  });
-  $("#token-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const token = $("#token-input").value.trim();
-    if (!token) return askForToken("Paste the brand token (it was printed with the console link).");
-    state.token = token;
-    saveSessionToken(TOKEN_KEY, token);
-    openConsole();
+    resizeFrame = requestAnimationFrame(() => {
+      if (state.selected) renderCharts();
+    });
   });
   $("#orders-more").addEventListener("click", () => loadOrders({ older: true }));
-  if (state.token) openConsole();
-  else askForToken("");
+  signIn.start(openConsole);
 }
 
 main();

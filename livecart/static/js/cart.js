@@ -5,14 +5,29 @@ import { $, bidi, el, showFieldErrors, userText } from "./dom.js";
 import { formatMoney } from "./money.js";
 import { hasService } from "./services.js";
 
+/**
+ * @typedef {import("./protocol.js").Cart} Cart
+ * @typedef {import("./protocol.js").CartLine} CartLine
+ * @typedef {import("./protocol.js").Order} Order
+ * @typedef {import("./protocol.js").Product} Product
+ */
+
 const SHIPPING_FIELDS = ["name", "line1", "city", "postal_code", "country"];
 
 /** Per-field checks before anything is sent; the server checks again. */
 export function checkoutProblems(values) {
   const problems = {};
-  const labels = { name: "your full name", line1: "the street address", city: "the city", postal_code: "the postal code", country: "the country" };
+  const labels = {
+    name: "your full name",
+    line1: "the street address",
+    city: "the city",
+    postal_code: "the postal code",
+    country: "the country",
+  };
   for (const field of SHIPPING_FIELDS) if (!values[field]) problems[field] = `Enter ${labels[field]}.`;
-  if (values.country && !/^[A-Za-z]{2}$/.test(values.country)) problems.country = "Use the 2-letter country code, e.g. FR or US.";
+  if (values.country && !/^[A-Za-z]{2}$/.test(values.country)) {
+    problems.country = "Use the 2-letter country code, e.g. FR or US.";
+  }
   const digits = values.card_number.replace(/[\s-]/g, "");
   if (!digits) problems.card_number = "Enter the card number.";
   else if (!/^\d{12,19}$/.test(digits)) problems.card_number = "A card number has 12 to 19 digits.";
@@ -24,9 +39,9 @@ function joined(parts) {
   return parts.flatMap((part, i) => (i ? [", ", part] : [part]));
 }
 
+/** @param {string[]} ids */
 function asNames(ids, titleOf) {
-  const names = (Array.isArray(ids) ? ids : []).map((id) => bidi(titleOf(id)));
-  return names.length ? joined(names) : ["see your cart"];
+  return joined(ids.map((id) => bidi(titleOf(id))));
 }
 
 function newKey() {
@@ -34,16 +49,24 @@ function newKey() {
 }
 
 export class CartView {
+  /**
+   * @param {object} options
+   * @param {string} options.showId
+   * @param {Map<string, Product>} options.products the show's products (lineup and pins), by id
+   * @param {Map<string, number>} options.stock product_id → units left, kept up to date by the room's `stock` events
+   * @param {() => string|undefined} options.token the viewer's token
+   * @param {(count: number) => void} options.onCount units in the cart
+   * @param {() => void} options.onUnauthorized the server refused the viewer's token
+   */
   constructor({ showId, products, stock, token, onCount, onUnauthorized }) {
-    this.stock = stock; // product_id → units left, kept up to date by the room's `stock` events
+    this.stock = stock;
     this.base = `/api/shows/${encodeURIComponent(showId)}`;
     this.products = products;
     this.token = token;
     this.onCount = onCount;
     this.onUnauthorized = onUnauthorized;
-    this.items = [];
-    this.currency = null;
-    this.total = null;
+    /** @type {Cart|null} the server's cart, as last read */
+    this.cart = null;
     this.retryKey = null; // kept only when the last attempt got no answer (network), so a retry is safe
     this.dialog = $("#cart-dialog");
   }
@@ -73,7 +96,7 @@ export class CartView {
 
   async refresh() {
     if (!hasService("commerce") || !this.token()) {
-      this.items = [];
+      this.cart = null;
       this.render();
       return;
     }
@@ -85,23 +108,19 @@ export class CartView {
     }
   }
 
-  take(body) {
-    const cart = body?.cart || body || {};
-    // Lines are {product, qty, line_total_cents}; a flat {product_id, ...} line is accepted too.
-    this.items = (cart.items || cart.lines || []).map((item) => ({
-      ...item,
-      product_id: item.product_id || item.product?.id,
-      product: item.product || this.products.get(item.product_id) || {},
-    }));
-    this.total = typeof cart.total_cents === "number" ? cart.total_cents : null;
-    this.currency = cart.currency || null;
+  /** @param {Cart} cart */
+  take(cart) {
+    this.cart = cart;
     this.render();
   }
 
+  get items() {
+    return this.cart ? this.cart.items : [];
+  }
+
+  /** POST …/cart/items adds `qty` units and answers with the whole cart. */
   async add(productId, qty) {
-    const body = await this.request("POST", "/cart/items", { json: { product_id: productId, qty } });
-    if (body && (body.items || body.cart)) this.take(body);
-    else await this.refresh();
+    this.take(await this.request("POST", "/cart/items", { json: { product_id: productId, qty } }));
   }
 
   /** Set a line's quantity: remove it, then add the new quantity (the same under add or set semantics). */
@@ -116,75 +135,87 @@ export class CartView {
     await this.refresh();
   }
 
-  line(item) {
-    const product = { ...this.products.get(item.product_id), ...item.product };
-    const title = item.title || product.title || item.product_id;
-    const price = item.unit_price_cents ?? item.price_cents ?? product.price_cents;
-    const currency = item.currency || product.currency || this.currency;
+  /** @param {CartLine} line */
+  line({ product, qty }) {
+    const title = product.title;
     return el(
       "li",
-      { class: "cart-line", dataset: { productId: item.product_id } },
-      el("img", { src: item.image_url || product.image_url || "/static/img/product.svg", alt: "", width: 48, height: 48 }),
-      el("div", {}, userText("div", title), el("div", { class: "hint", text: formatMoney(price, currency) }),
-        this.stock.get(item.product_id) === 0 ? el("div", { class: "field-error", text: "Sold out" }) : null),
+      { class: "cart-line", dataset: { productId: product.id } },
+      el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 48, height: 48 }),
+      el(
+        "div",
+        {},
+        userText("div", title),
+        el("div", { class: "hint", text: formatMoney(product.price_cents, product.currency) }),
+        this.stock.get(product.id) === 0 ? el("div", { class: "field-error", text: "Sold out" }) : null,
+      ),
       el(
         "div",
         { class: "qty" },
-        el("button", { type: "button", class: "btn btn-small", "aria-label": `One less ${title}`, onclick: () => this.setQty(item.product_id, item.qty - 1) }, "−"),
-        el("span", { "aria-label": `Quantity of ${title}`, text: String(item.qty) }),
-        el("button", { type: "button", class: "btn btn-small", "aria-label": `One more ${title}`, onclick: () => this.setQty(item.product_id, item.qty + 1) }, "+"),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-small",
+            "aria-label": `One less ${title}`,
+            onclick: () => this.setQty(product.id, qty - 1),
+          },
+          "−",
+        ),
+        el("span", { "aria-label": `Quantity of ${title}`, text: String(qty) }),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-small",
+            "aria-label": `One more ${title}`,
+            onclick: () => this.setQty(product.id, qty + 1),
+          },
+          "+",
+        ),
       ),
     );
   }
 
   render() {
-    $("#cart-lines").replaceChildren(...this.items.map((item) => this.line(item)));
-    $("#cart-empty").hidden = this.items.length > 0;
-    $("#checkout-form").hidden = this.items.length === 0;
-    let total = this.total;
-    let currency = this.currency;
-    if (total === null) {
-      total = 0;
-      for (const item of this.items) {
-        const product = { ...this.products.get(item.product_id), ...item.product };
-        total += item.line_total_cents ?? (item.unit_price_cents ?? item.price_cents ?? product.price_cents ?? 0) * item.qty;
-        currency = currency || item.currency || product.currency;
-      }
-    }
-    $("#cart-total").textContent = currency ? formatMoney(total, currency) : "—";
-    this.onCount(this.items.reduce((sum, item) => sum + (item.qty || 0), 0));
+    const items = this.items;
+    $("#cart-lines").replaceChildren(...items.map((item) => this.line(item)));
+    $("#cart-empty").hidden = items.length > 0;
+    $("#checkout-form").hidden = items.length === 0;
+    const currency = this.cart?.currency;
+    $("#cart-total").textContent = currency ? formatMoney(this.cart.total_cents, currency) : "—";
+    this.onCount(items.reduce((sum, item) => sum + item.qty, 0));
   }
 
   titleOf(productId) {
-    const line = this.items.find((item) => item.product_id === productId);
-    return line?.product?.title || this.products.get(productId)?.title || productId;
+    const line = this.items.find((item) => item.product.id === productId);
+    return line?.product.title || this.products.get(productId)?.title || productId;
   }
 
-  /** The out_of_stock error names the products: take the names from whatever detail the server gives. */
+  /** out_of_stock names every short product (`product_ids`) with the units left (`available`). */
   outOfStockParts(error) {
-    const d = error.details || {};
-    const entries = d.product_ids || d.products || d.items || (d.product_id ? [d.product_id] : []);
-    const available = d.available && typeof d.available === "object" ? d.available : {};
-    const names = entries.map((entry) => {
-      const id = typeof entry === "string" ? entry : entry.product_id || entry.id;
-      const name = (typeof entry === "object" && entry.title) || this.titleOf(id);
-      const left = Array.isArray(available) ? undefined : available[id] ?? (typeof entry === "object" ? entry.available ?? entry.stock : undefined);
-      return typeof left === "number" ? [bidi(name), ` (${left === 0 ? "sold out" : `only ${left} left`})`] : [bidi(name)];
+    const { product_ids: ids, available } = error.details;
+    const names = ids.map((id) => {
+      const left = available[id];
+      return [bidi(this.titleOf(id)), ` (${left === 0 ? "sold out" : `only ${left} left`})`];
     });
-    return names.length ? ["Sorry, not enough stock: ", ...joined(names).flat(), ". Lower the quantity or remove it."] : [error.message];
+    return ["Sorry, not enough stock: ", ...joined(names).flat(), ". Lower the quantity or remove it."];
   }
 
   async checkout(event) {
     event.preventDefault();
     const form = event.currentTarget;
-    const values = Object.fromEntries(new FormData(form).entries());
-    for (const key of Object.keys(values)) values[key] = String(values[key]).trim();
+    /** @type {Object<string, string>} */
+    const values = {};
+    for (const [key, value] of new FormData(form).entries()) values[key] = String(value).trim();
     $("#checkout-error").textContent = "";
     const problems = checkoutProblems(values);
     showFieldErrors(form, problems);
     if (Object.keys(problems).length) return;
     const body = {
-      shipping: Object.fromEntries(SHIPPING_FIELDS.map((f) => [f, f === "country" ? values[f].toUpperCase() : values[f]])),
+      shipping: Object.fromEntries(
+        SHIPPING_FIELDS.map((f) => [f, f === "country" ? values[f].toUpperCase() : values[f]]),
+      ),
       payment: { method: "test", card_number: values.card_number.replace(/[\s-]/g, "") },
     };
     const key = this.retryKey && this.retryKey.body === JSON.stringify(body) ? this.retryKey.key : newKey();
@@ -192,11 +223,12 @@ export class CartView {
     pay.disabled = true;
     pay.textContent = "Paying…";
     try {
+      /** @type {Order} */
       const order = await this.request("POST", "/checkout", { json: body, headers: { "Idempotency-Key": key } });
       this.retryKey = null;
       form.elements.card_number.value = "";
       const total = formatMoney(order.total_cents, order.currency);
-      $("#checkout-ok").textContent = `Thank you! Order ${order.id} is ${order.status || "paid"}: ${total}.`;
+      $("#checkout-ok").textContent = `Thank you! Order ${order.id} is ${order.status}: ${total}.`;
       await this.refresh();
     } catch (error) {
       this.retryKey = error.status === 0 || error.status >= 500 ? { key, body: JSON.stringify(body) } : null;
@@ -217,7 +249,11 @@ export class CartView {
       $("#checkout-error").replaceChildren(...this.outOfStockParts(error));
       this.refresh();
     } else if (error.code === "not_pinned" || error.code === "limit_exceeded" || error.code === "price_changed") {
-      $("#checkout-error").replaceChildren(`${error.message} (`, ...asNames(error.details.product_ids, (id) => this.titleOf(id)), ")");
+      $("#checkout-error").replaceChildren(
+        `${error.message} (`,
+        ...asNames(error.details.product_ids, (id) => this.titleOf(id)),
+        ")",
+      );
       this.refresh();
     } else if (error.code === "payment_declined") {
       showFieldErrors(form, { card_number: "This card was declined. Try another card." });

@@ -2,6 +2,11 @@
 // only while the reader is at the bottom, and offers a "new messages" button otherwise.
 import { el, userText } from "./dom.js";
 
+/**
+ * @typedef {import("./protocol.js").ChatMessage} ChatMessage
+ * @typedef {import("./protocol.js").Question} Question
+ */
+
 const MAX_MESSAGES = 200;
 const AT_BOTTOM_PX = 40;
 
@@ -9,7 +14,7 @@ export class ChatList {
   /**
    * @param {HTMLElement} list the <ul>
    * @param {HTMLButtonElement} jumpButton shown when new messages arrive while scrolled up
-   * @param {{actions?: (message) => Node[]}} options extra controls per message (moderation)
+   * @param {{actions?: (message: ChatMessage) => Node[]}} options extra controls per message (moderation)
    */
   constructor(list, jumpButton, { actions } = {}) {
     this.list = list;
@@ -31,16 +36,18 @@ export class ChatList {
     return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < AT_BOTTOM_PX;
   }
 
-  /** Queue messages ({id, viewer_id, name, text, at}); they are drawn on the next frame. */
+  /** Queue messages; they are drawn on the next frame.
+   * @param {ChatMessage[]} messages */
   add(messages) {
     for (const message of messages) {
-      if (!message || this.seen.has(message.id)) continue;
+      if (this.seen.has(message.id)) continue;
       this.seen.add(message.id);
       this.queue.push(message);
     }
     if (!this.frame && this.queue.length) this.frame = requestAnimationFrame(() => this.flush());
   }
 
+  /** @param {ChatMessage[]} messages */
   replace(messages) {
     this.list.replaceChildren();
     this.seen.clear();
@@ -55,18 +62,19 @@ export class ChatList {
     for (const message of this.queue.splice(0)) fragment.append(this.render(message));
     this.list.append(fragment);
     while (this.list.children.length > MAX_MESSAGES) {
-      this.seen.delete(this.list.firstElementChild.dataset.id);
+      this.seen.delete(/** @type {HTMLElement} */ (this.list.firstElementChild).dataset.id);
       this.list.firstElementChild.remove();
     }
     if (follow) this.scrollToEnd();
     else this.jump.hidden = false;
   }
 
+  /** @param {ChatMessage} message */
   render(message) {
     return el(
       "li",
-      { dataset: { id: message.id, viewerId: message.viewer_id || "" } },
-      userText("span", message.name || "someone", { class: "who" }),
+      { dataset: { id: message.id, viewerId: message.viewer_id } },
+      userText("span", message.name, { class: "who" }),
       userText("span", message.text, { class: "text" }),
       this.actions ? this.actions(message) : null,
     );
@@ -89,13 +97,16 @@ export class ChatList {
 /** Keep questions by id and list them most-voted first (open before answered). */
 export class QuestionBoard {
   constructor() {
+    /** @type {Map<string, Question>} */
     this.byId = new Map();
   }
 
+  /** @param {Question[]} questions new or changed (each one whole) */
   update(questions) {
-    for (const q of questions) if (q && q.id) this.byId.set(q.id, { ...this.byId.get(q.id), ...q });
+    for (const q of questions) this.byId.set(q.id, q);
   }
 
+  /** @param {Question[]} questions */
   replace(questions) {
     this.byId.clear();
     this.update(questions);
@@ -103,9 +114,7 @@ export class QuestionBoard {
 
   sorted() {
     const rank = { featured: 0, open: 1, answered: 2 };
-    return [...this.byId.values()].sort(
-      (a, b) => (rank[a.status] ?? 1) - (rank[b.status] ?? 1) || (b.votes || 0) - (a.votes || 0),
-    );
+    return [...this.byId.values()].sort((a, b) => rank[a.status] - rank[b.status] || b.votes - a.votes);
   }
 
   featured() {

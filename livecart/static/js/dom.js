@@ -3,6 +3,12 @@
 // content of an element with dir="auto" (`userText`), so a right-to-left name or an override character
 // (U+202E) inside it cannot reorder the text around it.
 
+/**
+ * The first element matching `selector` (typed loosely: pages know which element each id names).
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {any}
+ */
 export const $ = (selector, root = document) => root.querySelector(selector);
 
 /** el("li", {class: "x", dataset: {id}}, "text", childNode) → element; strings become text nodes. */
@@ -18,7 +24,9 @@ export function el(tag, attrs = {}, ...children) {
   }
   for (const child of children.flat()) {
     if (child === undefined || child === null || child === false) continue;
-    node.append(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
+    node.append(
+      typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child,
+    );
   }
   return node;
 }
@@ -44,7 +52,9 @@ export function announce(node, message, ms = 0) {
   else node.textContent = message;
   if (ms > 0) {
     const shown = node.textContent;
-    setTimeout(() => { if (node.textContent === shown) node.textContent = ""; }, ms);
+    setTimeout(() => {
+      if (node.textContent === shown) node.textContent = "";
+    }, ms);
   }
 }
 
@@ -64,7 +74,13 @@ export function showFieldErrors(form, fields = {}) {
 export function timeText(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return date.toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit", day: "numeric", month: "short" });
+  return date.toLocaleString(undefined, {
+    weekday: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    day: "numeric",
+    month: "short",
+  });
 }
 
 export function elapsedText(seconds) {

@@ -4,6 +4,12 @@ import { $, el, timeText, userText } from "./dom.js";
 
 const REFRESH_MS = 15000;
 
+/**
+ * @typedef {import("./protocol.js").Show} Show
+ * @typedef {import("./protocol.js").ShowList} ShowList
+ */
+
+/** @param {Show} show */
 function showItem(show) {
   const live = show.status === "live";
   return el(
@@ -14,14 +20,27 @@ function showItem(show) {
       "div",
       { class: "grow" },
       userText("div", show.title, { class: "title" }),
-      el("div", { class: "meta", text: live ? "Streaming now" : show.scheduled_at ? `Starts ${timeText(show.scheduled_at)}` : "Not scheduled yet" }),
+      el("div", {
+        class: "meta",
+        text: live
+          ? "Streaming now"
+          : show.scheduled_at
+            ? `Starts ${timeText(show.scheduled_at)}`
+            : "Not scheduled yet",
+      }),
     ),
-    el("a", { class: `btn ${live ? "btn-primary" : ""}`, href: `/watch/${encodeURIComponent(show.id)}`, text: live ? "Watch" : "Open", "aria-label": `${live ? "Watch" : "Open"} ${show.title}` }),
+    el("a", {
+      class: `btn ${live ? "btn-primary" : ""}`,
+      href: `/watch/${encodeURIComponent(show.id)}`,
+      text: live ? "Watch" : "Open",
+      "aria-label": `${live ? "Watch" : "Open"} ${show.title}`,
+    }),
   );
 }
 
 async function refresh() {
   try {
+    /** @type {ShowList} */
     const { shows } = await api("GET", "/api/shows");
     const live = shows.filter((s) => s.status === "live");
     const upcoming = shows.filter((s) => s.status === "scheduled");

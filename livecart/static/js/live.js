@@ -3,11 +3,16 @@
 
 const ACK_TIMEOUT_MS = 8000;
 
+/**
+ * @typedef {import("./protocol.js").Ack} Ack
+ * @typedef {import("./protocol.js").JoinAck} JoinAck
+ */
+
 export class LiveRoom {
   /**
    * @param {string} showId
-   * @param {{token?: string, onSnapshot: Function, onState: Function, onJoinError?: Function,
-   *   handlers: Object<string, Function>}} options
+   * @param {{token?: string, onSnapshot: (snapshot: JoinAck) => void, onState: Function, onJoinError?: Function,
+   *   handlers: Object<string, Function>}} options handlers: one per room event (protocol.js RoomEvents)
    */
   constructor(showId, { token, onSnapshot, onState, onJoinError, handlers }) {
     this.showId = showId;
@@ -21,11 +26,12 @@ export class LiveRoom {
   }
 
   connect() {
-    if (typeof window.io !== "function") {
+    const io = /** @type {any} */ (window).io; // from /vendor/socket.io.msgpack.min.js
+    if (typeof io !== "function") {
       this.onState("unavailable", "The live room library did not load (/vendor/socket.io.msgpack.min.js).");
       return;
     }
-    this.socket = window.io({ path: "/socket.io/", transports: ["websocket"], reconnectionDelayMax: 8000 });
+    this.socket = io({ path: "/socket.io/", transports: ["websocket"], reconnectionDelayMax: 8000 });
     this.socket.on("connect", () => this.join());
     this.socket.on("disconnect", (reason) => {
       this.joined = false;
@@ -36,14 +42,15 @@ export class LiveRoom {
   }
 
   async join() {
+    /** @type {JoinAck|Ack} */
     const ack = await this.request("join", { show_id: this.showId, ...(this.token ? { token: this.token } : {}) });
     if (ack.ok) {
       this.joined = true;
       this.onState("connected", "");
-      this.onSnapshot(ack);
+      this.onSnapshot(/** @type {JoinAck} */ (ack));
     } else {
-      this.onState("error", ack.error?.message || "Could not join the show.");
-      this.onJoinError(ack.error || {});
+      this.onState("error", ack.error.message);
+      this.onJoinError(ack.error);
     }
   }
 
@@ -53,7 +60,8 @@ export class LiveRoom {
     if (this.socket?.connected) await this.join();
   }
 
-  /** Emit an event and resolve with its ack ({ok: true, ...} or {ok: false, error}). */
+  /** Emit an event and resolve with its ack ({ok: true, ...} or {ok: false, error}); never rejects.
+   * @returns {Promise<Ack>} */
   request(event, payload) {
     return new Promise((resolve) => {
       if (!this.socket?.connected) {
@@ -61,8 +69,13 @@ export class LiveRoom {
         return;
       }
       this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
-        if (err) resolve({ ok: false, error: { code: "timeout", message: "The live room did not answer. Try again." } });
-        else resolve(ack && typeof ack === "object" ? ack : { ok: false, error: { code: "bad_ack", message: "Unexpected answer." } });
+        if (err) {
+          resolve({ ok: false, error: { code: "timeout", message: "The live room did not answer. Try again." } });
+        } else if (!ack || typeof ack !== "object") {
+          resolve({ ok: false, error: { code: "bad_ack", message: "Unexpected answer." } });
+        } else {
+          resolve(ack);
+        }
       });
     });
   }
@@ -71,11 +84,3 @@ export class LiveRoom {
     this.socket?.disconnect();
   }
 }
-
-/** The snapshot's fields may come at the top of the ack or under `snapshot`. */
-export function snapshotOf(ack) {
-  return ack.snapshot && typeof ack.snapshot === "object" ? ack.snapshot : ack;
-}
-
-/** Events carry one item or a list of them; always give a list. */
-export const asList = (value) => (Array.isArray(value) ? value : value ? [value] : []);

@@ -3,54 +3,60 @@
 import { api } from "./api.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { $, announce, bidi, el, elapsedText, isolate, setText, userText } from "./dom.js";
-import { LiveRoom, asList, snapshotOf } from "./live.js";
+import { LiveRoom } from "./live.js";
 import { formatMoney } from "./money.js";
+import { Pins } from "./pins.js";
 import { hasService } from "./services.js";
-import { forgetSessionToken, saveSessionToken, tokenFromFragment } from "./tokens.js";
+import { SignIn } from "./signin.js";
 import { WhipPublisher } from "./video.js";
 
-const TOKEN_KEY = "livecart.host.token";
+/**
+ * @typedef {import("./protocol.js").Account} Account
+ * @typedef {import("./protocol.js").Ack} Ack
+ * @typedef {import("./protocol.js").ChatMessage} ChatMessage
+ * @typedef {import("./protocol.js").Earnings} Earnings
+ * @typedef {import("./protocol.js").JoinAck} JoinAck
+ * @typedef {import("./protocol.js").Product} Product
+ * @typedef {import("./protocol.js").Question} Question
+ * @typedef {import("./protocol.js").RemovedEvent} RemovedEvent
+ * @typedef {import("./protocol.js").ShowDetail} ShowDetail
+ * @typedef {import("./protocol.js").ShowEvent} ShowEvent
+ * @typedef {import("./protocol.js").ViewersEvent} ViewersEvent
+ */
+
 const MUTE_SECONDS = 300;
 const EARNINGS_REFRESH_MS = 15000;
 const showId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 
+const signIn = new SignIn({
+  storageKey: "livecart.host.token",
+  panel: "#studio",
+  roles: ["host", "admin"],
+  invalid: "That token is not valid. Paste the host token again.",
+  missing: "Paste the host token (it was printed with the studio link).",
+  wrongRole: (role) => `That is a ${role} token; the studio needs the host's token.`,
+});
+
 const state = {
-  token: tokenFromFragment(TOKEN_KEY),
+  /** @type {Account|null} */
   me: null,
+  /** @type {ShowDetail|null} */
   show: null,
+  /** @type {Product[]} */
   lineup: [],
-  pinned: new Set(),
   stream: null,
   publisher: null,
   startedAt: null,
 };
 const questions = new QuestionBoard();
+const pins = new Pins({
+  token: () => signIn.token,
+  onChange: () => renderLineup(),
+  onError: (message) => setText("#lineup-error", message),
+});
 let chat = null;
 let room = null;
 let earningsTimer = 0;
-
-// ---- sign-in ------------------------------------------------------------------------------------
-function askForToken(message) {
-  $("#studio").hidden = true;
-  $("#token-form").hidden = false;
-  setText("#token-input-error", message || "");
-  $("#token-input").focus();
-}
-
-async function signIn() {
-  try {
-    state.me = await api("GET", "/api/me", { token: state.token });
-  } catch (error) {
-    forgetSessionToken(TOKEN_KEY);
-    askForToken(error.status === 401 ? "That token is not valid. Paste the host token again." : error.message);
-    return false;
-  }
-  if (state.me.role !== "host" && state.me.role !== "admin") {
-    askForToken(`That is a ${state.me.role} token; the studio needs the host's token.`);
-    return false;
-  }
-  return true;
-}
 
 // ---- the show and its status --------------------------------------------------------------------
 function setStatus(status) {
@@ -78,7 +84,9 @@ function updateButtons() {
 }
 
 function tick() {
-  if (state.show?.status === "live" && state.startedAt) setText("#elapsed", elapsedText((Date.now() - state.startedAt) / 1000));
+  if (state.show?.status === "live" && state.startedAt) {
+    setText("#elapsed", elapsedText((Date.now() - state.startedAt) / 1000));
+  }
 }
 
 // ---- camera and WHIP ----------------------------------------------------------------------------
@@ -101,7 +109,8 @@ async function openCamera() {
     $("#camera-error").textContent = "";
     await listDevices();
   } catch (error) {
-    $("#camera-error").textContent = `Cannot open the camera or microphone: ${error.message}. Allow access in the browser and reload.`;
+    $("#camera-error").textContent =
+      `Cannot open the camera or microphone: ${error.message}. Allow access in the browser and reload.`;
   }
   updateButtons();
 }
@@ -109,8 +118,14 @@ async function openCamera() {
 async function listDevices() {
   const devices = await navigator.mediaDevices.enumerateDevices();
   const fill = (select, kind, current) => {
-    const options = devices.filter((d) => d.kind === kind).map((d, i) =>
-      el("option", { value: d.deviceId, text: d.label || `${kind === "videoinput" ? "Camera" : "Microphone"} ${i + 1}` }));
+    const options = devices
+      .filter((d) => d.kind === kind)
+      .map((d, i) =>
+        el("option", {
+          value: d.deviceId,
+          text: d.label || `${kind === "videoinput" ? "Camera" : "Microphone"} ${i + 1}`,
+        }),
+      );
     select.replaceChildren(...options);
     if (current) select.value = current;
   };
@@ -122,10 +137,12 @@ async function goLive() {
   if (!state.stream) return;
   $("#go-live").disabled = true;
   setText("#health", "connecting");
-  const publisher = new WhipPublisher(showId, state.token, {
+  const publisher = new WhipPublisher(showId, signIn.token, {
     onState: (connection) => {
       setText("#health", connection);
-      if (connection === "failed") announce($("#camera-error"), "The stream connection failed. Press Go live to try again.");
+      if (connection === "failed") {
+        announce($("#camera-error"), "The stream connection failed. Press Go live to try again.");
+      }
       if (connection === "failed" || connection === "closed") stopPublishing({ notify: false });
     },
   });
@@ -154,62 +171,59 @@ async function endShow() {
   announce($("#notice"), "Ending the show…", 4000);
   setTimeout(async () => {
     try {
+      /** @type {ShowDetail} */
       const show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
       setStatus(show.status);
-    } catch { /* the room's `show` event tells us too */ }
+    } catch {
+      /* the room's `show` event tells us too */
+    }
   }, 1500);
 }
 
 async function sampleHealth() {
   if (!state.publisher) return;
   const sample = await state.publisher.sample();
-  if (sample) setText("#bitrate", `Sending ${Math.round(sample.bitrate / 1000)} kbit/s${sample.fps ? ` at ${Math.round(sample.fps)} fps` : ""}`);
+  if (sample) {
+    setText(
+      "#bitrate",
+      `Sending ${Math.round(sample.bitrate / 1000)} kbit/s${sample.fps ? ` at ${Math.round(sample.fps)} fps` : ""}`,
+    );
+  }
 }
 
 // ---- lineup and pins ----------------------------------------------------------------------------
 function renderLineup() {
-  $("#lineup").replaceChildren(...state.lineup.map((product) => {
-    const pinned = state.pinned.has(product.id);
-    return el(
-      "li",
-      { dataset: { productId: product.id } },
-      el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 40, height: 40 }),
-      el("span", { class: "grow" }, userText("strong", product.title), " ", el("span", { class: "hint", text: formatMoney(product.price_cents, product.currency) })),
-      pinned ? el("span", { class: "badge badge-live", text: "On screen" }) : null,
-      el("button", {
-        type: "button", class: `btn btn-small ${pinned ? "" : "btn-primary"}`, disabled: !hasService("commerce"),
-        "aria-label": `${pinned ? "Unpin" : "Pin"} ${product.title}`, onclick: () => togglePin(product),
-      }, pinned ? "Unpin" : "Pin"),
-    );
-  }));
-}
-
-async function togglePin(product) {
-  const base = `/api/shows/${encodeURIComponent(showId)}/pins`;
-  try {
-    if (state.pinned.has(product.id)) {
-      await api("DELETE", `${base}/${encodeURIComponent(product.id)}`, { token: state.token });
-      state.pinned.delete(product.id);
-    } else {
-      await api("POST", base, { token: state.token, json: { product_id: product.id } });
-      state.pinned.add(product.id);
-    }
-    $("#lineup-error").textContent = "";
-  } catch (error) {
-    $("#lineup-error").textContent = error.message;
-  }
-  renderLineup();
+  $("#lineup").replaceChildren(
+    ...state.lineup.map((product) =>
+      el(
+        "li",
+        { dataset: { productId: product.id } },
+        el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 40, height: 40 }),
+        el(
+          "span",
+          { class: "grow" },
+          userText("strong", product.title),
+          " ",
+          el("span", { class: "hint", text: formatMoney(product.price_cents, product.currency) }),
+        ),
+        ...pins.controls(showId, product, { disabled: !hasService("commerce") }),
+      ),
+    ),
+  );
 }
 
 // ---- earnings -----------------------------------------------------------------------------------
 async function refreshEarnings() {
   if (!hasService("earnings") || state.me.role !== "host") return;
   try {
-    const earnings = await api("GET", `/api/hosts/${encodeURIComponent(state.me.id)}/earnings`, { token: state.token });
-    const entry = asList(earnings.by_show).find((s) => s.show_id === showId);
+    /** @type {Earnings} */
+    const earnings = await api("GET", `/api/hosts/${encodeURIComponent(state.me.id)}/earnings`, {
+      token: signIn.token,
+    });
     // pending = earned − reversed (commission on this show's sales, net of refunds)
-    const cents = entry ? entry.pending_cents ?? (entry.earned_cents ?? 0) - (entry.reversed_cents ?? 0) : 0;
-    setText("#earnings", formatMoney(cents, entry?.currency || earnings.currency || state.lineup[0]?.currency || "EUR"));
+    const entry = earnings.by_show.find((s) => s.show_id === showId);
+    const currency = entry?.currency || earnings.currency || state.lineup[0]?.currency || "EUR";
+    setText("#earnings", formatMoney(entry ? entry.pending_cents : 0, currency));
   } catch (error) {
     setText("#earnings", "—");
   }
@@ -221,49 +235,99 @@ function earningsSoon() {
 }
 
 // ---- live room: chat moderation and the question queue ------------------------------------------
+/** @param {ChatMessage} message */
 function moderation(message) {
-  if (!message.viewer_id || message.viewer_id === state.me.id) return [];
+  if (message.viewer_id === state.me.id) return [];
   return [
-    el("button", { type: "button", class: "btn btn-small mod", "aria-label": `Delete message from ${message.name}`, onclick: () => moderate("delete_message", { message_id: message.id }) }, "Delete"),
-    el("button", { type: "button", class: "btn btn-small mod", "aria-label": `Mute ${message.name} for 5 minutes`, onclick: () => moderate("mute", { viewer_id: message.viewer_id, seconds: MUTE_SECONDS }) }, "Mute"),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "btn btn-small mod",
+        "aria-label": `Delete message from ${message.name}`,
+        onclick: () => moderate("delete_message", { message_id: message.id }),
+      },
+      "Delete",
+    ),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "btn btn-small mod",
+        "aria-label": `Mute ${message.name} for 5 minutes`,
+        onclick: () => moderate("mute", { viewer_id: message.viewer_id, seconds: MUTE_SECONDS }),
+      },
+      "Mute",
+    ),
   ];
 }
 
 async function moderate(event, payload) {
+  /** @type {Ack} */
   const ack = await room.request(event, payload);
-  if (!ack.ok) announce($("#action-error"), ack.error?.message || "That did not work.", 6000);
+  if (!ack.ok) announce($("#action-error"), ack.error.message, 6000);
   else if (event === "delete_message") chat.remove(payload.message_id);
   else announce($("#action-error"), "", 0);
 }
 
 function renderQuestions() {
   const list = questions.sorted();
-  $("#questions").replaceChildren(...list.map((q) => el(
-    "li",
-    { dataset: { questionId: q.id } },
-    el("span", { class: "badge", text: `▲ ${q.votes || 0}` }),
-    el("span", { class: "grow" }, userText("span", q.text), " ", el("span", { class: "hint" }, "— ", bidi(q.name || "someone"), q.status !== "open" ? ` · ${q.status}` : "")),
-    el("button", { type: "button", class: "btn btn-small", disabled: q.status === "featured", "aria-label": `Feature: ${q.text}`, onclick: () => questionAction("feature", q) }, "Feature"),
-    el("button", { type: "button", class: "btn btn-small btn-primary", disabled: q.status === "answered", "aria-label": `Mark answered: ${q.text}`, onclick: () => questionAction("answer", q) }, "Answered"),
-  )));
+  $("#questions").replaceChildren(
+    ...list.map((q) =>
+      el(
+        "li",
+        { dataset: { questionId: q.id } },
+        el("span", { class: "badge", text: `▲ ${q.votes}` }),
+        el(
+          "span",
+          { class: "grow" },
+          userText("span", q.text),
+          " ",
+          el("span", { class: "hint" }, "— ", bidi(q.name), q.status !== "open" ? ` · ${q.status}` : ""),
+        ),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-small",
+            disabled: q.status === "featured",
+            "aria-label": `Feature: ${q.text}`,
+            onclick: () => questionAction("feature", q),
+          },
+          "Feature",
+        ),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-small btn-primary",
+            disabled: q.status === "answered",
+            "aria-label": `Mark answered: ${q.text}`,
+            onclick: () => questionAction("answer", q),
+          },
+          "Answered",
+        ),
+      ),
+    ),
+  );
   $("#questions-empty").hidden = list.length > 0;
 }
 
 async function questionAction(event, question) {
+  /** @type {Ack} */
   const ack = await room.request(event, { question_id: question.id });
-  if (!ack.ok) announce($("#action-error"), ack.error?.message || "That did not work.", 6000);
+  if (!ack.ok) announce($("#action-error"), ack.error.message, 6000);
 }
 
-function applySnapshot(ack) {
-  const snap = snapshotOf(ack);
-  if (snap.show?.status) setStatus(snap.show.status);
-  if (snap.show?.started_at) state.startedAt = Date.parse(snap.show.started_at);
-  state.pinned = new Set(asList(snap.pins).map((pin) => (pin.product || pin).id));
-  renderLineup();
-  chat.replace(asList(snap.chat));
-  questions.replace(asList(snap.questions));
+/** @param {JoinAck} snapshot */
+function applySnapshot(snapshot) {
+  setStatus(snapshot.show.status);
+  if (snapshot.show.started_at) state.startedAt = Date.parse(snapshot.show.started_at);
+  pins.reset(snapshot.pins);
+  chat.replace(snapshot.chat);
+  questions.replace(snapshot.questions);
   renderQuestions();
-  if (snap.viewers !== undefined) setText("#viewer-count", String(typeof snap.viewers === "number" ? snap.viewers : snap.viewers.count));
+  setText("#viewer-count", String(snapshot.viewers));
 }
 
 function connectLive() {
@@ -273,17 +337,26 @@ function connectLive() {
     return;
   }
   room = new LiveRoom(showId, {
-    token: state.token,
+    token: signIn.token,
     onSnapshot: applySnapshot,
-    onState: (liveState, text) => { $("#notice").textContent = liveState === "connected" ? "" : text; },
+    onState: (liveState, text) => {
+      $("#notice").textContent = liveState === "connected" ? "" : text;
+    },
     handlers: {
-      chat: (messages) => chat.add(asList(messages)),
+      /** @param {ChatMessage[]} messages */
+      chat: (messages) => chat.add(messages),
+      /** @param {RemovedEvent} removed */
       removed: ({ message_id: id }) => chat.remove(id),
-      questions: (changed) => { questions.update(asList(changed)); renderQuestions(); },
-      pin: ({ product }) => { state.pinned.add(product.id); renderLineup(); },
-      unpin: ({ product_id: id }) => { state.pinned.delete(id); renderLineup(); },
+      /** @param {Question[]} changed */
+      questions: (changed) => {
+        questions.update(changed);
+        renderQuestions();
+      },
+      ...pins.handlers(),
+      /** @param {ViewersEvent} viewers */
       viewers: ({ count }) => setText("#viewer-count", String(count)),
       sale: earningsSoon,
+      /** @param {ShowEvent} event */
       show: ({ status }) => setStatus(status),
     },
   });
@@ -295,29 +368,30 @@ async function sendChat(event) {
   const input = $("#chat-input");
   const text = input.value.trim();
   if (!text || !room) return;
+  /** @type {Ack} */
   const ack = await room.request("chat", { text });
   if (ack.ok) input.value = "";
-  else announce($("#action-error"), ack.error?.message || "Could not send.", 6000);
+  else announce($("#action-error"), ack.error.message, 6000);
 }
 
 // ---- start --------------------------------------------------------------------------------------
 async function openStudio() {
-  if (!(await signIn())) return;
+  state.me = await signIn.check();
+  if (!state.me) return;
   try {
     state.show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
   } catch (error) {
-    askForToken(error.status === 404 ? "This show does not exist. Check the link." : error.message);
+    signIn.ask(error.status === 404 ? "This show does not exist. Check the link." : error.message);
     return;
   }
   if (state.me.role === "host" && state.show.host_id !== state.me.id) {
-    askForToken("This show belongs to another host. Use that host's token.");
+    signIn.ask("This show belongs to another host. Use that host's token.");
     return;
   }
-  $("#token-form").hidden = true;
-  $("#studio").hidden = false;
+  signIn.done();
   document.title = `Studio · ${isolate(state.show.title)} · livecart`;
   setText("#show-title", state.show.title);
-  state.lineup = state.show.lineup || [];
+  state.lineup = state.show.lineup;
   if (state.show.started_at) state.startedAt = Date.parse(state.show.started_at);
   if (!hasService("video")) announce($("#camera-error"), "This server does not accept video (WHIP) yet.");
   setStatus(state.show.status);
@@ -326,19 +400,14 @@ async function openStudio() {
   connectLive();
   refreshEarnings();
   setInterval(refreshEarnings, EARNINGS_REFRESH_MS);
-  setInterval(() => { tick(); sampleHealth(); }, 1000);
+  setInterval(() => {
+    tick();
+    sampleHealth();
+  }, 1000);
   await openCamera();
 }
 
 function main() {
-  $("#token-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const token = $("#token-input").value.trim();
-    if (!token) return askForToken("Paste the host token (it was printed with the studio link).");
-    state.token = token;
-    saveSessionToken(TOKEN_KEY, token);
-    openStudio();
-  });
   $("#camera-select").addEventListener("change", openCamera);
   $("#mic-select").addEventListener("change", openCamera);
   $("#go-live").addEventListener("click", goLive);
@@ -347,8 +416,7 @@ function main() {
   // Leaving or reloading is not "End show": the server keeps the show live for its grace period, so
   // a reloaded studio can resume; only the End show button DELETEs the broadcast.
   addEventListener("pagehide", () => state.publisher?.stop({ notify: false }));
-  if (state.token) openStudio();
-  else askForToken("");
+  signIn.start(openStudio);
 }
 
 main();

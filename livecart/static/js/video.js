@@ -22,9 +22,14 @@ export function iceServersFromLinks(header) {
 
 function gathered(pc) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => { pc.removeEventListener("icegatheringstatechange", check); resolve(); };
-    const check = () => { if (pc.iceGatheringState === "complete") done(); };
+  return new Promise((/** @type {(value?: void) => void} */ resolve) => {
+    function check() {
+      if (pc.iceGatheringState === "complete") done();
+    }
+    function done() {
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    }
     pc.addEventListener("icegatheringstatechange", check);
     setTimeout(done, ICE_GATHER_MS);
   });
@@ -47,7 +52,11 @@ async function negotiate(pc, url, token) {
   const text = await response.text();
   if (response.status !== 201 && response.status !== 200) {
     let message = `${response.status}`;
-    try { message = JSON.parse(text).error.message || message; } catch { /* SDP endpoints may answer text */ }
+    try {
+      message = JSON.parse(text).error.message || message;
+    } catch {
+      /* SDP endpoints may answer text */
+    }
     throw new HttpError(response.status, message);
   }
   const ice = iceServersFromLinks(response.headers.get("Link"));
@@ -66,11 +75,18 @@ function endSession(pc, sessionUrl, token, { notify = true } = {}) {
     return;
   }
   const headers = token ? { Authorization: `Bearer ${token}` } : {};
-  fetch(sessionUrl, { method: "DELETE", headers, keepalive: true }).catch(() => {}).finally(() => pc.close());
+  fetch(sessionUrl, { method: "DELETE", headers, keepalive: true })
+    .catch(() => {})
+    .finally(() => pc.close());
 }
 
 /** Publish a MediaStream to /whip/{showId}. */
 export class WhipPublisher {
+  /**
+   * @param {string} showId
+   * @param {string|null} token the host's
+   * @param {{onState?: (connectionState: string) => void}} [options]
+   */
   constructor(showId, token, { onState } = {}) {
     this.url = `/whip/${encodeURIComponent(showId)}`;
     this.token = token;
@@ -132,6 +148,11 @@ export class WhipPublisher {
  * onState(state, message): "connecting" | "playing" | "reconnecting" | "not_live" | "stopped".
  */
 export class WhepPlayer {
+  /**
+   * @param {string} showId
+   * @param {HTMLVideoElement} video
+   * @param {{token?: string, onState?: (state: string, message: string) => void}} [options]
+   */
   constructor(showId, video, { token, onState } = {}) {
     this.url = `/whep/${encodeURIComponent(showId)}`;
     this.video = video;
@@ -154,7 +175,10 @@ export class WhepPlayer {
   async connect() {
     this.teardown();
     if (!this.running) return;
-    this.onState(this.attempt ? "reconnecting" : "connecting", this.attempt ? "Video interrupted. Reconnecting…" : "Connecting video…");
+    this.onState(
+      this.attempt ? "reconnecting" : "connecting",
+      this.attempt ? "Video interrupted. Reconnecting…" : "Connecting video…",
+    );
     const pc = new RTCPeerConnection();
     this.pc = pc;
     pc.addTransceiver("video", { direction: "recvonly" });
@@ -192,7 +216,10 @@ export class WhepPlayer {
     this.attempt += 1;
     const delay = Math.min(15000, 500 * 2 ** Math.min(this.attempt, 5));
     this.onState("reconnecting", "Video interrupted. Reconnecting…");
-    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect(); }, delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
   }
 
   teardown(options) {

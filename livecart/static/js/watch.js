@@ -3,11 +3,29 @@ import { api } from "./api.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
-import { LiveRoom, asList, snapshotOf } from "./live.js";
+import { LiveRoom } from "./live.js";
 import { formatMoney, stockText } from "./money.js";
 import { hasService } from "./services.js";
 import { forgetViewer, saveViewer, savedViewer } from "./tokens.js";
 import { WhepPlayer } from "./video.js";
+
+/**
+ * @typedef {import("./protocol.js").Ack} Ack
+ * @typedef {import("./protocol.js").ChatMessage} ChatMessage
+ * @typedef {import("./protocol.js").JoinAck} JoinAck
+ * @typedef {import("./protocol.js").NewAccount} NewAccount
+ * @typedef {import("./protocol.js").Pin} Pin
+ * @typedef {import("./protocol.js").Product} Product
+ * @typedef {import("./protocol.js").Question} Question
+ * @typedef {import("./protocol.js").RemovedEvent} RemovedEvent
+ * @typedef {import("./protocol.js").SaleEvent} SaleEvent
+ * @typedef {import("./protocol.js").Show} Show
+ * @typedef {import("./protocol.js").ShowDetail} ShowDetail
+ * @typedef {import("./protocol.js").ShowEvent} ShowEvent
+ * @typedef {import("./protocol.js").StockLevel} StockLevel
+ * @typedef {import("./protocol.js").UnpinEvent} UnpinEvent
+ * @typedef {import("./protocol.js").ViewersEvent} ViewersEvent
+ */
 
 const showId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 const REACTIONS = [
@@ -19,11 +37,15 @@ const REACTIONS = [
 const TICKER_MS = 6000;
 
 const state = {
+  /** @type {Show|null} */
   show: null,
   viewer: savedViewer(),
-  products: new Map(), // product_id → product (lineup and pins)
-  pins: new Map(), // product_id → product on screen now
-  stock: new Map(), // product_id → units left
+  /** @type {Map<string, Product>} product_id → product (lineup and pins) */
+  products: new Map(),
+  /** @type {Map<string, Product>} product_id → product on screen now */
+  pins: new Map(),
+  /** @type {Map<string, number>} product_id → units left (the room's stock levels) */
+  stock: new Map(),
   voted: new Set(),
   notices: { live: "", video: "" },
 };
@@ -35,7 +57,9 @@ const cart = new CartView({
   products: state.products,
   stock: state.stock,
   token: () => state.viewer?.token,
-  onCount: (count) => { $("#cart-count").textContent = String(count); },
+  onCount: (count) => {
+    $("#cart-count").textContent = String(count);
+  },
   onUnauthorized: () => signOut("Your viewer session expired. Pick a name again."),
 });
 let room = null;
@@ -63,9 +87,12 @@ function setStatus(status) {
   } else {
     player?.stop({ notify: status !== "ended" }); // an ended show's sessions are gone on the server
     message.hidden = false;
-    $("#stage-text").textContent = status === "ended"
-      ? "This show has ended. Thanks for watching!"
-      : state.show?.scheduled_at ? `The show starts ${timeText(state.show.scheduled_at)}. Stay here — the video starts by itself.` : "The show has not started yet. Stay here — the video starts by itself.";
+    $("#stage-text").textContent =
+      status === "ended"
+        ? "This show has ended. Thanks for watching!"
+        : state.show?.scheduled_at
+          ? `The show starts ${timeText(state.show.scheduled_at)}. Stay here — the video starts by itself.`
+          : "The show has not started yet. Stay here — the video starts by itself.";
   }
 }
 
@@ -91,21 +118,27 @@ function startVideo() {
 }
 
 // ---- products on screen -------------------------------------------------------------------------
+/** @param {Product} product */
 function remember(product) {
-  if (product && product.id) state.products.set(product.id, { ...state.products.get(product.id), ...product });
-  if (typeof product?.stock === "number" && !state.stock.has(product.id)) state.stock.set(product.id, product.stock);
+  state.products.set(product.id, product);
+  if (!state.stock.has(product.id)) state.stock.set(product.id, product.stock);
 }
 
+/** @param {Product} product */
 function productCard(product) {
   const stock = state.stock.get(product.id) ?? product.stock;
-  const soldOut = typeof stock === "number" && stock <= 0;
-  const button = el("button", {
-    type: "button",
-    class: "btn btn-primary btn-small",
-    disabled: soldOut || !hasService("commerce"),
-    "aria-label": `Add ${product.title} to cart`,
-    onclick: () => addToCart(product, button),
-  }, soldOut ? "Sold out" : "Add to cart");
+  const soldOut = stock <= 0;
+  const button = el(
+    "button",
+    {
+      type: "button",
+      class: "btn btn-primary btn-small",
+      disabled: soldOut || !hasService("commerce"),
+      "aria-label": `Add ${product.title} to cart`,
+      onclick: () => addToCart(product, button),
+    },
+    soldOut ? "Sold out" : "Add to cart",
+  );
   return el(
     "article",
     { class: "product-card", dataset: { productId: product.id }, "aria-label": product.title },
@@ -115,7 +148,7 @@ function productCard(product) {
       {},
       userText("div", product.title, { class: "title" }),
       el("div", { class: "price", text: formatMoney(product.price_cents, product.currency) }),
-      el("div", { class: `stock ${typeof stock === "number" && stock > 10 ? "plenty" : ""}`, text: stockText(stock) }),
+      el("div", { class: `stock ${stock > 10 ? "plenty" : ""}`, text: stockText(stock) }),
     ),
     button,
   );
@@ -134,7 +167,10 @@ async function addToCart(product, button) {
   try {
     await cart.add(product.id, 1);
     button.textContent = "Added ✓";
-    setTimeout(() => { button.textContent = "Add to cart"; button.disabled = false; }, 1500);
+    setTimeout(() => {
+      button.textContent = "Add to cart";
+      button.disabled = false;
+    }, 1500);
     $("#action-error").textContent = "";
   } catch (error) {
     button.disabled = false;
@@ -145,19 +181,33 @@ async function addToCart(product, button) {
 // ---- live room events ---------------------------------------------------------------------------
 function renderQuestions() {
   const list = questions.sorted();
-  $("#questions").replaceChildren(...list.map((q) => {
-    const voted = state.voted.has(q.id);
-    return el(
-      "li",
-      { class: "question", dataset: { questionId: q.id } },
-      el("button", {
-        type: "button", class: "btn btn-small vote", "aria-pressed": voted ? "true" : "false",
-        "aria-label": `Upvote: ${q.text} (${q.votes || 0} votes)`, disabled: q.status === "answered",
-        onclick: () => upvote(q),
-      }, `▲ ${q.votes || 0}`),
-      el("div", { class: "text" }, userText("div", q.text), el("div", { class: "by" }, bidi(q.name || "someone"), q.status !== "open" ? ` · ${q.status}` : "")),
-    );
-  }));
+  $("#questions").replaceChildren(
+    ...list.map((q) => {
+      const voted = state.voted.has(q.id);
+      return el(
+        "li",
+        { class: "question", dataset: { questionId: q.id } },
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-small vote",
+            "aria-pressed": voted ? "true" : "false",
+            "aria-label": `Upvote: ${q.text} (${q.votes} votes)`,
+            disabled: q.status === "answered",
+            onclick: () => upvote(q),
+          },
+          `▲ ${q.votes}`,
+        ),
+        el(
+          "div",
+          { class: "text" },
+          userText("div", q.text),
+          el("div", { class: "by" }, bidi(q.name), q.status !== "open" ? ` · ${q.status}` : ""),
+        ),
+      );
+    }),
+  );
   $("#questions-empty").hidden = list.length > 0;
   $("#question-count").textContent = list.length ? `(${list.length})` : "";
   const featured = questions.featured();
@@ -169,6 +219,7 @@ function renderQuestions() {
 async function upvote(question) {
   if (!requireViewer()) return;
   if (state.voted.has(question.id)) return;
+  /** @type {Ack} */
   const ack = await room.request("upvote", { question_id: question.id });
   if (ack.ok) {
     state.voted.add(question.id);
@@ -191,62 +242,60 @@ function floatReaction(kind, count) {
   if (counter) counter.textContent = String(Number(counter.textContent || 0) + count);
 }
 
-function onReactions(payload) {
-  const counts = payload?.counts && typeof payload.counts === "object" ? payload.counts : payload;
-  if (Array.isArray(counts)) for (const { kind, count } of counts) floatReaction(kind, count);
-  else for (const [kind, count] of Object.entries(counts || {})) if (typeof count === "number") floatReaction(kind, count);
+/** @param {Object<string, number>} counts reactions by kind since the last frame */
+function onReactions(counts) {
+  for (const [kind, count] of Object.entries(counts)) floatReaction(kind, count);
 }
 
+/** @param {SaleEvent} sale */
 function onSale(sale) {
-  const item = el("div", { class: "ticker-item" }, bidi(sale.buyer || "Someone"), ` bought ${sale.qty} × `, bidi(sale.title));
+  const item = el("div", { class: "ticker-item" }, bidi(sale.buyer), ` bought ${sale.qty} × `, bidi(sale.title));
   const ticker = $("#ticker");
   ticker.append(item);
   while (ticker.children.length > 3) ticker.firstElementChild.remove();
   setTimeout(() => item.remove(), TICKER_MS);
 }
 
+/** @param {StockLevel} level */
 function onStock({ product_id: productId, stock }) {
   state.stock.set(productId, stock);
   if (state.pins.has(productId)) renderPins();
   cart.render();
 }
 
-function onPin(payload) {
-  const product = payload.product || payload;
+/** @param {Pin} pin */
+function onPin({ product }) {
   remember(product);
-  state.pins.set(product.id, state.products.get(product.id));
+  state.pins.set(product.id, product);
   renderPins();
 }
 
+/** @param {UnpinEvent} unpin */
 function onUnpin({ product_id: productId }) {
   state.pins.delete(productId);
   renderPins();
 }
 
-function applySnapshot(ack) {
-  const snap = snapshotOf(ack);
-  if (snap.show) {
-    state.show = { ...state.show, ...snap.show };
-    if (snap.show.title) $("#show-title").textContent = snap.show.title;
-  }
-  const stock = snap.stock || {};
-  if (Array.isArray(stock)) for (const s of stock) state.stock.set(s.product_id, s.stock);
-  else for (const [id, units] of Object.entries(stock)) state.stock.set(id, units);
+/** @param {JoinAck} snapshot */
+function applySnapshot(snapshot) {
+  state.show = snapshot.show;
+  $("#show-title").textContent = snapshot.show.title;
+  for (const level of snapshot.stock) state.stock.set(level.product_id, level.stock);
   state.pins.clear();
-  for (const pin of asList(snap.pins)) {
-    const product = pin.product || pin;
+  for (const { product } of snapshot.pins) {
     remember(product);
-    state.pins.set(product.id, state.products.get(product.id));
+    state.pins.set(product.id, product);
   }
   renderPins();
-  chat.replace(asList(snap.chat));
-  questions.replace(asList(snap.questions));
+  chat.replace(snapshot.chat);
+  questions.replace(snapshot.questions);
   renderQuestions();
-  if (snap.viewers !== undefined) onViewers(typeof snap.viewers === "number" ? { count: snap.viewers } : snap.viewers);
-  if (state.show?.status) setStatus(state.show.status);
+  onViewers({ count: snapshot.viewers });
+  setStatus(snapshot.show.status);
   if (state.viewer && hasService("commerce")) cart.refresh();
 }
 
+/** @param {ViewersEvent} viewers */
 function onViewers({ count }) {
   $("#viewers").textContent = `${count} watching`;
 }
@@ -269,15 +318,22 @@ function connectLive() {
       }
     },
     handlers: {
-      chat: (messages) => chat.add(asList(messages)),
+      /** @param {ChatMessage[]} messages */
+      chat: (messages) => chat.add(messages),
+      /** @param {RemovedEvent} removed */
       removed: ({ message_id: id }) => chat.remove(id),
-      questions: (changed) => { questions.update(asList(changed)); renderQuestions(); },
+      /** @param {Question[]} changed */
+      questions: (changed) => {
+        questions.update(changed);
+        renderQuestions();
+      },
       reactions: onReactions,
       pin: onPin,
       unpin: onUnpin,
       stock: onStock,
       sale: onSale,
       viewers: onViewers,
+      /** @param {ShowEvent} event */
       show: ({ status }) => setStatus(status),
     },
   });
@@ -288,7 +344,9 @@ function connectLive() {
 function showViewer() {
   const signedIn = Boolean(state.viewer);
   $("#name-form").hidden = signedIn;
-  for (const form of document.querySelectorAll("[data-needs-viewer]")) form.hidden = !signedIn;
+  /** @type {NodeListOf<HTMLElement>} */
+  const needsViewer = document.querySelectorAll("[data-needs-viewer]");
+  for (const form of needsViewer) form.hidden = !signedIn;
   $("#signed-in").hidden = !signedIn;
   if (signedIn) $("#signed-in").replaceChildren("Chatting as ", bidi(state.viewer.name), ".");
 }
@@ -321,27 +379,30 @@ async function onNameSubmit(event) {
     return;
   }
   try {
+    /** @type {NewAccount} */
     const viewer = await api("POST", "/api/viewers", { json: { name } });
     saveViewer(viewer);
     state.viewer = { id: viewer.id, name: viewer.name, token: viewer.token };
     showFieldErrors(form, {});
     showViewer();
     if (player) player.token = viewer.token;
-    if (room) await room.rejoin(viewer.token); // the new snapshot reads the cart
+    if (room) {
+      await room.rejoin(viewer.token);
+    } // the new snapshot reads the cart
     else cart.refresh();
     $("#chat-input").focus();
   } catch (error) {
-    showFieldErrors(form, { name: error.details?.fields?.name || error.message });
+    showFieldErrors(form, { name: error.details.fields?.name || error.message });
   }
 }
 
-function showActionError(ack) {
-  const error = ack.error || {};
+/** @param {Ack} ack a refused one */
+function showActionError({ error }) {
   if (error.code === "unauthorized") {
     signOut("Your viewer session expired. Pick a name again.");
     return;
   }
-  announce($("#action-error"), error.message || "That did not work. Try again.", 6000);
+  announce($("#action-error"), error.message, 6000);
 }
 
 async function sendFrom(form, event) {
@@ -349,6 +410,7 @@ async function sendFrom(form, event) {
   const text = input.value.trim();
   if (!text || !requireViewer()) return;
   if (!room) return;
+  /** @type {Ack} */
   const ack = await room.request(event, { text });
   if (ack.ok) {
     input.value = "";
@@ -381,30 +443,43 @@ function setUpTabs() {
 function setUpReactions() {
   const bar = $("#reaction-bar");
   for (const reaction of REACTIONS) {
-    bar.append(el("button", {
-      type: "button", class: "btn btn-small", dataset: { kind: reaction.kind }, "aria-label": reaction.label,
-      disabled: !hasService("live"),
-      onclick: async () => {
-        if (!room) return;
-        const ack = await room.request("react", { kind: reaction.kind });
-        if (!ack.ok) showActionError(ack);
-      },
-    }, reaction.emoji, el("span", { class: "count", "aria-hidden": "true" })));
+    bar.append(
+      el(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-small",
+          dataset: { kind: reaction.kind },
+          "aria-label": reaction.label,
+          disabled: !hasService("live"),
+          onclick: async () => {
+            if (!room) return;
+            /** @type {Ack} */
+            const ack = await room.request("react", { kind: reaction.kind });
+            if (!ack.ok) showActionError(ack);
+          },
+        },
+        reaction.emoji,
+        el("span", { class: "count", "aria-hidden": "true" }),
+      ),
+    );
   }
 }
 
 async function loadShow() {
   try {
+    /** @type {ShowDetail} */
     const show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
     state.show = show;
     document.title = `${isolate(show.title)} · livecart`;
     $("#show-title").textContent = show.title;
-    for (const product of show.lineup || []) remember(product);
+    for (const product of show.lineup) remember(product);
     setStatus(show.status);
     return true;
   } catch (error) {
     $("#show-title").textContent = "Show not found";
-    $("#stage-text").textContent = error.status === 404 ? "This show does not exist. Check the link." : `Could not load the show: ${error.message}`;
+    $("#stage-text").textContent =
+      error.status === 404 ? "This show does not exist. Check the link." : `Could not load the show: ${error.message}`;
     $("#status").textContent = "—";
     return false;
   }
@@ -415,9 +490,18 @@ async function main() {
   setUpReactions();
   showViewer();
   $("#name-form").addEventListener("submit", onNameSubmit);
-  $("#chat-form").addEventListener("submit", (e) => { e.preventDefault(); sendFrom(e.currentTarget, "chat"); });
-  $("#ask-form").addEventListener("submit", (e) => { e.preventDefault(); sendFrom(e.currentTarget, "ask"); });
-  $("#unmute").addEventListener("click", () => { $("#video").muted = false; $("#unmute").hidden = true; });
+  $("#chat-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    sendFrom(e.currentTarget, "chat");
+  });
+  $("#ask-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    sendFrom(e.currentTarget, "ask");
+  });
+  $("#unmute").addEventListener("click", () => {
+    $("#video").muted = false;
+    $("#unmute").hidden = true;
+  });
   cart.wire();
   if (!(await loadShow())) return;
   connectLive();

@@ -1,0 +1,409 @@
+// The one shape of every server reply and live-room event the pages read (docs/protocol.md), as JSDoc types.
+// Each typedef lists every field the server sends; tests/test_web_protocol.py checks them against a real server.
+// Types only: pages refer to them as import("./protocol.js").Name, nothing is imported at run time.
+
+// ---- accounts -----------------------------------------------------------------------------------
+
+/**
+ * GET /api/me: the caller's account.
+ * @typedef {object} Account
+ * @property {string} id
+ * @property {"admin"|"host"|"brand"|"viewer"} role
+ * @property {string} name
+ * @property {string} created_at
+ */
+
+/**
+ * POST /api/viewers (201): the new viewer and its token.
+ * @typedef {object} NewAccount
+ * @property {string} id
+ * @property {"admin"|"host"|"brand"|"viewer"} role
+ * @property {string} name
+ * @property {string} created_at
+ * @property {string} token
+ */
+
+// ---- catalog and shows --------------------------------------------------------------------------
+
+/**
+ * A product: GET/PATCH /api/products/{id}, in lineups, pins and carts.
+ * @typedef {object} Product
+ * @property {string} id
+ * @property {string} brand_id
+ * @property {string} sku
+ * @property {string} title
+ * @property {number} price_cents
+ * @property {string} currency
+ * @property {number} stock
+ * @property {number} commission_bps
+ * @property {string|null} image_url
+ * @property {string|null} description
+ * @property {string} created_at
+ * @property {string} updated_at
+ */
+
+/**
+ * GET /api/products?brand_id=
+ * @typedef {object} ProductList
+ * @property {Product[]} products
+ */
+
+/**
+ * A show: in GET /api/shows and in the live room's join snapshot.
+ * @typedef {object} Show
+ * @property {string} id
+ * @property {string} host_id
+ * @property {string} title
+ * @property {"scheduled"|"live"|"ended"} status
+ * @property {string|null} scheduled_at
+ * @property {string|null} started_at
+ * @property {string|null} ended_at
+ * @property {string} created_at
+ */
+
+/**
+ * GET /api/shows
+ * @typedef {object} ShowList
+ * @property {Show[]} shows
+ */
+
+/**
+ * GET /api/shows/{id}: the show, its host and its lineup.
+ * @typedef {object} ShowDetail
+ * @property {string} id
+ * @property {string} host_id
+ * @property {string} title
+ * @property {"scheduled"|"live"|"ended"} status
+ * @property {string|null} scheduled_at
+ * @property {string|null} started_at
+ * @property {string|null} ended_at
+ * @property {string} created_at
+ * @property {ShowHost} host
+ * @property {Product[]} lineup
+ */
+
+/**
+ * @typedef {object} ShowHost
+ * @property {string} id
+ * @property {string|null} name
+ */
+
+/**
+ * A product on screen: GET /api/shows/{id}/pins, the join snapshot's `pins`, and the `pin` event.
+ * @typedef {object} Pin
+ * @property {Product} product
+ * @property {string} pinned_at
+ */
+
+// ---- cart, checkout, orders, refunds ------------------------------------------------------------
+
+/**
+ * GET /api/shows/{id}/cart and POST …/cart/items (201).
+ * @typedef {object} Cart
+ * @property {string} show_id
+ * @property {CartLine[]} items
+ * @property {string|null} currency
+ * @property {number} total_cents
+ */
+
+/**
+ * @typedef {object} CartLine
+ * @property {Product} product
+ * @property {number} qty
+ * @property {number} line_total_cents
+ */
+
+/**
+ * POST /api/shows/{id}/checkout (201): the buyer's order.
+ * @typedef {object} Order
+ * @property {string} id
+ * @property {string} show_id
+ * @property {string} host_id
+ * @property {string} buyer_id
+ * @property {"pending"|"paid"|"failed"} status
+ * @property {string} currency
+ * @property {OrderLine[]} items
+ * @property {number} total_cents
+ * @property {number} commission_cents
+ * @property {number} refunded_cents
+ * @property {Shipping} shipping
+ * @property {string} created_at
+ * @property {string|null} paid_at
+ */
+
+/**
+ * @typedef {object} OrderLine
+ * @property {string} product_id
+ * @property {string} brand_id
+ * @property {string} title
+ * @property {number} unit_price_cents
+ * @property {number} qty
+ * @property {number} line_total_cents
+ * @property {number} commission_bps
+ * @property {number} commission_cents
+ * @property {number} refunded_qty
+ */
+
+/**
+ * @typedef {object} Shipping
+ * @property {string} name
+ * @property {string} line1
+ * @property {string} [line2]
+ * @property {string} city
+ * @property {string} postal_code
+ * @property {string} country
+ */
+
+/**
+ * A brand's view of an order (GET /api/shows/{id}/orders, the refund's `order`): its own lines only.
+ * @typedef {object} BrandOrder
+ * @property {string} id
+ * @property {string} show_id
+ * @property {"pending"|"paid"|"failed"} status
+ * @property {"none"|"partial"|"full"} refund_status
+ * @property {string} currency
+ * @property {string} buyer_name
+ * @property {OrderLine[]} items
+ * @property {number} total_cents
+ * @property {number} commission_cents
+ * @property {number} refunded_cents
+ * @property {Shipping|null} shipping
+ * @property {string} created_at
+ * @property {string|null} paid_at
+ */
+
+/**
+ * GET /api/shows/{id}/orders?limit=&before= as a brand.
+ * @typedef {object} BrandOrderPage
+ * @property {string} show_id
+ * @property {BrandOrder[]} orders
+ * @property {string|null} next_before
+ */
+
+/**
+ * POST /api/orders/{id}/refund (201) as a brand.
+ * @typedef {object} RefundReply
+ * @property {Refund} refund
+ * @property {BrandOrder} order
+ */
+
+/**
+ * @typedef {object} Refund
+ * @property {string} id
+ * @property {string} order_id
+ * @property {RefundLine[]} items
+ * @property {number} amount_cents
+ * @property {number} commission_reversed_cents
+ * @property {string} created_at
+ */
+
+/**
+ * @typedef {object} RefundLine
+ * @property {string} product_id
+ * @property {number} qty
+ * @property {number} amount_cents
+ * @property {number} commission_reversed_cents
+ */
+
+// ---- earnings and stats -------------------------------------------------------------------------
+
+/**
+ * GET /api/hosts/{id}/earnings: top-level amounts in the host's main currency (null before a sale).
+ * @typedef {object} Earnings
+ * @property {string} host_id
+ * @property {string|null} currency
+ * @property {number} earned_cents
+ * @property {number} reversed_cents
+ * @property {number} pending_cents
+ * @property {ShowEarnings[]} by_show
+ * @property {EarningsTotal[]} totals
+ */
+
+/**
+ * @typedef {object} ShowEarnings
+ * @property {string} show_id
+ * @property {string} title
+ * @property {string} currency
+ * @property {number} orders
+ * @property {number} earned_cents
+ * @property {number} reversed_cents
+ * @property {number} pending_cents
+ */
+
+/**
+ * @typedef {object} EarningsTotal
+ * @property {string} currency
+ * @property {number} earned_cents
+ * @property {number} reversed_cents
+ * @property {number} pending_cents
+ */
+
+/**
+ * GET /api/shows/{id}/stats (a brand sees its own products only).
+ * @typedef {object} ShowStats
+ * @property {string} show_id
+ * @property {"scheduled"|"live"|"ended"} status
+ * @property {string} at
+ * @property {number} current_viewers
+ * @property {number} peak_viewers
+ * @property {number} chat_messages
+ * @property {number} questions
+ * @property {ProductStats[]} products
+ * @property {StatsTotal[]} totals
+ * @property {object} signals
+ */
+
+/**
+ * One product's figures in a show; `conversion` is buyers / cart viewers (0–1), null before a cart add.
+ * @typedef {object} ProductStats
+ * @property {string} product_id
+ * @property {string} brand_id
+ * @property {string} title
+ * @property {string} currency
+ * @property {number} pins
+ * @property {number} pinned_seconds
+ * @property {number} cart_adds
+ * @property {number} cart_viewers
+ * @property {number} orders
+ * @property {number} units
+ * @property {number} buyers
+ * @property {number} gross_cents
+ * @property {number} refunded_cents
+ * @property {number} net_cents
+ * @property {number|null} conversion
+ */
+
+/**
+ * @typedef {object} StatsTotal
+ * @property {string} currency
+ * @property {number} units
+ * @property {number} gross_cents
+ * @property {number} refunded_cents
+ * @property {number} net_cents
+ */
+
+// ---- errors -------------------------------------------------------------------------------------
+
+/**
+ * Every HTTP error: {"error": ApiErrorInfo}.
+ * @typedef {object} ApiErrorBody
+ * @property {ApiErrorInfo} error
+ */
+
+/**
+ * The error's code and message, then its details (which depend on the code; the pages read these).
+ * @typedef {object} ApiErrorInfo
+ * @property {string} code
+ * @property {string} message
+ * @property {Object<string, string>} [fields] bad_request: a message per invalid field
+ * @property {string[]} [product_ids] out_of_stock, not_pinned, limit_exceeded, price_changed
+ * @property {Object<string, number>} [available] out_of_stock: units left per short product
+ */
+
+// ---- the live room (Socket.IO) ------------------------------------------------------------------
+
+/**
+ * The ack of `join`: the room as it is now.
+ * @typedef {object} JoinAck
+ * @property {true} ok
+ * @property {Show} show
+ * @property {Pin[]} pins
+ * @property {StockLevel[]} stock
+ * @property {Question[]} questions
+ * @property {ChatMessage[]} chat
+ * @property {number} viewers
+ * @property {You|null} you
+ */
+
+/**
+ * Who joined, when `join` carried a token.
+ * @typedef {object} You
+ * @property {string} id
+ * @property {string} name
+ * @property {"admin"|"host"|"brand"|"viewer"} role
+ */
+
+/**
+ * The ack of any other event: {ok: true, ...} or {ok: false, error}.
+ * @typedef {object} Ack
+ * @property {boolean} ok
+ * @property {AckError} [error]
+ */
+
+/**
+ * @typedef {object} AckError
+ * @property {string} code
+ * @property {string} message
+ */
+
+/**
+ * @typedef {object} ChatMessage
+ * @property {string} id
+ * @property {string} viewer_id
+ * @property {string} name
+ * @property {string} text
+ * @property {string} at
+ */
+
+/**
+ * @typedef {object} Question
+ * @property {string} id
+ * @property {string} viewer_id
+ * @property {string} text
+ * @property {string} name
+ * @property {number} votes
+ * @property {"open"|"answered"|"featured"} status
+ * @property {string} at
+ */
+
+/**
+ * A product's stock: the join snapshot's `stock` entries and the `stock` event.
+ * @typedef {object} StockLevel
+ * @property {string} product_id
+ * @property {number} stock
+ */
+
+/**
+ * @typedef {object} ViewersEvent
+ * @property {number} count
+ */
+
+/**
+ * @typedef {object} RemovedEvent
+ * @property {string} message_id
+ */
+
+/**
+ * @typedef {object} UnpinEvent
+ * @property {string} product_id
+ */
+
+/**
+ * @typedef {object} SaleEvent
+ * @property {string} product_id
+ * @property {string} title
+ * @property {number} qty
+ * @property {string} buyer
+ */
+
+/**
+ * @typedef {object} ShowEvent
+ * @property {"scheduled"|"live"|"ended"} status
+ */
+
+/**
+ * What each server → room event carries, by event name.
+ * @typedef {object} RoomEvents
+ * @property {ChatMessage[]} chat
+ * @property {Question[]} questions
+ * @property {Object<string, number>} reactions
+ * @property {ViewersEvent} viewers
+ * @property {RemovedEvent} removed
+ * @property {Pin} pin
+ * @property {UnpinEvent} unpin
+ * @property {StockLevel} stock
+ * @property {SaleEvent} sale
+ * @property {ShowEvent} show
+ */
+
+export {};

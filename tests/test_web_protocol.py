@@ -1,0 +1,106 @@
+"""The pages' payload types (livecart/static/js/protocol.js) against a real server: every reply and room
+event the pages read, taken from a running app, has exactly the fields its typedef lists, with their types.
+A server that renames, drops or adds a field fails here (then update protocol.js and the pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.api.commerce_scene import make_scene
+from tests.live.clients import LiveClient
+from tests.protocol_types import TYPES, check, problems
+from tests.support import Api
+
+
+def test_the_checker_catches_a_renamed_a_missing_and_a_mistyped_field() -> None:
+    cart: dict[str, Any] = {"show_id": "shw_1", "items": [], "currency": None, "total_cents": 0}
+    check(cart, "Cart")
+    renamed = {("lines" if key == "items" else key): value for key, value in cart.items()}
+    assert problems(renamed, "Cart", "Cart") == [
+        "Cart.lines: sent by the server, missing from Cart",
+        "Cart.items: in Cart, not sent by the server",
+    ]
+    assert problems({"count": "3"}, "ViewersEvent", "ViewersEvent") == ["ViewersEvent.count: '3' is not number"]
+    assert problems({"status": "paused"}, "ShowEvent", "ShowEvent") != []
+
+
+def base_url(client: TestClient[Any, Any]) -> str:
+    return str(client.make_url("/")).rstrip("/")
+
+
+async def test_the_replies_the_pages_read_have_the_shapes_of_protocol_js(
+    api: Api, client: TestClient[Any, Any]
+) -> None:
+    scene = await make_scene(api, {"title": "Glow Serum", "stock": 3}, {"title": "Ruby Lipstick"})
+    serum, lipstick = scene.products
+    brand, host, show_id = scene.brand, scene.host, scene.show_id
+    viewer = await api.call("POST", "/api/viewers", 201, json={"name": "Sam Buyer"})
+    check(viewer, "NewAccount")
+    check(await api.call("GET", "/api/me", 200, token=brand["token"]), "Account")
+    check(await api.call("GET", "/api/shows", 200), "ShowList")
+    check(await api.call("GET", f"/api/shows/{show_id}", 200), "ShowDetail")
+    check(await api.call("GET", f"/api/products?brand_id={brand['id']}", 200), "ProductList")
+    patched = await api.call("PATCH", f"/api/products/{serum['id']}", 200, token=brand["token"], json={"stock": 3})
+    check(patched, "Product")
+    check(
+        (await api.call("PATCH", f"/api/products/{serum['id']}", 400, token=brand["token"], json={"stock": -1})),
+        "ApiErrorBody",
+    )
+
+    watcher = await LiveClient(base_url(client)).connect()
+    talker = await LiveClient(base_url(client)).connect()
+    moderator = await LiveClient(base_url(client)).connect()
+    try:
+        check(await watcher.join(show_id), "JoinAck")
+        check(await talker.join(show_id, viewer["token"]), "JoinAck")
+        check(await moderator.join(show_id, host["token"]), "JoinAck")
+        await scene.pin(serum)
+        await scene.pin(lipstick)
+        await api.call("DELETE", f"/api/shows/{show_id}/pins/{lipstick['id']}", 204, token=host["token"])
+        for pin in (await api.call("GET", f"/api/shows/{show_id}/pins", 200))["pins"]:
+            check(pin, "Pin")
+
+        said = await talker.call("chat", {"text": "love it"})
+        check({"ok": said["ok"]}, "Ack")
+        asked = await talker.call("ask", {"text": "vegan?"})
+        assert (await talker.call("react", {"kind": "heart"}))["ok"]
+        assert (await moderator.call("feature", {"question_id": asked["question"]["id"]}))["ok"]
+        refused = await watcher.call("chat", {"text": "no token"})
+        check(refused, "Ack")
+        await watcher.wait_for(lambda: bool(watcher.events("chat")) and bool(watcher.events("reactions")))
+        assert (await moderator.call("delete_message", {"message_id": said["message"]["id"]}))["ok"]
+
+        check(await scene.add(viewer, serum, qty=2), "Cart")
+        check(await api.call("GET", f"/api/shows/{show_id}/cart", 200, token=viewer["token"]), "Cart")
+        order = await scene.checkout(viewer)
+        check(order, "Order")
+        await scene.add(viewer, serum, qty=2)
+        short = await scene.checkout(viewer, 409)
+        check(short, "ApiErrorBody")
+        assert (short["error"]["code"], short["error"]["available"]) == ("out_of_stock", {serum["id"]: 1})
+        await api.call("DELETE", f"/api/shows/{show_id}/cart/items/{serum['id']}", 204, token=viewer["token"])
+
+        check(await api.call("GET", f"/api/hosts/{host['id']}/earnings", 200, token=host["token"]), "Earnings")
+        check(await api.call("GET", f"/api/shows/{show_id}/stats", 200, token=brand["token"]), "ShowStats")
+        page = await api.call("GET", f"/api/shows/{show_id}/orders?limit=20", 200, token=brand["token"])
+        check(page, "BrandOrderPage")
+        assert [listed["id"] for listed in page["orders"]] == [order["id"]]
+        check(
+            await api.call("POST", f"/api/orders/{order['id']}/refund", 201, token=brand["token"], json={}),
+            "RefundReply",
+        )
+
+        for name in ("chat", "questions", "reactions", "removed", "pin", "unpin", "stock", "sale"):
+            await watcher.wait_for(lambda name=name: bool(watcher.events(name)))  # type: ignore[misc]
+        assert watcher.received
+        for event, data in watcher.received:
+            if event == "viewers" or event in TYPES["RoomEvents"]:
+                check(data, TYPES["RoomEvents"][event].type)
+            else:
+                pytest.fail(f"the room sent {event!r}, which protocol.js does not describe")
+    finally:
+        for live in (watcher, talker, moderator):
+            await live.close()
