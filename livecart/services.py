@@ -48,7 +48,7 @@ from livecart.lifecycle import ShowLifecycle
 from livecart.live import observe_live
 from livecart.live.server import LiveSocketServer
 from livecart.live.service import LiveService
-from livecart.media import check_aiortc, observe_media
+from livecart.media import check_aiortc, check_rtp_path, observe_media
 from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
@@ -155,14 +155,17 @@ class Services:
             on_live=lifecycle.went_live,
             on_ended=lifecycle.ended,
             recordings=recordings,
+            fastpath=settings.media_fastpath,
         )
         pins = Pins(store, bus, media_time=media.rtp_time)  # pin / unpin carry the frame on air
         timeline = Timeline(store, clock, media.recording_ms)
         replays = Replays(store, recordings)
+        check_rtp_path(settings.media_fastpath)
         observe_media(metrics, media)
         if recordings is not None:
             observe_recordings(metrics, recordings)
-        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers) if settings.edge else None
+        edge = (EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers,
+                           fastpath=settings.media_fastpath) if settings.edge else None)
 
         registry = await open_registry(settings, clock)
         cluster = ClusterNode(

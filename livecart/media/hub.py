@@ -12,6 +12,7 @@ from aiortc import RTCConfiguration
 
 from livecart.media.broadcast import Broadcast, Publisher, Viewer
 from livecart.media.media_clock import MediaClock
+from livecart.media.native_writer import rtp_path, writer_factory
 from livecart.media.recorder import Recording, Recordings
 from livecart.media.relay import DeliveryTotals
 
@@ -45,9 +46,12 @@ class MediaHub:
         on_live: ShowCallback,
         on_ended: ShowCallback,
         recordings: Recordings | None = None,
+        fastpath: str = "auto",
     ) -> None:
         self._config = config
         self.recordings = recordings  # None: recording off (LIVECART_RECORDINGS empty)
+        self.rtp_path = rtp_path(fastpath)  # "native" or "python": which RTP writer the viewers get
+        self._make_writer = writer_factory(fastpath)
         self.max_viewers = max_viewers
         self.grace_seconds = grace_seconds
         self._on_live = on_live
@@ -115,7 +119,7 @@ class MediaHub:
         if existing is not None:  # other codecs: viewers must renegotiate, so they are closed
             del self._broadcasts[show_id]
             await self._retire(existing)
-        broadcast = self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher)
+        broadcast = self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher, self._make_writer)
         if self.recordings is not None:  # replay hook: one file per show (a new part if codecs changed)
             broadcast.relay.recording = self.recordings.start(show_id, publisher.codecs)
         if existing is None:
