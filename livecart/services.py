@@ -4,7 +4,7 @@ explicit constructor arguments, and started and stopped in a clear order.
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
     refunds, retention, connect, payouts, maintenance) → trust (reviews, signals) → show lifecycle → media hub
-    (+ edge) → cluster node → live service.
+    (+ edge) → pins, replay timeline (both read the media clock) → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -52,12 +52,14 @@ from livecart.lifecycle import ShowLifecycle
 from livecart.live import observe_live
 from livecart.live.server import LiveSocketServer
 from livecart.live.service import LiveService
-from livecart.media import check_aiortc, observe_media
+from livecart.media import check_aiortc, check_rtp_path, observe_media
 from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
+from livecart.replay.service import Replays
+from livecart.replay.timeline import Timeline
 from livecart.store import Store, open_store
 from livecart.trust.reviews import Reviews
 from livecart.trust.signals import Signals
@@ -92,6 +94,9 @@ class Services:
     cluster: ClusterNode
     live: LiveService
     limits: RateLimits
+    timeline: Timeline  # the replay's timeline (livecart/replay/timeline.py)
+    replays: Replays  # the replay API's files and documents (livecart/replay/service.py)
+    _unsubscribe_timeline: Callable[[], None] | None = None
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
     _unsubscribe_media: Callable[[], None] | None = None
@@ -129,7 +134,6 @@ class Services:
 
         rules = CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps)
         stock_news = StockNews(store, bus)
-        pins = Pins(store, bus)
         owners = Owners(store)
         carts = Carts(store, rules, owners)
         checkout = Checkout(store, payments, bus, rules, stock_news, clock, owners)
@@ -166,13 +170,18 @@ class Services:
             on_live=lifecycle.went_live,
             on_paused=lifecycle.publisher_gone,
             recordings=recordings,
+            fastpath=settings.media_fastpath,
         )
+        pins = Pins(store, bus, media_time=media.rtp_time)  # pin / unpin carry the frame on air
+        timeline = Timeline(store, clock, media.recording_ms)
+        replays = Replays(store, recordings)
+        check_rtp_path(settings.media_fastpath)
         observe_media(metrics, media)
         if recordings is not None:
             observe_recordings(metrics, recordings)
         edge = (
             EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers,
-                       viewer_connect_s=settings.whep_connect_s)
+                       viewer_connect_s=settings.whep_connect_s, fastpath=settings.media_fastpath)
             if settings.edge else None
         )
 
@@ -192,6 +201,7 @@ class Services:
             rate_messages=rate_messages,
             rate_seconds=rate_seconds,
             frame_interval_s=settings.chat_frame_ms / 1000,
+            publish=bus.publish,  # kept chat and answered questions reach the replay timeline
         )
         observe_live(metrics, live)
 
@@ -199,7 +209,8 @@ class Services:
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
             connect=connect, payouts=payouts, reviews=reviews, signals=signals,
-            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
+            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live, timeline=timeline,
+            replays=replays,
             limits=RateLimits(
                 whep_offers=AddressLimit("WHEP offers", *settings.whep_offer_rate),
                 anonymous_accounts=AddressLimit("new accounts", *settings.account_rate),
@@ -210,6 +221,8 @@ class Services:
     async def start(self) -> None:
         """Commerce recovers interrupted checkouts, then the live rooms, media and cluster node run."""
         await self.maintenance.start()
+        self.timeline.start()
+        self._unsubscribe_timeline = self.bus.subscribe(self.timeline.on_bus_event)
         self._unsubscribe_live = self.bus.subscribe(self.live.on_bus_event)
         self.live.start()
         self.media.start()
@@ -263,6 +276,10 @@ class Services:
                 self._unsubscribe_live()
                 self._unsubscribe_live = None
             await self.live.stop()
+            if self._unsubscribe_timeline is not None:
+                self._unsubscribe_timeline()
+                self._unsubscribe_timeline = None
+            await self.timeline.stop()
             await self.maintenance.stop()
             await self.stock_news.close()
         finally:

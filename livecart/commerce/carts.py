@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from livecart.domain.cart import CartRules, check_add
-from livecart.domain.commerce import CartItem
+from livecart.domain.cart import CartRules, check_add, check_source
+from livecart.domain.commerce import CartItem, OrderSource
 from livecart.domain.errors import NotForSale, ShowEnded
 from livecart.domain.models import Account, Product, Show, still_selling
 from livecart.store import Store
@@ -68,10 +68,14 @@ class Carts:
                 products[item.product_id] = product
         return products
 
-    async def add(self, show: Show, viewer: Account, product: Product, qty: int) -> list[CartItem]:
-        """Add `qty` of `product` to the viewer's cart in `show`; returns the cart. Raises ShowEnded when
-        the show ended, NotForSale when the product's brand or the show's host was deleted."""
-        if not still_selling(show):
+    async def add(
+        self, show: Show, viewer: Account, product: Product, qty: int, source: OrderSource = OrderSource.LIVE
+    ) -> list[CartItem]:
+        """Add `qty` of `product` to the viewer's cart in `show`; returns the cart. `source` REPLAY is the
+        replay's purchase path (`domain.cart.check_source`); the live path refuses an ended show
+        (ShowEnded). NotForSale when the product's brand or the show's host was deleted."""
+        check_source(show, source)
+        if source is OrderSource.LIVE and not still_selling(show):
             raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show.id)
         await self.owners.check(show, {product.id: product.brand_id})
         cart = await self.store.cart(show.id, viewer.id)

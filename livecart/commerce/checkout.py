@@ -27,7 +27,7 @@ from livecart.commerce.payments import PaymentProvider
 from livecart.commerce.stock_news import StockNews
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
-from livecart.domain.commerce import Order, OrderStatus, StoredResponse
+from livecart.domain.commerce import Order, OrderSource, OrderStatus, StoredResponse
 from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined, PriceChanged, ShowEnded
 from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
@@ -61,6 +61,7 @@ class CheckoutRequest:
     card_number: str
     client_ip: str | None = None  # recorded with the order (livecart/domain/client_ip.py)
     expected_total_cents: int | None = None  # the total the buyer saw; None: accept the current one
+    source: OrderSource = OrderSource.LIVE  # REPLAY: bought from the show's replay
 
 
 class Checkout:
@@ -102,7 +103,7 @@ class Checkout:
         if claimed is not None:
             return claimed, True
         try:
-            if not still_selling(show):  # the live path; a replay purchase is its own, explicit path
+            if request.source is OrderSource.LIVE and not still_selling(show):  # replay: its own explicit path
                 raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show.id)
             if isinstance(priced, BaseException):
                 raise priced
@@ -152,6 +153,7 @@ class Checkout:
             idempotency_key=key,
             now=self.clock.now(),
             client_ip=request.client_ip,
+            source=request.source,
             campaigns=sold_under,
         )
 
@@ -200,6 +202,7 @@ class Checkout:
                     title=line.title,
                     qty=line.qty,
                     buyer=buyer,
+                    source=order.source.value,
                 )
             )
         return response

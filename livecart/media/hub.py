@@ -17,6 +17,7 @@ from aiortc import RTCConfiguration
 
 from livecart.media.broadcast import Broadcast, Publisher, Viewer
 from livecart.media.media_clock import MediaClock
+from livecart.media.native_writer import rtp_path, writer_factory
 from livecart.media.recorder import Recording, Recordings
 from livecart.media.relay import DeliveryTotals
 
@@ -51,9 +52,12 @@ class MediaHub:
         on_paused: ShowCallback,
         recordings: Recordings | None = None,
         viewer_connect_s: float = 10.0,
+        fastpath: str = "auto",
     ) -> None:
         self._config = config
         self.recordings = recordings  # None: recording off (LIVECART_RECORDINGS empty)
+        self.rtp_path = rtp_path(fastpath)  # "native" or "python": which RTP writer the viewers get
+        self._make_writer = writer_factory(fastpath)
         self.max_viewers = max_viewers
         self.grace_seconds = grace_seconds
         self.viewer_connect_s = viewer_connect_s  # LIVECART_WHEP_CONNECT_S: ICE must complete within it
@@ -91,6 +95,25 @@ class MediaHub:
         broadcast = self._broadcasts.get(show_id)
         return None if broadcast is None else MediaClock(broadcast.relay)
 
+    def rtp_time(self, show_id: str) -> int | None:
+        """The `media_time` of a timed room event happening now (docs/media.md, "Media time"): the RTP
+        timestamp of the video frame this node is forwarding for the show, None when it broadcasts none.
+        Pins and the selling formats stamp their room events with it (one helper for all of them)."""
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None:
+            return None
+        now = MediaClock(broadcast.relay).now()
+        return None if now is None else now.rtp_timestamp
+
+    def recording_ms(self, show_id: str) -> int | None:
+        """Where the show's recording is now, in ms from its start (None when not recorded on this node):
+        the replay timeline's `at_ms`."""
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None:
+            return None
+        now = MediaClock(broadcast.relay).now()
+        return None if now is None else now.recording_ms
+
     def recording(self, show_id: str) -> Recording | None:
         """The show's recording being written on this node, if any."""
         broadcast = self._broadcasts.get(show_id)
@@ -118,7 +141,7 @@ class MediaHub:
         if existing is not None:  # other codecs: viewers must renegotiate, so they are closed
             del self._broadcasts[show_id]
             await self._retire(existing)
-        broadcast = self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher)
+        broadcast = self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher, self._make_writer)
         if self.recordings is not None:  # replay hook: one file per show (a new part if codecs changed)
             broadcast.relay.recording = self.recordings.start(show_id, publisher.codecs)
         if existing is None or existing.paused:

@@ -46,6 +46,7 @@ from livecart.store.redis.reviews import RedisReviews
 from livecart.store.redis.sentinel import SCHEME as SENTINEL_SCHEME
 from livecart.store.redis.sentinel import sentinel_client
 from livecart.store.redis.shows import RedisShows
+from livecart.store.redis.timeline import RedisTimeline
 
 SCRIPTS: tuple[Script, ...] = (
     *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
@@ -68,7 +69,7 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 class RedisStore(
     RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
-    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews,
+    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline,
 ):
     def __init__(self, redis: Redis, *, clock: Clock, min_replicas: int = 0, wait_timeout_ms: int = 1000) -> None:
         self._redis = redis

@@ -41,7 +41,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "0004_lineup_by_product", "CREATE INDEX lineup_product ON lineup (product_id)"),
     # A paused show keeps status 'live' in its row (the CHECK above cannot change without rebuilding
     # the table) and has `paused_at` set; rows.show reads it back as `paused`.
-    Migration(21, "0021_shows_paused_at", "ALTER TABLE shows ADD COLUMN paused_at TEXT"),
+    Migration(23, "0023_shows_paused_at", "ALTER TABLE shows ADD COLUMN paused_at TEXT"),
 ]
 
 def fetch_show(conn: sqlite3.Connection, show_id: str) -> Show | None:
