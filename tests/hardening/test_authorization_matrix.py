@@ -66,6 +66,8 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "read the show": ("GET", "/api/shows/{show}", None, {role: 200 for role in ROLES}),
     "read the lineup": ("GET", "/api/shows/{show}/lineup", None, {role: 200 for role in ROLES}),
     "read the pins": ("GET", "/api/shows/{show}/pins", None, {role: 200 for role in ROLES}),
+    "read the replay (nothing recorded yet: 404 for everyone)": ("GET", "/api/shows/{show}/replay", None, {
+        role: 404 for role in ROLES}),
     "list the products": ("GET", "/api/products", None, {role: 200 for role in ROLES}),
     "read the product": ("GET", "/api/products/{product}", None, {role: 200 for role in ROLES}),
     "read one's own account": ("GET", "/api/me", None, {

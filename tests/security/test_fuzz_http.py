@@ -43,6 +43,7 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("DELETE", "/api/shows/{show}/cart/items/{product}", ()),
     ("POST", "/api/shows/{show}/checkout", ("shipping", "payment", "expected_total_cents")),
     ("POST", "/api/shows/{show}/end", ()),
+    ("GET", "/api/shows/{show}/replay", ()),
     ("GET", "/api/shows/{show}/orders?limit=2", ()),
     ("GET", "/api/orders/{order}", ()),
     ("POST", "/api/orders/{order}/refund", ("items",)),
