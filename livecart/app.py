@@ -8,7 +8,21 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from livecart import keys
-from livecart.api import accounts, carts, catalog, checkout, earnings, orders, pins, shows, stats, system, webhooks
+from livecart.api import (
+    accounts,
+    carts,
+    catalog,
+    checkout,
+    earnings,
+    orders,
+    pins,
+    replay,
+    reviews,
+    shows,
+    stats,
+    system,
+    webhooks,
+)
 from livecart.clock import Clock, SystemClock
 from livecart.commerce.payments import PaymentProvider
 from livecart.config import Settings
@@ -31,8 +45,10 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     orders.routes,
     earnings.routes,
     stats.routes,
+    reviews.routes,
     whip.routes,
     whep.routes,
+    replay.routes,
     webhooks.routes,
 )
 

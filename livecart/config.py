@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from livecart.domain.client_ip import IPNetwork, parse_networks
+from livecart.domain.signals import Thresholds
+from livecart.redis_options import parse_sentinel_url
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -72,12 +74,25 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a number") from None
+    if not number >= 0 or number == float("inf"):
+        raise ValueError("must be zero or more")
+    return number
+
+
 def _store_url(value: str) -> str:
     if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
         return value
     if value.startswith(("redis://", "rediss://", "unix://")):
         return value
-    raise ValueError("must be sqlite:///PATH or redis://HOST:PORT/DB")
+    if value.startswith("redis+sentinel://"):
+        parse_sentinel_url(value)
+        return value
+    raise ValueError("must be sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://HOST:PORT,HOST:PORT/MASTER/DB")
 
 
 def _log_level(value: str) -> str:
@@ -133,6 +148,13 @@ def _flag(value: str) -> bool:
     if lowered in ("0", "false", "no", "off", ""):
         return False
     raise ValueError("must be 1 or 0")
+
+
+def _fastpath(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in ("auto", "off"):
+        raise ValueError("must be auto or off")
+    return lowered
 
 
 def _csv(value: str) -> tuple[str, ...]:
@@ -261,6 +283,15 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "media_fastpath",
+        "LIVECART_MEDIA_FASTPATH",
+        "auto",
+        "auto: viewers' RTP is written, SRTP-protected and sent by the relay's C fast path when it was built "
+        "(`pip install` compiles it when gcc, the Python and OpenSSL headers are there); off: always by the "
+        "pure-Python path. /metrics names the one in use (`livecart_media_rtp_path`).",
+        _fastpath,
+    ),
+    Setting(
         "edge",
         "LIVECART_EDGE",
         "0",
@@ -300,6 +331,56 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting(
+        "pause_end_s",
+        "LIVECART_PAUSE_END_S",
+        "600",
+        "Seconds a paused show (its publisher gone) waits for a publisher before it is ended.",
+        _positive_float,
+    ),
+    Setting(
+        "whep_connect_s",
+        "LIVECART_WHEP_CONNECT_S",
+        "10",
+        "Seconds a WHEP viewer has to complete ICE; a session that has not connected by then is dropped "
+        "(until it connects it does not count against LIVECART_MAX_VIEWERS).",
+        _positive_float,
+    ),
+    Setting(
+        "whep_offer_rate",
+        "LIVECART_WHEP_OFFER_RATE",
+        "20/60",
+        "WHEP offers per client address: OFFERS/SECONDS (token bucket); beyond it 429 rate_limited.",
+        _rate,
+    ),
+    Setting(
+        "account_rate",
+        "LIVECART_ACCOUNT_RATE",
+        "60/60",
+        "Viewer accounts (POST /api/viewers) per client address: COUNT/SECONDS; beyond it 429 rate_limited.",
+        _rate,
+    ),
+    Setting(
+        "cart_add_rate",
+        "LIVECART_CART_ADD_RATE",
+        "120/60",
+        "Cart adds per client address: COUNT/SECONDS; beyond it 429 rate_limited.",
+        _rate,
+    ),
+    Setting(
+        "anonymous_expiry_days",
+        "LIVECART_ANONYMOUS_EXPIRY_DAYS",
+        "30",
+        "Days after which a viewer account that never bought anything is deleted, with its carts.",
+        _positive_int,
+    ),
+    Setting(
+        "max_sockets",
+        "LIVECART_MAX_SOCKETS",
+        "5000",
+        "Most Socket.IO connections this process holds; beyond it new connections are refused.",
+        _positive_int,
+    ),
+    Setting(
         "recordings",
         "LIVECART_RECORDINGS",
         "recordings",
@@ -313,6 +394,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a Redis connect or command may take (store, fan-out, cluster registry) before it fails "
         "(HTTP 503 `unavailable`, an `unavailable` ack) instead of waiting on a hung server.",
         _positive_float,
+    ),
+    Setting(
+        "redis_min_replicas",
+        "LIVECART_REDIS_MIN_REPLICAS",
+        "0",
+        "Replicas that must have a money write (order paid, ledger, refund) before it is acknowledged "
+        "(Redis WAIT); 0: acknowledged once on the primary.",
+        _non_negative_int,
     ),
     Setting(
         "recovery_grace_s",
@@ -360,6 +449,58 @@ SETTINGS: tuple[Setting, ...] = (
         "7",
         "Days a viewer who arrived through a host's share link stays attributed to that host: a purchase "
         "in that window credits the host the campaign commission.",
+        _positive_int,
+    ),
+    Setting(
+        "review_after_h",
+        "LIVECART_REVIEW_AFTER_H",
+        "0",
+        "Hours after payment before the buyer may review an order line (e.g. 72 to wait for delivery); "
+        "earlier: 409 `review_too_early`.",
+        _non_negative_float,
+    ),
+    Setting(
+        "signal_new_account_h",
+        "LIVECART_SIGNAL_NEW_ACCOUNT_H",
+        "24",
+        "Signals: a review is listed when its author's account was created less than this many hours "
+        "before the order.",
+        _positive_float,
+    ),
+    Setting(
+        "signal_review_burst",
+        "LIVECART_SIGNAL_REVIEW_BURST",
+        "4",
+        "Signals: a product with more than this many reviews within one hour is listed as a burst.",
+        _positive_int,
+    ),
+    Setting(
+        "signal_shared_address",
+        "LIVECART_SIGNAL_SHARED_ADDRESS",
+        "3",
+        "Signals: a client address (label) from which at least this many accounts bought or reviewed is listed.",
+        _positive_int,
+    ),
+    Setting(
+        "signal_shared_shipping",
+        "LIVECART_SIGNAL_SHARED_SHIPPING",
+        "3",
+        "Signals: a shipping address (label) to which at least this many buyers' paid orders go is listed.",
+        _positive_int,
+    ),
+    Setting(
+        "signal_quick_refund_h",
+        "LIVECART_SIGNAL_QUICK_REFUND_H",
+        "24",
+        "Signals: an order refunded in full within this many hours after payment (when the host was "
+        "credited) counts as a quick full refund.",
+        _positive_float,
+    ),
+    Setting(
+        "signal_quick_refunds",
+        "LIVECART_SIGNAL_QUICK_REFUNDS",
+        "2",
+        "Signals: a host with at least this many quick full refunds is listed.",
         _positive_int,
     ),
     Setting(
@@ -471,19 +612,35 @@ class Settings:
     turn_username: str = ""
     turn_credential: str = ""
     max_viewers: int = 500
+    media_fastpath: str = "auto"
     edge: bool = False
     publisher_grace_seconds: float = 10.0
     webhook_allow_private: bool = False
     webhook_retry_s: float = 30.0
     webhook_timeout_s: float = 10.0
+    pause_end_s: float = 600.0
+    whep_connect_s: float = 10.0
+    whep_offer_rate: tuple[int, float] = (20, 60.0)
+    account_rate: tuple[int, float] = (60, 60.0)
+    cart_add_rate: tuple[int, float] = (120, 60.0)
+    anonymous_expiry_days: int = 30
+    max_sockets: int = 5000
     recordings: str = "recordings"
     redis_timeout_s: float = 5.0
+    redis_min_replicas: int = 0
     recovery_grace_s: int = 120
     idempotency_retention_h: int = 24
     client_ip_retention_days: int = 30
     return_window_days: int = 14
     payout_min_cents: int = 0
     attribution_days: int = 7
+    review_after_h: float = 0.0
+    signal_new_account_h: float = 24.0
+    signal_review_burst: int = 4
+    signal_shared_address: int = 3
+    signal_shared_shipping: int = 3
+    signal_quick_refund_h: float = 24.0
+    signal_quick_refunds: int = 2
     auction_extend_s: int = 10
     auction_pay_s: int = 600
     deal_hold_s: int = 120
@@ -500,6 +657,18 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def signal_thresholds(self) -> Thresholds:
+        """The LIVECART_SIGNAL_* settings, as the signals read them."""
+        return Thresholds(
+            new_account_h=self.signal_new_account_h,
+            review_burst=self.signal_review_burst,
+            shared_address=self.signal_shared_address,
+            shared_shipping=self.signal_shared_shipping,
+            quick_refund_h=self.signal_quick_refund_h,
+            quick_refunds=self.signal_quick_refunds,
+        )
 
     @property
     def own_port(self) -> int:

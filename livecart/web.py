@@ -39,7 +39,10 @@ SOCKET_IO_BUNDLE = _vendored("socket.io.msgpack.min.js", "socket.io-client/dist/
 VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
 EMBED_SCRIPT = STATIC_DIR / "embed.js"
-PAGES = {"index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html"}
+PAGES = {
+    "index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html",
+    "replay": "replay.html",
+}
 SERVICES_PLACEHOLDER = 'content="@services@"'
 
 # Exactly what the pages use: our own scripts and styles, images from us (products may point at https
@@ -73,6 +76,8 @@ SERVICE_ROUTES = {
     "earnings": ("/api/hosts/{host_id}/earnings",),
     "stats": ("/api/shows/{show_id}/stats",),
     "orders": ("/api/shows/{show_id}/orders",),
+    "reviews": ("/api/products/{product_id}/reviews",),
+    "replay": ("/api/shows/{show_id}/replay",),
 }
 
 
@@ -90,6 +95,7 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/", _page("index"), name="page_index")
     app.router.add_get("/watch/{show_id}", _page("watch"), name="page_watch")
     app.router.add_get("/studio/{show_id}", _page("studio"), name="page_studio")
+    app.router.add_get("/replay/{show_id}", _page("replay"), name="page_replay")
     app.router.add_get("/brand", _page("brand"), name="page_brand")
     settings = app.get(keys.SETTINGS)
     embed_origins = settings.embed_origins if settings is not None else ()

@@ -28,6 +28,16 @@ REPLY_TYPES = [
     ("GET", r"/api/shows/[^/]+/stats", "ShowStats"),
     ("GET", r"/api/shows/[^/]+/orders", "BrandOrderPage"),
     ("POST", r"/api/orders/[^/]+/refund", "RefundReply"),
+    ("GET", r"/api/products/[^/]+", "ProductDetail"),
+    ("GET", r"/api/products/[^/]+/reviews", "ReviewPage"),
+    ("POST", r"/api/products/[^/]+/reviews", "Review"),
+    ("GET", r"/api/products/[^/]+/reviewable", "Reviewable"),
+    ("GET", r"/api/products/[^/]+/signals", "ProductSignals"),
+    ("GET", r"/api/reviews/[^/]+", "Review"),
+    ("POST", r"/api/reviews/[^/]+/reply", "Review"),
+    ("POST", r"/api/reviews/[^/]+/report", "ReportReply"),
+    ("POST", r"/api/reviews/[^/]+/hide", "Review"),
+    ("GET", r"/api/shows/[^/]+/replay", "Replay"),
 ]
 
 

@@ -169,6 +169,7 @@ def _order_data(order: Order) -> dict[str, Any]:
     return {
         "order_id": order.id,
         "show_id": order.show_id,
+        "source": order.source.value,
         "currency": order.currency,
         "total_cents": order.total_cents,
         "refunded_cents": order.refunded_cents,
@@ -207,10 +208,14 @@ def order_refunded(order: Order, refund: Refund) -> WebhookEvent:
 SHOW_EVENTS = {ShowStatus.LIVE: SHOW_LIVE, ShowStatus.ENDED: SHOW_ENDED}
 
 
-def show_changed(show: Show, at: datetime) -> WebhookEvent | None:
-    """show.live / show.ended for a show that has just become so; None for any other status."""
+def show_changed(before: ShowStatus, show: Show, at: datetime) -> WebhookEvent | None:
+    """show.live / show.ended for a show that has just moved from `before` to its status: show.live only
+    when it first goes live (a paused show going live again sends nothing, nor does a pause), show.ended
+    when it ends (from live, paused or scheduled). None for any other move."""
     event_type = SHOW_EVENTS.get(show.status)
-    if event_type is None:
+    if event_type is None or before is show.status:
+        return None
+    if show.status is ShowStatus.LIVE and before is ShowStatus.PAUSED:
         return None
     data = {
         "show_id": show.id,

@@ -37,12 +37,20 @@ class LiveSocketServer(socketio.AsyncServer):  # type: ignore[misc]
 
     With `json_parser`, a connection whose first packet is text speaks JSON (`CheckedJsonPacket`) and
     one whose first packet is binary speaks the server's serializer (msgpack); without it, every
-    connection speaks the serializer."""
+    connection speaks the serializer. `max_sockets` caps the Engine.IO connections (0: no cap)."""
 
     def __init__(
-        self, *, backlog_limit: int, cutoff_s: float, json_parser: type[sio_packet.Packet] | None = None, **kwargs: Any
+        self,
+        *,
+        backlog_limit: int,
+        cutoff_s: float,
+        max_sockets: int = 0,
+        json_parser: type[sio_packet.Packet] | None = None,
+        **kwargs: Any,
     ) -> None:
-        self._engine_options: dict[str, Any] = {"backlog_limit": backlog_limit, "cutoff_s": cutoff_s}
+        self._engine_options: dict[str, Any] = {
+            "backlog_limit": backlog_limit, "cutoff_s": cutoff_s, "max_sockets": max_sockets,
+        }
         super().__init__(**kwargs)
         self.json_parser = json_parser
         self.parsers: dict[str, type[sio_packet.Packet]] = {}  # eio sid → its parser, from its first packet
@@ -131,6 +139,7 @@ def create_socket_server(settings: Settings) -> LiveSocketServer:
         max_http_buffer_size=MAX_CLIENT_MESSAGE_BYTES,
         backlog_limit=settings.live_backlog,
         cutoff_s=10.0,
+        max_sockets=settings.max_sockets,
         logger=False,
         engineio_logger=False,
     )

@@ -32,6 +32,8 @@ from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 from livecart.domain.payouts import Payout
+from livecart.domain.replay import TimelineEvent
+from livecart.domain.reviews import Review, ReviewCursor, ReviewSummary
 from livecart.domain.shares import Cohost
 from livecart.domain.webhooks import Delivery, Webhook, WebhookEvent
 
@@ -39,6 +41,13 @@ from livecart.domain.webhooks import Delivery, Webhook, WebhookEvent
 class StoreUnavailable(Exception):
     """The store cannot be used now (SQLite: the file is locked, the disk is full, an I/O error); like a
     Redis connection error, it is one of `livecart.store.STORE_UNAVAILABLE` (the API answers 503)."""
+
+
+class NotReplicated(StoreUnavailable):
+    """A write ran on the primary but `WAIT` did not see it reach LIVECART_REDIS_MIN_REPLICAS replicas
+    in time: a fail-over now could lose it, so the caller is not told it succeeded (the API answers
+    503). The write did happen: a checkout keeps its Idempotency-Key claimed (the retry replays or
+    waits for checkout recovery to settle the order) instead of releasing it."""
 
 
 class AccountStore(Protocol):
@@ -51,6 +60,11 @@ class AccountStore(Protocol):
 
     async def delete_account(self, account_id: str) -> None:
         """Delete an account: its token stops working at once. Raises NotFound."""
+
+    async def expire_idle_viewers(self, created_before: datetime) -> int:
+        """Delete every viewer account created before `created_before` that never placed an order
+        (pending, paid or failed), with its carts; returns how many. Stale anonymous state expires
+        (issue 19, finding 12). Redis: viewers created before this method existed are not indexed."""
 
 
 class CatalogStore(Protocol):
@@ -194,12 +208,16 @@ class CommerceStore(Protocol):
         """
 
     # -- orders -------------------------------------------------------------------------------------
-    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         """Record a PENDING order and take its stock, all lines or none.
 
         Checks, in this order, without changing anything when one fails
         (`livecart.domain.store_checks.order_placement`):
         - the order id is not taken (Conflict, `order_id`) and the show exists (NotFound, `show_id`);
+        - with `from_cart` (checkout): the buyer's cart in the show still holds every line's units and
+          no other order of the buyer in that show is pending (CartEmpty, `store_checks.cart_holds`) —
+          a cart is consumed by its first checkout, the paid order removes its lines, a failed one
+          leaves them for the retry;
         - every product exists (NotFound, `product_id`);
         - every product still has the line's unit price and commission rate (PriceChanged, `product_ids`);
         - units_bought(buyer) + line qty ≤ max_qty_per_buyer for every line (LimitExceeded, `product_ids`);
@@ -548,8 +566,8 @@ class WebhookStore(Protocol):
 
     The outbox is written by the methods whose change it reports, in the same transaction (SQLite) or
     the same Lua script (Redis): `mark_order_paid` (order.paid), `record_refund` (order.refunded),
-    `set_show_status` to live or ended (show.live, show.ended). A call that changes nothing writes no
-    event."""
+    `set_show_status` to live the first time or to ended (show.live, show.ended; a pause and the return
+    from it write none), `complete_payout` (payout.paid). A call that changes nothing writes no event."""
 
     async def create_webhook(self, hook: Webhook) -> None: ...
 
@@ -586,9 +604,55 @@ class WebhookStore(Protocol):
         """Make the delivery pending and due at `now` (its attempts are kept). NotFound when unknown."""
 
 
+class ReviewStore(Protocol):
+    """Product reviews (docs/protocol.md#reviews). Eligibility (`domain.reviews.reviewable_line`) is the
+    caller's; the store keeps one review per order line and the rating counts. Time: the store's clock."""
+
+    async def add_review(self, review: Review) -> Review:
+        """Store a new review. Raises AlreadyReviewed when its order line (order_id, product_id) already has
+        one (concurrent adds: exactly one wins), ValueError for a rating outside 1–5; nothing stored then."""
+
+    async def get_review(self, review_id: str) -> Review | None: ...
+
+    async def product_reviews(
+        self, product_id: str, limit: int | None = None, *, before: ReviewCursor | None = None
+    ) -> list[Review]:
+        """The product's reviews (hidden ones too), newest first: by created_at, then id, both descending;
+        at most `limit` (≥ 1; None: all), only those after the `before` cursor (older ones)."""
+
+    async def show_reviews(self, show_id: str) -> list[Review]:
+        """Reviews of order lines bought in the show, newest first."""
+
+    async def review_summary(self, product_id: str) -> ReviewSummary:
+        """Count and per-star histogram of the product's visible (not hidden) reviews."""
+
+    async def reply_to_review(self, review_id: str, text: str) -> Review:
+        """Set the brand's one reply. Raises NotFound, AlreadyReplied (the first reply stays)."""
+
+    async def report_review(self, review_id: str, by: str, reason: str) -> tuple[Review, bool]:
+        """Add `by`'s report; False (nothing changed) when `by` already reported it. Raises NotFound."""
+
+    async def hide_review(self, review_id: str, reason: str) -> Review:
+        """Hide the review with a reason: it leaves the summary (once); hiding again replaces the reason
+        and time. Raises NotFound."""
+
+    async def forget_review_addresses(self, older_than: datetime) -> int:
+        """Erase the client address of reviews created before `older_than`; returns how many."""
+
+
+class TimelineStore(Protocol):
+    """A show's replay timeline (docs/protocol.md, "Replay"): its timed events, kept for good."""
+
+    async def add_timeline_events(self, events: Sequence[TimelineEvent]) -> None:
+        """Append events (any shows), each after the ones appended before it for its show."""
+
+    async def timeline(self, show_id: str) -> list[TimelineEvent]:
+        """Every event of the show, in the order appended."""
+
+
 class Store(
     AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
-    CampaignStore, CohostStore, PayoutStore, WebhookStore, Protocol,
+    CampaignStore, CohostStore, PayoutStore, WebhookStore, ReviewStore, TimelineStore, Protocol,
 ):
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""

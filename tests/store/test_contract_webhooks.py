@@ -35,6 +35,8 @@ async def test_paying_refunding_and_show_changes_write_their_events_once(store: 
     assert await store.new_webhook_events(10) == []  # placing an order reports nothing
 
     await store.set_show_status(show.id, ShowStatus.LIVE)
+    await store.set_show_status(show.id, ShowStatus.PAUSED)  # a pause and the return report nothing
+    await store.set_show_status(show.id, ShowStatus.LIVE)
     paid = await store.mark_order_paid(order.id, "pay_1", utcnow(), factories.sale_entries(order), None)
     with pytest.raises(Conflict):  # a second settle changes nothing and writes no event
         await store.mark_order_paid(order.id, "pay_2", utcnow(), factories.sale_entries(order), None)
@@ -48,11 +50,13 @@ async def test_paying_refunding_and_show_changes_write_their_events_once(store: 
         ("show.live", show.id), ("order.paid", order.id), ("order.refunded", order.id), ("show.ended", show.id),
     ]
     assert events[1].data["total_cents"] == 2 * 1900
+    assert events[1].data["source"] == "live"
     assert events[1].data["lines"][0]["brand_id"] == brand.id
     assert events[2].data["refund"] == {"id": refund.id, "amount_cents": 1900,
                                         "lines": [{"product_id": lipstick.id, "qty": 1}]}
     assert events[2].data["lines"][0]["refunded_qty"] == 1
     assert events[3].data["status"] == "ended"
+    assert events[3].data["started_at"] == events[0].data["started_at"]  # the first live's time, kept
 
 
 async def test_a_refused_refund_writes_no_event(store: Store) -> None:

@@ -79,7 +79,7 @@ async def test_a_paid_order_reaches_its_brand_and_the_admin_signed_and_no_one_el
     assert listed["deliveries"][1]["id"] == got.delivery_id
 
 
-async def test_show_live_and_ended_reach_the_brands_in_the_lineup(
+async def test_show_live_once_and_ended_reach_the_brands_in_the_lineup_a_pause_sends_nothing(
     app: web.Application, api: Api, receiver: tuple[Receiver, str]
 ) -> None:
     brand_receiver, url = receiver
@@ -87,7 +87,9 @@ async def test_show_live_and_ended_reach_the_brands_in_the_lineup(
     brand_receiver.secret = (await register(api, scene.brand["token"], url, ["show.live", "show.ended"]))["secret"]
     lifecycle = app[keys.SERVICES].lifecycle
     await lifecycle.went_live(scene.show_id)
-    await lifecycle.ended(scene.show_id)
+    await lifecycle.publisher_gone(scene.show_id)  # paused
+    await lifecycle.went_live(scene.show_id)  # live again: no second show.live
+    await lifecycle.end(scene.show_id)
     received = await brand_receiver.wait_for(2)
     assert [(r.event["type"], r.event["data"]["show_id"], r.signed) for r in received] == [
         ("show.live", scene.show_id, True), ("show.ended", scene.show_id, True),

@@ -101,7 +101,11 @@ def _payout(row: Mapping[str, str]) -> Payout:
 
 
 class RedisPayouts:
+    """Payout writes (and their ledger rows) WAIT for LIVECART_REDIS_MIN_REPLICAS replicas, as orders do."""
+
     _redis: Redis
+    _min_replicas: int
+    _wait_timeout_ms: int
     _clock: Clock
 
     async def commission_parties(self) -> list[str]:
@@ -137,7 +141,7 @@ class RedisPayouts:
         )  # fmt: skip
         record["entries"] = json.dumps([records.ledger_entry_json(entry) for entry in entries])
         slot = _slot(payout.host_id, payout.currency)
-        reply = await OPEN_PAYOUT(
+        reply = await OPEN_PAYOUT.replicated(
             self._redis,
             [
                 keys.payout_run(payout.run_key),
@@ -149,6 +153,8 @@ class RedisPayouts:
                 keys.payouts_seq(),
             ],
             [slot, ledger_length, payout.id, codec.micros(payout.created_at), len(record), *codec.pairs(record)],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         if reply[0] == "same":
             found = await self.get_payout(str(reply[1]))
@@ -170,13 +176,14 @@ class RedisPayouts:
         before = await self.get_payout(payout_id)
         assert before is not None
         paid = replace(before, status=PayoutStatus.PAID, paid_at=now, provider_ref=provider_ref)
-        reply = await COMPLETE_PAYOUT(
+        reply = await COMPLETE_PAYOUT.replicated(
             self._redis,
             [keys.payout(payout_id), keys.payouts_open(), keys.payouts_pending(), *ledger_keys, *outbox_keys()],
             [
                 codec.to_text(now) or "", provider_ref, _slot(row["host_id"], row["currency"]),
                 payout_id, len(pushes) // 2, *pushes, *outbox_args(webhooks.payout_paid(paid, now)),
             ],
+            self._min_replicas, self._wait_timeout_ms,
         )  # fmt: skip
         if reply[0] == "failed":
             raise errors.payout_settled(payout_id, "failed")
@@ -188,10 +195,12 @@ class RedisPayouts:
         found = await self.get_payout(payout_id)
         if found is None:
             raise errors.no_such_payout(payout_id)
-        reply = await FAIL_PAYOUT(
+        reply = await FAIL_PAYOUT.replicated(
             self._redis,
             [keys.payout(payout_id), keys.payouts_open(), keys.payouts_pending()],
             [_slot(found.host_id, found.currency), payout_id],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         if reply[0] == "paid":
             raise errors.payout_settled(payout_id, "paid")

@@ -22,8 +22,10 @@ from livecart.store.sqlite import (
     live,
     orders,
     payouts,
+    reviews,
     secrets,
     shows,
+    timeline,
     webhooks,
 )
 from livecart.store.sqlite.db import Migration, check_migrations
@@ -32,9 +34,9 @@ MIGRATIONS: list[Migration] = check_migrations(
     [
         *accounts.MIGRATIONS,  # 1
         *catalog.MIGRATIONS,  # 2
-        *shows.MIGRATIONS,  # 3, 4
+        *shows.MIGRATIONS,  # 3, 4, 23
         *commerce.MIGRATIONS,  # 5, 8
-        *orders.MIGRATIONS,  # 6, 7, 9
+        *orders.MIGRATIONS,  # 6, 7, 9, 21 (21: orders' source)
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
         *auctions.MIGRATIONS,  # 13
@@ -43,6 +45,8 @@ MIGRATIONS: list[Migration] = check_migrations(
         *cohosts.MIGRATIONS,  # 16
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
         *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
-        *webhooks.MIGRATIONS,  # 20
+        *reviews.MIGRATIONS,  # 20
+        *timeline.MIGRATIONS,  # 22
+        *webhooks.MIGRATIONS,  # 24
     ]
 )
