@@ -8,7 +8,20 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from livecart import keys
-from livecart.api import accounts, carts, catalog, checkout, earnings, orders, pins, shows, stats, system
+from livecart.api import (
+    accounts,
+    carts,
+    catalog,
+    checkout,
+    connect,
+    earnings,
+    orders,
+    payouts,
+    pins,
+    shows,
+    stats,
+    system,
+)
 from livecart.clock import Clock, SystemClock
 from livecart.commerce.payments import PaymentProvider
 from livecart.config import Settings
@@ -31,6 +44,8 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     orders.routes,
     earnings.routes,
     stats.routes,
+    connect.routes,
+    payouts.routes,
     whip.routes,
     whep.routes,
 )

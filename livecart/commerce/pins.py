@@ -4,6 +4,7 @@ live room hears `pin` / `unpin`."""
 from __future__ import annotations
 
 from livecart.bus import EventBus
+from livecart.commerce.connect import may_host
 from livecart.domain.commerce import Pin
 from livecart.domain.errors import Forbidden, NotInLineup, ShowEnded
 from livecart.domain.events import Pinned, Unpinned
@@ -17,8 +18,9 @@ class Pins:
         self.bus = bus
 
     async def _check(self, by: Account, show: Show, product: Product) -> None:
-        """Admin, the show's host, or the brand that owns the product; it must be in the lineup; not ended."""
-        if not show.hosted_by(by) and by.id != product.brand_id:
+        """Admin, the show's host or an active co-host, or the brand that owns the product; it must be in the
+        lineup; not ended."""
+        if by.id != product.brand_id and not await may_host(self.store, show, by):
             raise Forbidden("only the show's host or the product's brand may pin it")
         lineup = await self.store.lineup(show.id)
         if all(featured.id != product.id for featured in lineup):

@@ -268,6 +268,10 @@ def units_cap_reached(units_cap: int, units_sold: int) -> UnitsCapReached:
     )
 
 
+def no_such_link(code: str) -> NotFound:
+    return NotFound("no such link", code=code)
+
+
 def link_code_taken(code: str) -> Conflict:
     return Conflict("this link code is taken", code=code)
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from livecart.domain.attribution import ShareLink
+from livecart.domain.attribution import Attribution, ShareLink
 from livecart.domain.auctions import Auction, Bid
 from livecart.domain.campaigns import Application, Campaign, Invitation
 from livecart.domain.commerce import (
@@ -387,6 +387,22 @@ class CampaignStore(Protocol):
         `code` is taken by another link (the caller draws another)."""
 
     async def link_by_code(self, code: str) -> ShareLink | None: ...
+
+    async def host_links(self, host_id: str) -> list[ShareLink]:
+        """The host's share links, oldest first."""
+
+    async def record_link_click(self, code: str) -> int:
+        """Count one more visit of `/l/{code}`; returns the clicks so far. Raises NotFound."""
+
+    async def keep_attribution(self, viewer_id: str, code: str) -> Attribution:
+        """Attribute the viewer to the link now (replacing an earlier link: the latest wins) and count the
+        viewer once among the link's viewers. Raises NotFound."""
+
+    async def attribution_of(self, viewer_id: str) -> Attribution | None:
+        """The link the viewer followed last, and when (the caller checks the window)."""
+
+    async def link_figures(self, code: str) -> tuple[int, int]:
+        """(clicks, distinct viewers) of the link; (0, 0) for an unknown code."""
 
 
 class LiveStore(Protocol):

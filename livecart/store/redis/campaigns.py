@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from livecart.clock import Clock
 from livecart.domain import errors
-from livecart.domain.attribution import ShareLink
+from livecart.domain.attribution import Attribution, ShareLink
 from livecart.domain.campaigns import Application, ApplicationStatus, Campaign, Invitation, InvitationStatus
 from livecart.domain.ids import new_id
 from livecart.store.redis import codec, keys
@@ -149,11 +149,28 @@ LINK = Script(
     if redis.call('EXISTS', KEYS[2]) == 1 then return {'taken'} end
     redis.call('HSET', KEYS[2], unpack(ARGV, 4, 3 + 2 * tonumber(ARGV[3])))
     redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+    redis.call('ZADD', KEYS[3], ARGV[4 + 2 * tonumber(ARGV[3])], ARGV[2])
     return {'ok'}
     """
 )
 
-SCRIPTS = (CREATE, UPDATE, END, APPLY, DECIDE, INVITE, ACCEPT, UNITS, LINK)
+CLICK = Script(
+    """
+    if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+    return redis.call('HINCRBY', KEYS[1], 'clicks', 1)
+    """
+)
+
+KEEP = Script(
+    """
+    if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+    redis.call('SADD', KEYS[2], ARGV[1])
+    redis.call('HSET', KEYS[3], 'code', ARGV[2], 'at', ARGV[3])
+    return 1
+    """
+)
+
+SCRIPTS = (CREATE, UPDATE, END, APPLY, DECIDE, INVITE, ACCEPT, UNITS, LINK, CLICK, KEEP)
 
 
 def _encode(name: str, value: Any) -> str:
@@ -392,8 +409,8 @@ class RedisCampaigns:
         record = codec.fields(code=code, campaign_id=campaign_id, host_id=host_id, created_at=now)
         reply = await LINK(
             self._redis,
-            [keys.campaign_links(campaign_id), keys.share_link(code)],
-            [host_id, code, len(record), *codec.pairs(record)],
+            [keys.campaign_links(campaign_id), keys.share_link(code), keys.host_links(host_id)],
+            [host_id, code, len(record), *codec.pairs(record), str(codec.micros(now))],
         )
         if reply[0] == "taken":
             raise errors.link_code_taken(code)
@@ -410,6 +427,44 @@ class RedisCampaigns:
         created = codec.from_text(row["created_at"])
         assert created is not None
         return ShareLink(row["code"], row["campaign_id"], row["host_id"], created)
+
+    async def host_links(self, host_id: str) -> list[ShareLink]:
+        codes = await self._redis.zrange(keys.host_links(host_id), 0, -1)
+        found = [await self.link_by_code(str(code)) for code in codes]
+        return [one for one in found if one is not None]
+
+    async def record_link_click(self, code: str) -> int:
+        clicks = int(await CLICK(self._redis, [keys.share_link(code)], []))
+        if clicks < 0:
+            raise errors.no_such_link(code)
+        return clicks
+
+    async def keep_attribution(self, viewer_id: str, code: str) -> Attribution:
+        link = await self.link_by_code(code)
+        if link is None:
+            raise errors.no_such_link(code)
+        now = self._clock.now()
+        kept = await KEEP(
+            self._redis,
+            [keys.share_link(code), keys.link_viewers(code), keys.viewer_attribution(viewer_id)],
+            [viewer_id, code, now.isoformat()],
+        )
+        if not kept:
+            raise errors.no_such_link(code)
+        return Attribution(code, link.campaign_id, link.host_id, now)
+
+    async def attribution_of(self, viewer_id: str) -> Attribution | None:
+        row = await self._hash(keys.viewer_attribution(viewer_id))
+        link = await self.link_by_code(row["code"]) if row else None
+        at = codec.from_text(row.get("at")) if row else None
+        if link is None or at is None:
+            return None
+        return Attribution(link.code, link.campaign_id, link.host_id, at)
+
+    async def link_figures(self, code: str) -> tuple[int, int]:
+        clicks = await self._redis.hget(keys.share_link(code), "clicks")
+        viewers = await self._redis.scard(keys.link_viewers(code))
+        return int(clicks or 0), int(viewers)
 
 
 _COLUMNS = ("title", "brief", "product_ids", "commission_bps", "starts_at", "ends_at", "open", "max_hosts", "units_cap")

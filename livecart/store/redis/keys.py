@@ -288,6 +288,21 @@ def campaign_links(campaign_id: str) -> str:
     return f"{PREFIX}campaign:{campaign_id}:links"
 
 
+def host_links(host_id: str) -> str:
+    """Sorted set of the host's link codes, by creation time (µs)."""
+    return f"{PREFIX}host:{host_id}:links"
+
+
+def link_viewers(code: str) -> str:
+    """Set of the viewer ids who kept the link's attribution; the link's hash counts `clicks`."""
+    return f"{PREFIX}link:{code}:viewers"
+
+
+def viewer_attribution(viewer_id: str) -> str:
+    """Hash: code and at of the link the viewer followed last (latest wins)."""
+    return f"{PREFIX}viewer:{viewer_id}:attribution"
+
+
 # -- selling formats (docs/selling.md) ---------------------------------------------------------------
 
 

@@ -41,6 +41,6 @@ MIGRATIONS: list[Migration] = check_migrations(
         *giveaways.MIGRATIONS,  # 15
         *cohosts.MIGRATIONS,  # 16
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
-        *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
+        *campaigns.MIGRATIONS,  # 18, 19, 20 (19: order lines' campaign_id; 20: link visits)
     ]
 )
