@@ -269,7 +269,7 @@ def units_cap_reached(units_cap: int, units_sold: int) -> UnitsCapReached:
 
 
 def no_such_link(code: str) -> NotFound:
-    return NotFound("no such link", code=code)
+    return NotFound("no such link", link_code=code)
 
 
 def link_code_taken(code: str) -> Conflict:

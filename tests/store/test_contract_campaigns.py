@@ -170,6 +170,39 @@ async def test_each_host_has_one_share_link_per_campaign(store: Store) -> None:
     assert await store.link_by_code("zzzz2345") is None
 
 
+async def test_a_link_counts_clicks_and_viewers_and_the_latest_link_a_viewer_followed_wins(store: Store) -> None:
+    brand, mia, leo = (
+        await factories.brand(store),
+        await factories.host(store, "Mia"),
+        await factories.host(store, "Leo"),
+    )
+    sam, ana = await factories.viewer(store, "Sam"), await factories.viewer(store, "Ana")
+    found = await campaign(store, brand)
+    mine, theirs = (
+        await store.share_link(found.id, mia.id, "abcd2345"),
+        await store.share_link(found.id, leo.id, "efgh2345"),
+    )
+    assert [link.code for link in await store.host_links(mia.id)] == ["abcd2345"]
+    assert await store.link_figures("abcd2345") == (0, 0)
+    assert [await store.record_link_click("abcd2345") for _ in range(3)] == [1, 2, 3]
+    with pytest.raises(NotFound):
+        await store.record_link_click("zzzz2345")
+    assert await store.attribution_of(sam.id) is None
+    kept = await store.keep_attribution(sam.id, mine.code)
+    assert (kept.code, kept.campaign_id, kept.host_id) == (mine.code, found.id, mia.id)
+    await store.keep_attribution(sam.id, mine.code)  # the same viewer again: counted once
+    await store.keep_attribution(ana.id, mine.code)
+    assert await store.link_figures(mine.code) == (3, 2)
+    await store.keep_attribution(sam.id, theirs.code)  # Sam followed Leo's link later: Leo's now
+    held = await store.attribution_of(sam.id)
+    assert held is not None
+    assert (held.code, held.host_id) == (theirs.code, leo.id)
+    assert await store.link_figures(theirs.code) == (0, 1)
+    with pytest.raises(NotFound):
+        await store.keep_attribution(sam.id, "zzzz2345")
+    assert await store.link_figures("zzzz2345") == (0, 0)
+
+
 def campaign_order(show: Show, buyer: Account, product: Product, qty: int, campaign: Campaign, bps: int) -> Order:
     """An order of `qty` units priced as checkout prices a line sold under `campaign` at `bps`."""
     plain = factories.order(show, buyer, (product, qty))
