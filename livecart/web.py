@@ -38,7 +38,8 @@ def _vendored(name: str, in_node_modules: str) -> Path:
 SOCKET_IO_BUNDLE = _vendored("socket.io.msgpack.min.js", "socket.io-client/dist/socket.io.msgpack.min.js")
 VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
-PAGES = {"index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html"}
+PAGES = {"index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html",
+         "host": "host.html", "product": "product.html"}
 SERVICES_PLACEHOLDER = 'content="@services@"'
 
 # Exactly what the pages use: our own scripts and styles, images from us (products may point at https
@@ -72,6 +73,8 @@ SERVICE_ROUTES = {
     "earnings": ("/api/hosts/{host_id}/earnings",),
     "stats": ("/api/shows/{show_id}/stats",),
     "orders": ("/api/shows/{show_id}/orders",),
+    "connect": ("/api/campaigns",),
+    "payouts": ("/api/payouts",),
 }
 
 
@@ -88,6 +91,8 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/watch/{show_id}", _page("watch"), name="page_watch")
     app.router.add_get("/studio/{show_id}", _page("studio"), name="page_studio")
     app.router.add_get("/brand", _page("brand"), name="page_brand")
+    app.router.add_get("/host", _page("host"), name="page_host")
+    app.router.add_get("/p/{product_id}", _page("product"), name="page_product")
     app.router.add_get("/vendor/{name}", vendor_file, name="vendor")
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     app.on_response_prepare.append(add_security_headers)

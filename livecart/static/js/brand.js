@@ -1,6 +1,7 @@
 // The brand console: catalog with stock and commission editing, shows featuring the brand's
 // products, pin/unpin during a live show, live sales charts, and orders with refund.
 import { api } from "./api.js";
+import { mountCampaigns } from "./campaigns.js";
 import { drawBars } from "./chart.js";
 import { $, announce, bidi, el, isolate, setText, timeText, userText } from "./dom.js";
 import { LiveRoom } from "./live.js";
@@ -619,6 +620,7 @@ async function openConsole() {
   try {
     await loadCatalog();
     await loadShows();
+    if (hasService("connect")) await mountCampaigns({ token: signIn.token, me: state.me, products: state.products });
   } catch (error) {
     setText("#catalog-error", `Could not load: ${error.message}`);
   }
