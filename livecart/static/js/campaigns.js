@@ -70,7 +70,7 @@ async function publish(event) {
     brief: $("#campaign-brief").value.trim(),
     product_ids: productIds,
     commission_bps: Math.round(Number($("#campaign-commission").value) * 100),
-    starts_at: new Date(now).toISOString(),
+    starts_at: new Date(now - 60_000).toISOString(), // a minute back: active at once, whatever the clocks say
     ends_at: new Date(now + Number($("#campaign-days").value) * DAY_MS).toISOString(),
     open: $("#campaign-open").checked,
     max_hosts: numberOrNull($("#campaign-max-hosts")),
