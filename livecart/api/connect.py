@@ -256,9 +256,9 @@ async def follow_link(request: web.Request) -> web.Response:
 async def keep_attribution(request: web.Request) -> web.Response:
     account = await require(request, Role.VIEWER)
     body = await parse(request, AttributionBody)
-    held = await connect_of(request).keep(account, body.code)
+    held, storefront = await connect_of(request).keep(account, body.code)
     days = request.app[keys.SETTINGS].attribution_days
-    return web.json_response(attribution_body(held, days), status=201)
+    return web.json_response({**attribution_body(held, days), "storefront_show_id": storefront.id}, status=201)
 
 
 @routes.get("/api/me/attribution")

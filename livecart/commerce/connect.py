@@ -21,7 +21,8 @@ from livecart.domain.campaigns import (
     Invitation,
     InvitationStatus,
 )
-from livecart.domain.errors import Conflict, Forbidden, NotApproved
+from livecart.domain.commerce import Order
+from livecart.domain.errors import Conflict, Forbidden, NotApproved, NotAttributed
 from livecart.domain.ids import new_id
 from livecart.domain.models import Account, Product, Role, Show, ShowStatus
 from livecart.store.base import Store
@@ -233,13 +234,48 @@ class Connect:
                 return found, f"/replay/{show.id}"
         return found, f"/p/{campaign.product_ids[0]}?c={campaign.id}"
 
-    async def keep(self, viewer: Account, code: str) -> attribution.Attribution:
-        """Keep the link's attribution with the viewer's account (`POST /api/attributions`)."""
+    async def keep(self, viewer: Account, code: str) -> tuple[attribution.Attribution, Show]:
+        """Keep the link's attribution with the viewer's account (`POST /api/attributions`); returns it and
+        the link's storefront, where the viewer buys the campaign's products outside a show."""
         if viewer.role is not Role.VIEWER:
             raise Forbidden("only viewers are attributed to a link", role=viewer.role.value)
         if not attribution.valid_code(code):
             raise errors.no_such_link(code)
-        return await self.store.keep_attribution(viewer.id, code)
+        held = await self.store.keep_attribution(viewer.id, code)
+        return held, await self.storefront(held.code)
+
+    async def storefront(self, code: str) -> Show:
+        """The link's storefront (made on first use), with the campaign's products in its lineup and pinned
+        while the host is approved and the campaign active, so they can go in its carts."""
+        link = await self.store.link_by_code(code)
+        if link is None:
+            raise errors.no_such_link(code)
+        found = await self._campaign(link.campaign_id)
+        host = await self.store.get_account(link.host_id)
+        show = await self.store.storefront(code, f"{found.title} · {host.name if host else link.host_id}")
+        application = await self.store.application_of(found.id, link.host_id)
+        approved = application is not None and application.status is ApplicationStatus.APPROVED
+        if approved and found.status(self.clock.now()) is CampaignStatus.ACTIVE:
+            pinned = {pin.product.id for pin in await self.store.active_pins(show.id)}
+            for product_id in found.product_ids:
+                if await self.store.get_product(product_id) is None:
+                    continue
+                await self.store.add_to_lineup(show.id, product_id)
+                if product_id not in pinned:
+                    await self.store.pin_product(show.id, product_id)
+        return show
+
+    async def check_buyer(self, viewer: Account, show: Show) -> None:
+        """Buying in a link's storefront needs the viewer's attribution to that link, within
+        LIVECART_ATTRIBUTION_DAYS (`409 not_attributed`); any show is open to everyone as before."""
+        if not attribution.is_storefront(show.id):
+            return
+        link = await self.store.storefront_link(show.id)
+        held = await self.attribution_of(viewer)
+        if link is None or held is None or held.code != link.code:
+            raise NotAttributed(
+                "buying here needs this share link's attribution (follow the link again)", show_id=show.id
+            )
 
     async def attribution_of(self, viewer: Account) -> attribution.Attribution | None:
         """The viewer's attribution while it lasts (LIVECART_ATTRIBUTION_DAYS), else None."""
@@ -283,7 +319,10 @@ class Connect:
             figures = None
             if link is not None:
                 clicks, link_viewers = await self.store.link_figures(link.code)
-                figures = performance.LinkFigures(link.code, clicks, link_viewers, 0)
+                sold = await self._storefront_orders(link.code)
+                orders.extend(sold)
+                sales = performance.link_sales(campaign_id, sold)
+                figures = performance.LinkFigures(link.code, clicks, link_viewers, sales)
             rows.append(performance.host_performance(
                 campaign_id, host_id, host.name if host else "", viewers, orders, figures
             ))  # fmt: skip
@@ -301,6 +340,13 @@ class Connect:
             show_host_id=show_host_id, attribution=held, campaign_products=products, product_id=product_id,
             now=self.clock.now(), days=self.attribution_days,
         )  # fmt: skip
+
+    async def _storefront_orders(self, code: str) -> list[Order]:
+        """The orders placed in the link's storefront (none before it was opened)."""
+        link = await self.store.link_by_code(code)
+        if link is None or link.storefront_show_id is None:
+            return []
+        return await self.store.show_orders(link.storefront_show_id)
 
     # -- co-hosts ---------------------------------------------------------------------------------------
     async def invite_cohost(self, host: Account, show: Show, cohost_id: str, share_bps: int) -> shares.Cohost:

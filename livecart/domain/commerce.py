@@ -13,7 +13,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from livecart.domain.attribution import is_storefront
 from livecart.domain.models import Product, rfc3339
+
+
+class OrderSource(StrEnum):
+    """Where an order was placed (docs/protocol.md): in a show, or through a host's share link (the link's
+    storefront, outside any show: domain/attribution.py)."""
+
+    LIVE = "live"
+    LINK = "link"
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,10 @@ class Order:
     client_ip: str | None = None  # where the checkout came from (fake-order signals); never in public()
 
     @property
+    def source(self) -> OrderSource:
+        return OrderSource.LINK if is_storefront(self.show_id) else OrderSource.LIVE
+
+    @property
     def total_cents(self) -> int:
         return sum(line.line_total_cents for line in self.lines)
 
@@ -150,6 +163,7 @@ class Order:
             "shipping": dict(self.shipping),
             "created_at": rfc3339(self.created_at),
             "paid_at": rfc3339(self.paid_at),
+            "source": self.source.value,
         }
 
 

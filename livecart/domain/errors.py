@@ -229,6 +229,10 @@ class UnitsCapReached(Conflict):
     code = "units_cap_reached"
 
 
+class NotAttributed(Conflict):
+    code = "not_attributed"
+
+
 class NotApproved(Forbidden):
     code = "not_approved"
 

@@ -96,6 +96,15 @@ def host_performance(
     return row
 
 
+def link_sales(campaign_id: str, orders: Iterable[Order]) -> int:
+    """Paid orders with a line sold under the campaign (a link's storefront's orders)."""
+    return sum(
+        1
+        for order in orders
+        if order.status is OrderStatus.PAID and any(line.campaign_id == campaign_id for line in order.lines)
+    )
+
+
 def rows_for(viewer_id: str | None, rows: Sequence[HostPerformance]) -> list[HostPerformance]:
     """The brand (viewer_id None) sees every host; a host sees its own row only."""
     return [row for row in rows if viewer_id is None or row.host_id == viewer_id]

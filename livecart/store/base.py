@@ -388,6 +388,14 @@ class CampaignStore(Protocol):
 
     async def link_by_code(self, code: str) -> ShareLink | None: ...
 
+    async def storefront(self, code: str, title: str) -> Show:
+        """The link's storefront: a show of the link's host, `scheduled`, id `lnk_…`, never in `list_shows`,
+        where what is bought through the link is sold (orders `source: "link"`). Made with `title` on the
+        first call, atomically (concurrent calls get the one storefront). Raises NotFound."""
+
+    async def storefront_link(self, show_id: str) -> ShareLink | None:
+        """The link whose storefront the show is (None: a show, not a storefront)."""
+
     async def host_links(self, host_id: str) -> list[ShareLink]:
         """The host's share links, oldest first."""
 

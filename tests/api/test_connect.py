@@ -387,3 +387,49 @@ async def test_a_share_link_redirects_counts_clicks_and_keeps_the_viewer_attribu
                                                "sales": 0}  # fmt: skip
     await w.clock.advance(settings.attribution_days * DAY)
     assert (await api.call("GET", "/api/me/attribution", 200, token=w.viewer["token"]))["attribution"] is None
+
+
+async def test_a_viewer_who_came_through_a_link_buys_outside_a_show_and_the_host_earns_the_campaign_rate(
+    world: World, settings: Settings
+) -> None:
+    w, api = world, world.api
+    campaign = await w.campaign()
+    await w.approved(w.mia, campaign)
+    link = await api.call("POST", f"/api/campaigns/{campaign['id']}/link", 201, token=w.mia["token"])
+    kept = await api.call("POST", "/api/attributions", 201, token=w.viewer["token"], json={"code": link["code"]})
+    storefront = kept["storefront_show_id"]
+    assert storefront.startswith("lnk_")
+    again = await api.call("POST", "/api/attributions", 201, token=w.viewer["token"], json={"code": link["code"]})
+    assert again["storefront_show_id"] == storefront  # one storefront per link
+    listed = await api.call("GET", "/api/shows", 200)
+    assert storefront not in [show["id"] for show in listed["shows"]]  # nobody watches a storefront
+
+    stranger = await api.create_account("viewer", "Ana")
+    coat = {"product_id": w.coat["id"], "qty": 2}
+    refused = await api.call("POST", f"/api/shows/{storefront}/cart/items", 409, token=stranger["token"], json=coat)
+    assert refused["error"]["code"] == "not_attributed"
+    await api.call("POST", f"/api/shows/{storefront}/cart/items", 201, token=w.viewer["token"], json=coat)
+    order = await api.call(
+        "POST", f"/api/shows/{storefront}/checkout", 201, token=w.viewer["token"], json=checkout_body(),
+        headers={"Idempotency-Key": new_key()},
+    )  # fmt: skip
+    assert (order["source"], order["host_id"]) == ("link", w.mia["id"])
+    assert [(line["campaign_id"], line["commission_cents"]) for line in order["items"]] == [(campaign["id"], 4000)]
+    balance = await api.call("GET", f"/api/hosts/{w.mia['id']}/balance", 200, token=w.mia["token"])
+    assert balance["balances"][0]["pending_cents"] == 4000
+    performance = await api.call("GET", f"/api/campaigns/{campaign['id']}/performance", 200, token=w.brand["token"])
+    [row] = performance["hosts"]
+    assert (row["orders"], row["units"], row["link"]["sales"], row["link"]["viewers"]) == (1, 2, 1, 1)
+    seen = await api.call("GET", f"/api/orders/{order['id']}", 200, token=w.brand["token"])
+    assert seen["source"] == "link"
+
+    # past LIVECART_ATTRIBUTION_DAYS the link no longer credits anyone: the storefront refuses
+    await w.clock.advance(settings.attribution_days * DAY)
+    one = {"product_id": w.coat["id"]}
+    late = await api.call("POST", f"/api/shows/{storefront}/cart/items", 409, token=w.viewer["token"], json=one)
+    assert late["error"]["code"] == "not_attributed"
+    late = await api.call(
+        "POST", f"/api/shows/{storefront}/checkout", 409, token=w.viewer["token"], json=checkout_body(),
+        headers={"Idempotency-Key": new_key()},
+    )  # fmt: skip
+    assert late["error"]["code"] == "not_attributed"

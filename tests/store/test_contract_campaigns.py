@@ -245,3 +245,24 @@ async def test_concurrent_campaign_orders_stop_at_units_cap(store: Store) -> Non
     assert all(isinstance(r, UnitsCapReached) for r in results if isinstance(r, BaseException))
     assert (await store.get_campaign(found.id) or found).units_sold == 5
     assert (await store.get_product(coat.id) or coat).stock == 45
+
+
+async def test_a_link_has_one_unlisted_storefront_where_its_buyers_buy(store: Store) -> None:
+    brand, mia = await factories.brand(store), await factories.host(store, "Mia")
+    found = await campaign(store, brand)
+    link = await store.share_link(found.id, mia.id, "abcd2345")
+    assert link.storefront_show_id is None
+    assert await store.storefront_link("lnk_nothing") is None
+    opened = await asyncio.gather(*(store.storefront("abcd2345", "Winter coats · Mia") for _ in range(5)))
+    assert len({show.id for show in opened}) == 1  # concurrent first calls: one storefront
+    show = opened[0]
+    assert (show.host_id, show.title, show.status.value) == (mia.id, "Winter coats · Mia", "scheduled")
+    assert show.id.startswith("lnk_")
+    assert await store.get_show(show.id) == show
+    assert show.id not in [listed.id for listed in await store.list_shows()]
+    assert await store.storefront_link(show.id) == await store.link_by_code("abcd2345")
+    relinked = await store.link_by_code("abcd2345")
+    assert relinked is not None
+    assert relinked.storefront_show_id == show.id
+    with pytest.raises(NotFound):
+        await store.storefront("zzzz2345", "none")

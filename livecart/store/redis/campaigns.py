@@ -12,9 +12,10 @@ from redis.asyncio import Redis
 
 from livecart.clock import Clock
 from livecart.domain import errors
-from livecart.domain.attribution import Attribution, ShareLink
+from livecart.domain.attribution import STOREFRONT_PREFIX, Attribution, ShareLink
 from livecart.domain.campaigns import Application, ApplicationStatus, Campaign, Invitation, InvitationStatus
 from livecart.domain.ids import new_id
+from livecart.domain.models import Show, ShowStatus
 from livecart.store.redis import codec, keys
 from livecart.store.redis.lua import Script
 
@@ -170,7 +171,18 @@ KEEP = Script(
     """
 )
 
-SCRIPTS = (CREATE, UPDATE, END, APPLY, DECIDE, INVITE, ACCEPT, UNITS, LINK, CLICK, KEEP)
+STOREFRONT = Script(
+    """
+    if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+    local existing = redis.call('HGET', KEYS[1], 'storefront')
+    if existing then return {'existing', existing} end
+    redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+    redis.call('HSET', KEYS[1], 'storefront', ARGV[1])
+    return {'ok'}
+    """
+)
+
+SCRIPTS = (CREATE, UPDATE, END, APPLY, DECIDE, INVITE, ACCEPT, UNITS, LINK, CLICK, KEEP, STOREFRONT)
 
 
 def _encode(name: str, value: Any) -> str:
@@ -426,7 +438,29 @@ class RedisCampaigns:
             return None
         created = codec.from_text(row["created_at"])
         assert created is not None
-        return ShareLink(row["code"], row["campaign_id"], row["host_id"], created)
+        return ShareLink(row["code"], row["campaign_id"], row["host_id"], created, row.get("storefront"))
+
+    async def storefront(self, code: str, title: str) -> Show:
+        link = await self.link_by_code(code)
+        if link is None:
+            raise errors.no_such_link(code)
+        show = Show(
+            id=new_id(STOREFRONT_PREFIX), host_id=link.host_id, title=title, status=ShowStatus.SCHEDULED,
+            scheduled_at=None, started_at=None, ended_at=None, created_at=self._clock.now(),
+        )  # fmt: skip
+        row = codec.fields(id=show.id, host_id=show.host_id, title=title, status=show.status.value,
+                           created_at=show.created_at, link_code=code)  # fmt: skip
+        reply = await STOREFRONT(self._redis, [keys.share_link(code), keys.show(show.id)], [show.id, *codec.pairs(row)])
+        if reply[0] == "missing":
+            raise errors.no_such_link(code)
+        if reply[0] == "existing":
+            found = codec.decoded(await self._redis.hgetall(keys.show(str(reply[1]))))
+            return codec.show(found)
+        return show
+
+    async def storefront_link(self, show_id: str) -> ShareLink | None:
+        code = await self._redis.hget(keys.show(show_id), "link_code")
+        return None if code is None else await self.link_by_code(str(code))
 
     async def host_links(self, host_id: str) -> list[ShareLink]:
         codes = await self._redis.zrange(keys.host_links(host_id), 0, -1)

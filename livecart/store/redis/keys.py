@@ -279,7 +279,7 @@ def campaign_invited(campaign_id: str) -> str:
 
 
 def share_link(code: str) -> str:
-    """Hash: code, campaign_id, host_id, created_at of a share link (`/l/{code}`)."""
+    """Hash: code, campaign_id, host_id, created_at, clicks, storefront (its show id) of a share link (`/l/{code}`)."""
     return f"{PREFIX}link:{code}"
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from livecart.clock import Clock
 from livecart.domain import errors
-from livecart.domain.attribution import Attribution, ShareLink
+from livecart.domain.attribution import STOREFRONT_PREFIX, Attribution, ShareLink
 from livecart.domain.campaigns import (
     Application,
     ApplicationStatus,
@@ -18,8 +18,10 @@ from livecart.domain.campaigns import (
     InvitationStatus,
 )
 from livecart.domain.ids import new_id
+from livecart.domain.models import Show, ShowStatus
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
+from livecart.store.sqlite.shows import fetch_show
 
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -81,6 +83,8 @@ MIGRATIONS: list[Migration] = [
         "connect_link_visits",
         """
         ALTER TABLE share_links ADD COLUMN clicks INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE share_links ADD COLUMN storefront_show_id TEXT REFERENCES shows(id);
+        CREATE UNIQUE INDEX share_links_storefront ON share_links (storefront_show_id);
         CREATE TABLE link_viewers (
             code TEXT NOT NULL REFERENCES share_links(code),
             viewer_id TEXT NOT NULL,
@@ -443,6 +447,36 @@ class SqliteCampaigns:
 
         return await self._db.read(select)
 
+    async def storefront(self, code: str, title: str) -> Show:
+        now = self._clock.now()
+
+        def open_storefront(conn: sqlite3.Connection) -> Show:
+            row = _one(conn, "SELECT * FROM share_links WHERE code = ?", code)
+            if row is None:
+                raise errors.no_such_link(code)
+            if row["storefront_show_id"] is not None:
+                found = fetch_show(conn, row["storefront_show_id"])
+                assert found is not None
+                return found
+            show_id = new_id(STOREFRONT_PREFIX)
+            conn.execute(
+                "INSERT INTO shows (id, host_id, title, status, scheduled_at, created_at) VALUES (?,?,?,?,?,?)",
+                (show_id, row["host_id"], title, ShowStatus.SCHEDULED.value, None, rows.to_text(now)),
+            )
+            conn.execute("UPDATE share_links SET storefront_show_id = ? WHERE code = ?", (show_id, code))
+            created = fetch_show(conn, show_id)
+            assert created is not None
+            return created
+
+        return await self._db.transaction(open_storefront)
+
+    async def storefront_link(self, show_id: str) -> ShareLink | None:
+        def select(conn: sqlite3.Connection) -> ShareLink | None:
+            row = _one(conn, "SELECT * FROM share_links WHERE storefront_show_id = ?", show_id)
+            return None if row is None else _link(row)
+
+        return await self._db.read(select)
+
     async def host_links(self, host_id: str) -> list[ShareLink]:
         def select(conn: sqlite3.Connection) -> list[ShareLink]:
             found = conn.execute("SELECT * FROM share_links WHERE host_id = ? ORDER BY created_at, code", (host_id,))
@@ -454,4 +488,4 @@ class SqliteCampaigns:
 def _link(row: sqlite3.Row) -> ShareLink:
     created = rows.from_text(row["created_at"])
     assert created is not None
-    return ShareLink(row["code"], row["campaign_id"], row["host_id"], created)
+    return ShareLink(row["code"], row["campaign_id"], row["host_id"], created, row["storefront_show_id"])
