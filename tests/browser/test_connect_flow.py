@@ -184,3 +184,35 @@ async def test_a_campaign_from_publishing_to_payouts(
     await expect(row).to_contain_text("€100.00")  # GMV of the campaign's line
     await screenshots(console, "brand-campaigns")
     assert client.app[keys.SERVICES].clock is clock
+
+
+async def test_a_fan_follows_a_share_link_to_the_product_page_and_buys_through_it(api: Api, pages: Pages) -> None:
+    brand = await api.create_account("brand", "Aurora Outdoor")
+    mia = await api.create_account("host", "Mia Live")
+    coat = await api.create_product(brand["token"], sku="COAT", title="Wool Coat", price_cents=10_000)
+    campaign = await api.call("POST", "/api/campaigns", 201, token=brand["token"], json={
+        "title": "Winter coats", "product_ids": [coat["id"]], "commission_bps": 2000, "open": True,
+        "starts_at": "2020-01-01T00:00:00Z", "ends_at": "2099-01-01T00:00:00Z"})  # fmt: skip
+    await api.call("POST", f"/api/campaigns/{campaign['id']}/applications", 201, token=mia["token"], json={})
+    link = await api.call("POST", f"/api/campaigns/{campaign['id']}/link", 201, token=mia["token"])
+
+    fan = await pages.open(link["url"], who="fan")  # Mia has no show: the campaign's product page
+    await expect(fan.locator("#product-title")).to_have_text("Wool Coat")
+    assert f"via={link['code']}" in fan.url
+    await fan.get_by_label("Your name, to buy").fill("Sam Fan")
+    await fan.get_by_role("button", name="Continue").click()
+    await fan.get_by_label("Full name").fill("Sam Fan")
+    await fan.get_by_label("Address").fill("1 Rue de la Paix")
+    await fan.get_by_label("City").fill("Paris")
+    await fan.get_by_label("Postal code").fill("75002")
+    await fan.get_by_label("Country (2-letter code)").fill("FR")
+    await fan.get_by_label("Card number").fill("4242 4242 4242 4242")
+    await fan.get_by_role("button", name="Pay").click()
+    await expect(fan.locator("#buy-ok")).to_contain_text("is paid: €100.00")
+
+    performance = await api.call("GET", f"/api/campaigns/{campaign['id']}/performance", 200, token=brand["token"])
+    [row] = performance["hosts"]
+    assert row["link"] == {**row["link"], "clicks": 1, "viewers": 1, "sales": 1}
+    assert row["money"][0]["commission_cents"] == 2000
+    balance = await api.call("GET", f"/api/hosts/{mia['id']}/balance", 200, token=mia["token"])
+    assert balance["balances"][0]["pending_cents"] == 2000  # the link's host is credited the campaign's rate

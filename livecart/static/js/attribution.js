@@ -22,16 +22,22 @@ export function heldCode() {
   }
 }
 
-/** Send the kept code with the viewer's token (once): the server keeps the attribution with the account. */
+/**
+ * Send the kept code with the viewer's token (once): the server keeps the attribution with the account and
+ * answers the link's storefront, where the viewer buys outside a show. Resolves with what is kept
+ * ({code, at, sent, storefront}) or null (no link followed, no viewer yet, or the code is unknown).
+ */
 export async function keepAttribution() {
   const held = heldCode();
   const viewer = savedViewer();
-  if (!held || held.sent || !viewer) return null;
+  if (!held || !viewer) return null;
+  if (held.sent && held.storefront) return held;
   try {
     /** @type {Attribution} */
     const kept = await api("POST", "/api/attributions", { token: viewer.token, json: { code: held.code } });
-    localStorage.setItem(KEY, JSON.stringify({ ...held, sent: true }));
-    return kept;
+    const saved = { ...held, sent: true, storefront: kept.storefront_show_id };
+    localStorage.setItem(KEY, JSON.stringify(saved));
+    return saved;
   } catch {
     return null; // an unknown or old code: nothing to keep
   }

@@ -129,6 +129,7 @@
  * @property {Shipping} shipping
  * @property {string} created_at
  * @property {string|null} paid_at
+ * @property {"live"|"link"} source
  */
 
 /**
@@ -171,6 +172,7 @@
  * @property {Shipping|null} shipping
  * @property {string} created_at
  * @property {string|null} paid_at
+ * @property {"live"|"link"} source
  */
 
 /**
@@ -507,6 +509,7 @@
  * @property {string} host_id
  * @property {string} at
  * @property {string} expires_at
+ * @property {string} storefront_show_id
  */
 
 /**
