@@ -227,7 +227,8 @@ class Connect:
         live = [show for show in shows if show.status is ShowStatus.LIVE]
         if live:
             return found, f"/watch/{live[0].id}"
-        ended = [show for show in shows if show.status is ShowStatus.ENDED]
+        # an ended show that went live has a recording: its replay (the replay page is /replay/{id})
+        ended = [show for show in shows if show.status is ShowStatus.ENDED and show.started_at is not None]
         for show in ended:  # list_shows: the latest ended first
             lineup = {product.id for product in await self.store.lineup(show.id)}
             if lineup & set(campaign.product_ids):

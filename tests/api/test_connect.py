@@ -18,6 +18,7 @@ from livecart.clock import ManualClock
 from livecart.config import Settings
 from livecart.domain.models import ShowStatus, rfc3339
 from tests.api.commerce_scene import checkout_body, new_key
+from tests.protocol_types import check
 from tests.support import ADMIN_TOKEN, Api
 
 DAY = 86_400
@@ -433,3 +434,46 @@ async def test_a_viewer_who_came_through_a_link_buys_outside_a_show_and_the_host
         headers={"Idempotency-Key": new_key()},
     )  # fmt: skip
     assert late["error"]["code"] == "not_attributed"
+
+
+async def test_the_connect_replies_have_the_shapes_of_protocol_js(world: World, settings: Settings) -> None:
+    w, api = world, world.api
+    campaign = await w.campaign(max_hosts=3, units_cap=50)
+    check(campaign, "Campaign")
+    check(await api.call("GET", "/api/campaigns", 200, token=w.mia["token"]), "CampaignList")
+    applied = await api.call(
+        "POST", f"/api/campaigns/{campaign['id']}/applications", 201, token=w.mia["token"], json={"pitch": "hi"}
+    )
+    check(applied, "Application")
+    check(await api.call("GET", f"/api/campaigns/{campaign['id']}/applications", 200, token=w.brand["token"]),
+          "CampaignApplicationList")  # fmt: skip
+    check(await api.call("POST", f"/api/applications/{applied['id']}/approve", 200, token=w.brand["token"]),
+          "Application")  # fmt: skip
+    leo = {"host_id": w.leo["id"]}
+    invitation = await api.call("POST", f"/api/campaigns/{campaign['id']}/invitations", 201, token=w.brand["token"],
+                                json=leo)  # fmt: skip
+    check(invitation, "Invitation")
+    link = await api.call("POST", f"/api/campaigns/{campaign['id']}/link", 201, token=w.mia["token"])
+    check(link, "ShareLink")
+    check(await api.call("GET", f"/api/hosts/{w.mia['id']}/applications", 200, token=w.mia["token"]),
+          "HostApplicationList")  # fmt: skip
+    check(await api.call("POST", "/api/attributions", 201, token=w.viewer["token"], json={"code": link["code"]}),
+          "Attribution")  # fmt: skip
+    check(await api.call("GET", f"/api/campaigns/{campaign['id']}/performance", 200, token=w.brand["token"]),
+          "CampaignPerformance")  # fmt: skip
+    show = await api.create_show(w.mia["token"])
+    added = await api.call(
+        "POST", f"/api/shows/{show['id']}/lineup", 201, token=w.mia["token"],
+        json={"product_id": w.coat["id"], "campaign_id": campaign["id"]},
+    )  # fmt: skip
+    check(added, "LineupAdded")
+    invited = {"host_id": w.leo["id"], "share_bps": 3000}
+    check(await api.call("POST", f"/api/shows/{show['id']}/cohosts", 201, token=w.mia["token"], json=invited), "Cohost")
+    check(await api.call("POST", f"/api/shows/{show['id']}/cohosts/accept", 200, token=w.leo["token"]), "Cohost")
+    check(await api.call("GET", f"/api/shows/{show['id']}/cohosts", 200, token=w.mia["token"]), "CohostList")
+    order = await sell(api, show["id"], w.mia, w.viewer, w.coat["id"], 1)
+    check(order, "Order")
+    await w.clock.advance(settings.return_window_days * DAY + 1)
+    await api.call("POST", "/api/payouts", 200, token=ADMIN_TOKEN, headers={"Idempotency-Key": "shapes"})
+    check(await api.call("GET", f"/api/hosts/{w.mia['id']}/balance", 200, token=w.mia["token"]), "BalanceList")
+    check(await api.call("GET", f"/api/hosts/{w.mia['id']}/payouts", 200, token=w.mia["token"]), "PayoutList")
