@@ -18,6 +18,8 @@ from livecart.api import (
     orders,
     payouts,
     pins,
+    replay,
+    reviews,
     shows,
     stats,
     system,
@@ -46,8 +48,10 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     stats.routes,
     connect.routes,
     payouts.routes,
+    reviews.routes,
     whip.routes,
     whep.routes,
+    replay.routes,
 )
 
 

@@ -38,8 +38,10 @@ def _vendored(name: str, in_node_modules: str) -> Path:
 SOCKET_IO_BUNDLE = _vendored("socket.io.msgpack.min.js", "socket.io-client/dist/socket.io.msgpack.min.js")
 VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
-PAGES = {"index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html",
-         "host": "host.html", "product": "product.html"}
+PAGES = {
+    "index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html",
+    "replay": "replay.html", "host": "host.html", "product": "product.html",
+}
 SERVICES_PLACEHOLDER = 'content="@services@"'
 
 # Exactly what the pages use: our own scripts and styles, images from us (products may point at https
@@ -75,6 +77,8 @@ SERVICE_ROUTES = {
     "orders": ("/api/shows/{show_id}/orders",),
     "connect": ("/api/campaigns",),
     "payouts": ("/api/payouts",),
+    "reviews": ("/api/products/{product_id}/reviews",),
+    "replay": ("/api/shows/{show_id}/replay",),
 }
 
 
@@ -90,6 +94,7 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/", _page("index"), name="page_index")
     app.router.add_get("/watch/{show_id}", _page("watch"), name="page_watch")
     app.router.add_get("/studio/{show_id}", _page("studio"), name="page_studio")
+    app.router.add_get("/replay/{show_id}", _page("replay"), name="page_replay")
     app.router.add_get("/brand", _page("brand"), name="page_brand")
     app.router.add_get("/host", _page("host"), name="page_host")
     app.router.add_get("/p/{product_id}", _page("product"), name="page_product")

@@ -48,6 +48,16 @@ REPLY_TYPES = [
     ("GET", r"/api/shows/[^/]+/cohosts", "CohostList"),
     ("GET", r"/api/hosts/[^/]+/balance", "BalanceList"),
     ("GET", r"/api/hosts/[^/]+/payouts", "PayoutList"),
+    ("GET", r"/api/products/[^/]+", "ProductDetail"),
+    ("GET", r"/api/products/[^/]+/reviews", "ReviewPage"),
+    ("POST", r"/api/products/[^/]+/reviews", "Review"),
+    ("GET", r"/api/products/[^/]+/reviewable", "Reviewable"),
+    ("GET", r"/api/products/[^/]+/signals", "ProductSignals"),
+    ("GET", r"/api/reviews/[^/]+", "Review"),
+    ("POST", r"/api/reviews/[^/]+/reply", "Review"),
+    ("POST", r"/api/reviews/[^/]+/report", "ReportReply"),
+    ("POST", r"/api/reviews/[^/]+/hide", "Review"),
+    ("GET", r"/api/shows/[^/]+/replay", "Replay"),
 ]
 
 

@@ -24,9 +24,10 @@ from livecart.clock import Clock
 from livecart.commerce.connect import campaign_rates
 from livecart.commerce.payments import PaymentProvider
 from livecart.commerce.stock_news import StockNews
+from livecart.domain.attribution import is_storefront
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
-from livecart.domain.commerce import Order, OrderStatus, StoredResponse
+from livecart.domain.commerce import Order, OrderSource, OrderStatus, StoredResponse
 from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined
 from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
@@ -58,6 +59,7 @@ class CheckoutRequest:
     shipping: Mapping[str, str]
     card_number: str
     client_ip: str | None = None  # recorded with the order (livecart/domain/client_ip.py)
+    source: OrderSource = OrderSource.LIVE  # REPLAY: bought from the show's replay
 
 
 class Checkout:
@@ -135,6 +137,8 @@ class Checkout:
             idempotency_key=key,
             now=self.clock.now(),
             client_ip=request.client_ip,
+            # a share link's storefront: bought through the link, outside any show
+            source=OrderSource.LINK if is_storefront(show.id) else request.source,
             campaigns=sold_under,
         )
 
@@ -183,6 +187,7 @@ class Checkout:
                     title=line.title,
                     qty=line.qty,
                     buyer=buyer,
+                    source=order.source.value,
                 )
             )
         return response

@@ -13,15 +13,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from livecart.domain.attribution import is_storefront
 from livecart.domain.models import Product, rfc3339
 
 
 class OrderSource(StrEnum):
-    """Where an order was placed (docs/protocol.md): in a show, or through a host's share link (the link's
-    storefront, outside any show: domain/attribution.py)."""
+    """Where an order was placed (docs/protocol.md): during the live show, from its replay, or through a
+    host's share link (the link's storefront, outside any show: domain/attribution.py)."""
 
     LIVE = "live"
+    REPLAY = "replay"
     LINK = "link"
 
 
@@ -120,10 +120,7 @@ class Order:
     paid_at: datetime | None = None
     payment_ref: str | None = None
     client_ip: str | None = None  # where the checkout came from (fake-order signals); never in public()
-
-    @property
-    def source(self) -> OrderSource:
-        return OrderSource.LINK if is_storefront(self.show_id) else OrderSource.LIVE
+    source: OrderSource = OrderSource.LIVE  # REPLAY: from the show's replay; LINK: a share link's storefront
 
     @property
     def total_cents(self) -> int:

@@ -72,6 +72,25 @@ class MediaHub:
         broadcast = self._broadcasts.get(show_id)
         return None if broadcast is None else MediaClock(broadcast.relay)
 
+    def rtp_time(self, show_id: str) -> int | None:
+        """The `media_time` of a timed room event happening now (docs/media.md, "Media time"): the RTP
+        timestamp of the video frame this node is forwarding for the show, None when it broadcasts none.
+        Pins and the selling formats stamp their room events with it (one helper for all of them)."""
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None:
+            return None
+        now = MediaClock(broadcast.relay).now()
+        return None if now is None else now.rtp_timestamp
+
+    def recording_ms(self, show_id: str) -> int | None:
+        """Where the show's recording is now, in ms from its start (None when not recorded on this node):
+        the replay timeline's `at_ms`."""
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None:
+            return None
+        now = MediaClock(broadcast.relay).now()
+        return None if now is None else now.recording_ms
+
     def recording(self, show_id: str) -> Recording | None:
         """The show's recording being written on this node, if any."""
         broadcast = self._broadcasts.get(show_id)

@@ -83,6 +83,9 @@ class ViewerTrack(MediaStreamTrack):
         self._waiting_for_keyframe = kind == "video"
         self.delivered = 0
         self.dropped = 0
+        # TEST ONLY (tests/media/test_pin_sync_browser.py): hold this viewer's frames this long before
+        # writing them, as a slow network path or an edge relay would. Never set outside tests.
+        self.test_only_delay_s = 0.0
 
     def bind(self, sender: RTCRtpSender) -> None:
         """Take over writing `sender`'s RTP (before negotiation, so its parameters are seen)."""
@@ -160,6 +163,16 @@ class ViewerTrack(MediaStreamTrack):
             self._catch_up = 0
 
     def _write(self, frame: OutFrame, when: SendTime) -> None:
+        if self.test_only_delay_s > 0:  # TEST ONLY: see __init__
+            asyncio.get_running_loop().call_later(self.test_only_delay_s, self._write_late, frame)
+            return
+        self._write_now(frame, when)
+
+    def _write_late(self, frame: OutFrame) -> None:
+        if self._writer is not None and self.readyState == "live":
+            self._write_now(frame, SendTime.now())
+
+    def _write_now(self, frame: OutFrame, when: SendTime) -> None:
         assert self._writer is not None
         result = self._writer.write(frame, when)
         if result is WriteResult.SENT:

@@ -90,6 +90,9 @@ def seed(scene: Scene) -> None:
     link = scene.call("POST", f"/api/campaigns/{campaign['id']}/link", 201, None, scene.tokens["host"])
     scene.ids |= {"campaign": campaign["id"], "application": application["id"], "invitation": invitation["id"],
                   "code": link["code"]}
+    review = scene.call("POST", f"/api/products/{product['id']}/reviews", 201,
+                        {"rating": 4, "text": "Nice", "order_id": scene.ids["order"]}, scene.tokens["viewer"])
+    scene.ids["review"] = review["id"]
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,10 @@ from livecart.store.sqlite import (
     live,
     orders,
     payouts,
+    reviews,
     secrets,
     shows,
+    timeline,
 )
 from livecart.store.sqlite.db import Migration, check_migrations
 
@@ -33,7 +35,7 @@ MIGRATIONS: list[Migration] = check_migrations(
         *catalog.MIGRATIONS,  # 2
         *shows.MIGRATIONS,  # 3, 4
         *commerce.MIGRATIONS,  # 5, 8
-        *orders.MIGRATIONS,  # 6, 7, 9
+        *orders.MIGRATIONS,  # 6, 7, 9, 20
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
         *auctions.MIGRATIONS,  # 13
@@ -41,6 +43,8 @@ MIGRATIONS: list[Migration] = check_migrations(
         *giveaways.MIGRATIONS,  # 15
         *cohosts.MIGRATIONS,  # 16
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
-        *campaigns.MIGRATIONS,  # 18, 19, 20 (19: order lines' campaign_id; 20: link visits)
+        *campaigns.MIGRATIONS,  # 18, 19, 23 (19: order lines' campaign_id; 23: link visits and storefronts)
+        *reviews.MIGRATIONS,  # 20
+        *timeline.MIGRATIONS,  # 22
     ]
 )
