@@ -38,6 +38,7 @@ REPLY_TYPES = [
     ("GET", r"/api/campaigns/[^/]+/applications", "CampaignApplicationList"),
     ("POST", r"/api/applications/[^/]+/(approve|reject)", "Application"),
     ("GET", r"/api/hosts/[^/]+/applications", "HostApplicationList"),
+    ("GET", r"/api/hosts/[^/]+/invitations", "HostInvitationList"),
     ("POST", r"/api/campaigns/[^/]+/invitations", "Invitation"),
     ("POST", r"/api/invitations/[^/]+/accept", "Application"),
     ("POST", r"/api/campaigns/[^/]+/link", "ShareLink"),

@@ -219,6 +219,17 @@ async def host_applications(request: web.Request) -> web.Response:
     return web.json_response({"applications": found})
 
 
+@routes.get("/api/hosts/{host_id}/invitations")
+async def host_invitations(request: web.Request) -> web.Response:
+    account = await own_host(request)
+    services = request.app[keys.SERVICES]
+    found = []
+    for one in await services.store.host_invitations(account.id):
+        campaign = await services.store.get_campaign(one.campaign_id)
+        found.append({**one.public(), "campaign": None if campaign is None else campaign.public(services.clock.now())})
+    return web.json_response({"invitations": found})
+
+
 @routes.post("/api/campaigns/{campaign_id}/invitations")
 async def invite(request: web.Request) -> web.Response:
     account = await brand(request)

@@ -368,6 +368,9 @@ class CampaignStore(Protocol):
 
     async def get_invitation(self, invitation_id: str) -> Invitation | None: ...
 
+    async def host_invitations(self, host_id: str) -> list[Invitation]:
+        """The host's campaign invitations, any status, newest first."""
+
     async def application_of(self, campaign_id: str, host_id: str) -> Application | None:
         """The host's application to the campaign (how it may sell the campaign's products)."""
 

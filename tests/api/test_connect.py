@@ -193,6 +193,13 @@ async def test_max_hosts_invitations_and_open_campaigns(world: World) -> None:
     assert await error_code(api, "POST", path, 403, token=w.other_brand["token"], json={"host_id": w.mia["id"]}) == (
         "forbidden"
     )
+    pending = await api.call("GET", f"/api/hosts/{w.leo['id']}/invitations", 200, token=w.leo["token"])
+    assert [(one["id"], one["status"], one["campaign"]["title"]) for one in pending["invitations"]] == [
+        (invitation["id"], "pending", "Invite only")
+    ]
+    assert await error_code(api, "GET", f"/api/hosts/{w.leo['id']}/invitations", 403, token=w.mia["token"]) == (
+        "forbidden"
+    )
     accept = f"/api/invitations/{invitation['id']}/accept"
     assert await error_code(api, "POST", accept, 404, token=w.mia["token"]) == "not_found"  # not Mia's
     accepted = await api.call("POST", accept, 200, token=w.leo["token"])

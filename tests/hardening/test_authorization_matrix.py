@@ -78,6 +78,9 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "read the host's applications": ("GET", "/api/hosts/{host}/applications", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
         "brand": 403, "other_brand": 403, "admin": 200}),
+    "read the host's invitations": ("GET", "/api/hosts/{host}/invitations", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
     "get the host's share link": ("POST", "/api/campaigns/{campaign}/link", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 201, "other_host": 403,
         "brand": 403, "other_brand": 403, "admin": 403}),

@@ -59,6 +59,7 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("POST", "/api/applications/{application}/approve", ()),
     ("POST", "/api/applications/{application}/reject", ()),
     ("GET", "/api/hosts/{host}/applications", ()),
+    ("GET", "/api/hosts/{host}/invitations", ()),
     ("POST", "/api/campaigns/{campaign}/invitations", ("host_id",)),
     ("POST", "/api/invitations/{invitation}/accept", ()),
     ("POST", "/api/campaigns/{campaign}/link", ()),

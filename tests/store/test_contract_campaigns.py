@@ -111,6 +111,24 @@ async def test_an_invited_host_accepts_and_is_approved(store: Store) -> None:
         await store.accept_invitation("inv_missing", None)
 
 
+async def test_a_host_lists_its_invitations_newest_first(store: Store) -> None:
+    brand = await factories.brand(store)
+    mia, leo = await factories.host(store, "Mia"), await factories.host(store, "Leo")
+    first, second = await campaign(store, brand), await campaign(store, brand, title="Boots")
+    older = await store.invite_to_campaign(
+        Invitation(new_id("inv"), first.id, mia.id, InvitationStatus.PENDING, utcnow() - timedelta(hours=1))
+    )
+    newer = await store.invite_to_campaign(
+        Invitation(new_id("inv"), second.id, mia.id, InvitationStatus.PENDING, utcnow())
+    )
+    assert [one.id for one in await store.host_invitations(mia.id)] == [newer.id, older.id]
+    assert await store.host_invitations(leo.id) == []
+    await store.accept_invitation(older.id, None)
+    assert [one.status for one in await store.host_invitations(mia.id)] == [
+        InvitationStatus.PENDING, InvitationStatus.ACCEPTED,
+    ]  # fmt: skip
+
+
 async def test_max_hosts_holds_under_concurrent_approvals(store: Store) -> None:
     brand = await factories.brand(store)
     found = await campaign(store, brand, max_hosts=3)

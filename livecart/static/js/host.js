@@ -13,6 +13,7 @@ import { SignIn } from "./signin.js";
  * @typedef {import("./protocol.js").CampaignList} CampaignList
  * @typedef {import("./protocol.js").HostApplication} HostApplication
  * @typedef {import("./protocol.js").HostApplicationList} HostApplicationList
+ * @typedef {import("./protocol.js").HostInvitationList} HostInvitationList
  * @typedef {import("./protocol.js").PayoutList} PayoutList
  * @typedef {import("./protocol.js").Show} Show
  * @typedef {import("./protocol.js").ShowList} ShowList
@@ -91,6 +92,36 @@ async function applyTo(campaign, pitch, button) {
   } catch (error) {
     setText("#campaigns-error", error.message);
     button.disabled = false;
+  }
+}
+
+// ---- invitations --------------------------------------------------------------------------------
+async function loadInvitations() {
+  try {
+    /** @type {HostInvitationList} */
+    const list = await authed("GET", `/api/hosts/${mine()}/invitations`);
+    const pending = list.invitations.filter((one) => one.status === "pending");
+    $("#invitations-panel").hidden = pending.length === 0;
+    $("#invitations").replaceChildren(
+      ...pending.map((invitation) => {
+        const title = invitation.campaign ? invitation.campaign.title : invitation.campaign_id;
+        const accept = el("button", { class: "btn btn-small btn-primary", type: "button", text: "Accept" });
+        accept.addEventListener("click", async () => {
+          try {
+            await authed("POST", `/api/invitations/${encodeURIComponent(invitation.id)}/accept`);
+            announce($("#notice"), `You joined ${title}.`, 4000);
+            await loadInvitations();
+            await loadApplications();
+          } catch (error) {
+            setText("#invitations-error", error.message);
+          }
+        });
+        const rate = invitation.campaign ? ` · ${percent(invitation.campaign.commission_bps)}` : "";
+        return el("li", { dataset: { invitationId: invitation.id } }, userText("strong", title), rate, accept);
+      }),
+    );
+  } catch (error) {
+    setText("#invitations-error", error.message);
   }
 }
 
@@ -276,6 +307,7 @@ async function openPage() {
   signIn.done();
   setText("#host-name", state.me.name);
   await loadShows();
+  await loadInvitations();
   await loadApplications();
   await loadCampaigns();
   await loadMoney();

@@ -674,6 +674,22 @@
  */
 
 /**
+ * A campaign invitation as its host reads it, with the campaign.
+ * @typedef {object} HostInvitation
+ * @property {string} id
+ * @property {string} campaign_id
+ * @property {string} host_id
+ * @property {"pending"|"accepted"} status
+ * @property {string} created_at
+ * @property {Campaign|null} campaign
+ */
+
+/**
+ * @typedef {object} HostInvitationList
+ * @property {HostInvitation[]} invitations
+ */
+
+/**
  * @typedef {object} Attribution
  * @property {string} code
  * @property {string} campaign_id

@@ -102,6 +102,7 @@ INVITE = Script(
     end
     redis.call('HSET', KEYS[4], unpack(ARGV, 4, 3 + 2 * tonumber(ARGV[3])))
     redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+    redis.call('ZADD', KEYS[5], ARGV[4 + 2 * tonumber(ARGV[3])], ARGV[2])
     return {'ok'}
     """
 )
@@ -341,8 +342,10 @@ class RedisCampaigns:
             [
                 keys.campaign(invitation.campaign_id), keys.campaign_invited(invitation.campaign_id),
                 keys.campaign_hosts(invitation.campaign_id), keys.invitation(invitation.id),
+                keys.host_invitations(invitation.host_id),
             ],
-            [invitation.host_id, invitation.id, len(record), *codec.pairs(record)],
+            [invitation.host_id, invitation.id, len(record), *codec.pairs(record),
+             str(codec.micros(invitation.created_at))],
         )  # fmt: skip
         if reply[0] == "not_found":
             raise errors.no_such_campaign(invitation.campaign_id)
@@ -384,6 +387,11 @@ class RedisCampaigns:
         created = codec.from_text(row["created_at"])
         assert created is not None
         return Invitation(row["id"], row["campaign_id"], row["host_id"], InvitationStatus(row["status"]), created)
+
+    async def host_invitations(self, host_id: str) -> list[Invitation]:
+        ids = await self._redis.zrevrange(keys.host_invitations(host_id), 0, -1)
+        found = [await self.get_invitation(str(one)) for one in ids]
+        return [one for one in found if one is not None]
 
     async def application_of(self, campaign_id: str, host_id: str) -> Application | None:
         application_id = await self._redis.hget(keys.campaign_hosts(campaign_id), host_id)

@@ -258,6 +258,11 @@ def campaign_applications(campaign_id: str) -> str:
     return f"{PREFIX}campaign:{campaign_id}:applications"
 
 
+def host_invitations(host_id: str) -> str:
+    """Sorted set of the host's campaign invitation ids, by creation time (µs)."""
+    return f"{PREFIX}host:{host_id}:invitations"
+
+
 def host_applications(host_id: str) -> str:
     """Sorted set of the host's application ids, scored by `campaigns_seq`."""
     return f"{PREFIX}host:{host_id}:applications"

@@ -349,6 +349,15 @@ class SqliteCampaigns:
 
         return await self._db.read(select)
 
+    async def host_invitations(self, host_id: str) -> list[Invitation]:
+        def select(conn: sqlite3.Connection) -> list[Invitation]:
+            found = conn.execute(
+                "SELECT * FROM campaign_invitations WHERE host_id = ? ORDER BY created_at DESC, id DESC", (host_id,)
+            )
+            return [_invitation(row) for row in found.fetchall()]
+
+        return await self._db.read(select)
+
     async def take_campaign_units(self, campaign_id: str, units: int) -> int:
         if units < 1:
             raise ValueError("take at least one unit")
