@@ -41,7 +41,10 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/api/shows/{show}/cart", ()),
     ("POST", "/api/shows/{show}/cart/items", ("product_id", "qty")),
     ("DELETE", "/api/shows/{show}/cart/items/{product}", ()),
-    ("POST", "/api/shows/{show}/checkout", ("shipping", "payment")),
+    ("POST", "/api/shows/{show}/checkout", ("shipping", "payment", "expected_total_cents")),
+    ("POST", "/api/shows/{show}/end", ()),
+    ("GET", "/api/shows/{show}/replay", ()),
+    ("GET", "/api/shows/{show}/orders?limit=2", ()),
     ("GET", "/api/orders/{order}", ()),
     ("POST", "/api/orders/{order}/refund", ("items",)),
     ("GET", "/api/hosts/{host}/earnings", ()),
@@ -127,8 +130,8 @@ def requests(draw: st.DrawFn, scene: Scene) -> tuple[str, str, bytes | None, str
     owner = OWNER.get(template.split("/")[2].split("?")[0], "admin")
     if "cart" in template or "checkout" in template or "reviewable" in template or template.endswith("/reviews"):
         owner = "viewer"
-    if any(word in template for word in ("lineup", "pins", "earnings", "stats", "cohosts", "/link", "balance",
-                                         "payouts", "statement", "applications")):
+    if any(word in template for word in ("lineup", "pins", "earnings", "stats", "/end", "/orders?", "cohosts", "/link",
+                                         "balance", "payouts", "statement", "applications")):
         owner = "host"
     if ("campaigns" in template and template.count("/") <= 4) or "approve" in template or "reject" in template:
         owner = "brand"

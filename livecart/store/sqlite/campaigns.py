@@ -79,7 +79,7 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(19, "connect_order_line_campaign", "ALTER TABLE order_lines ADD COLUMN campaign_id TEXT"),
     Migration(
-        23,
+        24,
         "connect_link_visits",
         """
         ALTER TABLE share_links ADD COLUMN clicks INTEGER NOT NULL DEFAULT 0;
