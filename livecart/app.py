@@ -8,7 +8,20 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from livecart import keys
-from livecart.api import accounts, carts, catalog, checkout, earnings, orders, pins, reviews, shows, stats, system
+from livecart.api import (
+    accounts,
+    carts,
+    catalog,
+    checkout,
+    earnings,
+    orders,
+    pins,
+    replay,
+    reviews,
+    shows,
+    stats,
+    system,
+)
 from livecart.clock import Clock, SystemClock
 from livecart.commerce.payments import PaymentProvider
 from livecart.config import Settings
@@ -34,6 +47,7 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     reviews.routes,
     whip.routes,
     whep.routes,
+    replay.routes,
 )
 
 

@@ -146,6 +146,13 @@ def _flag(value: str) -> bool:
     raise ValueError("must be 1 or 0")
 
 
+def _fastpath(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in ("auto", "off"):
+        raise ValueError("must be auto or off")
+    return lowered
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -262,6 +269,15 @@ SETTINGS: tuple[Setting, ...] = (
         "500",
         "Most WHEP viewers this node serves at once (all shows); beyond it WHEP answers 503 + Retry-After.",
         _positive_int,
+    ),
+    Setting(
+        "media_fastpath",
+        "LIVECART_MEDIA_FASTPATH",
+        "auto",
+        "auto: viewers' RTP is written, SRTP-protected and sent by the relay's C fast path when it was built "
+        "(`pip install` compiles it when gcc, the Python and OpenSSL headers are there); off: always by the "
+        "pure-Python path. /metrics names the one in use (`livecart_media_rtp_path`).",
+        _fastpath,
     ),
     Setting(
         "edge",
@@ -501,6 +517,7 @@ class Settings:
     turn_username: str = ""
     turn_credential: str = ""
     max_viewers: int = 500
+    media_fastpath: str = "auto"
     edge: bool = False
     publisher_grace_seconds: float = 10.0
     recordings: str = "recordings"

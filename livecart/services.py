@@ -4,7 +4,7 @@ explicit constructor arguments, and started and stopped in a clear order.
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
     refunds, retention, connect, payouts, maintenance) → trust (reviews, signals) → show lifecycle → media hub
-    (+ edge) → cluster node → live service.
+    (+ edge) → pins, replay timeline (both read the media clock) → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -48,12 +48,14 @@ from livecart.lifecycle import ShowLifecycle
 from livecart.live import observe_live
 from livecart.live.server import LiveSocketServer
 from livecart.live.service import LiveService
-from livecart.media import check_aiortc, observe_media
+from livecart.media import check_aiortc, check_rtp_path, observe_media
 from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
+from livecart.replay.service import Replays
+from livecart.replay.timeline import Timeline
 from livecart.store import Store, open_store
 from livecart.trust.reviews import Reviews
 from livecart.trust.signals import Signals
@@ -87,6 +89,9 @@ class Services:
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
     cluster: ClusterNode
     live: LiveService
+    timeline: Timeline  # the replay's timeline (livecart/replay/timeline.py)
+    replays: Replays  # the replay API's files and documents (livecart/replay/service.py)
+    _unsubscribe_timeline: Callable[[], None] | None = None
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
 
@@ -119,7 +124,6 @@ class Services:
 
         rules = CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps)
         stock_news = StockNews(store, bus)
-        pins = Pins(store, bus)
         carts = Carts(store, rules)
         checkout = Checkout(store, payments, bus, rules, stock_news, clock)
         refunds = Refunds(store, payments, bus, stock_news, clock)
@@ -151,11 +155,17 @@ class Services:
             on_live=lifecycle.went_live,
             on_ended=lifecycle.ended,
             recordings=recordings,
+            fastpath=settings.media_fastpath,
         )
+        pins = Pins(store, bus, media_time=media.rtp_time)  # pin / unpin carry the frame on air
+        timeline = Timeline(store, clock, media.recording_ms)
+        replays = Replays(store, recordings)
+        check_rtp_path(settings.media_fastpath)
         observe_media(metrics, media)
         if recordings is not None:
             observe_recordings(metrics, recordings)
-        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers) if settings.edge else None
+        edge = (EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers,
+                           fastpath=settings.media_fastpath) if settings.edge else None)
 
         registry = await open_registry(settings, clock)
         cluster = ClusterNode(
@@ -172,6 +182,7 @@ class Services:
             rate_messages=rate_messages,
             rate_seconds=rate_seconds,
             frame_interval_s=settings.chat_frame_ms / 1000,
+            publish=bus.publish,  # kept chat and answered questions reach the replay timeline
         )
         observe_live(metrics, live)
 
@@ -179,12 +190,15 @@ class Services:
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
             connect=connect, payouts=payouts, reviews=reviews, signals=signals,
-            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
+            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live, timeline=timeline,
+            replays=replays,
         )
 
     async def start(self) -> None:
         """Commerce recovers interrupted checkouts, then the live rooms, media and cluster node run."""
         await self.maintenance.start()
+        self.timeline.start()
+        self._unsubscribe_timeline = self.bus.subscribe(self.timeline.on_bus_event)
         self._unsubscribe_live = self.bus.subscribe(self.live.on_bus_event)
         self.live.start()
         self.media.start()
@@ -222,6 +236,10 @@ class Services:
                 self._unsubscribe_live()
                 self._unsubscribe_live = None
             await self.live.stop()
+            if self._unsubscribe_timeline is not None:
+                self._unsubscribe_timeline()
+                self._unsubscribe_timeline = None
+            await self.timeline.stop()
             await self.maintenance.stop()
             await self.stock_news.close()
         finally:

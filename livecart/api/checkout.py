@@ -24,7 +24,7 @@ from livecart.api.schemas import Name
 from livecart.api.shows import show_or_404
 from livecart.commerce.checkout import CheckoutRequest
 from livecart.domain.client_ip import client_ip
-from livecart.domain.commerce import StoredResponse
+from livecart.domain.commerce import OrderSource, StoredResponse
 from livecart.domain.errors import BadRequest
 from livecart.http.errors import status_for
 from livecart.http.parsing import Body, parse
@@ -55,6 +55,7 @@ class Payment(Body):
 class CheckoutBody(Body):
     shipping: Shipping
     payment: Payment
+    source: Literal["live", "replay"] = "live"  # "replay": the replay's purchase path (docs/protocol.md)
 
 
 def idempotency_key(request: web.Request) -> str:
@@ -71,7 +72,9 @@ def idempotency_key(request: web.Request) -> str:
 
 def request_hash(show_id: str, body: CheckoutBody) -> str:
     canonical = json.dumps(
-        {"show_id": show_id, "body": body.model_dump()}, sort_keys=True, separators=(",", ":")
+        # a live checkout hashes as before `source` existed: keys claimed before an upgrade still match
+        {"show_id": show_id, "body": body.model_dump(exclude={"source"} if body.source == "live" else None)},
+        sort_keys=True, separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -101,7 +104,8 @@ async def checkout(request: web.Request) -> web.Response:
         account,
         key,
         request_hash(show.id, body),
-        CheckoutRequest(shipping=shipping, card_number=body.payment.card_number, client_ip=client_ip_of(request)),
+        CheckoutRequest(shipping=shipping, card_number=body.payment.card_number, client_ip=client_ip_of(request),
+                        source=OrderSource(body.source)),
         status_for,
     )
     request.app[keys.SERVICES].metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()

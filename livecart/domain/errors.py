@@ -79,6 +79,10 @@ class NotPinned(Conflict):
     code = "not_pinned"
 
 
+class NotReplayable(Conflict):
+    code = "not_replayable"
+
+
 class LimitExceeded(Conflict):
     code = "limit_exceeded"
 

@@ -33,6 +33,7 @@ from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 from livecart.domain.payouts import Payout
+from livecart.domain.replay import TimelineEvent
 from livecart.domain.reviews import Review, ReviewCursor, ReviewSummary
 from livecart.domain.shares import Cohost
 
@@ -597,11 +598,19 @@ class ReviewStore(Protocol):
 
     async def forget_review_addresses(self, older_than: datetime) -> int:
         """Erase the client address of reviews created before `older_than`; returns how many."""
+class TimelineStore(Protocol):
+    """A show's replay timeline (docs/protocol.md, "Replay"): its timed events, kept for good."""
+
+    async def add_timeline_events(self, events: Sequence[TimelineEvent]) -> None:
+        """Append events (any shows), each after the ones appended before it for its show."""
+
+    async def timeline(self, show_id: str) -> list[TimelineEvent]:
+        """Every event of the show, in the order appended."""
 
 
 class Store(
     AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
-    CampaignStore, CohostStore, PayoutStore, ReviewStore, Protocol,
+    CampaignStore, CohostStore, PayoutStore, ReviewStore, TimelineStore, Protocol,
 ):
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""

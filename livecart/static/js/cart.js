@@ -57,8 +57,10 @@ export class CartView {
    * @param {() => string|undefined} options.token the viewer's token
    * @param {(count: number) => void} options.onCount units in the cart
    * @param {() => void} options.onUnauthorized the server refused the viewer's token
+   * @param {"live"|"replay"} [options.source] where the viewer buys: "replay" on the replay page
    */
-  constructor({ showId, products, stock, token, onCount, onUnauthorized }) {
+  constructor({ showId, products, stock, token, onCount, onUnauthorized, source = "live" }) {
+    this.source = source;
     this.stock = stock;
     this.base = `/api/shows/${encodeURIComponent(showId)}`;
     this.products = products;
@@ -118,16 +120,21 @@ export class CartView {
     return this.cart ? this.cart.items : [];
   }
 
+  /** A request body with the purchase path's `source` (left out for "live", the default). */
+  sourced(body) {
+    return this.source === "live" ? body : { ...body, source: this.source };
+  }
+
   /** POST …/cart/items adds `qty` units and answers with the whole cart. */
   async add(productId, qty) {
-    this.take(await this.request("POST", "/cart/items", { json: { product_id: productId, qty } }));
+    this.take(await this.request("POST", "/cart/items", { json: this.sourced({ product_id: productId, qty }) }));
   }
 
   /** Set a line's quantity: remove it, then add the new quantity (the same under add or set semantics). */
   async setQty(productId, qty) {
     try {
       await this.request("DELETE", `/cart/items/${encodeURIComponent(productId)}`);
-      if (qty > 0) await this.request("POST", "/cart/items", { json: { product_id: productId, qty } });
+      if (qty > 0) await this.request("POST", "/cart/items", { json: this.sourced({ product_id: productId, qty }) });
       $("#cart-error").textContent = "";
     } catch (error) {
       $("#cart-error").textContent = error.message;
@@ -218,6 +225,7 @@ export class CartView {
       ),
       payment: { method: "test", card_number: values.card_number.replace(/[\s-]/g, "") },
     };
+    if (this.source !== "live") body.source = this.source;
     const key = this.retryKey && this.retryKey.body === JSON.stringify(body) ? this.retryKey.key : newKey();
     const pay = $("#pay-button");
     pay.disabled = true;

@@ -3,6 +3,7 @@ import { api } from "./api.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
+import { FrameSync } from "./frame-sync.js";
 import { LiveRoom } from "./live.js";
 import { reviewBadge } from "./reviews.js";
 import { formatMoney, stockText } from "./money.js";
@@ -16,6 +17,7 @@ import { WhepPlayer } from "./video.js";
  * @typedef {import("./protocol.js").JoinAck} JoinAck
  * @typedef {import("./protocol.js").NewAccount} NewAccount
  * @typedef {import("./protocol.js").Pin} Pin
+ * @typedef {import("./protocol.js").PinEvent} PinEvent
  * @typedef {import("./protocol.js").Product} Product
  * @typedef {import("./protocol.js").Question} Question
  * @typedef {import("./protocol.js").RemovedEvent} RemovedEvent
@@ -65,6 +67,7 @@ const cart = new CartView({
 });
 let room = null;
 let player = null;
+const frames = new FrameSync($("#video")); // pins appear with their frame (frame-sync.js)
 
 // ---- notices and status -------------------------------------------------------------------------
 function setNotice(kind, text) {
@@ -88,12 +91,17 @@ function setStatus(status) {
   } else {
     player?.stop({ notify: status !== "ended" }); // an ended show's sessions are gone on the server
     message.hidden = false;
-    $("#stage-text").textContent =
+    const replay = status === "ended" && state.show?.started_at && hasService("replay");
+    $("#stage-text").replaceChildren(
       status === "ended"
         ? "This show has ended. Thanks for watching!"
         : state.show?.scheduled_at
           ? `The show starts ${timeText(state.show.scheduled_at)}. Stay here — the video starts by itself.`
-          : "The show has not started yet. Stay here — the video starts by itself.";
+          : "The show has not started yet. Stay here — the video starts by itself.",
+      ...(replay
+        ? [" ", el("a", { href: `/replay/${encodeURIComponent(showId)}`, id: "replay-link", text: "Watch the replay" })]
+        : []),
+    );
   }
 }
 
@@ -284,6 +292,7 @@ function applySnapshot(snapshot) {
   $("#show-title").textContent = snapshot.show.title;
   for (const level of snapshot.stock) state.stock.set(level.product_id, level.stock);
   state.pins.clear();
+  frames.clear();
   for (const { product } of snapshot.pins) {
     remember(product);
     state.pins.set(product.id, product);
@@ -330,8 +339,10 @@ function connectLive() {
         renderQuestions();
       },
       reactions: onReactions,
-      pin: onPin,
-      unpin: onUnpin,
+      /** @param {PinEvent} pin */
+      pin: (pin) => frames.hold(pin.media_time, () => onPin(pin)),
+      /** @param {UnpinEvent} unpin */
+      unpin: (unpin) => frames.hold(unpin.media_time, () => onUnpin(unpin)),
       stock: onStock,
       sale: onSale,
       viewers: onViewers,

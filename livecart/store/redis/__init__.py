@@ -45,6 +45,7 @@ from livecart.store.redis.payouts import RedisPayouts
 from livecart.store.redis.pending import PendingOrders
 from livecart.store.redis.reviews import RedisReviews
 from livecart.store.redis.shows import RedisShows
+from livecart.store.redis.timeline import RedisTimeline
 
 SCRIPTS: tuple[Script, ...] = (
     *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
@@ -67,7 +68,7 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 class RedisStore(
     RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
-    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisCheckoutReads,
+    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline, RedisCheckoutReads,
 ):
     def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis

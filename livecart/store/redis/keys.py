@@ -392,3 +392,6 @@ def reviews_with_client_ip() -> str:
     """Sorted set of the ids of reviews still holding a client address, scored by creation time (µs);
     `forget_review_addresses` erases the older ones' addresses and removes them."""
     return f"{PREFIX}reviews:client_ip"
+def timeline(show_id: str) -> str:
+    """List of the show's replay timeline events (JSON: type, at, at_ms, data), oldest first."""
+    return f"{PREFIX}replay:{show_id}:timeline"

@@ -25,6 +25,7 @@ from livecart.store.sqlite import (
     reviews,
     secrets,
     shows,
+    timeline,
 )
 from livecart.store.sqlite.db import Migration, check_migrations
 
@@ -34,7 +35,7 @@ MIGRATIONS: list[Migration] = check_migrations(
         *catalog.MIGRATIONS,  # 2
         *shows.MIGRATIONS,  # 3, 4
         *commerce.MIGRATIONS,  # 5, 8
-        *orders.MIGRATIONS,  # 6, 7, 9
+        *orders.MIGRATIONS,  # 6, 7, 9, 20
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
         *auctions.MIGRATIONS,  # 13
@@ -44,5 +45,6 @@ MIGRATIONS: list[Migration] = check_migrations(
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
         *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
         *reviews.MIGRATIONS,  # 20
+        *timeline.MIGRATIONS,  # 22
     ]
 )
