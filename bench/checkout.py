@@ -19,7 +19,9 @@ within one run and CPU per checkout rather than throughput.
 
     python -m bench.checkout [--buyers 1000] [--stock 100] [--sustained 3000] [--concurrency 64]
                              [--store sqlite,redis|redis://HOST:PORT/0] [--aof everysec[,always]]
-                             [--workers 1[,2]] [--repeats 3] [--quick]
+                             [--workers 1,2] [--repeats 3] [--quick] [--profile DIR]
+
+Without `--store`, SQLite and a Redis of its own (when redis-server is installed) with 1 and 2 workers.
 """
 
 from __future__ import annotations
@@ -403,13 +405,14 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--concurrency", type=int, default=64, help="sustained run: requests in flight")
     parser.add_argument(
         "--store", action="append", default=None,
-        help="sqlite (default), redis (a redis-server started by the bench) or a redis:// URL; comma-separated",
+        help="sqlite, redis (a redis-server started by the bench) or a redis:// URL; comma-separated "
+        "(default: sqlite,redis, or sqlite alone without redis-server)",
     )
     parser.add_argument(
         "--aof", default="everysec",
         help="appendfsync of the bench's redis-server: always, everysec, no (comma-separated)",
     )
-    parser.add_argument("--workers", default="1", help="livecart processes on Redis, e.g. 1,2 (comma-separated)")
+    parser.add_argument("--workers", default="1,2", help="livecart processes on Redis (comma-separated)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one repeat, 1,000 sustained buyers")
     parser.add_argument("--profile", type=Path, help="py-spy each run's livecart process; collapsed stacks here")
@@ -423,7 +426,8 @@ def main(argv: list[str] | None = None) -> list[Row]:
     plans = [("flash", args.buyers, args.stock, args.buyers)]
     if args.sustained:
         plans.append(("sustained", args.sustained, args.sustained, args.concurrency))
-    compared = configs(_listed(args.store, "sqlite"), _listed([args.aof], "everysec"),
+    default_stores = "sqlite,redis" if shutil.which("redis-server") else "sqlite"
+    compared = configs(_listed(args.store, default_stores), _listed([args.aof], "everysec"),
                        [int(count) for count in _listed([args.workers], "1")])
     runs: dict[tuple[Config, str], list[Row]] = {}
     # Repeats go round every configuration in turn, so a burst of load elsewhere hurts them alike.
