@@ -55,6 +55,9 @@ class Payment(Body):
 class CheckoutBody(Body):
     shipping: Shipping
     payment: Payment
+    # The total the buyer was shown. Optional in the API (a client that omits it accepts the current
+    # price, whatever it is); the pages always send it. A different total is 409 price_changed.
+    expected_total_cents: Annotated[int, Field(ge=0, le=10**15)] | None = None
     source: Literal["live", "replay"] = "live"  # "replay": the replay's purchase path (docs/protocol.md)
 
 
@@ -104,8 +107,13 @@ async def checkout(request: web.Request) -> web.Response:
         account,
         key,
         request_hash(show.id, body),
-        CheckoutRequest(shipping=shipping, card_number=body.payment.card_number, client_ip=client_ip_of(request),
-                        source=OrderSource(body.source)),
+        CheckoutRequest(
+            shipping=shipping,
+            card_number=body.payment.card_number,
+            client_ip=client_ip_of(request),
+            expected_total_cents=body.expected_total_cents,
+            source=OrderSource(body.source),
+        ),
         status_for,
     )
     request.app[keys.SERVICES].metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()

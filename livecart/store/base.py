@@ -56,6 +56,13 @@ class CheckoutInputs:
     cohosts: list[Cohost]  # cohosts(show_id)
 
 
+class NotReplicated(StoreUnavailable):
+    """A write ran on the primary but `WAIT` did not see it reach LIVECART_REDIS_MIN_REPLICAS replicas
+    in time: a fail-over now could lose it, so the caller is not told it succeeded (the API answers
+    503). The write did happen: a checkout keeps its Idempotency-Key claimed (the retry replays or
+    waits for checkout recovery to settle the order) instead of releasing it."""
+
+
 class AccountStore(Protocol):
     async def create_account(self, role: Role, name: str) -> tuple[Account, str]:
         """Create an account; returns it with its bearer token (only the token's hash is kept)."""
@@ -66,6 +73,11 @@ class AccountStore(Protocol):
 
     async def delete_account(self, account_id: str) -> None:
         """Delete an account: its token stops working at once. Raises NotFound."""
+
+    async def expire_idle_viewers(self, created_before: datetime) -> int:
+        """Delete every viewer account created before `created_before` that never placed an order
+        (pending, paid or failed), with its carts; returns how many. Stale anonymous state expires
+        (issue 19, finding 12). Redis: viewers created before this method existed are not indexed."""
 
 
 class CatalogStore(Protocol):
@@ -215,12 +227,16 @@ class CommerceStore(Protocol):
         """
 
     # -- orders -------------------------------------------------------------------------------------
-    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         """Record a PENDING order and take its stock, all lines or none.
 
         Checks, in this order, without changing anything when one fails
         (`livecart.domain.store_checks.order_placement`):
         - the order id is not taken (Conflict, `order_id`) and the show exists (NotFound, `show_id`);
+        - with `from_cart` (checkout): the buyer's cart in the show still holds every line's units and
+          no other order of the buyer in that show is pending (CartEmpty, `store_checks.cart_holds`) —
+          a cart is consumed by its first checkout, the paid order removes its lines, a failed one
+          leaves them for the retry;
         - every product exists (NotFound, `product_id`);
         - every product still has the line's unit price and commission rate (PriceChanged, `product_ids`);
         - units_bought(buyer) + line qty ≤ max_qty_per_buyer for every line (LimitExceeded, `product_ids`);

@@ -224,6 +224,7 @@ export class CartView {
         SHIPPING_FIELDS.map((f) => [f, f === "country" ? values[f].toUpperCase() : values[f]]),
       ),
       payment: { method: "test", card_number: values.card_number.replace(/[\s-]/g, "") },
+      expected_total_cents: this.cart?.total_cents ?? 0, // the total shown: a different one is 409 price_changed
     };
     if (this.source !== "live") body.source = this.source;
     const key = this.retryKey && this.retryKey.body === JSON.stringify(body) ? this.retryKey.key : newKey();
@@ -239,7 +240,10 @@ export class CartView {
       $("#checkout-ok").textContent = `Thank you! Order ${order.id} is ${order.status}: ${total}.`;
       await this.refresh();
     } catch (error) {
-      this.retryKey = error.status === 0 || error.status >= 500 ? { key, body: JSON.stringify(body) } : null;
+      // One key per purchase attempt: kept while the outcome is unknown (no answer, 5xx, or the first try
+      // still running), so the retry can never pay twice; a new attempt gets a new key.
+      const unknown = error.status === 0 || error.status >= 500 || error.code === "idempotency_in_progress";
+      this.retryKey = unknown ? { key, body: JSON.stringify(body) } : null;
       this.showCheckoutError(form, error);
     } finally {
       pay.disabled = false;
@@ -263,6 +267,11 @@ export class CartView {
         ")",
       );
       this.refresh();
+    } else if (error.code === "cart_empty") {
+      $("#checkout-error").textContent = "This cart was already checked out.";
+      this.refresh();
+    } else if (error.code === "idempotency_in_progress") {
+      $("#checkout-error").textContent = "Your payment is still being confirmed; try again in a moment.";
     } else if (error.code === "payment_declined") {
       showFieldErrors(form, { card_number: "This card was declined. Try another card." });
       $("#checkout-error").textContent = "Your card was declined; nothing was charged.";

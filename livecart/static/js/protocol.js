@@ -54,7 +54,7 @@
  * @property {string} id
  * @property {string} host_id
  * @property {string} title
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string|null} scheduled_at
  * @property {string|null} started_at
  * @property {string|null} ended_at
@@ -73,7 +73,7 @@
  * @property {string} id
  * @property {string} host_id
  * @property {string} title
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string|null} scheduled_at
  * @property {string|null} started_at
  * @property {string|null} ended_at
@@ -245,7 +245,7 @@
  * GET /api/shows/{id}/stats (a brand sees its own products only).
  * @typedef {object} ShowStats
  * @property {string} show_id
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string} at
  * @property {number} current_viewers
  * @property {number} peak_viewers
@@ -562,7 +562,7 @@
 
 /**
  * @typedef {object} ShowEvent
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  */
 
 /**

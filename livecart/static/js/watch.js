@@ -77,11 +77,16 @@ function setNotice(kind, text) {
 
 function setStatus(status) {
   const badge = $("#status");
-  badge.textContent = status === "live" ? "Live" : status === "ended" ? "Ended" : "Scheduled";
+  const names = { live: "Live", paused: "Back soon", ended: "Ended" };
+  badge.textContent = names[status] || "Scheduled";
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (state.show) state.show.status = status;
   const message = $("#stage-message");
-  if (status === "live") {
+  if (status === "paused") {
+    // The host's stream stopped; the video connection stays and picks up when they are back.
+    message.hidden = false;
+    $("#stage-text").textContent = "The host will be back soon. Stay here — the video resumes by itself.";
+  } else if (status === "live") {
     if (!hasService("video")) {
       message.hidden = false;
       $("#stage-text").textContent = "The show is live, but this server does not stream video.";

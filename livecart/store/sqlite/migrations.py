@@ -33,7 +33,7 @@ MIGRATIONS: list[Migration] = check_migrations(
     [
         *accounts.MIGRATIONS,  # 1
         *catalog.MIGRATIONS,  # 2
-        *shows.MIGRATIONS,  # 3, 4
+        *shows.MIGRATIONS,  # 3, 4, 23
         *commerce.MIGRATIONS,  # 5, 8
         *orders.MIGRATIONS,  # 6, 7, 9, 20
         *live.MIGRATIONS,  # 10, 11
