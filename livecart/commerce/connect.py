@@ -33,7 +33,11 @@ LINK_CODE_ATTEMPTS = 5
 async def campaign_rates(store: Store, host_id: str, now: datetime) -> dict[str, tuple[str, int]]:
     """Product id → (campaign id, commission bps) for what `host_id` sells under a campaign now (it is
     approved and the campaign active); checkout prices those lines with it (docs/commerce.md#campaigns)."""
-    applications = await store.host_applications(host_id)
+    return await rates_of(store, await store.host_applications(host_id), now)
+
+
+async def rates_of(store: Store, applications: list[Application], now: datetime) -> dict[str, tuple[str, int]]:
+    """`campaign_rates` from the host's applications already read (checkout reads them with its cart)."""
     approved = {one.campaign_id for one in applications if one.status is ApplicationStatus.APPROVED}
     if not approved:
         return {}

@@ -11,6 +11,7 @@ can build (e.g. an order naming one product twice).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -40,6 +41,19 @@ from livecart.domain.shares import Cohost
 class StoreUnavailable(Exception):
     """The store cannot be used now (SQLite: the file is locked, the disk is full, an I/O error); like a
     Redis connection error, it is one of `livecart.store.STORE_UNAVAILABLE` (the API answers 503)."""
+
+
+@dataclass(frozen=True)
+class CheckoutInputs:
+    """What a checkout reads to price a cart and split its commission, read in one store call
+    (`checkout_inputs`): the same values as the separate reads named on each field."""
+
+    cart: list[CartItem]  # cart(show_id, buyer_id)
+    products: dict[str, Product]  # get_product() of each cart line, by id (missing products left out)
+    pinned: set[str]  # pinned_during(show_id)
+    bought: dict[str, int]  # units_bought(buyer_id, the cart's product ids)
+    applications: list[Application]  # host_applications(host_id)
+    cohosts: list[Cohost]  # cohosts(show_id)
 
 
 class NotReplicated(StoreUnavailable):
@@ -167,6 +181,12 @@ class CommerceStore(Protocol):
 
         Every requested id is a key (0 when none).
         """
+
+    async def checkout_inputs(self, show_id: str, buyer_id: str, host_id: str) -> CheckoutInputs:
+        """Everything a checkout prices with, in one call (SQLite: one read on the database thread;
+        Redis: two pipelined round trips, the cart read in MULTI/EXEC as `cart` does). Each field equals
+        the separate read it names; the checkout's own store calls re-check every price, limit and
+        stock atomically, so these reads need not be one snapshot."""
 
     # -- idempotency --------------------------------------------------------------------------------
     async def claim_idempotency_key(
