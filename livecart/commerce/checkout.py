@@ -29,7 +29,7 @@ from livecart.domain.attribution import is_storefront
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.commerce import Order, OrderSource, OrderStatus, StoredResponse
-from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined, PriceChanged, ShowEnded
+from livecart.domain.errors import CartEmpty, Conflict, LivecartError, PaymentDeclined, PriceChanged, ShowEnded
 from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
@@ -119,6 +119,11 @@ class Checkout:
                     total_cents=order.total_cents,
                 )
             stock = await self.store.place_order(order, self.rules.max_qty_per_buyer, from_cart=True)
+        except CartEmpty as error:
+            # Nothing was bought and nothing changed: keep no record of the key (issue 19, finding 12), so
+            # empty-cart checkouts with fresh keys grow no stored state; a retry simply runs again.
+            await self.store.release_idempotency_key(buyer.id, key)
+            return error_response(error, status_of(error)), False
         except LivecartError as error:
             response = error_response(error, status_of(error))
             await self.store.save_idempotent_response(buyer.id, key, response)
