@@ -41,7 +41,7 @@ VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 EMBED_SCRIPT = STATIC_DIR / "embed.js"
 PAGES = {
     "index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html",
-    "replay": "replay.html",
+    "replay": "replay.html", "host": "host.html", "product": "product.html",
 }
 SERVICES_PLACEHOLDER = 'content="@services@"'
 
@@ -76,6 +76,8 @@ SERVICE_ROUTES = {
     "earnings": ("/api/hosts/{host_id}/earnings",),
     "stats": ("/api/shows/{show_id}/stats",),
     "orders": ("/api/shows/{show_id}/orders",),
+    "connect": ("/api/campaigns",),
+    "payouts": ("/api/payouts",),
     "reviews": ("/api/products/{product_id}/reviews",),
     "replay": ("/api/shows/{show_id}/replay",),
 }
@@ -97,6 +99,8 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/studio/{show_id}", _page("studio"), name="page_studio")
     app.router.add_get("/replay/{show_id}", _page("replay"), name="page_replay")
     app.router.add_get("/brand", _page("brand"), name="page_brand")
+    app.router.add_get("/host", _page("host"), name="page_host")
+    app.router.add_get("/p/{product_id}", _page("product"), name="page_product")
     settings = app.get(keys.SETTINGS)
     embed_origins = settings.embed_origins if settings is not None else ()
     app.router.add_get("/embed/{show_id}", _page("embed", embed_policy(embed_origins)), name="page_embed")

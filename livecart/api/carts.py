@@ -73,6 +73,7 @@ async def add_item(request: web.Request) -> web.Response:
     show = await show_or_404(request)
     body = await parse(request, CartAdd)
     product = await product_or_404(request, body.product_id)
+    await request.app[keys.SERVICES].connect.check_buyer(account, show)  # a link's storefront: attributed only
     carts = request.app[keys.SERVICES].carts
     cart = await carts.add(show, account, product, body.qty, OrderSource(body.source))
     return web.json_response(await cart_body(carts, show, cart), status=201)

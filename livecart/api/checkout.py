@@ -101,6 +101,7 @@ async def checkout(request: web.Request) -> web.Response:
     show = await show_or_404(request)
     key = idempotency_key(request)
     body = await parse(request, CheckoutBody)
+    await request.app[keys.SERVICES].connect.check_buyer(account, show)  # a link's storefront: attributed only
     shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
     response, replayed = await request.app[keys.SERVICES].checkout.run(
         show,

@@ -11,6 +11,7 @@ from pydantic import Field, StrictInt
 from livecart import keys
 from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
+from livecart.commerce.connect import may_host
 from livecart.domain.commerce import Order
 from livecart.domain.errors import BadRequest, Forbidden, NotFound
 from livecart.domain.models import Account, Role, rfc3339
@@ -78,7 +79,7 @@ async def show_orders(request: web.Request) -> web.Response:
     brand_id = account.id if account.role is Role.BRAND else None
     if brand_id is not None and all(product.brand_id != brand_id for product in await store.lineup(show.id)):
         raise Forbidden("only brands in the show's lineup may list its orders")
-    if account.role is Role.HOST and not show.hosted_by(account):
+    if account.role is Role.HOST and not await may_host(store, show, account):
         raise Forbidden("only the show's host may list its orders")
     limit = page_limit(request)
     cursor = None

@@ -80,3 +80,4 @@ class ShowCreate(Body):
 
 class LineupAdd(Body):
     product_id: Id
+    campaign_id: Id | None = None  # sell it under this campaign (the host must be approved, it active)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from livecart.bus import EventBus
+from livecart.commerce.connect import may_host
 from livecart.domain.commerce import Pin
 from livecart.domain.errors import Forbidden, NotInLineup, ShowEnded
 from livecart.domain.events import Pinned, Unpinned
@@ -26,8 +27,9 @@ class Pins:
         self.media_time = media_time  # stamps `pin` / `unpin` (docs/media.md "Media time")
 
     async def _check(self, by: Account, show: Show, product: Product) -> None:
-        """Admin, the show's host, or the brand that owns the product; it must be in the lineup."""
-        if not show.hosted_by(by) and by.id != product.brand_id:
+        """Admin, the show's host or an active co-host, or the brand that owns the product; it must be in the
+        lineup."""
+        if by.id != product.brand_id and not await may_host(self.store, show, by):
             raise Forbidden("only the show's host or the product's brand may pin it")
         lineup = await self.store.lineup(show.id)
         if all(featured.id != product.id for featured in lineup):

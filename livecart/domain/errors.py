@@ -272,6 +272,10 @@ class UnitsCapReached(Conflict):
     code = "units_cap_reached"
 
 
+class NotAttributed(Conflict):
+    code = "not_attributed"
+
+
 class NotApproved(Forbidden):
     code = "not_approved"
 
@@ -309,6 +313,10 @@ def units_cap_reached(units_cap: int, units_sold: int) -> UnitsCapReached:
     return UnitsCapReached(
         "this campaign has sold every unit it offered", units_cap=units_cap, units_left=units_cap - units_sold
     )
+
+
+def no_such_link(code: str) -> NotFound:
+    return NotFound("no such link", link_code=code)
 
 
 def link_code_taken(code: str) -> Conflict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -113,9 +114,10 @@ class Show:
     created_at: datetime
     paused_at: datetime | None = None  # when it last lost its publisher, while `paused`
 
-    def hosted_by(self, account: Account) -> bool:
-        """May `account` act as this show's host? Its host, and admin, may."""
-        return account.role is Role.ADMIN or account.id == self.host_id
+    def hosted_by(self, account: Account, cohosts: Collection[str] = ()) -> bool:
+        """May `account` act as this show's host? Its host, and admin, may; so may the active co-hosts
+        given in `cohosts` (their ids: pins, moderation, selling formats; publishing stays the host's)."""
+        return account.role is Role.ADMIN or account.id == self.host_id or account.id in cohosts
 
     def public(self) -> dict[str, Any]:
         return {

@@ -11,10 +11,11 @@ can build (e.g. an order naming one product twice).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from livecart.domain.attribution import ShareLink
+from livecart.domain.attribution import Attribution, ShareLink
 from livecart.domain.auctions import Auction, Bid
 from livecart.domain.campaigns import Application, Campaign, Invitation
 from livecart.domain.commerce import (
@@ -41,6 +42,19 @@ from livecart.domain.webhooks import Delivery, Webhook, WebhookEvent
 class StoreUnavailable(Exception):
     """The store cannot be used now (SQLite: the file is locked, the disk is full, an I/O error); like a
     Redis connection error, it is one of `livecart.store.STORE_UNAVAILABLE` (the API answers 503)."""
+
+
+@dataclass(frozen=True)
+class CheckoutInputs:
+    """What a checkout reads to price a cart and split its commission, read in one store call
+    (`checkout_inputs`): the same values as the separate reads named on each field."""
+
+    cart: list[CartItem]  # cart(show_id, buyer_id)
+    products: dict[str, Product]  # get_product() of each cart line, by id (missing products left out)
+    pinned: set[str]  # pinned_during(show_id)
+    bought: dict[str, int]  # units_bought(buyer_id, the cart's product ids)
+    applications: list[Application]  # host_applications(host_id)
+    cohosts: list[Cohost]  # cohosts(show_id)
 
 
 class NotReplicated(StoreUnavailable):
@@ -168,6 +182,12 @@ class CommerceStore(Protocol):
 
         Every requested id is a key (0 when none).
         """
+
+    async def checkout_inputs(self, show_id: str, buyer_id: str, host_id: str) -> CheckoutInputs:
+        """Everything a checkout prices with, in one call (SQLite: one read on the database thread;
+        Redis: two pipelined round trips, the cart read in MULTI/EXEC as `cart` does). Each field equals
+        the separate read it names; the checkout's own store calls re-check every price, limit and
+        stock atomically, so these reads need not be one snapshot."""
 
     # -- idempotency --------------------------------------------------------------------------------
     async def claim_idempotency_key(
@@ -385,6 +405,9 @@ class CampaignStore(Protocol):
 
     async def get_invitation(self, invitation_id: str) -> Invitation | None: ...
 
+    async def host_invitations(self, host_id: str) -> list[Invitation]:
+        """The host's campaign invitations, any status, newest first."""
+
     async def application_of(self, campaign_id: str, host_id: str) -> Application | None:
         """The host's application to the campaign (how it may sell the campaign's products)."""
 
@@ -406,6 +429,30 @@ class CampaignStore(Protocol):
         `code` is taken by another link (the caller draws another)."""
 
     async def link_by_code(self, code: str) -> ShareLink | None: ...
+
+    async def storefront(self, code: str, title: str) -> Show:
+        """The link's storefront: a show of the link's host, `scheduled`, id `lnk_…`, never in `list_shows`,
+        where what is bought through the link is sold (orders `source: "link"`). Made with `title` on the
+        first call, atomically (concurrent calls get the one storefront). Raises NotFound."""
+
+    async def storefront_link(self, show_id: str) -> ShareLink | None:
+        """The link whose storefront the show is (None: a show, not a storefront)."""
+
+    async def host_links(self, host_id: str) -> list[ShareLink]:
+        """The host's share links, oldest first."""
+
+    async def record_link_click(self, code: str) -> int:
+        """Count one more visit of `/l/{code}`; returns the clicks so far. Raises NotFound."""
+
+    async def keep_attribution(self, viewer_id: str, code: str) -> Attribution:
+        """Attribute the viewer to the link now (replacing an earlier link: the latest wins) and count the
+        viewer once among the link's viewers. Raises NotFound."""
+
+    async def attribution_of(self, viewer_id: str) -> Attribution | None:
+        """The link the viewer followed last, and when (the caller checks the window)."""
+
+    async def link_figures(self, code: str) -> tuple[int, int]:
+        """(clicks, distinct viewers) of the link; (0, 0) for an unknown code."""
 
 
 class LiveStore(Protocol):

@@ -64,6 +64,73 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "delete an account (denied roles)": ("DELETE", "/api/accounts/{other_viewer_id}", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
         "brand": 403, "other_brand": 403}),
+    # Connect (docs/protocol.md#connect): the brand's campaign of {coat}, host approved (open campaign)
+    "publish a campaign of the brand's product": ("POST", "/api/campaigns", {
+        "title": "Coats", "product_ids": ["{coat}"], "commission_bps": 1000, "starts_at": "2020-01-01T00:00:00Z",
+        "ends_at": "2099-01-01T00:00:00Z"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 201, "other_brand": 400, "admin": 403}),
+    "change the campaign": ("PATCH", "/api/campaigns/{campaign}", {"brief": "Warm"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 200, "other_brand": 403, "admin": 200}),
+    "end the campaign (denied roles)": ("POST", "/api/campaigns/{campaign}/end", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403, "other_brand": 403}),
+    "read the campaign's applications": ("GET", "/api/campaigns/{campaign}/applications", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 200, "other_brand": 403, "admin": 200}),
+    "approve an application (denied roles)": ("POST", "/api/applications/{application}/approve", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403, "other_brand": 403}),
+    "invite a host to the campaign (denied roles)": ("POST", "/api/campaigns/{campaign}/invitations", {
+        "host_id": "{other_host_id}"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403, "other_brand": 403}),
+    "read the host's applications": ("GET", "/api/hosts/{host}/applications", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "read the host's invitations": ("GET", "/api/hosts/{host}/invitations", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "get the host's share link": ("POST", "/api/campaigns/{campaign}/link", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 201, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "browse the campaigns": ("GET", "/api/campaigns", None, {
+        **{role: 200 for role in ROLES}, "anonymous": 401}),
+    "read the campaign": ("GET", "/api/campaigns/{campaign}", None, {
+        **{role: 200 for role in ROLES}, "anonymous": 401}),
+    "apply to the campaign (denied roles)": ("POST", "/api/campaigns/{campaign}/applications", {"pitch": "Hi"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "brand": 403, "other_brand": 403, "admin": 403}),
+    "reject an application (denied roles)": ("POST", "/api/applications/{application}/reject", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403, "other_brand": 403}),
+    "accept an invitation (denied roles)": ("POST", "/api/invitations/{application}/accept", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "brand": 403, "other_brand": 403, "admin": 403}),
+    "keep a share link's attribution (denied roles)": ("POST", "/api/attributions", {"code": "NOSUCH00"}, {
+        "anonymous": 401, "host": 403, "other_host": 403, "brand": 403, "other_brand": 403}),
+    "read one's attribution": ("GET", "/api/me/attribution", None, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403}),
+    "accept a co-host invitation (denied roles)": ("POST", "/api/shows/{show}/cohosts/accept", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "brand": 403, "other_brand": 403, "admin": 403}),
+    "read the campaign's performance": ("GET", "/api/campaigns/{campaign}/performance", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 200, "other_brand": 403, "admin": 200}),
+    "invite a co-host (denied roles)": ("POST", "/api/shows/{show}/cohosts", {
+        "host_id": "{other_host_id}", "share_bps": 1000}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "brand": 403, "other_brand": 403,
+        "admin": 403}),
+    "list the show's co-hosts": ("GET", "/api/shows/{show}/cohosts", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "read the host's balance": ("GET", "/api/hosts/{host}/balance", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "read the host's payouts": ("GET", "/api/hosts/{host}/payouts", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "read the host's statement": ("GET", "/api/hosts/{host}/statement.csv", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "run payouts (denied roles)": ("POST", "/api/payouts", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403}),
     # Every other endpoint of the API (issue 19: the matrix covers them all; `ROUTES_COVERED` checks it).
     "list the shows": ("GET", "/api/shows", None, {role: 200 for role in ROLES}),
     "read the show": ("GET", "/api/shows/{show}", None, {role: 200 for role in ROLES}),
@@ -204,11 +271,18 @@ async def test_every_role_gets_the_status_the_matrix_says(api: Api) -> None:
     order = await api.call("POST", f"/api/shows/{show['id']}/checkout", 201, token=tokens["viewer"],
                            json=CHECKOUT, headers={"Idempotency-Key": "matrix-1"})
     delivery = await first_delivery(api, hook["id"], tokens["brand"])
+    coat = await api.create_product(people["brand"]["token"], sku="COAT")
+    campaign = await api.call("POST", "/api/campaigns", 201, token=tokens["brand"], json={
+        "title": "Coats", "product_ids": [coat["id"]], "commission_bps": 1000, "open": True,
+        "starts_at": "2020-01-01T00:00:00Z", "ends_at": "2099-01-01T00:00:00Z"})
+    application = await api.call("POST", f"/api/campaigns/{campaign['id']}/applications", 201, token=tokens["host"],
+                                 json={"pitch": "mine"})
     review = await api.call("POST", f"/api/products/{product['id']}/reviews", 201, token=tokens["viewer"],
                             json={"rating": 4, "order_id": order["id"]})
     ids = {"show": show["id"], "order": order["id"], "host": people["host"]["id"], "product": product["id"],
-           "other_viewer_id": people["other_viewer"]["id"], "review": review["id"], "webhook": hook["id"],
-           "delivery": delivery}
+           "other_viewer_id": people["other_viewer"]["id"], "coat": coat["id"], "campaign": campaign["id"],
+           "application": application["id"], "other_host_id": people["other_host"]["id"], "review": review["id"],
+           "webhook": hook["id"], "delivery": delivery}
 
     mismatches = []
     tried = 0
@@ -246,3 +320,28 @@ async def test_only_the_shows_host_and_admin_may_moderate(api: Api, client: Test
         codes = {"ok" if answer["ok"] else answer["error"]["code"] for answer in answers}
         got[role] = codes.pop() if len(codes) == 1 else str(sorted(codes))
     assert got == MODERATION_ACK
+
+
+async def test_an_active_cohost_moderates_and_pins_but_may_not_publish(api: Api, client: TestClient[Any, Any]) -> None:
+    cast = await cast_of_roles(api)
+    people, tokens = cast.people, cast.tokens
+    show = await api.create_show(people["host"]["token"])
+    product = await api.create_product(people["brand"]["token"])
+    featured = {"product_id": product["id"]}
+    await api.call("POST", f"/api/shows/{show['id']}/lineup", 201, token=tokens["host"], json=featured)
+    live = await LiveClient(str(client.make_url("/"))).connect()
+    try:
+        assert (await live.join(show["id"], tokens["other_host"]))["ok"]
+        invited = {"host_id": people["other_host"]["id"], "share_bps": 3000}
+        await api.call("POST", f"/api/shows/{show['id']}/cohosts", 201, token=tokens["host"], json=invited)
+        refused = await live.call("slow_mode", {"seconds": 0})  # invited, not yet accepted
+        assert refused["error"]["code"] == "forbidden"
+        await api.call("POST", f"/api/shows/{show['id']}/cohosts/accept", 200, token=tokens["other_host"])
+        assert (await live.call("slow_mode", {"seconds": 0}))["ok"]  # accepted after joining: counts at once
+        assert (await live.call("mute", {"viewer_id": people["viewer"]["id"], "seconds": 1}))["ok"]
+    finally:
+        await live.close()
+    await api.call("POST", f"/api/shows/{show['id']}/pins", 201, token=tokens["other_host"], json=featured)
+    publish = await api.request("POST", f"/whip/{show['id']}", token=tokens["other_host"], data="v=0\r\n",
+                                headers={"Content-Type": "application/sdp"})
+    assert publish.status == 403  # the camera stays the host's

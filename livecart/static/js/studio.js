@@ -1,6 +1,7 @@
 // The host studio: camera preview and WHIP publishing, viewers and time on air, chat moderation,
 // the question queue, pin/unpin of the lineup, live earnings and stream health.
 import { api } from "./api.js";
+import { cohostStatus, mountCohosts, offerAccept } from "./cohosts.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { $, announce, bidi, el, elapsedText, isolate, setText, userText } from "./dom.js";
 import { LiveRoom } from "./live.js";
@@ -384,11 +385,18 @@ async function openStudio() {
     signIn.ask(error.status === 404 ? "This show does not exist. Check the link." : error.message);
     return;
   }
-  if (state.me.role === "host" && state.show.host_id !== state.me.id) {
+  let place = state.me.role === "host" ? await cohostStatus(showId, signIn.token, state.me, state.show) : "host";
+  if (place === "invited") {
+    $("#token-form").hidden = true;
+    await offerAccept(showId, signIn.token);
+    place = "active";
+  }
+  if (!place) {
     signIn.ask("This show belongs to another host. Use that host's token.");
     return;
   }
   signIn.done();
+  if (hasService("connect")) await mountCohosts(showId, signIn.token, place === "host" && state.me.role === "host");
   document.title = `Studio · ${isolate(state.show.title)} · livecart`;
   setText("#show-title", state.show.title);
   state.lineup = state.show.lineup;
@@ -404,7 +412,11 @@ async function openStudio() {
     tick();
     sampleHealth();
   }, 1000);
-  await openCamera();
+  if (place === "active") {
+    $("#camera-heading").closest("section").hidden = true; // the camera is the host's
+  } else {
+    await openCamera();
+  }
 }
 
 function main() {

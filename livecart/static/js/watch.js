@@ -1,5 +1,6 @@
 // The watch page: WHEP video, live chat and questions, reactions, pinned products, cart and checkout.
 import { api } from "./api.js";
+import { heldCode, keepAttribution } from "./attribution.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
@@ -401,6 +402,7 @@ async function onNameSubmit(event) {
     const viewer = await api("POST", "/api/viewers", { json: { name } });
     saveViewer(viewer);
     state.viewer = { id: viewer.id, name: viewer.name, token: viewer.token };
+    keepAttribution(); // arrived through a share link: the viewer is attributed to its host
     showFieldErrors(form, {});
     showViewer();
     if (player) player.token = viewer.token;
@@ -504,6 +506,8 @@ async function loadShow() {
 }
 
 async function main() {
+  heldCode(); // ?via= from a share link, kept in localStorage
+  keepAttribution();
   setUpTabs();
   setUpReactions();
   showViewer();

@@ -34,6 +34,7 @@ from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.auctions import RedisAuctions
 from livecart.store.redis.campaigns import RedisCampaigns
 from livecart.store.redis.catalog import RedisCatalog
+from livecart.store.redis.checkout_reads import RedisCheckoutReads
 from livecart.store.redis.cohosts import RedisCohosts
 from livecart.store.redis.commerce import RedisCommerce
 from livecart.store.redis.deals import RedisDeals
@@ -71,7 +72,7 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 class RedisStore(
     RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
-    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline, RedisWebhooks,
+    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline, RedisCheckoutReads, RedisWebhooks,
 ):
     def __init__(self, redis: Redis, *, clock: Clock, min_replicas: int = 0, wait_timeout_ms: int = 1000) -> None:
         self._redis = redis

@@ -274,6 +274,11 @@ def campaign_applications(campaign_id: str) -> str:
     return f"{PREFIX}campaign:{campaign_id}:applications"
 
 
+def host_invitations(host_id: str) -> str:
+    """Sorted set of the host's campaign invitation ids, by creation time (µs)."""
+    return f"{PREFIX}host:{host_id}:invitations"
+
+
 def host_applications(host_id: str) -> str:
     """Sorted set of the host's application ids, scored by `campaigns_seq`."""
     return f"{PREFIX}host:{host_id}:applications"
@@ -295,13 +300,28 @@ def campaign_invited(campaign_id: str) -> str:
 
 
 def share_link(code: str) -> str:
-    """Hash: code, campaign_id, host_id, created_at of a share link (`/l/{code}`)."""
+    """Hash: code, campaign_id, host_id, created_at, clicks, storefront (its show id) of a share link (`/l/{code}`)."""
     return f"{PREFIX}link:{code}"
 
 
 def campaign_links(campaign_id: str) -> str:
     """Hash: host id → the code of its share link for the campaign."""
     return f"{PREFIX}campaign:{campaign_id}:links"
+
+
+def host_links(host_id: str) -> str:
+    """Sorted set of the host's link codes, by creation time (µs)."""
+    return f"{PREFIX}host:{host_id}:links"
+
+
+def link_viewers(code: str) -> str:
+    """Set of the viewer ids who kept the link's attribution; the link's hash counts `clicks`."""
+    return f"{PREFIX}link:{code}:viewers"
+
+
+def viewer_attribution(viewer_id: str) -> str:
+    """Hash: code and at of the link the viewer followed last (latest wins)."""
+    return f"{PREFIX}viewer:{viewer_id}:attribution"
 
 
 # -- selling formats (docs/selling.md) ---------------------------------------------------------------

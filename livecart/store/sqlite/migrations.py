@@ -44,9 +44,9 @@ MIGRATIONS: list[Migration] = check_migrations(
         *giveaways.MIGRATIONS,  # 15
         *cohosts.MIGRATIONS,  # 16
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
-        *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
+        *campaigns.MIGRATIONS,  # 18, 19, 24 (19: order lines' campaign_id; 24: link visits and storefronts)
         *reviews.MIGRATIONS,  # 20
         *timeline.MIGRATIONS,  # 22
-        *webhooks.MIGRATIONS,  # 24
+        *webhooks.MIGRATIONS,  # 25
     ]
 )

@@ -77,7 +77,11 @@ class SqliteShows:
 
     async def list_shows(self) -> list[Show]:
         def select(conn: sqlite3.Connection) -> list[Show]:
-            return sorted((rows.show(row) for row in conn.execute("SELECT * FROM shows")), key=show_list_order)
+            listed = conn.execute(  # share links' storefronts are not shows anyone watches
+                "SELECT * FROM shows WHERE id NOT IN"
+                " (SELECT storefront_show_id FROM share_links WHERE storefront_show_id IS NOT NULL)"
+            )
+            return sorted((rows.show(row) for row in listed), key=show_list_order)
 
         return await self._db.read(select)
 
