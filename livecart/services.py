@@ -3,7 +3,9 @@ explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
-    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service.
+    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → selling (auctions, deals,
+    giveaways: after checkout, which pays auction offers, and the media hub, whose clock stamps their
+    start events) → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -37,6 +39,7 @@ from livecart.commerce.payments import PaymentProvider, TestPaymentProvider
 from livecart.commerce.pins import Pins
 from livecart.commerce.refunds import Refunds
 from livecart.commerce.retention import Retention
+from livecart.commerce.selling import Selling, SellingRules
 from livecart.commerce.stock_news import StockNews
 from livecart.config import Settings
 from livecart.domain.cart import CartRules
@@ -76,6 +79,7 @@ class Services:
     lifecycle: ShowLifecycle
     media: MediaHub
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
+    selling: Selling
     cluster: ClusterNode
     live: LiveService
     _unsubscribe_live: Callable[[], None] | None = None
@@ -140,6 +144,15 @@ class Services:
             observe_recordings(metrics, recordings)
         edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers) if settings.edge else None
 
+        selling = Selling(
+            store, bus, clock,
+            SellingRules(
+                extend_s=settings.auction_extend_s, pay_s=settings.auction_pay_s, hold_s=settings.deal_hold_s,
+                max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps,
+            ),
+            payments, checkout, media_time=media.rtp_time,
+        )  # fmt: skip
+
         registry = await open_registry(settings, clock)
         cluster = ClusterNode(
             registry, store, ttl_s=settings.node_ttl_s, end_show=lifecycle.ended, shows_lost=media.end_shows
@@ -161,7 +174,7 @@ class Services:
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
-            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
+            lifecycle=lifecycle, media=media, edge=edge, selling=selling, cluster=cluster, live=live,
         )
 
     async def start(self) -> None:
@@ -179,6 +192,7 @@ class Services:
         self.lifecycle.start(
             lambda show_id: self.media.broadcast(show_id) is not None, self.cluster.origin_elsewhere
         )
+        self.selling.start()  # settles at once what ended while no node ran, then every TICK_S
 
     async def close_connections(self) -> None:
         """On shutdown, before `stop()`: close websockets, then the viewers' and publishers' peers."""
@@ -193,6 +207,7 @@ class Services:
             if self._unsubscribe_cluster is not None:
                 self._unsubscribe_cluster()
                 self._unsubscribe_cluster = None
+            await self.selling.stop()
             await self.lifecycle.stop()
             await self.cluster.stop()
             if self.cluster.registry is not None:

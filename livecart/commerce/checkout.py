@@ -161,12 +161,15 @@ class Checkout:
             await self.provider.refund(charge_id=charge.id, amount_cents=order.total_cents)
             raise
 
-    async def settle_paid(self, order: Order, payment_ref: str, paid_at: datetime) -> StoredResponse:
-        """Record a charged order as paid with its ledger entries, then announce the sales."""
+    async def settle_paid(
+        self, order: Order, payment_ref: str, paid_at: datetime, *, clear_cart: bool = True
+    ) -> StoredResponse:
+        """Record a charged order as paid with its ledger entries, then announce the sales. `clear_cart`:
+        the order's products leave the buyer's cart (False for an auction's or a deal's order)."""
         paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
         response = order_response(paid)
         await self.store.mark_order_paid(
-            order.id, payment_ref, paid_at, sale_entries(paid, paid_at), response
+            order.id, payment_ref, paid_at, sale_entries(paid, paid_at), response, clear_cart=clear_cart
         )
         buyer = public_buyer_name(order.buyer_name)
         for line in order.lines:

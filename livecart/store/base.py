@@ -210,9 +210,12 @@ class CommerceStore(Protocol):
         paid_at: datetime,
         entries: Sequence[LedgerEntry],
         response: StoredResponse | None,
+        *,
+        clear_cart: bool = True,
     ) -> Order:
         """PENDING → PAID (stamping payment_ref and paid_at) in one transaction with: appending `entries`
-        to the ledger, removing the order's products from the buyer's cart in that show, and saving
+        to the ledger, removing the order's products from the buyer's cart in that show (unless
+        `clear_cart` is False: an auction's or a deal's order was not bought from the cart), and saving
         `response` for the order's idempotency key (when the order has one and response is given).
         (Changed 19:55 UTC: `paid_at` added, so the saved response and the stored order agree.)
 
@@ -227,6 +230,10 @@ class CommerceStore(Protocol):
         """
 
     async def get_order(self, order_id: str) -> Order | None: ...
+
+    async def set_order_shipping(self, order_id: str, shipping: Mapping[str, str]) -> Order:
+        """Give an order that has no shipping address yet (an auction's or a giveaway's) its address, in
+        one atomic step. Raises NotFound, or ShippingSet when the order already has one. Returns the order."""
 
     async def pending_orders(self, older_than: datetime) -> list[Order]:
         """PENDING orders created before `older_than` (checkout recovery settles them)."""
@@ -362,6 +369,9 @@ class DealStore(Protocol):
         """Store a new OPEN deal. Units leave stock only when reserved. Raises NotFound (product)."""
 
     async def get_deal(self, deal_id: str) -> Deal | None: ...
+
+    async def show_deals(self, show_id: str) -> list[Deal]:
+        """Every deal of the show, oldest first (ended ones included)."""
 
     async def end_deal(self, deal_id: str) -> Deal:
         """OPEN → ENDED (no-op when ended); held units may still be ordered. Raises NotFound."""

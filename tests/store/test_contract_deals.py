@@ -288,3 +288,17 @@ async def test_a_random_walk_of_reservations_expiries_and_orders_keeps_the_deal_
         answers.add(expected if action == "reserve" else "")
     assert seen == set(HoldStatus)  # held, ordered and expired all happened
     assert {"ok", "sold_out", "ended"} <= answers  # and every answer to a reservation
+
+
+async def test_a_shows_deals_list_oldest_first_and_only_that_show(store: Store, scene: Scene, clock: ManualClock) -> None:
+    assert await store.show_deals(scene.show.id) == []
+    first = await created(store, scene, clock)
+    await clock.advance(1)
+    second = await created(store, scene, clock, quantity=5)
+    await store.end_deal(first.id)
+
+    listed = await store.show_deals(scene.show.id)
+
+    assert [deal.id for deal in listed] == [first.id, second.id]
+    assert [deal.remaining for deal in listed] == [3, 5]
+    assert await store.show_deals("shw_other") == []

@@ -136,7 +136,15 @@ class RedisDeals:
     async def create_deal(self, deal: Deal) -> None:
         if not await self._redis.exists(keys.product(deal.product_id)):
             raise errors.no_such_product(deal.product_id)
-        await self._redis.hset(keys.deal(deal.id), mapping=rec.fields_of(deal))  # type: ignore[arg-type]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.deal(deal.id), mapping=rec.fields_of(deal))  # type: ignore[arg-type]
+            pipe.zadd(keys.show_deals(deal.show_id), {deal.id: codec.micros(deal.created_at)})
+            await pipe.execute()
+
+    async def show_deals(self, show_id: str) -> list[Deal]:
+        deal_ids = await self._redis.zrange(keys.show_deals(show_id), 0, -1)
+        found = [await self.get_deal(str(deal_id)) for deal_id in deal_ids]
+        return [deal for deal in found if deal is not None]
 
     async def get_deal(self, deal_id: str) -> Deal | None:
         row = codec.decoded(await self._redis.hgetall(keys.deal(deal_id)))

@@ -197,6 +197,11 @@ def deal(deal_id: str) -> str:
     return f"{PREFIX}deal:{deal_id}"
 
 
+def show_deals(show_id: str) -> str:
+    """Sorted set of the show's deal ids scored by creation time (µs)."""
+    return f"{PREFIX}show:{show_id}:deals"
+
+
 def deal_held(deal_id: str) -> str:
     """Sorted set of the deal's HELD hold ids scored by expiry (µs)."""
     return f"{PREFIX}deal:{deal_id}:held"

@@ -150,6 +150,13 @@ class SqliteDeals:
 
         return await self._db.read(select)
 
+    async def show_deals(self, show_id: str) -> list[Deal]:
+        def select(conn: sqlite3.Connection) -> list[Deal]:
+            cursor = conn.execute("SELECT * FROM deals WHERE show_id = ? ORDER BY created_at, rowid", (show_id,))
+            return [_deal(row) for row in cursor]
+
+        return await self._db.read(select)
+
     async def end_deal(self, deal_id: str) -> Deal:
         def end(conn: sqlite3.Connection) -> Deal:
             ended = deals.end(_fetch(conn, deal_id), self._clock.now())
