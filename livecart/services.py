@@ -59,6 +59,12 @@ from livecart.store import Store, open_store
 log = logging.getLogger(__name__)
 
 
+def rtp_timestamp(media: MediaHub, show_id: str) -> int | None:
+    """The RTP timestamp on air in the show on this node (docs/media.md "Media time"), if it is broadcast here."""
+    clock = media.media_clock(show_id)
+    return None if clock is None else clock.rtp_timestamp()
+
+
 @dataclass
 class Services:
     """Everything a livecart process runs. Build it with `Services.open`, then `start()`; `stop()` ends it."""
@@ -150,7 +156,7 @@ class Services:
                 extend_s=settings.auction_extend_s, pay_s=settings.auction_pay_s, hold_s=settings.deal_hold_s,
                 max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps,
             ),
-            payments, checkout, media_time=media.rtp_time,
+            payments, checkout, media_time=lambda show_id: rtp_timestamp(media, show_id),
         )  # fmt: skip
 
         registry = await open_registry(settings, clock)

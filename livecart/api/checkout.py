@@ -96,7 +96,15 @@ async def checkout(request: web.Request) -> web.Response:
     key = idempotency_key(request)
     body = await parse(request, CheckoutBody)
     shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
-    response, replayed = await request.app[keys.SERVICES].checkout.run(
+    services = request.app[keys.SERVICES]
+    if await services.selling.viewer_holds(show.id, account.id):  # held deal units are bought first, at the deal price
+        response, replayed = await services.selling.checkout_deals(
+            show, account, key, request_hash(show.id, body), shipping, body.payment.card_number,
+            client_ip_of(request), status_for,
+        )  # fmt: skip
+        services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
+        return send(response, replayed=replayed)
+    response, replayed = await services.checkout.run(
         show,
         account,
         key,

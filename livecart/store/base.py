@@ -387,6 +387,10 @@ class DealStore(Protocol):
     async def deal_holds(self, deal_id: str) -> list[DealHold]:
         """Every hold of the deal, oldest first (expired ones included, with their status)."""
 
+    async def deals_with_expired_holds(self) -> list[str]:
+        """Ids of the deals (of any show, ended or not) that have a HELD hold past its expiry: the timer
+        gives those back with `expire_deal_holds` (an ended deal takes no reservation that would)."""
+
     async def expire_deal_holds(self, deal_id: str) -> tuple[Deal, int]:
         """Give the holds past their expiry back to `remaining` and to stock; returns the deal and the stock."""
 
@@ -420,6 +424,9 @@ class GiveawayStore(Protocol):
         seed and entrants) each get a PAID zero-price order of one unit (payment_ref `giveaway`, no
         address yet), unused prize units go back to stock. Any other giveaway is returned as it is.
         """
+
+    async def open_giveaways(self, show_id: str) -> list[Giveaway]:
+        """The show's OPEN giveaways (not drawn yet, even past `ends_at`), oldest first."""
 
     async def due_giveaways(self) -> list[Giveaway]:
         """OPEN giveaways past `ends_at`."""

@@ -202,6 +202,11 @@ def show_deals(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:deals"
 
 
+def deals_held() -> str:
+    """Sorted set of deal ids with HELD holds, scored by (at most) their earliest hold expiry (µs)."""
+    return f"{PREFIX}deals:held"
+
+
 def deal_held(deal_id: str) -> str:
     """Sorted set of the deal's HELD hold ids scored by expiry (µs)."""
     return f"{PREFIX}deal:{deal_id}:held"

@@ -203,6 +203,16 @@ class SqliteDeals:
 
         return await self._db.read(select)
 
+    async def deals_with_expired_holds(self) -> list[str]:
+        def select(conn: sqlite3.Connection) -> list[str]:
+            cursor = conn.execute(
+                "SELECT DISTINCT deal_id FROM deal_holds WHERE status = 'held' AND expires_at <= ?",
+                (rows.to_text(self._clock.now()),),
+            )
+            return [str(row[0]) for row in cursor]
+
+        return await self._db.read(select)
+
     async def expire_deal_holds(self, deal_id: str) -> tuple[Deal, int]:
         def expire(conn: sqlite3.Connection) -> tuple[Deal, int]:
             deal = _expire(conn, _fetch(conn, deal_id), self._clock.now())
