@@ -41,7 +41,7 @@ from livecart.domain.errors import (
     buyer_limit_exceeded,
 )
 from livecart.domain.events import AuctionChanged, DealChanged, GiveawayChanged, StockChanged
-from livecart.domain.format_orders import deal_order, format_order
+from livecart.domain.format_orders import format_order
 from livecart.domain.giveaways import Giveaway
 from livecart.domain.ids import new_id
 from livecart.domain.models import Account, Product, Role, Show, ShowStatus
@@ -329,7 +329,7 @@ class Selling:
             ids = sorted({hold.product_id for hold in holds})
             found = await asyncio.gather(*(self.store.get_product(pid) for pid in ids))
             products = {product.id: product for product in found if product is not None}
-            order, used = deal_order(
+            order, used = deals.deal_order(
                 order_id=new_id("ord"), show_id=show.id, host_id=show.host_id, buyer_id=buyer.id,
                 buyer_name=buyer.name, holds=holds, products=products,
                 bought=await self.store.units_bought(buyer.id, ids), max_qty_per_buyer=self.rules.max_qty_per_buyer,
