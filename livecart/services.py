@@ -174,6 +174,7 @@ class Services:
             rate_messages=rate_messages,
             rate_seconds=rate_seconds,
             frame_interval_s=settings.chat_frame_ms / 1000,
+            selling=selling,
         )
         observe_live(metrics, live)
 

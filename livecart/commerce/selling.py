@@ -155,8 +155,11 @@ class Selling:
         self._auction(auction, start=True)
         return auction
 
-    async def bid(self, auction_id: str, bidder: Account, amount_cents: int) -> Auction:
-        """Raises NotFound, Forbidden (not a viewer), AuctionClosed, OwnAuction, BidTooLow (`min_cents`)."""
+    async def bid(self, auction_id: str, bidder: Account, amount_cents: int, show_id: str | None = None) -> Auction:
+        """Raises NotFound (also: not an auction of `show_id`), Forbidden (not a viewer), AuctionClosed,
+        OwnAuction, BidTooLow (`min_cents`)."""
+        if show_id is not None and (await self._auction_or_404(auction_id)).show_id != show_id:
+            raise auctions.no_such_auction(auction_id)
         if bidder.role is not Role.VIEWER:
             auction = await self._auction_or_404(auction_id)
             if auctions.is_own(auction, bidder.id):
@@ -303,6 +306,16 @@ class Selling:
         self._deal(deal)
         return hold
 
+    async def show_state(self, show_id: str) -> dict[str, Any]:
+        """What a joining viewer needs: the open auction, the open deals, the open giveaways (public forms)."""
+        now = self.clock.now()
+        auction = await self.store.show_auction(show_id)
+        return {
+            "auction": None if auction is None else auction.public(),
+            "deals": [deal.public(now) for deal in await self.store.show_deals(show_id) if deal.is_open(now)],
+            "giveaways": [giveaway.public() for giveaway in await self.store.open_giveaways(show_id)],
+        }
+
     async def viewer_holds(self, show_id: str, viewer_id: str) -> list[DealHold]:
         """The viewer's units held in the show's deals and not expired, oldest first."""
         now = self.clock.now()
@@ -390,10 +403,11 @@ class Selling:
         self._giveaway(giveaway, start=True)
         return giveaway
 
-    async def enter(self, giveaway_id: str, account: Account) -> tuple[Giveaway, bool]:
-        """One entry per viewer. Raises NotFound, Forbidden (host, brands, admin), GiveawayClosed."""
+    async def enter(self, giveaway_id: str, account: Account, show_id: str | None = None) -> tuple[Giveaway, bool]:
+        """One entry per viewer. Raises NotFound (also: not a giveaway of `show_id`), Forbidden (host,
+        brands, admin), GiveawayClosed."""
         giveaway = await self.store.get_giveaway(giveaway_id)
-        if giveaway is None:
+        if giveaway is None or (show_id is not None and giveaway.show_id != show_id):
             raise giveaways.no_such_giveaway(giveaway_id)
         giveaways.check_entrant(giveaway, account.id, account.role)
         entered, added = await self.store.enter_giveaway(giveaway_id, account.id)
