@@ -28,6 +28,16 @@ REPLY_TYPES = [
     ("GET", r"/api/shows/[^/]+/stats", "ShowStats"),
     ("GET", r"/api/shows/[^/]+/orders", "BrandOrderPage"),
     ("POST", r"/api/orders/[^/]+/refund", "RefundReply"),
+    ("GET", r"/api/auctions/[^/]+", "Auction"),
+    ("POST", r"/api/shows/[^/]+/auctions", "Auction"),
+    ("DELETE", r"/api/auctions/[^/]+", "Auction"),
+    ("POST", r"/api/auctions/[^/]+/checkout", "Order"),
+    ("POST", r"/api/shows/[^/]+/deals", "Deal"),
+    ("GET", r"/api/deals/[^/]+", "Deal"),
+    ("DELETE", r"/api/deals/[^/]+", "Deal"),
+    ("POST", r"/api/shows/[^/]+/giveaways", "Giveaway"),
+    ("GET", r"/api/giveaways/[^/]+", "Giveaway"),
+    ("POST", r"/api/orders/[^/]+/shipping", "Order"),
 ]
 
 
