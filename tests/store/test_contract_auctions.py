@@ -434,7 +434,8 @@ async def test_an_auction_order_gets_its_shipping_address_once(store: Store, sce
 
     assert dict(shipped.shipping) == address
     stored = await store.get_order(sold.order_id)
-    assert stored is not None and dict(stored.shipping) == address
+    assert stored is not None
+    assert dict(stored.shipping) == address
     with pytest.raises(ShippingSet):
         await store.set_order_shipping(sold.order_id, {**address, "city": "Paris"})
     with pytest.raises(NotFound):

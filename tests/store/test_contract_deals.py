@@ -290,7 +290,9 @@ async def test_a_random_walk_of_reservations_expiries_and_orders_keeps_the_deal_
     assert {"ok", "sold_out", "ended"} <= answers  # and every answer to a reservation
 
 
-async def test_a_shows_deals_list_oldest_first_and_only_that_show(store: Store, scene: Scene, clock: ManualClock) -> None:
+async def test_a_shows_deals_list_oldest_first_and_only_that_show(
+    store: Store, scene: Scene, clock: ManualClock
+) -> None:
     assert await store.show_deals(scene.show.id) == []
     first = await created(store, scene, clock)
     await clock.advance(1)
