@@ -59,7 +59,7 @@ ACCOUNT_RECHECK_S = 2.0
 Ack = dict[str, Any]
 EventHandler = Callable[[str, Any], Awaitable[dict[str, Any]]]
 SELLING_EVENTS = (events.AuctionChanged, events.DealChanged, events.GiveawayChanged)
-BID_RATE = (10, 1.0)  # at most 10 bids per account per second on a node (`rate_limited` beyond)
+BID_RATE = (10, 1.0)  # at most 10 bids per account per show per second on a node (`rate_limited` beyond)
 
 
 class Public(Protocol):
@@ -121,7 +121,7 @@ class LiveService:
         self.rate_seconds = rate_seconds
         self.frame_interval_s = frame_interval_s
         self.selling = selling
-        self._bids: dict[str, deque[float]] = {}  # account id → monotonic times of its recent bids
+        self._bids: dict[str, deque[float]] = {}  # "show id account id" → monotonic times of recent bids
         self.members: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
         self._events: asyncio.Queue[events.Event | None] = asyncio.Queue()  # None: stop
@@ -390,7 +390,7 @@ class LiveService:
     async def bid(self, sid: str, data: Any) -> dict[str, Any]:
         member, account = await self._speaker(sid)
         payload = parse_payload(Bid, data)
-        times = self._bids.setdefault(account.id, deque())
+        times = self._bids.setdefault(f"{member.show.id} {account.id}", deque())
         now = self.clock.monotonic()
         limit, window = BID_RATE
         while times and now - times[0] >= window:
@@ -492,6 +492,9 @@ class LiveService:
                 log.exception("live room tick failed")
 
     async def tick(self, now: float) -> None:
+        window = BID_RATE[1]
+        for key in [key for key, times in self._bids.items() if not times or now - times[-1] >= window]:
+            del self._bids[key]  # forget bidders quiet for a whole window
         for show_id, room in list(self.rooms.items()):
             async with room.lock:
                 batch = room.take_chat()

@@ -106,6 +106,10 @@ async def test_an_auction_from_opening_to_the_winner_paying(
     assert (await watcher.call("bid", {**bid, "amount_cents": 5000}))["error"]["code"] == "unauthorized"
     missing = await kim_live.call("bid", {"auction_id": auction["id"]})
     assert missing["error"]["fields"] == {"amount_cents": "required"}
+    hurried = [await sam_live.call("bid", {**bid, "amount_cents": 100}) for _ in range(10)]
+    # sam bid once already: 10 bids a second per account in a show, then rate_limited
+    assert [answer["error"]["code"] for answer in hurried] == ["bid_too_low"] * 9 + ["rate_limited"]
+    assert hurried[-1]["error"]["retry_after"] > 0
     await watcher.wait_for(lambda: any(a["bids"] == 2 for a in watcher.events("auction")))
     seen = watcher.events("auction")[-1]
     assert (seen["leader"]["id"], seen["high_bid_cents"], seen["status"]) == (kim["id"], 1100, "open")
