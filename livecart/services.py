@@ -175,6 +175,7 @@ class Services:
             rate_seconds=rate_seconds,
             frame_interval_s=settings.chat_frame_ms / 1000,
             selling=selling,
+            trusted_proxies=settings.trusted_proxies,
         )
         observe_live(metrics, live)
 

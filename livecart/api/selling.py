@@ -12,7 +12,7 @@ from pydantic import Field, StrictInt
 
 from livecart import keys
 from livecart.api.carts import viewer
-from livecart.api.checkout import CheckoutBody, Shipping, idempotency_key, send
+from livecart.api.checkout import CheckoutBody, Shipping, client_ip_of, idempotency_key, send
 from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
 from livecart.domain import auctions, deals, giveaways
@@ -89,6 +89,7 @@ async def open_auction(request: web.Request) -> web.Response:
     auction = await request.app[keys.SERVICES].selling.open_auction(
         show, account, body.product_id, start_cents=body.start_cents, increment_cents=body.increment_cents,
         duration_s=body.duration_s, reserve_cents=body.reserve_cents, quantity=body.quantity,
+        address=client_ip_of(request),
     )  # fmt: skip
     return web.json_response(auction.public(), status=201)
 
@@ -130,7 +131,7 @@ async def create_deal(request: web.Request) -> web.Response:
     services = request.app[keys.SERVICES]
     deal = await services.selling.create_deal(
         show, account, body.product_id, price_cents=body.price_cents, quantity=body.quantity,
-        duration_s=body.duration_s,
+        duration_s=body.duration_s, address=client_ip_of(request),
     )  # fmt: skip
     return web.json_response(deal.public(services.clock.now()), status=201)
 

@@ -10,7 +10,7 @@ from livecart import keys
 from livecart.api.shows import show_or_404
 from livecart.domain.errors import Forbidden
 from livecart.domain.models import Role, ShowStatus, rfc3339
-from livecart.domain.signals import order_signals
+from livecart.domain.signals import bid_signals, order_signals
 from livecart.domain.stats import ProductStats, product_stats
 from livecart.http.auth import require
 
@@ -51,6 +51,9 @@ async def stats(request: web.Request) -> web.Response:
     orders = await store.show_orders(show.id)
     rows = product_stats(products, await store.pin_log(show.id), await store.cart_activity(show.id), orders, until)
     audience = await store.audience(show.id)
+    key, brand_id = await store.secret(LABEL_SECRET), account.id if account.role is Role.BRAND else None
+    auctions = await store.show_auctions(show.id)
+    bids = {auction.id: await store.auction_bids(auction.id) for auction in auctions}
     return web.json_response(
         {
             "show_id": show.id,
@@ -59,8 +62,9 @@ async def stats(request: web.Request) -> web.Response:
             **audience.public(),
             "products": [row.public() for row in rows],
             "totals": totals(rows),
-            "signals": order_signals(
-                orders, await store.secret(LABEL_SECRET), account.id if account.role is Role.BRAND else None
-            ),
+            "signals": {
+                **order_signals(orders, key, brand_id),
+                **bid_signals(auctions, bids, orders, await store.show_addresses(show.id), key, brand_id),
+            },
         }
     )

@@ -141,9 +141,11 @@ class Selling:
     # -- auctions -----------------------------------------------------------------------------------
     async def open_auction(
         self, show: Show, actor: Account, product_id: str, *, start_cents: int, increment_cents: int,
-        duration_s: int, reserve_cents: int | None = None, quantity: int = 1,
+        duration_s: int, reserve_cents: int | None = None, quantity: int = 1, address: str | None = None,
     ) -> Auction:  # fmt: skip
+        """`address`: the seller's client address, noted for the shill-bid signals."""
         product = await self._sellable(show, actor, product_id)
+        await self._note(show.id, actor, address)
         auction = auctions.new_auction(
             auction_id=new_id("auc"), show_id=show.id, host_id=show.host_id, product_id=product.id,
             brand_id=product.brand_id, currency=product.currency, start_cents=start_cents,
@@ -263,9 +265,11 @@ class Selling:
 
     # -- deals ----------------------------------------------------------------------------------------
     async def create_deal(
-        self, show: Show, actor: Account, product_id: str, *, price_cents: int, quantity: int, duration_s: int
-    ) -> Deal:
+        self, show: Show, actor: Account, product_id: str, *, price_cents: int, quantity: int, duration_s: int,
+        address: str | None = None,
+    ) -> Deal:  # fmt: skip
         product = await self._sellable(show, actor, product_id)
+        await self._note(show.id, actor, address)
         deal = deals.new_deal(
             deal_id=new_id("del"), show_id=show.id, host_id=show.host_id, product_id=product.id,
             brand_id=product.brand_id, currency=product.currency, price_cents=price_cents, quantity=quantity,
@@ -453,6 +457,10 @@ class Selling:
             await self.clock.sleep(TICK_S)
 
     # -- helpers ----------------------------------------------------------------------------------------
+    async def _note(self, show_id: str, actor: Account, address: str | None) -> None:
+        if address is not None and actor.role is not Role.ADMIN:
+            await self.store.note_address(show_id, actor.id, address)
+
     async def _auction_or_404(self, auction_id: str) -> Auction:
         auction = await self.store.get_auction(auction_id)
         if auction is None:

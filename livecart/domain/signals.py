@@ -1,5 +1,5 @@
 """Fake-order signals per show: orders later refunded, buyers (tokens) with many orders, and client
-addresses with many orders.
+addresses with many orders; and shill-bid signals of its auctions (`bid_signals`).
 
 Pure: computed from the show's orders. A brand is shown only orders with a line of its own.
 Client addresses are never shown: each is replaced by an opaque label, a keyed hash (HMAC-SHA256
@@ -13,9 +13,10 @@ import hashlib
 import hmac
 import ipaddress
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from livecart.domain.auctions import Auction, Bid
 from livecart.domain.commerce import Order, OrderStatus
 
 MANY_ORDERS = 3  # a buyer, or a client address, with this many paid orders in one show is listed
@@ -75,3 +76,61 @@ def _addresses_with_many_orders(paid: list[Order], label_key: bytes) -> list[dic
         if len(group) >= MANY_ORDERS
     ]
     return sorted(many, key=lambda row: (-row["orders"], -row["buyers"], row["label"]))
+
+
+def bid_signals(
+    auctions: Sequence[Auction],
+    bids: Mapping[str, Sequence[Bid]],
+    orders: Iterable[Order],
+    addresses: Mapping[str, set[str]],
+    label_key: bytes,
+    brand_id: str | None = None,
+) -> dict[str, Any]:
+    """Shill-bid signals of a show's auctions (a brand sees only its own auctions):
+
+    - `bids_from_seller_addresses`: `[{bidder_id, label, bids, shares_with}]` — bidders seen from a client
+      address (labelled as above) that the show's host or the auctioned product's brand used in the
+      show too; `shares_with` lists `"host"` and/or `"brand"`;
+    - `bidders_who_never_pay`: `[{bidder_id, bids, unpaid_wins}]` — bidders who won at least one offer that
+      went unpaid (its order failed: not paid in time, or declined) and have no paid order in the show.
+    """
+    chosen = [auction for auction in auctions if brand_id is None or auction.brand_id == brand_id]
+    labels = {account: {address_label(ip, label_key) for ip in ips} for account, ips in addresses.items()}
+    shared: dict[tuple[str, str], set[str]] = defaultdict(set)
+    counted: Counter[tuple[str, str]] = Counter()
+    bids_of: Counter[str] = Counter()
+    amounts: dict[tuple[str, str], set[int]] = defaultdict(set)  # (auction id, bidder) → amounts bid
+    for auction in chosen:
+        sellers = {"host": labels.get(auction.host_id, set()), "brand": labels.get(auction.brand_id, set())}
+        for bid in bids.get(auction.id, ()):
+            bids_of[bid.bidder_id] += 1
+            amounts[(auction.id, bid.bidder_id)].add(bid.amount_cents)
+            for label in labels.get(bid.bidder_id, set()):
+                for who, seller_labels in sellers.items():
+                    if label in seller_labels:
+                        shared[(bid.bidder_id, label)].add(who)
+                if shared.get((bid.bidder_id, label)):
+                    counted[(bid.bidder_id, label)] += 1
+    from_sellers = [
+        {"bidder_id": bidder, "label": label, "bids": counted[(bidder, label)],
+         "shares_with": sorted(shared[(bidder, label)])}
+        for bidder, label in sorted(shared, key=lambda pair: (-counted[pair], *pair))
+    ]
+    listed = list(orders)
+    payers = {order.buyer_id for order in listed if order.status is OrderStatus.PAID}
+    unpaid: Counter[str] = Counter()
+    for auction in chosen:
+        for order in listed:
+            won = order.status is OrderStatus.FAILED and any(
+                line.product_id == auction.product_id
+                and line.unit_price_cents in amounts.get((auction.id, order.buyer_id), set())
+                for line in order.lines
+            )
+            if won:
+                unpaid[order.buyer_id] += 1
+    never_pay = [
+        {"bidder_id": bidder, "bids": bids_of[bidder], "unpaid_wins": unpaid[bidder]}
+        for bidder in sorted(unpaid, key=lambda who: (-unpaid[who], -bids_of[who], who))
+        if bidder not in payers
+    ]
+    return {"bids_from_seller_addresses": from_sellers, "bidders_who_never_pay": never_pay}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ import socketio
 from livecart.clock import Clock
 from livecart.domain import events
 from livecart.domain.chat import ChatRules, clean_text, mute_seconds
+from livecart.domain.client_ip import IPNetwork, client_ip
 from livecart.domain.errors import BadRequest, Forbidden, LivecartError, NotFound, RateLimited, Unauthorized
 from livecart.domain.ids import new_id
 from livecart.domain.live import ChatMessage, Question, QuestionStatus
@@ -89,6 +90,8 @@ class Member:
     show: Show
     account: Account | None
     account_checked_at: float  # Clock.monotonic()
+    address: str | None = None  # the client's address (livecart/domain/client_ip.py), for the shill-bid signals
+    address_noted: bool = False  # written to the store once per join, with the first bid
 
     @property
     def can_moderate(self) -> bool:
@@ -112,6 +115,7 @@ class LiveService:
         rate_seconds: float = 10.0,
         frame_interval_s: float = 0.2,
         selling: SellingPort | None = None,
+        trusted_proxies: Sequence[IPNetwork] = (),
     ) -> None:
         self.sio = sio
         self.store = store
@@ -121,6 +125,7 @@ class LiveService:
         self.rate_seconds = rate_seconds
         self.frame_interval_s = frame_interval_s
         self.selling = selling
+        self.trusted_proxies = tuple(trusted_proxies)
         self._bids: dict[str, deque[float]] = {}  # "show id account id" → monotonic times of recent bids
         self.members: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
@@ -282,7 +287,10 @@ class LiveService:
             raise NotFound("no such show", show_id=show_id)
         if sid in self.members:
             await self._leave(sid)
-        self.members[sid] = Member(show=show, account=account, account_checked_at=self.clock.monotonic())
+        self.members[sid] = Member(show=show, account=account, account_checked_at=self.clock.monotonic(),
+                                   address=self._address(sid))
+        if account is not None and account.role in (Role.HOST, Role.BRAND):
+            await self._note_address(self.members[sid], account)  # a seller's address, against shill bids
         room = self._room(show_id)
         room.members.add(sid)
         room.viewer_delta += 1
@@ -387,9 +395,26 @@ class LiveService:
             raise NotFound("selling formats are not available here")
         return self.selling
 
+    def _address(self, sid: str) -> str | None:
+        environ = self.sio.get_environ(sid) or {}
+        request = environ.get("aiohttp.request")
+        if request is None:
+            return None
+        return client_ip(request.remote, request.headers.getall("X-Forwarded-For", ()), self.trusted_proxies)
+
+    async def _note_address(self, member: Member, account: Account) -> None:
+        if member.address is None or member.address_noted:
+            return
+        try:
+            await self.store.note_address(member.show.id, account.id, member.address)
+            member.address_noted = True
+        except STORE_UNAVAILABLE:
+            self._store_unreachable("bidder address")
+
     async def bid(self, sid: str, data: Any) -> dict[str, Any]:
         member, account = await self._speaker(sid)
         payload = parse_payload(Bid, data)
+        await self._note_address(member, account)
         times = self._bids.setdefault(f"{member.show.id} {account.id}", deque())
         now = self.clock.monotonic()
         limit, window = BID_RATE

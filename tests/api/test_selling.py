@@ -296,3 +296,42 @@ async def test_a_joining_viewer_gets_the_open_auction_deals_and_giveaways(
     assert joined["selling"]["auction"]["id"] == auction["id"]
     assert [d["id"] for d in joined["selling"]["deals"]] == [deal["id"]]
     assert [g["id"] for g in joined["selling"]["giveaways"]] == [giveaway["id"]]
+
+
+async def test_the_stats_signal_bids_from_the_sellers_address_and_winners_who_never_pay(
+    api: Api, scene: Scene, clock: ManualClock, live: Callable[[], Awaitable[LiveClient]]
+) -> None:
+    sam, kim = await scene.viewer("Sam Lee"), await scene.viewer("Kim Park")
+    sam_live, kim_live = await live(), await live()
+    await sam_live.join(scene.show_id, sam["token"])
+    await kim_live.join(scene.show_id, kim["token"])
+    stats = f"/api/shows/{scene.show_id}/stats"
+    quiet = (await api.call("GET", stats, 200, token=scene.host["token"]))["signals"]
+    assert (quiet["bids_from_seller_addresses"], quiet["bidders_who_never_pay"]) == ([], [])
+    auction = await api.call("POST", f"/api/shows/{scene.show_id}/auctions", 201, token=scene.host["token"],
+                             json={"product_id": scene.products[0]["id"], "start_cents": 500, "increment_cents": 50,
+                                   "duration_s": 10})  # the host's address (127.0.0.1) is noted here
+    assert (await sam_live.call("bid", {"auction_id": auction["id"], "amount_cents": 500}))["ok"]
+    assert (await kim_live.call("bid", {"auction_id": auction["id"], "amount_cents": 600}))["ok"]
+    assert (await kim_live.call("bid", {"auction_id": auction["id"], "amount_cents": 700}))["ok"]
+    await pass_time(clock, auction["ends_at"])
+
+    async def offered_to(viewer_id: str) -> bool:
+        state = await api.call("GET", f"/api/auctions/{auction['id']}", 200)
+        return bool(state["status"] == "sold" and state["winner"]["id"] == viewer_id)
+
+    await eventually(lambda: offered_to(kim["id"]))
+    await clock.advance(601)  # kim does not pay: the offer passes to sam, who pays
+    await eventually(lambda: offered_to(sam["id"]))
+    await api.call("POST", f"/api/auctions/{auction['id']}/checkout", 201, token=sam["token"], json=checkout_body(),
+                   headers={"Idempotency-Key": new_key()})
+
+    signals = (await api.call("GET", stats, 200, token=scene.host["token"]))["signals"]
+
+    shared = {(row["bidder_id"], row["bids"], tuple(row["shares_with"])) for row in signals["bids_from_seller_addresses"]}
+    assert shared == {(sam["id"], 1, ("host",)), (kim["id"], 2, ("host",))}  # every client here is 127.0.0.1
+    assert all(row["label"].startswith("ip-") and "127" not in row["label"]
+               for row in signals["bids_from_seller_addresses"])
+    assert signals["bidders_who_never_pay"] == [{"bidder_id": kim["id"], "bids": 2, "unpaid_wins": 1}]
+    other_brand = await api.create_account("brand", "Other")
+    await api.call("GET", stats, 403, token=other_brand["token"])

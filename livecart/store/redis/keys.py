@@ -186,6 +186,16 @@ def show_auction(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:auction"
 
 
+def show_auctions(show_id: str) -> str:
+    """Sorted set of the show's auction ids scored by creation time (µs): its stats read them."""
+    return f"{PREFIX}show:{show_id}:auctions"
+
+
+def show_addresses(show_id: str) -> str:
+    """Set of "account id + space + client address" noted in the show (the shill-bid signals)."""
+    return f"{PREFIX}show:{show_id}:addresses"
+
+
 def auction_timers() -> str:
     """Sorted set of auction ids scored by their next deadline in µs: `ends_us` while open, `pay_by_us`
     while an offer awaits payment; removed once nothing is left to decide."""

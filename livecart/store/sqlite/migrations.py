@@ -22,7 +22,7 @@ MIGRATIONS: list[Migration] = check_migrations(
         *orders.MIGRATIONS,  # 6, 7, 9
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
-        *auctions.MIGRATIONS,  # 13
+        *auctions.MIGRATIONS,  # 13, 16
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
     ]
