@@ -328,7 +328,8 @@ async def test_the_stats_signal_bids_from_the_sellers_address_and_winners_who_ne
 
     signals = (await api.call("GET", stats, 200, token=scene.host["token"]))["signals"]
 
-    shared = {(row["bidder_id"], row["bids"], tuple(row["shares_with"])) for row in signals["bids_from_seller_addresses"]}
+    rows = signals["bids_from_seller_addresses"]
+    shared = {(row["bidder_id"], row["bids"], tuple(row["shares_with"])) for row in rows}
     assert shared == {(sam["id"], 1, ("host",)), (kim["id"], 2, ("host",))}  # every client here is 127.0.0.1
     assert all(row["label"].startswith("ip-") and "127" not in row["label"]
                for row in signals["bids_from_seller_addresses"])
