@@ -5,6 +5,7 @@ import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
 import { LiveRoom } from "./live.js";
 import { formatMoney, stockText } from "./money.js";
+import { SellingView } from "./selling.js";
 import { hasService } from "./services.js";
 import { forgetViewer, saveViewer, savedViewer } from "./tokens.js";
 import { WhepPlayer } from "./video.js";
@@ -64,6 +65,24 @@ const cart = new CartView({
 });
 let room = null;
 let player = null;
+// Auctions, deals and giveaways (selling.js): cards in the page's format slot, over the video.
+const selling = new SellingView({
+  container:
+    $("#formats") ||
+    $(".stage").appendChild(
+      el("section", { class: "format-slot", id: "formats", "aria-label": "Auctions, deals and giveaways" }),
+    ),
+  showId,
+  request: (event, payload) =>
+    room
+      ? room.request(event, payload)
+      : Promise.resolve({ ok: false, error: { code: "offline", message: "Not connected." } }),
+  viewer: () => state.viewer,
+  products: state.products,
+  askForName: () => askForName("Pick a display name first."),
+  onCart: (updated) => cart.take(updated),
+  onDeals: () => renderPins(),
+});
 
 // ---- notices and status -------------------------------------------------------------------------
 function setNotice(kind, text) {
@@ -149,6 +168,7 @@ function productCard(product) {
       userText("div", product.title, { class: "title" }),
       el("div", { class: "price", text: formatMoney(product.price_cents, product.currency) }),
       el("div", { class: `stock ${stock > 10 ? "plenty" : ""}`, text: stockText(stock) }),
+      selling.dealBadge(product),
     ),
     button,
   );
@@ -292,6 +312,7 @@ function applySnapshot(snapshot) {
   renderQuestions();
   onViewers({ count: snapshot.viewers });
   setStatus(snapshot.show.status);
+  selling.apply(snapshot.selling);
   if (state.viewer && hasService("commerce")) cart.refresh();
 }
 
@@ -335,6 +356,7 @@ function connectLive() {
       viewers: onViewers,
       /** @param {ShowEvent} event */
       show: ({ status }) => setStatus(status),
+      ...selling.handlers(),
     },
   });
   room.connect();
