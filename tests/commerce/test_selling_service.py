@@ -261,3 +261,25 @@ async def test_the_timer_settles_an_auction_when_the_clock_passes_its_end(
     assert before.status is AuctionStatus.OPEN
     assert unsold
     assert clock.now() >= auction.ends_at
+
+
+async def test_start_events_carry_the_media_time_on_air_and_later_changes_do_not(
+    store: Store, clock: ManualClock, scene: Scene
+) -> None:
+    events: list[Event] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    provider = TestPaymentProvider()
+    checkout = Checkout(store, provider, bus, CartRules(max_qty_per_buyer=5), StockNews(store, bus), clock)
+    on_air = {scene.show.id: 90_000 * 42}
+    selling = Selling(store, bus, clock, RULES, provider, checkout, media_time=on_air.get)
+
+    auction = await selling.open_auction(scene.show, scene.host, scene.product.id, start_cents=100,
+                                         increment_cents=10, duration_s=30)
+    await selling.bid(auction.id, scene.viewers[0], 100)
+    await selling.create_deal(scene.show, scene.host, scene.product.id, price_cents=50, quantity=1, duration_s=30)
+    await selling.create_giveaway(scene.show, scene.host, scene.product.id, winners=1, duration_s=30, keyword=None)
+
+    stamped = [(event.name, getattr(event, event.name).get("media_time"))
+               for event in events if event.name in ("auction", "deal", "giveaway")]
+    assert stamped == [("auction", 3_780_000), ("auction", None), ("deal", 3_780_000), ("giveaway", 3_780_000)]
