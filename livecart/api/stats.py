@@ -10,13 +10,12 @@ from livecart import keys
 from livecart.api.shows import show_or_404
 from livecart.domain.errors import Forbidden
 from livecart.domain.models import Role, ShowStatus, rfc3339
-from livecart.domain.signals import bid_signals, order_signals
+from livecart.domain.signals import LABEL_SECRET, bid_signals, order_signals
 from livecart.domain.stats import ProductStats, product_stats
 from livecart.http.auth import require
 
 routes = web.RouteTableDef()
 
-LABEL_SECRET = "signals-address-label"  # the store secret keying client-address labels (Store.secret)
 
 
 def totals(rows: list[ProductStats]) -> list[dict[str, Any]]:
@@ -64,7 +63,7 @@ async def stats(request: web.Request) -> web.Response:
             "totals": totals(rows),
             "signals": {
                 **order_signals(orders, key, brand_id),
-                **bid_signals(auctions, bids, orders, await store.show_addresses(show.id), key, brand_id),
+                **bid_signals(auctions, bids, orders, await store.show_addresses(show.id), brand_id),
             },
         }
     )

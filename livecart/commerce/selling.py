@@ -45,6 +45,7 @@ from livecart.domain.format_orders import format_order
 from livecart.domain.giveaways import Giveaway
 from livecart.domain.ids import new_id
 from livecart.domain.models import Account, Product, Role, Show, ShowStatus
+from livecart.domain.signals import LABEL_SECRET, address_label
 from livecart.store import Store
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ class Selling:
         self.paid = paid
         self.media_time = media_time  # stamps the start events (docs/media.md "Media time")
         self._task: asyncio.Task[None] | None = None
+        self._label_key: bytes | None = None
 
     def start(self) -> None:
         """Run the timer (`run()`) in the background until `stop()`."""
@@ -458,8 +460,11 @@ class Selling:
 
     # -- helpers ----------------------------------------------------------------------------------------
     async def _note(self, show_id: str, actor: Account, address: str | None) -> None:
+        """Note a seller's client address (its keyed label) for the shill-bid signals."""
         if address is not None and actor.role is not Role.ADMIN:
-            await self.store.note_address(show_id, actor.id, address)
+            if self._label_key is None:
+                self._label_key = await self.store.secret(LABEL_SECRET)
+            await self.store.note_address(show_id, actor.id, address_label(address, self._label_key))
 
     async def _auction_or_404(self, auction_id: str) -> Auction:
         auction = await self.store.get_auction(auction_id)

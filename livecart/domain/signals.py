@@ -19,6 +19,7 @@ from typing import Any
 from livecart.domain.auctions import Auction, Bid
 from livecart.domain.commerce import Order, OrderStatus
 
+LABEL_SECRET = "signals-address-label"  # the store secret keying client-address labels (Store.secret)
 MANY_ORDERS = 3  # a buyer, or a client address, with this many paid orders in one show is listed
 IPV6_GROUP_PREFIX = 64  # IPv6 addresses are grouped by network: one subscriber, one /64
 LABEL_HEX_DIGITS = 16  # 64 bits of the HMAC: stable, opaque, collisions negligible within a show
@@ -82,20 +83,19 @@ def bid_signals(
     auctions: Sequence[Auction],
     bids: Mapping[str, Sequence[Bid]],
     orders: Iterable[Order],
-    addresses: Mapping[str, set[str]],
-    label_key: bytes,
+    labels: Mapping[str, set[str]],
     brand_id: str | None = None,
 ) -> dict[str, Any]:
     """Shill-bid signals of a show's auctions (a brand sees only its own auctions):
 
     - `bids_from_seller_addresses`: `[{bidder_id, label, bids, shares_with}]` — bidders seen from a client
-      address (labelled as above) that the show's host or the auctioned product's brand used in the
-      show too; `shares_with` lists `"host"` and/or `"brand"`;
+      address that the show's host or the auctioned product's brand used in the show too; `labels` maps
+      each account to the labels (`address_label`) of the addresses it was noted with in the show;
+      `shares_with` lists `"host"` and/or `"brand"`;
     - `bidders_who_never_pay`: `[{bidder_id, bids, unpaid_wins}]` — bidders who won at least one offer that
       went unpaid (its order failed: not paid in time, or declined) and have no paid order in the show.
     """
     chosen = [auction for auction in auctions if brand_id is None or auction.brand_id == brand_id]
-    labels = {account: {address_label(ip, label_key) for ip in ips} for account, ips in addresses.items()}
     shared: dict[tuple[str, str], set[str]] = defaultdict(set)
     counted: Counter[tuple[str, str]] = Counter()
     bids_of: Counter[str] = Counter()

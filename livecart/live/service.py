@@ -28,6 +28,7 @@ from livecart.domain.errors import BadRequest, Forbidden, LivecartError, NotFoun
 from livecart.domain.ids import new_id
 from livecart.domain.live import ChatMessage, Question, QuestionStatus
 from livecart.domain.models import Account, Role, Show
+from livecart.domain.signals import LABEL_SECRET, address_label
 from livecart.live.engine import LiveEngineServer
 from livecart.live.manager import FastRedisManager
 from livecart.live.payloads import (
@@ -126,6 +127,7 @@ class LiveService:
         self.frame_interval_s = frame_interval_s
         self.selling = selling
         self.trusted_proxies = tuple(trusted_proxies)
+        self._label_key: bytes | None = None  # keys the address labels noted for the shill-bid signals
         self._bids: dict[str, deque[float]] = {}  # "show id account id" → monotonic times of recent bids
         self.members: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
@@ -406,7 +408,9 @@ class LiveService:
         if member.address is None or member.address_noted:
             return
         try:
-            await self.store.note_address(member.show.id, account.id, member.address)
+            if self._label_key is None:
+                self._label_key = await self.store.secret(LABEL_SECRET)
+            await self.store.note_address(member.show.id, account.id, address_label(member.address, self._label_key))
             member.address_noted = True
         except STORE_UNAVAILABLE:
             self._store_unreachable("bidder address")

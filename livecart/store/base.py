@@ -362,11 +362,12 @@ class AuctionStore(Protocol):
         """Every auction of the show, oldest first (for its stats)."""
 
     async def note_address(self, show_id: str, account_id: str, address: str) -> None:
-        """Remember that `account_id` acted in the show from the client address `address` (bids and the
-        sellers' own calls: the shill-bid signals of the show's stats). Idempotent."""
+        """Remember that `account_id` acted in the show from a client address, given as its keyed label
+        (`domain.signals.address_label`: never the address itself), for the shill-bid signals of the
+        show's stats (bids and the sellers' own calls). Idempotent."""
 
     async def show_addresses(self, show_id: str) -> dict[str, set[str]]:
-        """Account id → the client addresses it was noted with in the show."""
+        """Account id → the address labels it was noted with in the show."""
 
     async def due_auctions(self) -> list[Auction]:
         """Auctions needing the server: OPEN past `ends_at`, and SOLD with a pending offer past `pay_by`."""

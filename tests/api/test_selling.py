@@ -58,10 +58,13 @@ async def live(client: TestClient[Any, Any]) -> AsyncIterator[Callable[[], Await
         await one.close()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], within_s: float = 10.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], clock: ManualClock, within_s: float = 10.0) -> None:
+    """Poll `check` while nudging the server's clock: the timer may have been busy (not asleep) when a
+    test moved the clock, and then sleeps until the clock moves again."""
     deadline = time.monotonic() + within_s
     while not await check():
         assert time.monotonic() < deadline, "timed out"
+        await clock.advance(0.1)
         await asyncio.sleep(0.05)
 
 
@@ -121,7 +124,7 @@ async def test_an_auction_from_opening_to_the_winner_paying(
         state = await api.call("GET", f"/api/auctions/{auction['id']}", 200)
         return bool(state["status"] == "sold")
 
-    await eventually(sold)
+    await eventually(sold, clock)
     state = await api.call("GET", f"/api/auctions/{auction['id']}", 200)
     assert state["winner"] == {"id": kim["id"], "name": "Kim P."}
     await watcher.wait_for(lambda: watcher.events("auction")[-1]["status"] == "sold")
@@ -169,12 +172,12 @@ async def test_a_declined_winner_passes_the_offer_to_the_runner_up(
         state = await api.call("GET", f"/api/auctions/{auction['id']}", 200)
         return bool(state["status"] == "sold" and state["winner"]["id"] == viewer_id)
 
-    await eventually(lambda: offered_to(kim["id"]))
+    await eventually(lambda: offered_to(kim["id"]), clock)
     checkout = f"/api/auctions/{auction['id']}/checkout"
     declined = await api.call("POST", checkout, 402, token=kim["token"], json=checkout_body(DECLINED_CARD),
                               headers={"Idempotency-Key": new_key()})
     assert declined["error"]["code"] == "payment_declined"
-    await eventually(lambda: offered_to(sam["id"]))
+    await eventually(lambda: offered_to(sam["id"]), clock)
     order = await api.call("POST", checkout, 201, token=sam["token"], json=checkout_body(),
                            headers={"Idempotency-Key": new_key()})
     assert (order["total_cents"], order["buyer_id"]) == (500, sam["id"])
@@ -218,7 +221,7 @@ async def test_a_flash_deal_is_reserved_from_the_cart_and_bought_at_the_deal_pri
         fresh = await api.call("GET", f"/api/deals/{deal['id']}", 200)
         return bool(fresh["remaining"] == 1)
 
-    await eventually(back)
+    await eventually(back, clock)
     assert (await scene.product(product))["stock"] == 4
     assert (await scene.checkout(kim, 409))["error"]["code"] == "cart_empty"
     ended = await api.call("DELETE", f"/api/deals/{deal['id']}", 200, token=scene.host["token"])
@@ -257,7 +260,7 @@ async def test_a_giveaway_is_entered_drawn_verifiable_and_shipped(
     async def drawn() -> bool:
         return bool((await api.call("GET", f"/api/giveaways/{giveaway['id']}", 200))["status"] == "drawn")
 
-    await eventually(drawn)
+    await eventually(drawn, clock)
     public = await api.call("GET", f"/api/giveaways/{giveaway['id']}", 200)
     assert public["entrant_ids"] == sorted(v["id"] for v in viewers[:3])
     assert public["winners"] == list(giveaways.draw(public["seed"], public["entrant_ids"], 2))
@@ -320,9 +323,9 @@ async def test_the_stats_signal_bids_from_the_sellers_address_and_winners_who_ne
         state = await api.call("GET", f"/api/auctions/{auction['id']}", 200)
         return bool(state["status"] == "sold" and state["winner"]["id"] == viewer_id)
 
-    await eventually(lambda: offered_to(kim["id"]))
+    await eventually(lambda: offered_to(kim["id"]), clock)
     await clock.advance(601)  # kim does not pay: the offer passes to sam, who pays
-    await eventually(lambda: offered_to(sam["id"]))
+    await eventually(lambda: offered_to(sam["id"]), clock)
     await api.call("POST", f"/api/auctions/{auction['id']}/checkout", 201, token=sam["token"], json=checkout_body(),
                    headers={"Idempotency-Key": new_key()})
 

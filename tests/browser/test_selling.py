@@ -5,6 +5,7 @@ a ManualClock, moved to end each format."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -44,9 +45,18 @@ async def viewer_page(pages: Pages, show_id: str, name: str) -> Page:
     return page
 
 
-async def pass_end(clock: ManualClock, ends_at: str) -> None:
+async def pass_end(clock: ManualClock, ends_at: str) -> asyncio.Task[None]:
+    """Move the server's clock past `ends_at`, then keep nudging it (0.1 s every 50 ms) until the returned
+    task is cancelled: the timer may have been busy, not asleep, when the clock moved."""
     await clock.set(datetime.fromisoformat(ends_at.replace("Z", "+00:00")))
     await clock.advance(1)
+
+    async def nudge() -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            await clock.advance(0.1)
+
+    return asyncio.create_task(nudge())
 
 
 async def test_two_viewers_bid_the_winner_pays_a_deal_is_grabbed_and_a_giveaway_drawn(
@@ -78,9 +88,10 @@ async def test_two_viewers_bid_the_winner_pays_a_deal_is_grabbed_and_a_giveaway_
     await expect(ann.locator(".auction-card")).to_contain_text("Bob R.")
     await screenshots(ann, "watch-auction-outbid")
 
-    await pass_end(clock, auction["ends_at"])
+    nudging = await pass_end(clock, auction["ends_at"])
     pay = bob.locator(".auction-card [data-action=pay]")
     await expect(pay).to_contain_text("Pay €11.00", timeout=15_000)
+    nudging.cancel()
     await expect(ann.locator(".auction-card")).to_contain_text("Sold to Bob R.")
     await pay.click()
     dialog = bob.get_by_role("dialog", name="Pay for your auction win")
@@ -114,8 +125,9 @@ async def test_two_viewers_bid_the_winner_pays_a_deal_is_grabbed_and_a_giveaway_
     await enter.click()
     await expect(ann.locator(".giveaway-card")).to_contain_text("1 entered")
     await expect(bob.locator(".giveaway-card")).to_contain_text("1 entered")
-    await pass_end(clock, giveaway["ends_at"])
+    nudging = await pass_end(clock, giveaway["ends_at"])
     await expect(ann.locator(".giveaway-card")).to_contain_text("You won!", timeout=15_000)
+    nudging.cancel()
     verify = bob.locator(".giveaway-card a", has_text="verify the draw")
     await expect(verify).to_have_attribute("href", f"/api/giveaways/{giveaway['id']}")
     await screenshots(ann, "watch-giveaway")

@@ -156,6 +156,8 @@ SELLING_MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
 
 BID_ACK = {"anonymous": "unauthorized", "viewer": "ok", "other_viewer": "ok", "host": "own_auction",
            "other_host": "forbidden", "brand": "own_auction", "other_brand": "forbidden", "admin": "forbidden"}
+ENTER_ACK = {"anonymous": "unauthorized", "viewer": "ok", "other_viewer": "ok", "host": "forbidden",
+             "other_host": "forbidden", "brand": "forbidden", "other_brand": "forbidden", "admin": "forbidden"}
 
 
 async def test_every_role_gets_the_status_the_selling_matrix_says(api: Api, client: TestClient[Any, Any]) -> None:
@@ -188,14 +190,17 @@ async def test_every_role_gets_the_status_the_selling_matrix_says(api: Api, clie
                                          headers=headers)
             if response.status != status:
                 mismatches.append(f"{role} {action}: {response.status}, expected {status}")
-    bids = {}
+    bids, entries = {}, {}
     for amount, (role, token) in enumerate(tokens.items(), start=1):
         live = await LiveClient(str(client.make_url("/"))).connect()
         try:
             await live.join(show["id"], token)
             answer = await live.call("bid", {"auction_id": auction["id"], "amount_cents": 1000 * amount})
+            entered = await live.call("enter", {"giveaway_id": giveaway["id"]})
         finally:
             await live.close()
         bids[role] = "ok" if answer["ok"] else answer["error"]["code"]
+        entries[role] = "ok" if entered["ok"] else entered["error"]["code"]
     assert mismatches == []
     assert bids == BID_ACK
+    assert entries == ENTER_ACK

@@ -11,10 +11,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from livecart import keys
-from livecart.api.stats import LABEL_SECRET
 from livecart.config import Settings
 from livecart.domain.client_ip import parse_networks
-from livecart.domain.signals import address_label
+from livecart.domain.signals import LABEL_SECRET, address_label
 from tests.hardening.flash_sale import CHECKOUT_BODY
 from tests.support import Api
 

@@ -442,7 +442,7 @@ async def test_an_auction_order_gets_its_shipping_address_once(store: Store, sce
         await store.set_order_shipping("ord_missing", address)
 
 
-async def test_a_shows_auctions_and_the_addresses_noted_in_it_read_back(
+async def test_a_shows_auctions_and_the_address_labels_noted_in_it_read_back(
     store: Store, scene: Scene, clock: ManualClock
 ) -> None:
     first = await opened(store, scene, clock)
@@ -450,13 +450,13 @@ async def test_a_shows_auctions_and_the_addresses_noted_in_it_read_back(
     await clock.advance(1)
     second = await opened(store, scene, clock)
     sam = scene.viewers[0]
-    await store.note_address(scene.show.id, sam.id, "203.0.113.7")
-    await store.note_address(scene.show.id, sam.id, "203.0.113.7")
-    await store.note_address(scene.show.id, sam.id, "2001:db8::/64")
-    await store.note_address(scene.show.id, scene.host.id, "203.0.113.7")
+    await store.note_address(scene.show.id, sam.id, "ip-0a1b2c3d4e5f6a7b")
+    await store.note_address(scene.show.id, sam.id, "ip-0a1b2c3d4e5f6a7b")
+    await store.note_address(scene.show.id, sam.id, "ip-9f8e7d6c5b4a3928")
+    await store.note_address(scene.show.id, scene.host.id, "ip-0a1b2c3d4e5f6a7b")
 
     assert [auction.id for auction in await store.show_auctions(scene.show.id)] == [first.id, second.id]
     assert await store.show_auctions("shw_other") == []
     assert await store.show_addresses(scene.show.id) == {
-        sam.id: {"203.0.113.7", "2001:db8::/64"}, scene.host.id: {"203.0.113.7"}}
+        sam.id: {"ip-0a1b2c3d4e5f6a7b", "ip-9f8e7d6c5b4a3928"}, scene.host.id: {"ip-0a1b2c3d4e5f6a7b"}}
     assert await store.show_addresses("shw_other") == {}
