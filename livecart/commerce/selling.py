@@ -46,7 +46,7 @@ from livecart.domain.giveaways import Giveaway
 from livecart.domain.ids import new_id
 from livecart.domain.models import Account, Product, Role, Show, ShowStatus
 from livecart.domain.signals import LABEL_SECRET, address_label
-from livecart.store import Store
+from livecart.store import STORE_UNAVAILABLE, Store
 
 log = logging.getLogger(__name__)
 
@@ -454,6 +454,8 @@ class Selling:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
+            except STORE_UNAVAILABLE as unavailable:  # Redis down or hung: said once per tick, no traceback
+                log.warning("selling timer: the store is unreachable (%s); trying again", unavailable)
             except Exception:
                 log.exception("selling timer: a tick failed; trying again")
             await self.clock.sleep(TICK_S)

@@ -134,6 +134,7 @@ export class SellingView {
         this.state.setAuction(auction);
         const leading = this.isLeader(auction);
         if (this.wasLeader && !leading && auction.status === "open") this.message = "You were outbid!";
+        if (auction.status !== "open" && this.message === "You were outbid!") this.message = "";
         this.wasLeader = leading;
         this.render();
       },
@@ -216,9 +217,7 @@ export class SellingView {
       );
     } else {
       const ended = { sold: "Sold", unsold: "Ended unsold", cancelled: "Cancelled" }[auction.status] || auction.status;
-      parts.push(
-        el("div", { class: "format-line" }, ended, auction.winner ? [" to ", bidi(auction.winner.name)] : "", "."),
-      );
+      parts.push(el("div", { class: "format-line" }, ended, auction.winner ? [" to ", bidi(auction.winner.name)] : ""));
     }
     if (this.message) parts.push(el("div", { class: "format-message", role: "status", text: this.message }));
     return el("article", { class: "format-card auction-card", dataset: { auctionId: auction.id } }, ...parts);
