@@ -8,7 +8,20 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from livecart import keys
-from livecart.api import accounts, carts, catalog, checkout, earnings, orders, pins, selling, shows, stats, system
+from livecart.api import (
+    accounts,
+    carts,
+    catalog,
+    checkout,
+    earnings,
+    orders,
+    pins,
+    reviews,
+    selling,
+    shows,
+    stats,
+    system,
+)
 from livecart.clock import Clock, SystemClock
 from livecart.commerce.payments import PaymentProvider
 from livecart.config import Settings
@@ -32,6 +45,7 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     orders.routes,
     earnings.routes,
     stats.routes,
+    reviews.routes,
     whip.routes,
     whep.routes,
 )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from livecart.domain.client_ip import IPNetwork, parse_networks
+from livecart.domain.signals import Thresholds
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -52,6 +53,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+    if number < 0:
+        raise ValueError("must be zero or more")
+    return number
+
+
 def _positive_float(value: str) -> float:
     try:
         number = float(value)
@@ -59,6 +70,16 @@ def _positive_float(value: str) -> float:
         raise ValueError("must be a number of seconds") from None
     if not number > 0 or number == float("inf"):
         raise ValueError("must be greater than zero")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a number") from None
+    if not number >= 0 or number == float("inf"):
+        raise ValueError("must be zero or more")
     return number
 
 
@@ -297,6 +318,82 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "return_window_days",
+        "LIVECART_RETURN_WINDOW_DAYS",
+        "14",
+        "Days after payment during which a host's commission on an order stays pending (refunds are "
+        "expected); then it becomes available for payout. 0: available at once.",
+        _non_negative_int,
+    ),
+    Setting(
+        "payout_min_cents",
+        "LIVECART_PAYOUT_MIN_CENTS",
+        "0",
+        "Smallest payout, in minor units of its currency: a host's available balance (less what it owes) "
+        "below it waits for a later payout run.",
+        _non_negative_int,
+    ),
+    Setting(
+        "attribution_days",
+        "LIVECART_ATTRIBUTION_DAYS",
+        "7",
+        "Days a viewer who arrived through a host's share link stays attributed to that host: a purchase "
+        "in that window credits the host the campaign commission.",
+        _positive_int,
+    ),
+    Setting(
+        "review_after_h",
+        "LIVECART_REVIEW_AFTER_H",
+        "0",
+        "Hours after payment before the buyer may review an order line (e.g. 72 to wait for delivery); "
+        "earlier: 409 `review_too_early`.",
+        _non_negative_float,
+    ),
+    Setting(
+        "signal_new_account_h",
+        "LIVECART_SIGNAL_NEW_ACCOUNT_H",
+        "24",
+        "Signals: a review is listed when its author's account was created less than this many hours "
+        "before the order.",
+        _positive_float,
+    ),
+    Setting(
+        "signal_review_burst",
+        "LIVECART_SIGNAL_REVIEW_BURST",
+        "4",
+        "Signals: a product with more than this many reviews within one hour is listed as a burst.",
+        _positive_int,
+    ),
+    Setting(
+        "signal_shared_address",
+        "LIVECART_SIGNAL_SHARED_ADDRESS",
+        "3",
+        "Signals: a client address (label) from which at least this many accounts bought or reviewed is listed.",
+        _positive_int,
+    ),
+    Setting(
+        "signal_shared_shipping",
+        "LIVECART_SIGNAL_SHARED_SHIPPING",
+        "3",
+        "Signals: a shipping address (label) to which at least this many buyers' paid orders go is listed.",
+        _positive_int,
+    ),
+    Setting(
+        "signal_quick_refund_h",
+        "LIVECART_SIGNAL_QUICK_REFUND_H",
+        "24",
+        "Signals: an order refunded in full within this many hours after payment (when the host was "
+        "credited) counts as a quick full refund.",
+        _positive_float,
+    ),
+    Setting(
+        "signal_quick_refunds",
+        "LIVECART_SIGNAL_QUICK_REFUNDS",
+        "2",
+        "Signals: a host with at least this many quick full refunds is listed.",
+        _positive_int,
+    ),
+    Setting(
         "auction_extend_s",
         "LIVECART_AUCTION_EXTEND_S",
         "10",
@@ -411,6 +508,16 @@ class Settings:
     recovery_grace_s: int = 120
     idempotency_retention_h: int = 24
     client_ip_retention_days: int = 30
+    return_window_days: int = 14
+    payout_min_cents: int = 0
+    attribution_days: int = 7
+    review_after_h: float = 0.0
+    signal_new_account_h: float = 24.0
+    signal_review_burst: int = 4
+    signal_shared_address: int = 3
+    signal_shared_shipping: int = 3
+    signal_quick_refund_h: float = 24.0
+    signal_quick_refunds: int = 2
     auction_extend_s: int = 10
     auction_pay_s: int = 600
     deal_hold_s: int = 120
@@ -427,6 +534,18 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def signal_thresholds(self) -> Thresholds:
+        """The LIVECART_SIGNAL_* settings, as the signals read them."""
+        return Thresholds(
+            new_account_h=self.signal_new_account_h,
+            review_burst=self.signal_review_burst,
+            shared_address=self.signal_shared_address,
+            shared_shipping=self.signal_shared_shipping,
+            quick_refund_h=self.signal_quick_refund_h,
+            quick_refunds=self.signal_quick_refunds,
+        )
 
     @property
     def own_port(self) -> int:

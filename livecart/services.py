@@ -3,9 +3,9 @@ explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
-    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → selling (auctions, deals,
-    giveaways: after checkout, which pays auction offers, and the media hub, whose clock stamps their
-    start events) → cluster node → live service.
+    refunds, retention, connect, payouts, maintenance) → trust (reviews, signals) → show lifecycle → media hub
+    (+ edge) → selling (auctions, deals, giveaways: after checkout, which pays auction offers, and the media
+    hub, whose clock stamps their start events) → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -34,8 +34,10 @@ from livecart.cluster import open_registry, warn_if_unreachable
 from livecart.cluster.node import ClusterNode
 from livecart.commerce.carts import Carts
 from livecart.commerce.checkout import Checkout
+from livecart.commerce.connect import Connect
 from livecart.commerce.maintenance import Maintenance
 from livecart.commerce.payments import PaymentProvider, TestPaymentProvider
+from livecart.commerce.payouts import Payouts
 from livecart.commerce.pins import Pins
 from livecart.commerce.refunds import Refunds
 from livecart.commerce.retention import Retention
@@ -55,6 +57,8 @@ from livecart.media.ice import rtc_configuration
 from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
 from livecart.store import Store, open_store
+from livecart.trust.reviews import Reviews
+from livecart.trust.signals import Signals
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +85,11 @@ class Services:
     carts: Carts
     checkout: Checkout
     refunds: Refunds
+    connect: Connect
+    payouts: Payouts
     maintenance: Maintenance
+    reviews: Reviews
+    signals: Signals
     lifecycle: ShowLifecycle
     media: MediaHub
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
@@ -129,11 +137,19 @@ class Services:
             timedelta(days=settings.client_ip_retention_days),
             clock,
         )
+        connect = Connect(store, clock, attribution_days=settings.attribution_days)
+        payouts = Payouts(
+            store, payments, clock, return_window_days=settings.return_window_days, min_cents=settings.payout_min_cents
+        )
         maintenance = Maintenance(
             checkout, retention, clock,
             grace=timedelta(seconds=settings.recovery_grace_s),
             embedded=settings.store.startswith("sqlite:"),
+            payouts=payouts,
         )
+
+        reviews = Reviews(store, clock, review_after=timedelta(hours=settings.review_after_h))
+        signals = Signals(store, settings.signal_thresholds)
 
         lifecycle = ShowLifecycle(store, bus, clock, grace_s=settings.publisher_grace_seconds)
         recordings = None if settings.recordings_dir is None else Recordings(settings.recordings_dir)
@@ -182,6 +198,7 @@ class Services:
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
+            connect=connect, payouts=payouts, reviews=reviews, signals=signals,
             lifecycle=lifecycle, media=media, edge=edge, selling=selling, cluster=cluster, live=live,
         )
 

@@ -72,6 +72,7 @@ SERVICE_ROUTES = {
     "earnings": ("/api/hosts/{host_id}/earnings",),
     "stats": ("/api/shows/{show_id}/stats",),
     "orders": ("/api/shows/{show_id}/orders",),
+    "reviews": ("/api/products/{product_id}/reviews",),
 }
 
 

@@ -38,6 +38,15 @@ REPLY_TYPES = [
     ("POST", r"/api/shows/[^/]+/giveaways", "Giveaway"),
     ("GET", r"/api/giveaways/[^/]+", "Giveaway"),
     ("POST", r"/api/orders/[^/]+/shipping", "Order"),
+    ("GET", r"/api/products/[^/]+", "ProductDetail"),
+    ("GET", r"/api/products/[^/]+/reviews", "ReviewPage"),
+    ("POST", r"/api/products/[^/]+/reviews", "Review"),
+    ("GET", r"/api/products/[^/]+/reviewable", "Reviewable"),
+    ("GET", r"/api/products/[^/]+/signals", "ProductSignals"),
+    ("GET", r"/api/reviews/[^/]+", "Review"),
+    ("POST", r"/api/reviews/[^/]+/reply", "Review"),
+    ("POST", r"/api/reviews/[^/]+/report", "ReportReply"),
+    ("POST", r"/api/reviews/[^/]+/hide", "Review"),
 ]
 
 

@@ -10,12 +10,13 @@ from livecart import keys
 from livecart.api.shows import show_or_404
 from livecart.domain.errors import Forbidden
 from livecart.domain.models import Role, ShowStatus, rfc3339
-from livecart.domain.signals import LABEL_SECRET, bid_signals, order_signals
 from livecart.domain.stats import ProductStats, product_stats
 from livecart.http.auth import require
+from livecart.trust.signals import LABEL_SECRET
 
 routes = web.RouteTableDef()
 
+__all__ = ["LABEL_SECRET", "routes"]  # LABEL_SECRET: the store secret keying the address labels (trust/signals.py)
 
 
 def totals(rows: list[ProductStats]) -> list[dict[str, Any]]:
@@ -50,9 +51,6 @@ async def stats(request: web.Request) -> web.Response:
     orders = await store.show_orders(show.id)
     rows = product_stats(products, await store.pin_log(show.id), await store.cart_activity(show.id), orders, until)
     audience = await store.audience(show.id)
-    key, brand_id = await store.secret(LABEL_SECRET), account.id if account.role is Role.BRAND else None
-    auctions = await store.show_auctions(show.id)
-    bids = {auction.id: await store.auction_bids(auction.id) for auction in auctions}
     return web.json_response(
         {
             "show_id": show.id,
@@ -61,9 +59,8 @@ async def stats(request: web.Request) -> web.Response:
             **audience.public(),
             "products": [row.public() for row in rows],
             "totals": totals(rows),
-            "signals": {
-                **order_signals(orders, key, brand_id),
-                **bid_signals(auctions, bids, orders, await store.show_addresses(show.id), brand_id),
-            },
+            "signals": await request.app[keys.SERVICES].signals.for_show(
+                show, account.id if account.role is Role.BRAND else None, orders
+            ),
         }
     )

@@ -59,11 +59,22 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("POST", "/api/shows/{show}/giveaways", ("product_id", "winners", "duration_s", "keyword")),
     ("GET", "/api/giveaways/{giveaway}", ()),
     ("POST", "/api/orders/{order}/shipping", ("shipping",)),
+    ("POST", "/api/products/{product}/reviews", ("rating", "text", "order_id")),
+    ("GET", "/api/products/{product}/reviews", ()),
+    ("GET", "/api/products/{product}/reviews?limit={id}&before={review}", ()),
+    ("GET", "/api/products/{product}/reviewable", ()),
+    ("GET", "/api/products/{product}/signals", ()),
+    ("GET", "/api/reviews/{review}", ()),
+    ("POST", "/api/reviews/{review}/reply", ("text",)),
+    ("POST", "/api/reviews/{review}/report", ("reason",)),
+    ("POST", "/api/reviews/{review}/hide", ("reason",)),
+    ("DELETE", "/api/reviews/{review}", ()),
 ]
 
 TRICKY = ["\u202e", "\u200b", "\ufeff", "\r\n", "\x00", "👩‍👩‍👧‍👦" * 3, "\u2028", "e\u0301" * 5, "%0d%0a"]
 OWNER = {"hosts": "admin", "brands": "admin", "viewers": "viewer", "products": "brand", "shows": "host",
-         "orders": "brand", "me": "viewer", "auctions": "viewer", "deals": "host", "giveaways": "viewer"}
+         "orders": "brand", "me": "viewer", "reviews": "brand", "auctions": "viewer", "deals": "host",
+         "giveaways": "viewer"}
 unicode_text = st.lists(st.text(st.characters(codec="utf-8"), max_size=10) | st.sampled_from(TRICKY), max_size=4).map(
     "".join
 )
@@ -93,13 +104,13 @@ def bodies(draw: st.DrawFn, fields: tuple[str, ...]) -> bytes | None:
 def requests(draw: st.DrawFn, scene: Scene) -> tuple[str, str, bytes | None, str | None, dict[str, str | bytes]]:
     method, template, fields = draw(st.sampled_from(ENDPOINTS))
     ids = {"id": scene.ids["viewer2"], "product": scene.ids["product"], "show": scene.ids["show"],
-           "order": scene.ids["order"], "host": scene.ids["host"], "auction": "auc_0a1b2c3d4e5f6a7b",
-           "deal": "del_0a1b2c3d4e5f6a7b", "giveaway": "gvw_0a1b2c3d4e5f6a7b"}
+           "order": scene.ids["order"], "host": scene.ids["host"], "review": scene.ids["review"],
+           "auction": "auc_0a1b2c3d4e5f6a7b", "deal": "del_0a1b2c3d4e5f6a7b", "giveaway": "gvw_0a1b2c3d4e5f6a7b"}
     if draw(st.integers(0, 4)) == 0:  # sometimes a random id instead of a real one
         ids = {name: quote(draw(unicode_text), safe="") for name in ids}
     path = template.format(**ids)
     owner = OWNER.get(template.split("/")[2].split("?")[0], "admin")
-    if "cart" in template or "checkout" in template:
+    if "cart" in template or "checkout" in template or "reviewable" in template or template.endswith("/reviews"):
         owner = "viewer"
     if "lineup" in template or "pins" in template or "earnings" in template or "stats" in template:
         owner = "host"

@@ -155,6 +155,7 @@
  * @property {number} commission_bps
  * @property {number} commission_cents
  * @property {number} refunded_qty
+ * @property {string|null} campaign_id  the campaign the line was sold under (its rate), or null
  */
 
 /**
@@ -263,7 +264,7 @@
  * @property {number} questions
  * @property {ProductStats[]} products
  * @property {StatsTotal[]} totals
- * @property {object} signals
+ * @property {Signals} signals
  */
 
 /**
@@ -372,6 +373,123 @@
  * @property {Auction|null} auction
  * @property {Deal[]} deals
  * @property {Giveaway[]} giveaways
+ */
+
+// ---- reviews and signals ------------------------------------------------------------------------
+
+/**
+ * GET /api/products/{id}: the product with its review summary.
+ * @typedef {object} ProductDetail
+ * @property {string} id
+ * @property {string} brand_id
+ * @property {string} sku
+ * @property {string} title
+ * @property {number} price_cents
+ * @property {string} currency
+ * @property {number} stock
+ * @property {number} commission_bps
+ * @property {string|null} image_url
+ * @property {string|null} description
+ * @property {string} created_at
+ * @property {string} updated_at
+ * @property {ReviewSummary} reviews
+ */
+
+/**
+ * Visible reviews of a product: how many, the mean rating (null without reviews), and how many per star.
+ * @typedef {object} ReviewSummary
+ * @property {number} count
+ * @property {number|null} average
+ * @property {Object<string, number>} histogram "1" … "5" → reviews with that rating
+ */
+
+/**
+ * A review. Hidden by moderation: `rating` and `text` are null and `hidden` says why. The owning brand
+ * and admin also get `order_id`, `show_id` and `reports`; admin `buyer_id`.
+ * @typedef {object} Review
+ * @property {string} id
+ * @property {string} product_id
+ * @property {string} buyer_name
+ * @property {true} verified_buyer
+ * @property {number|null} rating
+ * @property {string|null} text
+ * @property {string} created_at
+ * @property {ReviewReply|null} reply
+ * @property {ReviewHidden|null} hidden
+ * @property {string} [order_id]
+ * @property {string} [show_id]
+ * @property {ReviewReport[]} [reports]
+ * @property {string} [buyer_id]
+ */
+
+/**
+ * The brand's one reply.
+ * @typedef {object} ReviewReply
+ * @property {string} text
+ * @property {string} at
+ */
+
+/**
+ * Why a review is hidden; `label` is always "hidden by moderation".
+ * @typedef {object} ReviewHidden
+ * @property {string} label
+ * @property {string} reason
+ * @property {string} at
+ */
+
+/**
+ * A report on a review (owning brand and admin see them).
+ * @typedef {object} ReviewReport
+ * @property {string} by
+ * @property {string} reason
+ * @property {string} at
+ */
+
+/**
+ * GET /api/products/{id}/reviews: newest first; `next_before` is null on the last page.
+ * @typedef {object} ReviewPage
+ * @property {string} product_id
+ * @property {ReviewSummary} summary
+ * @property {Review[]} reviews
+ * @property {string|null} next_before
+ */
+
+/**
+ * GET /api/products/{id}/reviewable: the caller's orders whose line of the product they may review now.
+ * @typedef {object} Reviewable
+ * @property {string} product_id
+ * @property {string[]} order_ids
+ */
+
+/**
+ * POST /api/reviews/{id}/report (201, or 200 with reported: false when this account reported it before).
+ * @typedef {object} ReportReply
+ * @property {Review} review
+ * @property {boolean} reported
+ */
+
+/**
+ * Fake-order and fake-review signals (docs/security.md): in a show's stats and GET /api/products/{id}/signals.
+ * @typedef {object} Signals
+ * @property {number} paid_orders
+ * @property {number} refunded_orders
+ * @property {object[]} buyers_with_many_orders {buyer_id, orders}
+ * @property {object[]} addresses_with_many_orders {label, orders, buyers}
+ * @property {object[]} reviews_by_new_accounts {review_id, product_id, buyer_id, account_age_hours}
+ * @property {object[]} review_bursts {product_id, reviews, first_at, last_at}
+ * @property {object[]} shared_client_addresses {label, accounts, buyers, reviewers}
+ * @property {object[]} shared_shipping_addresses {label, buyers, orders}
+ * @property {object[]} quick_full_refunds {host_id, orders, order_ids}
+ * @property {object[]} [bids_from_seller_addresses] a show's: {bidder_id, label, bids, shares_with}
+ * @property {object[]} [bidders_who_never_pay] a show's: {bidder_id, bids, unpaid_wins}
+ */
+
+/**
+ * GET /api/products/{id}/signals (the owning brand, admin).
+ * @typedef {object} ProductSignals
+ * @property {string} product_id
+ * @property {string} at
+ * @property {Signals} signals
  */
 
 // ---- errors -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
 import { LiveRoom } from "./live.js";
+import { reviewBadge } from "./reviews.js";
 import { formatMoney, stockText } from "./money.js";
 import { SellingView } from "./selling.js";
 import { hasService } from "./services.js";
@@ -168,6 +169,7 @@ function productCard(product) {
       userText("div", product.title, { class: "title" }),
       el("div", { class: "price", text: formatMoney(product.price_cents, product.currency) }),
       el("div", { class: `stock ${stock > 10 ? "plenty" : ""}`, text: stockText(stock) }),
+      reviewBadge(product, () => state.viewer?.token),
       selling.dealBadge(product),
     ),
     button,

@@ -10,7 +10,22 @@ module of its tables, and that module's MIGRATIONS joins the list below.
 
 from __future__ import annotations
 
-from livecart.store.sqlite import accounts, auctions, catalog, commerce, deals, giveaways, live, orders, secrets, shows
+from livecart.store.sqlite import (
+    accounts,
+    auctions,
+    campaigns,
+    catalog,
+    cohosts,
+    commerce,
+    deals,
+    giveaways,
+    live,
+    orders,
+    payouts,
+    reviews,
+    secrets,
+    shows,
+)
 from livecart.store.sqlite.db import Migration, check_migrations
 
 MIGRATIONS: list[Migration] = check_migrations(
@@ -22,8 +37,12 @@ MIGRATIONS: list[Migration] = check_migrations(
         *orders.MIGRATIONS,  # 6, 7, 9
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
-        *auctions.MIGRATIONS,  # 13, 16
+        *auctions.MIGRATIONS,  # 13, 21 (21: the shows' auctions and noted address labels)
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
+        *cohosts.MIGRATIONS,  # 16
+        *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
+        *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
+        *reviews.MIGRATIONS,  # 20
     ]
 )
