@@ -208,7 +208,8 @@ class Selling:
     ) -> Order:
         """Charge the buyer's offer and record it paid. Raises NotFound, Forbidden (not the offer's buyer),
         Conflict (nothing to pay: paid, passed on, or past `pay_by`), PaymentDeclined (the offer passes
-        to the runner-up). The charge is made with the order id as reference, so a retry never charges twice.
+        to the runner-up). The charge is made with the order id as reference, so a retry never charges twice;
+        once paid, paying again answers with the paid order.
         `shipping` is stored with the order first (kept when it already has an address).
         """
         auction = await self._auction_or_404(auction_id)
@@ -217,6 +218,8 @@ class Selling:
         if auction.winner_id != buyer.id:
             raise Forbidden("this auction's offer is someone else's")
         order = await self.store.get_order(auction.order_id)
+        if order is not None and order.status is OrderStatus.PAID:
+            return order  # paid already (an answer lost to a crash, a retry with a new key): the same order
         if order is None or order.status is not OrderStatus.PENDING or self.clock.now() >= auction.pay_by:
             raise Conflict("this offer can no longer be paid", auction_id=auction_id)
         if shipping:

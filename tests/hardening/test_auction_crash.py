@@ -117,17 +117,15 @@ async def test_auctions_settle_and_are_paid_once_across_sigkills_of_the_server(
         keys = [str(uuid.uuid4()) for _ in auctions]
         tasks = [asyncio.create_task(pay(http, base, a["id"], kim["token"], key))
                  for a, key in zip(auctions, keys, strict=True)]
-        for answered, next_answer in enumerate(asyncio.as_completed(tasks), start=1):
-            await next_answer
-            if answered >= 2:
-                break
+        await next(asyncio.as_completed(tasks))  # killed as soon as the first payment is answered
         server.process.send_signal(signal.SIGKILL)
         before = list(await asyncio.gather(*tasks))
         server.process.wait()
         server = server_process(env)
         base = server.url
         answers: list[Outcome] = [None] * SHOWS
-        for _ in range(150):
+        deadline = asyncio.get_running_loop().time() + 90  # a claimed key is released by recovery (grace 1 s)
+        while asyncio.get_running_loop().time() < deadline:
             pending = [n for n, answer in enumerate(answers) if answer is None or (
                 answer[0] == 409 and answer[1]["error"]["code"] == "idempotency_in_progress")]
             if not pending:
@@ -139,7 +137,8 @@ async def test_auctions_settle_and_are_paid_once_across_sigkills_of_the_server(
         final = await states()
 
     assert sum(outcome is None for outcome in before) > 0, "the kill came after every answer"
-    assert all(answer is not None and answer[0] == 201 for answer in answers), answers
+    assert all(answer is not None and answer[0] == 201 for answer in answers), [
+        answer if answer is None or answer[0] != 201 else 201 for answer in answers]
     assert replays == answers
     for outcome, answer in zip(before, answers, strict=True):
         if outcome is not None:

@@ -471,6 +471,8 @@ export class SellerControls {
     this.onError = onError;
     this.giveaways = giveaways;
     this.state = new FormatState();
+    /** @type {Set<string>} products whose start forms the seller opened */
+    this.opened = new Set();
   }
 
   /** @param {SellingState|undefined} selling */
@@ -622,7 +624,14 @@ export class SellerControls {
     const running = auction && auction.status === "open";
     const starts = el(
       "details",
-      { class: "format-starts" },
+      {
+        class: "format-starts",
+        open: this.opened.has(product.id), // a redraw (a bid, a pin) keeps the seller's form open
+        ontoggle: (event) => {
+          if (event.currentTarget.open) this.opened.add(product.id);
+          else this.opened.delete(product.id);
+        },
+      },
       el("summary", { text: "Sell as an auction, a deal or a giveaway" }),
       running
         ? el("p", { class: "hint", text: "An auction is running in this show." })
