@@ -16,6 +16,7 @@ from livecart.api import (
     earnings,
     orders,
     pins,
+    replay,
     reviews,
     selling,
     shows,
@@ -48,6 +49,7 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     reviews.routes,
     whip.routes,
     whep.routes,
+    replay.routes,
 )
 
 

@@ -47,6 +47,7 @@ REPLY_TYPES = [
     ("POST", r"/api/reviews/[^/]+/reply", "Review"),
     ("POST", r"/api/reviews/[^/]+/report", "ReportReply"),
     ("POST", r"/api/reviews/[^/]+/hide", "Review"),
+    ("GET", r"/api/shows/[^/]+/replay", "Replay"),
 ]
 
 

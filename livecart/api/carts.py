@@ -4,7 +4,7 @@ livecart/commerce/carts.py."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import Field, StrictInt, model_validator
@@ -14,12 +14,13 @@ from livecart.api.catalog import product_or_404
 from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
 from livecart.commerce.carts import Carts
-from livecart.domain.commerce import CartItem
+from livecart.domain.commerce import CartItem, OrderSource
 from livecart.domain.deals import DealHold
 from livecart.domain.errors import BadRequest, Forbidden, NotFound
 from livecart.domain.models import Account, Role, Show, rfc3339
 from livecart.http.auth import require
 from livecart.http.parsing import Body, parse
+from livecart.http.ratelimit import client_address
 
 routes = web.RouteTableDef()
 
@@ -32,6 +33,7 @@ class CartAdd(Body):
     product_id: Id | None = None
     deal_id: Id | None = None
     qty: Annotated[StrictInt, Field(ge=1, le=MAX_QTY_PER_ADD)] = 1
+    source: Literal["live", "replay"] = "live"  # "replay": buying from the show's replay
 
     @model_validator(mode="after")
     def _one_of(self) -> CartAdd:
@@ -39,6 +41,8 @@ class CartAdd(Body):
             raise BadRequest("give product_id or deal_id", fields={"product_id": "required (or deal_id)"})
         if self.deal_id is not None and self.qty != 1:
             raise BadRequest("a deal is reserved one unit at a time", fields={"qty": "must be 1 with deal_id"})
+        if self.deal_id is not None and self.source != "live":
+            raise BadRequest("a deal is bought live", fields={"source": "must be live with deal_id"})
         return self
 
 
@@ -106,6 +110,7 @@ async def get_cart(request: web.Request) -> web.Response:
 
 @routes.post("/api/shows/{show_id}/cart/items")
 async def add_item(request: web.Request) -> web.Response:
+    request.app[keys.SERVICES].limits.cart_adds.take(client_address(request))  # LIVECART_CART_ADD_RATE
     account = await viewer(request)
     show = await show_or_404(request)
     body = await parse(request, CartAdd)
@@ -116,7 +121,7 @@ async def add_item(request: web.Request) -> web.Response:
     else:
         assert body.product_id is not None
         product = await product_or_404(request, body.product_id)
-        cart = await services.carts.add(show, account, product, body.qty)
+        cart = await services.carts.add(show, account, product, body.qty, OrderSource(body.source))
     holds = await services.selling.viewer_holds(show.id, account.id)
     return web.json_response(await cart_body(services.carts, show, cart, holds), status=201)
 

@@ -24,7 +24,7 @@ from livecart.api.schemas import Name
 from livecart.api.shows import show_or_404
 from livecart.commerce.checkout import CheckoutRequest
 from livecart.domain.client_ip import client_ip
-from livecart.domain.commerce import StoredResponse
+from livecart.domain.commerce import OrderSource, StoredResponse
 from livecart.domain.errors import BadRequest
 from livecart.http.errors import status_for
 from livecart.http.parsing import Body, parse
@@ -55,6 +55,10 @@ class Payment(Body):
 class CheckoutBody(Body):
     shipping: Shipping
     payment: Payment
+    # The total the buyer was shown. Optional in the API (a client that omits it accepts the current
+    # price, whatever it is); the pages always send it. A different total is 409 price_changed.
+    expected_total_cents: Annotated[int, Field(ge=0, le=10**15)] | None = None
+    source: Literal["live", "replay"] = "live"  # "replay": the replay's purchase path (docs/protocol.md)
 
 
 def idempotency_key(request: web.Request) -> str:
@@ -71,7 +75,9 @@ def idempotency_key(request: web.Request) -> str:
 
 def request_hash(show_id: str, body: CheckoutBody) -> str:
     canonical = json.dumps(
-        {"show_id": show_id, "body": body.model_dump()}, sort_keys=True, separators=(",", ":")
+        # a live checkout hashes as before `source` existed: keys claimed before an upgrade still match
+        {"show_id": show_id, "body": body.model_dump(exclude={"source"} if body.source == "live" else None)},
+        sort_keys=True, separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -97,10 +103,11 @@ async def checkout(request: web.Request) -> web.Response:
     body = await parse(request, CheckoutBody)
     shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
     services = request.app[keys.SERVICES]
-    if await services.selling.viewer_holds(show.id, account.id):  # held deal units are bought first, at the deal price
+    # held deal units are bought first, at the deal price (deals are bought live; a replay checkout buys the cart)
+    if body.source == "live" and await services.selling.viewer_holds(show.id, account.id):
         response, replayed = await services.selling.checkout_deals(
             show, account, key, request_hash(show.id, body), shipping, body.payment.card_number,
-            client_ip_of(request), status_for,
+            client_ip_of(request), status_for, body.expected_total_cents,
         )  # fmt: skip
         services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
         return send(response, replayed=replayed)
@@ -109,7 +116,13 @@ async def checkout(request: web.Request) -> web.Response:
         account,
         key,
         request_hash(show.id, body),
-        CheckoutRequest(shipping=shipping, card_number=body.payment.card_number, client_ip=client_ip_of(request)),
+        CheckoutRequest(
+            shipping=shipping,
+            card_number=body.payment.card_number,
+            client_ip=client_ip_of(request),
+            expected_total_cents=body.expected_total_cents,
+            source=OrderSource(body.source),
+        ),
         status_for,
     )
     request.app[keys.SERVICES].metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()

@@ -52,8 +52,13 @@ async def get_order(request: web.Request) -> web.Response:
 
 
 def view_for(account: Account, order: Order) -> dict[str, Any]:
-    """A brand sees its own lines only; everyone else involved sees the whole order."""
-    return brand_view(order, account.id) if account.role is Role.BRAND else order.public()
+    """A brand sees its own lines only; the show's host the host view (no address, no buyer id, as in
+    the orders list); the buyer and admin the whole order."""
+    if account.role is Role.BRAND:
+        return brand_view(order, account.id)
+    if account.id == order.buyer_id or account.role is Role.ADMIN:
+        return order.public()
+    return host_view(order)
 
 
 def page_limit(request: web.Request) -> int:

@@ -77,3 +77,14 @@ async def add_to_lineup(request: web.Request) -> web.Response:
     return web.json_response(
         {"show_id": show.id, "product": product.public(), "added": added}, status=201 if added else 200
     )
+
+
+@routes.post("/api/shows/{show_id}/end")
+async def end_show(request: web.Request) -> web.Response:
+    """The show's host or admin ends the show for good: its publisher and viewers are closed, and the
+    live path stops selling in it. Ending an ended show answers the same show."""
+    account = await require(request, Role.HOST)
+    show = await show_or_404(request)
+    ensure_show_host(account, show)
+    ended = await request.app[keys.SERVICES].lifecycle.end(show.id)
+    return web.json_response((ended or show).public())

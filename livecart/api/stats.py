@@ -25,8 +25,12 @@ def totals(rows: list[ProductStats]) -> list[dict[str, Any]]:
     for row in rows:
         total = by_currency.setdefault(
             row.currency,
-            {"currency": row.currency, "units": 0, "gross_cents": 0, "refunded_cents": 0, "net_cents": 0},
+            {"currency": row.currency, "units": 0, "gross_cents": 0, "refunded_cents": 0, "net_cents": 0,
+             "by_source": {source: dict.fromkeys(figures, 0) for source, figures in row.by_source.items()}},
         )
+        for source, figures in row.by_source.items():
+            for name, value in figures.items():
+                total["by_source"][source][name] += value
         total["units"] += row.units
         total["gross_cents"] += row.gross_cents
         total["refunded_cents"] += row.refunded_cents

@@ -21,19 +21,21 @@ from datetime import datetime
 
 from livecart.bus import EventBus
 from livecart.clock import Clock
+from livecart.commerce.carts import Owners
 from livecart.commerce.connect import campaign_rates
 from livecart.commerce.payments import PaymentProvider
 from livecart.commerce.stock_news import StockNews
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
-from livecart.domain.commerce import Order, OrderStatus, StoredResponse
-from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined
+from livecart.domain.commerce import Order, OrderSource, OrderStatus, StoredResponse
+from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined, PriceChanged, ShowEnded
 from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
-from livecart.domain.models import Account, Product, Show
+from livecart.domain.models import Account, Product, Show, still_selling
 from livecart.domain.shares import active_shares
 from livecart.store import Store
+from livecart.store.base import NotReplicated
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +60,17 @@ class CheckoutRequest:
     shipping: Mapping[str, str]
     card_number: str
     client_ip: str | None = None  # recorded with the order (livecart/domain/client_ip.py)
+    expected_total_cents: int | None = None  # the total the buyer saw; None: accept the current one
+    source: OrderSource = OrderSource.LIVE  # REPLAY: bought from the show's replay
 
 
 class Checkout:
     def __init__(
         self, store: Store, provider: PaymentProvider, bus: EventBus, rules: CartRules, news: StockNews,
-        clock: Clock,
+        clock: Clock, owners: Owners | None = None,
     ) -> None:
         self.store = store
+        self.owners = owners or Owners(store)
         self.provider = provider
         self.bus = bus
         self.rules = rules
@@ -98,13 +103,26 @@ class Checkout:
         if claimed is not None:
             return claimed, True
         try:
+            if request.source is OrderSource.LIVE and not still_selling(show):  # replay: its own explicit path
+                raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show.id)
             if isinstance(priced, BaseException):
                 raise priced
-            stock = await self.store.place_order(priced, self.rules.max_qty_per_buyer)
+            await self.owners.check(show, {line.product_id: line.brand_id for line in priced.lines})
+            expected = request.expected_total_cents
+            if expected is not None and expected != priced.total_cents:
+                raise PriceChanged(
+                    "the cart's total changed since the buyer saw it",
+                    product_ids=[line.product_id for line in priced.lines],
+                    expected_total_cents=expected,
+                    total_cents=priced.total_cents,
+                )
+            stock = await self.store.place_order(priced, self.rules.max_qty_per_buyer, from_cart=True)
         except LivecartError as error:
             response = error_response(error, status_of(error))
             await self.store.save_idempotent_response(buyer.id, key, response)
             return response, False
+        except NotReplicated:
+            raise  # the order was placed (on the primary only so far): recovery settles it, the key stays
         except BaseException:
             await self.store.release_idempotency_key(buyer.id, key)
             raise
@@ -135,6 +153,7 @@ class Checkout:
             idempotency_key=key,
             now=self.clock.now(),
             client_ip=request.client_ip,
+            source=request.source,
             campaigns=sold_under,
         )
 
@@ -187,6 +206,7 @@ class Checkout:
                     title=line.title,
                     qty=line.qty,
                     buyer=buyer,
+                    source=order.source.value,
                 )
             )
         return response

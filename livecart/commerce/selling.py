@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from livecart.bus import EventBus
 from livecart.clock import Clock
+from livecart.commerce.carts import Owners
 from livecart.domain import auctions, deals, giveaways
 from livecart.domain.auctions import Auction, AuctionStatus
 from livecart.domain.commerce import Order, OrderStatus, StoredResponse
@@ -36,6 +37,7 @@ from livecart.domain.errors import (
     NotFound,
     NotInLineup,
     PaymentDeclined,
+    PriceChanged,
     ShippingSet,
     ShowEnded,
     buyer_limit_exceeded,
@@ -44,7 +46,7 @@ from livecart.domain.events import AuctionChanged, DealChanged, GiveawayChanged,
 from livecart.domain.format_orders import format_order
 from livecart.domain.giveaways import Giveaway
 from livecart.domain.ids import new_id
-from livecart.domain.models import Account, Product, Role, Show, ShowStatus
+from livecart.domain.models import Account, Product, Role, Show, ShowStatus, still_selling
 from livecart.domain.signals import LABEL_SECRET, address_label
 from livecart.store import STORE_UNAVAILABLE, Store
 
@@ -101,7 +103,7 @@ class SellingRules:
 class Selling:
     def __init__(
         self, store: Store, bus: EventBus, clock: Clock, rules: SellingRules, provider: Charges, paid: PaidOrders,
-        *, media_time: MediaTime = _no_media_time,
+        *, media_time: MediaTime = _no_media_time, owners: Owners | None = None,
     ) -> None:  # fmt: skip
         self.store = store
         self.bus = bus
@@ -110,6 +112,9 @@ class Selling:
         self.provider = provider
         self.paid = paid
         self.media_time = media_time  # stamps the start events (docs/media.md "Media time")
+        # Deleted hosts and brands stop their sales (issue 19, finding 6): the carts' Owners, so a deletion
+        # on this node counts at once for bids, deal units and entries too.
+        self.owners = owners if owners is not None else Owners(store)
         self._task: asyncio.Task[None] | None = None
         self._label_key: bytes | None = None
 
@@ -127,18 +132,31 @@ class Selling:
     # -- who may ------------------------------------------------------------------------------------
     async def _sellable(self, show: Show, actor: Account, product_id: str, *, brand_may: bool = True) -> Product:
         """The lineup product the actor may sell in this live show: its host, the brand owning it (when
-        `brand_may`), admin. Raises NotFound, Forbidden, ShowEnded (not live), NotInLineup."""
+        `brand_may`), admin. Raises NotFound, Forbidden, ShowEnded (not live or paused), NotInLineup,
+        NotForSale (the product's brand or the show's host was deleted: issue 19, finding 6)."""
         product = await self.store.get_product(product_id)
         if product is None:
             raise NotFound("no such product", product_id=product_id)
         allowed = actor.role is Role.ADMIN or actor.id == show.host_id or (brand_may and actor.id == product.brand_id)
         if not allowed:
             raise Forbidden("only the show's host, the brand selling the product or admin may do this")
-        if show.status is not ShowStatus.LIVE:
+        if show.status not in (ShowStatus.LIVE, ShowStatus.PAUSED):  # a paused show keeps selling
             raise ShowEnded("the show is not live", show_id=show.id)
         if product_id not in {item.id for item in await self.store.lineup(show.id)}:
             raise NotInLineup("the product is not in the show's lineup", product_id=product_id)
+        await Owners(self.store, recheck_s=0).check(show, {product.id: product.brand_id})
         return product
+
+    async def _still_selling(self, show_id: str, brands: Mapping[str, str]) -> None:
+        """Bids, deal units, deal checkouts and giveaway entries follow the live path's hardening rules: a
+        paused show keeps selling, an ended one does not (ShowEnded), nor a deleted host's show or a
+        deleted brand's product (NotForSale). `brands`: product id → brand id."""
+        show = await self.store.get_show(show_id)
+        if show is None:
+            raise NotFound("no such show", show_id=show_id)
+        if not still_selling(show):
+            raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show_id)
+        await self.owners.check(show, brands)
 
     # -- auctions -----------------------------------------------------------------------------------
     async def open_auction(
@@ -162,13 +180,15 @@ class Selling:
     async def bid(self, auction_id: str, bidder: Account, amount_cents: int, show_id: str | None = None) -> Auction:
         """Raises NotFound (also: not an auction of `show_id`), Forbidden (not a viewer), AuctionClosed,
         OwnAuction, BidTooLow (`min_cents`)."""
-        if show_id is not None and (await self._auction_or_404(auction_id)).show_id != show_id:
+        found = await self._auction_or_404(auction_id)
+        if show_id is not None and found.show_id != show_id:
             raise auctions.no_such_auction(auction_id)
         if bidder.role is not Role.VIEWER:
-            auction = await self._auction_or_404(auction_id)
-            if auctions.is_own(auction, bidder.id):
+            if auctions.is_own(found, bidder.id):
                 raise auctions.own_auction(auction_id)
             raise Forbidden("only viewers bid", role=bidder.role.value)
+        if found.status is AuctionStatus.OPEN:  # a closed auction answers auction_closed from the store
+            await self._still_selling(found.show_id, {found.product_id: found.brand_id})
         auction = await self.store.place_bid(auction_id, bidder.id, bidder.name, amount_cents, self.rules.extend_s)
         self._auction(auction)
         return auction
@@ -300,10 +320,11 @@ class Selling:
         and held already count)."""
         if viewer.role is not Role.VIEWER:
             raise Forbidden("only viewers buy", role=viewer.role.value)
+        found = await self.store.get_deal(deal_id)
+        if found is None or (show_id is not None and found.show_id != show_id):
+            raise deals.no_such_deal(deal_id)
+        await self._still_selling(found.show_id, {found.product_id: found.brand_id})
         if show_id is not None:
-            found = await self.store.get_deal(deal_id)
-            if found is None or found.show_id != show_id:
-                raise deals.no_such_deal(deal_id)
             bought = (await self.store.units_bought(viewer.id, [found.product_id]))[found.product_id]
             held = [hold for hold in await self.viewer_holds(show_id, viewer.id) if hold.product_id == found.product_id]
             if bought + len(held) >= self.rules.max_qty_per_buyer:
@@ -338,11 +359,14 @@ class Selling:
 
     async def checkout_deals(
         self, show: Show, buyer: Account, key: str, request_hash: str, shipping: Mapping[str, str],
-        card_number: str, client_ip: str | None, status_of: StatusOf,
+        card_number: str, client_ip: str | None, status_of: StatusOf, expected_total_cents: int | None = None,
     ) -> tuple[StoredResponse, bool]:  # fmt: skip
         """The show checkout when the buyer holds deal units: one order of the held units at their deal
         prices (`format_orders.deal_order`), with the checkout's idempotency (claimed first, the outcome
-        saved, a replay returned with True). The cart's list-price lines stay for the next checkout."""
+        saved, a replay returned with True). The cart's list-price lines stay for the next checkout.
+        As the show checkout: an ended show sells nothing (ShowEnded), nor a deleted host or brand
+        (NotForSale); `expected_total_cents` (the total the buyer saw) must be the deal order's total or
+        the whole cart's (deal lines and list-price lines, as the cart shows it), else PriceChanged."""
         claimed = await self.store.claim_idempotency_key(buyer.id, key, request_hash)
         if claimed is not None:
             return claimed, True
@@ -358,6 +382,21 @@ class Selling:
                 platform_fee_bps=self.rules.platform_fee_bps, now=self.clock.now(), shipping=shipping,
                 idempotency_key=key, client_ip=client_ip,
             )  # fmt: skip
+            if not still_selling(show):
+                raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show.id)
+            await self.owners.check(show, {line.product_id: line.brand_id for line in order.lines})
+            if expected_total_cents is not None and expected_total_cents != order.total_cents:
+                cart = await self.store.cart(show.id, buyer.id)
+                listed = {pid: await self.store.get_product(pid) for pid in {item.product_id for item in cart}}
+                whole = order.total_cents + sum(
+                    product.price_cents * item.qty for item in cart if (product := listed[item.product_id])
+                )
+                if expected_total_cents != whole:
+                    raise PriceChanged(
+                        "the total changed since the buyer saw it",
+                        product_ids=[line.product_id for line in order.lines],
+                        expected_total_cents=expected_total_cents, total_cents=order.total_cents,
+                    )  # fmt: skip
             await self.store.place_deal_order(order, used)
         except LivecartError as error:
             response = _error_response(error, status_of(error))
@@ -419,6 +458,7 @@ class Selling:
         if giveaway is None or (show_id is not None and giveaway.show_id != show_id):
             raise giveaways.no_such_giveaway(giveaway_id)
         giveaways.check_entrant(giveaway, account.id, account.role)
+        await self._still_selling(giveaway.show_id, {giveaway.product_id: giveaway.brand_id})
         entered, added = await self.store.enter_giveaway(giveaway_id, account.id)
         if added:
             self._giveaway(entered)

@@ -79,12 +79,22 @@ class NotPinned(Conflict):
     code = "not_pinned"
 
 
+class NotReplayable(Conflict):
+    code = "not_replayable"
+
+
 class LimitExceeded(Conflict):
     code = "limit_exceeded"
 
 
 class CurrencyMismatch(Conflict):
     code = "currency_mismatch"
+
+
+class NotForSale(Conflict):
+    """A product whose brand's account was deleted (or a show whose host's was) is no longer sold."""
+
+    code = "not_for_sale"
 
 
 class CartEmpty(Conflict):
@@ -180,6 +190,10 @@ def order_exists(order_id: str) -> Conflict:
 
 def order_not_pending(order_id: str, status: str) -> Conflict:
     return Conflict(f"the order is {status}, not pending", order_id=order_id)
+
+
+def cart_checked_out() -> CartEmpty:
+    return CartEmpty("the cart was already checked out (or is being checked out now)")
 
 
 def price_changed(product_ids: Sequence[str]) -> PriceChanged:

@@ -20,6 +20,7 @@ from livecart.media.aiortc_adapter import (
     on_keyframe_request,
 )
 from livecart.media.keyframes import KeyframeThrottle
+from livecart.media.native_writer import WriterFactory
 from livecart.media.relay import Relay, ViewerTrack
 from livecart.media.sdp import (
     MediaCodec,
@@ -166,6 +167,14 @@ class Viewer:
         self.session_id = session_id
         self.tracks = tracks
         self.answer = ""
+        self.created_at = time.monotonic()
+        self._connected = False
+
+    def connected(self) -> bool:
+        """Has its ICE and DTLS completed (now or before)?"""
+        if not self._connected and self.pc.connectionState == "connected":
+            self._connected = True
+        return self._connected
 
     async def close(self) -> None:
         for track in self.tracks:
@@ -176,14 +185,16 @@ class Viewer:
 class Broadcast:
     """A live show on this node: its publisher, relay, viewers and keyframe throttle."""
 
-    def __init__(self, show_id: str, host_id: str, publisher: TappedSource) -> None:
+    def __init__(self, show_id: str, host_id: str, publisher: TappedSource,
+                 make_writer: WriterFactory | None = None) -> None:
         self.show_id = show_id
         self.host_id = host_id
         self.publisher = publisher
-        self.relay = Relay(publisher.codecs, self._request_keyframe)
+        self.relay = Relay(publisher.codecs, self._request_keyframe, make_writer)
         self.viewers: dict[str, Viewer] = {}
         self.keyframes = KeyframeThrottle(self._send_keyframe_request)
         self.lost_since: float | None = None
+        self.paused = False  # the publisher left; viewers keep their peers until it is back or the show ends
         self._tasks: set[asyncio.Task[Any]] = set()
         publisher.feed(self.relay)
 
@@ -257,8 +268,13 @@ class Broadcast:
         await viewer.close()
         return True
 
-    def dead_viewers(self) -> list[str]:
-        return [sid for sid, viewer in self.viewers.items() if viewer.pc.connectionState in DEAD_STATES]
+    def dead_viewers(self, now: float, connect_s: float) -> list[str]:
+        """Viewers whose peer died, and those that did not connect within `connect_s` of their offer."""
+        return [
+            sid for sid, viewer in self.viewers.items()
+            if viewer.pc.connectionState in DEAD_STATES
+            or (not viewer.connected() and now - viewer.created_at > connect_s)
+        ]
 
     async def close(self) -> None:
         """End the broadcast: every viewer's peer and the publisher's are closed (RTCP BYE, DTLS close)."""

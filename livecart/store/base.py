@@ -32,6 +32,7 @@ from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 from livecart.domain.payouts import Payout
+from livecart.domain.replay import TimelineEvent
 from livecart.domain.reviews import Review, ReviewCursor, ReviewSummary
 from livecart.domain.shares import Cohost
 
@@ -39,6 +40,13 @@ from livecart.domain.shares import Cohost
 class StoreUnavailable(Exception):
     """The store cannot be used now (SQLite: the file is locked, the disk is full, an I/O error); like a
     Redis connection error, it is one of `livecart.store.STORE_UNAVAILABLE` (the API answers 503)."""
+
+
+class NotReplicated(StoreUnavailable):
+    """A write ran on the primary but `WAIT` did not see it reach LIVECART_REDIS_MIN_REPLICAS replicas
+    in time: a fail-over now could lose it, so the caller is not told it succeeded (the API answers
+    503). The write did happen: a checkout keeps its Idempotency-Key claimed (the retry replays or
+    waits for checkout recovery to settle the order) instead of releasing it."""
 
 
 class AccountStore(Protocol):
@@ -51,6 +59,11 @@ class AccountStore(Protocol):
 
     async def delete_account(self, account_id: str) -> None:
         """Delete an account: its token stops working at once. Raises NotFound."""
+
+    async def expire_idle_viewers(self, created_before: datetime) -> int:
+        """Delete every viewer account created before `created_before` that never placed an order
+        (pending, paid or failed), with its carts; returns how many. Stale anonymous state expires
+        (issue 19, finding 12). Redis: viewers created before this method existed are not indexed."""
 
 
 class CatalogStore(Protocol):
@@ -194,12 +207,16 @@ class CommerceStore(Protocol):
         """
 
     # -- orders -------------------------------------------------------------------------------------
-    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         """Record a PENDING order and take its stock, all lines or none.
 
         Checks, in this order, without changing anything when one fails
         (`livecart.domain.store_checks.order_placement`):
         - the order id is not taken (Conflict, `order_id`) and the show exists (NotFound, `show_id`);
+        - with `from_cart` (checkout): the buyer's cart in the show still holds every line's units and
+          no other order of the buyer in that show is pending (CartEmpty, `store_checks.cart_holds`) —
+          a cart is consumed by its first checkout, the paid order removes its lines, a failed one
+          leaves them for the retry;
         - every product exists (NotFound, `product_id`);
         - every product still has the line's unit price and commission rate (PriceChanged, `product_ids`);
         - units_bought(buyer) + line qty ≤ max_qty_per_buyer for every line (LimitExceeded, `product_ids`);
@@ -605,11 +622,19 @@ class ReviewStore(Protocol):
 
     async def forget_review_addresses(self, older_than: datetime) -> int:
         """Erase the client address of reviews created before `older_than`; returns how many."""
+class TimelineStore(Protocol):
+    """A show's replay timeline (docs/protocol.md, "Replay"): its timed events, kept for good."""
+
+    async def add_timeline_events(self, events: Sequence[TimelineEvent]) -> None:
+        """Append events (any shows), each after the ones appended before it for its show."""
+
+    async def timeline(self, show_id: str) -> list[TimelineEvent]:
+        """Every event of the show, in the order appended."""
 
 
 class Store(
     AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
-    CampaignStore, CohostStore, PayoutStore, ReviewStore, Protocol,
+    CampaignStore, CohostStore, PayoutStore, ReviewStore, TimelineStore, Protocol,
 ):
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""

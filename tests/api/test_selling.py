@@ -339,3 +339,27 @@ async def test_the_stats_signal_bids_from_the_sellers_address_and_winners_who_ne
     assert signals["bidders_who_never_pay"] == [{"bidder_id": kim["id"], "bids": 2, "unpaid_wins": 1}]
     other_brand = await api.create_account("brand", "Other")
     await api.call("GET", stats, 403, token=other_brand["token"])
+
+
+async def test_a_deal_checkout_keeps_the_hardening_rules_total_seen_and_ended_show(api: Api, scene: Scene) -> None:
+    product = scene.products[0]
+    sam, kim = await scene.viewer("Sam Lee"), await scene.viewer("Kim Park")
+    body = {"product_id": product["id"], "price_cents": 2990, "quantity": 2, "duration_s": 60}
+    deal = await api.call("POST", f"/api/shows/{scene.show_id}/deals", 201, token=scene.host["token"], json=body)
+    items, checkout = f"/api/shows/{scene.show_id}/cart/items", f"/api/shows/{scene.show_id}/checkout"
+    for viewer in (sam, kim):
+        await api.call("POST", items, 201, token=viewer["token"], json={"deal_id": deal["id"]})
+    replay = await api.call("POST", items, 400, token=sam["token"], json={"deal_id": deal["id"], "source": "replay"})
+
+    unseen = await api.call("POST", checkout, 409, token=sam["token"], headers={"Idempotency-Key": new_key()},
+                            json={**checkout_body(), "expected_total_cents": 2989})  # fmt: skip
+    paid = await api.call("POST", checkout, 201, token=sam["token"], headers={"Idempotency-Key": new_key()},
+                          json={**checkout_body(), "expected_total_cents": 2990})  # fmt: skip
+    await api.call("POST", f"/api/shows/{scene.show_id}/end", 200, token=scene.host["token"])
+    ended = await api.call("POST", checkout, 409, token=kim["token"], headers={"Idempotency-Key": new_key()},
+                           json={**checkout_body(), "expected_total_cents": 2990})  # fmt: skip
+
+    assert replay["error"]["fields"] == {"source": "must be live with deal_id"}
+    assert (unseen["error"]["code"], unseen["error"]["total_cents"]) == ("price_changed", 2990)
+    assert (paid["total_cents"], paid["status"]) == (2990, "paid")
+    assert ended["error"]["code"] == "show_ended"

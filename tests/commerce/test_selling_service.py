@@ -22,7 +22,7 @@ from livecart.domain.auctions import AuctionStatus, OwnAuction
 from livecart.domain.cart import CartRules
 from livecart.domain.commerce import LedgerAccount, OrderStatus
 from livecart.domain.deals import DealSoldOut
-from livecart.domain.errors import Forbidden, NotInLineup, PaymentDeclined, ShowEnded
+from livecart.domain.errors import Forbidden, NotForSale, NotInLineup, PaymentDeclined, ShowEnded
 from livecart.domain.events import Event
 from livecart.domain.giveaways import GiveawayStatus
 from livecart.domain.ledger import balance
@@ -104,6 +104,13 @@ async def test_only_the_host_the_owning_brand_or_admin_open_an_auction_on_a_live
     ended = await store.set_show_status(scene.show.id, ShowStatus.ENDED)
     with pytest.raises(ShowEnded):
         await selling.open_auction(ended, scene.brand, scene.product.id, start_cents=100, increment_cents=10,
+                                   duration_s=30)  # fmt: skip
+
+
+async def test_a_deleted_brands_product_is_not_put_up_for_sale(selling: Selling, store: Store, scene: Scene) -> None:
+    await store.delete_account(scene.brand.id)
+    with pytest.raises(NotForSale):
+        await selling.open_auction(scene.show, ADMIN, scene.product.id, start_cents=100, increment_cents=10,
                                    duration_s=30)  # fmt: skip
 
 
@@ -283,3 +290,46 @@ async def test_start_events_carry_the_media_time_on_air_and_later_changes_do_not
     stamped = [(event.name, getattr(event, event.name).get("media_time"))
                for event in events if event.name in ("auction", "deal", "giveaway")]
     assert stamped == [("auction", 3_780_000), ("auction", None), ("deal", 3_780_000), ("giveaway", 3_780_000)]
+
+
+async def test_a_paused_show_keeps_its_formats_and_an_ended_one_takes_no_more_bids_units_or_entries(
+    selling: Selling, store: Store, scene: Scene
+) -> None:
+    sam, kim = scene.viewers[0], scene.viewers[1]
+    auction = await selling.open_auction(scene.show, scene.host, scene.product.id, start_cents=100, increment_cents=10,
+                                         duration_s=60)  # fmt: skip
+    deal = await selling.create_deal(scene.show, scene.host, scene.product.id, price_cents=50, quantity=2,
+                                     duration_s=60)  # fmt: skip
+    giveaway = await selling.create_giveaway(scene.show, scene.host, scene.product.id, winners=1, duration_s=60,
+                                             keyword=None)  # fmt: skip
+    await store.set_show_status(scene.show.id, ShowStatus.PAUSED)
+    assert (await selling.bid(auction.id, sam, 100)).high_bid_cents == 100
+    assert (await selling.reserve(deal.id, sam)).deal_id == deal.id
+    assert (await selling.enter(giveaway.id, sam))[1] is True
+
+    await store.set_show_status(scene.show.id, ShowStatus.ENDED)
+    with pytest.raises(ShowEnded):
+        await selling.bid(auction.id, kim, 200)
+    with pytest.raises(ShowEnded):
+        await selling.reserve(deal.id, kim)
+    with pytest.raises(ShowEnded):
+        await selling.enter(giveaway.id, kim)
+
+
+async def test_a_deleted_brand_stops_the_bids_deal_units_and_entries_on_its_product(
+    selling: Selling, store: Store, scene: Scene
+) -> None:
+    sam = scene.viewers[0]
+    auction = await selling.open_auction(scene.show, scene.host, scene.product.id, start_cents=100, increment_cents=10,
+                                         duration_s=60)  # fmt: skip
+    deal = await selling.create_deal(scene.show, scene.host, scene.product.id, price_cents=50, quantity=2,
+                                     duration_s=60)  # fmt: skip
+    giveaway = await selling.create_giveaway(scene.show, scene.host, scene.product.id, winners=1, duration_s=60,
+                                             keyword=None)  # fmt: skip
+    await store.delete_account(scene.brand.id)
+    with pytest.raises(NotForSale):
+        await selling.bid(auction.id, sam, 100)
+    with pytest.raises(NotForSale):
+        await selling.reserve(deal.id, sam)
+    with pytest.raises(NotForSale):
+        await selling.enter(giveaway.id, sam)

@@ -6,16 +6,21 @@ table is an action and the status each role gets. Mismatches are collected so on
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from livecart import keys
+from livecart.app import create_app
+from livecart.config import Settings
 from livecart.domain.models import ShowStatus
 from tests.hardening.flash_sale import CHECKOUT_BODY as CHECKOUT
 from tests.hardening.roles import cast_of_roles
 from tests.live.clients import LiveClient
-from tests.support import Api
+from tests.security.test_fuzz_http import ENDPOINTS as FUZZ_ENDPOINTS
+from tests.support import ADMIN_TOKEN, Api
 
 ROLES = ("anonymous", "viewer", "other_viewer", "host", "other_host", "brand", "other_brand", "admin")
 
@@ -58,12 +63,46 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "delete an account (denied roles)": ("DELETE", "/api/accounts/{other_viewer_id}", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
         "brand": 403, "other_brand": 403}),
+    # Every other endpoint of the API (issue 19: the matrix covers them all; `ROUTES_COVERED` checks it).
+    "list the shows": ("GET", "/api/shows", None, {role: 200 for role in ROLES}),
+    "read the show": ("GET", "/api/shows/{show}", None, {role: 200 for role in ROLES}),
+    "read the lineup": ("GET", "/api/shows/{show}/lineup", None, {role: 200 for role in ROLES}),
+    "read the pins": ("GET", "/api/shows/{show}/pins", None, {role: 200 for role in ROLES}),
+    "read the replay (nothing recorded yet: 404 for everyone)": ("GET", "/api/shows/{show}/replay", None, {
+        role: 404 for role in ROLES}),
+    "list the products": ("GET", "/api/products", None, {role: 200 for role in ROLES}),
+    "read the product": ("GET", "/api/products/{product}", None, {role: 200 for role in ROLES}),
+    "read one's own account": ("GET", "/api/me", None, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 200, "other_host": 200,
+        "brand": 200, "other_brand": 200, "admin": 200}),
+    "create a brand": ("POST", "/api/brands", {"name": "New"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 201}),
+    "sign up as a viewer": ("POST", "/api/viewers", {"name": "New"}, {role: 201 for role in ROLES}),
+    "create a product": ("POST", "/api/products", {
+        "sku": "NEW-1", "title": "New", "price_cents": 100, "currency": "EUR", "stock": 1, "commission_bps": 0}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 201, "other_brand": 201, "admin": 403}),
+    "create a show": ("POST", "/api/shows", {"title": "New"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 201, "other_host": 201,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "unpin the brand's product (denied roles)": ("DELETE", "/api/shows/{show}/pins/{product}", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "other_brand": 403}),
+    "add to a cart": ("POST", "/api/shows/{show}/cart/items", {"product_id": "{product}"}, {
+        "anonymous": 401, "viewer": 201, "host": 403, "other_host": 403, "brand": 403, "other_brand": 403,
+        "admin": 403}),
+    "remove from a cart": ("DELETE", "/api/shows/{show}/cart/items/{product}", None, {
+        "anonymous": 401, "viewer": 204, "host": 403, "other_host": 403, "brand": 403, "other_brand": 403,
+        "admin": 403}),
+    "check out (denied roles)": ("POST", "/api/shows/{show}/checkout", CHECKOUT, {
+        "anonymous": 401, "host": 403, "other_host": 403, "brand": 403, "other_brand": 403, "admin": 403}),
     # reviews: the viewer has reviewed its order line; roles run in this order, so the brand replies
     # before admin (whose reply is then the second: 409) and admin's report is its own (201)
     "review the viewer's order line": ("POST", "/api/products/{product}/reviews", {
         "rating": 5, "order_id": "{order}"}, {
         "anonymous": 401, "viewer": 409, "other_viewer": 409, "host": 403, "other_host": 403,
         "brand": 403, "other_brand": 403, "admin": 409}),
+    "read the review": ("GET", "/api/reviews/{review}", None, {role: 200 for role in ROLES}),
     "read the product's reviews": ("GET", "/api/products/{product}/reviews", None, {
         "anonymous": 200, "viewer": 200, "other_viewer": 200, "host": 200, "other_host": 200,
         "brand": 200, "other_brand": 200, "admin": 200}),
@@ -85,7 +124,30 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "read the product's signals": ("GET", "/api/products/{product}/signals", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
         "brand": 200, "other_brand": 403, "admin": 200}),
+    "end the show (denied roles)": ("POST", "/api/shows/{show}/end", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "brand": 403,
+        "other_brand": 403}),
+    "end the show": ("POST", "/api/shows/{show}/end", None, {"host": 200, "admin": 200}),  # last: it ends it
 }
+
+
+def route_key(method: str, path: str) -> tuple[str, str]:
+    """`GET /api/shows/{show_id}/orders?limit=2` → (`GET`, `/api/shows/{}/orders`)."""
+    return method, re.sub(r"\{[^}]*\}", "{}", path.split("?")[0])
+
+
+def test_the_matrix_and_the_fuzz_list_cover_every_api_route(tmp_path: Path) -> None:
+    app = create_app(Settings(store=f"sqlite:///{tmp_path / 'routes.db'}", admin_token=ADMIN_TOKEN))
+    routes = {
+        route_key(route.method, route.resource.canonical)
+        for route in app.router.routes()
+        if route.resource is not None and route.resource.canonical.startswith("/api/")
+        and route.method not in ("HEAD", "OPTIONS")
+    }
+    in_matrix = {route_key(method, path) for method, path, _, _ in MATRIX.values()}
+    in_fuzz = {route_key(method, path) for method, path, _ in FUZZ_ENDPOINTS}
+    assert routes - in_matrix == set(), "routes missing from the authorization matrix"
+    assert routes - in_fuzz == set(), "routes missing from the HTTP fuzz list (tests/security/test_fuzz_http.py)"
 
 
 def fill(value: Any, ids: dict[str, str]) -> Any:

@@ -1,4 +1,7 @@
-"""Media fixtures: an app with a short publisher grace period, a live show's URLs, an HTTP session."""
+"""Media fixtures: an app with a short publisher grace period, a live show's URLs, an HTTP session.
+
+`both_rtp_paths` runs a test once with the relay's C fast path (LIVECART_MEDIA_FASTPATH=auto) and once
+with its pure-Python fallback (off)."""
 
 from __future__ import annotations
 
@@ -14,19 +17,28 @@ from aiohttp.test_utils import TestClient
 from livecart.config import Settings
 from livecart.domain.events import Event
 from livecart.keys import SERVICES
+from livecart.media.native_writer import IMPORT_ERROR, native_available
 from tests.support import ADMIN_TOKEN, Api
 
 GRACE_SECONDS = 0.5
 MAX_VIEWERS = 6
 
 
+both_rtp_paths = pytest.mark.parametrize("settings", ["auto", "off"], ids=["native", "python"], indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    fastpath = getattr(request, "param", "auto")
+    if hasattr(request, "param") and fastpath == "auto" and not native_available():
+        pytest.skip(f"the relay's C fast path is not built here: {IMPORT_ERROR}")
     return Settings(
         store=f"sqlite:///{tmp_path / 'livecart.db'}",
         admin_token=ADMIN_TOKEN,
         publisher_grace_seconds=GRACE_SECONDS,
         max_viewers=MAX_VIEWERS,
+        whep_offer_rate=(10_000, 1.0),  # the corpora send hundreds of offers from 127.0.0.1
+        media_fastpath=fastpath,
     )
 
 
@@ -60,3 +72,11 @@ async def show(api: Api, client: TestClient[Any, Any]) -> ShowUnderTest:
         whep_url=f"{base}/whep/{created['id']}",
         events=events,
     )
+
+
+async def end_show(client: TestClient[Any, Any], show: ShowUnderTest) -> None:
+    """The host ends the show (a WHIP DELETE only pauses it): its broadcast, and recording, finish."""
+    async with client.post(
+        f"/api/shows/{show.id}/end", headers={"Authorization": f"Bearer {show.host_token}"}
+    ) as response:
+        assert response.status == 200, await response.text()

@@ -41,7 +41,10 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/api/shows/{show}/cart", ()),
     ("POST", "/api/shows/{show}/cart/items", ("product_id", "qty")),
     ("DELETE", "/api/shows/{show}/cart/items/{product}", ()),
-    ("POST", "/api/shows/{show}/checkout", ("shipping", "payment")),
+    ("POST", "/api/shows/{show}/checkout", ("shipping", "payment", "expected_total_cents")),
+    ("POST", "/api/shows/{show}/end", ()),
+    ("GET", "/api/shows/{show}/replay", ()),
+    ("GET", "/api/shows/{show}/orders?limit=2", ()),
     ("GET", "/api/orders/{order}", ()),
     ("POST", "/api/orders/{order}/refund", ("items",)),
     ("GET", "/api/hosts/{host}/earnings", ()),
@@ -112,7 +115,7 @@ def requests(draw: st.DrawFn, scene: Scene) -> tuple[str, str, bytes | None, str
     owner = OWNER.get(template.split("/")[2].split("?")[0], "admin")
     if "cart" in template or "checkout" in template or "reviewable" in template or template.endswith("/reviews"):
         owner = "viewer"
-    if "lineup" in template or "pins" in template or "earnings" in template or "stats" in template:
+    if any(part in template for part in ("lineup", "pins", "earnings", "stats", "/end", "/orders?")):
         owner = "host"
     role = draw(st.sampled_from([owner, owner, owner, None, "admin", "host", "brand", "viewer", "viewer2", "junk"]))
     token = None if role is None else scene.tokens.get(role, draw(st.text(st.characters(min_codepoint=33,

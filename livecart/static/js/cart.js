@@ -57,8 +57,10 @@ export class CartView {
    * @param {() => string|undefined} options.token the viewer's token
    * @param {(count: number) => void} options.onCount units in the cart
    * @param {() => void} options.onUnauthorized the server refused the viewer's token
+   * @param {"live"|"replay"} [options.source] where the viewer buys: "replay" on the replay page
    */
-  constructor({ showId, products, stock, token, onCount, onUnauthorized }) {
+  constructor({ showId, products, stock, token, onCount, onUnauthorized, source = "live" }) {
+    this.source = source;
     this.stock = stock;
     this.base = `/api/shows/${encodeURIComponent(showId)}`;
     this.products = products;
@@ -118,16 +120,21 @@ export class CartView {
     return this.cart ? this.cart.items : [];
   }
 
+  /** A request body with the purchase path's `source` (left out for "live", the default). */
+  sourced(body) {
+    return this.source === "live" ? body : { ...body, source: this.source };
+  }
+
   /** POST …/cart/items adds `qty` units and answers with the whole cart. */
   async add(productId, qty) {
-    this.take(await this.request("POST", "/cart/items", { json: { product_id: productId, qty } }));
+    this.take(await this.request("POST", "/cart/items", { json: this.sourced({ product_id: productId, qty }) }));
   }
 
   /** Set a line's quantity: remove it, then add the new quantity (the same under add or set semantics). */
   async setQty(productId, qty) {
     try {
       await this.request("DELETE", `/cart/items/${encodeURIComponent(productId)}`);
-      if (qty > 0) await this.request("POST", "/cart/items", { json: { product_id: productId, qty } });
+      if (qty > 0) await this.request("POST", "/cart/items", { json: this.sourced({ product_id: productId, qty }) });
       $("#cart-error").textContent = "";
     } catch (error) {
       $("#cart-error").textContent = error.message;
@@ -239,7 +246,9 @@ export class CartView {
         SHIPPING_FIELDS.map((f) => [f, f === "country" ? values[f].toUpperCase() : values[f]]),
       ),
       payment: { method: "test", card_number: values.card_number.replace(/[\s-]/g, "") },
+      expected_total_cents: this.cart?.total_cents ?? 0, // the total shown: a different one is 409 price_changed
     };
+    if (this.source !== "live") body.source = this.source;
     const key = this.retryKey && this.retryKey.body === JSON.stringify(body) ? this.retryKey.key : newKey();
     const pay = $("#pay-button");
     pay.disabled = true;
@@ -253,7 +262,10 @@ export class CartView {
       $("#checkout-ok").textContent = `Thank you! Order ${order.id} is ${order.status}: ${total}.`;
       await this.refresh();
     } catch (error) {
-      this.retryKey = error.status === 0 || error.status >= 500 ? { key, body: JSON.stringify(body) } : null;
+      // One key per purchase attempt: kept while the outcome is unknown (no answer, 5xx, or the first try
+      // still running), so the retry can never pay twice; a new attempt gets a new key.
+      const unknown = error.status === 0 || error.status >= 500 || error.code === "idempotency_in_progress";
+      this.retryKey = unknown ? { key, body: JSON.stringify(body) } : null;
       this.showCheckoutError(form, error);
     } finally {
       pay.disabled = false;
@@ -277,6 +289,11 @@ export class CartView {
         ")",
       );
       this.refresh();
+    } else if (error.code === "cart_empty") {
+      $("#checkout-error").textContent = "This cart was already checked out.";
+      this.refresh();
+    } else if (error.code === "idempotency_in_progress") {
+      $("#checkout-error").textContent = "Your payment is still being confirmed; try again in a moment.";
     } else if (error.code === "payment_declined") {
       showFieldErrors(form, { card_number: "This card was declined. Try another card." });
       $("#checkout-error").textContent = "Your card was declined; nothing was charged.";

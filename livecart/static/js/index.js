@@ -12,10 +12,11 @@ const REFRESH_MS = 15000;
 /** @param {Show} show */
 function showItem(show) {
   const live = show.status === "live";
+  const text = live ? "Live" : show.status === "paused" ? "Back soon" : "Soon";
   return el(
     "li",
     { class: "show-item", dataset: { showId: show.id } },
-    el("span", { class: `badge ${live ? "badge-live" : ""}`, text: live ? "Live" : "Soon" }),
+    el("span", { class: `badge ${live ? "badge-live" : ""}`, text }),
     el(
       "div",
       { class: "grow" },
@@ -42,7 +43,7 @@ async function refresh() {
   try {
     /** @type {ShowList} */
     const { shows } = await api("GET", "/api/shows");
-    const live = shows.filter((s) => s.status === "live");
+    const live = shows.filter((s) => s.status === "live" || s.status === "paused"); // paused: still on
     const upcoming = shows.filter((s) => s.status === "scheduled");
     $("#live-shows").replaceChildren(...live.map(showItem));
     $("#upcoming-shows").replaceChildren(...upcoming.map(showItem));

@@ -54,7 +54,7 @@
  * @property {string} id
  * @property {string} host_id
  * @property {string} title
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string|null} scheduled_at
  * @property {string|null} started_at
  * @property {string|null} ended_at
@@ -73,7 +73,7 @@
  * @property {string} id
  * @property {string} host_id
  * @property {string} title
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string|null} scheduled_at
  * @property {string|null} started_at
  * @property {string|null} ended_at
@@ -142,6 +142,7 @@
  * @property {Shipping} shipping
  * @property {string} created_at
  * @property {string|null} paid_at
+ * @property {"live"|"replay"} source
  */
 
 /**
@@ -184,6 +185,7 @@
  * @property {Shipping|null} shipping
  * @property {string} created_at
  * @property {string|null} paid_at
+ * @property {"live"|"replay"} source
  */
 
 /**
@@ -256,7 +258,7 @@
  * GET /api/shows/{id}/stats (a brand sees its own products only).
  * @typedef {object} ShowStats
  * @property {string} show_id
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string} at
  * @property {number} current_viewers
  * @property {number} peak_viewers
@@ -285,6 +287,15 @@
  * @property {number} refunded_cents
  * @property {number} net_cents
  * @property {number|null} conversion
+ * @property {Object<string, SourceStats>} by_source `live` and `replay`
+ */
+/**
+ * A product's (or a currency's) sales from one purchase path.
+ * @typedef {object} SourceStats
+ * @property {number} orders
+ * @property {number} units
+ * @property {number} gross_cents
+ * @property {number} net_cents
  */
 
 /**
@@ -294,6 +305,44 @@
  * @property {number} gross_cents
  * @property {number} refunded_cents
  * @property {number} net_cents
+ * @property {Object<string, SourceStats>} by_source
+ */
+
+// ---- replay -------------------------------------------------------------------------------------
+/**
+ * GET /api/shows/{id}/replay: the recorded show and its timeline on the recording's clock (ms).
+ * @typedef {object} Replay
+ * @property {string} show_id
+ * @property {string} media_url
+ * @property {string} content_type
+ * @property {number|null} duration_ms null while the recording still grows
+ * @property {Chapter[]} chapters
+ * @property {ReplayEvent[]} events
+ */
+
+/**
+ * One pinned product's stretch of the recording.
+ * @typedef {object} Chapter
+ * @property {number} at_ms
+ * @property {number|null} until_ms
+ * @property {Product} product
+ */
+
+/**
+ * One timed event: `type` tells which of the other fields it has.
+ * @typedef {object} ReplayEvent
+ * @property {number} at_ms
+ * @property {"pin"|"unpin"|"chat"|"answer"|"sale"|"auction"|"deal"|"giveaway"} type
+ * @property {Product} [product] pin
+ * @property {string} [product_id] unpin, sale
+ * @property {ChatMessage} [message] chat
+ * @property {Question} [question] answer
+ * @property {string} [title] sale
+ * @property {number} [qty] sale
+ * @property {string} [buyer] sale
+ * @property {object} [auction] auction: its public state
+ * @property {object} [deal] deal: its public state
+ * @property {object} [giveaway] giveaway: its public state
  */
 
 // ---- selling formats: auctions, flash deals, giveaways (docs/selling.md) ------------------------
@@ -586,8 +635,17 @@
  */
 
 /**
+ * The `pin` event: a Pin plus the media time of the frame on air when it was pinned (null: no video).
+ * @typedef {object} PinEvent
+ * @property {Product} product
+ * @property {string} pinned_at
+ * @property {number|null} media_time RTP timestamp (90 kHz, 32-bit) of the forwarded video
+ */
+
+/**
  * @typedef {object} UnpinEvent
  * @property {string} product_id
+ * @property {number|null} media_time
  */
 
 /**
@@ -600,7 +658,7 @@
 
 /**
  * @typedef {object} ShowEvent
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  */
 
 /**
@@ -611,7 +669,7 @@
  * @property {Object<string, number>} reactions
  * @property {ViewersEvent} viewers
  * @property {RemovedEvent} removed
- * @property {Pin} pin
+ * @property {PinEvent} pin
  * @property {UnpinEvent} unpin
  * @property {StockLevel} stock
  * @property {SaleEvent} sale

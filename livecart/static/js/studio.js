@@ -69,7 +69,8 @@ let earningsTimer = 0;
 function setStatus(status) {
   state.show.status = status;
   const badge = $("#status");
-  badge.textContent = status === "live" ? "Live" : status === "ended" ? "Ended" : "Scheduled";
+  const names = { live: "Live", paused: "Paused", ended: "Ended" };
+  badge.textContent = names[status] || "Scheduled";
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (status === "live" && !state.startedAt) state.startedAt = Date.now();
   if (status === "ended") {
@@ -83,10 +84,11 @@ function setStatus(status) {
 function updateButtons() {
   const publishing = Boolean(state.publisher);
   $("#go-live").hidden = publishing;
-  $("#end-show").hidden = !publishing;
+  // A paused show (the stream stopped) is still on: the host resumes it or ends it.
+  $("#end-show").hidden = !publishing && state.show.status !== "live" && state.show.status !== "paused";
   if (!publishing && state.show.status !== "ended") {
     $("#go-live").disabled = !state.stream || !hasService("video");
-    $("#go-live").textContent = state.show.status === "live" ? "Resume streaming" : "Go live";
+    $("#go-live").textContent = state.show.status === "scheduled" ? "Go live" : "Resume streaming";
   }
 }
 
@@ -174,17 +176,15 @@ function stopPublishing(options) {
 }
 
 async function endShow() {
-  stopPublishing();
   announce($("#notice"), "Ending the show…", 4000);
-  setTimeout(async () => {
-    try {
-      /** @type {ShowDetail} */
-      const show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
-      setStatus(show.status);
-    } catch {
-      /* the room's `show` event tells us too */
-    }
-  }, 1500);
+  try {
+    // Ends the show for good; stopping the stream alone only pauses it.
+    const show = await api("POST", `/api/shows/${encodeURIComponent(showId)}/end`, { token: signIn.token });
+    stopPublishing({ notify: false }); // the server closed the publisher already
+    setStatus(show.status);
+  } catch (error) {
+    announce($("#notice"), `Could not end the show: ${error.message}`, 6000);
+  }
 }
 
 async function sampleHealth() {

@@ -3,6 +3,7 @@ import { api } from "./api.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
+import { FrameSync } from "./frame-sync.js";
 import { LiveRoom } from "./live.js";
 import { reviewBadge } from "./reviews.js";
 import { formatMoney, stockText } from "./money.js";
@@ -17,6 +18,7 @@ import { WhepPlayer } from "./video.js";
  * @typedef {import("./protocol.js").JoinAck} JoinAck
  * @typedef {import("./protocol.js").NewAccount} NewAccount
  * @typedef {import("./protocol.js").Pin} Pin
+ * @typedef {import("./protocol.js").PinEvent} PinEvent
  * @typedef {import("./protocol.js").Product} Product
  * @typedef {import("./protocol.js").Question} Question
  * @typedef {import("./protocol.js").RemovedEvent} RemovedEvent
@@ -84,6 +86,7 @@ const selling = new SellingView({
   onCart: (updated) => cart.take(updated),
   onDeals: () => renderPins(),
 });
+const frames = new FrameSync($("#video")); // pins appear with their frame (frame-sync.js)
 
 // ---- notices and status -------------------------------------------------------------------------
 function setNotice(kind, text) {
@@ -93,11 +96,16 @@ function setNotice(kind, text) {
 
 function setStatus(status) {
   const badge = $("#status");
-  badge.textContent = status === "live" ? "Live" : status === "ended" ? "Ended" : "Scheduled";
+  const names = { live: "Live", paused: "Back soon", ended: "Ended" };
+  badge.textContent = names[status] || "Scheduled";
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (state.show) state.show.status = status;
   const message = $("#stage-message");
-  if (status === "live") {
+  if (status === "paused") {
+    // The host's stream stopped; the video connection stays and picks up when they are back.
+    message.hidden = false;
+    $("#stage-text").textContent = "The host will be back soon. Stay here — the video resumes by itself.";
+  } else if (status === "live") {
     if (!hasService("video")) {
       message.hidden = false;
       $("#stage-text").textContent = "The show is live, but this server does not stream video.";
@@ -107,12 +115,17 @@ function setStatus(status) {
   } else {
     player?.stop({ notify: status !== "ended" }); // an ended show's sessions are gone on the server
     message.hidden = false;
-    $("#stage-text").textContent =
+    const replay = status === "ended" && state.show?.started_at && hasService("replay");
+    $("#stage-text").replaceChildren(
       status === "ended"
         ? "This show has ended. Thanks for watching!"
         : state.show?.scheduled_at
           ? `The show starts ${timeText(state.show.scheduled_at)}. Stay here — the video starts by itself.`
-          : "The show has not started yet. Stay here — the video starts by itself.";
+          : "The show has not started yet. Stay here — the video starts by itself.",
+      ...(replay
+        ? [" ", el("a", { href: `/replay/${encodeURIComponent(showId)}`, id: "replay-link", text: "Watch the replay" })]
+        : []),
+    );
   }
 }
 
@@ -304,6 +317,7 @@ function applySnapshot(snapshot) {
   $("#show-title").textContent = snapshot.show.title;
   for (const level of snapshot.stock) state.stock.set(level.product_id, level.stock);
   state.pins.clear();
+  frames.clear();
   for (const { product } of snapshot.pins) {
     remember(product);
     state.pins.set(product.id, product);
@@ -351,8 +365,10 @@ function connectLive() {
         renderQuestions();
       },
       reactions: onReactions,
-      pin: onPin,
-      unpin: onUnpin,
+      /** @param {PinEvent} pin */
+      pin: (pin) => frames.hold(pin.media_time, () => onPin(pin)),
+      /** @param {UnpinEvent} unpin */
+      unpin: (unpin) => frames.hold(unpin.media_time, () => onUnpin(unpin)),
       stock: onStock,
       sale: onSale,
       viewers: onViewers,

@@ -133,6 +133,22 @@ def show_orders(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:orders"
 
 
+def new_viewers() -> str:
+    """Sorted set of viewer account ids scored by creation time (µs), until they buy or expire."""
+    return f"{PREFIX}viewers:new"
+
+
+def viewer_carts(viewer_id: str) -> str:
+    """Set of the show ids in which the viewer has had a cart (to delete them with the account)."""
+    return f"{PREFIX}viewer:{viewer_id}:carts"
+
+
+def checkout_lock(show_id: str, buyer_id: str) -> str:
+    """String: the id of the buyer's last order placed from their cart in this show (a checkout holds
+    the cart while that order is pending)."""
+    return f"{PREFIX}checkout:{show_id}:{buyer_id}"
+
+
 def pending_orders() -> str:
     """Sorted set of PENDING order ids scored by creation time (checkout recovery reads it)."""
     return f"{PREFIX}orders:pending"
@@ -412,3 +428,6 @@ def reviews_with_client_ip() -> str:
     """Sorted set of the ids of reviews still holding a client address, scored by creation time (µs);
     `forget_review_addresses` erases the older ones' addresses and removes them."""
     return f"{PREFIX}reviews:client_ip"
+def timeline(show_id: str) -> str:
+    """List of the show's replay timeline events (JSON: type, at, at_ms, data), oldest first."""
+    return f"{PREFIX}replay:{show_id}:timeline"

@@ -19,11 +19,13 @@ from livecart.store.sqlite.payouts import SqlitePayouts
 from livecart.store.sqlite.reviews import SqliteReviews
 from livecart.store.sqlite.secrets import SqliteSecrets
 from livecart.store.sqlite.shows import SqliteShows
+from livecart.store.sqlite.timeline import SqliteTimeline
 
 
 class SqliteStore(
     SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets,
     SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteCampaigns, SqliteCohosts, SqlitePayouts, SqliteReviews,
+    SqliteTimeline,
 ):  # fmt: skip
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db

@@ -70,7 +70,7 @@ MIGRATIONS: list[Migration] = [
         """,
     ),
     Migration(
-        21,
+        24,
         "auction_signals",
         """
         CREATE INDEX auctions_show ON auctions (show_id, created_at);

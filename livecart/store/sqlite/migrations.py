@@ -25,6 +25,7 @@ from livecart.store.sqlite import (
     reviews,
     secrets,
     shows,
+    timeline,
 )
 from livecart.store.sqlite.db import Migration, check_migrations
 
@@ -32,17 +33,18 @@ MIGRATIONS: list[Migration] = check_migrations(
     [
         *accounts.MIGRATIONS,  # 1
         *catalog.MIGRATIONS,  # 2
-        *shows.MIGRATIONS,  # 3, 4
+        *shows.MIGRATIONS,  # 3, 4, 23
         *commerce.MIGRATIONS,  # 5, 8
-        *orders.MIGRATIONS,  # 6, 7, 9
+        *orders.MIGRATIONS,  # 6, 7, 9, 21 (21: orders' source)
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
-        *auctions.MIGRATIONS,  # 13, 21 (21: the shows' auctions and noted address labels)
+        *auctions.MIGRATIONS,  # 13, 24 (24: the shows' auctions and noted address labels)
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
         *cohosts.MIGRATIONS,  # 16
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
         *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
         *reviews.MIGRATIONS,  # 20
+        *timeline.MIGRATIONS,  # 22
     ]
 )

@@ -15,6 +15,7 @@ from livecart.domain.commerce import (
     LedgerEntry,
     Order,
     OrderLine,
+    OrderSource,
     OrderStatus,
     Refund,
     StoredResponse,
@@ -113,6 +114,7 @@ MIGRATIONS: list[Migration] = [
         "commerce_0005_orders_with_client_ip",
         "CREATE INDEX orders_with_client_ip ON orders (created_at) WHERE client_ip IS NOT NULL",
     ),
+    Migration(21, "replay_order_source", "ALTER TABLE orders ADD COLUMN source TEXT NOT NULL DEFAULT 'live'"),
 ]
 
 _INSERT_LINE = (
@@ -161,6 +163,7 @@ def _order(row: sqlite3.Row, lines: Sequence[OrderLine]) -> Order:
         paid_at=rows.from_text(row["paid_at"]),
         payment_ref=row["payment_ref"],
         client_ip=row["client_ip"],
+        source=OrderSource(row["source"]),
     )
 
 
@@ -256,7 +259,7 @@ def insert_order(conn: sqlite3.Connection, order: Order) -> None:
     """Write an order and its lines as given (no stock taken, nothing checked)."""
     conn.execute(
         "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
-        " idempotency_key, created_at, client_ip) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " idempotency_key, created_at, client_ip, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             order.id,
             order.show_id,
@@ -269,6 +272,7 @@ def insert_order(conn: sqlite3.Connection, order: Order) -> None:
             order.idempotency_key,
             rows.to_text(order.created_at),
             order.client_ip,
+            order.source.value,
         ),
     )
     conn.executemany(
@@ -306,11 +310,25 @@ def as_placed(order: Order) -> Order:
     return replace(order, status=OrderStatus.PENDING, paid_at=None, payment_ref=None, lines=lines)
 
 
-def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int) -> StockLevels:
+def place_order_in(
+    conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int, from_cart: bool = False
+) -> StockLevels:
     if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone() is not None:
         raise errors.order_exists(order.id)
     if fetch_show(conn, order.show_id) is None:
         raise errors.no_such_show(order.show_id)
+    if from_cart:
+        in_cart = dict(
+            conn.execute(
+                "SELECT product_id, qty FROM cart_items WHERE show_id = ? AND viewer_id = ?",
+                (order.show_id, order.buyer_id),
+            ).fetchall()
+        )
+        other_pending = conn.execute(
+            "SELECT 1 FROM orders WHERE show_id = ? AND buyer_id = ? AND status = 'pending' LIMIT 1",
+            (order.show_id, order.buyer_id),
+        ).fetchone()
+        store_checks.cart_holds(order, in_cart, other_pending is not None)
     product_ids = [line.product_id for line in order.lines]
     wanted = campaign_rules.units_wanted(order.lines)
     sold_under = {campaign_id: campaign_in(conn, campaign_id) for campaign_id in wanted}
@@ -444,9 +462,9 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
 class SqliteOrders:
     _db: Database
 
-    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         store_checks.order_shape(order)
-        return await self._db.transaction(place_order_in, order, max_qty_per_buyer)
+        return await self._db.transaction(place_order_in, order, max_qty_per_buyer, from_cart)
 
     async def mark_order_paid(
         self,
