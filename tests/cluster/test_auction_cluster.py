@@ -11,6 +11,7 @@ import pytest
 from bench.auction_load import problems, run_auction
 from tests.cluster.nodes import cluster_env
 from tests.conftest import ServerProcess
+from tests.hardening.flash_sale import CROWD_ENV
 from tests.support import ADMIN_TOKEN, need_binary
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -21,7 +22,7 @@ async def test_two_nodes_on_redis_decide_a_thousand_concurrent_bids_as_one_seque
 ) -> None:
     need_binary("node", "nodejs")
     env = cluster_env(redis_url, LIVECART_AUCTION_EXTEND_S="2", LIVECART_LOG_LEVEL="WARNING",
-                      LIVECART_PUBLISHER_GRACE_SECONDS="600")  # no publisher: the orphan look must wait
+                      LIVECART_PUBLISHER_GRACE_SECONDS="600", **CROWD_ENV)  # no publisher: the orphan look must wait
     nodes = [server_process(env) for _ in range(2)]
 
     run = await run_auction([node.url for node in nodes], redis_url, ADMIN_TOKEN,

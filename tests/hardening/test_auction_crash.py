@@ -24,7 +24,7 @@ from livecart.domain.commerce import LedgerAccount, OrderStatus
 from livecart.domain.models import ShowStatus
 from livecart.store import open_store
 from tests.conftest import ServerProcess
-from tests.hardening.flash_sale import CHECKOUT_BODY, call
+from tests.hardening.flash_sale import CHECKOUT_BODY, CROWD_ENV, call
 from tests.live.clients import LiveClient
 from tests.support import ADMIN_TOKEN
 
@@ -61,7 +61,7 @@ async def test_auctions_settle_and_are_paid_once_across_sigkills_of_the_server(
     payments = tmp_path / "payments.jsonl"
     env = {"LIVECART_STORE": store_url, "LIVECART_TEST_PAYMENTS_FILE": str(payments),
            "LIVECART_RECOVERY_GRACE_S": "1", "LIVECART_AUCTION_EXTEND_S": "1",
-           "LIVECART_PUBLISHER_GRACE_SECONDS": "600", "LIVECART_LOG_LEVEL": "WARNING"}
+           "LIVECART_PUBLISHER_GRACE_SECONDS": "600", "LIVECART_LOG_LEVEL": "WARNING", **CROWD_ENV}
     server = server_process(env)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
         base = server.url

@@ -144,7 +144,7 @@ def test_the_matrix_and_the_fuzz_list_cover_every_api_route(tmp_path: Path) -> N
         if route.resource is not None and route.resource.canonical.startswith("/api/")
         and route.method not in ("HEAD", "OPTIONS")
     }
-    in_matrix = {route_key(method, path) for method, path, _, _ in MATRIX.values()}
+    in_matrix = {route_key(method, path) for method, path, _, _ in [*MATRIX.values(), *SELLING_MATRIX.values()]}
     in_fuzz = {route_key(method, path) for method, path, _ in FUZZ_ENDPOINTS}
     assert routes - in_matrix == set(), "routes missing from the authorization matrix"
     assert routes - in_fuzz == set(), "routes missing from the HTTP fuzz list (tests/security/test_fuzz_http.py)"
@@ -232,6 +232,7 @@ SELLING_MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "other_brand": 403}),
     "read the auction": ("GET", "/api/auctions/{auction}", None, {role: 200 for role in ROLES}),
     "read the giveaway": ("GET", "/api/giveaways/{giveaway}", None, {role: 200 for role in ROLES}),
+    "read the deal": ("GET", "/api/deals/{deal}", None, {role: 200 for role in ROLES}),
     "cancel the auction (denied roles)": ("DELETE", "/api/auctions/{auction}", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "other_brand": 403}),
     "end the deal (denied roles)": ("DELETE", "/api/deals/{deal}", None, {

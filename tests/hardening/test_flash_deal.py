@@ -21,13 +21,13 @@ from livecart.domain.ledger import balance
 from livecart.domain.models import ShowStatus
 from livecart.store import open_store
 from tests.conftest import ServerProcess
-from tests.hardening.flash_sale import CHECKOUT_BODY, call
+from tests.hardening.flash_sale import CHECKOUT_BODY, CROWD_ENV, call
 from tests.support import ADMIN_TOKEN
 
 pytestmark = pytest.mark.slow
 
 BUYERS, UNITS, STOCK, DEAL_PRICE = 1000, 50, 199, 990
-ENV = {"LIVECART_PUBLISHER_GRACE_SECONDS": "600", "LIVECART_LOG_LEVEL": "WARNING"}
+ENV = {"LIVECART_PUBLISHER_GRACE_SECONDS": "600", "LIVECART_LOG_LEVEL": "WARNING", **CROWD_ENV}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])

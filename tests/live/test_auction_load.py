@@ -11,14 +11,16 @@ import pytest
 
 from bench.auction_load import problems, run_auction
 from tests.conftest import ServerProcess
+from tests.hardening.flash_sale import CROWD_ENV
 from tests.support import ADMIN_TOKEN, need_binary
 
 pytestmark = pytest.mark.slow
 
 BIDDERS = 1000
-# No publisher in these runs: the look for orphaned shows after start-up must not end the show.
+# No publisher in these runs: the look for orphaned shows after start-up must not end the show. The
+# bidders are a crowd behind one address (CROWD_ENV raises the per-address limits).
 SETTINGS = {"LIVECART_AUCTION_EXTEND_S": "2", "LIVECART_LOG_LEVEL": "WARNING",
-            "LIVECART_PUBLISHER_GRACE_SECONDS": "600"}
+            "LIVECART_PUBLISHER_GRACE_SECONDS": "600", **CROWD_ENV}
 
 
 async def test_a_thousand_concurrent_bidders_make_one_rising_sequence_and_one_winner(
