@@ -35,10 +35,10 @@ MIGRATIONS: list[Migration] = check_migrations(
         *catalog.MIGRATIONS,  # 2
         *shows.MIGRATIONS,  # 3, 4, 23
         *commerce.MIGRATIONS,  # 5, 8
-        *orders.MIGRATIONS,  # 6, 7, 9, 20
+        *orders.MIGRATIONS,  # 6, 7, 9, 21 (21: orders' source)
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
-        *auctions.MIGRATIONS,  # 13
+        *auctions.MIGRATIONS,  # 13, 25 (25: the shows' auctions and noted address labels)
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
         *cohosts.MIGRATIONS,  # 16
