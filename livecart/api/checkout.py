@@ -103,7 +103,16 @@ async def checkout(request: web.Request) -> web.Response:
     body = await parse(request, CheckoutBody)
     await request.app[keys.SERVICES].connect.check_buyer(account, show)  # a link's storefront: attributed only
     shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
-    response, replayed = await request.app[keys.SERVICES].checkout.run(
+    services = request.app[keys.SERVICES]
+    # held deal units are bought first, at the deal price (deals are bought live; a replay checkout buys the cart)
+    if body.source == "live" and await services.selling.viewer_holds(show.id, account.id):
+        response, replayed = await services.selling.checkout_deals(
+            show, account, key, request_hash(show.id, body), shipping, body.payment.card_number,
+            client_ip_of(request), status_for, body.expected_total_cents,
+        )  # fmt: skip
+        services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
+        return send(response, replayed=replayed)
+    response, replayed = await services.checkout.run(
         show,
         account,
         key,

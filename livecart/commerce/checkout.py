@@ -192,17 +192,25 @@ class Checkout:
             raise
 
     async def settle_paid(
-        self, order: Order, payment_ref: str, paid_at: datetime, cohosts: list[Cohost] | None = None
+        self,
+        order: Order,
+        payment_ref: str,
+        paid_at: datetime,
+        cohosts: list[Cohost] | None = None,
+        *,
+        clear_cart: bool = True,
     ) -> StoredResponse:
         """Record a charged order as paid with its ledger entries, then announce the sales. `cohosts`:
-        the show's co-hosts as read when the order was priced (read now when not given, e.g. by recovery)."""
+        the show's co-hosts as read when the order was priced (read now when not given, e.g. by recovery).
+        `clear_cart`: the order's products leave the buyer's cart (False for an auction's or a deal's order)."""
         paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
         response = order_response(paid)
         if cohosts is None:
             cohosts = await self.store.cohosts(order.show_id)
         shares = active_shares(cohosts)  # one commission entry per share
         await self.store.mark_order_paid(
-            order.id, payment_ref, paid_at, sale_entries(paid, paid_at, shares=shares), response
+            order.id, payment_ref, paid_at, sale_entries(paid, paid_at, shares=shares), response,
+            clear_cart=clear_cart,
         )
         buyer = public_buyer_name(order.buyer_name)
         for line in order.lines:

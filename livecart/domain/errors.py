@@ -134,6 +134,10 @@ class AlreadyReplied(Conflict):
     code = "already_replied"
 
 
+class ShippingSet(Conflict):
+    code = "shipping_set"
+
+
 # -- Constructors ----------------------------------------------------------------------------------
 # One function per error the stores (and the services above them) raise, so the message and the
 # details of an error are written once and both stores answer alike (tests/store checks them on both).
@@ -241,6 +245,10 @@ def refund_exceeds_purchase(product_id: str, bought: int, refunded: int, request
         refunded=refunded,
         requested=requested,
     )
+
+
+def shipping_set(order_id: str) -> ShippingSet:
+    return ShippingSet("this order already has a shipping address", order_id=order_id)
 
 
 def idempotency_mismatch(key: str) -> IdempotencyMismatch:

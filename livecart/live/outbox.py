@@ -7,10 +7,10 @@ to the transport — no task, no queue hop, no per-connection encoding. Otherwis
 queue behind what is already there, so a client always sees packets in the order they were sent.
 
 The backlog is bounded: over `limit` packets, the oldest chat frame is dropped first, then other
-droppable frames (reactions, viewer counts); pins, stock, sales, show status, questions, removals
-and acks are never dropped. A client whose backlog is full of undroppable packets, or whose write
-buffer has stayed full for `cutoff_s`, is cut off (its transport aborted); it may reconnect and get
-a fresh snapshot.
+droppable frames (reactions, viewer counts); pins, stock, sales, show status, questions, removals,
+auctions, deals, giveaways and acks are never dropped. A client whose backlog is full of undroppable
+packets, or whose write buffer has stayed full for `cutoff_s`, is cut off (its transport aborted); it
+may reconnect and get a fresh snapshot.
 """
 
 from __future__ import annotations

@@ -253,9 +253,12 @@ class CommerceStore(Protocol):
         paid_at: datetime,
         entries: Sequence[LedgerEntry],
         response: StoredResponse | None,
+        *,
+        clear_cart: bool = True,
     ) -> Order:
         """PENDING → PAID (stamping payment_ref and paid_at) in one transaction with: appending `entries`
-        to the ledger, removing the order's products from the buyer's cart in that show, and saving
+        to the ledger, removing the order's products from the buyer's cart in that show (unless
+        `clear_cart` is False: an auction's or a deal's order was not bought from the cart), and saving
         `response` for the order's idempotency key (when the order has one and response is given).
         (Changed 19:55 UTC: `paid_at` added, so the saved response and the stored order agree.)
 
@@ -270,6 +273,10 @@ class CommerceStore(Protocol):
         """
 
     async def get_order(self, order_id: str) -> Order | None: ...
+
+    async def set_order_shipping(self, order_id: str, shipping: Mapping[str, str]) -> Order:
+        """Give an order that has no shipping address yet (an auction's or a giveaway's) its address, in
+        one atomic step. Raises NotFound, or ShippingSet when the order already has one. Returns the order."""
 
     async def pending_orders(self, older_than: datetime) -> list[Order]:
         """PENDING orders created before `older_than` (checkout recovery settles them)."""
@@ -544,6 +551,17 @@ class AuctionStore(Protocol):
     async def cancel_auction(self, auction_id: str) -> tuple[Auction, StockLevels]:
         """OPEN → CANCELLED, units back to stock. Raises NotFound, AuctionClosed."""
 
+    async def show_auctions(self, show_id: str) -> list[Auction]:
+        """Every auction of the show, oldest first (for its stats)."""
+
+    async def note_address(self, show_id: str, account_id: str, address: str) -> None:
+        """Remember that `account_id` acted in the show from a client address, given as its keyed label
+        (`domain.signals.address_label`: never the address itself), for the shill-bid signals of the
+        show's stats (bids and the sellers' own calls). Idempotent."""
+
+    async def show_addresses(self, show_id: str) -> dict[str, set[str]]:
+        """Account id → the address labels it was noted with in the show."""
+
     async def due_auctions(self) -> list[Auction]:
         """Auctions needing the server: OPEN past `ends_at`, and SOLD with a pending offer past `pay_by`."""
 
@@ -555,6 +573,9 @@ class DealStore(Protocol):
         """Store a new OPEN deal. Units leave stock only when reserved. Raises NotFound (product)."""
 
     async def get_deal(self, deal_id: str) -> Deal | None: ...
+
+    async def show_deals(self, show_id: str) -> list[Deal]:
+        """Every deal of the show, oldest first (ended ones included)."""
 
     async def end_deal(self, deal_id: str) -> Deal:
         """OPEN → ENDED (no-op when ended); held units may still be ordered. Raises NotFound."""
@@ -569,6 +590,10 @@ class DealStore(Protocol):
 
     async def deal_holds(self, deal_id: str) -> list[DealHold]:
         """Every hold of the deal, oldest first (expired ones included, with their status)."""
+
+    async def deals_with_expired_holds(self) -> list[str]:
+        """Ids of the deals (of any show, ended or not) that have a HELD hold past its expiry: the timer
+        gives those back with `expire_deal_holds` (an ended deal takes no reservation that would)."""
 
     async def expire_deal_holds(self, deal_id: str) -> tuple[Deal, int]:
         """Give the holds past their expiry back to `remaining` and to stock; returns the deal and the stock."""
@@ -603,6 +628,9 @@ class GiveawayStore(Protocol):
         seed and entrants) each get a PAID zero-price order of one unit (payment_ref `giveaway`, no
         address yet), unused prize units go back to stock. Any other giveaway is returned as it is.
         """
+
+    async def open_giveaways(self, show_id: str) -> list[Giveaway]:
+        """The show's OPEN giveaways (not drawn yet, even past `ends_at`), oldest first."""
 
     async def due_giveaways(self) -> list[Giveaway]:
         """OPEN giveaways past `ends_at`."""

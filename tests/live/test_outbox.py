@@ -86,6 +86,18 @@ async def test_a_slow_client_loses_oldest_chat_first_never_sales() -> None:
     assert not transport.aborted
 
 
+async def test_a_slow_client_keeps_every_auction_deal_and_giveaway_and_loses_chat_instead() -> None:
+    outbox, transport = Outbox(limit=4), FakeTransport()
+    outbox.attach(transport)
+    transport.buffered = HIGH_WATER_BYTES + 1
+    for item in (frame("chat", 1), frame("auction", 1), frame("chat", 2), frame("deal", 1), frame("giveaway", 1),
+                 frame("viewers", 1), frame("auction", 2)):
+        outbox.deliver(item)
+    assert [p.event for p in outbox.queued] == ["auction", "deal", "giveaway", "auction"]
+    assert outbox.dropped == 3
+    assert not transport.aborted
+
+
 async def test_a_backlog_of_undroppable_packets_cuts_the_client_off() -> None:
     outbox, transport = Outbox(limit=3), FakeTransport()
     outbox.attach(transport)

@@ -186,12 +186,34 @@ export class CartView {
 
   render() {
     const items = this.items;
-    $("#cart-lines").replaceChildren(...items.map((item) => this.line(item)));
-    $("#cart-empty").hidden = items.length > 0;
-    $("#checkout-form").hidden = items.length === 0;
+    const deals = this.cart?.deals ?? []; // flash-deal units held at the deal price; checkout buys these first
+    $("#cart-lines").replaceChildren(
+      ...items.map((item) => this.line(item)),
+      ...deals.map((line) => this.dealLine(line)),
+    );
+    $("#cart-empty").hidden = items.length + deals.length > 0;
+    $("#checkout-form").hidden = items.length + deals.length === 0;
     const currency = this.cart?.currency;
     $("#cart-total").textContent = currency ? formatMoney(this.cart.total_cents, currency) : "—";
-    this.onCount(items.reduce((sum, item) => sum + item.qty, 0));
+    this.onCount([...items, ...deals].reduce((sum, item) => sum + item.qty, 0));
+  }
+
+  /** @param {import("./protocol.js").DealLine} line */
+  dealLine({ product, qty, price_cents: price, expires_at: expires }) {
+    return el(
+      "li",
+      { class: "cart-line deal-line", dataset: { productId: product.id } },
+      el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 48, height: 48 }),
+      el(
+        "div",
+        {},
+        userText("div", product.title),
+        el("div", {
+          class: "hint",
+          text: `Deal price ${formatMoney(price, product.currency)} × ${qty}, held until ${new Date(expires).toLocaleTimeString()}`,
+        }),
+      ),
+    );
   }
 
   titleOf(productId) {

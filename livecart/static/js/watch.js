@@ -8,6 +8,7 @@ import { FrameSync } from "./frame-sync.js";
 import { LiveRoom } from "./live.js";
 import { reviewBadge } from "./reviews.js";
 import { formatMoney, stockText } from "./money.js";
+import { SellingView } from "./selling.js";
 import { hasService } from "./services.js";
 import { forgetViewer, saveViewer, savedViewer } from "./tokens.js";
 import { WhepPlayer } from "./video.js";
@@ -68,6 +69,24 @@ const cart = new CartView({
 });
 let room = null;
 let player = null;
+// Auctions, deals and giveaways (selling.js): cards in the page's format slot, over the video.
+const selling = new SellingView({
+  container:
+    $("#formats") ||
+    $(".stage").appendChild(
+      el("section", { class: "format-slot", id: "formats", "aria-label": "Auctions, deals and giveaways" }),
+    ),
+  showId,
+  request: (event, payload) =>
+    room
+      ? room.request(event, payload)
+      : Promise.resolve({ ok: false, error: { code: "offline", message: "Not connected." } }),
+  viewer: () => state.viewer,
+  products: state.products,
+  askForName: () => askForName("Pick a display name first."),
+  onCart: (updated) => cart.take(updated),
+  onDeals: () => renderPins(),
+});
 const frames = new FrameSync($("#video")); // pins appear with their frame (frame-sync.js)
 
 // ---- notices and status -------------------------------------------------------------------------
@@ -165,6 +184,7 @@ function productCard(product) {
       el("div", { class: "price", text: formatMoney(product.price_cents, product.currency) }),
       el("div", { class: `stock ${stock > 10 ? "plenty" : ""}`, text: stockText(stock) }),
       reviewBadge(product, () => state.viewer?.token),
+      selling.dealBadge(product),
     ),
     button,
   );
@@ -309,6 +329,7 @@ function applySnapshot(snapshot) {
   renderQuestions();
   onViewers({ count: snapshot.viewers });
   setStatus(snapshot.show.status);
+  selling.apply(snapshot.selling);
   if (state.viewer && hasService("commerce")) cart.refresh();
 }
 
@@ -354,6 +375,7 @@ function connectLive() {
       viewers: onViewers,
       /** @param {ShowEvent} event */
       show: ({ status }) => setStatus(status),
+      ...selling.handlers(),
     },
   });
   room.connect();

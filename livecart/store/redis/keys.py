@@ -342,6 +342,16 @@ def show_auction(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:auction"
 
 
+def show_auctions(show_id: str) -> str:
+    """Sorted set of the show's auction ids scored by creation time (µs): its stats read them."""
+    return f"{PREFIX}show:{show_id}:auctions"
+
+
+def show_addresses(show_id: str) -> str:
+    """Set of "account id + space + client address" noted in the show (the shill-bid signals)."""
+    return f"{PREFIX}show:{show_id}:addresses"
+
+
 def auction_timers() -> str:
     """Sorted set of auction ids scored by their next deadline in µs: `ends_us` while open, `pay_by_us`
     while an offer awaits payment; removed once nothing is left to decide."""
@@ -351,6 +361,16 @@ def auction_timers() -> str:
 def deal(deal_id: str) -> str:
     """Hash: the deal's fields plus `ends_us`; `remaining` changed only by Lua scripts."""
     return f"{PREFIX}deal:{deal_id}"
+
+
+def show_deals(show_id: str) -> str:
+    """Sorted set of the show's deal ids scored by creation time (µs)."""
+    return f"{PREFIX}show:{show_id}:deals"
+
+
+def deals_held() -> str:
+    """Sorted set of deal ids with HELD holds, scored by (at most) their earliest hold expiry (µs)."""
+    return f"{PREFIX}deals:held"
 
 
 def deal_held(deal_id: str) -> str:

@@ -8,7 +8,8 @@ The SQLite store applies the same checks in the same order inside one transactio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -154,6 +155,17 @@ MARK_ORDER_PAID = Script(
     """
 )
 
+# KEYS: order. ARGV: the shipping address as JSON. Returns 'ok', 'not_found' or 'set' (it has one already).
+SET_SHIPPING = Script(
+    """
+    local shipping = redis.call('HGET', KEYS[1], 'shipping')
+    if not shipping then return 'not_found' end
+    if shipping ~= '{}' then return 'set' end
+    redis.call('HSET', KEYS[1], 'shipping', ARGV[1])
+    return 'ok'
+    """
+)
+
 # KEYS: order, pending orders, buyer units, idempotency record, idempotency running, product × n,
 #       campaign × c.
 # ARGV: has idempotency key (0/1), save response (0/1), status, body, running member, n,
@@ -239,7 +251,7 @@ RECORD_REFUND = Script(
     """
 )
 
-SCRIPTS = (PLACE_ORDER, MARK_ORDER_PAID, FAIL_ORDER, RECORD_REFUND)
+SCRIPTS = (PLACE_ORDER, MARK_ORDER_PAID, FAIL_ORDER, RECORD_REFUND, SET_SHIPPING)
 
 
 def stock_levels(flat: Sequence[Any]) -> StockLevels:
@@ -338,11 +350,13 @@ class RedisOrders:
         paid_at: datetime,
         entries: Sequence[LedgerEntry],
         response: StoredResponse | None,
+        *,
+        clear_cart: bool = True,
     ) -> Order:
         order = await self._pending_order(order_id)
         ledger_keys, pushes = append_plan(entries)
         key = order.idempotency_key
-        product_ids = [line.product_id for line in order.lines]
+        product_ids = [line.product_id for line in order.lines] if clear_cart else []
         paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
         reply = await MARK_ORDER_PAID.replicated(
             self._redis,
@@ -406,6 +420,19 @@ class RedisOrders:
         )
         self._settled(order_id, reply)
         return stock_levels(reply[1:])
+
+    async def set_order_shipping(self, order_id: str, shipping: Mapping[str, str]) -> Order:
+        reply = await SET_SHIPPING(
+            self._redis, [keys.order(order_id)], [json.dumps(dict(shipping), sort_keys=True)]
+        )
+        outcome = str(reply)
+        if outcome == "not_found":
+            raise errors.no_such_order(order_id)
+        if outcome == "set":
+            raise errors.shipping_set(order_id)
+        order = await self.get_order(order_id)
+        assert order is not None
+        return order
 
     async def get_order(self, order_id: str) -> Order | None:
         row = codec.decoded(await self._redis.hgetall(keys.order(order_id)))

@@ -39,7 +39,7 @@ MIGRATIONS: list[Migration] = check_migrations(
         *orders.MIGRATIONS,  # 6, 7, 9, 21 (21: orders' source)
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
-        *auctions.MIGRATIONS,  # 13
+        *auctions.MIGRATIONS,  # 13, 25 (25: the shows' auctions and noted address labels)
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
         *cohosts.MIGRATIONS,  # 16
@@ -47,6 +47,6 @@ MIGRATIONS: list[Migration] = check_migrations(
         *campaigns.MIGRATIONS,  # 18, 19, 24 (19: order lines' campaign_id; 24: link visits and storefronts)
         *reviews.MIGRATIONS,  # 20
         *timeline.MIGRATIONS,  # 22
-        *webhooks.MIGRATIONS,  # 25
+        *webhooks.MIGRATIONS,  # 26
     ]
 )

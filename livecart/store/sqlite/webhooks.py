@@ -25,7 +25,7 @@ from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
     Migration(
-        25,
+        26,
         "webhooks",
         """
         CREATE TABLE webhooks (
