@@ -48,6 +48,9 @@ CATCH_UP_SECONDS_PER_FRAME = 0.010
 # the publisher's ICE consent answers: after six late ones in a row (~30 s) the publisher is closed.
 SHED_AFTER_SECONDS = 0.25
 SHED_UNTIL_SECONDS = 0.10
+# ... and only while the publisher's socket really holds a backlog (about 14 datagrams): frames the
+# publisher itself sent late (a slow encoder, a jittery uplink) cost no more to forward than others.
+SHED_BACKLOG_BYTES = 32 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -250,8 +253,10 @@ class Relay:
     """Fans one publisher's frames out to viewer tracks, with a GOP cache for video."""
 
     def __init__(self, codecs: dict[str, MediaCodec], request_keyframe: Callable[[], None],
-                 make_writer: WriterFactory | None = None, clock: Clock | None = None) -> None:
+                 make_writer: WriterFactory | None = None, clock: Clock | None = None,
+                 backlog: Callable[[], int | None] | None = None) -> None:
         self.codecs = codecs
+        self._backlog = backlog  # bytes unread in the publisher's socket, None when not known
         self._clock = clock or SystemClock()
         self._lag = {kind: IngestLag(codec.clock_rate) for kind, codec in codecs.items()}
         self.shedding = False  # video is behind the publisher: viewers get nothing until it catches up
@@ -302,8 +307,8 @@ class Relay:
     def _behind(self, kind: str, lag: float) -> bool:
         """Whether this frame came too late to be worth the viewers' work (see SHED_AFTER_SECONDS)."""
         if kind != "video":
-            return lag > SHED_AFTER_SECONDS
-        if not self.shedding and lag > SHED_AFTER_SECONDS:
+            return lag > SHED_AFTER_SECONDS and self._backlogged()
+        if not self.shedding and lag > SHED_AFTER_SECONDS and self._backlogged():
             self.shedding = True
             log.warning("relay %.0f ms behind its publisher (server short of CPU): viewers skip to the next "
                         "keyframe that comes in time", lag * 1000)
@@ -312,6 +317,10 @@ class Relay:
             log.warning("relay caught up with its publisher after shedding %d frames", self.frames_shed)
             self._request_keyframe()
         return self.shedding
+
+    def _backlogged(self) -> bool:
+        queued = self._backlog() if self._backlog is not None else None
+        return queued is None or queued >= SHED_BACKLOG_BYTES
 
     def _timeline(self, kind: str, timestamp: int) -> int:
         """Keep each viewer's timestamps moving forward when a new publisher replaces the old one."""

@@ -233,3 +233,19 @@ async def test_a_publisher_whose_frames_keep_coming_in_time_is_never_shed() -> N
         arrived = due
     assert relay.frames_shed == 0
     assert len(viewer.frames) == 300
+
+
+async def test_frames_the_publisher_itself_sent_late_are_forwarded_when_nothing_waits_in_the_socket() -> None:
+    """A publisher that stalls and then sends what it owes (a slow encoder): the frames are late, but
+    the server keeps up (its socket is empty), and forwarding them costs what it always does."""
+    clock = ManualClock()
+    relay = Relay({"video": VP8}, lambda: None, clock=clock, backlog=lambda: 0)
+    viewer = watch(relay)
+    for index in range(30):
+        relay.push(video(index))
+        await clock.advance(1 / 30)
+    await clock.advance(1.0)
+    for index in range(30, 62):
+        relay.push(video(index))
+    assert relay.frames_shed == 0
+    assert viewer.timestamps == [i * 3000 for i in range(62)]
