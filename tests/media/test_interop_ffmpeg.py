@@ -54,7 +54,9 @@ def p256_certificate(directory: Path) -> tuple[Path, Path]:
 
 async def publish_with_ffmpeg_and_watch(http: aiohttp.ClientSession, show: ShowUnderTest, *options: str) -> float:
     """FFmpeg publishes; once it is live a WHEP viewer joins. Returns the viewer's decoded fps."""
-    command = [sys.executable, str(SCRIPT), show.whip_url, show.host_token, "--seconds", str(PUBLISH_SECONDS), *options]
+    # `--` ends the options: a token is URL-safe base64 and may start with "-" (argparse would read an option)
+    command = [sys.executable, str(SCRIPT), "--seconds", str(PUBLISH_SECONDS), *options, "--", show.whip_url,
+               show.host_token]
     async with run_client(command) as ffmpeg:
         await ffmpeg.wait_for("published", within=20)
         viewer = await WhepViewer.start(http, show.whep_url)

@@ -91,8 +91,9 @@ def fps_between(stats: list[dict[str, Any]], since: float, until: float) -> floa
 async def test_a_gstreamer_webrtcbin_publisher_reaches_livecart_viewers(
     http: aiohttp.ClientSession, show: ShowUnderTest, codec: str
 ) -> None:
-    command = [SYSTEM_PYTHON, str(SCRIPT), "publish", show.whip_url, show.host_token,
-               "--codec", codec, "--seconds", str(SECONDS)]
+    # `--` ends the options: a token is URL-safe base64 and may start with "-" (argparse would read an option)
+    command = [SYSTEM_PYTHON, str(SCRIPT), "--codec", codec, "--seconds", str(SECONDS),
+               "--", "publish", show.whip_url, show.host_token]
     async with run_client(command) as gst:
         await gst.wait_for("connected", within=20)
         viewer = await WhepViewer.start(http, show.whep_url)
