@@ -178,5 +178,6 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
 
     # The host ends the show; the viewers see it.
     await studio.get_by_role("button", name="End show").click()
+    await studio.get_by_role("button", name="Yes, end the show").click()
     await expect(sam.locator("#status")).to_have_text("Ended", timeout=20_000)
     await expect(sam.locator("#stage-text")).to_contain_text("ended")

@@ -582,6 +582,7 @@ function joinRoom(showId) {
       /** @param {ShowEvent} event */
       show: ({ status }) => {
         state.selected.show.status = status;
+        if (status === "ended") pins.pinned.clear(); // nothing stays on screen in an ended show
         setText("#live-status", status);
         renderPins();
       },

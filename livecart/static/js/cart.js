@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { $, bidi, el, showFieldErrors, userText } from "./dom.js";
 import { formatMoney } from "./money.js";
+import { t } from "./i18n.js";
 import { hasService } from "./services.js";
 
 /**
@@ -94,7 +95,9 @@ export class CartView {
     }
   }
 
-  async refresh() {
+  /** Read the server's cart and draw it. A problem shown by the change that led here stays on screen
+   * (`keepError`): the refresh after a refused "one more" must not hide why it was refused. */
+  async refresh({ keepError = false } = {}) {
     if (!hasService("commerce") || !this.token()) {
       this.cart = null;
       this.render();
@@ -102,7 +105,7 @@ export class CartView {
     }
     try {
       this.take(await this.request("GET", "/cart"));
-      $("#cart-error").textContent = "";
+      if (!keepError) $("#cart-error").textContent = "";
     } catch (error) {
       $("#cart-error").textContent = `Could not load your cart: ${error.message}`;
     }
@@ -123,16 +126,36 @@ export class CartView {
     this.take(await this.request("POST", "/cart/items", { json: { product_id: productId, qty } }));
   }
 
-  /** Set a line's quantity: remove it, then add the new quantity (the same under add or set semantics). */
+  /** Set a line's quantity. More units are added (`POST …/cart/items` adds, and the server refuses the
+   * whole request, leaving the line as it was, when it would pass the per-buyer limit or the line is no
+   * longer on sale); fewer are the line removed and the new quantity added back. */
   async setQty(productId, qty) {
+    const current = this.items.find((item) => item.product.id === productId)?.qty ?? 0;
+    let failed = false;
     try {
-      await this.request("DELETE", `/cart/items/${encodeURIComponent(productId)}`);
-      if (qty > 0) await this.request("POST", "/cart/items", { json: { product_id: productId, qty } });
+      if (qty > current) {
+        await this.request("POST", "/cart/items", { json: { product_id: productId, qty: qty - current } });
+      } else {
+        await this.request("DELETE", `/cart/items/${encodeURIComponent(productId)}`);
+        if (qty > 0) await this.request("POST", "/cart/items", { json: { product_id: productId, qty } });
+      }
       $("#cart-error").textContent = "";
     } catch (error) {
-      $("#cart-error").textContent = error.message;
+      failed = true;
+      this.showLineError(productId, error);
     }
-    await this.refresh();
+    await this.refresh({ keepError: failed });
+  }
+
+  /** A refused change of a line, said with the product's name (limit_exceeded gives the limit). */
+  showLineError(productId, error) {
+    const name = bidi(this.titleOf(productId));
+    if (error.code === "limit_exceeded") {
+      const limit = error.details.limit;
+      $("#cart-error").replaceChildren(t("cart.limit", { limit }), " (", name, ")");
+    } else {
+      $("#cart-error").replaceChildren(error.message, " (", name, ")");
+    }
   }
 
   /** @param {CartLine} line */

@@ -68,6 +68,21 @@ export class Pins {
     this.onChange();
   }
 
+  /** Take every product off screen (before the show ends: an ended show's pins cannot be changed). */
+  async clear(showId) {
+    const base = `/api/shows/${encodeURIComponent(showId)}/pins`;
+    const pinned = [...this.pinned];
+    await Promise.all(
+      pinned.map((productId) =>
+        api("DELETE", `${base}/${encodeURIComponent(productId)}`, { token: this.token() }).then(
+          () => this.pinned.delete(productId),
+          (error) => this.onError(error.message),
+        ),
+      ),
+    );
+    this.onChange();
+  }
+
   /**
    * The "On screen" badge (when pinned) and the Pin/Unpin button of one product.
    * @param {string} showId

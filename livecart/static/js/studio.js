@@ -67,16 +67,29 @@ function setStatus(status) {
   if (status === "live" && !state.startedAt) state.startedAt = Date.now();
   if (status === "ended") {
     stopPublishing({ notify: false }); // the server ended the broadcast already
+    stopCamera();
+    pins.reset([]); // nothing is on screen in an ended show
+    $("#end-confirm").hidden = true;
     $("#go-live").disabled = true;
     $("#go-live").textContent = "Show ended";
   }
   updateButtons();
 }
 
+/** What the stream is doing, as this tab knows it: its own connection while it publishes; otherwise
+ * the show's status (a live show is being sent from another tab or device). */
+function showHealth() {
+  if (state.publisher) return;
+  const status = state.show?.status;
+  setText("#health", status === "live" ? "live, not from this tab" : status === "ended" ? "ended" : "offline");
+}
+
 function updateButtons() {
   const publishing = Boolean(state.publisher);
   $("#go-live").hidden = publishing;
   $("#end-show").hidden = !publishing;
+  if (!publishing) $("#end-confirm").hidden = true;
+  showHealth();
   if (!publishing && state.show.status !== "ended") {
     $("#go-live").disabled = !state.stream || !hasService("video");
     $("#go-live").textContent = state.show.status === "live" ? "Resume streaming" : "Go live";
@@ -161,13 +174,33 @@ async function goLive() {
 function stopPublishing(options) {
   state.publisher?.stop(options);
   state.publisher = null;
-  setText("#health", "offline");
   setText("#bitrate", "");
   updateButtons();
 }
 
+/** Turn the camera and microphone off (the preview goes black). */
+function stopCamera() {
+  state.stream?.getTracks().forEach((track) => track.stop());
+  state.stream = null;
+  $("#preview").srcObject = null;
+}
+
+/** End show asks first; focus goes to the safe answer. */
+function askToEnd() {
+  $("#end-confirm").hidden = false;
+  $("#end-no").focus();
+}
+
+function keepStreaming() {
+  $("#end-confirm").hidden = true;
+  $("#end-show").focus();
+}
+
 async function endShow() {
+  $("#end-confirm").hidden = true;
+  await pins.clear(showId); // off screen first: once the show has ended its pins cannot change
   stopPublishing();
+  stopCamera();
   announce($("#notice"), "Ending the show…", 4000);
   setTimeout(async () => {
     try {
@@ -206,7 +239,7 @@ function renderLineup() {
           " ",
           el("span", { class: "hint", text: formatMoney(product.price_cents, product.currency) }),
         ),
-        ...pins.controls(showId, product, { disabled: !hasService("commerce") }),
+        ...pins.controls(showId, product, { disabled: !hasService("commerce") || state.show.status === "ended" }),
       ),
     ),
   );
@@ -404,14 +437,19 @@ async function openStudio() {
     tick();
     sampleHealth();
   }, 1000);
-  await openCamera();
+  if (state.show.status !== "ended") await openCamera();
 }
 
 function main() {
   $("#camera-select").addEventListener("change", openCamera);
   $("#mic-select").addEventListener("change", openCamera);
   $("#go-live").addEventListener("click", goLive);
-  $("#end-show").addEventListener("click", endShow);
+  $("#end-show").addEventListener("click", askToEnd);
+  $("#end-yes").addEventListener("click", endShow);
+  $("#end-no").addEventListener("click", keepStreaming);
+  $("#end-confirm").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") keepStreaming();
+  });
   $("#chat-form").addEventListener("submit", sendChat);
   // Leaving or reloading is not "End show": the server keeps the show live for its grace period, so
   // a reloaded studio can resume; only the End show button DELETEs the broadcast.

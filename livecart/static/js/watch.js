@@ -85,6 +85,10 @@ function setStatus(status) {
       startVideo();
     }
   } else {
+    if (status === "ended" && state.pins.size) {
+      state.pins.clear(); // nothing is for sale once the show has ended
+      renderPins();
+    }
     player?.stop({ notify: status !== "ended" }); // an ended show's sessions are gone on the server
     message.hidden = false;
     $("#stage-text").textContent =
