@@ -30,7 +30,7 @@ async def join_as(page: Page, name: str) -> None:
 
 
 def order_number(text: str | None) -> str:
-    match = re.search(r"Order (\S+) is", text or "")
+    match = re.search(r"Order number: (\S+)", text or "")
     assert match, text
     return match.group(1)
 
@@ -45,7 +45,7 @@ async def fill_checkout(page: Page, card: str) -> None:
     await page.get_by_label("Address").fill("1 Rue de la Paix")
     await page.get_by_label("City").fill("Paris")
     await page.get_by_label("Postal code").fill("75002")
-    await page.get_by_label("Country (2-letter code)").fill("FR")
+    await page.get_by_label("Country").select_option("FR")
     await page.get_by_label("Card number").fill(card)
     await page.get_by_role("button", name="Pay").click()
 
@@ -124,8 +124,9 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     await expect(sam.locator("#card-number-error")).to_contain_text("declined")
     await screenshots(sam, "watch-checkout-declined")
     await fill_checkout(sam, "4242 4242 4242 4242")
-    await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! Order")
-    order_id = order_number(await sam.locator("#checkout-ok").text_content())
+    await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! You paid €34.50")
+    await expect(sam.locator("#done-items")).to_have_text(f"1 × {SERUM} — €34.50")
+    order_id = order_number(await sam.locator("#done-order").text_content())
     await expect(sam.locator("#cart-count")).to_have_text("0")
     await sam.get_by_role("button", name="Close").click()
 
@@ -154,7 +155,7 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
         await expect(viewer.locator("#cart-count")).to_have_text("1")
     await sam.locator("#cart-button").click()
     await fill_checkout(sam, "4242424242424242")
-    await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! Order")
+    await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! You paid")
     await expect(alex.get_by_role("article", name=SERUM)).to_contain_text("Sold out")
     await alex.locator("#cart-button").click()
     await fill_checkout(alex, "4242424242424242")

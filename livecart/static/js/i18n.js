@@ -9,6 +9,8 @@ import fr from "./i18n/fr.js";
 /** @type {Object<string, Object<string, Message>>} */
 export const LANGUAGES = { en, fr };
 export const LANGUAGE_NAMES = { en: "English", fr: "Français" };
+/** What the language switch shows (the full name is its accessible name). */
+const LANGUAGE_CODES = { en: "EN", fr: "FR" };
 const STORAGE_KEY = "livecart.lang";
 
 function stored() {
@@ -54,6 +56,28 @@ export function t(key, params = {}) {
   return message.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
+/**
+ * Like t(), but a parameter may be a DOM node (user text in its <bdi>): the sentence comes back as a list of
+ * strings and nodes, in the language's word order, for `replaceChildren` or `el`.
+ * @param {string} key
+ * @param {Object<string, any>} [params]
+ * @returns {(string|Node)[]}
+ */
+export function tn(key, params = {}) {
+  const nodes = [];
+  const plain = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (value instanceof Node) {
+      plain[name] = `\uE000${nodes.length}\uE000`;
+      nodes.push(value);
+    } else plain[name] = value;
+  }
+  return t(key, plain)
+    .split(/\uE000(\d+)\uE000/)
+    .map((part, i) => (i % 2 ? nodes[Number(part)] : part))
+    .filter((part) => part !== "");
+}
+
 /** Switch language: remembered for the next pages, and this one is drawn again. */
 export function setLanguage(next) {
   if (!(next in LANGUAGES)) return;
@@ -86,7 +110,8 @@ export function translatePage(root = document) {
       ...Object.entries(LANGUAGE_NAMES).map(([code, name]) => {
         const option = document.createElement("option");
         option.value = code;
-        option.textContent = name;
+        option.textContent = LANGUAGE_CODES[code];
+        option.setAttribute("aria-label", name);
         option.lang = code;
         return option;
       }),

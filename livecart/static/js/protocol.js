@@ -155,6 +155,25 @@
  */
 
 /**
+ * GET/PUT /api/me/address: the viewer's saved shipping address (null before the first one).
+ * @typedef {object} SavedAddress
+ * @property {Shipping|null} address
+ */
+
+/**
+ * GET /api/me/payment-method: the viewer's saved card, as the payment provider's token (never the number).
+ * @typedef {object} SavedPaymentMethod
+ * @property {PaymentMethod|null} payment_method
+ */
+
+/**
+ * @typedef {object} PaymentMethod
+ * @property {string} brand e.g. "visa"
+ * @property {string} last4
+ * @property {string} created_at
+ */
+
+/**
  * A brand's view of an order (GET /api/shows/{id}/orders, the refund's `order`): its own lines only.
  * @typedef {object} BrandOrder
  * @property {string} id
@@ -298,6 +317,7 @@
  * @property {Object<string, string>} [fields] bad_request: a message per invalid field
  * @property {string[]} [product_ids] out_of_stock, not_pinned, limit_exceeded, price_changed
  * @property {Object<string, number>} [available] out_of_stock: units left per short product
+ * @property {number} [limit] limit_exceeded: the most units of a product one buyer may have
  */
 
 // ---- the live room (Socket.IO) ------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { api } from "./api.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
+import { t, tn, translatePage } from "./i18n.js";
 import { LiveRoom } from "./live.js";
 import { formatMoney, stockText } from "./money.js";
 import { hasService } from "./services.js";
@@ -29,10 +30,10 @@ import { WhepPlayer } from "./video.js";
 
 const showId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 const REACTIONS = [
-  { kind: "heart", emoji: "❤️", label: "Love it" },
-  { kind: "fire", emoji: "🔥", label: "Fire" },
-  { kind: "clap", emoji: "👏", label: "Applause" },
-  { kind: "laugh", emoji: "😂", label: "Funny" },
+  { kind: "heart", emoji: "❤️" },
+  { kind: "fire", emoji: "🔥" },
+  { kind: "clap", emoji: "👏" },
+  { kind: "laugh", emoji: "😂" },
 ];
 const TICKER_MS = 6000;
 
@@ -60,7 +61,7 @@ const cart = new CartView({
   onCount: (count) => {
     $("#cart-count").textContent = String(count);
   },
-  onUnauthorized: () => signOut("Your viewer session expired. Pick a name again."),
+  onUnauthorized: () => signOut(t("watch.expired")),
 });
 let room = null;
 let player = null;
@@ -73,14 +74,14 @@ function setNotice(kind, text) {
 
 function setStatus(status) {
   const badge = $("#status");
-  badge.textContent = status === "live" ? "Live" : status === "ended" ? "Ended" : "Scheduled";
+  badge.textContent = t(`status.${status}`);
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (state.show) state.show.status = status;
   const message = $("#stage-message");
   if (status === "live") {
     if (!hasService("video")) {
       message.hidden = false;
-      $("#stage-text").textContent = "The show is live, but this server does not stream video.";
+      $("#stage-text").textContent = t("watch.no_video");
     } else {
       startVideo();
     }
@@ -93,10 +94,10 @@ function setStatus(status) {
     message.hidden = false;
     $("#stage-text").textContent =
       status === "ended"
-        ? "This show has ended. Thanks for watching!"
+        ? t("watch.ended")
         : state.show?.scheduled_at
-          ? `The show starts ${timeText(state.show.scheduled_at)}. Stay here — the video starts by itself.`
-          : "The show has not started yet. Stay here — the video starts by itself.";
+          ? t("watch.starts_at", { when: timeText(state.show.scheduled_at) })
+          : t("watch.not_started");
   }
 }
 
@@ -110,10 +111,10 @@ function startVideo() {
           $("#stage-message").hidden = true;
           $("#unmute").hidden = !$("#video").muted;
         } else if (videoState === "connecting") {
-          $("#stage-text").textContent = "Connecting to the video…";
+          $("#stage-text").textContent = t("watch.connecting_video");
         } else if (videoState === "not_live") {
           $("#stage-message").hidden = false;
-          $("#stage-text").textContent = "Waiting for the host to start the video…";
+          $("#stage-text").textContent = t("watch.waiting_host");
         }
       },
     });
@@ -138,10 +139,10 @@ function productCard(product) {
       type: "button",
       class: "btn btn-primary btn-small",
       disabled: soldOut || !hasService("commerce"),
-      "aria-label": `Add ${product.title} to cart`,
+      "aria-label": t("watch.add_label", { title: product.title }),
       onclick: () => addToCart(product, button),
     },
-    soldOut ? "Sold out" : "Add to cart",
+    soldOut ? t("stock.sold_out") : t("watch.add_to_cart"),
   );
   return el(
     "article",
@@ -164,21 +165,22 @@ function renderPins() {
 
 async function addToCart(product, button) {
   if (!state.viewer) {
-    askForName("Pick a display name first, then add it to your cart.");
+    askForName(t("watch.name_first_cart"));
     return;
   }
   button.disabled = true;
   try {
     await cart.add(product.id, 1);
-    button.textContent = "Added ✓";
+    button.textContent = t("watch.added");
     setTimeout(() => {
-      button.textContent = "Add to cart";
+      button.textContent = t("watch.add_to_cart");
       button.disabled = false;
     }, 1500);
     $("#action-error").textContent = "";
   } catch (error) {
     button.disabled = false;
-    $("#action-error").textContent = error.message;
+    const reason = error.code === "limit_exceeded" ? t("cart.limit", { limit: error.details.limit }) : error.message;
+    announce($("#action-error"), [reason, " (", bidi(product.title), ")"], 6000);
   }
 }
 
@@ -197,7 +199,7 @@ function renderQuestions() {
             type: "button",
             class: "btn btn-small vote",
             "aria-pressed": voted ? "true" : "false",
-            "aria-label": `Upvote: ${q.text} (${q.votes} votes)`,
+            "aria-label": t("watch.upvote_label", { text: q.text, votes: q.votes }),
             disabled: q.status === "answered",
             onclick: () => upvote(q),
           },
@@ -207,7 +209,12 @@ function renderQuestions() {
           "div",
           { class: "text" },
           userText("div", q.text),
-          el("div", { class: "by" }, bidi(q.name), q.status !== "open" ? ` · ${q.status}` : ""),
+          el(
+            "div",
+            { class: "by" },
+            bidi(q.name),
+            q.status !== "open" ? ` · ${t(`watch.question_status_${q.status}`)}` : "",
+          ),
         ),
       );
     }),
@@ -217,7 +224,7 @@ function renderQuestions() {
   const featured = questions.featured();
   const box = $("#featured");
   box.hidden = !featured;
-  box.replaceChildren(...(featured ? [el("strong", { text: "Q: " }), userText("span", featured.text)] : []));
+  box.replaceChildren(...(featured ? [el("strong", { text: t("watch.q") }), userText("span", featured.text)] : []));
 }
 
 async function upvote(question) {
@@ -253,7 +260,11 @@ function onReactions(counts) {
 
 /** @param {SaleEvent} sale */
 function onSale(sale) {
-  const item = el("div", { class: "ticker-item" }, bidi(sale.buyer), ` bought ${sale.qty} × `, bidi(sale.title));
+  const item = el(
+    "div",
+    { class: "ticker-item" },
+    tn("watch.bought", { buyer: bidi(sale.buyer), qty: sale.qty, title: bidi(sale.title) }),
+  );
   const ticker = $("#ticker");
   ticker.append(item);
   while (ticker.children.length > 3) ticker.firstElementChild.remove();
@@ -301,12 +312,12 @@ function applySnapshot(snapshot) {
 
 /** @param {ViewersEvent} viewers */
 function onViewers({ count }) {
-  $("#viewers").textContent = `${count} watching`;
+  $("#viewers").textContent = t("watch.watching", { count });
 }
 
 function connectLive() {
   if (!hasService("live")) {
-    setNotice("live", "Live chat is not available on this server.");
+    setNotice("live", t("watch.no_chat"));
     for (const form of document.querySelectorAll("#chat-form, #ask-form")) form.querySelector("button").disabled = true;
     return;
   }
@@ -317,7 +328,7 @@ function connectLive() {
     onJoinError: (error) => {
       // A saved viewer token the server no longer knows: forget it and watch anonymously.
       if (error.code === "unauthorized" && state.viewer) {
-        signOut("Your viewer session expired. Pick a name again.");
+        signOut(t("watch.expired"));
         room.rejoin(undefined);
       }
     },
@@ -352,7 +363,7 @@ function showViewer() {
   const needsViewer = document.querySelectorAll("[data-needs-viewer]");
   for (const form of needsViewer) form.hidden = !signedIn;
   $("#signed-in").hidden = !signedIn;
-  if (signedIn) $("#signed-in").replaceChildren("Chatting as ", bidi(state.viewer.name), ".");
+  if (signedIn) $("#signed-in").replaceChildren(...tn("watch.chatting_as", { name: bidi(state.viewer.name) }));
 }
 
 function askForName(message) {
@@ -363,7 +374,7 @@ function askForName(message) {
 
 function requireViewer() {
   if (state.viewer) return true;
-  askForName("Pick a display name first.");
+  askForName(t("watch.name_first"));
   return false;
 }
 
@@ -379,7 +390,7 @@ async function onNameSubmit(event) {
   const form = event.currentTarget;
   const name = form.elements.name.value.trim();
   if (!name) {
-    showFieldErrors(form, { name: "Type a name others will see in the chat." });
+    showFieldErrors(form, { name: t("watch.type_name") });
     return;
   }
   try {
@@ -403,7 +414,7 @@ async function onNameSubmit(event) {
 /** @param {Ack} ack a refused one */
 function showActionError({ error }) {
   if (error.code === "unauthorized") {
-    signOut("Your viewer session expired. Pick a name again.");
+    signOut(t("watch.expired"));
     return;
   }
   announce($("#action-error"), error.message, 6000);
@@ -454,7 +465,7 @@ function setUpReactions() {
           type: "button",
           class: "btn btn-small",
           dataset: { kind: reaction.kind },
-          "aria-label": reaction.label,
+          "aria-label": t(`reaction.${reaction.kind}`),
           disabled: !hasService("live"),
           onclick: async () => {
             if (!room) return;
@@ -475,21 +486,37 @@ async function loadShow() {
     /** @type {ShowDetail} */
     const show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
     state.show = show;
-    document.title = `${isolate(show.title)} · livecart`;
+    document.title = t("watch.title", { title: isolate(show.title) });
     $("#show-title").textContent = show.title;
     for (const product of show.lineup) remember(product);
     setStatus(show.status);
     return true;
   } catch (error) {
-    $("#show-title").textContent = "Show not found";
+    $("#show-title").textContent = t("watch.not_found_title");
     $("#stage-text").textContent =
-      error.status === 404 ? "This show does not exist. Check the link." : `Could not load the show: ${error.message}`;
+      error.status === 404 ? t("watch.not_found") : t("watch.load_failed", { reason: error.message });
     $("#status").textContent = "—";
     return false;
   }
 }
 
+/** The page is exactly as tall as the visual viewport (--app-height): when the on-screen keyboard opens,
+ * the page shrinks with it, so the message box stays above the keyboard and the video stays in view. */
+function followViewport() {
+  const viewport = window.visualViewport;
+  const apply = () => {
+    const height = viewport ? viewport.height : innerHeight;
+    document.documentElement.style.setProperty("--app-height", `${Math.round(height)}px`);
+    document.body.style.transform = viewport?.offsetTop ? `translateY(${Math.round(viewport.offsetTop)}px)` : "";
+  };
+  apply();
+  (viewport || window).addEventListener("resize", apply);
+  viewport?.addEventListener("scroll", apply);
+}
+
 async function main() {
+  translatePage();
+  followViewport();
   setUpTabs();
   setUpReactions();
   showViewer();
