@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from bench.harness import Row, format_table, spread
+from livecart.clock import SystemClock
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
@@ -30,7 +31,7 @@ COLUMNS = ("variant", "max_batch", "buyers", "concurrency", "checkouts_per_s", "
 async def run_once(buyers: int, concurrency: int) -> tuple[float, float, int]:
     """(checkouts per second, process CPU ms per checkout, COMMITs) for one fresh database."""
     with tempfile.TemporaryDirectory(prefix="livecart-bench-store-") as workdir:
-        store = await SqliteStore.open(str(Path(workdir) / "bench.db"))
+        store = await SqliteStore.open(str(Path(workdir) / "bench.db"), clock=SystemClock())
         brand, _ = await store.create_account(Role.BRAND, "Brand")
         host, _ = await store.create_account(Role.HOST, "Host")
         product = await store.create_product(brand.id, ProductDraft("SKU", "Item", 1999, "EUR", buyers, 1500))

@@ -8,7 +8,12 @@ round-robin over `--crowds` processes). The publisher loops a pre-encoded 720p V
 keyframe every 2 s and ignores PLI, as OBS does; viewers do not decode: they count the frames that
 arrive complete (every RTP packet, after SRTP). Server CPU comes from /proc.
 
+The forwarding server runs twice, side by side: `forward` with recording off (LIVECART_RECORDINGS
+empty) and `forward+rec` recording the show to a WebM file (livecart/media/recorder.py);
+`--recording off|on|both` picks them.
+
     python -m bench video [--quick] [--viewers 25,50,100,150] [--reencode-viewers 1,2] [--seconds 6] [--crowds 2]
+                          [--recording both]
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from bench.harness import (
@@ -45,7 +52,7 @@ SETTLE_SECONDS = 2.0
 LATE_JOINERS = 10
 JOIN_SPACING_SECONDS = 0.02  # viewers arrive 50 a second, not all in the same instant
 COLUMNS = ("variant", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
-           "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m")
+           "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m", "recorded_mb")
 
 
 def _post_json(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
@@ -187,14 +194,25 @@ def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row
     return rows
 
 
-def forward(steps: Sequence[int], seconds: float, crowds: int) -> list[Row]:
-    env = {"LIVECART_MAX_VIEWERS": "100000", "LIVECART_PUBLISHER_GRACE_SECONDS": "60"}
+def forward(steps: Sequence[int], seconds: float, crowds: int, recording: bool = False) -> list[Row]:
+    """The forwarding relay; with `recording`, the show is also recorded (beside the bench database)."""
+    env = {"LIVECART_MAX_VIEWERS": "100000", "LIVECART_PUBLISHER_GRACE_SECONDS": "60",
+           "LIVECART_RECORDINGS": "recordings" if recording else ""}
+    variant = "forward+rec" if recording else "forward"
     with start_server(env=env) as server:
         host = _post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, ADMIN_TOKEN)
         show = _post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
-        scenario = Scenario("forward", server.pid, f"{server.url}/whip/{show['id']}",
+        scenario = Scenario(variant, server.pid, f"{server.url}/whip/{show['id']}",
                             f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds)
-        return run(scenario, steps, LATE_JOINERS)
+        rows = run(scenario, steps, LATE_JOINERS if not recording else 0)
+        if recording:
+            files = sorted((server.workdir / "recordings").glob(f"{show['id']}*"))
+            written = sum(path.stat().st_size for path in files)
+            for row in rows:
+                row["recorded_mb"] = round(written / 1e6, 1)
+            if not files:
+                print("forward+rec: no recording was written (see the server log)")
+        return rows
 
 
 def reencode(steps: Sequence[int], seconds: float, crowds: int) -> list[Row]:
@@ -232,6 +250,9 @@ def summary(rows: Sequence[Row]) -> Row:
 
     fwd, enc = largest("forward"), largest("reencode")
     result: Row = {"area": "video", "variant": "summary"}
+    overheads = recording_overheads(rows)
+    if overheads:
+        result["recording_overhead_pct"] = overheads
     if fwd and enc and fwd["cores_per_viewer"] > 0:
         result["reencode_over_forward"] = round(enc["cores_per_viewer"] / fwd["cores_per_viewer"], 1)
     if fwd:
@@ -242,6 +263,47 @@ def summary(rows: Sequence[Row]) -> Row:
     return result
 
 
+def recorder_alone(seconds: float = 20.0) -> Row:
+    """The recorder without the network: `seconds` of the 720p clip plus Opus-sized audio frames queued
+    and muxed to a WebM file in a temporary directory; CPU of the whole process (loop side and writer
+    thread) per frame. Far below what one server-process measurement can resolve on a busy machine."""
+    from livecart.media.recorder import Recordings
+    from livecart.media.sdp import MediaCodec
+    from livecart.media.synthetic import encode_clip
+
+    clip = encode_clip("vp8", WIDTH, HEIGHT, CLIP_FRAMES, gop=GOP_FRAMES)
+    codecs = {"video": MediaCodec(kind="video", mime_type="video/VP8", clock_rate=90000),
+              "audio": MediaCodec(kind="audio", mime_type="audio/opus", clock_rate=48000, channels=2)}
+    audio = os.urandom(120)  # ~48 kbit/s Opus
+    with tempfile.TemporaryDirectory(prefix="livecart-bench-rec-") as directory:
+        recordings = Recordings(Path(directory))
+        recording = recordings.start("bench", codecs)
+        assert recording is not None
+        started = time.process_time()
+        for index in range(int(seconds * FPS)):
+            recording.write("video", clip[index % len(clip)], index * 3000, index % GOP_FRAMES == 0)
+            for step in range(index * 5 // 3, (index + 1) * 5 // 3):  # 50 audio frames a second
+                recording.write("audio", audio, step * 960, True)
+        recordings.stop(recording)
+        recording.join()
+        cpu = time.process_time() - started
+    per_frame_us = cpu * 1e6 / max(1, recording.frames_written)
+    return {"area": "video", "variant": "recorder-alone", "frames": recording.frames_written,
+            "recorded_mb": round(recording.bytes_written / 1e6, 1), "cpu_us_per_frame": round(per_frame_us, 1),
+            "cores_at_30fps_with_audio": round(per_frame_us * (FPS + 50) / 1e6, 5),
+            "failed": recording.failed or ""}
+
+
+def recording_overheads(rows: Sequence[Row]) -> dict[int, float]:
+    """How much more server CPU recording took, in percent, at each viewer count both variants ran."""
+    def cores(variant: str) -> dict[int, float]:
+        return {r["viewers"]: r["server_cores"] for r in rows if r["variant"] == variant and "server_cores" in r}
+
+    off, on = cores("forward"), cores("forward+rec")
+    return {viewers: round(100 * (on[viewers] - off[viewers]) / off[viewers], 1)
+            for viewers in sorted(off.keys() & on.keys()) if off[viewers] > 0}
+
+
 def main(argv: list[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(prog="python -m bench video", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -250,16 +312,27 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--reencode-viewers", default="1,2", help="re-encode steps (default 1,2)")
     parser.add_argument("--seconds", type=float, help="measuring window per step (default 6; quick 4)")
     parser.add_argument("--crowds", type=int, default=2, help="viewer processes (default 2)")
+    parser.add_argument("--recording", choices=("off", "on", "both"), default="both",
+                        help="forward without recording, with it (forward+rec), or both side by side (default)")
     args = parser.parse_args(argv)
     steps = [int(n) for n in (args.viewers or ("25,50" if args.quick else "25,50,100,150")).split(",")]
     reencode_steps = [int(n) for n in args.reencode_viewers.split(",") if n]
     seconds = args.seconds or (4.0 if args.quick else 6.0)
     print(f"video: {WIDTH}x{HEIGHT}@{FPS} VP8, keyframe every {GOP_FRAMES} frames; {seconds:.0f} s per step")
-    rows = forward(steps, seconds, args.crowds)
+    rows: list[Row] = []
+    if args.recording in ("off", "both"):
+        rows += forward(steps, seconds, args.crowds)
+    if args.recording in ("on", "both"):
+        rows += forward(steps, seconds, args.crowds, recording=True)
+        rows.append(recorder_alone())
     if reencode_steps:
         rows += reencode(reencode_steps, seconds, args.crowds)
     rows.append(summary(rows))
     print(format_table("video: forwarding relay vs stock MediaRelay re-encode", rows, COLUMNS))
+    alone = [r for r in rows if r["variant"] == "recorder-alone"]
+    if alone:
+        print(format_table("the recorder alone (no network; process CPU per recorded frame)", alone,
+                           ("frames", "recorded_mb", "cpu_us_per_frame", "cores_at_30fps_with_audio", "failed")))
     late = [r for r in rows if r["variant"].endswith("late-join")]
     if late:
         print(format_table("late joiners (publisher ignores PLI; GOP cache)", late,
@@ -267,7 +340,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
                             "after_connect_ms_p50", "after_connect_ms_p95", "never_got_a_frame")))
     print(format_table("summary (largest step where every viewer got >= 29 fps)", rows[-1:],
                        ("reencode_over_forward", "forward_healthy_viewers", "forward_viewers_per_core",
-                        "forward_viewers_per_added_core", "forward_fps_min")))
+                        "forward_viewers_per_added_core", "forward_fps_min", "recording_overhead_pct")))
     return rows
 
 

@@ -128,7 +128,7 @@ def _listening(settings: Settings) -> Callable[[str], None]:
 
 
 async def _seed_and_print(app: web.Application) -> None:
-    seed = await seed_demo(app[keys.STORE])
+    seed = await seed_demo(app[keys.SERVICES].store, app[keys.SERVICES].clock)
     print(demo_banner(app[keys.SETTINGS].base_url, seed), flush=True)
 
 

@@ -10,6 +10,7 @@ import dataclasses
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from livecart.domain.client_ip import IPNetwork, parse_networks
@@ -257,6 +258,13 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting(
+        "recordings",
+        "LIVECART_RECORDINGS",
+        "recordings",
+        "Directory where live shows are recorded (one file per show, no re-encoding); a relative path is "
+        "beside the SQLite database (with Redis: the working directory). Empty: recording off.",
+    ),
+    Setting(
         "redis_timeout_s",
         "LIVECART_REDIS_TIMEOUT_S",
         "5",
@@ -286,6 +294,30 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
         "Days an order keeps the client address it came from (for the fake-order signals); older ones are "
         "erased.",
+        _positive_int,
+    ),
+    Setting(
+        "auction_extend_s",
+        "LIVECART_AUCTION_EXTEND_S",
+        "10",
+        "Anti-sniping: a bid accepted with less than this many seconds left moves the auction's end to now + "
+        "this many seconds.",
+        _positive_int,
+    ),
+    Setting(
+        "auction_pay_s",
+        "LIVECART_AUCTION_PAY_S",
+        "600",
+        "Seconds an auction's winner has to pay; then the offer passes to the runner-up (at their highest "
+        "bid) for as long again, then the auction ends unsold.",
+        _positive_int,
+    ),
+    Setting(
+        "deal_hold_s",
+        "LIVECART_DEAL_HOLD_S",
+        "120",
+        "Seconds a flash-deal unit reserved by a viewer is held at the deal price; unbought, it goes back to the "
+        "deal and to stock.",
         _positive_int,
     ),
     Setting(
@@ -374,10 +406,14 @@ class Settings:
     max_viewers: int = 500
     edge: bool = False
     publisher_grace_seconds: float = 10.0
+    recordings: str = "recordings"
     redis_timeout_s: float = 5.0
     recovery_grace_s: int = 120
     idempotency_retention_h: int = 24
     client_ip_retention_days: int = 30
+    auction_extend_s: int = 10
+    auction_pay_s: int = 600
+    deal_hold_s: int = 120
     test_payments_file: str = ""
     http_idle_timeout_s: float = 15.0
     http_body_timeout_s: float = 10.0
@@ -403,6 +439,16 @@ class Settings:
         if self.node_url:
             return self.node_url.replace("{port}", str(self.own_port)).rstrip("/")
         return f"http://{self.host}:{self.own_port}"  # never the public URL: that may lead to any node
+
+    @property
+    def recordings_dir(self) -> Path | None:
+        """Where shows are recorded (LIVECART_RECORDINGS), None when recording is off."""
+        if not self.recordings.strip():
+            return None
+        path = Path(self.recordings)
+        if path.is_absolute() or not self.store.startswith("sqlite:///"):
+            return path
+        return Path(self.store.removeprefix("sqlite:///")).parent / path
 
     @property
     def first_worker_port(self) -> int:
@@ -435,3 +481,12 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def fanout_url(settings: Settings) -> str:
+    """Where live rooms meet across processes: LIVECART_FANOUT_URL, else the store when it is Redis."""
+    if settings.fanout_url:
+        return "" if settings.fanout_url == "local" else settings.fanout_url
+    if settings.store.startswith(("redis://", "rediss://", "unix://")):
+        return settings.store
+    return ""

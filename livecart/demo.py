@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from livecart.domain.models import ProductDraft, Role, utcnow
+from livecart.clock import Clock
+from livecart.domain.models import ProductDraft, Role
 from livecart.store import Store
 
 DEMO_PRODUCTS = (
@@ -37,11 +38,11 @@ class DemoSeed:
     product_ids: tuple[str, ...]
 
 
-async def seed_demo(store: Store) -> DemoSeed:
+async def seed_demo(store: Store, clock: Clock) -> DemoSeed:
     brand, brand_token = await store.create_account(Role.BRAND, "Aurora Beauty")
     host, host_token = await store.create_account(Role.HOST, "Mia Live")
     products = [await store.create_product(brand.id, draft) for draft in DEMO_PRODUCTS]
-    show = await store.create_show(host.id, "Friday Glow-Up with Mia", utcnow() + timedelta(minutes=10))
+    show = await store.create_show(host.id, "Friday Glow-Up with Mia", clock.now() + timedelta(minutes=10))
     for product in products:
         await store.add_to_lineup(show.id, product.id)
     return DemoSeed(

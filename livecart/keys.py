@@ -1,29 +1,21 @@
-"""Typed application keys: how handlers reach the resources `create_app` wires."""
+"""Typed application keys: how handlers reach what `create_app` wires.
+
+Handlers reach every service through `app[SERVICES]` (livecart/services.py). `Services` is imported for
+the type checker only: this module is imported by every handler and must import none of them.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
-from livecart.bus import EventBus
-from livecart.checkout import Checkout
-from livecart.cluster.node import ClusterNode
 from livecart.config import Settings
-from livecart.live.service import LiveService
-from livecart.media.edge import EdgeRelays
-from livecart.media.hub import MediaHub
-from livecart.metrics import Metrics
-from livecart.payments import PaymentProvider
-from livecart.store import Store
+
+if TYPE_CHECKING:
+    from livecart.services import Services
 
 SETTINGS = web.AppKey("settings", Settings)
-STORE = web.AppKey("store", Store)
-BUS = web.AppKey("bus", EventBus)
-METRICS = web.AppKey("metrics", Metrics)
-PAYMENTS = web.AppKey("payments", PaymentProvider)
-CHECKOUT = web.AppKey("checkout", Checkout)
-LIVE = web.AppKey("live", LiveService)
-MEDIA = web.AppKey("media", MediaHub)
-EDGE = web.AppKey("edge", EdgeRelays)  # only with LIVECART_EDGE=1
+SERVICES: web.AppKey[Services] = web.AppKey("services")
 # The web pages' HTML by page name, with the offered services filled in at start-up (livecart/web.py).
 WEB_PAGES = web.AppKey("web_pages", dict[str, str])
-CLUSTER = web.AppKey("cluster", ClusterNode)

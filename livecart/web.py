@@ -23,9 +23,19 @@ log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
-# A built wheel carries the bundle in static/vendor/; a checkout serves it from node_modules/.
+# A built wheel carries the front-end bundle in static/vendor/ (copied from node_modules/ by setup.py's
+# build hook); a checkout (editable install) serves it from its node_modules/.
+VENDOR_DIR = STATIC_DIR / "vendor"
 NODE_MODULES_DIR = PACKAGE_DIR.parent / "node_modules"
-SOCKET_IO_BUNDLE = NODE_MODULES_DIR / "socket.io-client" / "dist" / "socket.io.msgpack.min.js"
+
+
+def _vendored(name: str, in_node_modules: str) -> Path:
+    """The package's static/vendor/ copy when it has one, else the file in the checkout's node_modules/."""
+    packaged = VENDOR_DIR / name
+    return packaged if packaged.is_file() else NODE_MODULES_DIR / in_node_modules
+
+
+SOCKET_IO_BUNDLE = _vendored("socket.io.msgpack.min.js", "socket.io-client/dist/socket.io.msgpack.min.js")
 VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
 PAGES = {"index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html"}
@@ -68,7 +78,7 @@ SERVICE_ROUTES = {
 def setup_web(app: web.Application) -> None:
     """Add the page routes, /static/ and /vendor/, and the security headers on their responses."""
     if not (STATIC_DIR / "index.html").is_file():
-        log.warning("no web pages: %s is missing (run from the source checkout); the API still works", STATIC_DIR)
+        log.warning("no web pages: %s is missing (a broken install?); the API still works", STATIC_DIR)
         return
     if not SOCKET_IO_BUNDLE.is_file():
         log.warning("%s is missing: run `npm ci` (or `make setup`); the pages cannot connect live", SOCKET_IO_BUNDLE)

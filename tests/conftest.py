@@ -1,5 +1,7 @@
 """Fixtures reused across the suites: a running app on a free port with a temp SQLite file, a real
-`livecart serve` process, and a real redis-server started and stopped by the fixture."""
+`livecart serve` process, and a real redis-server started and stopped by the fixture. Tests marked
+`redis` or `browser` skip, with a reason naming the program, where it is not installed (fail under CI),
+and the skipped tests are listed by name at the end of the run."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,44 @@ from livecart.config import Settings
 from tests.support import ADMIN_TOKEN, Api, free_port, need_binary
 
 AiohttpClient = Callable[..., Any]
+
+# A test with one of these markers needs the program (any of the names on PATH): without it the test
+# skips before its fixtures start anything, or fails under CI (see need_binary).
+MARKED_PROGRAMS = {"redis": ("redis-server",), "browser": ("chromium", "chromium-browser")}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker, names in MARKED_PROGRAMS.items():
+        if item.get_closest_marker(marker) is not None:
+            need_binary(*names)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under CI nothing may pass by skipping: a skipped test fails the run (.ci/run installs every program)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if os.environ.get("CI") and skipped and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name every skipped test under its reason (-ra groups them by the line that skipped)."""
+    by_reason: dict[str, list[str]] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        by_reason.setdefault(reason.removeprefix("Skipped: "), []).append(report.nodeid)
+    if not by_reason:
+        return
+    total = sum(len(nodeids) for nodeids in by_reason.values())
+    terminalreporter.section(f"skipped tests ({total}), by reason", sep="=")
+    if os.environ.get("CI"):
+        terminalreporter.write_line("CI is set: a skipped test fails the run (.ci/run installs every program).")
+    for reason, nodeids in sorted(by_reason.items()):
+        terminalreporter.write_line(f"{reason} ({len(nodeids)}):")
+        for nodeid in nodeids:
+            terminalreporter.write_line(f"  {nodeid}")
 
 
 @pytest.fixture
@@ -112,20 +152,25 @@ class ServerProcess:
     log: Path
 
 
-def start_server(tmp_path: Path, env: dict[str, str] | None = None, *args: str) -> ServerProcess:
-    """`python -m livecart serve` in a subprocess on a free port; returns once /healthz answers."""
+def start_server(
+    tmp_path: Path, env: dict[str, str] | None = None, *args: str, command: Sequence[str] | None = None,
+    cwd: Path | None = None,
+) -> ServerProcess:
+    """`python -m livecart serve` (or `command` + `serve`, run in `cwd`) in a subprocess on a free port;
+    returns once /healthz answers."""
     port = free_port()
     log = tmp_path / f"server-{port}.log"
     full_env = {
         **os.environ,
         "LIVECART_ADMIN_TOKEN": ADMIN_TOKEN,
         "LIVECART_STORE": f"sqlite:///{tmp_path / 'livecart.db'}",
+        "LIVECART_RECORDINGS": str(tmp_path / "recordings"),  # with a Redis store: not the working directory
         **(env or {}),
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "livecart", "serve", "--port", str(port), *args],
-            env=full_env, stdout=out, stderr=subprocess.STDOUT,
+            [*(command or [sys.executable, "-m", "livecart"]), "serve", "--port", str(port), *args],
+            env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

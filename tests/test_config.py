@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from livecart.config import ConfigError, Settings
@@ -51,3 +53,14 @@ def test_invalid_values_name_the_variable(env: dict[str, str], named: str) -> No
         Settings.from_env(env)
     assert named in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_recordings_go_beside_the_sqlite_database_unless_given_elsewhere_or_turned_off() -> None:
+    beside = Settings.from_env({"LIVECART_STORE": "sqlite:////srv/livecart/shop.db"})
+    assert beside.recordings_dir == Path("/srv/livecart/recordings")
+    elsewhere = Settings.from_env({"LIVECART_STORE": "sqlite:///shop.db", "LIVECART_RECORDINGS": "/data/replays"})
+    assert elsewhere.recordings_dir == Path("/data/replays")
+    with_redis = Settings.from_env({"LIVECART_STORE": "redis://127.0.0.1:6379/0"})
+    assert with_redis.recordings_dir == Path("recordings")
+    off = Settings.from_env({"LIVECART_RECORDINGS": ""})
+    assert off.recordings_dir is None

@@ -5,17 +5,18 @@ from __future__ import annotations
 from aiohttp import web
 
 from livecart import keys
-from livecart.api.auth import optional_account, require
-from livecart.api.schemas import AccountCreate, parse
+from livecart.api.schemas import AccountCreate
 from livecart.domain.errors import NotFound, Unauthorized
 from livecart.domain.models import Role
+from livecart.http.auth import optional_account, require
+from livecart.http.parsing import parse
 
 routes = web.RouteTableDef()
 
 
 async def _create(request: web.Request, role: Role) -> web.Response:
     body = await parse(request, AccountCreate)
-    account, token = await request.app[keys.STORE].create_account(role, body.name)
+    account, token = await request.app[keys.SERVICES].store.create_account(role, body.name)
     return web.json_response({**account.public(), "token": token}, status=201)
 
 
@@ -49,7 +50,7 @@ async def delete_account(request: web.Request) -> web.Response:
     """Admin deletes an account; its token is rejected from then on."""
     await require(request, Role.ADMIN)
     account_id = request.match_info["account_id"]
-    if await request.app[keys.STORE].get_account(account_id) is None:
+    if await request.app[keys.SERVICES].store.get_account(account_id) is None:
         raise NotFound("no such account", account_id=account_id)
-    await request.app[keys.STORE].delete_account(account_id)
+    await request.app[keys.SERVICES].store.delete_account(account_id)
     return web.Response(status=204)

@@ -1,4 +1,5 @@
-"""Carts: one per viewer per show, kept in the store (they survive reloads and restarts)."""
+"""Carts: one per viewer per show, kept in the store (they survive reloads and restarts); the use case is
+livecart/commerce/carts.py."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ from aiohttp import web
 from pydantic import Field, StrictInt
 
 from livecart import keys
-from livecart.api.auth import require
 from livecart.api.catalog import product_or_404
-from livecart.api.schemas import Body, Id, parse
+from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
-from livecart.domain.cart import check_add
+from livecart.commerce.carts import Carts
 from livecart.domain.commerce import CartItem
 from livecart.domain.errors import Forbidden, NotFound
-from livecart.domain.models import Account, Product, Role, Show
-from livecart.store import Store
+from livecart.domain.models import Account, Role, Show
+from livecart.http.auth import require
+from livecart.http.parsing import Body, parse
 
 routes = web.RouteTableDef()
 
@@ -35,17 +36,8 @@ async def viewer(request: web.Request) -> Account:
     return account
 
 
-async def cart_products(store: Store, cart: list[CartItem]) -> dict[str, Product]:
-    products = {}
-    for item in cart:
-        product = await store.get_product(item.product_id)
-        if product is not None:
-            products[item.product_id] = product
-    return products
-
-
-async def cart_body(store: Store, show: Show, cart: list[CartItem]) -> dict[str, Any]:
-    products = await cart_products(store, cart)
+async def cart_body(carts: Carts, show: Show, cart: list[CartItem]) -> dict[str, Any]:
+    products = await carts.products(cart)
     items = [
         {
             "product": products[item.product_id].public(),
@@ -68,8 +60,8 @@ async def cart_body(store: Store, show: Show, cart: list[CartItem]) -> dict[str,
 async def get_cart(request: web.Request) -> web.Response:
     account = await viewer(request)
     show = await show_or_404(request)
-    store = request.app[keys.STORE]
-    return web.json_response(await cart_body(store, show, await store.cart(show.id, account.id)))
+    carts = request.app[keys.SERVICES].carts
+    return web.json_response(await cart_body(carts, show, await carts.store.cart(show.id, account.id)))
 
 
 @routes.post("/api/shows/{show_id}/cart/items")
@@ -78,20 +70,9 @@ async def add_item(request: web.Request) -> web.Response:
     show = await show_or_404(request)
     body = await parse(request, CartAdd)
     product = await product_or_404(request, body.product_id)
-    store = request.app[keys.STORE]
-    cart = await store.cart(show.id, account.id)
-    bought = (await store.units_bought(account.id, [product.id]))[product.id]
-    max_qty = check_add(
-        product,
-        body.qty,
-        pinned=await store.pinned_during(show.id),
-        cart=cart,
-        cart_products=await cart_products(store, cart),
-        bought=bought,
-        rules=request.app[keys.CHECKOUT].rules,
-    )
-    cart = await store.add_to_cart(show.id, account.id, product.id, body.qty, max_qty)
-    return web.json_response(await cart_body(store, show, cart), status=201)
+    carts = request.app[keys.SERVICES].carts
+    cart = await carts.add(show, account, product, body.qty)
+    return web.json_response(await cart_body(carts, show, cart), status=201)
 
 
 @routes.delete("/api/shows/{show_id}/cart/items/{product_id}")
@@ -99,6 +80,6 @@ async def remove_item(request: web.Request) -> web.Response:
     account = await viewer(request)
     show = await show_or_404(request)
     product_id = request.match_info["product_id"]
-    if not await request.app[keys.STORE].remove_from_cart(show.id, account.id, product_id):
+    if not await request.app[keys.SERVICES].store.remove_from_cart(show.id, account.id, product_id):
         raise NotFound("this product is not in the cart", product_id=product_id)
     return web.Response(status=204)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from livecart import keys
-from livecart.api.auth import require
 from livecart.domain.earnings import earnings_csv, earnings_rows, earnings_summary
 from livecart.domain.errors import BadRequest, Forbidden, NotFound
 from livecart.domain.models import Role
+from livecart.http.auth import require
 
 routes = web.RouteTableDef()
 
@@ -18,7 +18,7 @@ async def _earnings(request: web.Request, csv: bool) -> web.Response:
     host_id = request.match_info["host_id"]
     if account.role is not Role.ADMIN and account.id != host_id:
         raise Forbidden("a host may read only their own earnings")
-    store = request.app[keys.STORE]
+    store = request.app[keys.SERVICES].store
     host = await store.get_account(host_id)
     if host is None or host.role is not Role.HOST:
         raise NotFound("no such host", host_id=host_id)

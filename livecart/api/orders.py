@@ -3,27 +3,21 @@ for its host and brands, refunded (fully or per item) by the brand that sold it 
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field, StrictInt
 
 from livecart import keys
-from livecart.api.auth import require
-from livecart.api.catalog import publish_stock
-from livecart.api.schemas import Body, Id, parse, read_text
+from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
 from livecart.domain.commerce import Order
 from livecart.domain.errors import BadRequest, Forbidden, NotFound
-from livecart.domain.events import Refunded
-from livecart.domain.ids import new_id
-from livecart.domain.ledger import refund_entries
-from livecart.domain.models import Account, Role, rfc3339, utcnow
+from livecart.domain.models import Account, Role, rfc3339
 from livecart.domain.order_views import admin_view, brand_view, host_view
-from livecart.domain.refunds import plan_refund
+from livecart.http.auth import require
+from livecart.http.parsing import Body, parse, read_text
 
-log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 PAGE_DEFAULT = 50
@@ -41,7 +35,7 @@ class RefundCreate(Body):
 
 async def order_or_404(request: web.Request) -> Order:
     order_id = request.match_info["order_id"]
-    order = await request.app[keys.STORE].get_order(order_id)
+    order = await request.app[keys.SERVICES].store.get_order(order_id)
     if order is None:
         raise NotFound("no such order", order_id=order_id)
     return order
@@ -75,11 +69,11 @@ async def show_orders(request: web.Request) -> web.Response:
     those with a line of its own (and only those lines) for a brand in the lineup."""
     account = await require(request, Role.HOST, Role.BRAND)
     show = await show_or_404(request)
-    store = request.app[keys.STORE]
+    store = request.app[keys.SERVICES].store
     brand_id = account.id if account.role is Role.BRAND else None
     if brand_id is not None and all(product.brand_id != brand_id for product in await store.lineup(show.id)):
         raise Forbidden("only brands in the show's lineup may list its orders")
-    if account.role is Role.HOST and account.id != show.host_id:
+    if account.role is Role.HOST and not show.hosted_by(account):
         raise Forbidden("only the show's host may list its orders")
     limit = page_limit(request)
     cursor = None
@@ -105,7 +99,7 @@ async def show_orders(request: web.Request) -> web.Response:
 async def refund(request: web.Request) -> web.Response:
     account = await require(request, Role.BRAND)
     order = await order_or_404(request)
-    if account.role is not Role.ADMIN and account.id not in order.brand_ids:
+    if account.role is not Role.ADMIN and account.id not in order.brand_ids:  # before reading the body
         raise Forbidden("only the brand that sold it (or admin) may refund an order")
     text = await read_text(request)
     body = RefundCreate() if not text.strip() else await parse(request, RefundCreate)
@@ -116,29 +110,7 @@ async def refund(request: web.Request) -> web.Response:
             if item.product_id in items:
                 raise BadRequest("each product may appear once", fields={"items": f"{item.product_id} twice"})
             items[item.product_id] = item.qty
-    now = utcnow()
-    brand_id = account.id if account.role is Role.BRAND else None
-    planned = plan_refund(order, items, refund_id=new_id("rfd"), by=account.id, brand_id=brand_id, now=now)
-    store = request.app[keys.STORE]
-    updated, stock = await store.record_refund(planned, refund_entries(order, planned, now))
-    if updated.payment_ref is not None:
-        try:
-            await request.app[keys.PAYMENTS].refund(
-                charge_id=updated.payment_ref, amount_cents=planned.amount_cents
-            )
-        except Exception:
-            log.exception(
-                "refund %s is booked but the provider did not take it; retry it by hand", planned.id
-            )
-    for product_id, level in stock.items():
-        await publish_stock(request.app, product_id, level, show_id=order.show_id)
-    request.app[keys.BUS].publish(
-        Refunded(
-            show_id=order.show_id,
-            order_id=order.id,
-            items=tuple((line.product_id, line.qty) for line in planned.lines),
-        )
-    )
+    planned, updated = await request.app[keys.SERVICES].refunds.refund(order, account, items)
     return web.json_response(
         {
             "refund": {

@@ -5,25 +5,26 @@ from __future__ import annotations
 from aiohttp import web
 
 from livecart import keys
-from livecart.api.auth import require
 from livecart.api.catalog import product_or_404
-from livecart.api.schemas import LineupAdd, ShowCreate, parse
+from livecart.api.schemas import LineupAdd, ShowCreate
 from livecart.domain.errors import Forbidden, NotFound
 from livecart.domain.models import Account, Role, Show
+from livecart.http.auth import require
+from livecart.http.parsing import parse
 
 routes = web.RouteTableDef()
 
 
 async def show_or_404(request: web.Request) -> Show:
     show_id = request.match_info["show_id"]
-    show = await request.app[keys.STORE].get_show(show_id)
+    show = await request.app[keys.SERVICES].store.get_show(show_id)
     if show is None:
         raise NotFound("no such show", show_id=show_id)
     return show
 
 
 def ensure_show_host(account: Account, show: Show) -> None:
-    if account.role is not Role.ADMIN and account.id != show.host_id:
+    if not show.hosted_by(account):
         raise Forbidden("only the show's host may do this")
 
 
@@ -33,20 +34,20 @@ async def create_show(request: web.Request) -> web.Response:
     if host.role is not Role.HOST:
         raise Forbidden("only a host may create shows")
     body = await parse(request, ShowCreate)
-    show = await request.app[keys.STORE].create_show(host.id, body.title, body.scheduled_at)
+    show = await request.app[keys.SERVICES].store.create_show(host.id, body.title, body.scheduled_at)
     return web.json_response(show.public(), status=201)
 
 
 @routes.get("/api/shows")
 async def list_shows(request: web.Request) -> web.Response:
-    shows = await request.app[keys.STORE].list_shows()
+    shows = await request.app[keys.SERVICES].store.list_shows()
     return web.json_response({"shows": [show.public() for show in shows]})
 
 
 @routes.get("/api/shows/{show_id}")
 async def get_show(request: web.Request) -> web.Response:
     show = await show_or_404(request)
-    store = request.app[keys.STORE]
+    store = request.app[keys.SERVICES].store
     host = await store.get_account(show.host_id)
     lineup = await store.lineup(show.id)
     return web.json_response(
@@ -61,7 +62,7 @@ async def get_show(request: web.Request) -> web.Response:
 @routes.get("/api/shows/{show_id}/lineup")
 async def get_lineup(request: web.Request) -> web.Response:
     show = await show_or_404(request)
-    lineup = await request.app[keys.STORE].lineup(show.id)
+    lineup = await request.app[keys.SERVICES].store.lineup(show.id)
     return web.json_response({"products": [product.public() for product in lineup]})
 
 
@@ -72,7 +73,7 @@ async def add_to_lineup(request: web.Request) -> web.Response:
     ensure_show_host(account, show)
     body = await parse(request, LineupAdd)
     product = await product_or_404(request, body.product_id)
-    added = await request.app[keys.STORE].add_to_lineup(show.id, product.id)
+    added = await request.app[keys.SERVICES].store.add_to_lineup(show.id, product.id)
     return web.json_response(
         {"show_id": show.id, "product": product.public(), "added": added}, status=201 if added else 200
     )

@@ -7,12 +7,12 @@ from typing import Any
 from aiohttp import web
 
 from livecart import keys
-from livecart.api.auth import require
 from livecart.api.shows import show_or_404
 from livecart.domain.errors import Forbidden
-from livecart.domain.models import Role, ShowStatus, rfc3339, utcnow
+from livecart.domain.models import Role, ShowStatus, rfc3339
 from livecart.domain.signals import order_signals
 from livecart.domain.stats import ProductStats, product_stats
+from livecart.http.auth import require
 
 routes = web.RouteTableDef()
 
@@ -38,15 +38,15 @@ def totals(rows: list[ProductStats]) -> list[dict[str, Any]]:
 async def stats(request: web.Request) -> web.Response:
     account = await require(request, Role.HOST, Role.BRAND)
     show = await show_or_404(request)
-    store = request.app[keys.STORE]
+    store = request.app[keys.SERVICES].store
     products = await store.lineup(show.id)
     if account.role is Role.BRAND:
         products = [product for product in products if product.brand_id == account.id]
         if not products:
             raise Forbidden("only brands in the show's lineup may read its stats")
-    elif account.role is Role.HOST and account.id != show.host_id:
+    elif account.role is Role.HOST and not show.hosted_by(account):
         raise Forbidden("only the show's host may read its stats")
-    now = utcnow()
+    now = request.app[keys.SERVICES].clock.now()
     until = show.ended_at if show.status is ShowStatus.ENDED and show.ended_at else now
     orders = await store.show_orders(show.id)
     rows = product_stats(products, await store.pin_log(show.id), await store.cart_activity(show.id), orders, until)

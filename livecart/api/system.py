@@ -9,7 +9,6 @@ from typing import Any
 from aiohttp import web
 
 from livecart import __version__, keys
-from livecart.live.manager import FastRedisManager
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -24,13 +23,11 @@ async def healthz(request: web.Request) -> web.Response:
     body: dict[str, Any] = {"status": "ok", "version": __version__, "store": "ok", "fanout": "local"}
     try:
         async with asyncio.timeout(PING_TIMEOUT_S):
-            await request.app[keys.STORE].ping()
+            await request.app[keys.SERVICES].store.ping()
     except Exception as error:
         log.warning("healthz: store unreachable: %s", error or type(error).__name__)
         body["store"] = "unreachable"
-    manager = request.app[keys.LIVE].sio.manager
-    if isinstance(manager, FastRedisManager):
-        body["fanout"] = "ok" if manager.healthy else "unreachable"
+    body["fanout"] = request.app[keys.SERVICES].live.fanout_health
     degraded = "unreachable" in (body["store"], body["fanout"])
     if degraded:
         body["status"] = "degraded"
@@ -39,7 +36,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    metrics = request.app[keys.METRICS]
+    metrics = request.app[keys.SERVICES].metrics
     response = web.Response(body=metrics.render())
     response.headers["Content-Type"] = metrics.content_type
     return response

@@ -12,9 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from livecart.bus import EventBus
 from livecart.cluster.registry import DeadNode, NodeInfo, NodeRegistry
-from livecart.domain.errors import Conflict
 from livecart.domain.events import Event, ShowStatusChanged
 from livecart.domain.models import ShowStatus
 from livecart.store import STORE_UNAVAILABLE
@@ -34,6 +32,7 @@ BEATS_PER_TTL = 4
 EXPIRY_FRACTION = 0.75  # of the TTL: a node's registration outlives its last beat by 3T/4
 
 ShowsLost = Callable[[list[str]], Awaitable[None]]
+EndShow = Callable[[str], Awaitable[None]]
 
 
 class ClusterNode:
@@ -43,17 +42,21 @@ class ClusterNode:
     def __init__(
         self,
         registry: NodeRegistry | None,
-        store: Callable[[], Store],
-        bus: EventBus,
+        store: Store,
         *,
         ttl_s: float,
+        end_show: EndShow,
+        shows_lost: ShowsLost,
     ) -> None:
+        """`end_show(show_id)` ends a dead node's show (the show lifecycle); `shows_lost(show_ids)` is
+        called with this node's shows when it finds it had been reaped (they were ended meanwhile)."""
         self.registry = registry
         self._store = store
-        self._bus = bus
         self.ttl_s = ttl_s
         self.originated: set[str] = set()
-        self._on_shows_lost: list[ShowsLost] = []
+        self._end_show = end_show
+        self._shows_lost = shows_lost
+        self._stopped = False
         self._task: asyncio.Task[None] | None = None
         self._changes: set[asyncio.Task[None]] = set()
         self._in_order = asyncio.Lock()  # origin changes reach Redis in the order the events came
@@ -67,10 +70,6 @@ class ClusterNode:
     def beat_interval_s(self) -> float:
         return self.ttl_s / BEATS_PER_TTL
 
-    def on_shows_lost(self, callback: ShowsLost) -> None:
-        """Called with this node's shows when it finds it had been reaped (its shows were ended)."""
-        self._on_shows_lost.append(callback)
-
     # -- lifecycle -----------------------------------------------------------------------------------
     async def start(self) -> None:
         if self.registry is None:
@@ -79,6 +78,7 @@ class ClusterNode:
         self._task = asyncio.ensure_future(self._beat_forever())
 
     async def stop(self) -> None:
+        self._stopped = True  # the live room's last tick runs after this; the node is deregistered
         await asyncio.gather(*self._changes, return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
@@ -113,25 +113,19 @@ class ClusterNode:
         log.warning("node %s missed its heartbeats and was declared dead; its shows %s were ended",
                     self.node_id, shows)
         self.originated.clear()
-        for callback in self._on_shows_lost:
-            await callback(shows)
+        await self._shows_lost(shows)
 
     async def _end_dead_node(self, dead: DeadNode) -> None:
         log.warning("node %s is dead: ending its shows %s", dead.id, list(dead.shows))
-        store = self._store()
         for show_id in dead.shows:
             try:
-                await store.set_show_status(show_id, ShowStatus.ENDED)
-            except Conflict:
-                continue  # ended already
+                await self._end_show(show_id)
             except Exception:
                 log.exception("ending show %s of dead node %s failed", show_id, dead.id)
-                continue
-            self._bus.publish(ShowStatusChanged(show_id=show_id, status=ShowStatus.ENDED.value))
         for show_id, count in dead.viewers.items():
             if count:
                 try:
-                    await store.count_viewers(show_id, -count)
+                    await self._store.count_viewers(show_id, -count)
                 except Exception:
                     log.exception("uncounting %d viewers of dead node %s failed", count, dead.id)
 
@@ -175,7 +169,7 @@ class ClusterNode:
 
     async def viewers_counted(self, show_id: str, count: int) -> None:
         """The live room added this node's joins and leaves to the show's count: `count` is its share."""
-        if self.registry is None:
+        if self.registry is None or self._stopped:
             return
         try:
             await self.registry.record_viewers(show_id, count)

@@ -129,6 +129,10 @@ class NodeRegistry:
         self._pid = pid
         self._started_at = started_at
 
+    async def close(self) -> None:
+        """Close the registry's connections (after `deregister`)."""
+        await self._redis.aclose()
+
     async def heartbeat(self) -> bool:
         """Push this node's expiry to now + TTL.
 

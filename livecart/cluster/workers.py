@@ -28,8 +28,7 @@ import time
 from dataclasses import dataclass
 from types import FrameType
 
-from livecart.config import ConfigError, Settings
-from livecart.live.server import fanout_url
+from livecart.config import ConfigError, Settings, fanout_url
 
 log = logging.getLogger(__name__)
 

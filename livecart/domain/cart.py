@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from livecart.domain import money
+from livecart.domain import errors, money
 from livecart.domain.commerce import CartItem, Order, OrderLine, OrderStatus
 from livecart.domain.errors import CartEmpty, CurrencyMismatch, LimitExceeded, NotFound, NotPinned
 from livecart.domain.models import Account, Product, Show
@@ -107,11 +107,7 @@ def price_order(
         if bought.get(item.product_id, 0) + item.qty > rules.max_qty_per_buyer
     ]
     if over:
-        raise LimitExceeded(
-            f"at most {rules.max_qty_per_buyer} units of a product per buyer",
-            product_ids=over,
-            limit=rules.max_qty_per_buyer,
-        )
+        raise errors.buyer_limit_exceeded(over, rules.max_qty_per_buyer)
     return Order(
         id=order_id,
         show_id=show.id,

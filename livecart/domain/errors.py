@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -100,3 +101,110 @@ class IdempotencyInProgress(Conflict):
 
 class RefundExceedsPurchase(Conflict):
     code = "refund_exceeds_purchase"
+
+
+# -- Constructors ----------------------------------------------------------------------------------
+# One function per error the stores (and the services above them) raise, so the message and the
+# details of an error are written once and both stores answer alike (tests/store checks them on both).
+
+
+def no_such_account(account_id: str) -> NotFound:
+    return NotFound("no such account", account_id=account_id)
+
+
+def no_such_product(product_id: str) -> NotFound:
+    return NotFound("no such product", product_id=product_id)
+
+
+def no_such_show(show_id: str) -> NotFound:
+    return NotFound("no such show", show_id=show_id)
+
+
+def no_such_order(order_id: str) -> NotFound:
+    return NotFound("no such order", order_id=order_id)
+
+
+def no_such_question(question_id: str) -> NotFound:
+    return NotFound("no such question", question_id=question_id)
+
+
+def no_such_idempotency_key(key: str) -> NotFound:
+    return NotFound("no such idempotency key", idempotency_key=key)
+
+
+def invalid_product(fields: Mapping[str, str]) -> BadRequest:
+    """`fields`: field name → what is wrong with it."""
+    return BadRequest("the product is not valid", fields=dict(fields))
+
+
+def null_product_fields(names: Sequence[str]) -> BadRequest:
+    return BadRequest("these fields cannot be null", fields={name: "cannot be null" for name in names})
+
+
+def duplicate_sku(sku: str) -> Conflict:
+    return Conflict("this brand already has a product with that SKU", sku=sku)
+
+
+def show_transition_refused(current: str, new: str) -> Conflict:
+    return Conflict(f"a {current} show cannot become {new}", status=current)
+
+
+def order_exists(order_id: str) -> Conflict:
+    return Conflict("an order with this id already exists", order_id=order_id)
+
+
+def order_not_pending(order_id: str, status: str) -> Conflict:
+    return Conflict(f"the order is {status}, not pending", order_id=order_id)
+
+
+def price_changed(product_ids: Sequence[str]) -> PriceChanged:
+    return PriceChanged("a price or commission changed since the cart was priced; retry", product_ids=list(product_ids))
+
+
+def buyer_limit_exceeded(product_ids: Sequence[str], limit: int) -> LimitExceeded:
+    return LimitExceeded(f"at most {limit} units of a product per buyer", product_ids=list(product_ids), limit=limit)
+
+
+def cart_line_limit_exceeded(product_id: str, max_qty: int, in_cart: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"this cart line may hold at most {max_qty} units", product_ids=[product_id], max_qty=max_qty, in_cart=in_cart
+    )
+
+
+def out_of_stock(available: Mapping[str, int]) -> OutOfStock:
+    """`available`: the stock of every line that is short, by product id."""
+    return OutOfStock(
+        "not enough stock for every item; nothing was bought", product_ids=list(available), available=dict(available)
+    )
+
+
+def order_not_refundable(status: str) -> Conflict:
+    return Conflict(f"a {status} order cannot be refunded", status=status)
+
+
+def refund_raced() -> Conflict:
+    return Conflict("another refund of this order happened meanwhile; retry", retry=True)
+
+
+def not_bought(product_id: str) -> RefundExceedsPurchase:
+    return RefundExceedsPurchase("this product was not bought in this order", product_id=product_id)
+
+
+def refund_exceeds_purchase(product_id: str, bought: int, refunded: int, requested: int) -> RefundExceedsPurchase:
+    return RefundExceedsPurchase(
+        f"{bought - refunded} units of this product can still be refunded",
+        product_id=product_id,
+        bought=bought,
+        refunded=refunded,
+        requested=requested,
+    )
+
+
+def idempotency_mismatch(key: str) -> IdempotencyMismatch:
+    return IdempotencyMismatch("this Idempotency-Key was used with a different request body", idempotency_key=key)
+
+
+def idempotency_in_progress(key: str) -> IdempotencyInProgress:
+    return IdempotencyInProgress(
+        "a request with this Idempotency-Key is still in progress; retry later", idempotency_key=key
+    )

@@ -61,3 +61,24 @@ class Refunded(Event):
     name: ClassVar[str] = "refunded"
     order_id: str
     items: tuple[tuple[str, int], ...]
+
+
+# -- selling formats (docs/selling.md): the room gets each format's public state on every change ------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuctionChanged(Event):
+    name: ClassVar[str] = "auction"
+    auction: dict[str, Any]  # Auction.public()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DealChanged(Event):
+    name: ClassVar[str] = "deal"
+    deal: dict[str, Any]  # Deal.public(now)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveawayChanged(Event):
+    name: ClassVar[str] = "giveaway"
+    giveaway: dict[str, Any]  # Giveaway.public(): the seed and winners once drawn

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -94,6 +94,10 @@ class Show:
     ended_at: datetime | None
     created_at: datetime
 
+    def hosted_by(self, account: Account) -> bool:
+        """May `account` act as this show's host? Its host, and admin, may."""
+        return account.role is Role.ADMIN or account.id == self.host_id
+
     def public(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -115,3 +119,23 @@ def show_transition_allowed(current: ShowStatus, new: ShowStatus) -> bool:
         ShowStatus.ENDED: set(),
     }
     return new in allowed[current]
+
+
+_SHOW_STATUS_RANK = {ShowStatus.LIVE: 0, ShowStatus.SCHEDULED: 1, ShowStatus.ENDED: 2}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def show_list_order(show: Show) -> tuple[int, int, str]:
+    """Sort key of `list_shows`: live first, then scheduled (soonest first), then ended (latest start
+    first); ties by id. Times compare as instants, whatever UTC offset they were given with."""
+    rank = _SHOW_STATUS_RANK[show.status]
+    if show.status is ShowStatus.SCHEDULED:
+        return (rank, _micros(show.scheduled_at or show.created_at), show.id)
+    return (rank, -_micros(show.started_at or show.created_at), show.id)
+
+
+def _micros(moment: datetime) -> int:
+    """Microseconds since the epoch; a naive datetime is taken as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // _MICROSECOND

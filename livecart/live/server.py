@@ -1,4 +1,8 @@
-"""Building the Socket.IO server: msgpack serializer, websocket transport, our engine and manager."""
+"""Building the Socket.IO server: msgpack serializer, websocket transport, our engine and manager.
+
+The server is only the transport: `LiveService` (livecart/live/service.py) registers the event handlers,
+the composition root (livecart/services.py) builds both, and `create_app` attaches the server at
+`/socket.io/`."""
 
 from __future__ import annotations
 
@@ -6,17 +10,12 @@ import logging
 from typing import Any
 
 import socketio
-from aiohttp import web
 
-from livecart import keys
-from livecart.api.auth import account_for_token
-from livecart.api.websecurity import socketio_origin_check
-from livecart.config import Settings
-from livecart.domain.models import Account
+from livecart.config import Settings, fanout_url
+from livecart.http.websecurity import socketio_origin_check
 from livecart.live.engine import POLICY_VIOLATION, LiveEngineServer
 from livecart.live.manager import FastManager, FastRedisManager
 from livecart.live.packets import CheckedMsgPackPacket, MalformedPacket
-from livecart.live.service import LiveService
 
 MAX_CLIENT_MESSAGE_BYTES = 16 * 1024
 FANOUT_CHANNEL = "lc:live:fanout"
@@ -49,15 +48,6 @@ class LiveSocketServer(socketio.AsyncServer):  # type: ignore[misc]
             await self.eio.close_websocket(eio_sid, POLICY_VIOLATION, str(error))
 
 
-def fanout_url(settings: Settings) -> str:
-    """Where rooms meet across processes: LIVECART_FANOUT_URL, else the store when it is Redis."""
-    if settings.fanout_url:
-        return "" if settings.fanout_url == "local" else settings.fanout_url
-    if settings.store.startswith(("redis://", "rediss://", "unix://")):
-        return settings.store
-    return ""
-
-
 def create_manager(settings: Settings) -> socketio.AsyncManager:
     url = fanout_url(settings)
     if url:
@@ -65,8 +55,9 @@ def create_manager(settings: Settings) -> socketio.AsyncManager:
     return FastManager()
 
 
-def create_live_server(app: web.Application, settings: Settings) -> tuple[LiveSocketServer, LiveService]:
-    sio = LiveSocketServer(
+def create_socket_server(settings: Settings) -> LiveSocketServer:
+    """The Socket.IO server (not yet attached to an app); the live service registers its handlers."""
+    return LiveSocketServer(
         client_manager=create_manager(settings),
         serializer=CheckedMsgPackPacket,
         async_mode="aiohttp",
@@ -79,18 +70,3 @@ def create_live_server(app: web.Application, settings: Settings) -> tuple[LiveSo
         logger=False,
         engineio_logger=False,
     )
-    sio.attach(app, socketio_path="socket.io")
-
-    async def authenticate(token: str) -> Account | None:
-        return await account_for_token(app, token)
-
-    rate_messages, rate_seconds = settings.chat_rate
-    service = LiveService(
-        sio,
-        lambda: app[keys.STORE],
-        authenticate=authenticate,
-        rate_messages=rate_messages,
-        rate_seconds=rate_seconds,
-        frame_interval_s=settings.chat_frame_ms / 1000,
-    )
-    return sio, service

@@ -1,5 +1,7 @@
 """The live room service: Socket.IO event handlers, the frame ticker and the bridge from the event bus.
 
+Payloads are validated by the pydantic models of livecart/live/payloads.py.
+
 Every client event is answered with an ack `{ok: true, ...}` or `{ok: false, error: {code, message}}`;
 handlers run one at a time per connection (`async_handlers=False`), so a sender's messages keep their
 order. Chat is batched into at most one `chat` frame per room per tick, reactions are summed per tick,
@@ -10,22 +12,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 import socketio
 
+from livecart.clock import Clock
 from livecart.domain import events
 from livecart.domain.chat import ChatRules, clean_text, mute_seconds
 from livecart.domain.errors import BadRequest, Forbidden, LivecartError, NotFound, Unauthorized
 from livecart.domain.ids import new_id
 from livecart.domain.live import ChatMessage, Question, QuestionStatus
-from livecart.domain.models import Account, Role, Show, utcnow
+from livecart.domain.models import Account, Role, Show
 from livecart.live.engine import LiveEngineServer
-from livecart.live.rooms import REACTION_KINDS, Room
+from livecart.live.manager import FastRedisManager
+from livecart.live.payloads import (
+    BlockedWords,
+    DeleteMessage,
+    Join,
+    Mute,
+    QuestionRef,
+    React,
+    Said,
+    SlowMode,
+    parse_payload,
+)
+from livecart.live.rooms import Room
 from livecart.live.snapshot import snapshot
 from livecart.store import STORE_UNAVAILABLE
 from livecart.store.base import Store
@@ -55,45 +69,33 @@ class UnknownEvent(LivecartError):
 class Member:
     show: Show
     account: Account | None
-    account_checked_at: float = field(default_factory=time.monotonic)
+    account_checked_at: float  # Clock.monotonic()
 
     @property
     def can_moderate(self) -> bool:
-        return self.account is not None and (self.account.role is Role.ADMIN or self.account.id == self.show.host_id)
+        return self.account is not None and self.show.hosted_by(self.account)
 
 
 def error_ack(error: LivecartError) -> Ack:
     return {"ok": False, "error": {"code": error.code, "message": error.message, **error.details}}
 
 
-def _field(data: Any, name: str) -> Any:
-    if not isinstance(data, dict):
-        raise BadRequest("the payload must be an object", fields={name: "required"})
-    if name not in data:
-        raise BadRequest(f"{name} is required", fields={name: "required"})
-    return data[name]
-
-
-def _text_field(data: Any, name: str, max_chars: int = 200) -> str:
-    value = _field(data, name)
-    if not isinstance(value, str) or not value.strip() or len(value) > max_chars:
-        raise BadRequest(f"{name} must be a non-empty string", fields={name: "must be a non-empty string"})
-    return value.strip()
-
-
 class LiveService:
     def __init__(
         self,
         sio: socketio.AsyncServer,
-        store: Callable[[], Store],
+        store: Store,
+        clock: Clock,
         *,
+        authenticate: Callable[[str], Awaitable[Account | None]],
+        viewers_counted: Callable[[str, int], Awaitable[None]] | None = None,
         rate_messages: int = 5,
         rate_seconds: float = 10.0,
         frame_interval_s: float = 0.2,
-        authenticate: Callable[[str], Awaitable[Account | None]],
     ) -> None:
         self.sio = sio
-        self._store = store
+        self.store = store
+        self.clock = clock
         self._authenticate = authenticate
         self.rate_messages = rate_messages
         self.rate_seconds = rate_seconds
@@ -106,7 +108,7 @@ class LiveService:
         self._outage_logged_at = -1.0
         # Called after a tick added this node's joins and leaves to a show's count, with the viewers this
         # node has counted in it so far (the cluster registry keeps them, to uncount a dead node's).
-        self.on_viewers_counted: Callable[[str, int], Awaitable[None]] | None = None
+        self.on_viewers_counted = viewers_counted
         handlers: dict[str, EventHandler] = {
             "join": self.join,
             "leave": self.leave,
@@ -127,11 +129,18 @@ class LiveService:
         sio.on("disconnect", self._disconnect)
 
     @property
-    def store(self) -> Store:
-        return self._store()
+    def fanout_health(self) -> str:
+        """`local` (one process), or whether the Redis fan-out is `ok` or `unreachable`."""
+        manager = self.sio.manager
+        if isinstance(manager, FastRedisManager):
+            return "ok" if manager.healthy else "unreachable"
+        return "local"
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> None:
+        if not self.sio.manager_initialized:  # subscribe to the fan-out now, not on the first connection
+            self.sio.manager_initialized = True
+            self.sio.manager.initialize()
         self._running = True
         self._tasks = [
             asyncio.ensure_future(self._tick_forever()),
@@ -145,14 +154,17 @@ class LiveService:
         self._events.put_nowait(None)
         for task in self._tasks:
             task.cancel()
-        _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
+        _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S) if self._tasks else (set(), set())
         if stuck:
             log.error("%d live room loops did not stop within %.0f s", len(stuck), STOP_TIMEOUT_S)
         self._tasks = []
         try:
-            await self.tick(time.monotonic())  # keep the last chat and viewer changes
+            await self.tick(self.clock.monotonic())  # keep the last chat and viewer changes
         except Exception:
             log.exception("the last live room tick failed")
+        await self.sio.shutdown()
+        if isinstance(self.sio.manager, FastRedisManager):
+            await self.sio.manager.close()
 
     async def close_connections(self) -> None:
         """On shutdown: close every websocket (1001 going away) so the server can stop."""
@@ -196,7 +208,7 @@ class LiveService:
     async def _recheck_account(self, member: Member) -> None:
         """Drop the member's account (it becomes anonymous) once the store no longer has it: a deleted
         account's connection loses its rights within ACCOUNT_RECHECK_S. The admin is not a stored account."""
-        account, now = member.account, time.monotonic()
+        account, now = member.account, self.clock.monotonic()
         if account is None or account.role is Role.ADMIN or now - member.account_checked_at < ACCOUNT_RECHECK_S:
             return
         member.account_checked_at = now  # also when the store is unreachable: no retry on every event
@@ -234,12 +246,10 @@ class LiveService:
 
     # -- joining ---------------------------------------------------------------------------------------
     async def join(self, sid: str, data: Any) -> dict[str, Any]:
-        show_id = _text_field(data, "show_id")
-        token = data.get("token")
+        payload = parse_payload(Join, data)
+        show_id, token = payload.show_id, payload.token
         account: Account | None = None
         if token is not None:
-            if not isinstance(token, str) or not token:
-                raise BadRequest("token must be a string", fields={"token": "must be a string"})
             account = await self._authenticate(token)
             if account is None:
                 raise Unauthorized("the token is not valid")
@@ -248,7 +258,7 @@ class LiveService:
             raise NotFound("no such show", show_id=show_id)
         if sid in self.members:
             await self._leave(sid)
-        self.members[sid] = Member(show=show, account=account)
+        self.members[sid] = Member(show=show, account=account, account_checked_at=self.clock.monotonic())
         room = self._room(show_id)
         room.members.add(sid)
         room.viewer_delta += 1
@@ -286,36 +296,36 @@ class LiveService:
         try:
             until = await self.store.muted_until(member.show.id, account.id)
             room.known_mutes[account.id] = None if until is None else until.timestamp()
-            if room.settings_stale(time.monotonic()):
-                room.apply_settings(await self.store.chat_settings(member.show.id), time.monotonic())
+            if room.settings_stale(self.clock.monotonic()):
+                room.apply_settings(await self.store.chat_settings(member.show.id), self.clock.monotonic())
         except STORE_UNAVAILABLE:
             self._store_unreachable("chat rules")
-        return room.rules.admit(account.id, text, time.time(), room.known_mutes.get(account.id))
+        return room.rules.admit(account.id, text, self.clock.now().timestamp(), room.known_mutes.get(account.id))
 
     def _store_unreachable(self, what: str) -> None:
         """Log an outage once a second at most (the room keeps going on what it has)."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         if now - self._outage_logged_at >= 1.0:
             self._outage_logged_at = now
             log.warning("live room: store unreachable (%s); local rooms carry on", what)
 
     async def chat(self, sid: str, data: Any) -> dict[str, Any]:
         member, account = await self._speaker(sid)
-        text = await self._admit(member, account, _field(data, "text"))
+        text = await self._admit(member, account, parse_payload(Said, data).text)
         message = ChatMessage(
             id=new_id("msg"),
             show_id=member.show.id,
             viewer_id=account.id,
             name=account.name,
             text=text,
-            at=utcnow(),
+            at=self.clock.now(),
         )
         self._room(member.show.id).pending_chat.append(message)
         return {"message": message.public()}
 
     async def ask(self, sid: str, data: Any) -> dict[str, Any]:
         member, account = await self._speaker(sid)
-        text = await self._admit(member, account, _field(data, "text"))
+        text = await self._admit(member, account, parse_payload(Said, data).text)
         question = Question(
             id=new_id("qst"),
             show_id=member.show.id,
@@ -324,7 +334,7 @@ class LiveService:
             text=text,
             votes=0,
             status=QuestionStatus.OPEN,
-            at=utcnow(),
+            at=self.clock.now(),
         )
         await self.store.add_question(question, keep=QUESTION_HISTORY)
         await self.sio.emit("questions", [question.public()], to=member.show.id)
@@ -332,7 +342,7 @@ class LiveService:
 
     async def upvote(self, sid: str, data: Any) -> dict[str, Any]:
         member, account = await self._speaker(sid)
-        question_id = _text_field(data, "question_id")
+        question_id = parse_payload(QuestionRef, data).question_id
         question, counted = await self.store.upvote(member.show.id, question_id, account.id)
         if counted:
             await self.sio.emit("questions", [question.public()], to=member.show.id)
@@ -340,19 +350,15 @@ class LiveService:
 
     async def react(self, sid: str, data: Any) -> dict[str, Any]:
         member, _account = await self._speaker(sid)
-        kind = _field(data, "kind")
-        if not isinstance(kind, str) or kind not in REACTION_KINDS:  # a list or map is not hashable
-            raise BadRequest(
-                f"kind must be one of {', '.join(sorted(REACTION_KINDS))}",
-                fields={"kind": "unknown reaction"},
-            )
+        kind = parse_payload(React, data).kind
         self._room(member.show.id).reactions[kind] += 1
         return {}
 
     # -- moderation ------------------------------------------------------------------------------------
     async def _set_status(self, sid: str, data: Any, status: QuestionStatus) -> dict[str, Any]:
         member = await self._moderator(sid)
-        question = await self.store.set_question_status(member.show.id, _text_field(data, "question_id"), status)
+        question_id = parse_payload(QuestionRef, data).question_id
+        question = await self.store.set_question_status(member.show.id, question_id, status)
         await self.sio.emit("questions", [question.public()], to=member.show.id)
         return {"question": question.public()}
 
@@ -364,7 +370,7 @@ class LiveService:
 
     async def delete_message(self, sid: str, data: Any) -> dict[str, Any]:
         member = await self._moderator(sid)
-        message_id = _text_field(data, "message_id")
+        message_id = parse_payload(DeleteMessage, data).message_id
         room = self._room(member.show.id)
         async with room.lock:
             pending = room.discard_pending(message_id)
@@ -376,33 +382,27 @@ class LiveService:
 
     async def mute(self, sid: str, data: Any) -> dict[str, Any]:
         member = await self._moderator(sid)
-        viewer_id = _text_field(data, "viewer_id")
-        seconds = mute_seconds(_field(data, "seconds"))
-        until = utcnow() + timedelta(seconds=seconds)
+        payload = parse_payload(Mute, data)
+        viewer_id, seconds = payload.viewer_id, mute_seconds(payload.seconds)
+        until = self.clock.now() + timedelta(seconds=seconds)
         await self.store.mute(member.show.id, viewer_id, until)
         return {"viewer_id": viewer_id, "until": until.isoformat().replace("+00:00", "Z")}
 
     async def slow_mode(self, sid: str, data: Any) -> dict[str, Any]:
         member = await self._moderator(sid)
-        seconds = _field(data, "seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-            raise BadRequest("seconds must be a number", fields={"seconds": "must be 0 to 3600"})
-        if not 0 <= seconds <= 3600:
-            raise BadRequest("slow mode must be 0 to 3600 seconds", fields={"seconds": "must be 0 to 3600"})
+        seconds = parse_payload(SlowMode, data).seconds
         settings = replace(await self.store.chat_settings(member.show.id), slow_mode_s=float(seconds))
         await self.store.set_chat_settings(member.show.id, settings)
-        self._room(member.show.id).apply_settings(settings, time.monotonic())
+        self._room(member.show.id).apply_settings(settings, self.clock.monotonic())
         return {"seconds": seconds}
 
     async def blocked_words(self, sid: str, data: Any) -> dict[str, Any]:
         member = await self._moderator(sid)
-        words = _field(data, "words")
-        if not isinstance(words, list) or len(words) > 500 or not all(isinstance(w, str) for w in words):
-            raise BadRequest("words must be a list of strings", fields={"words": "must be a list of strings"})
+        words = parse_payload(BlockedWords, data).words
         cleaned = tuple(dict.fromkeys(clean_text(w, max_chars=100).casefold() for w in words if w.strip()))
         settings = replace(await self.store.chat_settings(member.show.id), blocked_words=cleaned)
         await self.store.set_chat_settings(member.show.id, settings)
-        self._room(member.show.id).apply_settings(settings, time.monotonic())
+        self._room(member.show.id).apply_settings(settings, self.clock.monotonic())
         return {"words": list(cleaned)}
 
     # -- frames ----------------------------------------------------------------------------------------
@@ -410,7 +410,7 @@ class LiveService:
         while self._running:
             await asyncio.sleep(self.frame_interval_s)
             try:
-                await self.tick(time.monotonic())
+                await self.tick(self.clock.monotonic())
             except STORE_UNAVAILABLE:
                 self._store_unreachable("viewer count")
             except Exception:
@@ -446,7 +446,7 @@ class LiveService:
                     # every node tells its own members: no duplicates across nodes
                     await self.sio.emit("viewers", {"count": count}, to=show_id, ignore_queue=True)
             if room.idle:
-                room.rules.forget_idle(time.time())
+                room.rules.forget_idle(self.clock.now().timestamp())
                 if not room.rules.active_senders:
                     del self.rooms[show_id]
 

@@ -1,74 +1,28 @@
-"""Video: WHIP ingest, WHEP playback, and a relay that forwards the publisher's encoded frames."""
+"""Video: WHIP ingest, WHEP playback, and a relay that forwards the publisher's encoded frames.
+
+The composition root (livecart/services.py) builds the `MediaHub` (and `EdgeRelays` with
+LIVECART_EDGE=1); the routes are `whip.routes` and `whep.routes`. What a show's publisher appearing or
+being lost means for the show is the show lifecycle's business (livecart/lifecycle.py).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 import aiortc
-from aiohttp import web
 
-from livecart import keys
-from livecart.domain.errors import Conflict
-from livecart.domain.events import ShowStatusChanged
-from livecart.domain.models import ShowStatus
-from livecart.media import aiortc_adapter, whep, whip
-from livecart.media.edge import EdgeRelays
+from livecart.media import aiortc_adapter
 from livecart.media.hub import MediaHub
-from livecart.media.ice import rtc_configuration
-from livecart.media.orphans import end_orphaned_shows_later
 from livecart.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
-def setup_media(app: web.Application) -> None:
-    """Wire WHIP/WHEP routes and the media hub (its peers are closed on shutdown)."""
+def check_aiortc() -> None:
+    """Fail now if aiortc's internals the relay taps are gone; warn for an unverified version."""
     aiortc_adapter.verify()
     if not aiortc_adapter.version_is_verified():
         log.warning("aiortc %s is not a version the forwarding relay was verified with", aiortc.__version__)
-    app.router.add_routes(whip.routes)
-    app.router.add_routes(whep.routes)
-    app.cleanup_ctx.append(media_context)
-    app.on_shutdown.append(close_peers)
-
-
-async def media_context(app: web.Application) -> AsyncIterator[None]:
-    settings = app[keys.SETTINGS]
-
-    async def on_live(show_id: str) -> None:
-        await _set_status(app, show_id, ShowStatus.LIVE)
-
-    async def on_ended(show_id: str) -> None:
-        await _set_status(app, show_id, ShowStatus.ENDED)
-
-    hub = MediaHub(
-        rtc_configuration(settings),
-        max_viewers=settings.max_viewers,
-        grace_seconds=settings.publisher_grace_seconds,
-        on_live=on_live,
-        on_ended=on_ended,
-    )
-    app[keys.MEDIA] = hub
-    hub.start()
-    observe_media(app[keys.METRICS], hub)
-    edge = None
-    if settings.edge:
-        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers)
-        app[keys.EDGE] = edge
-        edge.start()
-    orphans = asyncio.ensure_future(end_orphaned_shows_later(
-        settings.publisher_grace_seconds, app[keys.STORE], hub, lambda: app.get(keys.CLUSTER), on_ended,
-    ))
-    yield
-    orphans.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await orphans
-    if edge is not None:
-        await edge.close()
-    await hub.close()
 
 
 def observe_media(metrics: Metrics, hub: MediaHub) -> None:
@@ -82,21 +36,3 @@ def observe_media(metrics: Metrics, hub: MediaHub) -> None:
                     lambda: hub.totals().packets_sent)
     metrics.counter("livecart_media_rtp_packets_retransmitted", "RTP packets sent again on a viewer's NACK.",
                     lambda: hub.totals().packets_retransmitted)
-
-
-async def close_peers(app: web.Application) -> None:
-    if keys.EDGE in app:
-        await app[keys.EDGE].close()
-    await app[keys.MEDIA].close()
-
-
-async def _set_status(app: web.Application, show_id: str, status: ShowStatus) -> None:
-    """Move the show along and tell the live room; a show already there is left as it is."""
-    try:
-        await app[keys.STORE].set_show_status(show_id, status)
-    except Conflict:
-        show = await app[keys.STORE].get_show(show_id)
-        if show is None or show.status is not status:
-            log.warning("show %s could not become %s", show_id, status.value)
-            return
-    app[keys.BUS].publish(ShowStatusChanged(show_id=show_id, status=status.value))

@@ -227,6 +227,7 @@ class ReceiverTap:
         self._receiver = receiver
         self.media_ssrc: int | None = None
         self.last_packet_at: float | None = None
+        self.last_rtp_timestamp: int | None = None  # of the latest media packet, as sent
         setattr(receiver, _DECODER_QUEUE, _EncodedFrameTap(sink))
         original: Callable[[Any, int], Awaitable[None]] = receiver._handle_rtp_packet
         codecs: dict[int, Any] = getattr(receiver, _RECEIVER_CODECS)
@@ -236,6 +237,7 @@ class ReceiverTap:
             codec = codecs.get(packet.payload_type)
             if codec is not None and not is_rtx(codec):
                 self.media_ssrc = packet.ssrc
+                self.last_rtp_timestamp = packet.timestamp
             await original(packet, arrival_time_ms)
 
         receiver._handle_rtp_packet = handle_rtp_packet  # type: ignore[method-assign]

@@ -164,6 +164,7 @@ class WhepViewer:
     stats: ViewerStats
     ended: asyncio.Event
     tasks: list[asyncio.Task[None]]
+    taps: dict[str, ReceiverTap] = field(default_factory=dict)  # without decoding: per kind
 
     @classmethod
     async def start(
@@ -179,11 +180,12 @@ class WhepViewer:
         stats = ViewerStats()
         ended = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
+        taps: dict[str, ReceiverTap] = {}
         kinds = ["video", "audio"] if audio else ["video"]
         for kind in kinds:
             transceiver = pc.addTransceiver(kind, direction="recvonly")
             if not decode:
-                ReceiverTap(transceiver.receiver, lambda frame: _count(stats, frame))
+                taps[kind] = ReceiverTap(transceiver.receiver, lambda frame: _count(stats, frame))
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -204,7 +206,7 @@ class WhepViewer:
         except BaseException:
             await pc.close()
             raise
-        return cls(http, pc, location, answer, stats, ended, tasks)
+        return cls(http, pc, location, answer, stats, ended, tasks, taps)
 
     async def stop(self, *, delete: bool = True) -> None:
         if delete:

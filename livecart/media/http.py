@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from livecart import keys
-from livecart.api.errors import error_body
+from livecart.http.errors import error_body
 from livecart.media.ice import link_headers
 from livecart.media.sdp import SDP_CONTENT_TYPE, OfferError
 
@@ -24,7 +24,7 @@ def offer_error(error: OfferError) -> web.Response:
 
 def sdp_created(request: web.Request, location: str, answer: str) -> web.Response:
     response = web.Response(status=201, text=answer, content_type=SDP_CONTENT_TYPE)
-    if request.app[keys.CLUSTER].registry is not None:  # the session lives on this process: say where
+    if request.app[keys.SERVICES].cluster.registry is not None:  # the session lives on this process: say where
         location = request.app[keys.SETTINGS].node_base_url + location
     response.headers["Location"] = location
     for link in link_headers(request.app[keys.SETTINGS]):

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from aiortc import RTCConfiguration
 
 from livecart.media.broadcast import Broadcast, Publisher, Viewer
+from livecart.media.media_clock import MediaClock
+from livecart.media.recorder import Recording, Recordings
 from livecart.media.relay import DeliveryTotals
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,10 @@ class MediaHub:
         grace_seconds: float,
         on_live: ShowCallback,
         on_ended: ShowCallback,
+        recordings: Recordings | None = None,
     ) -> None:
         self._config = config
+        self.recordings = recordings  # None: recording off (LIVECART_RECORDINGS empty)
         self.max_viewers = max_viewers
         self.grace_seconds = grace_seconds
         self._on_live = on_live
@@ -62,6 +66,16 @@ class MediaHub:
 
     def broadcast(self, show_id: str) -> Broadcast | None:
         return self._broadcasts.get(show_id)
+
+    def media_clock(self, show_id: str) -> MediaClock | None:
+        """The show's media clock while it is broadcast on this node (livecart/media/media_clock.py)."""
+        broadcast = self._broadcasts.get(show_id)
+        return None if broadcast is None else MediaClock(broadcast.relay)
+
+    def recording(self, show_id: str) -> Recording | None:
+        """The show's recording being written on this node, if any."""
+        broadcast = self._broadcasts.get(show_id)
+        return None if broadcast is None else broadcast.relay.recording
 
     def start(self) -> None:
         if self._watchdog is None:
@@ -82,7 +96,9 @@ class MediaHub:
         if existing is not None:  # other codecs: viewers must renegotiate, so they are closed
             del self._broadcasts[show_id]
             await self._retire(existing)
-        self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher)
+        broadcast = self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher)
+        if self.recordings is not None:  # replay hook: one file per show (a new part if codecs changed)
+            broadcast.relay.recording = self.recordings.start(show_id, publisher.codecs)
         if existing is None:
             await self._on_live(show_id)
         return publisher
@@ -110,7 +126,15 @@ class MediaHub:
         finally:
             await self._retire(broadcast)
 
+    async def end_shows(self, show_ids: list[str]) -> None:
+        """End these shows' broadcasts here (they were ended while this node was cut off)."""
+        for show_id in show_ids:
+            await self.end(show_id)
+
     async def _retire(self, broadcast: Broadcast) -> None:
+        recording = broadcast.relay.recording
+        if recording is not None and self.recordings is not None:  # replay hook: finish the file
+            self.recordings.stop(recording)
         try:
             await broadcast.close()
         finally:
@@ -167,3 +191,5 @@ class MediaHub:
         broadcasts = list(self._broadcasts.values())
         self._broadcasts.clear()
         await asyncio.gather(*(self._retire(broadcast) for broadcast in broadcasts), return_exceptions=True)
+        if self.recordings is not None:  # replay hook: the writer threads finish their files
+            await asyncio.to_thread(self.recordings.close)

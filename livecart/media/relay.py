@@ -11,6 +11,7 @@ slowing anyone else; the only queue per viewer is the bounded GOP catch-up of a 
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from livecart.media.aiortc_adapter import EncodedFrame, SenderTap
 from livecart.media.gop_cache import GopCache
 from livecart.media.keyframes import is_keyframe
+from livecart.media.recorder import Recording
 from livecart.media.rtp_writer import FrameWriter, OutFrame, RtpWriter, SendTime, WriteResult
 from livecart.media.sdp import MediaCodec
 
@@ -62,10 +64,12 @@ class ViewerTrack(MediaStreamTrack):
     """
 
     def __init__(
-        self, kind: str, backlog: int, on_overflow: Callable[[], None], on_start: Callable[[ViewerTrack], None]
+        self, kind: str, backlog: int, on_overflow: Callable[[], None], on_start: Callable[[ViewerTrack], None],
+        timestamp_origin: int = 0,
     ) -> None:
         super().__init__()
         self.kind = kind
+        self._timestamp_origin = timestamp_origin
         self._backlog = backlog
         self._on_start = on_start
         self._on_overflow = on_overflow
@@ -93,7 +97,7 @@ class ViewerTrack(MediaStreamTrack):
     async def recv(self) -> Any:
         """Called by the sender's RTP loop once DTLS is up: start writing, then park until stopped."""
         if self._writer is None and self._tap is not None and self.readyState == "live":
-            self._rtp_writer = RtpWriter(self._tap)
+            self._rtp_writer = RtpWriter(self._tap, self._timestamp_origin)
             self.start(self._rtp_writer)
         await self._ended.wait()
         raise MediaStreamError
@@ -217,6 +221,12 @@ class Relay:
         self._rebase: set[str] = set()
         self.frames_in = 0
         self.keyframes_in = 0
+        # Replay hooks (livecart/media/recorder.py, media_clock.py): every viewer's RTP timestamps are
+        # `timestamp_origin + pts` (one random origin per show, RFC 3550 section 5.1), so the show's
+        # media time is the same number on every viewer of this node; the recording gets each frame.
+        self.timestamp_origin = random.randrange(1 << 32)
+        self.last_video_pts: int | None = None
+        self.recording: Recording | None = None
 
     def push(self, frame: EncodedFrame) -> None:
         """Forward one frame from the publisher (called on the event loop by the receiver tap)."""
@@ -229,8 +239,11 @@ class Relay:
         self.frames_in += 1
         if kind == "video":
             self.keyframes_in += keyframe
+            self.last_video_pts = pts
             if not self._gop.add(out, len(frame.data), keyframe):
                 self._request_keyframe()
+        if self.recording is not None:  # replay hook: queued for the recording's writer thread
+            self.recording.write(kind, frame.data, pts, keyframe)
         when = SendTime.now()
         for track in self._tracks[kind]:  # feeding never adds or removes a track
             track.feed(out, when)
@@ -250,11 +263,13 @@ class Relay:
         """A replacement publisher starts its own timeline at 0, and needs a fresh keyframe."""
         self._rebase = set(self._tracks)
         self._gop.clear()
+        if self.recording is not None:  # replay hook: video resumes at the new publisher's keyframe
+            self.recording.new_publisher()
 
     def attach(self, kind: str) -> ViewerTrack:
         """A new viewer track; it joins the fan-out when it starts (its sender's first `recv()`)."""
         backlog = LIVE_BACKLOG_FRAMES if kind == "video" else AUDIO_BACKLOG_FRAMES
-        return ViewerTrack(kind, backlog, self._request_keyframe, self._activate)
+        return ViewerTrack(kind, backlog, self._request_keyframe, self._activate, self.timestamp_origin)
 
     def _activate(self, track: ViewerTrack) -> None:
         """Video starts from the GOP cache, and the publisher is asked for a keyframe."""

@@ -72,7 +72,7 @@ class FrameWriter(Protocol):
 class RtpWriter:
     """Writes shared frames as one viewer's RTP stream (RFC 3550) through its sender's transport."""
 
-    def __init__(self, tap: SenderTap) -> None:
+    def __init__(self, tap: SenderTap, timestamp_origin: int | None = None) -> None:
         if tap.payload_type is None:
             raise RuntimeError("the sender has not been given its parameters yet")
         shape = tap.header_shape()
@@ -85,7 +85,8 @@ class RtpWriter:
         self._payload_type = tap.payload_type
         self._ssrc = tap.ssrc
         self._sequence = random.randrange(1 << 15)  # low start: no early wrap (see aiortc)
-        self._timestamp_origin = random.randrange(1 << 32)
+        # The show's origin (the same media time on every viewer: docs/media.md), else a random one.
+        self._timestamp_origin = random.randrange(1 << 32) if timestamp_origin is None else timestamp_origin
         self._history: list[tuple[int, int, int, bytes] | None] = [None] * HISTORY_PACKETS
         self._link: DatagramLink | None = None
         self._socket: ViewerSocket | None = None

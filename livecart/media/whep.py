@@ -7,11 +7,11 @@ import logging
 from aiohttp import web
 
 from livecart import keys
-from livecart.api.auth import optional_account
-from livecart.api.errors import error_body
-from livecart.api.schemas import read_text
 from livecart.domain.errors import Conflict, NotFound
 from livecart.domain.models import ShowStatus
+from livecart.http.auth import optional_account
+from livecart.http.errors import error_body
+from livecart.http.parsing import read_text
 from livecart.media.edge import PullFailed
 from livecart.media.http import offer_error, require_sdp, sdp_created
 from livecart.media.hub import CAPACITY_RETRY_AFTER_SECONDS, AtCapacity, NotLive
@@ -25,14 +25,14 @@ routes = web.RouteTableDef()
 async def watch(request: web.Request) -> web.Response:
     await optional_account(request)  # a viewer token is optional, but a wrong one is refused
     show_id = request.match_info["show_id"]
-    show = await request.app[keys.STORE].get_show(show_id)
+    show = await request.app[keys.SERVICES].store.get_show(show_id)
     if show is None:
         raise NotFound("no such show", show_id=show_id)
     require_sdp(request)
     if show.status is not ShowStatus.LIVE:
         raise Conflict("the show is not live", show_id=show_id, status=show.status.value)
-    origin = await request.app[keys.CLUSTER].origin_elsewhere(show_id)
-    hub, edge = request.app[keys.MEDIA], request.app.get(keys.EDGE)
+    origin = await request.app[keys.SERVICES].cluster.origin_elsewhere(show_id)
+    hub, edge = request.app[keys.SERVICES].media, request.app[keys.SERVICES].edge
     try:
         if origin is not None and edge is not None:  # an edge: serve it here from one pull of the origin
             viewer = await edge.watch(show_id, origin.url, await read_text(request), other_viewers=hub.viewer_count)
@@ -61,9 +61,9 @@ async def watch(request: web.Request) -> web.Response:
 
 @routes.delete("/whep/{show_id}/{session_id}")
 async def leave(request: web.Request) -> web.Response:
-    hub = request.app[keys.MEDIA]
+    hub = request.app[keys.SERVICES].media
     show_id, session_id = request.match_info["show_id"], request.match_info["session_id"]
-    edge = request.app.get(keys.EDGE)
+    edge = request.app[keys.SERVICES].edge
     if not await hub.leave(show_id, session_id) and not (edge is not None and await edge.leave(show_id, session_id)):
         raise NotFound("no such viewing session")
     return web.Response(status=200)

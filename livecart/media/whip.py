@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from livecart import keys
-from livecart.api.auth import account_for_token, bearer_token
-from livecart.api.schemas import read_text
 from livecart.domain.errors import Conflict, Forbidden, NotFound, Unauthorized
-from livecart.domain.models import Role, Show, ShowStatus
+from livecart.domain.models import Show, ShowStatus
+from livecart.http.auth import bearer_token
+from livecart.http.parsing import read_text
 from livecart.media.http import offer_error, require_sdp, sdp_created
 from livecart.media.hub import PublisherBusy
 from livecart.media.sdp import OfferError
@@ -21,14 +21,14 @@ async def _own_show(request: web.Request) -> Show:
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("publishing needs the host's bearer token")
-    account = await account_for_token(request.app, token)
+    account = await request.app[keys.SERVICES].auth.account_for_token(token)
     if account is None:
         raise Unauthorized("the bearer token is not valid")
     show_id = request.match_info["show_id"]
-    show = await request.app[keys.STORE].get_show(show_id)
+    show = await request.app[keys.SERVICES].store.get_show(show_id)
     if show is None:
         raise NotFound("no such show", show_id=show_id)
-    if account.role is not Role.ADMIN and account.id != show.host_id:
+    if not show.hosted_by(account):
         raise Forbidden("only the show's host may publish it", role=account.role.value)
     return show
 
@@ -39,11 +39,11 @@ async def publish(request: web.Request) -> web.Response:
     require_sdp(request)
     if show.status is ShowStatus.ENDED:
         raise Conflict("the show has ended", show_id=show.id, status=show.status.value)
-    origin = await request.app[keys.CLUSTER].origin_elsewhere(show.id)
+    origin = await request.app[keys.SERVICES].cluster.origin_elsewhere(show.id)
     if origin is not None:  # RFC 9725 section 4.5: publish where the show's broadcast already is
         raise web.HTTPTemporaryRedirect(f"{origin.url}/whip/{show.id}")
     try:
-        publisher = await request.app[keys.MEDIA].publish(show.id, show.host_id, await read_text(request))
+        publisher = await request.app[keys.SERVICES].media.publish(show.id, show.host_id, await read_text(request))
     except OfferError as error:
         return offer_error(error)
     except PublisherBusy:
@@ -54,6 +54,6 @@ async def publish(request: web.Request) -> web.Response:
 @routes.delete("/whip/{show_id}/{session_id}")
 async def unpublish(request: web.Request) -> web.Response:
     show = await _own_show(request)
-    if not await request.app[keys.MEDIA].unpublish(show.id, request.match_info["session_id"]):
+    if not await request.app[keys.SERVICES].media.unpublish(show.id, request.match_info["session_id"]):
         raise NotFound("no such publishing session", show_id=show.id)
     return web.Response(status=200)

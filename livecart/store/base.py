@@ -1,7 +1,11 @@
-"""The `Store` interface. Every implementation passes tests/store/test_contract.py.
+"""The `Store` interface. Every implementation passes the contract suite, tests/store/test_contract_*.py.
 
 Methods raise domain errors (`NotFound`, `Conflict`, ...) rather than returning sentinels when the
-caller cannot go on; lookups that are expected to miss return None.
+caller cannot go on; lookups that are expected to miss return None. The errors are built by the
+constructors of `livecart.domain.errors` and the checks shared by the stores live in
+`livecart.domain.store_checks`, so both stores answer a call with the same error, word for word.
+Nothing else escapes a store except `STORE_UNAVAILABLE` errors and `ValueError` for input only a bug
+can build (e.g. an order naming one product twice).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from livecart.domain.auctions import Auction, Bid
 from livecart.domain.commerce import (
     CartActivity,
     CartItem,
@@ -20,8 +25,15 @@ from livecart.domain.commerce import (
     Refund,
     StoredResponse,
 )
+from livecart.domain.deals import Deal, DealHold
+from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be used now (SQLite: the file is locked, the disk is full, an I/O error); like a
+    Redis connection error, it is one of `livecart.store.STORE_UNAVAILABLE` (the API answers 503)."""
 
 
 class AccountStore(Protocol):
@@ -38,23 +50,27 @@ class AccountStore(Protocol):
 
 class CatalogStore(Protocol):
     async def create_product(self, brand_id: str, draft: ProductDraft) -> Product:
-        """Raises Conflict when the brand already has a product with that SKU."""
+        """Raises BadRequest for a required field that is None, a negative price or stock or a commission
+        outside 0–10000 bps; NotFound when the brand's account does not exist (or was deleted); Conflict
+        when the brand already has a product with that SKU. Nothing is stored when it raises."""
 
     async def get_product(self, product_id: str) -> Product | None: ...
 
     async def list_products(self, brand_id: str | None = None) -> list[Product]: ...
 
     async def update_product(self, product_id: str, changes: Mapping[str, Any]) -> Product:
-        """Apply changes to PRODUCT_MUTABLE_FIELDS. Raises NotFound."""
+        """Apply changes to PRODUCT_MUTABLE_FIELDS (others are ignored). Raises BadRequest for values
+        create_product refuses (checked first), NotFound for an unknown product."""
 
 
 class ShowStore(Protocol):
-    async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show: ...
+    async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
+        """Raises NotFound when the host's account does not exist (or was deleted)."""
 
     async def get_show(self, show_id: str) -> Show | None: ...
 
     async def list_shows(self) -> list[Show]:
-        """Live shows first, then scheduled (soonest first), then ended (latest first)."""
+        """Live shows first, then scheduled (soonest first), then ended (latest first): `show_list_order`."""
 
     async def set_show_status(self, show_id: str, status: ShowStatus) -> Show:
         """Move a show along scheduled → live → ended, stamping started_at / ended_at.
@@ -63,7 +79,8 @@ class ShowStore(Protocol):
         """
 
     async def add_to_lineup(self, show_id: str, product_id: str) -> bool:
-        """Feature a product in a show; returns False when it was already in the lineup."""
+        """Feature a product in a show; returns False when it was already in the lineup.
+        Raises NotFound for an unknown show or product."""
 
     async def lineup(self, show_id: str) -> list[Product]: ...
 
@@ -79,10 +96,11 @@ class CommerceStore(Protocol):
     """Pins, carts, orders, the ledger and idempotency records (docs/commerce.md).
 
     Every method is atomic: it either happens completely or not at all, and concurrent calls behave as
-    if run one after another (SQLite: one transaction; Redis: one Lua script). Callers validate input
-    (show exists, product in lineup, ...) before calling; the store enforces only the invariants that
-    must hold under concurrency (stock, per-buyer limits, refund quantities, idempotency, order status).
-    Times are stamped by the store (UTC) unless given.
+    if run one after another (SQLite: one transaction; Redis: one Lua script). Callers check the
+    commerce rules (product in the lineup, pinned, show live, ...) before calling; the store enforces
+    the invariants that must hold under concurrency (stock, per-buyer limits, refund quantities,
+    idempotency, order status) and refuses ids that do not exist (NotFound). Times are stamped by the
+    store from its clock unless given.
     """
 
     # -- pins ---------------------------------------------------------------------------------------
@@ -90,7 +108,7 @@ class CommerceStore(Protocol):
         """Pin a product in a show now, opening a pin-log span.
 
         Returns the pin and True, or the existing pin and False when it was already pinned (no new span).
-        Several products may be pinned at once. Raises NotFound for an unknown product.
+        Several products may be pinned at once. Raises NotFound for an unknown show or product.
         """
 
     async def unpin_product(self, show_id: str, product_id: str) -> bool:
@@ -113,6 +131,7 @@ class CommerceStore(Protocol):
         self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
     ) -> list[CartItem]:
         """Add `qty` units (qty ≥ 1) to the cart line of `product_id` and record one cart add (stats).
+        Raises NotFound for an unknown product (the show is the caller's to check).
 
         Raises LimitExceeded (and changes nothing) when the line would hold more than `max_qty` units;
         the caller passes the per-buyer limit minus the units the viewer already bought.
@@ -173,7 +192,9 @@ class CommerceStore(Protocol):
     async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
         """Record a PENDING order and take its stock, all lines or none.
 
-        Checks, in this order, without changing anything when one fails:
+        Checks, in this order, without changing anything when one fails
+        (`livecart.domain.store_checks.order_placement`):
+        - the order id is not taken (Conflict, `order_id`) and the show exists (NotFound, `show_id`);
         - every product exists (NotFound, `product_id`);
         - every product still has the line's unit price and commission rate (PriceChanged, `product_ids`);
         - units_bought(buyer) + line qty ≤ max_qty_per_buyer for every line (LimitExceeded, `product_ids`);
@@ -286,7 +307,117 @@ class LiveStore(Protocol):
         """Current and peak viewers, chat messages and questions ever posted."""
 
 
-class Store(AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, Protocol):
+class AuctionStore(Protocol):
+    """Live auctions (docs/selling.md). Each method is one atomic step; the time is the store's clock."""
+
+    async def open_auction(self, auction: Auction) -> StockLevels:
+        """Store a new OPEN auction and take its `quantity` units from the product's stock, together.
+
+        Raises AuctionOpen when the show already has an open auction, NotFound (product), OutOfStock.
+        """
+
+    async def get_auction(self, auction_id: str) -> Auction | None: ...
+
+    async def show_auction(self, show_id: str) -> Auction | None:
+        """The show's OPEN auction, if any."""
+
+    async def place_bid(
+        self, auction_id: str, bidder_id: str, bidder_name: str, amount_cents: int, extend_s: int
+    ) -> Auction:
+        """Accept a bid or refuse it, in one step (`domain.auctions.accept_bid` at the store's now).
+
+        Raises NotFound, AuctionClosed, OwnAuction, BidTooLow (`min_cents`). Concurrent bids behave as if
+        one after another: never two leaders, never a lower bid accepted after a higher one.
+        """
+
+    async def auction_bids(self, auction_id: str) -> list[Bid]:
+        """The accepted bids, in the order they were accepted (amounts strictly increasing)."""
+
+    async def settle_auction(self, auction_id: str, pay_s: int, platform_fee_bps: int) -> Auction:
+        """End an OPEN auction whose `ends_at` has passed, exactly once: SOLD with a PENDING order for the
+        leader at the high bid (the units move from the auction to the order; not taken again), or
+        UNSOLD with the units back in stock. Any other auction is returned as it is, so concurrent
+        settle calls all return the one outcome. Raises NotFound.
+        """
+
+    async def pass_auction_offer(self, auction_id: str, order_id: str, pay_s: int, platform_fee_bps: int) -> Auction:
+        """The SOLD auction's offer `order_id` was not paid in time or was declined: that order FAILS (its
+        units stay with the auction) and the runner-up gets a PENDING order at their highest bid, or,
+        after the second offer or with no runner-up, the auction becomes UNSOLD and its units go back to
+        stock. When `order_id` is no longer the auction's pending offer (paid, or already passed),
+        nothing changes and the auction is returned as it is. Raises NotFound.
+        """
+
+    async def cancel_auction(self, auction_id: str) -> tuple[Auction, StockLevels]:
+        """OPEN → CANCELLED, units back to stock. Raises NotFound, AuctionClosed."""
+
+    async def due_auctions(self) -> list[Auction]:
+        """Auctions needing the server: OPEN past `ends_at`, and SOLD with a pending offer past `pay_by`."""
+
+
+class DealStore(Protocol):
+    """Flash deals (docs/selling.md). Each method is one atomic step; the time is the store's clock."""
+
+    async def create_deal(self, deal: Deal) -> None:
+        """Store a new OPEN deal. Units leave stock only when reserved. Raises NotFound (product)."""
+
+    async def get_deal(self, deal_id: str) -> Deal | None: ...
+
+    async def end_deal(self, deal_id: str) -> Deal:
+        """OPEN → ENDED (no-op when ended); held units may still be ordered. Raises NotFound."""
+
+    async def reserve_deal_unit(
+        self, deal_id: str, viewer_id: str, hold_s: int, max_per_viewer: int
+    ) -> tuple[DealHold, Deal, int]:
+        """Hold one unit for the viewer for `hold_s` seconds: first the deal's expired holds go back, then
+        DealEnded / DealSoldOut (`domain.deals.check_reserve`), then `remaining` and the product's stock
+        both drop by one. Returns the hold, the deal and the product's stock after it. Raises NotFound.
+        """
+
+    async def deal_holds(self, deal_id: str) -> list[DealHold]:
+        """Every hold of the deal, oldest first (expired ones included, with their status)."""
+
+    async def expire_deal_holds(self, deal_id: str) -> tuple[Deal, int]:
+        """Give the holds past their expiry back to `remaining` and to stock; returns the deal and the stock."""
+
+    async def place_deal_order(self, order: Order, holds: Sequence[DealHold]) -> None:
+        """Record a PENDING order buying held units (`holds` as read; their status is checked again):
+        each must be the buyer's, HELD and not expired (HoldExpired naming the others otherwise, nothing
+        changed), and the order must have, for each product, one line whose qty is the number of its
+        holds at the hold price (ValueError). The holds
+        become ORDERED; stock is not taken again. Paid or failed like any order (mark_order_paid,
+        fail_order: failing gives the units back to stock, not to the deal).
+        """
+
+
+class GiveawayStore(Protocol):
+    """Giveaways (docs/selling.md). Each method is one atomic step; the time is the store's clock."""
+
+    async def create_giveaway(self, giveaway: Giveaway) -> StockLevels:
+        """Store a new OPEN giveaway and take its `winners` prize units from stock. Raises NotFound, OutOfStock."""
+
+    async def get_giveaway(self, giveaway_id: str) -> Giveaway | None: ...
+
+    async def enter_giveaway(self, giveaway_id: str, account_id: str) -> tuple[Giveaway, bool]:
+        """One entry per account: returns the giveaway and True, or False when already entered.
+        Raises NotFound, GiveawayClosed (not open, or past ends_at). Role checks are the caller's."""
+
+    async def giveaway_entrants(self, giveaway_id: str) -> list[str]:
+        """The entrant ids, sorted (the draw's input)."""
+
+    async def draw_giveaway(self, giveaway_id: str) -> Giveaway:
+        """Draw an OPEN giveaway past `ends_at`, exactly once: the winners (`domain.giveaways.draw` of its
+        seed and entrants) each get a PAID zero-price order of one unit (payment_ref `giveaway`, no
+        address yet), unused prize units go back to stock. Any other giveaway is returned as it is.
+        """
+
+    async def due_giveaways(self) -> list[Giveaway]:
+        """OPEN giveaways past `ends_at`."""
+
+
+class Store(
+    AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore, Protocol
+):
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""
 

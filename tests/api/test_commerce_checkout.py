@@ -9,11 +9,11 @@ from aiohttp import web
 
 from livecart import keys
 from livecart.app import create_app
+from livecart.commerce.payments import TestPaymentProvider
+from livecart.commerce.retention import Retention
 from livecart.config import Settings
 from livecart.domain.events import Event, Sold, StockChanged
 from livecart.domain.models import utcnow
-from livecart.payments import TestPaymentProvider
-from livecart.retention import Retention
 from tests.api.commerce_scene import DECLINED_CARD, checkout_body, make_scene, new_key
 from tests.conftest import AiohttpClient
 from tests.support import Api
@@ -22,7 +22,7 @@ from tests.support import Api
 def stock_taken(app: web.Application) -> asyncio.Event:
     """Set when a checkout has placed its order (key claimed, stock taken) and now awaits the charge."""
     taken = asyncio.Event()
-    app[keys.BUS].subscribe(lambda event: taken.set() if isinstance(event, StockChanged) else None)
+    app[keys.SERVICES].bus.subscribe(lambda event: taken.set() if isinstance(event, StockChanged) else None)
     return taken
 
 
@@ -37,7 +37,7 @@ async def test_checkout_sells_the_cart_and_writes_a_balanced_ledger(api: Api, ap
     await scene.add(viewer, lipstick, qty=3)
     await scene.add(viewer, serum, qty=1)
     events: list[Event] = []
-    app[keys.BUS].subscribe(events.append)
+    app[keys.SERVICES].bus.subscribe(events.append)
 
     order = await scene.checkout(viewer)
 
@@ -56,7 +56,7 @@ async def test_checkout_sells_the_cart_and_writes_a_balanced_ledger(api: Api, ap
     cart = await api.call("GET", f"/api/shows/{scene.show_id}/cart", 200, token=viewer["token"])
     assert cart["items"] == []
 
-    entries = await app[keys.STORE].ledger_entries(order_id=order["id"])
+    entries = await app[keys.SERVICES].store.ledger_entries(order_id=order["id"])
     assert sum(entry.amount_cents for entry in entries) == 0
     assert sum(entry.amount_cents for entry in entries if entry.amount_cents > 0) == order["total_cents"]
     host_credit = [entry for entry in entries if entry.account.value == "host_commission_payable"]
@@ -95,7 +95,7 @@ async def test_the_same_key_and_body_replays_the_same_response(api: Api, app: we
     assert second.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert (await scene.product(product))["stock"] == 3
-    orders = await app[keys.STORE].show_orders(scene.show_id)
+    orders = await app[keys.SERVICES].store.show_orders(scene.show_id)
     assert len(orders) == 1
 
     other_body = checkout_body(name="Someone Else")
@@ -119,7 +119,7 @@ async def test_a_key_older_than_the_retention_is_forgotten_and_runs_as_a_new_req
     await scene.add(viewer, product)
     first = await api.call("POST", path, 201, token=viewer["token"], json=checkout_body(), headers=headers)
 
-    store = app[keys.STORE]
+    store = app[keys.SERVICES].store
     assert await Retention(timedelta(hours=1), timedelta(days=30)).apply(store) == (0, 0), "too recent"
     assert await Retention(timedelta(0), timedelta(0)).apply(store) == (1, 1), "the key, and the address"
     order = await store.get_order(first["id"])
@@ -140,7 +140,7 @@ async def test_a_key_still_in_progress_gets_409(api: Api, app: web.Application) 
     await scene.pin(product)
     viewer = await scene.viewer()
     await scene.add(viewer, product)
-    provider = app[keys.PAYMENTS]
+    provider = app[keys.SERVICES].payments
     assert isinstance(provider, TestPaymentProvider)
     provider.latency_s = 1.0  # the provider is slow: the first request is still running below
     key = new_key()
@@ -199,11 +199,11 @@ async def test_a_declined_card_releases_the_stock_and_replays_the_402(api: Api, 
     assert declined["error"]["code"] == "payment_declined"
     assert (await scene.product(product))["stock"] == 4
     assert await scene.checkout(viewer, 402, key=key, card=DECLINED_CARD) == declined
-    [order] = await app[keys.STORE].show_orders(scene.show_id)
+    [order] = await app[keys.SERVICES].store.show_orders(scene.show_id)
     assert order.status.value == "failed"
-    assert await app[keys.STORE].ledger_entries(order_id=order.id) == []
+    assert await app[keys.SERVICES].store.ledger_entries(order_id=order.id) == []
     # The cart is kept, and the units are the buyer's to buy again.
-    assert await app[keys.STORE].units_bought(viewer["id"], [product["id"]]) == {product["id"]: 0}
+    assert await app[keys.SERVICES].store.units_bought(viewer["id"], [product["id"]]) == {product["id"]: 0}
     paid = await scene.checkout(viewer)
     assert paid["status"] == "paid"
     assert (await scene.product(product))["stock"] == 2
@@ -249,7 +249,7 @@ async def test_checkout_enforces_the_per_buyer_limit_across_orders(api: Api, app
     over = await scene.add(viewer, product, qty=1, status=409)
     assert over["error"]["code"] == "limit_exceeded"
     await scene.checkout(viewer)
-    assert await app[keys.STORE].units_bought(viewer["id"], [product["id"]]) == {product["id"]: limit}
+    assert await app[keys.SERVICES].store.units_bought(viewer["id"], [product["id"]]) == {product["id"]: limit}
 
 
 async def test_mixed_currencies_in_a_cart_are_refused_at_checkout(api: Api, app: web.Application) -> None:
@@ -258,7 +258,7 @@ async def test_mixed_currencies_in_a_cart_are_refused_at_checkout(api: Api, app:
     for product in scene.products:
         await scene.pin(product)
     viewer = await scene.viewer()
-    store = app[keys.STORE]
+    store = app[keys.SERVICES].store
     # The API refuses the second currency at add time; the store alone lets us build the mixed cart.
     await store.add_to_cart(scene.show_id, viewer["id"], eur["id"], 1, 5)
     await store.add_to_cart(scene.show_id, viewer["id"], usd["id"], 1, 5)
@@ -298,7 +298,7 @@ async def test_a_configured_platform_fee_is_booked_from_the_brands_share(
     await scene.add(viewer, product, qty=2)
     order = await scene.checkout(viewer)
 
-    entries = await app[keys.STORE].ledger_entries(order_id=order["id"])
+    entries = await app[keys.SERVICES].store.ledger_entries(order_id=order["id"])
     amounts = {entry.account.value: entry.amount_cents for entry in entries}
     # line 4000: commission 400, fee floor(4000 × 5 %) = 200, the brand gets the rest
     assert amounts == {
@@ -315,19 +315,19 @@ async def test_a_charge_answered_after_recovery_gave_up_is_refunded(api: Api, ap
     await scene.pin(product)
     viewer = await scene.viewer()
     await scene.add(viewer, product)
-    provider = app[keys.PAYMENTS]
+    provider = app[keys.SERVICES].payments
     assert isinstance(provider, TestPaymentProvider)
     provider.latency_s = 1.0
 
     taken = stock_taken(app)
     running = asyncio.create_task(scene.checkout(viewer, 409))
     await taken.wait()
-    assert await app[keys.CHECKOUT].recover(utcnow()) == (0, 1)  # the charge has not answered yet
+    assert await app[keys.SERVICES].checkout.recover(utcnow()) == (0, 1)  # the charge has not answered yet
     late = await running
 
     assert late["error"]["code"] == "conflict"
-    [order] = await app[keys.STORE].show_orders(scene.show_id)
+    [order] = await app[keys.SERVICES].store.show_orders(scene.show_id)
     assert order.status.value == "failed"
     assert provider.refunded == {provider.charges[order.id].id: 700}
-    assert await app[keys.STORE].ledger_entries(order_id=order.id) == []
+    assert await app[keys.SERVICES].store.ledger_entries(order_id=order.id) == []
     assert (await scene.product(product))["stock"] == 3

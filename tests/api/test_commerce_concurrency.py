@@ -79,7 +79,7 @@ async def _stampede(
 
 
 async def _assert_ledger_matches_orders(app: web.Application, show_id: str) -> None:
-    store = app[keys.STORE]
+    store = app[keys.SERVICES].store
     orders = [order for order in await store.show_orders(show_id) if order.status is OrderStatus.PAID]
     entries = await store.ledger_entries(show_id=show_id)
     assert sum(entry.amount_cents for entry in entries) == 0
@@ -104,7 +104,7 @@ async def test_a_thousand_buyers_for_a_hundred_units(
     assert statuses == {201: STOCK, 409: BUYERS - STOCK}
     assert {body["error"]["code"] for status, body in results if status == 409} == {"out_of_stock"}
     assert (await scene.product(product))["stock"] == 0
-    orders = await app[keys.STORE].show_orders(scene.show_id)
+    orders = await app[keys.SERVICES].store.show_orders(scene.show_id)
     assert Counter(order.status for order in orders) == {OrderStatus.PAID: STOCK}
     await _assert_ledger_matches_orders(app, scene.show_id)
 

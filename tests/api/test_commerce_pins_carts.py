@@ -20,7 +20,7 @@ from tests.support import ADMIN_TOKEN, Api
 async def test_host_and_owning_brand_pin_and_unpin_with_events(api: Api, app: web.Application) -> None:
     scene = await make_scene(api, {}, {})
     events: list[Event] = []
-    app[keys.BUS].subscribe(events.append)
+    app[keys.SERVICES].bus.subscribe(events.append)
     first, second = scene.products
     path = f"/api/shows/{scene.show_id}/pins"
 
@@ -43,7 +43,7 @@ async def test_host_and_owning_brand_pin_and_unpin_with_events(api: Api, app: we
     assert events[0].product["id"] == first["id"]
     assert isinstance(events[2], Unpinned)
     assert events[2].product_id == first["id"]
-    store_pins = await app[keys.STORE].active_pins(scene.show_id)
+    store_pins = await app[keys.SERVICES].store.active_pins(scene.show_id)
     assert [pin.product.id for pin in store_pins] == [second["id"]]
 
 
@@ -72,7 +72,7 @@ async def test_pinning_is_refused_to_strangers_outside_the_lineup_and_after_the_
     )
     assert refused["error"]["code"] == "not_in_lineup"
 
-    await app[keys.STORE].set_show_status(scene.show_id, ShowStatus.ENDED)
+    await app[keys.SERVICES].store.set_show_status(scene.show_id, ShowStatus.ENDED)
     ended = await api.call("POST", path, 409, token=scene.host["token"], json=body)
     assert ended["error"]["code"] == "show_ended"
     admin = await api.call("POST", path, 409, token=ADMIN_TOKEN, json=body)
@@ -87,7 +87,7 @@ async def test_pin_log_feeds_pins_and_pinned_seconds(api: Api, app: web.Applicat
         await api.call(
             "DELETE", f"/api/shows/{scene.show_id}/pins/{product['id']}", 204, token=scene.host["token"]
         )
-    log = await app[keys.STORE].pin_log(scene.show_id)
+    log = await app[keys.SERVICES].store.pin_log(scene.show_id)
     assert len(log) == 2
     assert all(span.unpinned_at is not None for span in log)
     stats = await api.call("GET", f"/api/shows/{scene.show_id}/stats", 200, token=scene.host["token"])

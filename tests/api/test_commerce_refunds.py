@@ -26,7 +26,7 @@ async def test_partial_refunds_reverse_commission_in_proportion(api: Api, app: w
     scene, _, order = await sold(api, qty=3)
     product = scene.products[0]
     events: list[Event] = []
-    app[keys.BUS].subscribe(events.append)
+    app[keys.SERVICES].bus.subscribe(events.append)
     path = f"/api/orders/{order['id']}/refund"
     # line 3003, commission floor(3003 × 0.15) = 450
     assert order["commission_cents"] == 450
@@ -49,7 +49,7 @@ async def test_partial_refunds_reverse_commission_in_proportion(api: Api, app: w
     assert rest["refund"]["commission_reversed_cents"] == 300  # 450 − 150: exactly what was recorded
     assert (await scene.product(product))["stock"] == 10
 
-    entries = await app[keys.STORE].ledger_entries(order_id=order["id"])
+    entries = await app[keys.SERVICES].store.ledger_entries(order_id=order["id"])
     assert sum(entry.amount_cents for entry in entries) == 0
     by_account: dict[str, int] = {}
     for entry in entries:

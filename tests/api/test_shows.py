@@ -56,7 +56,7 @@ async def test_live_shows_are_listed_first(api: Api, host: dict[str, Any], clien
                             json={"title": "Sooner", "scheduled_at": "2026-12-01T18:00:00Z"})
     live = await api.create_show(host["token"], "On air")
     ended = await api.create_show(host["token"], "Over")
-    store = client.app[keys.STORE]
+    store = client.app[keys.SERVICES].store
     await store.set_show_status(live["id"], ShowStatus.LIVE)
     await store.set_show_status(ended["id"], ShowStatus.ENDED)
     listing = await api.call("GET", "/api/shows", 200)

@@ -44,10 +44,10 @@ async def lipstick_pinned_in_a_live_show(api: Api, app: web.Application) -> tupl
     """A brand's lipstick (stock 10) pinned in a live show; it is also in the lineup of an ended show."""
     scene = await make_scene(api, {"title": "Ruby Lipstick", "stock": 10})
     product = scene.products[0]
-    await app[keys.STORE].set_show_status(scene.show_id, ShowStatus.LIVE)
+    await app[keys.SERVICES].store.set_show_status(scene.show_id, ShowStatus.LIVE)
     await scene.pin(product)
     ended = await feature(api, scene, "Last week", product)
-    await app[keys.STORE].set_show_status(ended, ShowStatus.ENDED)
+    await app[keys.SERVICES].store.set_show_status(ended, ShowStatus.ENDED)
     return scene, product, ended
 
 
@@ -63,7 +63,7 @@ async def test_patching_stock_sends_stock_to_every_show_featuring_the_product_th
     unrelated = (await api.create_show(scene.host["token"], "Other products"))["id"]
     live_room, upcoming_room = await watch(client, watchers, scene.show_id), await watch(client, watchers, upcoming)
     published: list[Event] = []
-    app[keys.BUS].subscribe(published.append)
+    app[keys.SERVICES].bus.subscribe(published.append)
 
     await api.call("PATCH", f"/api/products/{product['id']}", 200, token=scene.brand["token"], json={"stock": 3})
 
@@ -83,7 +83,7 @@ async def test_patching_stock_sends_stock_to_every_show_featuring_the_product_th
 async def test_a_patch_that_leaves_stock_alone_sends_no_stock_event(api: Api, app: web.Application) -> None:
     scene = await make_scene(api, {"stock": 10})
     published: list[Event] = []
-    app[keys.BUS].subscribe(published.append)
+    app[keys.SERVICES].bus.subscribe(published.append)
 
     await api.call("PATCH", f"/api/products/{scene.products[0]['id']}", 200, token=scene.brand["token"],
                    json={"price_cents": 2500, "commission_bps": 1200})
@@ -115,10 +115,10 @@ async def test_a_sale_in_one_show_updates_the_stock_in_the_other_shows_featuring
 ) -> None:
     scene, product, ended = await lipstick_pinned_in_a_live_show(api, app)
     other = await feature(api, scene, "The same lipstick, another host", product)
-    await app[keys.STORE].set_show_status(other, ShowStatus.LIVE)
+    await app[keys.SERVICES].store.set_show_status(other, ShowStatus.LIVE)
     buying_room, other_room = await watch(client, watchers, scene.show_id), await watch(client, watchers, other)
     published: list[Event] = []
-    app[keys.BUS].subscribe(published.append)
+    app[keys.SERVICES].bus.subscribe(published.append)
 
     for name in ("Sam Lee", "Ana Ruiz", "Kim Park"):
         buyer = await scene.viewer(name)
@@ -140,8 +140,8 @@ async def test_the_other_shows_get_one_event_per_product_per_interval_with_the_l
     product = scene.products[0]
     other = await feature(api, scene, "Another host", product)
     published: list[Event] = []
-    app[keys.BUS].subscribe(published.append)
-    news = app[keys.CHECKOUT].news
+    app[keys.SERVICES].bus.subscribe(published.append)
+    news = app[keys.SERVICES].stock_news
     assert news is not None
     for level in (9, 8, 7):  # three checkouts in the buyers' show within one interval
         news.told(scene.show_id, product["id"], level)

@@ -66,4 +66,4 @@ async def pages(browser: Browser, base_url: str, request: pytest.FixtureRequest)
 @pytest.fixture
 async def demo(client: TestClient[Any, Any]) -> DemoSeed:
     """The demo show (a brand with 3 products, a host, a scheduled show featuring them)."""
-    return await seed_demo(client.app[keys.STORE])
+    return await seed_demo(client.app[keys.SERVICES].store, client.app[keys.SERVICES].clock)

@@ -23,7 +23,7 @@ XSS = '<img src=x onerror="window.__xss=1">'
 
 
 async def test_index_lists_live_and_upcoming_shows(client: TestClient[Any, Any], api: Api, pages: Pages) -> None:
-    store = client.app[keys.STORE]
+    store = client.app[keys.SERVICES].store
     host = await api.create_account("host", "Mia Live")
     live = await api.create_show(host["token"], "Sneaker Drop Live")
     upcoming = await api.create_show(host["token"], "Sunday Skincare")

@@ -13,6 +13,7 @@ import pytest
 from aiohttp import ClientSession
 from redis.asyncio import Redis
 
+from livecart.clock import SystemClock
 from livecart.cluster.node import EXPIRY_FRACTION
 from livecart.cluster.registry import SCRIPTS, NodeRegistry
 from livecart.domain.models import ShowStatus
@@ -86,7 +87,7 @@ async def test_the_shows_of_a_node_that_stops_beating_end_within_the_ttl(
     origin = NodeRegistry(redis, "nod_origin", "http://origin.test:9", ttl_s=NODE_TTL_S * EXPIRY_FRACTION,
                           pid=1, started_at="")
     await origin.heartbeat()
-    store = await RedisStore.open(redis_url)
+    store = await RedisStore.open(redis_url, clock=SystemClock())
     try:  # what a real origin does: the show goes live there, and one viewer watches through it
         await store.set_show_status(show["id"], ShowStatus.LIVE)
         await store.count_viewers(show["id"], 1)

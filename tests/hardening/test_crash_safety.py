@@ -17,8 +17,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from livecart.clock import SystemClock
+from livecart.commerce.payments import TestPaymentProvider
 from livecart.domain.commerce import LedgerAccount, OrderStatus
-from livecart.payments import TestPaymentProvider
 from livecart.store import open_store
 from tests.conftest import ServerProcess, start_redis, stop_process
 from tests.hardening.flash_sale import Sale, prepare_sale, sale_interrupted, settle
@@ -35,7 +36,7 @@ async def check_books(store_url: str, sale: Sale, answers: list[tuple[int, dict[
     answered_paid = [body["id"] for status, body in answers if status == 201]
     assert len(answered_paid) == len(set(answered_paid))  # one order per buyer, never two
 
-    store = await open_store(store_url)
+    store = await open_store(store_url, clock=SystemClock())
     try:
         orders = await store.show_orders(sale.show_id)
         paid = {order.id: order for order in orders if order.status is OrderStatus.PAID}

@@ -93,7 +93,7 @@ async def test_orders_are_grouped_by_client_address_believing_forwarded_for_only
         # straight from one untrusted peer, each claiming to be someone else: one client
         await buy(STRANGER, buyer, f"203.0.113.{n + 1}", f"spoofed-{n}")
 
-    key = await client.app[keys.STORE].secret(LABEL_SECRET)
+    key = await client.app[keys.SERVICES].store.secret(LABEL_SECRET)
     response = await api.request("GET", f"/api/shows/{show['id']}/stats", token=brand["token"])
     text = await response.text()
     signals = json.loads(text)["signals"]

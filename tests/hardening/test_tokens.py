@@ -3,14 +3,17 @@ loses its rights; no token is ever logged."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from livecart.app import create_app
+from livecart.clock import ManualClock
+from livecart.config import Settings
 from livecart.live.service import ACCOUNT_RECHECK_S
+from tests.conftest import AiohttpClient
 from tests.live.clients import LiveClient
 from tests.support import ADMIN_TOKEN, Api
 
@@ -67,7 +70,12 @@ async def test_no_token_appears_in_debug_logs(
         assert token[::-1] not in logged
 
 
-async def test_a_deleted_accounts_open_connection_loses_its_rights(api: Api, client: TestClient[Any, Any]) -> None:
+async def test_a_deleted_accounts_open_connection_loses_its_rights(
+    settings: Settings, aiohttp_client: AiohttpClient
+) -> None:
+    clock = ManualClock()
+    client = await aiohttp_client(create_app(settings, clock=clock))
+    api = Api(client)
     host = await api.create_account("host", "Mia")
     show = await api.create_show(host["token"])
     viewer = await api.create_account("viewer", "Sam")
@@ -81,7 +89,7 @@ async def test_a_deleted_accounts_open_connection_loses_its_rights(api: Api, cli
 
         for account in (viewer, host):
             await api.call("DELETE", f"/api/accounts/{account['id']}", 204, token=ADMIN_TOKEN)
-        await asyncio.sleep(ACCOUNT_RECHECK_S + 0.1)
+        await clock.advance(ACCOUNT_RECHECK_S + 0.1)
 
         answers = [await speaker.call("chat", {"text": "gone?"}), await speaker.call("react", {"kind": "heart"}),
                    await moderator.call("slow_mode", {"seconds": 0})]

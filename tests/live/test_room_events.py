@@ -20,7 +20,7 @@ async def test_bus_events_become_room_events(app: web.Application, client: TestC
     bystander = await LiveClient(str(client.make_url("/"))).connect()
     await watcher.join(show["id"])
     await bystander.join(other["id"])
-    bus = app[keys.BUS]
+    bus = app[keys.SERVICES].bus
     product = {"id": "prd_1", "title": "Glow serum", "price_cents": 2900, "currency": "EUR", "stock": 3}
     bus.publish(events.ShowStatusChanged(show_id=show["id"], status="live"))
     bus.publish(events.Pinned(show_id=show["id"], product=product, pinned_at="2026-11-23T20:00:00Z"))

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from livecart.config import Settings
 from livecart.domain.events import Event
-from livecart.keys import BUS
+from livecart.keys import SERVICES
 from tests.support import ADMIN_TOKEN, Api
 
 GRACE_SECONDS = 0.5
@@ -51,7 +51,7 @@ async def show(api: Api, client: TestClient[Any, Any]) -> ShowUnderTest:
     host = await api.create_account("host", "Mia Live")
     created = await api.create_show(host["token"])
     events: list[Event] = []
-    client.app[BUS].subscribe(events.append)
+    client.app[SERVICES].bus.subscribe(events.append)
     base = str(client.make_url("")).rstrip("/")
     return ShowUnderTest(
         id=created["id"],

@@ -78,7 +78,7 @@ async def test_chromium_publishes_over_whip_and_another_page_plays_over_whep(
 ) -> None:
     from playwright.async_api import async_playwright
 
-    chromium = need_binary("chromium", "/usr/bin/chromium")
+    chromium = need_binary("chromium", "chromium-browser")
     page_url = str(client.make_url("/test-media.html"))
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)

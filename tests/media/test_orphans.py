@@ -11,7 +11,9 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from aiortc.mediastreams import AudioStreamTrack
 
+from livecart import keys
 from livecart.app import create_app
+from livecart.clock import Clock, ManualClock
 from livecart.config import Settings
 from livecart.media.clients import WhipPublisher
 from livecart.media.synthetic import PatternTrack
@@ -20,12 +22,21 @@ from tests.support import ADMIN_TOKEN
 GRACE_SECONDS = 1.0
 
 
-async def node(database: Path) -> TestServer:
+async def node(database: Path, clock: Clock | None = None) -> TestServer:
     settings = Settings(store=f"sqlite:///{database}", admin_token=ADMIN_TOKEN,
                         publisher_grace_seconds=GRACE_SECONDS)
-    server = TestServer(create_app(settings))
+    server = TestServer(create_app(settings, clock=clock))
     await server.start_server()
     return server
+
+
+async def grace_period_passes(server: TestServer, clock: ManualClock) -> None:
+    """Move the node's clock past the grace period and wait for its look for orphans to finish."""
+    check = server.app[keys.SERVICES].lifecycle.orphan_check
+    assert check is not None
+    assert not check.done(), "the node looked before its grace period passed"
+    await clock.advance(GRACE_SECONDS + 0.5)
+    await asyncio.wait_for(check, timeout=10)
 
 
 async def call(http: aiohttp.ClientSession, server: TestServer, method: str, path: str, token: str,
@@ -52,9 +63,10 @@ async def test_the_next_node_ends_a_show_nobody_publishes_after_the_grace_period
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     show_id, token = await live_show_on_a_stopped_node(http, tmp_path / "db")
-    second = await node(tmp_path / "db")
+    clock = ManualClock()
+    second = await node(tmp_path / "db", clock)
     assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "live"
-    await asyncio.sleep(GRACE_SECONDS + 0.5)
+    await grace_period_passes(second, clock)
     assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "ended"
     await second.close()
 
@@ -63,10 +75,11 @@ async def test_a_host_who_publishes_again_within_the_grace_period_keeps_the_show
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     show_id, token = await live_show_on_a_stopped_node(http, tmp_path / "db")
-    second = await node(tmp_path / "db")
+    clock = ManualClock()
+    second = await node(tmp_path / "db", clock)
     publisher = await WhipPublisher.start(http, str(second.make_url(f"/whip/{show_id}")), token,
                                           PatternTrack(), AudioStreamTrack())
-    await asyncio.sleep(GRACE_SECONDS + 0.5)
+    await grace_period_passes(second, clock)
     assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "live"
     await publisher.stop()
     await second.close()

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from aiortc import sdp as aiortc_sdp
 from aiortc.mediastreams import AudioStreamTrack
 
-from livecart.keys import MEDIA
+from livecart.keys import SERVICES
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.relay import ViewerTrack
 from livecart.media.synthetic import EncodedLoopTrack, encode_clip
@@ -52,7 +52,7 @@ def lose_every(viewer: WhepViewer, nth: int, lost: set[int]) -> None:
 
 
 def server_tracks(client: TestClient[Any, Any], show: ShowUnderTest) -> list[ViewerTrack]:
-    broadcast = client.app[MEDIA].broadcast(show.id)
+    broadcast = client.app[SERVICES].media.broadcast(show.id)
     assert broadcast is not None
     return [track for viewer in broadcast.viewers.values() for track in viewer.tracks if track.kind == "video"]
 

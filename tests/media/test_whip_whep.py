@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from aiortc.mediastreams import AudioStreamTrack
 
 from livecart.domain.events import ShowStatusChanged
-from livecart.keys import MEDIA
+from livecart.keys import SERVICES
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.synthetic import EncodedLoopTrack, PatternTrack, encode_clip
 from tests.media.conftest import ShowUnderTest
@@ -76,7 +76,7 @@ async def test_a_late_joiner_starts_from_the_gop_cache_when_the_publisher_ignore
     await asyncio.sleep(5)
     late = await WhepViewer.start(http, show.whep_url)
     await eventually(lambda: late.stats.video_frames > 0, within=3)
-    broadcast = client.app[MEDIA].broadcast(show.id)
+    broadcast = client.app[SERVICES].media.broadcast(show.id)
     assert broadcast is not None
     relay = broadcast.relay
     assert relay.keyframes_in == 1, "the publisher sent one keyframe, at the start"
@@ -97,7 +97,7 @@ async def test_a_viewer_joining_a_pli_honouring_publisher_gets_a_fresh_keyframe(
     await asyncio.sleep(1)
     viewer = await WhepViewer.start(http, show.whep_url)
     await eventually(lambda: viewer.stats.video_frames > 0)
-    broadcast = client.app[MEDIA].broadcast(show.id)
+    broadcast = client.app[SERVICES].media.broadcast(show.id)
     assert broadcast is not None
     relay = broadcast.relay
     await eventually(lambda: relay.keyframes_in >= 2)

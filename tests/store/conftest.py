@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from livecart.clock import Clock, SystemClock
 from livecart.store import Store, open_store
 
-OpenStore = Callable[[], Awaitable[Store]]
+# Opens a store on the same data; with a clock (e.g. a ManualClock the test moves) instead of the system's.
+OpenStore = Callable[..., Awaitable[Store]]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
@@ -27,8 +29,8 @@ async def open_stores(store_url: str) -> AsyncIterator[OpenStore]:
     """Factory: open another store on the same data (another node, or the same one after a restart)."""
     opened: list[Store] = []
 
-    async def open_one() -> Store:
-        store = await open_store(store_url)
+    async def open_one(clock: Clock | None = None) -> Store:
+        store = await open_store(store_url, clock=clock or SystemClock())
         opened.append(store)
         return store
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from livecart.clock import ManualClock
 from livecart.domain.commerce import StoredResponse
 from livecart.domain.errors import IdempotencyInProgress, IdempotencyMismatch, NotFound
 from livecart.domain.models import utcnow
@@ -86,7 +87,9 @@ async def test_concurrent_claims_of_one_key_let_exactly_one_request_run(store: S
     assert all(isinstance(result, IdempotencyInProgress) for result in results if result is not None)
 
 
-async def test_stale_claims_without_an_order_are_released(store: Store) -> None:
+async def test_stale_claims_without_an_order_are_released(open_stores: OpenStore) -> None:
+    clock = ManualClock(datetime.now(UTC))
+    store = await open_stores(clock)
     brand = await factories.brand(store)
     host = await factories.host(store)
     show = await factories.show(store, host.id)
@@ -97,8 +100,8 @@ async def test_stale_claims_without_an_order_are_released(store: Store) -> None:
     await store.place_order(factories.order(show, buyer, (product, 1), key="with-order"), 10)
     await store.claim_idempotency_key(buyer.id, "finished", "hash-c")
     await store.save_idempotent_response(buyer.id, "finished", PAID)
-    cutoff = utcnow() + timedelta(milliseconds=1)
-    await asyncio.sleep(0.01)
+    cutoff = clock.now() + timedelta(milliseconds=1)
+    await clock.advance(0.01)
     await store.claim_idempotency_key(buyer.id, "fresh", "hash-d")
 
     assert await store.release_stale_idempotency_keys(cutoff) == 1
@@ -125,7 +128,11 @@ async def test_idempotency_records_survive_reopening_the_store(store: Store, ope
         await reopened.claim_idempotency_key("vwr_1", "running", "hash-b")
 
 
-async def test_finished_records_older_than_the_retention_are_forgotten_running_ones_kept(store: Store) -> None:
+async def test_finished_records_older_than_the_retention_are_forgotten_running_ones_kept(
+    open_stores: OpenStore,
+) -> None:
+    clock = ManualClock(datetime.now(UTC))
+    store = await open_stores(clock)
     host = await factories.host(store)
     show = await factories.show(store, host.id)
     brand = await factories.brand(store)
@@ -137,8 +144,8 @@ async def test_finished_records_older_than_the_retention_are_forgotten_running_o
     await store.place_order(factories.order(show, buyer, (product, 1), key="still-running"), 10)
     await store.claim_idempotency_key(buyer.id, "released", "hash-c")
     await store.release_idempotency_key(buyer.id, "released")
-    cutoff = utcnow() + timedelta(milliseconds=1)
-    await asyncio.sleep(0.01)
+    cutoff = clock.now() + timedelta(milliseconds=1)
+    await clock.advance(0.01)
     await store.claim_idempotency_key(buyer.id, "paid-just-now", "hash-d")
     await store.save_idempotent_response(buyer.id, "paid-just-now", PAID)
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 
 from livecart.bus import EventBus
-from livecart.checkout import Checkout
+from livecart.clock import SystemClock
+from livecart.commerce.checkout import Checkout
+from livecart.commerce.payments import TEST_CARD_OK, TestPaymentProvider
+from livecart.commerce.stock_news import StockNews
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.commerce import CartItem, Order, OrderStatus
 from livecart.domain.events import Event, Sold
 from livecart.domain.models import ProductDraft, Role, utcnow
-from livecart.payments import TEST_CARD_OK, TestPaymentProvider
 from livecart.store import Store
 from tests.store.conftest import OpenStore
 
@@ -57,7 +59,8 @@ async def test_a_charged_order_interrupted_before_it_was_marked_paid_is_paid_on_
     events: list[Event] = []
     bus = EventBus()
     bus.subscribe(events.append)
-    assert await Checkout(restarted, provider, bus, RULES).recover(utcnow()) == (1, 0)
+    checkout = Checkout(restarted, provider, bus, RULES, StockNews(restarted, bus), SystemClock())
+    assert await checkout.recover(utcnow()) == (1, 0)
 
     paid = await restarted.get_order(order.id)
     assert paid is not None
@@ -81,7 +84,11 @@ async def test_an_uncharged_interrupted_order_gives_its_stock_and_keys_back_on_r
     await store.close()
 
     restarted = await open_stores()
-    assert await Checkout(restarted, TestPaymentProvider(), EventBus(), RULES).recover(utcnow()) == (0, 1)
+    bus = EventBus()
+    news = StockNews(restarted, bus)
+    checkout = Checkout(restarted, TestPaymentProvider(), bus, RULES, news, SystemClock())
+    assert await checkout.recover(utcnow()) == (0, 1)
+    await news.close()
 
     failed = await restarted.get_order(order.id)
     assert failed is not None

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from livecart.clock import SystemClock
 from livecart.domain.errors import NotFound
 from livecart.domain.live import ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import utcnow
@@ -22,12 +23,13 @@ SHOW = "shw_contract"
 class RedisLiveOnly(RedisLive):
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        self._clock = SystemClock()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LiveStore]:
     if request.param == "sqlite":
-        sqlite = await SqliteStore.open(str(tmp_path / "live.db"))
+        sqlite = await SqliteStore.open(str(tmp_path / "live.db"), clock=SystemClock())
         yield sqlite
         await sqlite.close()
     else:

@@ -14,6 +14,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from livecart.clock import SystemClock
 from livecart.domain.errors import Conflict
 from livecart.domain.models import Role, utcnow
 from livecart.store import open_store
@@ -38,7 +39,7 @@ async def all_values(redis: Redis, key: str) -> list[str]:
 
 
 async def test_every_key_is_prefixed_and_no_token_is_stored_in_clear(redis_url: str) -> None:
-    store = await open_store(redis_url)
+    store = await open_store(redis_url, clock=SystemClock())
     try:
         brand, token = await store.create_account(Role.BRAND, "Aurora")
         host, host_token = await store.create_account(Role.HOST, "Mia")
@@ -59,7 +60,7 @@ async def test_every_key_is_prefixed_and_no_token_is_stored_in_clear(redis_url: 
 
 
 async def test_scripts_are_loaded_again_when_the_server_forgot_them(redis_url: str) -> None:
-    store = await open_store(redis_url)
+    store = await open_store(redis_url, clock=SystemClock())
     try:
         brand = await factories.brand(store)
         redis = Redis.from_url(redis_url)
@@ -77,14 +78,14 @@ async def test_scripts_are_loaded_again_when_the_server_forgot_them(redis_url: s
 
 async def test_opening_an_unreachable_server_fails_at_once() -> None:
     with pytest.raises(RedisConnectionError):
-        await RedisStore.open(f"redis://127.0.0.1:{free_port()}/0")
+        await RedisStore.open(f"redis://127.0.0.1:{free_port()}/0", clock=SystemClock())
 
 
 async def test_opening_a_server_without_aof_warns_the_operator(
     redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="livecart.store.redis"):
-        store = await open_store(redis_url)  # the fixture's server runs with appendonly no
+        store = await open_store(redis_url, clock=SystemClock())  # the fixture's server runs with appendonly no
         await store.close()
 
     assert any("appendonly yes" in record.getMessage() for record in caplog.records)
@@ -112,7 +113,7 @@ async def test_with_aof_always_a_killed_server_restarts_with_every_acknowledged_
     aof = ("--appendonly", "yes", "--appendfsync", "always")
     server = start_redis(tmp_path / "redis", *aof)
     try:
-        store = await open_store(server.url)
+        store = await open_store(server.url, clock=SystemClock())
         brand = await factories.brand(store)
         host = await factories.host(store)
         show = await factories.show(store, host.id)
@@ -128,7 +129,7 @@ async def test_with_aof_always_a_killed_server_restarts_with_every_acknowledged_
 
     restarted = start_redis(tmp_path / "redis", *aof)
     try:
-        store = await open_store(restarted.url)
+        store = await open_store(restarted.url, clock=SystemClock())
         try:
             assert await store.get_order(order.id) == paid
             assert await store.ledger_entries(order_id=order.id) == entries
@@ -167,7 +168,7 @@ async def test_a_unix_socket_url_opens_the_redis_store() -> None:
     socket_path = directory / "redis.sock"
     server = start_redis(directory, "--unixsocket", str(socket_path), "--unixsocketperm", "700")
     try:
-        store = await open_store(f"unix://{socket_path}?db=0")
+        store = await open_store(f"unix://{socket_path}?db=0", clock=SystemClock())
         try:
             assert isinstance(store, RedisStore)
             account, token = await store.create_account(Role.VIEWER, "Sam")
@@ -180,7 +181,7 @@ async def test_a_unix_socket_url_opens_the_redis_store() -> None:
 
 
 async def test_the_client_never_resends_a_command_after_a_connection_error(redis_url: str) -> None:
-    store = await open_store(redis_url)
+    store = await open_store(redis_url, clock=SystemClock())
     assert isinstance(store, RedisStore)
     try:
         retry = store._redis.get_retry()  # the scripts are not safe to run twice: no retries
@@ -191,7 +192,7 @@ async def test_the_client_never_resends_a_command_after_a_connection_error(redis
 
 
 async def test_placing_an_order_id_twice_never_takes_stock_twice(redis_url: str) -> None:
-    store = await open_store(redis_url)
+    store = await open_store(redis_url, clock=SystemClock())
     try:
         brand = await factories.brand(store)
         host = await factories.host(store)

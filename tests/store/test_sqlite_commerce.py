@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from livecart.clock import SystemClock
 from livecart.domain.ledger import sale_entries
 from livecart.domain.models import utcnow
 from livecart.store.sqlite import SqliteStore
@@ -16,7 +17,7 @@ from tests.store.test_contract_recovery import pending_order
 
 
 async def test_the_ledger_refuses_updates_and_deletes(tmp_path: Path) -> None:
-    store = await SqliteStore.open(str(tmp_path / "db.sqlite"))
+    store = await SqliteStore.open(str(tmp_path / "db.sqlite"), clock=SystemClock())
     order = await pending_order(store, "k1")
     await store.mark_order_paid(order.id, "ch_1", utcnow(), sale_entries(order, utcnow()), None)
     await store.close()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from livecart.store.sqlite.db import Database
+from livecart.store.sqlite.db import Database, Migration
 
-MIGRATIONS = [("t", "CREATE TABLE t (n INTEGER PRIMARY KEY, note TEXT NOT NULL)")]
+MIGRATIONS = [Migration(1, "t", "CREATE TABLE t (n INTEGER PRIMARY KEY, note TEXT NOT NULL)")]
 
 
 def insert_two(conn: sqlite3.Connection, n: int) -> int:

@@ -13,18 +13,25 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from livecart.clock import Clock
 from livecart.redis_options import redis_options
-from livecart.store.redis import accounts, catalog, commerce, keys, shows
+from livecart.store.redis import accounts, auctions, catalog, commerce, deals, giveaways, keys, shows
 from livecart.store.redis.accounts import RedisAccounts
+from livecart.store.redis.auctions import RedisAuctions
 from livecart.store.redis.catalog import RedisCatalog
 from livecart.store.redis.commerce import RedisCommerce
+from livecart.store.redis.deals import RedisDeals
 from livecart.store.redis.durability import check_durability
+from livecart.store.redis.giveaways import RedisGiveaways
 from livecart.store.redis.live import RedisLive
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
 from livecart.store.redis.shows import RedisShows
 
-SCRIPTS: tuple[Script, ...] = (*accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS)
+SCRIPTS: tuple[Script, ...] = (
+    *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
+    *auctions.SCRIPTS, *deals.SCRIPTS, *giveaways.SCRIPTS,
+)  # fmt: skip
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
 # instead of opening thousands of sockets during a flash sale.
@@ -39,13 +46,16 @@ CONNECTION_WAIT_SECONDS = 20.0
 NO_RETRY = Retry(NoBackoff(), 0)
 
 
-class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive):
-    def __init__(self, redis: Redis) -> None:
+class RedisStore(
+    RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways
+):
+    def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis
+        self._clock = clock
         self._pending = PendingOrders()
 
     @classmethod
-    async def open(cls, url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> RedisStore:
+    async def open(cls, url: str, *, clock: Clock, timeout_s: float = DEFAULT_TIMEOUT_S) -> RedisStore:
         """Connect to a `redis://`, `rediss://` or `unix://` URL, check the server answers, load the scripts
         and warn when the server is not configured to keep data (AOF off, keys evictable)."""
         pool = BlockingConnectionPool.from_url(
@@ -65,7 +75,7 @@ class RedisStore(RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLi
         except BaseException:
             await redis.aclose()
             raise
-        return cls(redis)
+        return cls(redis, clock=clock)
 
     async def ping(self) -> None:
         await self._redis.ping()

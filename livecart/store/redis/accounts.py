@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from livecart.domain.errors import NotFound
+from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.ids import hash_token, new_id, new_token
-from livecart.domain.models import Account, Role, utcnow
+from livecart.domain.models import Account, Role
 from livecart.store.redis import codec, keys
 from livecart.store.redis.lua import Script
 
@@ -34,11 +35,12 @@ SCRIPTS = (DELETE_ACCOUNT,)
 
 class RedisAccounts:
     _redis: Redis
+    _clock: Clock
 
     async def create_account(self, role: Role, name: str) -> tuple[Account, str]:
         token = new_token()
         digest = hash_token(token)
-        created = Account(id=new_id(ID_PREFIX[role]), role=role, name=name, created_at=utcnow())
+        created = Account(id=new_id(ID_PREFIX[role]), role=role, name=name, created_at=self._clock.now())
         row = codec.fields(id=created.id, role=role.value, name=name, token_hash=digest, created_at=created.created_at)
         async with self._redis.pipeline(transaction=True) as tx:
             tx.hset(keys.account(created.id), mapping=row)  # type: ignore[arg-type]
@@ -59,9 +61,9 @@ class RedisAccounts:
     async def delete_account(self, account_id: str) -> None:
         digest = await self._redis.hget(keys.account(account_id), "token_hash")
         if digest is None:
-            raise NotFound("no such account", account_id=account_id)
+            raise errors.no_such_account(account_id)
         deleted = await DELETE_ACCOUNT(
-            self._redis, [keys.account(account_id), keys.token(str(digest))], [utcnow().isoformat()]
+            self._redis, [keys.account(account_id), keys.token(str(digest))], [self._clock.now().isoformat()]
         )
         if deleted == 0:
-            raise NotFound("no such account", account_id=account_id)
+            raise errors.no_such_account(account_id)

@@ -8,17 +8,19 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from livecart.clock import Clock
+from livecart.domain import errors, store_checks
 from livecart.domain.commerce import CartActivity, CartItem
-from livecart.domain.errors import LimitExceeded
-from livecart.domain.models import utcnow
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.lua import Script
 
-# KEYS: cart qty, cart lines, show cart adds, product cart viewers.
+# KEYS: cart qty, cart lines, show cart adds, product cart viewers, product.
 # ARGV: product id, qty, max qty, now (µs), viewer id.
-# Returns {1, lines with scores, qty hash} after adding, or {0, units in the line now} over the limit.
+# Returns {1, lines with scores, qty hash} after adding, {0, units in the line now} over the limit,
+# or {-1} for an unknown product.
 ADD_TO_CART = Script(
     """
+    if redis.call('EXISTS', KEYS[5]) == 0 then return {-1} end
     local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
     if current + tonumber(ARGV[2]) > tonumber(ARGV[3]) then
       return {0, current}
@@ -54,6 +56,7 @@ def cart_items(lines: Sequence[Any], quantities: Sequence[Any]) -> list[CartItem
 
 class RedisCarts:
     _redis: Redis
+    _clock: Clock
 
     async def cart(self, show_id: str, viewer_id: str) -> list[CartItem]:
         async with self._redis.pipeline(transaction=True) as tx:
@@ -74,8 +77,7 @@ class RedisCarts:
     async def add_to_cart(
         self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
     ) -> list[CartItem]:
-        if qty < 1:
-            raise ValueError("qty must be at least 1")
+        store_checks.cart_qty(qty)
         reply = await ADD_TO_CART(
             self._redis,
             [
@@ -83,16 +85,14 @@ class RedisCarts:
                 keys.cart_lines(show_id, viewer_id),
                 keys.cart_adds(show_id),
                 keys.cart_viewers(show_id, product_id),
+                keys.product(product_id),
             ],
-            [product_id, qty, max_qty, codec.micros(utcnow()), viewer_id],
+            [product_id, qty, max_qty, codec.micros(self._clock.now()), viewer_id],
         )
+        if int(reply[0]) == -1:
+            raise errors.no_such_product(product_id)
         if int(reply[0]) == 0:
-            raise LimitExceeded(
-                f"this cart line may hold at most {max_qty} units",
-                product_ids=[product_id],
-                max_qty=max_qty,
-                in_cart=int(reply[1]),
-            )
+            raise errors.cart_line_limit_exceeded(product_id, max_qty, int(reply[1]))
         return cart_items(reply[1], reply[2])
 
     async def remove_from_cart(self, show_id: str, viewer_id: str, product_id: str) -> bool:

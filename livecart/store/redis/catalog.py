@@ -8,19 +8,21 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from livecart.domain.errors import BadRequest, Conflict, NotFound
+from livecart.clock import Clock
+from livecart.domain import errors, store_checks
 from livecart.domain.ids import new_id
-from livecart.domain.models import PRODUCT_MUTABLE_FIELDS, Product, ProductDraft, utcnow
+from livecart.domain.models import PRODUCT_MUTABLE_FIELDS, Product, ProductDraft
 from livecart.store.redis import codec, keys
 from livecart.store.redis.lua import Script
 
-# Fields that may be cleared (set to None); the others are required.
-NULLABLE_FIELDS = frozenset({"image_url", "description"})
-
-# KEYS: brand SKU index, product, all products, brand's products.
-# ARGV: sku, product id, score, field, value, … Returns 1, or 0 when the SKU is taken.
+# KEYS: brand SKU index, product, all products, brand's products, brand's account.
+# ARGV: sku, product id, score, field, value, … Returns 1, 0 when the SKU is taken, or -1 when the brand's
+# account does not exist (or was deleted).
 CREATE_PRODUCT = Script(
     """
+    if redis.call('EXISTS', KEYS[5]) == 0 or redis.call('HEXISTS', KEYS[5], 'deleted_at') == 1 then
+      return -1
+    end
     if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
       return 0
     end
@@ -52,19 +54,6 @@ UPDATE_PRODUCT = Script(
 SCRIPTS = (CREATE_PRODUCT, UPDATE_PRODUCT)
 
 
-def check_ranges(values: Mapping[str, Any]) -> None:
-    """The constraints the SQLite schema enforces with CHECK, enforced here before anything is written."""
-    problems: dict[str, str] = {}
-    for name in ("price_cents", "stock"):
-        if values.get(name) is not None and values[name] < 0:
-            problems[name] = "must not be negative"
-    bps = values.get("commission_bps")
-    if bps is not None and not 0 <= bps <= 10_000:
-        problems["commission_bps"] = "must be from 0 to 10000"
-    if problems:
-        raise BadRequest("the product is not valid", fields=problems)
-
-
 async def fetch_products(redis: Redis, product_ids: list[str]) -> list[Product]:
     """The products with these ids, in this order, leaving out any that do not exist."""
     if not product_ids:
@@ -78,10 +67,11 @@ async def fetch_products(redis: Redis, product_ids: list[str]) -> list[Product]:
 
 class RedisCatalog:
     _redis: Redis
+    _clock: Clock
 
     async def create_product(self, brand_id: str, draft: ProductDraft) -> Product:
-        check_ranges(vars(draft))
-        now = utcnow()
+        store_checks.product_values(vars(draft))
+        now = self._clock.now()
         product = Product(id=new_id("prd"), brand_id=brand_id, created_at=now, updated_at=now, **vars(draft))
         row = codec.fields(**vars(product))
         created = await CREATE_PRODUCT(
@@ -91,11 +81,14 @@ class RedisCatalog:
                 keys.product(product.id),
                 keys.products(),
                 keys.brand_products(brand_id),
+                keys.account(brand_id),
             ],
             [draft.sku, product.id, codec.micros(now), *codec.pairs(row)],
         )
+        if created == -1:
+            raise errors.no_such_account(brand_id)
         if created == 0:
-            raise Conflict("this brand already has a product with that SKU", sku=draft.sku)
+            raise errors.duplicate_sku(draft.sku)
         return product
 
     async def get_product(self, product_id: str) -> Product | None:
@@ -108,17 +101,14 @@ class RedisCatalog:
 
     async def update_product(self, product_id: str, changes: Mapping[str, Any]) -> Product:
         names = [name for name in PRODUCT_MUTABLE_FIELDS if name in changes]
-        required_nulls = [name for name in names if changes[name] is None and name not in NULLABLE_FIELDS]
-        if required_nulls:
-            raise BadRequest("these fields cannot be null", fields={name: "cannot be null" for name in required_nulls})
-        check_ranges(changes)
+        store_checks.product_values({name: changes[name] for name in names})
         updates = codec.fields(**{name: changes[name] for name in names})
         if names:
-            updates["updated_at"] = utcnow().isoformat()
+            updates["updated_at"] = self._clock.now().isoformat()
         cleared = [name for name in names if changes[name] is None]
         reply = await UPDATE_PRODUCT(
             self._redis, [keys.product(product_id)], [len(updates), *codec.pairs(updates), *cleared]
         )
         if reply is None:
-            raise NotFound("no such product", product_id=product_id)
+            raise errors.no_such_product(product_id)
         return codec.product(codec.from_pairs(reply))

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
+from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.commerce import StoredResponse
-from livecart.domain.errors import IdempotencyInProgress, IdempotencyMismatch, NotFound
-from livecart.domain.models import utcnow
 from livecart.store.redis import codec, keys
 from livecart.store.redis.lua import Script
 
@@ -82,25 +82,22 @@ def running_member(viewer_id: str, key: str) -> str:
 
 class RedisIdempotency:
     _redis: Redis
+    _clock: Clock
 
     async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:
         member = running_member(viewer_id, key)
         reply = await CLAIM(
             self._redis,
             [keys.idempotency(viewer_id, key), keys.idempotency_running(), keys.idempotency_claims()],
-            [request_hash, codec.micros(utcnow()), member],
+            [request_hash, codec.micros(self._clock.now()), member],
         )
         outcome = str(reply[0])
         if outcome == "claimed":
             return None
         if outcome == "mismatch":
-            raise IdempotencyMismatch(
-                "this Idempotency-Key was used with a different request body", idempotency_key=key
-            )
+            raise errors.idempotency_mismatch(key)
         if outcome == "running":
-            raise IdempotencyInProgress(
-                "a request with this Idempotency-Key is still in progress; retry later", idempotency_key=key
-            )
+            raise errors.idempotency_in_progress(key)
         return StoredResponse(status=int(reply[1]), body=str(reply[2]))
 
     async def save_idempotent_response(self, viewer_id: str, key: str, response: StoredResponse) -> None:
@@ -110,7 +107,7 @@ class RedisIdempotency:
             [response.status, response.body, running_member(viewer_id, key)],
         )
         if saved == 0:
-            raise NotFound("no such idempotency key", idempotency_key=key)
+            raise errors.no_such_idempotency_key(key)
 
     async def release_idempotency_key(self, viewer_id: str, key: str) -> None:
         await RELEASE(

@@ -166,3 +166,72 @@ def ledger_by_show(show_id: str) -> str:
 def secret(name: str) -> str:
     """String: a deployment secret as hex (`Store.secret`), set once with SET NX."""
     return f"{PREFIX}secret:{name}"
+
+
+# -- selling formats (docs/selling.md) ---------------------------------------------------------------
+
+
+def auction(auction_id: str) -> str:
+    """Hash: the auction's fields (livecart/store/redis/auctions.py), plus `ends_us` and `pay_by_us`."""
+    return f"{PREFIX}auction:{auction_id}"
+
+
+def auction_bids(auction_id: str) -> str:
+    """List of the auction's accepted bids as JSON, in the order accepted (amounts increasing)."""
+    return f"{PREFIX}auction:{auction_id}:bids"
+
+
+def show_auction(show_id: str) -> str:
+    """String: the id of the show's OPEN auction (absent when none): one open auction per show."""
+    return f"{PREFIX}show:{show_id}:auction"
+
+
+def auction_timers() -> str:
+    """Sorted set of auction ids scored by their next deadline in µs: `ends_us` while open, `pay_by_us`
+    while an offer awaits payment; removed once nothing is left to decide."""
+    return f"{PREFIX}auctions:timers"
+
+
+def deal(deal_id: str) -> str:
+    """Hash: the deal's fields plus `ends_us`; `remaining` changed only by Lua scripts."""
+    return f"{PREFIX}deal:{deal_id}"
+
+
+def deal_held(deal_id: str) -> str:
+    """Sorted set of the deal's HELD hold ids scored by expiry (µs)."""
+    return f"{PREFIX}deal:{deal_id}:held"
+
+
+def deal_hold_status(deal_id: str) -> str:
+    """Hash: hold id → `held`, `expired` or `ordered <order id>`."""
+    return f"{PREFIX}deal:{deal_id}:hold_status"
+
+
+def deal_holds(deal_id: str) -> str:
+    """List of the deal's holds as JSON (never rewritten), oldest first."""
+    return f"{PREFIX}deal:{deal_id}:holds"
+
+
+def deal_hold_viewers(deal_id: str) -> str:
+    """Hash: hold id → viewer id (to give an expired hold back to its viewer's count)."""
+    return f"{PREFIX}deal:{deal_id}:hold_viewers"
+
+
+def deal_viewers(deal_id: str) -> str:
+    """Hash: viewer id → units held or ordered from the deal (the per-viewer limit)."""
+    return f"{PREFIX}deal:{deal_id}:viewers"
+
+
+def giveaway(giveaway_id: str) -> str:
+    """Hash: the giveaway's fields plus `ends_us`; `winner_ids` and `order_ids` as JSON lists."""
+    return f"{PREFIX}giveaway:{giveaway_id}"
+
+
+def giveaway_entrants(giveaway_id: str) -> str:
+    """Set of the account ids that entered (one entry per account)."""
+    return f"{PREFIX}giveaway:{giveaway_id}:entrants"
+
+
+def open_giveaways() -> str:
+    """Sorted set of OPEN giveaway ids scored by `ends_us` (the draw is due after it)."""
+    return f"{PREFIX}giveaways:open"

@@ -16,9 +16,9 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 
-from livecart.domain.errors import NotFound
+from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus, question_rank
-from livecart.domain.models import utcnow
 
 QUESTION_TTL_S = 7 * 24 * 3600
 
@@ -80,6 +80,7 @@ def _message(raw: str) -> ChatMessage:
 
 class RedisLive:
     _redis: Redis
+    _clock: Clock
 
     async def add_chat(self, show_id: str, messages: Sequence[ChatMessage], keep: int) -> None:
         raws = [
@@ -153,16 +154,16 @@ class RedisLive:
         result = cast(int, await script)
         question = await self.get_question(show_id, question_id) if result >= 0 else None
         if question is None:
-            raise NotFound("no such question", question_id=question_id)
+            raise errors.no_such_question(question_id)
         return question, result == 1
 
     async def set_question_status(self, show_id: str, question_id: str, status: QuestionStatus) -> Question:
         if await self.get_question(show_id, question_id) is None:
-            raise NotFound("no such question", question_id=question_id)
+            raise errors.no_such_question(question_id)
         await self._redis.hset(_question_key(question_id), "status", status.value)
         question = await self.get_question(show_id, question_id)
         if question is None:
-            raise NotFound("no such question", question_id=question_id)
+            raise errors.no_such_question(question_id)
         return question
 
     async def top_questions(self, show_id: str, limit: int) -> list[Question]:
@@ -182,7 +183,7 @@ class RedisLive:
         if raw is None:
             return None
         until = datetime.fromtimestamp(float(raw), UTC)
-        return until if until > utcnow() else None
+        return until if until > self._clock.now() else None
 
     async def set_chat_settings(self, show_id: str, settings: ChatSettings) -> None:
         mapping = {"slow_mode_s": str(settings.slow_mode_s), "blocked_words": json.dumps(list(settings.blocked_words))}

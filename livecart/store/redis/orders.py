@@ -15,15 +15,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from livecart.domain import errors, store_checks
 from livecart.domain.commerce import LedgerEntry, Order, OrderStatus, Refund, StoredResponse
-from livecart.domain.errors import (
-    Conflict,
-    LimitExceeded,
-    NotFound,
-    OutOfStock,
-    PriceChanged,
-    RefundExceedsPurchase,
-)
 from livecart.store.base import OrderCursor, StockLevels
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.idempotency import running_member
@@ -31,15 +24,17 @@ from livecart.store.redis.ledger import APPEND_LUA, append_plan
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
 
-# KEYS: order, show orders, pending orders, buyer units, idempotency record, product × n.
+# KEYS: order, show orders, pending orders, buyer units, idempotency record, show, product × n.
 # ARGV: n, max qty per buyer, created (µs), order id, has idempotency key (0/1), number of order
 #       field pairs m, then per line (product id, qty, unit price, commission bps), then the m pairs.
 # Returns {'ok', product id, stock, …} or {failure, product id, …} with nothing written
-# ({'exists'} when the order id is taken, so a second run never takes stock twice;
-# {'out_of_stock', product id, stock available, …} when lines are short).
+# ({'exists'} when the order id is taken, so a second run never takes stock twice; {'no_show'} for an
+# unknown show; {'out_of_stock', product id, stock available, …} when lines are short). The checks and
+# their order are `livecart.domain.store_checks.order_placement`'s.
 PLACE_ORDER = Script(
     """
     if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
+    if redis.call('EXISTS', KEYS[6]) == 0 then return {'no_show'} end
     local n = tonumber(ARGV[1])
     local max_qty = tonumber(ARGV[2])
     local function line(i)
@@ -48,12 +43,12 @@ PLACE_ORDER = Script(
     end
     for i = 1, n do
       local product_id = line(i)
-      if redis.call('EXISTS', KEYS[5 + i]) == 0 then return {'not_found', product_id} end
+      if redis.call('EXISTS', KEYS[6 + i]) == 0 then return {'not_found', product_id} end
     end
     local failed = {}
     for i = 1, n do
       local product_id, qty, price, bps = line(i)
-      local current = redis.call('HMGET', KEYS[5 + i], 'price_cents', 'commission_bps')
+      local current = redis.call('HMGET', KEYS[6 + i], 'price_cents', 'commission_bps')
       if current[1] ~= price or current[2] ~= bps then table.insert(failed, product_id) end
     end
     if #failed > 0 then return {'price_changed', unpack(failed)} end
@@ -66,7 +61,7 @@ PLACE_ORDER = Script(
     if #failed > 0 then return {'limit_exceeded', unpack(failed)} end
     for i = 1, n do
       local product_id, qty = line(i)
-      local available = redis.call('HGET', KEYS[5 + i], 'stock')
+      local available = redis.call('HGET', KEYS[6 + i], 'stock')
       if tonumber(available) < qty then
         table.insert(failed, product_id)
         table.insert(failed, available)
@@ -77,7 +72,7 @@ PLACE_ORDER = Script(
     for i = 1, n do
       local product_id, qty = line(i)
       table.insert(reply, product_id)
-      table.insert(reply, redis.call('HINCRBY', KEYS[5 + i], 'stock', -qty))
+      table.insert(reply, redis.call('HINCRBY', KEYS[6 + i], 'stock', -qty))
       redis.call('HINCRBY', KEYS[4], product_id, qty)
     end
     local m = tonumber(ARGV[6])
@@ -155,8 +150,9 @@ FAIL_ORDER = Script(
 # KEYS: order, refunds, product × n, ledger × k.
 # ARGV: n, refund JSON, number of ledger pushes e, then (product id, qty, previously refunded,
 #       line qty or -1 when the order has no such line) × n, then e (key position, row) pairs.
-# Checks each line as the SQLite store does: bought at all, refunded count as planned, within the
-# units bought. Returns {'ok', order hash, {product id, stock, …}} or a failure with nothing written.
+# Checks each line as `livecart.domain.store_checks.refundable` does: bought at all, refunded count as
+# planned, within the units bought. Returns {'ok', order hash, {product id, stock, …}} or a failure
+# with nothing written.
 RECORD_REFUND = Script(
     APPEND_LUA
     + """
@@ -197,11 +193,6 @@ def stock_levels(flat: Sequence[Any]) -> StockLevels:
     return {str(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
 
 
-def distinct(product_ids: Sequence[str], what: str) -> None:
-    if len(set(product_ids)) != len(product_ids):
-        raise ValueError(f"{what} must name each product once")
-
-
 ORDERS_BATCH = 100  # order ids read at a time when paging a show's orders for one brand
 
 
@@ -210,8 +201,8 @@ class RedisOrders:
     _pending: PendingOrders
 
     async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+        store_checks.order_shape(order)
         product_ids = [line.product_id for line in order.lines]
-        distinct(product_ids, "an order's lines")
         row = records.order_fields(order)
         line_args = [
             arg
@@ -226,6 +217,7 @@ class RedisOrders:
                 keys.pending_orders(),
                 keys.units_bought(order.buyer_id),
                 keys.idempotency(order.buyer_id, order.idempotency_key or ""),
+                keys.show(order.show_id),
                 *(keys.product(product_id) for product_id in product_ids),
             ],
             [
@@ -241,24 +233,17 @@ class RedisOrders:
         )
         outcome, details = str(reply[0]), [str(item) for item in reply[1:]]
         if outcome == "exists":
-            raise Conflict("an order with this id already exists", order_id=order.id)
+            raise errors.order_exists(order.id)
+        if outcome == "no_show":
+            raise errors.no_such_show(order.show_id)
         if outcome == "not_found":
-            raise NotFound("no such product", product_id=details[0])
+            raise errors.no_such_product(details[0])
         if outcome == "price_changed":
-            raise PriceChanged("a price or commission changed since the cart was priced; retry", product_ids=details)
+            raise errors.price_changed(details)
         if outcome == "limit_exceeded":
-            raise LimitExceeded(
-                f"at most {max_qty_per_buyer} units of a product per buyer",
-                product_ids=details,
-                limit=max_qty_per_buyer,
-            )
+            raise errors.buyer_limit_exceeded(details, max_qty_per_buyer)
         if outcome == "out_of_stock":
-            short = stock_levels(details)
-            raise OutOfStock(
-                "not enough stock for every item; nothing was bought",
-                product_ids=list(short),
-                available=short,
-            )
+            raise errors.out_of_stock(stock_levels(details))
         self._pending.add(order)
         return stock_levels(reply[1:])
 
@@ -361,8 +346,7 @@ class RedisOrders:
     ) -> list[Order]:
         """Walks the show's sorted set newest first (score = created_at, ties by id, as SQLite orders them),
         in batches, keeping the orders that pass the brand filter until `limit` are found."""
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+        store_checks.page_limit(limit)
         key = keys.show_orders(show_id)
         found: list[Order] = []
 
@@ -395,10 +379,8 @@ class RedisOrders:
             offset += batch
 
     async def record_refund(self, refund: Refund, entries: Sequence[LedgerEntry]) -> tuple[Order, StockLevels]:
+        store_checks.refund_shape(refund)
         product_ids = [line.product_id for line in refund.lines]
-        distinct(product_ids, "a refund's lines")
-        if any(line.qty < 1 for line in refund.lines):
-            raise ValueError("a refund line refunds at least one unit")
         order = await self._order_or_404(refund.order_id)
         ledger_keys, pushes = append_plan(entries)
         line_args: list[str | int] = []
@@ -422,28 +404,21 @@ class RedisOrders:
         )
         outcome = str(reply[0])
         if outcome == "not_found":
-            raise NotFound("no such order", order_id=refund.order_id)
+            raise errors.no_such_order(refund.order_id)
         if outcome == "not_paid":
-            raise Conflict(f"a {reply[1]} order cannot be refunded", status=str(reply[1]))
+            raise errors.order_not_refundable(str(reply[1]))
         if outcome == "not_bought":
-            raise RefundExceedsPurchase("this product was not bought in this order", product_id=str(reply[1]))
+            raise errors.not_bought(str(reply[1]))
         if outcome == "stale":
-            raise Conflict("another refund of this order happened meanwhile; retry", retry=True)
+            raise errors.refund_raced()
         if outcome == "exceeds":
-            units, refunded = int(reply[3]), int(reply[2])
-            raise RefundExceedsPurchase(
-                f"{units - refunded} units of this product can still be refunded",
-                product_id=str(reply[1]),
-                bought=units,
-                refunded=refunded,
-                requested=int(reply[4]),
-            )
+            raise errors.refund_exceeds_purchase(str(reply[1]), int(reply[3]), int(reply[2]), int(reply[4]))
         return records.order(codec.from_pairs(reply[1])), stock_levels(reply[2])
 
     async def _order_or_404(self, order_id: str) -> Order:
         order = await self.get_order(order_id)
         if order is None:
-            raise NotFound("no such order", order_id=order_id)
+            raise errors.no_such_order(order_id)
         return order
 
     async def _pending_order(self, order_id: str) -> Order:
@@ -455,9 +430,9 @@ class RedisOrders:
         self._pending.discard(order_id)
         outcome = str(reply[0])
         if outcome == "not_found":
-            raise NotFound("no such order", order_id=order_id)
+            raise errors.no_such_order(order_id)
         if outcome == "not_pending":
-            raise Conflict(f"the order is {reply[1]}, not pending", order_id=order_id)
+            raise errors.order_not_pending(order_id, str(reply[1]))
 
     async def _fetch_orders(self, order_ids: list[str]) -> list[Order]:
         if not order_ids:

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.commerce import Pin, PinSpan
-from livecart.domain.errors import NotFound
-from livecart.domain.models import utcnow
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.catalog import fetch_products
 from livecart.store.redis.lua import Script
 
-# KEYS: product, pins, pin log, pinned-during set. ARGV: product id, now (µs).
-# Returns {1, pinned µs} when pinned now, {0, pinned µs} when already pinned, {-1} for an unknown product.
+# KEYS: product, pins, pin log, pinned-during set, show. ARGV: product id, now (µs).
+# Returns {1, pinned µs} when pinned now, {0, pinned µs} when already pinned, {-2} for an unknown show,
+# {-1} for an unknown product.
 PIN = Script(
     """
+    if redis.call('EXISTS', KEYS[5]) == 0 then return {-2} end
     if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
     local open = redis.call('HGET', KEYS[2], ARGV[1])
     if open then
@@ -51,6 +53,7 @@ SCRIPTS = (PIN, UNPIN)
 
 class RedisPins:
     _redis: Redis
+    _clock: Clock
 
     async def pin_product(self, show_id: str, product_id: str) -> tuple[Pin, bool]:
         reply = await PIN(
@@ -60,19 +63,22 @@ class RedisPins:
                 keys.pins(show_id),
                 keys.pin_log(show_id),
                 keys.pinned_during(show_id),
+                keys.show(show_id),
             ],
-            [product_id, codec.micros(utcnow())],
+            [product_id, codec.micros(self._clock.now())],
         )
+        if int(reply[0]) == -2:
+            raise errors.no_such_show(show_id)
         if int(reply[0]) == -1:
-            raise NotFound("no such product", product_id=product_id)
+            raise errors.no_such_product(product_id)
         found = await fetch_products(self._redis, [product_id])
         if not found:
-            raise NotFound("no such product", product_id=product_id)
+            raise errors.no_such_product(product_id)
         return Pin(show_id=show_id, product=found[0], pinned_at=records.from_micros(reply[1])), int(reply[0]) == 1
 
     async def unpin_product(self, show_id: str, product_id: str) -> bool:
         closed = await UNPIN(
-            self._redis, [keys.pins(show_id), keys.pin_log(show_id)], [product_id, codec.micros(utcnow())]
+            self._redis, [keys.pins(show_id), keys.pin_log(show_id)], [product_id, codec.micros(self._clock.now())]
         )
         return bool(closed == 1)
 

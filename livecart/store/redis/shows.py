@@ -11,14 +11,14 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from livecart.domain.errors import Conflict, NotFound
+from livecart.clock import Clock
+from livecart.domain import errors, store_checks
 from livecart.domain.ids import new_id
-from livecart.domain.models import Product, Show, ShowStatus, show_transition_allowed, utcnow
+from livecart.domain.models import Product, Show, ShowStatus, show_list_order
 from livecart.store.redis import codec, keys
 from livecart.store.redis.catalog import fetch_products
 from livecart.store.redis.lua import Script
 
-STATUS_RANK = {ShowStatus.LIVE: 0, ShowStatus.SCHEDULED: 1, ShowStatus.ENDED: 2}
 STAMP_FIELD = {ShowStatus.LIVE: "started_at", ShowStatus.ENDED: "ended_at"}
 
 # KEYS: show. ARGV: expected status, new status, stamp field, stamp.
@@ -44,18 +44,25 @@ ADD_TO_LINEUP = Script(
     """
 )
 
-SCRIPTS = (SET_STATUS, ADD_TO_LINEUP)
+# KEYS: show, all shows, host's account. ARGV: score, show id, field, value, …
+# Returns 1, or 0 when the host's account does not exist (or was deleted).
+CREATE_SHOW = Script(
+    """
+    if redis.call('EXISTS', KEYS[3]) == 0 or redis.call('HEXISTS', KEYS[3], 'deleted_at') == 1 then
+      return 0
+    end
+    redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+    redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+    return 1
+    """
+)
 
-
-def list_order(show: Show) -> tuple[int, int, str]:
-    """Live first, then scheduled (soonest first), then ended (latest start first); ties by id."""
-    if show.status is ShowStatus.SCHEDULED:
-        return (STATUS_RANK[show.status], codec.micros(show.scheduled_at or show.created_at), show.id)
-    return (STATUS_RANK[show.status], -codec.micros(show.started_at or show.created_at), show.id)
+SCRIPTS = (SET_STATUS, ADD_TO_LINEUP, CREATE_SHOW)
 
 
 class RedisShows:
     _redis: Redis
+    _clock: Clock
 
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
         show = Show(
@@ -66,7 +73,7 @@ class RedisShows:
             scheduled_at=scheduled_at,
             started_at=None,
             ended_at=None,
-            created_at=utcnow(),
+            created_at=self._clock.now(),
         )
         row = codec.fields(
             id=show.id,
@@ -76,10 +83,13 @@ class RedisShows:
             scheduled_at=scheduled_at,
             created_at=show.created_at,
         )
-        async with self._redis.pipeline(transaction=True) as tx:
-            tx.hset(keys.show(show.id), mapping=row)  # type: ignore[arg-type]
-            tx.zadd(keys.shows(), {show.id: codec.micros(show.created_at)})
-            await tx.execute()
+        created = await CREATE_SHOW(
+            self._redis,
+            [keys.show(show.id), keys.shows(), keys.account(host_id)],
+            [codec.micros(show.created_at), show.id, *codec.pairs(row)],
+        )
+        if created == 0:
+            raise errors.no_such_account(host_id)
         return show
 
     async def get_show(self, show_id: str) -> Show | None:
@@ -94,21 +104,19 @@ class RedisShows:
             for show_id in show_ids:
                 pipe.hgetall(keys.show(show_id))
             replies = await pipe.execute()
-        return sorted((codec.show(codec.decoded(row)) for row in replies if row), key=list_order)
+        return sorted((codec.show(codec.decoded(row)) for row in replies if row), key=show_list_order)
 
     async def set_show_status(self, show_id: str, status: ShowStatus) -> Show:
         while True:
             show = await self.get_show(show_id)
             if show is None:
-                raise NotFound("no such show", show_id=show_id)
-            if show.status == status:
+                raise errors.no_such_show(show_id)
+            if not store_checks.show_status_change(show.status, status):
                 return show
-            if not show_transition_allowed(show.status, status):
-                raise Conflict(f"a {show.status.value} show cannot become {status.value}", status=show.status.value)
             reply = await SET_STATUS(
                 self._redis,
                 [keys.show(show_id)],
-                [show.status.value, status.value, STAMP_FIELD[status], utcnow().isoformat()],
+                [show.status.value, status.value, STAMP_FIELD[status], self._clock.now().isoformat()],
             )
             if reply is not None:
                 return codec.show(codec.from_pairs(reply))
@@ -117,12 +125,12 @@ class RedisShows:
         added = await ADD_TO_LINEUP(
             self._redis,
             [keys.show(show_id), keys.product(product_id), keys.lineup(show_id), keys.product_shows(product_id)],
-            [codec.micros(utcnow()), product_id, show_id],
+            [codec.micros(self._clock.now()), product_id, show_id],
         )
         if added == -1:
-            raise NotFound("no such show", show_id=show_id)
+            raise errors.no_such_show(show_id)
         if added == -2:
-            raise NotFound("no such product", product_id=product_id)
+            raise errors.no_such_product(product_id)
         return bool(added == 1)
 
     async def lineup(self, show_id: str) -> list[Product]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
-from livecart.domain.errors import NotFound
+from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.ids import hash_token, new_id, new_token
-from livecart.domain.models import Account, Role, utcnow
+from livecart.domain.models import Account, Role
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
-    (
+    Migration(
+        1,
         "0001_accounts",
         """
         CREATE TABLE accounts (
@@ -31,10 +33,11 @@ ID_PREFIX = {Role.HOST: "hst", Role.BRAND: "brd", Role.VIEWER: "vwr"}
 
 class SqliteAccounts:
     _db: Database
+    _clock: Clock
 
     async def create_account(self, role: Role, name: str) -> tuple[Account, str]:
         token = new_token()
-        created = Account(id=new_id(ID_PREFIX[role]), role=role, name=name, created_at=utcnow())
+        created = Account(id=new_id(ID_PREFIX[role]), role=role, name=name, created_at=self._clock.now())
 
         def insert(conn: sqlite3.Connection) -> None:
             conn.execute(
@@ -67,9 +70,9 @@ class SqliteAccounts:
         def delete(conn: sqlite3.Connection) -> None:
             cursor = conn.execute(
                 "UPDATE accounts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
-                (rows.to_text(utcnow()), account_id),
+                (rows.to_text(self._clock.now()), account_id),
             )
             if cursor.rowcount == 0:
-                raise NotFound("no such account", account_id=account_id)
+                raise errors.no_such_account(account_id)
 
         await self._db.transaction(delete)

@@ -6,15 +6,17 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from livecart.clock import Clock
+from livecart.domain import errors, store_checks
 from livecart.domain.commerce import CartActivity, CartItem, Pin, PinSpan, StoredResponse
-from livecart.domain.errors import IdempotencyInProgress, IdempotencyMismatch, LimitExceeded, NotFound
-from livecart.domain.models import utcnow
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.db import Database, Migration
+from livecart.store.sqlite.shows import fetch_show
 
 MIGRATIONS: list[Migration] = [
-    (
+    Migration(
+        5,
         "commerce_0001_pins_carts_idempotency",
         """
         CREATE TABLE pins (
@@ -55,7 +57,9 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
-    ("commerce_0004_idempotency_by_time", "CREATE INDEX idempotency_created ON idempotency_keys (created_at)"),
+    Migration(
+        8, "commerce_0004_idempotency_by_time", "CREATE INDEX idempotency_created ON idempotency_keys (created_at)"
+    ),
 ]
 
 
@@ -99,20 +103,23 @@ def units_bought_in(conn: sqlite3.Connection, buyer_id: str, product_ids: Sequen
 
 class SqliteCommerce:
     _db: Database
+    _clock: Clock
 
     # -- pins ---------------------------------------------------------------------------------------
     async def pin_product(self, show_id: str, product_id: str) -> tuple[Pin, bool]:
         def pin(conn: sqlite3.Connection) -> tuple[Pin, bool]:
+            if fetch_show(conn, show_id) is None:
+                raise errors.no_such_show(show_id)
             product = fetch_product(conn, product_id)
             if product is None:
-                raise NotFound("no such product", product_id=product_id)
+                raise errors.no_such_product(product_id)
             row = conn.execute(
                 "SELECT pinned_at FROM pins WHERE show_id = ? AND product_id = ? AND unpinned_at IS NULL",
                 (show_id, product_id),
             ).fetchone()
             if row is not None:
                 return Pin(show_id, product, _time(row["pinned_at"])), False
-            now = utcnow()
+            now = self._clock.now()
             conn.execute(
                 "INSERT INTO pins (show_id, product_id, pinned_at) VALUES (?, ?, ?)",
                 (show_id, product_id, rows.to_text(now)),
@@ -126,7 +133,7 @@ class SqliteCommerce:
             cursor = conn.execute(
                 "UPDATE pins SET unpinned_at = ?"
                 " WHERE show_id = ? AND product_id = ? AND unpinned_at IS NULL",
-                (rows.to_text(utcnow()), show_id, product_id),
+                (rows.to_text(self._clock.now()), show_id, product_id),
             )
             return cursor.rowcount > 0
 
@@ -165,20 +172,17 @@ class SqliteCommerce:
     async def add_to_cart(
         self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
     ) -> list[CartItem]:
+        store_checks.cart_qty(qty)
+
         def add(conn: sqlite3.Connection) -> list[CartItem]:
+            if fetch_product(conn, product_id) is None:
+                raise errors.no_such_product(product_id)
             row = conn.execute(
                 "SELECT qty FROM cart_items WHERE show_id = ? AND viewer_id = ? AND product_id = ?",
                 (show_id, viewer_id, product_id),
             ).fetchone()
-            in_cart = 0 if row is None else row["qty"]
-            if in_cart + qty > max_qty:
-                raise LimitExceeded(
-                    f"this cart line may hold at most {max_qty} units",
-                    product_ids=[product_id],
-                    max_qty=max_qty,
-                    in_cart=in_cart,
-                )
-            now = rows.to_text(utcnow())
+            store_checks.cart_add(product_id, qty, 0 if row is None else row["qty"], max_qty)
+            now = rows.to_text(self._clock.now())
             conn.execute(
                 "INSERT INTO cart_items (show_id, viewer_id, product_id, qty, added_at)"
                 " VALUES (?, ?, ?, ?, ?)"
@@ -231,18 +235,13 @@ class SqliteCommerce:
                 conn.execute(
                     "INSERT INTO idempotency_keys (viewer_id, key, request_hash, created_at)"
                     " VALUES (?, ?, ?, ?)",
-                    (viewer_id, key, request_hash, rows.to_text(utcnow())),
+                    (viewer_id, key, request_hash, rows.to_text(self._clock.now())),
                 )
                 return None
             if row["request_hash"] != request_hash:
-                raise IdempotencyMismatch(
-                    "this Idempotency-Key was used with a different request body", idempotency_key=key
-                )
+                raise errors.idempotency_mismatch(key)
             if row["response_status"] is None:
-                raise IdempotencyInProgress(
-                    "a request with this Idempotency-Key is still in progress; retry later",
-                    idempotency_key=key,
-                )
+                raise errors.idempotency_in_progress(key)
             return StoredResponse(row["response_status"], row["response_body"])
 
         return await self._db.transaction(claim)
@@ -250,7 +249,7 @@ class SqliteCommerce:
     async def save_idempotent_response(self, viewer_id: str, key: str, response: StoredResponse) -> None:
         def save(conn: sqlite3.Connection) -> None:
             if not save_response(conn, viewer_id, key, response):
-                raise NotFound("no such idempotency key", idempotency_key=key)
+                raise errors.no_such_idempotency_key(key)
 
         await self._db.transaction(save)
 

@@ -9,6 +9,13 @@ Group commit: the thread takes every call waiting in its queue (up to MAX_BATCH)
 `BEGIN IMMEDIATE … COMMIT`, each write inside its own SAVEPOINT, so one failing call rolls back only
 itself. No caller hears its result before that COMMIT returned, so what a caller is told happened is
 on disk. Under load this turns N fsyncs into one; alone, a call is its own batch as before.
+
+No `sqlite3` exception leaves this module: a constraint failure becomes a domain error (`Conflict`,
+`NotFound`, `BadRequest`, or the one the caller named for that constraint, see `Constraint`), and a
+database that cannot be used (locked, disk full, I/O error) raises `StoreUnavailable`.
+
+Migrations are numbered 1, 2, 3, … across the whole schema and run by number, each once
+(`schema_migrations` remembers them by name); livecart/store/sqlite/migrations.py holds the list.
 """
 
 from __future__ import annotations
@@ -19,16 +26,88 @@ import queue
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
+
+from livecart.domain import errors
+from livecart.store.base import StoreUnavailable
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
 MAX_BATCH = 256  # calls per COMMIT at most
 
-Migration = tuple[str, str]  # (unique name, SQL script)
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema. `number` orders every migration of the store (1, 2, 3, … with no gap);
+    `name` is what `schema_migrations` records, so a renumbered migration is not run twice."""
+
+    number: int
+    name: str
+    sql: str
+
+
+def check_migrations(migrations: Sequence[Migration]) -> list[Migration]:
+    """The migrations sorted by number, after checking the numbers are 1…n and the names unique."""
+    ordered = sorted(migrations, key=lambda migration: migration.number)
+    numbers = [migration.number for migration in ordered]
+    if numbers != list(range(1, len(ordered) + 1)):
+        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+        problem = f" ({repeated} used twice)" if repeated else ""
+        raise ValueError(f"migration numbers must be 1…{len(ordered)} with no gap or repeat; got {numbers}{problem}")
+    names = [migration.name for migration in ordered]
+    if len(set(names)) != len(names):
+        raise ValueError(f"migration names must be unique: {sorted({n for n in names if names.count(n) > 1})}")
+    return ordered
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A constraint as SQLite names it when it fails: `kind` is UNIQUE, PRIMARYKEY, FOREIGNKEY,
+    NOTNULL, CHECK or TRIGGER, `target` what follows "constraint failed: " (e.g.
+    "products.brand_id, products.sku"; empty for foreign keys, which SQLite does not name)."""
+
+    kind: str
+    target: str = ""
+
+    @classmethod
+    def unique(cls, table: str, *columns: str) -> Constraint:
+        return cls("UNIQUE", ", ".join(f"{table}.{column}" for column in columns))
+
+    @classmethod
+    def of(cls, error: sqlite3.IntegrityError) -> Constraint:
+        kind = getattr(error, "sqlite_errorname", "").removeprefix("SQLITE_CONSTRAINT_")
+        _, _, target = str(error).partition("constraint failed: ")
+        return cls(kind, target.strip())
+
+
+# The domain error a caller wants for a constraint it expects to fail (e.g. a product's SKU taken).
+ConstraintErrors = Mapping[Constraint, Callable[[], errors.LivecartError]]
+
+
+def domain_error(error: sqlite3.IntegrityError, expected: ConstraintErrors | None = None) -> errors.LivecartError:
+    """The one translation of constraint failures into domain errors. The stores check what their
+    contract promises before they write; a constraint that still fails is reported by its kind."""
+    constraint = Constraint.of(error)
+    if expected and constraint in expected:
+        return expected[constraint]()
+    if constraint.kind in ("UNIQUE", "PRIMARYKEY"):
+        return errors.Conflict("a record with this key already exists", constraint=constraint.target)
+    if constraint.kind == "FOREIGNKEY":
+        return errors.NotFound("a record this refers to does not exist")
+    if constraint.kind in ("NOTNULL", "CHECK"):
+        return errors.BadRequest("a value is missing or out of range", constraint=constraint.target)
+    return errors.Conflict(str(error), constraint=constraint.kind.lower() or "integrity")
+
+
+def _translated(error: sqlite3.Error, expected: ConstraintErrors | None) -> Exception:
+    if isinstance(error, sqlite3.IntegrityError):
+        return domain_error(error, expected)
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_ERROR":  # bad SQL: a bug, not the database's state
+        return RuntimeError(f"SQLite refused a statement: {error}")
+    return StoreUnavailable(f"the SQLite database cannot be used: {error}")
 
 
 @dataclass
@@ -69,7 +148,8 @@ class Database:
             "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         applied = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
-        for name, script in migrations:
+        for migration in check_migrations(migrations):
+            name, script = migration.name, migration.sql
             if name in applied:
                 continue
             conn.execute("BEGIN IMMEDIATE")
@@ -90,12 +170,15 @@ class Database:
         result: T = await self._submit("read", fn, args)
         return result
 
-    async def transaction(self, fn: Callable[..., T], *args: object) -> T:
+    async def transaction(
+        self, fn: Callable[..., T], *args: object, on_constraint: ConstraintErrors | None = None
+    ) -> T:
         """Run `fn(conn, *args)` atomically; any exception undoes its changes and propagates.
+        `on_constraint`: the domain error to raise when one of these constraints fails.
 
         Returns once the COMMIT that holds its changes is durable.
         """
-        result: T = await self._submit("write", fn, args)
+        result: T = await self._submit("write", fn, args, on_constraint)
         return result
 
     @property
@@ -104,13 +187,18 @@ class Database:
             raise RuntimeError("database is closed")
         return self._conn
 
-    async def _submit(self, kind: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    async def _submit(
+        self, kind: str, fn: Callable[..., Any], args: tuple[Any, ...], on_constraint: ConstraintErrors | None = None
+    ) -> Any:
         if self._thread is None or not self._thread.is_alive():
             raise RuntimeError("database is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._calls.put(_Call(kind, fn, args, future, loop))
-        return await future
+        try:
+            return await future
+        except sqlite3.Error as error:
+            raise _translated(error, on_constraint) from error
 
     # -- the database thread ----------------------------------------------------------------------
     def _serve(self) -> None:
@@ -167,8 +255,11 @@ class Database:
                 result = call.fn(conn, *call.args)
             except Exception as error:
                 if call.kind == "write":
-                    conn.execute("ROLLBACK TO call")  # raises when SQLite dropped the transaction: all fail
-                    conn.execute("RELEASE call")
+                    try:
+                        conn.execute("ROLLBACK TO call")
+                        conn.execute("RELEASE call")
+                    except sqlite3.Error:  # SQLite dropped the whole transaction (disk full, I/O error):
+                        raise error from None  # every call of the batch fails with the cause
                 outcomes.append((call, None, error))
                 continue
             if call.kind == "write":

@@ -7,13 +7,14 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from livecart.domain.errors import NotFound
+from livecart.clock import Clock
+from livecart.domain import errors
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus, question_rank
-from livecart.domain.models import utcnow
 from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
-    (
+    Migration(
+        10,
         "0101_live",
         """
         CREATE TABLE live_chat (
@@ -58,7 +59,8 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
-    (
+    Migration(
+        11,
         "0102_live_settings",
         """
         CREATE TABLE live_settings (
@@ -119,6 +121,7 @@ def _bump(conn: sqlite3.Connection, show_id: str, column: str, delta: int) -> No
 
 class SqliteLive:
     _db: Database
+    _clock: Clock
 
     async def add_chat(self, show_id: str, messages: Sequence[ChatMessage], keep: int) -> None:
         rows = [(m.id, show_id, m.viewer_id, m.name, m.text, m.at.isoformat()) for m in messages]
@@ -185,7 +188,7 @@ class SqliteLive:
     async def upvote(self, show_id: str, question_id: str, viewer_id: str) -> tuple[Question, bool]:
         def vote(conn: sqlite3.Connection) -> tuple[Question, bool]:
             if _fetch_question(conn, show_id, question_id) is None:
-                raise NotFound("no such question", question_id=question_id)
+                raise errors.no_such_question(question_id)
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO live_votes (question_id, viewer_id) VALUES (?, ?)",
                 (question_id, viewer_id),
@@ -207,7 +210,7 @@ class SqliteLive:
             )
             question = _fetch_question(conn, show_id, question_id)
             if question is None:
-                raise NotFound("no such question", question_id=question_id)
+                raise errors.no_such_question(question_id)
             return question
 
         return await self._db.transaction(update)
@@ -237,7 +240,7 @@ class SqliteLive:
             return None if row is None else datetime.fromisoformat(row["until"])
 
         until = await self._db.read(select)
-        return until if until is not None and until > utcnow() else None
+        return until if until is not None and until > self._clock.now() else None
 
     async def set_chat_settings(self, show_id: str, settings: ChatSettings) -> None:
         def upsert(conn: sqlite3.Connection) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from livecart.domain import errors, store_checks
 from livecart.domain.commerce import (
     LedgerAccount,
     LedgerEntry,
@@ -17,21 +18,17 @@ from livecart.domain.commerce import (
     Refund,
     StoredResponse,
 )
-from livecart.domain.errors import (
-    Conflict,
-    LimitExceeded,
-    NotFound,
-    OutOfStock,
-    PriceChanged,
-    RefundExceedsPurchase,
-)
+from livecart.domain.models import Product
 from livecart.store.base import OrderCursor, StockLevels
 from livecart.store.sqlite import rows
+from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.commerce import release_key, save_response, units_bought_in
 from livecart.store.sqlite.db import Database, Migration
+from livecart.store.sqlite.shows import fetch_show
 
 MIGRATIONS: list[Migration] = [
-    (
+    Migration(
+        6,
         "commerce_0002_orders_ledger",
         """
         CREATE TABLE orders (
@@ -102,13 +99,15 @@ MIGRATIONS: list[Migration] = [
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END
         """,
     ),
-    (
+    Migration(
+        7,
         "commerce_0003_order_client_ip",
         """
         ALTER TABLE orders ADD COLUMN client_ip TEXT
         """,
     ),
-    (
+    Migration(
+        9,
         "commerce_0005_orders_with_client_ip",
         "CREATE INDEX orders_with_client_ip ON orders (created_at) WHERE client_ip IS NOT NULL",
     ),
@@ -222,12 +221,7 @@ def _stock(conn: sqlite3.Connection, product_ids: Sequence[str]) -> StockLevels:
 
 
 def _pending(conn: sqlite3.Connection, order_id: str) -> Order:
-    order = fetch_order(conn, order_id)
-    if order is None:
-        raise NotFound("no such order", order_id=order_id)
-    if order.status is not OrderStatus.PENDING:
-        raise Conflict(f"the order is {order.status.value}, not pending", order_id=order_id)
-    return order
+    return store_checks.pending(fetch_order(conn, order_id), order_id)
 
 
 def _append(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
@@ -251,51 +245,11 @@ def _append(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
     )
 
 
-def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int) -> StockLevels:
-    product_ids = [line.product_id for line in order.lines]
-    current = {}
-    for line in order.lines:
-        row = conn.execute(
-            "SELECT price_cents, commission_bps, stock FROM products WHERE id = ?", (line.product_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFound("no such product", product_id=line.product_id)
-        current[line.product_id] = row
-    changed = [
-        line.product_id
-        for line in order.lines
-        if current[line.product_id]["price_cents"] != line.unit_price_cents
-        or current[line.product_id]["commission_bps"] != line.commission_bps
-    ]
-    if changed:
-        raise PriceChanged(
-            "a price or commission changed since the cart was priced; retry", product_ids=changed
-        )
-    bought = units_bought_in(conn, order.buyer_id, product_ids)
-    over = [line.product_id for line in order.lines if bought[line.product_id] + line.qty > max_qty_per_buyer]
-    if over:
-        raise LimitExceeded(
-            f"at most {max_qty_per_buyer} units of a product per buyer",
-            product_ids=over,
-            limit=max_qty_per_buyer,
-        )
-    short = [line.product_id for line in order.lines if current[line.product_id]["stock"] < line.qty]
-    if short:
-        raise OutOfStock(
-            "not enough stock for every item; nothing was bought",
-            product_ids=short,
-            available={pid: current[pid]["stock"] for pid in short},
-        )
-    for line in order.lines:
-        conn.execute(
-            "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?",
-            (line.qty, line.product_id, line.qty),
-        )
-        conn.execute(
-            "INSERT INTO buyer_units (buyer_id, product_id, units) VALUES (?, ?, ?)"
-            " ON CONFLICT (buyer_id, product_id) DO UPDATE SET units = units + excluded.units",
-            (order.buyer_id, line.product_id, line.qty),
-        )
+append_entries = _append  # for the selling formats' orders (livecart/store/sqlite/giveaways.py)
+
+
+def insert_order(conn: sqlite3.Connection, order: Order) -> None:
+    """Write an order and its lines as given (no stock taken, nothing checked)."""
     conn.execute(
         "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
         " idempotency_key, created_at, client_ip) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -307,7 +261,7 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
             order.buyer_name,
             order.currency,
             json.dumps(dict(order.shipping)),
-            OrderStatus.PENDING.value,
+            order.status.value,
             order.idempotency_key,
             rows.to_text(order.created_at),
             order.client_ip,
@@ -329,17 +283,51 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
                 line.line_total_cents,
                 line.commission_cents,
                 line.platform_fee_cents,
-                0,
+                line.refunded_qty,
             )
             for position, line in enumerate(order.lines)
         ],
     )
+    if order.paid_at is not None or order.payment_ref is not None:
+        conn.execute(
+            "UPDATE orders SET paid_at = ?, payment_ref = ? WHERE id = ?",
+            (rows.to_text(order.paid_at), order.payment_ref, order.id),
+        )
+
+
+def as_placed(order: Order) -> Order:
+    """What place_order records: the order PENDING, nothing paid or refunded yet."""
+    lines = tuple(replace(line, refunded_qty=0) for line in order.lines)
+    return replace(order, status=OrderStatus.PENDING, paid_at=None, payment_ref=None, lines=lines)
+
+
+def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone() is not None:
+        raise errors.order_exists(order.id)
+    if fetch_show(conn, order.show_id) is None:
+        raise errors.no_such_show(order.show_id)
+    product_ids = [line.product_id for line in order.lines]
+    products = {product_id: fetch_product(conn, product_id) for product_id in product_ids}
+    store_checks.order_placement(
+        order, products, units_bought_in(conn, order.buyer_id, product_ids), max_qty_per_buyer
+    )
+    for line in order.lines:
+        conn.execute(
+            "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?",
+            (line.qty, line.product_id, line.qty),
+        )
+        conn.execute(
+            "INSERT INTO buyer_units (buyer_id, product_id, units) VALUES (?, ?, ?)"
+            " ON CONFLICT (buyer_id, product_id) DO UPDATE SET units = units + excluded.units",
+            (order.buyer_id, line.product_id, line.qty),
+        )
+    insert_order(conn, as_placed(order))
     if order.idempotency_key is not None:
         conn.execute(
             "UPDATE idempotency_keys SET order_id = ? WHERE viewer_id = ? AND key = ?",
             (order.id, order.buyer_id, order.idempotency_key),
         )
-    return {pid: current[pid]["stock"] - line.qty for pid, line in zip(product_ids, order.lines, strict=True)}
+    return {line.product_id: _stock_of(products[line.product_id]) - line.qty for line in order.lines}
 
 
 def mark_paid_in(
@@ -385,27 +373,7 @@ def fail_in(conn: sqlite3.Connection, order_id: str, response: StoredResponse | 
 def refund_in(
     conn: sqlite3.Connection, refund: Refund, entries: Sequence[LedgerEntry]
 ) -> tuple[Order, StockLevels]:
-    order = fetch_order(conn, refund.order_id)
-    if order is None:
-        raise NotFound("no such order", order_id=refund.order_id)
-    if order.status is not OrderStatus.PAID:
-        raise Conflict(f"a {order.status.value} order cannot be refunded", status=order.status.value)
-    for part in refund.lines:
-        line = order.line(part.product_id)
-        if line is None:
-            raise RefundExceedsPurchase(
-                "this product was not bought in this order", product_id=part.product_id
-            )
-        if line.refunded_qty != part.previously_refunded:
-            raise Conflict("another refund of this order happened meanwhile; retry", retry=True)
-        if line.refunded_qty + part.qty > line.qty:
-            raise RefundExceedsPurchase(
-                f"{line.qty - line.refunded_qty} units of this product can still be refunded",
-                product_id=part.product_id,
-                bought=line.qty,
-                refunded=line.refunded_qty,
-                requested=part.qty,
-            )
+    store_checks.refundable(fetch_order(conn, refund.order_id), refund)
     for part in refund.lines:
         conn.execute(
             "UPDATE order_lines SET refunded_qty = refunded_qty + ? WHERE order_id = ? AND product_id = ?",
@@ -429,6 +397,11 @@ def refund_in(
     return updated, _stock(conn, [part.product_id for part in refund.lines])
 
 
+def _stock_of(product: Product | None) -> int:
+    assert product is not None  # order_placement refused orders naming unknown products
+    return product.stock
+
+
 def _entry(row: sqlite3.Row) -> LedgerEntry:
     created = rows.from_text(row["created_at"])
     assert created is not None
@@ -450,6 +423,7 @@ class SqliteOrders:
     _db: Database
 
     async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+        store_checks.order_shape(order)
         return await self._db.transaction(place_order_in, order, max_qty_per_buyer)
 
     async def mark_order_paid(
@@ -472,7 +446,10 @@ class SqliteOrders:
 
     async def pending_orders(self, older_than: datetime) -> list[Order]:
         return await self._db.read(
-            _orders_where, "status = 'pending' AND created_at < ?", (rows.to_text(older_than),)
+            _orders_where,
+            # an auction's offer is settled by the auction (its pay window), not by checkout recovery
+            "status = 'pending' AND created_at < ? AND id NOT IN (SELECT order_id FROM auction_offers)",
+            (rows.to_text(older_than),),
         )
 
     async def show_orders(self, show_id: str) -> list[Order]:
@@ -490,13 +467,13 @@ class SqliteOrders:
     async def show_orders_page(
         self, show_id: str, limit: int, *, before: OrderCursor | None = None, brand_id: str | None = None
     ) -> list[Order]:
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+        store_checks.page_limit(limit)
         return await self._db.read(_orders_page, show_id, limit, before, brand_id)
 
     async def record_refund(
         self, refund: Refund, entries: Sequence[LedgerEntry]
     ) -> tuple[Order, StockLevels]:
+        store_checks.refund_shape(refund)
         return await self._db.transaction(refund_in, refund, list(entries))
 
     async def ledger_entries(

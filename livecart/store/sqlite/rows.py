@@ -13,6 +13,12 @@ def to_text(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
+def live_account_exists(conn: sqlite3.Connection, account_id: str) -> bool:
+    """True when the account exists and is not deleted (what `get_account` finds)."""
+    row = conn.execute("SELECT 1 FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)).fetchone()
+    return row is not None
+
+
 def from_text(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 

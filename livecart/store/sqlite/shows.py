@@ -5,14 +5,18 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from livecart.domain.errors import Conflict, NotFound
+from livecart.clock import Clock
+from livecart.domain import errors, store_checks
 from livecart.domain.ids import new_id
-from livecart.domain.models import Product, Show, ShowStatus, show_transition_allowed, utcnow
+from livecart.domain.models import Product, Show, ShowStatus, show_list_order
 from livecart.store.sqlite import rows
+from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.db import Database, Migration
+from livecart.store.sqlite.rows import live_account_exists
 
 MIGRATIONS: list[Migration] = [
-    (
+    Migration(
+        3,
         "0003_shows",
         """
         CREATE TABLE shows (
@@ -34,16 +38,8 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
-    ("0004_lineup_by_product", "CREATE INDEX lineup_product ON lineup (product_id)"),
+    Migration(4, "0004_lineup_by_product", "CREATE INDEX lineup_product ON lineup (product_id)"),
 ]
-
-LIST_ORDER = """
-    ORDER BY CASE status WHEN 'live' THEN 0 WHEN 'scheduled' THEN 1 ELSE 2 END,
-             CASE WHEN status = 'scheduled' THEN COALESCE(scheduled_at, created_at) END ASC,
-             CASE WHEN status != 'scheduled' THEN COALESCE(started_at, created_at) END DESC,
-             id
-"""
-
 
 def fetch_show(conn: sqlite3.Connection, show_id: str) -> Show | None:
     row = conn.execute("SELECT * FROM shows WHERE id = ?", (show_id,)).fetchone()
@@ -52,14 +48,17 @@ def fetch_show(conn: sqlite3.Connection, show_id: str) -> Show | None:
 
 class SqliteShows:
     _db: Database
+    _clock: Clock
 
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
         show = Show(
             id=new_id("shw"), host_id=host_id, title=title, status=ShowStatus.SCHEDULED,
-            scheduled_at=scheduled_at, started_at=None, ended_at=None, created_at=utcnow(),
+            scheduled_at=scheduled_at, started_at=None, ended_at=None, created_at=self._clock.now(),
         )
 
         def insert(conn: sqlite3.Connection) -> None:
+            if not live_account_exists(conn, host_id):
+                raise errors.no_such_account(host_id)
             conn.execute(
                 "INSERT INTO shows (id, host_id, title, status, scheduled_at, created_at) VALUES (?,?,?,?,?,?)",
                 (show.id, host_id, title, show.status.value, rows.to_text(scheduled_at), rows.to_text(show.created_at)),
@@ -73,7 +72,7 @@ class SqliteShows:
 
     async def list_shows(self) -> list[Show]:
         def select(conn: sqlite3.Connection) -> list[Show]:
-            return [rows.show(row) for row in conn.execute(f"SELECT * FROM shows {LIST_ORDER}")]
+            return sorted((rows.show(row) for row in conn.execute("SELECT * FROM shows")), key=show_list_order)
 
         return await self._db.read(select)
 
@@ -81,15 +80,13 @@ class SqliteShows:
         def update(conn: sqlite3.Connection) -> Show:
             show = fetch_show(conn, show_id)
             if show is None:
-                raise NotFound("no such show", show_id=show_id)
-            if show.status == status:
+                raise errors.no_such_show(show_id)
+            if not store_checks.show_status_change(show.status, status):
                 return show
-            if not show_transition_allowed(show.status, status):
-                raise Conflict(f"a {show.status.value} show cannot become {status.value}", status=show.status.value)
             stamp = {ShowStatus.LIVE: "started_at", ShowStatus.ENDED: "ended_at"}[status]
             conn.execute(
                 f"UPDATE shows SET status = ?, {stamp} = ? WHERE id = ?",
-                (status.value, rows.to_text(utcnow()), show_id),
+                (status.value, rows.to_text(self._clock.now()), show_id),
             )
             updated = fetch_show(conn, show_id)
             assert updated is not None
@@ -99,9 +96,13 @@ class SqliteShows:
 
     async def add_to_lineup(self, show_id: str, product_id: str) -> bool:
         def insert(conn: sqlite3.Connection) -> bool:
+            if fetch_show(conn, show_id) is None:
+                raise errors.no_such_show(show_id)
+            if fetch_product(conn, product_id) is None:
+                raise errors.no_such_product(product_id)
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO lineup (show_id, product_id, added_at) VALUES (?, ?, ?)",
-                (show_id, product_id, rows.to_text(utcnow())),
+                (show_id, product_id, rows.to_text(self._clock.now())),
             )
             return cursor.rowcount == 1
 

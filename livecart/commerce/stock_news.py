@@ -1,6 +1,9 @@
-"""A checkout's new stock levels, told to the other shows that feature the product.
+"""Stock levels told to the live rooms, one way for every change (`StockChanged`, the room's `stock`).
 
-A checkout tells its own show at once (the buyer's room sees "only 3 left" with the sale). Other
+- `announce()`: a brand's edit or a refund tells every show that features the product and has not
+  ended at once (the join snapshot's `stock` lists the lineup, so the event keeps it true), and the
+  show where a refund happened in any case.
+- `sold()`: a checkout tells its own show at once (the buyer's room sees "only 3 left" with the sale). Other
 shows whose lineup holds the same product (a brand's product in two live shows, or an upcoming show
 whose watch page is open) learn it here: levels are coalesced per product and sent `interval_s`
 after the first change, so a flash sale costs one store read per product per interval, not one per
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from livecart.bus import EventBus
@@ -37,6 +41,22 @@ class StockNews:
         self._interval_s = interval_s
         self._pending: dict[str, _Pending] = {}
         self._flush: asyncio.Task[None] | None = None
+
+    async def announce(self, product_id: str, stock: int, *, show_id: str | None = None) -> None:
+        """Tell every show featuring the product that has not ended, and `show_id` in any case, now."""
+        featuring = await self._store.shows_featuring(product_id)
+        shows = {show.id for show in featuring if show.status is not ShowStatus.ENDED}
+        if show_id is not None:
+            shows.add(show_id)
+        for featured in sorted(shows):
+            self._bus.publish(StockChanged(show_id=featured, product_id=product_id, stock=stock))
+
+    def sold(self, show_id: str, stock: Mapping[str, int]) -> None:
+        """A checkout (or its failure) moved these products' stock in `show_id`: that show now, the
+        others featuring them shortly after."""
+        for product_id, level in stock.items():
+            self._bus.publish(StockChanged(show_id=show_id, product_id=product_id, stock=level))
+            self.told(show_id, product_id, level)
 
     def told(self, show_id: str, product_id: str, stock: int) -> None:
         """`show_id` was just told `stock` for `product_id`; tell the other shows featuring it soon."""

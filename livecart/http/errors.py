@@ -103,7 +103,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def _observe(request: web.Request, status: int, seconds: float) -> None:
-    metrics = request.app[keys.METRICS]
+    metrics = request.app[keys.SERVICES].metrics
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else "unmatched"
     metrics.http_requests.labels(request.method, route, str(status)).inc()

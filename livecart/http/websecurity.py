@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from livecart import keys
-from livecart.api.errors import error_body
 from livecart.config import Settings
+from livecart.http.errors import error_body
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -133,8 +133,3 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     if request.path.startswith(API_PREFIX):
         for name, value in API_RESPONSE.items():
             response.headers.setdefault(name, value)
-
-
-def setup_web_security(app: web.Application) -> None:
-    app.middlewares.insert(0, cors_middleware)
-    app.on_response_prepare.append(security_headers)

@@ -1,4 +1,4 @@
-"""Bearer tokens: who is calling, and whether their role may do this."""
+"""Bearer tokens: who is calling (`Authenticator`), and whether their role may do this (`require`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aiohttp import web
 from livecart import keys
 from livecart.domain.errors import Forbidden, Unauthorized
 from livecart.domain.models import ADMIN, Account, Role
+from livecart.store.base import Store
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -22,18 +23,24 @@ def bearer_token(request: web.Request) -> str | None:
     return token
 
 
-async def account_for_token(app: web.Application, token: str) -> Account | None:
-    """The account a token belongs to; the admin token is compared in constant time."""
-    if hmac.compare_digest(token.encode(), app[keys.SETTINGS].admin_token.encode()):
-        return ADMIN
-    return await app[keys.STORE].account_by_token(token)
+class Authenticator:
+    """Turns a token into its account: the admin token (compared in constant time) or a stored one."""
+
+    def __init__(self, store: Store, *, admin_token: str) -> None:
+        self._store = store
+        self._admin_token = admin_token.encode()
+
+    async def account_for_token(self, token: str) -> Account | None:
+        if hmac.compare_digest(token.encode(), self._admin_token):
+            return ADMIN
+        return await self._store.account_by_token(token)
 
 
 async def optional_account(request: web.Request) -> Account | None:
     token = bearer_token(request)
     if token is None:
         return None
-    account = await account_for_token(request.app, token)
+    account = await request.app[keys.SERVICES].auth.account_for_token(token)
     if account is None:
         raise Unauthorized("the bearer token is not valid")
     return account

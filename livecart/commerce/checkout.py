@@ -20,16 +20,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from livecart.bus import EventBus
+from livecart.clock import Clock
+from livecart.commerce.payments import PaymentProvider
+from livecart.commerce.stock_news import StockNews
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.commerce import Order, OrderStatus, StoredResponse
 from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined
-from livecart.domain.events import Sold, StockChanged
+from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
-from livecart.domain.models import Account, Product, Show, utcnow
-from livecart.payments import PaymentProvider
-from livecart.stock_news import StockNews
+from livecart.domain.models import Account, Product, Show
 from livecart.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 # grace period (LIVECART_RECOVERY_GRACE_S, 2 minutes by default) should be longer.
 CHARGE_TIMEOUT_S = 30.0
 
-StatusOf = Callable[[LivecartError], int]  # HTTP status of a domain error (api/errors.py)
+StatusOf = Callable[[LivecartError], int]  # HTTP status of a domain error (livecart/http/errors.py)
 
 
 def error_response(error: LivecartError, status: int) -> StoredResponse:
@@ -59,14 +60,15 @@ class CheckoutRequest:
 
 class Checkout:
     def __init__(
-        self, store: Store, provider: PaymentProvider, bus: EventBus, rules: CartRules,
-        news: StockNews | None = None,
+        self, store: Store, provider: PaymentProvider, bus: EventBus, rules: CartRules, news: StockNews,
+        clock: Clock,
     ) -> None:
         self.store = store
         self.provider = provider
         self.bus = bus
         self.rules = rules
         self.news = news
+        self.clock = clock
 
     async def run(
         self,
@@ -128,7 +130,7 @@ class Checkout:
             rules=self.rules,
             shipping=request.shipping,
             idempotency_key=key,
-            now=utcnow(),
+            now=self.clock.now(),
             client_ip=request.client_ip,
         )
 
@@ -151,7 +153,7 @@ class Checkout:
             log.exception("charge for order %s failed; it stays pending until recovery", order.id)
             raise
         try:
-            return await self.settle_paid(order, charge.id, utcnow())
+            return await self.settle_paid(order, charge.id, self.clock.now())
         except Conflict:
             # Recovery already failed this order (the provider answered after the grace period):
             # the stock is back on sale, so the money goes back too.
@@ -182,10 +184,7 @@ class Checkout:
 
     def _publish_stock(self, show_id: str, stock: Mapping[str, int]) -> None:
         """The show where it happened at once; the other shows featuring the product shortly after."""
-        for product_id, level in stock.items():
-            self.bus.publish(StockChanged(show_id=show_id, product_id=product_id, stock=level))
-            if self.news is not None:
-                self.news.told(show_id, product_id, level)
+        self.news.sold(show_id, stock)
 
     async def recover(self, older_than: datetime) -> tuple[int, int]:
         """Settle checkouts interrupted by a crash; returns (orders paid, orders failed).
@@ -198,7 +197,7 @@ class Checkout:
         for order in await self.store.pending_orders(older_than):
             charge = await self.provider.find_charge(order.id)
             if charge is not None:
-                await self.settle_paid(order, charge.id, utcnow())
+                await self.settle_paid(order, charge.id, self.clock.now())
                 paid += 1
             else:
                 stock = await self.store.fail_order(order.id, None)

@@ -7,11 +7,10 @@ on Redis it walks every show).
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from livecart.domain.models import utcnow
+from livecart.clock import Clock, SystemClock
 from livecart.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -25,19 +24,20 @@ class Retention:
 
     idempotency: timedelta  # finished Idempotency-Key records (LIVECART_IDEMPOTENCY_RETENTION_H)
     client_ip: timedelta  # orders' client addresses (LIVECART_CLIENT_IP_RETENTION_DAYS)
+    clock: Clock = field(default_factory=SystemClock)
     client_ip_every_s: float = CLIENT_IP_PURGE_INTERVAL_S
     _client_ip_done_at: float | None = field(default=None, init=False)
 
     async def apply(self, store: Store) -> tuple[int, int]:
         """Returns (idempotency records forgotten, client addresses erased)."""
-        purged = await store.purge_idempotency_records(utcnow() - self.idempotency)
+        purged = await store.purge_idempotency_records(self.clock.now() - self.idempotency)
         if purged:
             log.info("forgot %d idempotency records older than %s", purged, self.idempotency)
         erased = 0
-        now = time.monotonic()
+        now = self.clock.monotonic()
         if self._client_ip_done_at is None or now - self._client_ip_done_at >= self.client_ip_every_s:
             self._client_ip_done_at = now
-            erased = await store.forget_client_addresses(utcnow() - self.client_ip)
+            erased = await store.forget_client_addresses(self.clock.now() - self.client_ip)
             if erased:
                 log.info("erased the client address of %d orders older than %s", erased, self.client_ip)
         return purged, erased

@@ -1,0 +1,60 @@
+"""Checkout's upkeep: interrupted checkouts recovered and retention applied at start-up, then every
+minute at most (sooner when LIVECART_RECOVERY_GRACE_S is under two minutes)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from livecart.clock import Clock
+from livecart.commerce.checkout import Checkout
+from livecart.commerce.retention import Retention
+from livecart.store import STORE_UNAVAILABLE
+
+log = logging.getLogger(__name__)
+
+RECOVERY_INTERVAL_S = 60.0  # at most; shorter when LIVECART_RECOVERY_GRACE_S is under two minutes
+
+
+class Maintenance:
+    """Runs checkout recovery and retention now (`start`) and then periodically until `stop`."""
+
+    def __init__(
+        self, checkout: Checkout, retention: Retention, clock: Clock, *, grace: timedelta, embedded: bool
+    ) -> None:
+        self.checkout = checkout
+        self.retention = retention
+        self.clock = clock
+        self.grace = grace
+        # One SQLite node owns its file: anything pending at start-up was interrupted. Redis is shared by
+        # running nodes, so only checkouts pending longer than the grace period are taken over.
+        self.embedded = embedded
+        self.interval_s = min(RECOVERY_INTERVAL_S, grace.total_seconds() / 2)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.checkout.recover(self.clock.now() - (timedelta(0) if self.embedded else self.grace))
+        await self.retention.apply(self.checkout.store)
+        self._task = asyncio.create_task(self._run_periodically())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run_periodically(self) -> None:
+        while True:
+            await self.clock.sleep(self.interval_s)
+            try:
+                # A checkout pending longer than the grace period has lost its process.
+                await self.checkout.recover(self.clock.now() - self.grace)
+                await self.retention.apply(self.checkout.store)
+            except STORE_UNAVAILABLE as unavailable:
+                log.warning("checkout recovery: store unreachable (%s); trying again in %.0f s",
+                            unavailable, self.interval_s)
+            except Exception:
+                log.exception("checkout recovery failed; trying again in %.0f s", self.interval_s)

@@ -1,0 +1,42 @@
+"""Pins: the show's host or the brand owning a lineup product puts it on screen and takes it down; the
+live room hears `pin` / `unpin`."""
+
+from __future__ import annotations
+
+from livecart.bus import EventBus
+from livecart.domain.commerce import Pin
+from livecart.domain.errors import Forbidden, NotInLineup, ShowEnded
+from livecart.domain.events import Pinned, Unpinned
+from livecart.domain.models import Account, Product, Show, ShowStatus, rfc3339
+from livecart.store import Store
+
+
+class Pins:
+    def __init__(self, store: Store, bus: EventBus) -> None:
+        self.store = store
+        self.bus = bus
+
+    async def _check(self, by: Account, show: Show, product: Product) -> None:
+        """Admin, the show's host, or the brand that owns the product; it must be in the lineup; not ended."""
+        if not show.hosted_by(by) and by.id != product.brand_id:
+            raise Forbidden("only the show's host or the product's brand may pin it")
+        lineup = await self.store.lineup(show.id)
+        if all(featured.id != product.id for featured in lineup):
+            raise NotInLineup("only products in the show's lineup can be pinned", product_id=product.id)
+        if show.status is ShowStatus.ENDED:
+            raise ShowEnded("the show has ended", show_id=show.id)
+
+    async def pin(self, by: Account, show: Show, product: Product) -> tuple[Pin, bool]:
+        """Pin `product` in `show`; returns the pin and whether it is new (False: it was pinned already)."""
+        await self._check(by, show, product)
+        pinned, new = await self.store.pin_product(show.id, product.id)
+        if new:
+            self.bus.publish(
+                Pinned(show_id=show.id, product=pinned.product.public(), pinned_at=rfc3339(pinned.pinned_at) or "")
+            )
+        return pinned, new
+
+    async def unpin(self, by: Account, show: Show, product: Product) -> None:
+        await self._check(by, show, product)
+        if await self.store.unpin_product(show.id, product.id):
+            self.bus.publish(Unpinned(show_id=show.id, product_id=product.id))

@@ -1,0 +1,210 @@
+"""The composition root: every service of a livecart process, built in one place, in order, with
+explicit constructor arguments, and started and stopped in a clear order.
+
+Build order (each step gets only what the steps before it made):
+    Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
+    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service.
+The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
+appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
+feed the cluster node.
+
+Adding a service (an auction engine, say):
+1. write it with a constructor that takes what it needs (store, bus, clock, settings values, other
+   services) — never the app;
+2. add a field to `Services` and build it in `Services.open` after what it needs;
+3. if it runs tasks or subscribes to the bus, start it in `start()` and stop it in `stop()`, in
+   reverse order;
+4. its HTTP handlers reach it as `request.app[keys.SERVICES].auctions`; add their route table in
+   livecart/app.py (`ROUTES`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from livecart.bus import EventBus
+from livecart.clock import Clock
+from livecart.cluster import open_registry, warn_if_unreachable
+from livecart.cluster.node import ClusterNode
+from livecart.commerce.carts import Carts
+from livecart.commerce.checkout import Checkout
+from livecart.commerce.maintenance import Maintenance
+from livecart.commerce.payments import PaymentProvider, TestPaymentProvider
+from livecart.commerce.pins import Pins
+from livecart.commerce.refunds import Refunds
+from livecart.commerce.retention import Retention
+from livecart.commerce.stock_news import StockNews
+from livecart.config import Settings
+from livecart.domain.cart import CartRules
+from livecart.http.auth import Authenticator
+from livecart.lifecycle import ShowLifecycle
+from livecart.live import observe_live
+from livecart.live.server import LiveSocketServer
+from livecart.live.service import LiveService
+from livecart.media import check_aiortc, observe_media
+from livecart.media.edge import EdgeRelays
+from livecart.media.hub import MediaHub
+from livecart.media.ice import rtc_configuration
+from livecart.media.recorder import Recordings, observe_recordings
+from livecart.metrics import Metrics
+from livecart.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a livecart process runs. Build it with `Services.open`, then `start()`; `stop()` ends it."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    bus: EventBus
+    metrics: Metrics
+    auth: Authenticator
+    payments: PaymentProvider
+    stock_news: StockNews
+    pins: Pins
+    carts: Carts
+    checkout: Checkout
+    refunds: Refunds
+    maintenance: Maintenance
+    lifecycle: ShowLifecycle
+    media: MediaHub
+    edge: EdgeRelays | None  # only with LIVECART_EDGE=1
+    cluster: ClusterNode
+    live: LiveService
+    _unsubscribe_live: Callable[[], None] | None = None
+    _unsubscribe_cluster: Callable[[], None] | None = None
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, clock: Clock, sio: LiveSocketServer, payments: PaymentProvider | None = None
+    ) -> Services:
+        """Build every service (the store is opened; nothing runs yet). `sio` is the Socket.IO server
+        the app serves at /socket.io/; the live service handles its events. `payments` defaults to the
+        built-in test provider (LIVECART_TEST_PAYMENTS_FILE)."""
+        check_aiortc()
+        store = await open_store(settings.store, clock=clock, redis_timeout_s=settings.redis_timeout_s)
+        try:
+            return await cls._build(settings, clock, store, sio, payments)
+        except BaseException:
+            await store.close()
+            raise
+
+    @classmethod
+    async def _build(
+        cls, settings: Settings, clock: Clock, store: Store, sio: LiveSocketServer, payments: PaymentProvider | None
+    ) -> Services:
+        bus = EventBus()
+        metrics = Metrics()
+        auth = Authenticator(store, admin_token=settings.admin_token)
+        if payments is None:
+            payments = TestPaymentProvider(
+                path=Path(settings.test_payments_file) if settings.test_payments_file else None
+            )
+
+        rules = CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps)
+        stock_news = StockNews(store, bus)
+        pins = Pins(store, bus)
+        carts = Carts(store, rules)
+        checkout = Checkout(store, payments, bus, rules, stock_news, clock)
+        refunds = Refunds(store, payments, bus, stock_news, clock)
+        retention = Retention(
+            timedelta(hours=settings.idempotency_retention_h),
+            timedelta(days=settings.client_ip_retention_days),
+            clock,
+        )
+        maintenance = Maintenance(
+            checkout, retention, clock,
+            grace=timedelta(seconds=settings.recovery_grace_s),
+            embedded=settings.store.startswith("sqlite:"),
+        )
+
+        lifecycle = ShowLifecycle(store, bus, clock, grace_s=settings.publisher_grace_seconds)
+        recordings = None if settings.recordings_dir is None else Recordings(settings.recordings_dir)
+        media = MediaHub(
+            rtc_configuration(settings),
+            max_viewers=settings.max_viewers,
+            grace_seconds=settings.publisher_grace_seconds,
+            on_live=lifecycle.went_live,
+            on_ended=lifecycle.ended,
+            recordings=recordings,
+        )
+        observe_media(metrics, media)
+        if recordings is not None:
+            observe_recordings(metrics, recordings)
+        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers) if settings.edge else None
+
+        registry = await open_registry(settings, clock)
+        cluster = ClusterNode(
+            registry, store, ttl_s=settings.node_ttl_s, end_show=lifecycle.ended, shows_lost=media.end_shows
+        )
+
+        rate_messages, rate_seconds = settings.chat_rate
+        live = LiveService(
+            sio,
+            store,
+            clock,
+            authenticate=auth.account_for_token,
+            viewers_counted=cluster.viewers_counted,
+            rate_messages=rate_messages,
+            rate_seconds=rate_seconds,
+            frame_interval_s=settings.chat_frame_ms / 1000,
+        )
+        observe_live(metrics, live)
+
+        return cls(
+            settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
+            stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
+            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
+        )
+
+    async def start(self) -> None:
+        """Commerce recovers interrupted checkouts, then the live rooms, media and cluster node run."""
+        await self.maintenance.start()
+        self._unsubscribe_live = self.bus.subscribe(self.live.on_bus_event)
+        self.live.start()
+        self.media.start()
+        if self.edge is not None:
+            self.edge.start()
+        self._unsubscribe_cluster = self.bus.subscribe(self.cluster.on_bus_event)
+        await self.cluster.start()
+        if self.cluster.registry is not None:
+            warn_if_unreachable(self.settings, self.cluster.registry)
+        self.lifecycle.start(
+            lambda show_id: self.media.broadcast(show_id) is not None, self.cluster.origin_elsewhere
+        )
+
+    async def close_connections(self) -> None:
+        """On shutdown, before `stop()`: close websockets, then the viewers' and publishers' peers."""
+        await self.live.close_connections()
+        if self.edge is not None:
+            await self.edge.close()
+        await self.media.close()
+
+    async def stop(self) -> None:
+        """The reverse of `start()`; the store is closed last."""
+        try:
+            if self._unsubscribe_cluster is not None:
+                self._unsubscribe_cluster()
+                self._unsubscribe_cluster = None
+            await self.lifecycle.stop()
+            await self.cluster.stop()
+            if self.cluster.registry is not None:
+                await self.cluster.registry.close()
+            if self.edge is not None:
+                await self.edge.close()
+            await self.media.close()
+            if self._unsubscribe_live is not None:
+                self._unsubscribe_live()
+                self._unsubscribe_live = None
+            await self.live.stop()
+            await self.maintenance.stop()
+            await self.stock_news.close()
+        finally:
+            await self.store.close()

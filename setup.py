@@ -1,0 +1,76 @@
+"""Build hook: a built wheel carries the browser's Socket.IO bundle, copied at build time from
+node_modules/ (npm, package-lock.json) into the wheel's livecart/static/vendor/. Never fetched from a
+CDN and never committed; metadata is in pyproject.toml.
+
+When node_modules/ lacks the bundle and npm is on PATH, the build runs `npm ci` first (as `make setup`
+does); without npm it stops with a message saying what to install. Editable installs (`pip install -e`,
+`make setup`) copy nothing: livecart/web.py serves the bundle from the checkout's node_modules/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+from setuptools.errors import SetupError
+
+ROOT = Path(__file__).resolve().parent
+NODE_MODULES = ROOT / "node_modules"
+# File name in livecart/static/vendor/ -> its source under node_modules/ (web.py serves the .js files).
+VENDOR_FILES = {
+    "socket.io.msgpack.min.js": "socket.io-client/dist/socket.io.msgpack.min.js",
+    "socket.io-client.LICENSE": "socket.io-client/LICENSE",
+}
+NPM_CI = ["npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"]
+
+
+def missing_vendor_files() -> list[Path]:
+    return [NODE_MODULES / source for source in VENDOR_FILES.values() if not (NODE_MODULES / source).is_file()]
+
+
+def ensure_node_modules() -> None:
+    """The bundle in node_modules/, installed by `npm ci` when it is missing and npm is there."""
+    missing = missing_vendor_files()
+    if not missing:
+        return
+    npm = shutil.which("npm")
+    if npm is None or not (ROOT / "package-lock.json").is_file():
+        raise SetupError(
+            f"livecart: the wheel needs the Socket.IO browser bundle, and {missing[0]} is missing. "
+            "Install Node.js/npm and run `npm ci` (or `make setup`) in the source directory, then build again."
+        )
+    print(f"livecart: {missing[0]} is missing: running `{' '.join(NPM_CI)}` in {ROOT}", flush=True)
+    result = subprocess.run([npm, *NPM_CI[1:]], cwd=ROOT, check=False)
+    still_missing = missing_vendor_files()
+    if result.returncode != 0 or still_missing:
+        raise SetupError(
+            f"livecart: `npm ci` exited with {result.returncode} and {(still_missing or missing)[0]} is missing; "
+            "run `npm ci` in the source directory, then build again."
+        )
+
+
+class BuildPyWithVendor(build_py):
+    """build_py, then the front-end bundle into the build's livecart/static/vendor/."""
+
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:
+            return
+        ensure_node_modules()
+        vendor = Path(self.build_lib) / "livecart" / "static" / "vendor"
+        vendor.mkdir(parents=True, exist_ok=True)
+        for name, source in VENDOR_FILES.items():
+            shutil.copyfile(NODE_MODULES / source, vendor / name)
+
+    def get_outputs(self, include_bytecode: bool = True) -> list[str]:
+        outputs: list[str] = super().get_outputs(include_bytecode)
+        if self.editable_mode:
+            return outputs
+        vendor = Path(self.build_lib) / "livecart" / "static" / "vendor"
+        return [*outputs, *(str(vendor / name) for name in VENDOR_FILES)]
+
+
+setup(cmdclass={"build_py": BuildPyWithVendor})

@@ -1,0 +1,1 @@
+"""Commerce services tested on real stores."""
