@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from livecart import keys
-from livecart.api import accounts, carts, catalog, checkout, earnings, orders, pins, shows, stats, system
+from livecart.api import accounts, carts, catalog, checkout, earnings, orders, pins, profiles, shows, stats, system
 from livecart.clock import Clock, SystemClock
 from livecart.commerce.payments import PaymentProvider
 from livecart.config import Settings
@@ -28,6 +28,7 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     pins.routes,
     carts.routes,
     checkout.routes,
+    profiles.routes,
     orders.routes,
     earnings.routes,
     stats.routes,

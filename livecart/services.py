@@ -2,7 +2,7 @@
 explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
-    Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
+    Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout, wallet,
     refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
@@ -38,6 +38,7 @@ from livecart.commerce.pins import Pins
 from livecart.commerce.refunds import Refunds
 from livecart.commerce.retention import Retention
 from livecart.commerce.stock_news import StockNews
+from livecart.commerce.wallet import Wallet
 from livecart.config import Settings
 from livecart.domain.cart import CartRules
 from livecart.http.auth import Authenticator
@@ -71,6 +72,7 @@ class Services:
     pins: Pins
     carts: Carts
     checkout: Checkout
+    wallet: Wallet
     refunds: Refunds
     maintenance: Maintenance
     lifecycle: ShowLifecycle
@@ -113,6 +115,7 @@ class Services:
         pins = Pins(store, bus)
         carts = Carts(store, rules)
         checkout = Checkout(store, payments, bus, rules, stock_news, clock)
+        wallet = Wallet(store, payments, clock)
         refunds = Refunds(store, payments, bus, stock_news, clock)
         retention = Retention(
             timedelta(hours=settings.idempotency_retention_h),
@@ -160,7 +163,8 @@ class Services:
 
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
-            stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
+            stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, wallet=wallet, refunds=refunds,
+            maintenance=maintenance,
             lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
         )
 

@@ -72,6 +72,8 @@ SERVICE_ROUTES = {
     "earnings": ("/api/hosts/{host_id}/earnings",),
     "stats": ("/api/shows/{show_id}/stats",),
     "orders": ("/api/shows/{show_id}/orders",),
+    "address": ("/api/me/address",),
+    "wallet": ("/api/me/payment-method",),
 }
 
 

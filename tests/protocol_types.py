@@ -28,6 +28,9 @@ REPLY_TYPES = [
     ("GET", r"/api/shows/[^/]+/stats", "ShowStats"),
     ("GET", r"/api/shows/[^/]+/orders", "BrandOrderPage"),
     ("POST", r"/api/orders/[^/]+/refund", "RefundReply"),
+    ("GET", r"/api/me/address", "SavedAddress"),
+    ("PUT", r"/api/me/address", "SavedAddress"),
+    ("GET", r"/api/me/payment-method", "SavedPaymentMethod"),
 ]
 
 

@@ -23,6 +23,7 @@ from livecart.api.carts import viewer
 from livecart.api.schemas import Name
 from livecart.api.shows import show_or_404
 from livecart.commerce.checkout import CheckoutRequest
+from livecart.commerce.wallet import Wallet
 from livecart.domain.client_ip import client_ip
 from livecart.domain.commerce import StoredResponse
 from livecart.domain.errors import BadRequest
@@ -47,14 +48,26 @@ class Shipping(Body):
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
-class Payment(Body):
+CARD_NUMBER = r"^[0-9][0-9 ]{10,22}[0-9]$"
+
+
+class CardPayment(Body):
+    """Pay with a card number; `save: true` keeps the card (as the provider's token) once the order is paid."""
+
     method: Literal["test"]
-    card_number: Annotated[str, Field(pattern=r"^[0-9][0-9 ]{10,22}[0-9]$")]
+    card_number: Annotated[str, Field(pattern=CARD_NUMBER)]
+    save: bool = False
+
+
+class SavedCardPayment(Body):
+    """Pay with the card saved on the account (`PUT /api/me/payment-method`, or `save` at a checkout)."""
+
+    method: Literal["saved"]
 
 
 class CheckoutBody(Body):
     shipping: Shipping
-    payment: Payment
+    payment: Annotated[CardPayment | SavedCardPayment, Field(discriminator="method")]
 
 
 def idempotency_key(request: web.Request) -> str:
@@ -96,13 +109,29 @@ async def checkout(request: web.Request) -> web.Response:
     key = idempotency_key(request)
     body = await parse(request, CheckoutBody)
     shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
-    response, replayed = await request.app[keys.SERVICES].checkout.run(
+    services = request.app[keys.SERVICES]
+    payment = body.payment
+    if isinstance(payment, SavedCardPayment):
+        card = await services.wallet.token_to_charge(account.id)  # the provider's token, charged like a card
+    else:
+        card = payment.card_number
+    response, replayed = await services.checkout.run(
         show,
         account,
         key,
         request_hash(show.id, body),
-        CheckoutRequest(shipping=shipping, card_number=body.payment.card_number, client_ip=client_ip_of(request)),
+        CheckoutRequest(shipping=shipping, card_number=card, client_ip=client_ip_of(request)),
         status_for,
     )
-    request.app[keys.SERVICES].metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
+    services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
+    if isinstance(payment, CardPayment) and payment.save and response.status == 201 and not replayed:
+        await save_card_quietly(services.wallet, account.id, payment.card_number)
     return send(response, replayed=replayed)
+
+
+async def save_card_quietly(wallet: Wallet, account_id: str, card_number: str) -> None:
+    """Keep the card that just paid; the order is paid either way, so a failure is only logged."""
+    try:
+        await wallet.save_card(account_id, card_number)
+    except Exception:
+        log.warning("could not save the card of %s after its checkout", account_id, exc_info=True)

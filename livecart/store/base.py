@@ -29,6 +29,7 @@ from livecart.domain.deals import Deal, DealHold
 from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
+from livecart.domain.profiles import Poster, SavedCard
 
 
 class StoreUnavailable(Exception):
@@ -415,9 +416,33 @@ class GiveawayStore(Protocol):
         """OPEN giveaways past `ends_at`."""
 
 
+class ProfileStore(Protocol):
+    """What an account keeps for its next purchase, and each show's poster frame."""
+
+    async def shipping_address(self, account_id: str) -> dict[str, str] | None:
+        """The address saved with `save_shipping_address`, or None."""
+
+    async def save_shipping_address(self, account_id: str, address: Mapping[str, str]) -> None:
+        """Keep `address` (the checkout's shipping fields) for the account, replacing the last one."""
+
+    async def payment_method(self, account_id: str) -> SavedCard | None: ...
+
+    async def save_payment_method(self, account_id: str, card: SavedCard) -> None:
+        """Keep the provider's token of a card for the account, replacing the last one."""
+
+    async def forget_payment_method(self, account_id: str) -> None:
+        """Forget the saved card (nothing happens when there is none)."""
+
+    async def show_poster(self, show_id: str) -> Poster | None: ...
+
+    async def save_show_poster(self, show_id: str, poster: Poster) -> None:
+        """Keep the show's latest poster frame, replacing the last one."""
+
+
 class Store(
-    AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore, Protocol
-):
+    AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
+    ProfileStore, Protocol,
+):  # fmt: skip
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""
 

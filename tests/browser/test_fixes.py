@@ -60,7 +60,7 @@ async def test_one_more_past_the_limit_keeps_the_line_and_says_why(
 ) -> None:
     pages.expect_http_error(409)  # the refused third unit, on purpose
     serum = demo.product_ids[2]
-    await client.app[keys.STORE].set_show_status(demo.show_id, ShowStatus.LIVE)
+    await client.app[keys.SERVICES].store.set_show_status(demo.show_id, ShowStatus.LIVE)
     await api.call("POST", f"/api/shows/{demo.show_id}/pins", 201, token=demo.host_token, json={"product_id": serum})
 
     page = await pages.open(f"/watch/{demo.show_id}", viewport=PHONE, who="viewer")

@@ -26,6 +26,7 @@ from livecart.store.redis.giveaways import RedisGiveaways
 from livecart.store.redis.live import RedisLive
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
+from livecart.store.redis.profiles import RedisProfiles
 from livecart.store.redis.shows import RedisShows
 
 SCRIPTS: tuple[Script, ...] = (
@@ -47,8 +48,9 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 
 class RedisStore(
-    RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways
-):
+    RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
+    RedisProfiles,
+):  # fmt: skip
     def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis
         self._clock = clock

@@ -235,3 +235,14 @@ def giveaway_entrants(giveaway_id: str) -> str:
 def open_giveaways() -> str:
     """Sorted set of OPEN giveaway ids scored by `ends_us` (the draw is due after it)."""
     return f"{PREFIX}giveaways:open"
+
+
+def profile(account_id: str) -> str:
+    """Hash: `address` and `card` (JSON) the account keeps for its next purchase (the card as the payment
+    provider's token, never the number)."""
+    return f"{PREFIX}account:{account_id}:profile"
+
+
+def poster(show_id: str) -> str:
+    """Hash: content_type, data (base64), updated_at of the show's latest poster frame."""
+    return f"{PREFIX}show:{show_id}:poster"

@@ -13,13 +13,14 @@ from livecart.store.sqlite.giveaways import SqliteGiveaways
 from livecart.store.sqlite.live import SqliteLive
 from livecart.store.sqlite.migrations import MIGRATIONS
 from livecart.store.sqlite.orders import SqliteOrders
+from livecart.store.sqlite.profiles import SqliteProfiles
 from livecart.store.sqlite.secrets import SqliteSecrets
 from livecart.store.sqlite.shows import SqliteShows
 
 
 class SqliteStore(
     SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets,
-    SqliteAuctions, SqliteDeals, SqliteGiveaways,
+    SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteProfiles,
 ):  # fmt: skip
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db

@@ -10,7 +10,19 @@ module of its tables, and that module's MIGRATIONS joins the list below.
 
 from __future__ import annotations
 
-from livecart.store.sqlite import accounts, auctions, catalog, commerce, deals, giveaways, live, orders, secrets, shows
+from livecart.store.sqlite import (
+    accounts,
+    auctions,
+    catalog,
+    commerce,
+    deals,
+    giveaways,
+    live,
+    orders,
+    profiles,
+    secrets,
+    shows,
+)  # fmt: skip
 from livecart.store.sqlite.db import Migration, check_migrations
 
 MIGRATIONS: list[Migration] = check_migrations(
@@ -25,5 +37,6 @@ MIGRATIONS: list[Migration] = check_migrations(
         *auctions.MIGRATIONS,  # 13
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
+        *profiles.MIGRATIONS,  # 16
     ]
 )
