@@ -14,6 +14,7 @@ from tests.browser.harness import DESKTOP, PHONE, PLAYING, Pages, screenshots, w
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 SERUM = "Glow Serum 30 ml"
+CARD = '#pins [aria-label="Glow Serum 30 ml"]'
 
 
 async def box(page: Page, selector: str) -> dict[str, float]:
@@ -50,7 +51,7 @@ async def test_the_phone_watch_page_is_one_screen_with_the_video_uncropped(demo:
     page = await pages.open(f"/watch/{demo.show_id}", viewport=PHONE, who="viewer")
     await wait_until(page, PLAYING, timeout_s=30)
     # Before joining: the name form is in the first screen, with the card and the video.
-    for selector in ("#video", "#viewer-name", '#pins [aria-label="Glow Serum 30 ml"]', "#reaction-bar", "#cart-button"):
+    for selector in ("#video", "#viewer-name", CARD, "#reaction-bar", "#cart-button"):
         assert await in_view(page, selector), selector
     await page.get_by_label("Pick a display name to chat and shop").fill("Sam Buyer")
     await page.get_by_role("button", name="Join").click()
@@ -62,7 +63,7 @@ async def test_the_phone_watch_page_is_one_screen_with_the_video_uncropped(demo:
     assert (video["width"], video["height"]) == (stage["width"], stage["height"])
     assert stage["height"] > 600  # the video has the whole screen under the top bar
 
-    for selector in ("#video", "#chat", "#chat-input", '#pins [aria-label="Glow Serum 30 ml"]', "#reaction-bar"):
+    for selector in ("#video", "#chat", "#chat-input", CARD, "#reaction-bar"):
         assert await in_view(page, selector), selector
     assert not await page_scrolls(page)
     top = video["top"]
