@@ -1,6 +1,7 @@
 // The index: live shows first, then upcoming ones; refreshed every 15 s.
 import { api } from "./api.js";
 import { $, el, timeText, userText } from "./dom.js";
+import { t, translatePage } from "./i18n.js";
 
 const REFRESH_MS = 15000;
 
@@ -15,7 +16,7 @@ function showItem(show) {
   return el(
     "li",
     { class: "show-item", dataset: { showId: show.id } },
-    el("span", { class: `badge ${live ? "badge-live" : ""}`, text: live ? "Live" : "Soon" }),
+    el("span", { class: `badge ${live ? "badge-live" : ""}`, text: live ? t("status.live") : t("index.soon") }),
     el(
       "div",
       { class: "grow" },
@@ -23,17 +24,17 @@ function showItem(show) {
       el("div", {
         class: "meta",
         text: live
-          ? "Streaming now"
+          ? t("index.streaming")
           : show.scheduled_at
-            ? `Starts ${timeText(show.scheduled_at)}`
-            : "Not scheduled yet",
+            ? t("index.starts", { when: timeText(show.scheduled_at) })
+            : t("index.unscheduled"),
       }),
     ),
     el("a", {
       class: `btn ${live ? "btn-primary" : ""}`,
       href: `/watch/${encodeURIComponent(show.id)}`,
-      text: live ? "Watch" : "Open",
-      "aria-label": `${live ? "Watch" : "Open"} ${show.title}`,
+      text: live ? t("index.watch") : t("index.open"),
+      "aria-label": t(live ? "index.watch_label" : "index.open_label", { title: show.title }),
     }),
   );
 }
@@ -50,9 +51,10 @@ async function refresh() {
     $("#upcoming-empty").hidden = upcoming.length > 0;
     $("#error").textContent = "";
   } catch (error) {
-    $("#error").textContent = `Could not load the shows: ${error.message}`;
+    $("#error").textContent = t("index.load_failed", { reason: error.message });
   }
 }
 
+translatePage();
 refresh();
 setInterval(refresh, REFRESH_MS);

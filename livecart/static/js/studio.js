@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { $, announce, bidi, el, elapsedText, isolate, setText, userText } from "./dom.js";
+import { t, translatePage } from "./i18n.js";
 import { LiveRoom } from "./live.js";
 import { formatMoney } from "./money.js";
 import { Pins } from "./pins.js";
@@ -32,9 +33,9 @@ const signIn = new SignIn({
   storageKey: "livecart.host.token",
   panel: "#studio",
   roles: ["host", "admin"],
-  invalid: "That token is not valid. Paste the host token again.",
-  missing: "Paste the host token (it was printed with the studio link).",
-  wrongRole: (role) => `That is a ${role} token; the studio needs the host's token.`,
+  invalid: t("studio.token_invalid"),
+  missing: t("studio.token_missing"),
+  wrongRole: (role) => t("studio.token_wrong_role", { role }),
 });
 
 const state = {
@@ -62,7 +63,7 @@ let earningsTimer = 0;
 function setStatus(status) {
   state.show.status = status;
   const badge = $("#status");
-  badge.textContent = status === "live" ? "Live" : status === "ended" ? "Ended" : "Scheduled";
+  badge.textContent = t(`status.${status}`);
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (status === "live" && !state.startedAt) state.startedAt = Date.now();
   if (status === "ended") {
@@ -71,7 +72,7 @@ function setStatus(status) {
     pins.reset([]); // nothing is on screen in an ended show
     $("#end-confirm").hidden = true;
     $("#go-live").disabled = true;
-    $("#go-live").textContent = "Show ended";
+    $("#go-live").textContent = t("studio.show_ended");
   }
   updateButtons();
 }
@@ -81,7 +82,10 @@ function setStatus(status) {
 function showHealth() {
   if (state.publisher) return;
   const status = state.show?.status;
-  setText("#health", status === "live" ? "live, not from this tab" : status === "ended" ? "ended" : "offline");
+  setText(
+    "#health",
+    t(status === "live" ? "health.elsewhere" : status === "ended" ? "health.ended" : "health.offline"),
+  );
 }
 
 function updateButtons() {
@@ -92,7 +96,7 @@ function updateButtons() {
   showHealth();
   if (!publishing && state.show.status !== "ended") {
     $("#go-live").disabled = !state.stream || !hasService("video");
-    $("#go-live").textContent = state.show.status === "live" ? "Resume streaming" : "Go live";
+    $("#go-live").textContent = state.show.status === "live" ? t("studio.resume") : t("studio.go_live");
   }
 }
 
@@ -122,8 +126,7 @@ async function openCamera() {
     $("#camera-error").textContent = "";
     await listDevices();
   } catch (error) {
-    $("#camera-error").textContent =
-      `Cannot open the camera or microphone: ${error.message}. Allow access in the browser and reload.`;
+    $("#camera-error").textContent = t("studio.camera_failed", { reason: error.message });
   }
   updateButtons();
 }
@@ -136,7 +139,7 @@ async function listDevices() {
       .map((d, i) =>
         el("option", {
           value: d.deviceId,
-          text: d.label || `${kind === "videoinput" ? "Camera" : "Microphone"} ${i + 1}`,
+          text: d.label || t(kind === "videoinput" ? "studio.camera_n" : "studio.mic_n", { n: i + 1 }),
         }),
       );
     select.replaceChildren(...options);
@@ -149,12 +152,12 @@ async function listDevices() {
 async function goLive() {
   if (!state.stream) return;
   $("#go-live").disabled = true;
-  setText("#health", "connecting");
+  setText("#health", t("health.connecting"));
   const publisher = new WhipPublisher(showId, signIn.token, {
     onState: (connection) => {
-      setText("#health", connection);
+      setText("#health", t(`health.${connection}`));
       if (connection === "failed") {
-        announce($("#camera-error"), "The stream connection failed. Press Go live to try again.");
+        announce($("#camera-error"), t("studio.stream_failed"));
       }
       if (connection === "failed" || connection === "closed") stopPublishing({ notify: false });
     },
@@ -165,8 +168,8 @@ async function goLive() {
     if (!state.startedAt) state.startedAt = Date.now();
     $("#camera-error").textContent = "";
   } catch (error) {
-    setText("#health", "offline");
-    $("#camera-error").textContent = `Could not go live: ${error.message}`;
+    showHealth();
+    $("#camera-error").textContent = t("studio.go_live_failed", { reason: error.message });
   }
   updateButtons();
 }
@@ -201,7 +204,7 @@ async function endShow() {
   await pins.clear(showId); // off screen first: once the show has ended its pins cannot change
   stopPublishing();
   stopCamera();
-  announce($("#notice"), "Ending the show…", 4000);
+  announce($("#notice"), t("studio.ending"), 4000);
   setTimeout(async () => {
     try {
       /** @type {ShowDetail} */
@@ -219,7 +222,9 @@ async function sampleHealth() {
   if (sample) {
     setText(
       "#bitrate",
-      `Sending ${Math.round(sample.bitrate / 1000)} kbit/s${sample.fps ? ` at ${Math.round(sample.fps)} fps` : ""}`,
+      sample.fps
+        ? t("studio.sending_fps", { kbits: Math.round(sample.bitrate / 1000), fps: Math.round(sample.fps) })
+        : t("studio.sending", { kbits: Math.round(sample.bitrate / 1000) }),
     );
   }
 }
@@ -277,20 +282,20 @@ function moderation(message) {
       {
         type: "button",
         class: "btn btn-small mod",
-        "aria-label": `Delete message from ${message.name}`,
+        "aria-label": t("studio.delete_label", { name: message.name }),
         onclick: () => moderate("delete_message", { message_id: message.id }),
       },
-      "Delete",
+      t("studio.delete"),
     ),
     el(
       "button",
       {
         type: "button",
         class: "btn btn-small mod",
-        "aria-label": `Mute ${message.name} for 5 minutes`,
+        "aria-label": t("studio.mute_label", { name: message.name }),
         onclick: () => moderate("mute", { viewer_id: message.viewer_id, seconds: MUTE_SECONDS }),
       },
-      "Mute",
+      t("studio.mute"),
     ),
   ];
 }
@@ -316,7 +321,13 @@ function renderQuestions() {
           { class: "grow" },
           userText("span", q.text),
           " ",
-          el("span", { class: "hint" }, "— ", bidi(q.name), q.status !== "open" ? ` · ${q.status}` : ""),
+          el(
+            "span",
+            { class: "hint" },
+            "— ",
+            bidi(q.name),
+            q.status !== "open" ? ` · ${t(`watch.question_status_${q.status}`)}` : "",
+          ),
         ),
         el(
           "button",
@@ -324,10 +335,10 @@ function renderQuestions() {
             type: "button",
             class: "btn btn-small",
             disabled: q.status === "featured",
-            "aria-label": `Feature: ${q.text}`,
+            "aria-label": t("studio.feature_label", { text: q.text }),
             onclick: () => questionAction("feature", q),
           },
-          "Feature",
+          t("studio.feature"),
         ),
         el(
           "button",
@@ -335,10 +346,10 @@ function renderQuestions() {
             type: "button",
             class: "btn btn-small btn-primary",
             disabled: q.status === "answered",
-            "aria-label": `Mark answered: ${q.text}`,
+            "aria-label": t("studio.answered_label", { text: q.text }),
             onclick: () => questionAction("answer", q),
           },
-          "Answered",
+          t("studio.answered"),
         ),
       ),
     ),
@@ -365,7 +376,7 @@ function applySnapshot(snapshot) {
 
 function connectLive() {
   if (!hasService("live")) {
-    announce($("#notice"), "The live room (chat, questions, viewer count) is not available on this server.");
+    announce($("#notice"), t("studio.no_live"));
     $("#chat-form").querySelector("button").disabled = true;
     return;
   }
@@ -414,19 +425,19 @@ async function openStudio() {
   try {
     state.show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
   } catch (error) {
-    signIn.ask(error.status === 404 ? "This show does not exist. Check the link." : error.message);
+    signIn.ask(error.status === 404 ? t("watch.not_found") : error.message);
     return;
   }
   if (state.me.role === "host" && state.show.host_id !== state.me.id) {
-    signIn.ask("This show belongs to another host. Use that host's token.");
+    signIn.ask(t("studio.other_host"));
     return;
   }
   signIn.done();
-  document.title = `Studio · ${isolate(state.show.title)} · livecart`;
+  document.title = t("studio.title", { title: isolate(state.show.title) });
   setText("#show-title", state.show.title);
   state.lineup = state.show.lineup;
   if (state.show.started_at) state.startedAt = Date.parse(state.show.started_at);
-  if (!hasService("video")) announce($("#camera-error"), "This server does not accept video (WHIP) yet.");
+  if (!hasService("video")) announce($("#camera-error"), t("studio.no_video"));
   setStatus(state.show.status);
   renderLineup();
   chat = new ChatList($("#chat"), $("#new-messages"), { actions: moderation });
@@ -441,6 +452,7 @@ async function openStudio() {
 }
 
 function main() {
+  translatePage();
   $("#camera-select").addEventListener("change", openCamera);
   $("#mic-select").addEventListener("change", openCamera);
   $("#go-live").addEventListener("click", goLive);
