@@ -8,7 +8,20 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from livecart import keys
-from livecart.api import accounts, carts, catalog, checkout, earnings, orders, pins, profiles, shows, stats, system
+from livecart.api import (
+    accounts,
+    carts,
+    catalog,
+    checkout,
+    earnings,
+    orders,
+    pins,
+    posters,
+    profiles,
+    shows,
+    stats,
+    system,
+)  # fmt: skip
 from livecart.clock import Clock, SystemClock
 from livecart.commerce.payments import PaymentProvider
 from livecart.config import Settings
@@ -25,6 +38,7 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     accounts.routes,
     catalog.routes,
     shows.routes,
+    posters.routes,
     pins.routes,
     carts.routes,
     checkout.routes,

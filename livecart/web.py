@@ -74,6 +74,7 @@ SERVICE_ROUTES = {
     "orders": ("/api/shows/{show_id}/orders",),
     "address": ("/api/me/address",),
     "wallet": ("/api/me/payment-method",),
+    "posters": ("/api/shows/{show_id}/poster",),
 }
 
 

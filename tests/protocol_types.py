@@ -31,6 +31,7 @@ REPLY_TYPES = [
     ("GET", r"/api/me/address", "SavedAddress"),
     ("PUT", r"/api/me/address", "SavedAddress"),
     ("GET", r"/api/me/payment-method", "SavedPaymentMethod"),
+    ("PUT", r"/api/shows/[^/]+/poster", "PosterReply"),
 ]
 
 

@@ -53,7 +53,8 @@ async def test_the_full_app_announces_every_service_on_every_page(client: TestCl
     for path in PAGE_PATHS:
         html = await (await client.get(path)).text()
         assert "@services@" not in html
-        assert offered(html) == {"live", "video", "commerce", "earnings", "stats", "orders", "address", "wallet"}, path
+        assert offered(html) == {"live", "video", "commerce", "earnings", "stats", "orders", "address", "wallet",
+                                 "posters"}, path
 
 
 async def test_a_server_with_only_some_areas_announces_only_those(aiohttp_client: AiohttpClient) -> None:

@@ -438,6 +438,9 @@ class ProfileStore(Protocol):
     async def save_show_poster(self, show_id: str, poster: Poster) -> None:
         """Keep the show's latest poster frame, replacing the last one."""
 
+    async def show_poster_times(self, show_ids: Sequence[str]) -> dict[str, datetime]:
+        """When each of these shows' poster was last saved (shows without one are left out)."""
+
 
 class Store(
     AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,

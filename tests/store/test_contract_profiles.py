@@ -61,6 +61,9 @@ async def test_a_show_keeps_its_latest_poster_byte_for_byte(store: Store, open_s
     assert await store.show_poster(other.id) is None
 
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 10
+    assert await store.show_poster_times([show.id, other.id, "shw_unknown"]) == {show.id: first.updated_at}
     later = Poster(content_type="image/jpeg", data=jpeg, updated_at=datetime(2026, 5, 1, 12, 0, 30, tzinfo=UTC))
     await store.save_show_poster(show.id, later)
     assert await store.show_poster(show.id) == later
+    assert await store.show_poster_times([show.id, show.id]) == {show.id: later.updated_at}
+    assert await store.show_poster_times([]) == {}

@@ -6,17 +6,41 @@ import { t, translatePage } from "./i18n.js";
 const REFRESH_MS = 15000;
 
 /**
- * @typedef {import("./protocol.js").Show} Show
+ * @typedef {import("./protocol.js").ShowListItem} ShowListItem
  * @typedef {import("./protocol.js").ShowList} ShowList
  */
 
-/** @param {Show} show */
+/** "Add to calendar" (an .ics file) for a show with a start time. @param {ShowListItem} show */
+function calendarLink(show) {
+  if (show.status !== "scheduled" || !show.scheduled_at) return null;
+  return el("a", {
+    class: "btn btn-small",
+    href: `/api/shows/${encodeURIComponent(show.id)}.ics`,
+    download: `${show.id}.ics`,
+    text: t("index.calendar"),
+    "aria-label": t("index.calendar_label", { title: show.title }),
+  });
+}
+
+/** @param {ShowListItem} show */
 function showItem(show) {
   const live = show.status === "live";
   return el(
     "li",
     { class: "show-item", dataset: { showId: show.id } },
-    el("span", { class: `badge ${live ? "badge-live" : ""}`, text: live ? t("status.live") : t("index.soon") }),
+    el(
+      "div",
+      { class: "poster" },
+      el("img", {
+        src: show.poster_url || "/static/img/poster.svg",
+        alt: "",
+        width: 160,
+        height: 90,
+        loading: "lazy",
+        decoding: "async",
+      }),
+      el("span", { class: `badge ${live ? "badge-live" : ""}`, text: live ? t("status.live") : t("index.soon") }),
+    ),
     el(
       "div",
       { class: "grow" },
@@ -30,12 +54,17 @@ function showItem(show) {
             : t("index.unscheduled"),
       }),
     ),
-    el("a", {
-      class: `btn ${live ? "btn-primary" : ""}`,
-      href: `/watch/${encodeURIComponent(show.id)}`,
-      text: live ? t("index.watch") : t("index.open"),
-      "aria-label": t(live ? "index.watch_label" : "index.open_label", { title: show.title }),
-    }),
+    el(
+      "div",
+      { class: "show-actions" },
+      el("a", {
+        class: `btn ${live ? "btn-primary" : ""}`,
+        href: `/watch/${encodeURIComponent(show.id)}`,
+        text: live ? t("index.watch") : t("index.open"),
+        "aria-label": t(live ? "index.watch_label" : "index.open_label", { title: show.title }),
+      }),
+      calendarLink(show),
+    ),
   );
 }
 

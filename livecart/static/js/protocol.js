@@ -64,7 +64,30 @@
 /**
  * GET /api/shows
  * @typedef {object} ShowList
- * @property {Show[]} shows
+ * @property {ShowListItem[]} shows
+ */
+
+/**
+ * A show in GET /api/shows: the show and its latest poster frame (null before the studio sent one).
+ * @typedef {object} ShowListItem
+ * @property {string} id
+ * @property {string} host_id
+ * @property {string} title
+ * @property {"scheduled"|"live"|"ended"} status
+ * @property {string|null} scheduled_at
+ * @property {string|null} started_at
+ * @property {string|null} ended_at
+ * @property {string} created_at
+ * @property {string|null} poster_url
+ */
+
+/**
+ * PUT /api/shows/{id}/poster
+ * @typedef {object} PosterReply
+ * @property {string} show_id
+ * @property {string} poster_url
+ * @property {string} updated_at
+ * @property {number} bytes
  */
 
 /**

@@ -27,6 +27,9 @@ import { WhipPublisher } from "./video.js";
 
 const MUTE_SECONDS = 300;
 const EARNINGS_REFRESH_MS = 15000;
+const POSTER_EVERY_MS = 30000; // a still of the camera for the index page, while publishing
+const FIRST_POSTER_MS = 2000; // the first one soon after going live
+const POSTER_WIDTH = 640;
 const showId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 
 const signIn = new SignIn({
@@ -165,6 +168,7 @@ async function goLive() {
   try {
     await publisher.start(state.stream);
     state.publisher = publisher;
+    setTimeout(sendPoster, FIRST_POSTER_MS);
     if (!state.startedAt) state.startedAt = Date.now();
     $("#camera-error").textContent = "";
   } catch (error) {
@@ -214,6 +218,29 @@ async function endShow() {
       /* the room's `show` event tells us too */
     }
   }, 1500);
+}
+
+/** Send a still of the camera as the show's poster (JPEG, at most 640 px wide) while publishing. */
+async function sendPoster() {
+  const video = $("#preview");
+  if (!state.publisher || !hasService("posters") || !video.videoWidth) return;
+  const width = Math.min(POSTER_WIDTH, video.videoWidth);
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = Math.round((width * video.videoHeight) / video.videoWidth);
+  canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+  const still = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.7));
+  if (!still) return;
+  try {
+    const response = await fetch(`/api/shows/${encodeURIComponent(showId)}/poster`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${signIn.token}`, "Content-Type": "image/jpeg" },
+      body: still,
+    });
+    if (!response.ok) setText("#bitrate", t("studio.poster_failed", { reason: response.status }));
+  } catch (error) {
+    setText("#bitrate", t("studio.poster_failed", { reason: error.message }));
+  }
 }
 
 async function sampleHealth() {
@@ -444,6 +471,7 @@ async function openStudio() {
   connectLive();
   refreshEarnings();
   setInterval(refreshEarnings, EARNINGS_REFRESH_MS);
+  setInterval(sendPoster, POSTER_EVERY_MS);
   setInterval(() => {
     tick();
     sampleHealth();

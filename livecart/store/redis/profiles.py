@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from redis.asyncio import Redis
 
@@ -57,3 +58,16 @@ class RedisProfiles:
             "updated_at": codec.to_text(poster.updated_at) or "",
         }
         await self._redis.hset(keys.poster(show_id), mapping=mapping)  # type: ignore[arg-type]
+
+    async def show_poster_times(self, show_ids: Sequence[str]) -> dict[str, datetime]:
+        wanted = list(dict.fromkeys(show_ids))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for show_id in wanted:
+                pipe.hget(keys.poster(show_id), "updated_at")
+            stamps = await pipe.execute()
+        found: dict[str, datetime] = {}
+        for show_id, stamp in zip(wanted, stamps, strict=True):
+            moment = codec.from_text(stamp) if stamp else None
+            if moment is not None:
+                found[show_id] = moment
+        return found

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from livecart.clock import Clock
 from livecart.domain.profiles import Poster, SavedCard
@@ -108,3 +109,21 @@ class SqliteProfiles:
             )
 
         await self._db.transaction(put)
+
+    async def show_poster_times(self, show_ids: Sequence[str]) -> dict[str, datetime]:
+        wanted = list(dict.fromkeys(show_ids))
+
+        def find(conn: sqlite3.Connection) -> dict[str, datetime]:
+            found: dict[str, datetime] = {}
+            for start in range(0, len(wanted), 500):  # under SQLite's limit of bound parameters
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in conn.execute(
+                    f"SELECT show_id, updated_at FROM show_posters WHERE show_id IN ({marks})", chunk
+                ):
+                    moment = rows.from_text(row[1])
+                    if moment is not None:
+                        found[row[0]] = moment
+            return found
+
+        return await self._db.read(find)

@@ -225,6 +225,8 @@ export default {
   "index.open": "Open",
   "index.watch_label": "Watch {title}",
   "index.open_label": "Open {title}",
+  "index.calendar": "Add to calendar",
+  "index.calendar_label": "Add {title} to your calendar",
   "index.load_failed": "Could not load the shows: {reason}",
   "index.skip": "Skip to the shows",
   "index.live_now": "Live now",
@@ -233,6 +235,7 @@ export default {
   "index.none_scheduled": "Nothing scheduled yet.",
 
   // studio
+  "studio.poster_failed": "Stream poster: could not send a still ({reason})",
   "studio.token_invalid": "That token is not valid. Paste the host token again.",
   "studio.token_missing": "Paste the host token (it was printed with the studio link).",
   "studio.token_wrong_role": "That is a {role} token; the studio needs the host's token.",

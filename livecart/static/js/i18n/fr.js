@@ -226,6 +226,8 @@ export default {
   "index.open": "Ouvrir",
   "index.watch_label": "Regarder {title}",
   "index.open_label": "Ouvrir {title}",
+  "index.calendar": "Ajouter au calendrier",
+  "index.calendar_label": "Ajouter {title} à votre calendrier",
   "index.load_failed": "Impossible de charger les lives : {reason}",
   "index.skip": "Aller aux lives",
   "index.live_now": "En direct",
@@ -234,6 +236,7 @@ export default {
   "index.none_scheduled": "Rien de programmé pour l’instant.",
 
   // studio
+  "studio.poster_failed": "Affiche du live : impossible d’envoyer une image ({reason})",
   "studio.token_invalid": "Ce jeton n’est pas valide. Collez à nouveau le jeton de l’animateur.",
   "studio.token_missing": "Collez le jeton de l’animateur (il a été affiché avec le lien du studio).",
   "studio.token_wrong_role": "C’est un jeton « {role} » ; le studio a besoin du jeton de l’animateur.",
