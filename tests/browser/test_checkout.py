@@ -33,7 +33,7 @@ async def join_and_add(page: Page, name: str = "Sam Buyer") -> None:
     await page.get_by_label("Pick a display name to chat and shop").fill(name)
     await page.get_by_role("button", name="Join").click()
     await expect(page.locator("#signed-in")).to_contain_text(name)
-    await page.get_by_role("button", name=f"Add {SERUM} to cart").click()
+    await page.get_by_role("button", name=f"Add to cart: {SERUM}").click()
     await expect(page.locator("#cart-count")).to_have_text("1")
 
 
@@ -82,7 +82,7 @@ async def test_the_second_purchase_is_one_tap_with_the_saved_address_and_card(
 
     # After a reload, the second purchase: address and card are the saved ones, Pay is one tap.
     await page.reload()
-    await page.get_by_role("button", name=f"Add {SERUM} to cart").click()
+    await page.get_by_role("button", name=f"Add to cart: {SERUM}").click()
     await expect(page.locator("#cart-count")).to_have_text("1")
     await page.locator("#cart-button").click()
     await expect(page.locator("#saved-address-text")).to_have_text("Sam Buyer, 1 Rue de la Paix, 75002 Paris, France")

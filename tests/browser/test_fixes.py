@@ -65,7 +65,7 @@ async def test_one_more_past_the_limit_keeps_the_line_and_says_why(
 
     page = await pages.open(f"/watch/{demo.show_id}", viewport=PHONE, who="viewer")
     await join_as(page, "Sam Buyer")
-    await page.get_by_role("button", name=f"Add {SERUM} to cart").click()
+    await page.get_by_role("button", name=f"Add to cart: {SERUM}").click()
     await expect(page.locator("#cart-count")).to_have_text("1")
     await page.locator("#cart-button").click()
     quantity = page.get_by_label(f"Quantity of {SERUM}")

@@ -122,7 +122,7 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
 
     # Sam adds it to the cart without interrupting the video, is declined once, then pays.
     before = await video_time(sam)
-    await sam.get_by_role("button", name=f"Add {SERUM} to cart").click()
+    await sam.get_by_role("button", name=f"Add to cart: {SERUM}").click()
     await expect(sam.locator("#cart-count")).to_have_text("1")
     await sam.wait_for_timeout(1000)
     assert await video_time(sam) > before
@@ -166,7 +166,7 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     await brand.get_by_role("button", name=f"Save {SERUM}").click()
     await expect(brand.locator("#catalog-ok")).to_contain_text("1 in stock")
     for viewer in (alex, sam):
-        await viewer.get_by_role("button", name=f"Add {SERUM} to cart").click()
+        await viewer.get_by_role("button", name=f"Add to cart: {SERUM}").click()
         await expect(viewer.locator("#cart-count")).to_have_text("1")
     await sam.locator("#cart-button").click()
     await fill_checkout(sam, "4242424242424242")

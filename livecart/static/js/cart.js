@@ -110,17 +110,24 @@ export class CartView {
       $("#checkout-done").hidden = true;
       $("#cart-button").focus();
     });
+    this.render();
+  }
+
+  /** The country list, named and sorted in the reader's language: built when the sheet first opens
+   * (naming 249 regions is work the page does not need while the video starts). */
+  fillCountries() {
     const select = $("#ship-country");
-    const home = homeCountry();
+    if (select.options.length > 1) return;
+    const chosen = select.value;
     select.replaceChildren(
       el("option", { value: "", text: t("checkout.choose_country") }),
       ...countries().map(({ code, name }) => el("option", { value: code, text: name })),
     );
-    select.value = home;
-    this.render();
+    select.value = chosen || this.address?.country || homeCountry();
   }
 
   open() {
+    this.fillCountries();
     $("#checkout-ok").textContent = "";
     $("#checkout-done").hidden = true;
     this.dialog.showModal();
@@ -166,6 +173,7 @@ export class CartView {
 
   /** @param {Shipping} address */
   fillAddress(address) {
+    this.fillCountries();
     const form = $("#checkout-form");
     for (const field of [...SHIPPING_FIELDS, "line2"]) {
       const input = form.elements[field];

@@ -111,7 +111,7 @@ export function translatePage(root = document) {
         const option = document.createElement("option");
         option.value = code;
         option.textContent = LANGUAGE_CODES[code];
-        option.setAttribute("aria-label", name);
+        option.title = name;
         option.lang = code;
         return option;
       }),

@@ -171,9 +171,12 @@ async function addToCart(product, button) {
   button.disabled = true;
   try {
     await cart.add(product.id, 1);
+    const label = button.getAttribute("aria-label");
     button.textContent = t("watch.added");
+    button.setAttribute("aria-label", t("watch.added_label", { title: product.title }));
     setTimeout(() => {
       button.textContent = t("watch.add_to_cart");
+      button.setAttribute("aria-label", label);
       button.disabled = false;
     }, 1500);
     $("#action-error").textContent = "";
