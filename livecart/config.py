@@ -52,6 +52,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+    if number < 0:
+        raise ValueError("must be zero or more")
+    return number
+
+
 def _positive_float(value: str) -> float:
     try:
         number = float(value)
@@ -305,6 +315,30 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "return_window_days",
+        "LIVECART_RETURN_WINDOW_DAYS",
+        "14",
+        "Days after payment during which a host's commission on an order stays pending (refunds are "
+        "expected); then it becomes available for payout. 0: available at once.",
+        _non_negative_int,
+    ),
+    Setting(
+        "payout_min_cents",
+        "LIVECART_PAYOUT_MIN_CENTS",
+        "0",
+        "Smallest payout, in minor units of its currency: a host's available balance (less what it owes) "
+        "below it waits for a later payout run.",
+        _non_negative_int,
+    ),
+    Setting(
+        "attribution_days",
+        "LIVECART_ATTRIBUTION_DAYS",
+        "7",
+        "Days a viewer who arrived through a host's share link stays attributed to that host: a purchase "
+        "in that window credits the host the campaign commission.",
+        _positive_int,
+    ),
+    Setting(
         "auction_extend_s",
         "LIVECART_AUCTION_EXTEND_S",
         "10",
@@ -420,6 +454,9 @@ class Settings:
     recovery_grace_s: int = 120
     idempotency_retention_h: int = 24
     client_ip_retention_days: int = 30
+    return_window_days: int = 14
+    payout_min_cents: int = 0
+    attribution_days: int = 7
     auction_extend_s: int = 10
     auction_pay_s: int = 600
     deal_hold_s: int = 120

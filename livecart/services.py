@@ -3,7 +3,8 @@ explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout, wallet,
-    refunds, retention, maintenance) → show lifecycle → media hub (+ edge) → cluster node → live service.
+    refunds, retention, connect, payouts, maintenance) → show lifecycle → media hub (+ edge) → cluster node
+    → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -32,8 +33,10 @@ from livecart.cluster import open_registry, warn_if_unreachable
 from livecart.cluster.node import ClusterNode
 from livecart.commerce.carts import Carts
 from livecart.commerce.checkout import Checkout
+from livecart.commerce.connect import Connect
 from livecart.commerce.maintenance import Maintenance
 from livecart.commerce.payments import PaymentProvider, TestPaymentProvider
+from livecart.commerce.payouts import Payouts
 from livecart.commerce.pins import Pins
 from livecart.commerce.refunds import Refunds
 from livecart.commerce.retention import Retention
@@ -74,6 +77,8 @@ class Services:
     checkout: Checkout
     wallet: Wallet
     refunds: Refunds
+    connect: Connect
+    payouts: Payouts
     maintenance: Maintenance
     lifecycle: ShowLifecycle
     media: MediaHub
@@ -122,10 +127,15 @@ class Services:
             timedelta(days=settings.client_ip_retention_days),
             clock,
         )
+        connect = Connect(store, clock, attribution_days=settings.attribution_days)
+        payouts = Payouts(
+            store, payments, clock, return_window_days=settings.return_window_days, min_cents=settings.payout_min_cents
+        )
         maintenance = Maintenance(
             checkout, retention, clock,
             grace=timedelta(seconds=settings.recovery_grace_s),
             embedded=settings.store.startswith("sqlite:"),
+            payouts=payouts,
         )
 
         lifecycle = ShowLifecycle(store, bus, clock, grace_s=settings.publisher_grace_seconds)
@@ -164,7 +174,7 @@ class Services:
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, wallet=wallet, refunds=refunds,
-            maintenance=maintenance,
+            maintenance=maintenance, connect=connect, payouts=payouts,
             lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
         )
 

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from livecart.bus import EventBus
 from livecart.clock import Clock
+from livecart.commerce.connect import campaign_rates
 from livecart.commerce.payments import PaymentProvider
 from livecart.commerce.stock_news import StockNews
 from livecart.domain.buyers import public_buyer_name
@@ -31,6 +32,7 @@ from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
 from livecart.domain.models import Account, Product, Show
+from livecart.domain.shares import active_shares
 from livecart.store import Store
 
 log = logging.getLogger(__name__)
@@ -113,10 +115,11 @@ class Checkout:
         cart = await self.store.cart(show.id, buyer.id)
         ids = [item.product_id for item in cart]
         # Independent reads in flight together: one round trip to the store instead of several.
-        found, pinned, bought = await asyncio.gather(
+        found, pinned, bought, sold_under = await asyncio.gather(
             asyncio.gather(*(self.store.get_product(product_id) for product_id in ids)),
             self.store.pinned_during(show.id),
             self.store.units_bought(buyer.id, ids),
+            campaign_rates(self.store, show.host_id, self.clock.now()),
         )
         products: dict[str, Product] = {product.id: product for product in found if product is not None}
         return price_order(
@@ -132,6 +135,7 @@ class Checkout:
             idempotency_key=key,
             now=self.clock.now(),
             client_ip=request.client_ip,
+            campaigns=sold_under,
         )
 
     async def _charge(self, order: Order, card_number: str, status_of: StatusOf) -> StoredResponse:
@@ -165,8 +169,9 @@ class Checkout:
         """Record a charged order as paid with its ledger entries, then announce the sales."""
         paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
         response = order_response(paid)
+        cohosts = active_shares(await self.store.cohosts(order.show_id))  # one commission entry per share
         await self.store.mark_order_paid(
-            order.id, payment_ref, paid_at, sale_entries(paid, paid_at), response
+            order.id, payment_ref, paid_at, sale_entries(paid, paid_at, shares=cohosts), response
         )
         buyer = public_buyer_name(order.buyer_name)
         for line in order.lines:

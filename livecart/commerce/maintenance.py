@@ -1,5 +1,5 @@
-"""Checkout's upkeep: interrupted checkouts recovered and retention applied at start-up, then every
-minute at most (sooner when LIVECART_RECOVERY_GRACE_S is under two minutes)."""
+"""Checkout's upkeep: interrupted checkouts (and payouts) recovered and retention applied at start-up,
+then every minute at most (sooner when LIVECART_RECOVERY_GRACE_S is under two minutes)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from livecart.clock import Clock
 from livecart.commerce.checkout import Checkout
+from livecart.commerce.payouts import Payouts
 from livecart.commerce.retention import Retention
 from livecart.store import STORE_UNAVAILABLE
 
@@ -22,9 +23,17 @@ class Maintenance:
     """Runs checkout recovery and retention now (`start`) and then periodically until `stop`."""
 
     def __init__(
-        self, checkout: Checkout, retention: Retention, clock: Clock, *, grace: timedelta, embedded: bool
+        self,
+        checkout: Checkout,
+        retention: Retention,
+        clock: Clock,
+        *,
+        grace: timedelta,
+        embedded: bool,
+        payouts: Payouts | None = None,
     ) -> None:
         self.checkout = checkout
+        self.payouts = payouts
         self.retention = retention
         self.clock = clock
         self.grace = grace
@@ -35,7 +44,10 @@ class Maintenance:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.checkout.recover(self.clock.now() - (timedelta(0) if self.embedded else self.grace))
+        older_than = self.clock.now() - (timedelta(0) if self.embedded else self.grace)
+        await self.checkout.recover(older_than)
+        if self.payouts is not None:
+            await self.payouts.recover(older_than)
         await self.retention.apply(self.checkout.store)
         self._task = asyncio.create_task(self._run_periodically())
 
@@ -52,6 +64,8 @@ class Maintenance:
             try:
                 # A checkout pending longer than the grace period has lost its process.
                 await self.checkout.recover(self.clock.now() - self.grace)
+                if self.payouts is not None:  # a payout pending longer than the grace has lost its run
+                    await self.payouts.recover(self.clock.now() - self.grace)
                 await self.retention.apply(self.checkout.store)
             except STORE_UNAVAILABLE as unavailable:
                 log.warning("checkout recovery: store unreachable (%s); trying again in %.0f s",

@@ -2,7 +2,8 @@
 
 A provider charges a card for an order. Charges are idempotent by `reference` (the order id): asking
 twice for the same reference returns the first charge and never charges twice, which is what makes
-checkout recovery safe (docs/commerce.md).
+checkout recovery safe (docs/commerce.md). Payouts to hosts are idempotent the same way, by the payout
+id, which is what makes payout recovery safe.
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ class CardToken:
     last4: str
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """Money sent to a host's account by a payout."""
+
+    id: str
+    reference: str  # the payout id
+    party_id: str
+    amount_cents: int
+    currency: str
+
+
 class PaymentProvider(Protocol):
     async def charge(self, *, reference: str, amount_cents: int, currency: str, card_number: str) -> Charge:
         """Charge the card (`card_number`: a card number, or a token this provider issued with
@@ -61,6 +73,13 @@ class PaymentProvider(Protocol):
         Raises PaymentDeclined (`invalid_number`) for a number the provider does not accept.
         """
 
+    async def payout(self, *, reference: str, party_id: str, amount_cents: int, currency: str) -> Transfer:
+        """Send `amount_cents` to the host `party_id`; the same `reference` again returns the first
+        transfer (no second payment)."""
+
+    async def find_payout(self, reference: str) -> Transfer | None:
+        """The transfer made for `reference`, if any (payout recovery asks after a crash)."""
+
 
 class TestPaymentProvider:
     """Test provider: 4242424242424242 succeeds, 4000000000000002 is declined, others are invalid.
@@ -68,10 +87,10 @@ class TestPaymentProvider:
     Like a real provider it tokenizes cards (`tok_test_…`, opaque, random) and charges a token it issued
     as it would the card; a token it does not know is declined (`unknown_token`).
 
-    `latency_s` simulates the round trip to a real provider (0 by default). With `path`, every charge
-    and refund is appended to that file (one JSON line, fsynced before the call returns) and read
-    back on start-up, so the provider outlives a crash of the process as a real one would; without
-    it, charges live in memory and die with the process.
+    `latency_s` simulates the round trip to a real provider (0 by default). With `path`, every charge,
+    refund and payout is appended to that file (one JSON line, fsynced before the call returns) and
+    read back on start-up, so the provider outlives a crash of the process as a real one would;
+    without it, they live in memory and die with the process.
     """
 
     __test__ = False  # not a pytest test class
@@ -82,6 +101,8 @@ class TestPaymentProvider:
         self.charges: dict[str, Charge] = {}
         self.refunded: dict[str, int] = {}
         self.tokens: dict[str, str] = {}  # token → card number (the provider's side, never livecart's)
+        self.transfers: dict[str, Transfer] = {}
+        self._paying: dict[str, asyncio.Lock] = {}  # one payout call at a time per reference
         if path is not None and path.exists():
             for line in path.read_text().splitlines():
                 self._apply(line)
@@ -93,6 +114,8 @@ class TestPaymentProvider:
             return  # a line torn by a crash while it was written: that call never returned
         if "token" in record:
             self.tokens[record["token"]] = record["card_number"]
+        elif "payout" in record:
+            self.transfers[record["payout"]["reference"]] = Transfer(**record["payout"])
         elif "refund" in record:
             self.refunded[record["refund"]] = self.refunded.get(record["refund"], 0) + record["amount_cents"]
         else:
@@ -134,6 +157,22 @@ class TestPaymentProvider:
         self.refunded[charge_id] = self.refunded.get(charge_id, 0) + amount_cents
         await self._record({"refund": charge_id, "amount_cents": amount_cents})
 
+    async def payout(self, *, reference: str, party_id: str, amount_cents: int, currency: str) -> Transfer:
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
+        if amount_cents <= 0:
+            raise ValueError("a payout sends a positive amount")
+        async with self._paying.setdefault(reference, asyncio.Lock()):
+            existing = self.transfers.get(reference)
+            if existing is not None:
+                return existing
+            transfer = Transfer(new_id("tr"), reference, party_id, amount_cents, currency)
+            await self._record({"payout": asdict(transfer)})  # on disk before anyone hears it was paid
+            self.transfers[reference] = transfer
+            return transfer
+
+    async def find_payout(self, reference: str) -> Transfer | None:
+        return self.transfers.get(reference)
 
     async def tokenize(self, card_number: str) -> CardToken:
         number = card_number.replace(" ", "")

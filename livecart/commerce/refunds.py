@@ -17,6 +17,7 @@ from livecart.domain.ids import new_id
 from livecart.domain.ledger import refund_entries
 from livecart.domain.models import Account, Role
 from livecart.domain.refunds import plan_refund
+from livecart.domain.shares import sale_parts
 from livecart.store import Store
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,12 @@ class Refunds:
             raise Forbidden("only the brand that sold it (or admin) may refund an order")
         now = self.clock.now()
         brand_id = by.id if by.role is Role.BRAND else None
-        planned = plan_refund(order, items, refund_id=new_id("rfd"), by=by.id, brand_id=brand_id, now=now)
-        updated, stock = await self.store.record_refund(planned, refund_entries(order, planned, now))
+        parts = sale_parts(await self.store.ledger_entries(order_id=order.id))  # co-host shares, in proportion
+        planned = plan_refund(
+            order, items, refund_id=new_id("rfd"), by=by.id, brand_id=brand_id, now=now, commission_parts=parts
+        )
+        entries = refund_entries(order, planned, now, commission_parts=parts)
+        updated, stock = await self.store.record_refund(planned, entries)
         if updated.payment_ref is not None:
             try:
                 await self.provider.refund(charge_id=updated.payment_ref, amount_cents=planned.amount_cents)

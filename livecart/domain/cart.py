@@ -80,8 +80,12 @@ def price_order(
     idempotency_key: str | None,
     now: datetime,
     client_ip: str | None = None,
+    campaigns: Mapping[str, tuple[str, int]] | None = None,
 ) -> Order:
     """Turn a cart into a PENDING order priced with the products' current prices and rates.
+
+    `campaigns`: product id → (campaign id, commission bps) for products the show's host sells under
+    a campaign (domain/campaigns.rates): those lines carry the campaign's rate and id.
 
     Raises CartEmpty, NotFound (a product vanished), NotPinned, CurrencyMismatch (mixed currencies,
     all named) or LimitExceeded (every line over the per-buyer limit named). Stock is not checked
@@ -115,7 +119,12 @@ def price_order(
         buyer_id=buyer.id,
         buyer_name=buyer.name,
         currency=currencies[0],
-        lines=tuple(price_line(products[item.product_id], item.qty, rules.platform_fee_bps) for item in cart),
+        lines=tuple(
+            price_line(
+                products[item.product_id], item.qty, rules.platform_fee_bps, (campaigns or {}).get(item.product_id)
+            )
+            for item in cart
+        ),
         shipping=dict(shipping),
         status=OrderStatus.PENDING,
         idempotency_key=idempotency_key,
@@ -124,9 +133,13 @@ def price_order(
     )
 
 
-def price_line(product: Product, qty: int, platform_fee_bps: int) -> OrderLine:
+def price_line(
+    product: Product, qty: int, platform_fee_bps: int, campaign: tuple[str, int] | None = None
+) -> OrderLine:
+    """One line at the product's price and rate, or at `campaign`'s rate ((campaign id, bps))."""
+    campaign_id, bps = campaign if campaign is not None else (None, product.commission_bps)
     total = money.line_total(product.price_cents, qty)
-    commission = money.share_of(total, product.commission_bps)
+    commission = money.share_of(total, bps)
     fee = min(money.share_of(total, platform_fee_bps), total - commission)
     return OrderLine(
         product_id=product.id,
@@ -134,9 +147,10 @@ def price_line(product: Product, qty: int, platform_fee_bps: int) -> OrderLine:
         title=product.title,
         unit_price_cents=product.price_cents,
         qty=qty,
-        commission_bps=product.commission_bps,
+        commission_bps=bps,
         platform_fee_bps=platform_fee_bps,
         line_total_cents=total,
         commission_cents=commission,
         platform_fee_cents=fee,
+        campaign_id=campaign_id,
     )

@@ -74,6 +74,7 @@ class OrderLine:
     commission_cents: int
     platform_fee_cents: int
     refunded_qty: int = 0
+    campaign_id: str | None = None  # sold under this campaign: commission_bps is the campaign's rate
 
     @property
     def refunded_cents(self) -> int:
@@ -90,6 +91,7 @@ class OrderLine:
             "commission_bps": self.commission_bps,
             "commission_cents": self.commission_cents,
             "refunded_qty": self.refunded_qty,
+            "campaign_id": self.campaign_id,
         }
 
 
@@ -174,12 +176,14 @@ class LedgerEntry:
     amount_cents: int
     currency: str
     created_at: datetime
+    payout_id: str | None = None  # set on the entries a payout writes (docs/commerce.md#payouts)
 
     def public(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "order_id": self.order_id,
             "refund_id": self.refund_id,
+            "payout_id": self.payout_id,
             "show_id": self.show_id,
             "product_id": self.product_id,
             "account": self.account.value,

@@ -1,7 +1,8 @@
 """A host's earnings, read from the ledger's host-commission entries (never from orders).
 
 earned_cents: commission credited by sales; reversed_cents: commission taken back by refunds;
-pending_cents = earned − reversed (owed to the host; payouts do not exist yet).
+net of refunds = earned − reversed, reported as `pending_cents` (what payout states the money is in:
+payouts.py, `GET /api/hosts/{id}/balance`).
 """
 
 from __future__ import annotations
@@ -49,7 +50,11 @@ def earnings_rows(
     """One row per (show, currency), in the order the shows first earned."""
     rows: dict[tuple[str, str], EarningsRow] = {}
     for entry in entries:
-        if entry.account is not LedgerAccount.HOST_COMMISSION or entry.party_id != host_id:
+        if (
+            entry.account is not LedgerAccount.HOST_COMMISSION
+            or entry.party_id != host_id
+            or entry.payout_id is not None  # money paid out, not earned (payouts.py has the balance)
+        ):
             continue
         key = (entry.show_id, entry.currency)
         row = rows.setdefault(key, EarningsRow(entry.show_id, titles.get(entry.show_id, ""), entry.currency))

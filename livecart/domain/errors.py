@@ -212,3 +212,100 @@ def idempotency_in_progress(key: str) -> IdempotencyInProgress:
     return IdempotencyInProgress(
         "a request with this Idempotency-Key is still in progress; retry later", idempotency_key=key
     )
+
+
+# Connect (campaigns, co-hosts, payouts): refinements of 409 `conflict` and 403 `forbidden`.
+
+
+class SharesExceedTotal(Conflict):
+    code = "shares_exceed_total"
+
+
+class CampaignNotActive(Conflict):
+    code = "campaign_not_active"
+
+
+class CampaignFull(Conflict):
+    code = "campaign_full"
+
+
+class UnitsCapReached(Conflict):
+    code = "units_cap_reached"
+
+
+class NotApproved(Forbidden):
+    code = "not_approved"
+
+
+# Connect constructors: both stores (and the services) raise through these.
+
+
+def no_such_campaign(campaign_id: str) -> NotFound:
+    return NotFound("no such campaign", campaign_id=campaign_id)
+
+
+def no_such_application(application_id: str) -> NotFound:
+    return NotFound("no such application", application_id=application_id)
+
+
+def no_such_invitation(invitation_id: str) -> NotFound:
+    return NotFound("no such invitation", invitation_id=invitation_id)
+
+
+def already_joined(campaign_id: str, host_id: str) -> Conflict:
+    return Conflict(
+        "this host already applied to the campaign or was invited", campaign_id=campaign_id, host_id=host_id
+    )
+
+
+def already_decided(what: str, status: str) -> Conflict:
+    return Conflict(f"this {what} is already {status}", status=status)
+
+
+def campaign_full(max_hosts: int | None) -> CampaignFull:
+    return CampaignFull("this campaign has all the hosts it wants", max_hosts=max_hosts)
+
+
+def units_cap_reached(units_cap: int, units_sold: int) -> UnitsCapReached:
+    return UnitsCapReached(
+        "this campaign has sold every unit it offered", units_cap=units_cap, units_left=units_cap - units_sold
+    )
+
+
+def link_code_taken(code: str) -> Conflict:
+    return Conflict("this link code is taken", code=code)
+
+
+def already_cohost(host_id: str) -> Conflict:
+    return Conflict("this host is already a co-host of the show", host_id=host_id)
+
+
+def not_invited_cohost(host_id: str) -> NotFound:
+    return NotFound("this host is not invited to co-host the show", host_id=host_id)
+
+
+def shares_exceed_total(taken_bps: int) -> SharesExceedTotal:
+    return SharesExceedTotal(
+        "co-host shares of a show sum to at most 10000 basis points", available_bps=10_000 - taken_bps
+    )
+
+
+def no_such_payout(payout_id: str) -> NotFound:
+    return NotFound("no such payout", payout_id=payout_id)
+
+
+def payout_in_progress(payout_id: str) -> Conflict:
+    return Conflict("another payout of this host is in progress", payout_id=payout_id, retry=True)
+
+
+def payout_ledger_moved(host_id: str) -> Conflict:
+    return Conflict("the host's ledger changed while the payout was planned", host_id=host_id, retry=True)
+
+
+def payout_settled(payout_id: str, status: str) -> Conflict:
+    return Conflict(f"this payout is already {status}", payout_id=payout_id, status=status)
+
+
+def invalid_field(name: str, message: str) -> BadRequest:
+    """One field of a request body is not valid (`fields`: name → what is wrong, as elsewhere)."""
+    return BadRequest(message, fields={name: message})

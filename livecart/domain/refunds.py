@@ -7,10 +7,11 @@ recorded once the last unit is back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from livecart.domain import money
+from livecart.domain import shares as sharing
 from livecart.domain.commerce import Order, OrderStatus, Refund, RefundLine
 from livecart.domain.errors import Conflict, RefundExceedsPurchase
 
@@ -23,12 +24,16 @@ def plan_refund(
     by: str,
     brand_id: str | None,
     now: datetime,
+    commission_parts: Mapping[str, Sequence[sharing.Part]] | None = None,
 ) -> Refund:
     """Plan a refund of `items` (product id → units) or, with None, of everything not refunded yet.
 
     `brand_id` limits a brand to its own lines (None: admin, every line). Raises Conflict when the
     order is not paid, RefundExceedsPurchase when asking for more than was bought and not yet refunded
     (or for a product not in the order, or nothing at all).
+
+    `commission_parts`: the commission parts the sale wrote per product (co-hosts, shares.sale_parts); the
+    commission reversed is the sum of each part's prorated reversal (all the host's when None).
     """
     if order.status is not OrderStatus.PAID:
         raise Conflict(f"a {order.status.value} order cannot be refunded", status=order.status.value)
@@ -64,7 +69,15 @@ def plan_refund(
                 qty=qty,
                 previously_refunded=before,
                 amount_cents=money.prorated(line.line_total_cents, before, after, line.qty),
-                commission_cents=money.prorated(line.commission_cents, before, after, line.qty),
+                commission_cents=sum(
+                    cents
+                    for _, cents in sharing.reverse(
+                        sharing.parts_of(commission_parts, product_id, order.host_id, line.commission_cents),
+                        before,
+                        after,
+                        line.qty,
+                    )
+                ),
                 platform_fee_cents=money.prorated(line.platform_fee_cents, before, after, line.qty),
             )
         )

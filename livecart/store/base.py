@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from livecart.domain.attribution import ShareLink
 from livecart.domain.auctions import Auction, Bid
+from livecart.domain.campaigns import Application, Campaign, Invitation
 from livecart.domain.commerce import (
     CartActivity,
     CartItem,
@@ -29,7 +31,9 @@ from livecart.domain.deals import Deal, DealHold
 from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
+from livecart.domain.payouts import Payout
 from livecart.domain.profiles import Poster, SavedCard
+from livecart.domain.shares import Cohost
 
 
 class StoreUnavailable(Exception):
@@ -263,6 +267,129 @@ class CommerceStore(Protocol):
         """Ledger rows matching every given filter (none: all), in the order they were appended."""
 
 
+class CohostStore(Protocol):
+    """A show's co-hosts and their shares of its commission (docs/commerce.md#co-hosts)."""
+
+    async def invite_cohost(self, show_id: str, host_id: str, share_bps: int) -> Cohost:
+        """Record `host_id` as an invited co-host of the show with `share_bps` (1–10000).
+
+        Invited and active shares of the show together stay ≤ 10000: SharesExceedTotal otherwise
+        (`available_bps`), checked atomically. Conflict when the host is already a co-host of the show.
+        The caller checks that the show exists and that `host_id` is a host other than the show's.
+        """
+
+    async def accept_cohost(self, show_id: str, host_id: str) -> Cohost:
+        """invited → active (stamping accepted_at); an active co-host is returned as is. Raises NotFound."""
+
+    async def cohosts(self, show_id: str) -> list[Cohost]:
+        """The show's co-hosts, any status, in the order they were invited."""
+
+
+class PayoutStore(Protocol):
+    """Payout records; their ledger entries are written when the provider has paid (docs/commerce.md#payouts).
+
+    A payout is planned from the host's ledger entries as read (domain/payouts.py): `open_payout` keeps it
+    only if that ledger has not grown since, so two runs can never plan the same money twice.
+    """
+
+    async def commission_parties(self) -> list[str]:
+        """Every party that has host-commission entries in the ledger (who a payout run visits), in no
+        particular order."""
+
+    async def ledger_length(self, party_id: str) -> int:
+        """How many ledger entries the party has (the version a payout plan was made from)."""
+
+    async def open_payout(self, payout: Payout, entries: Sequence[LedgerEntry], ledger_length: int) -> Payout:
+        """Record a PENDING payout with the entries it will write, atomically:
+
+        - a payout of the same run (run_key), host and currency exists: return it, change nothing;
+        - another pending payout of that host and currency exists, or the host's ledger no longer has
+          `ledger_length` entries: raise Conflict (`retry: true`: read the ledger again and re-plan).
+        """
+
+    async def complete_payout(self, payout_id: str, provider_ref: str) -> Payout:
+        """PENDING → PAID (paid_at now, provider_ref) and append its entries, in one transaction. A paid
+        payout is returned as is (nothing appended twice). Raises NotFound, or Conflict when failed."""
+
+    async def fail_payout(self, payout_id: str) -> Payout:
+        """PENDING → FAILED (the provider never paid it; nothing is written). A failed payout is returned
+        as is. Raises NotFound, or Conflict when paid."""
+
+    async def get_payout(self, payout_id: str) -> Payout | None: ...
+
+    async def run_payouts(self, run_key: str) -> list[Payout]:
+        """The payouts of one run, in the order opened."""
+
+    async def host_payouts(self, host_id: str) -> list[Payout]:
+        """The host's payouts, any status, newest first."""
+
+    async def pending_payouts(self, older_than: datetime) -> list[Payout]:
+        """PENDING payouts opened before `older_than` (payout recovery settles them)."""
+
+
+class CampaignStore(Protocol):
+    """Campaigns, applications, invitations, units sold and share links (docs/commerce.md#campaigns).
+
+    Fields are validated by the caller (domain/campaigns.check_fields); the store enforces what must hold
+    under concurrency: one application per host and campaign, `max_hosts` approved hosts, `units_cap`.
+    """
+
+    async def create_campaign(self, brand_id: str, fields: Mapping[str, Any]) -> Campaign:
+        """Store a campaign from checked fields (`check_fields`), stamping id and created_at."""
+
+    async def get_campaign(self, campaign_id: str) -> Campaign | None: ...
+
+    async def list_campaigns(self, brand_id: str | None = None) -> list[Campaign]:
+        """Every campaign (or the brand's), newest first (callers filter by status and text)."""
+
+    async def update_campaign(self, campaign_id: str, changes: Mapping[str, Any]) -> Campaign:
+        """Apply checked fields (partial). Raises NotFound."""
+
+    async def end_campaign(self, campaign_id: str) -> Campaign:
+        """Stamp ended_at now (kept when already ended). Raises NotFound."""
+
+    async def apply_to_campaign(self, application: Application, max_hosts: int | None) -> Application:
+        """Store a host's application. Conflict when the host already applied or was invited;
+        an APPROVED one (open campaign) raises CampaignFull when `max_hosts` hosts are approved already."""
+
+    async def decide_application(self, application_id: str, approve: bool, max_hosts: int | None) -> Application:
+        """PENDING → APPROVED | REJECTED (decided_at now). NotFound; Conflict when already decided;
+        CampaignFull when approving beyond `max_hosts`."""
+
+    async def invite_to_campaign(self, invitation: Invitation) -> Invitation:
+        """Store an invitation. Conflict when the host already has an invitation or application there."""
+
+    async def accept_invitation(self, invitation_id: str, max_hosts: int | None) -> Application:
+        """PENDING → ACCEPTED and the host approved (an APPROVED application, `invited`), atomically.
+        NotFound; Conflict when already accepted; CampaignFull when `max_hosts` hosts are approved."""
+
+    async def get_application(self, application_id: str) -> Application | None: ...
+
+    async def get_invitation(self, invitation_id: str) -> Invitation | None: ...
+
+    async def application_of(self, campaign_id: str, host_id: str) -> Application | None:
+        """The host's application to the campaign (how it may sell the campaign's products)."""
+
+    async def campaign_applications(self, campaign_id: str) -> list[Application]:
+        """Oldest first."""
+
+    async def host_applications(self, host_id: str) -> list[Application]:
+        """Newest first."""
+
+    async def take_campaign_units(self, campaign_id: str, units: int) -> int:
+        """Count `units` (≥ 1) more sold through the campaign, atomically within units_cap; returns units
+        sold after. Raises UnitsCapReached (`units_left`) and changes nothing beyond the cap; NotFound."""
+
+    async def release_campaign_units(self, campaign_id: str, units: int) -> int:
+        """Give back units taken for an order that failed; returns units sold after (never below 0)."""
+
+    async def share_link(self, campaign_id: str, host_id: str, code: str) -> ShareLink:
+        """The host's link for the campaign: the existing one, or a new one with `code`. Conflict when
+        `code` is taken by another link (the caller draws another)."""
+
+    async def link_by_code(self, code: str) -> ShareLink | None: ...
+
+
 class LiveStore(Protocol):
     """The live room's state per show: bounded chat and question history, votes, mutes, audience."""
 
@@ -444,7 +571,7 @@ class ProfileStore(Protocol):
 
 class Store(
     AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
-    ProfileStore, Protocol,
+    CampaignStore, CohostStore, PayoutStore, ProfileStore, Protocol,
 ):  # fmt: skip
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""

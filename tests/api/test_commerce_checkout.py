@@ -12,7 +12,10 @@ from livecart.app import create_app
 from livecart.commerce.payments import TestPaymentProvider
 from livecart.commerce.retention import Retention
 from livecart.config import Settings
+from livecart.domain import campaigns as campaign_rules
+from livecart.domain.campaigns import Application, ApplicationStatus
 from livecart.domain.events import Event, Sold, StockChanged
+from livecart.domain.ids import new_id
 from livecart.domain.models import utcnow
 from tests.api.commerce_scene import DECLINED_CARD, checkout_body, make_scene, new_key
 from tests.conftest import AiohttpClient
@@ -331,3 +334,33 @@ async def test_a_charge_answered_after_recovery_gave_up_is_refunded(api: Api, ap
     assert provider.refunded == {provider.charges[order.id].id: 700}
     assert await app[keys.SERVICES].store.ledger_entries(order_id=order.id) == []
     assert (await scene.product(product))["stock"] == 3
+
+
+async def test_a_host_approved_for_a_campaign_sells_its_products_at_the_campaign_rate(
+    api: Api, app: web.Application
+) -> None:
+    scene = await make_scene(api, {"price_cents": 2000, "commission_bps": 1000, "stock": 10})
+    product = scene.products[0]
+    store = app[keys.SERVICES].store
+    now = utcnow()
+    body = {
+        "title": "Spring", "product_ids": [product["id"]], "commission_bps": 2500, "units_cap": 3,
+        "starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1),
+    }  # fmt: skip
+    fields = campaign_rules.check_fields(body)
+    campaign = await store.create_campaign(scene.brand["id"], fields)  # the HTTP routes come with issue 15
+    await store.apply_to_campaign(
+        Application(new_id("app"), campaign.id, scene.host["id"], "", ApplicationStatus.APPROVED, now), None
+    )
+    await scene.pin(product)
+    buyer = await scene.viewer()
+    await scene.add(buyer, product, qty=2)
+    order = await scene.checkout(buyer)
+    (line,) = order["items"]
+    assert (line["campaign_id"], line["commission_bps"], line["commission_cents"]) == (campaign.id, 2500, 1000)
+    assert (await store.get_campaign(campaign.id) or campaign).units_sold == 2
+    second = await scene.viewer("Ana")
+    await scene.add(second, product, qty=2)
+    refused = await scene.checkout(second, 409)
+    assert refused["error"]["code"] == "units_cap_reached"
+    assert (await scene.product(product))["stock"] == 8  # the refused order took nothing

@@ -188,3 +188,24 @@ async def test_stats_per_product_and_a_brand_sees_only_its_own(api: Api) -> None
     await api.call("GET", path, 403, token=outsider["token"])
     await api.call("GET", path, 403, token=(await api.create_account("host", "Other Host"))["token"])
     await api.call("GET", path, 403, token=buyers[0]["token"])
+
+
+async def test_a_co_host_earns_its_share_at_checkout_and_loses_it_in_proportion(
+    api: Api, app: web.Application
+) -> None:
+    scene = await make_scene(api, {"price_cents": 1001, "commission_bps": 1500, "stock": 10})
+    cohost = await api.create_account("host", "Leo Live")
+    store = app[keys.SERVICES].store
+    await store.invite_cohost(scene.show["id"], cohost["id"], 3000)  # the HTTP route comes with issue 15
+    await store.accept_cohost(scene.show["id"], cohost["id"])
+    await scene.pin(scene.products[0])
+    buyer = await scene.viewer()
+    await scene.add(buyer, scene.products[0], qty=3)
+    order = await scene.checkout(buyer)  # commission 450: host 315, co-host 135
+    one = {"items": [{"product_id": scene.products[0]["id"], "qty": 1}]}
+    refund = await api.call("POST", f"/api/orders/{order['id']}/refund", 201, token=scene.brand["token"], json=one)
+    assert refund["refund"]["commission_reversed_cents"] == 150  # 105 + 45
+    for host, earned, reversed_ in ((scene.host, 315, 105), (cohost, 135, 45)):
+        earnings = await api.call("GET", f"/api/hosts/{host['id']}/earnings", 200, token=host["token"])
+        assert (earnings["earned_cents"], earnings["reversed_cents"]) == (earned, reversed_)
+    assert sum(e.amount_cents for e in await store.ledger_entries(order_id=order["id"])) == 0

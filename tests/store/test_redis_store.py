@@ -207,3 +207,20 @@ async def test_placing_an_order_id_twice_never_takes_stock_twice(redis_url: str)
         assert await store.get_product(product.id) == replace(product, stock=3)
     finally:
         await store.close()
+
+
+async def test_hosts_who_earned_before_the_commission_index_existed_are_found(redis_url: str) -> None:
+    store = await open_store(redis_url, clock=SystemClock())
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        brand, host = await factories.brand(store), await factories.host(store)
+        product = await factories.product(store, brand.id)
+        order = factories.order(await factories.show(store, host.id), await factories.viewer(store), (product, 1))
+        await store.place_order(order, 10)
+        await store.mark_order_paid(order.id, "ch_1", utcnow(), factories.sale_entries(order), None)
+        await redis.delete("lc:commission:parties")  # as a database written before the index
+        assert await store.commission_parties() == [host.id]
+        assert await redis.get("lc:commission:parties:complete") == "1"
+    finally:
+        await redis.aclose()
+        await store.close()

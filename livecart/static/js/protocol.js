@@ -165,6 +165,7 @@
  * @property {number} commission_bps
  * @property {number} commission_cents
  * @property {number} refunded_qty
+ * @property {string|null} campaign_id  the campaign the line was sold under (its rate), or null
  */
 
 /**

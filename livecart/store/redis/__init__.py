@@ -15,16 +15,31 @@ from redis.backoff import NoBackoff
 
 from livecart.clock import Clock
 from livecart.redis_options import redis_options
-from livecart.store.redis import accounts, auctions, catalog, commerce, deals, giveaways, keys, shows
+from livecart.store.redis import (
+    accounts,
+    auctions,
+    campaigns,
+    catalog,
+    cohosts,
+    commerce,
+    deals,
+    giveaways,
+    keys,
+    payouts,
+    shows,
+)
 from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.auctions import RedisAuctions
+from livecart.store.redis.campaigns import RedisCampaigns
 from livecart.store.redis.catalog import RedisCatalog
+from livecart.store.redis.cohosts import RedisCohosts
 from livecart.store.redis.commerce import RedisCommerce
 from livecart.store.redis.deals import RedisDeals
 from livecart.store.redis.durability import check_durability
 from livecart.store.redis.giveaways import RedisGiveaways
 from livecart.store.redis.live import RedisLive
 from livecart.store.redis.lua import Script
+from livecart.store.redis.payouts import RedisPayouts
 from livecart.store.redis.pending import PendingOrders
 from livecart.store.redis.profiles import RedisProfiles
 from livecart.store.redis.shows import RedisShows
@@ -32,6 +47,7 @@ from livecart.store.redis.shows import RedisShows
 SCRIPTS: tuple[Script, ...] = (
     *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
     *auctions.SCRIPTS, *deals.SCRIPTS, *giveaways.SCRIPTS,
+    *campaigns.SCRIPTS, *cohosts.SCRIPTS, *payouts.SCRIPTS,
 )  # fmt: skip
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
@@ -49,7 +65,7 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 class RedisStore(
     RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
-    RedisProfiles,
+    RedisCampaigns, RedisCohosts, RedisPayouts, RedisProfiles,
 ):  # fmt: skip
     def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis

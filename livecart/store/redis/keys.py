@@ -168,6 +168,126 @@ def secret(name: str) -> str:
     return f"{PREFIX}secret:{name}"
 
 
+# -- Connect: co-hosts and payouts ---------------------------------------------------------------------
+
+
+def commission_parties() -> str:
+    """Set: every party with host-commission ledger entries (who a payout run visits), added to by the
+    script that appends the entries; rows written before it existed are indexed once, by the first
+    `commission_parties()` call (then `commission_parties_complete` is set)."""
+    return f"{PREFIX}commission:parties"
+
+
+def commission_parties_complete() -> str:
+    """String `1` once `commission_parties` holds the parties of every ledger row ever written."""
+    return f"{PREFIX}commission:parties:complete"
+
+
+def cohost(show_id: str, host_id: str) -> str:
+    """Hash: show_id, host_id, share_bps, status (invited | active), invited_at[, accepted_at]."""
+    return f"{PREFIX}cohost:{show_id}:{host_id}"
+
+
+def show_cohosts(show_id: str) -> str:
+    """Sorted set of the show's co-host ids, scored by invitation time in microseconds."""
+    return f"{PREFIX}show:{show_id}:cohosts"
+
+
+def show_cohost_bps(show_id: str) -> str:
+    """String: the sum of the show's co-host shares (invited and active), changed by the invite script."""
+    return f"{PREFIX}show:{show_id}:cohost_bps"
+
+
+def payout(payout_id: str) -> str:
+    """Hash: the payout's fields and `entries` (JSON list of the ledger rows it writes once paid)."""
+    return f"{PREFIX}payout:{payout_id}"
+
+
+def payout_run(run_key: str) -> str:
+    """Hash: `{host id}:{currency}` → payout id, the payouts of one run (its Idempotency-Key)."""
+    return f"{PREFIX}payout:run:{run_key}"
+
+
+def payouts_open() -> str:
+    """Hash: `{host id}:{currency}` → the id of that host's pending payout (at most one)."""
+    return f"{PREFIX}payouts:open"
+
+
+def payouts_pending() -> str:
+    """Sorted set of pending payout ids scored by creation time in microseconds (payout recovery)."""
+    return f"{PREFIX}payouts:pending"
+
+
+def host_payouts(host_id: str) -> str:
+    """Sorted set of the host's payout ids scored by `payouts_seq` (the order they were opened)."""
+    return f"{PREFIX}host:{host_id}:payouts"
+
+
+def payouts_seq() -> str:
+    """String: a counter, incremented by each payout opened (orders `host_payouts`)."""
+    return f"{PREFIX}payouts:seq"
+
+
+def campaign(campaign_id: str) -> str:
+    """Hash: the campaign's fields (`product_ids` as JSON), `units_sold` and `approved` (hosts approved)."""
+    return f"{PREFIX}campaign:{campaign_id}"
+
+
+def campaigns() -> str:
+    """Sorted set of every campaign id, scored by `campaigns_seq` (the order created)."""
+    return f"{PREFIX}campaigns"
+
+
+def brand_campaigns(brand_id: str) -> str:
+    """Sorted set of the brand's campaign ids, scored like `campaigns`."""
+    return f"{PREFIX}brand:{brand_id}:campaigns"
+
+
+def campaigns_seq() -> str:
+    """String: a counter for the order of campaigns, applications (scores of their sorted sets)."""
+    return f"{PREFIX}campaigns:seq"
+
+
+def application(application_id: str) -> str:
+    """Hash: an application's fields."""
+    return f"{PREFIX}application:{application_id}"
+
+
+def campaign_applications(campaign_id: str) -> str:
+    """Sorted set of the campaign's application ids, scored by `campaigns_seq`."""
+    return f"{PREFIX}campaign:{campaign_id}:applications"
+
+
+def host_applications(host_id: str) -> str:
+    """Sorted set of the host's application ids, scored by `campaigns_seq`."""
+    return f"{PREFIX}host:{host_id}:applications"
+
+
+def campaign_hosts(campaign_id: str) -> str:
+    """Hash: host id → its application id in the campaign (one per host)."""
+    return f"{PREFIX}campaign:{campaign_id}:hosts"
+
+
+def invitation(invitation_id: str) -> str:
+    """Hash: an invitation's fields."""
+    return f"{PREFIX}invitation:{invitation_id}"
+
+
+def campaign_invited(campaign_id: str) -> str:
+    """Hash: host id → its invitation id in the campaign (one per host)."""
+    return f"{PREFIX}campaign:{campaign_id}:invited"
+
+
+def share_link(code: str) -> str:
+    """Hash: code, campaign_id, host_id, created_at of a share link (`/l/{code}`)."""
+    return f"{PREFIX}link:{code}"
+
+
+def campaign_links(campaign_id: str) -> str:
+    """Hash: host id → the code of its share link for the campaign."""
+    return f"{PREFIX}campaign:{campaign_id}:links"
+
+
 # -- selling formats (docs/selling.md) ---------------------------------------------------------------
 
 

@@ -10,15 +10,21 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
-from livecart.domain.commerce import LedgerEntry
+from livecart.domain.commerce import LedgerAccount, LedgerEntry
 from livecart.store.redis import keys, records
 
-# Appending inside a script: KEYS[first…] are the ledger lists, ARGV[first…] pairs of (key position, row).
+# Appending inside a script: KEYS[first…] are the ledger lists, ARGV[first…] pairs of (key position, row);
+# a negative position −p means SADD of the value to KEYS[first + p − 1] (the set of commission parties).
 APPEND_LUA = """
 local function append_ledger(first_key, first_arg, count)
   for i = 0, count - 1 do
     local at = first_arg + 2 * i
-    redis.call('RPUSH', KEYS[first_key + tonumber(ARGV[at]) - 1], ARGV[at + 1])
+    local position = tonumber(ARGV[at])
+    if position < 0 then
+      redis.call('SADD', KEYS[first_key - position - 1], ARGV[at + 1])
+    else
+      redis.call('RPUSH', KEYS[first_key + position - 1], ARGV[at + 1])
+    end
   end
 end
 """
@@ -37,6 +43,10 @@ def append_plan(entries: Sequence[LedgerEntry]) -> tuple[list[str], list[str]]:
             if target not in ledger_keys:
                 ledger_keys.append(target)
             pushes += [str(ledger_keys.index(target) + 1), row]
+        if entry.account is LedgerAccount.HOST_COMMISSION and entry.party_id is not None:
+            if keys.commission_parties() not in ledger_keys:
+                ledger_keys.append(keys.commission_parties())
+            pushes += [str(-(ledger_keys.index(keys.commission_parties()) + 1)), entry.party_id]
     return ledger_keys, pushes
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from livecart.domain import campaigns as campaign_rules
 from livecart.domain import errors, store_checks
 from livecart.domain.commerce import LedgerEntry, Order, OrderStatus, Refund, StoredResponse
 from livecart.store.base import OrderCursor, StockLevels
@@ -24,9 +25,13 @@ from livecart.store.redis.ledger import APPEND_LUA, append_plan
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
 
-# KEYS: order, show orders, pending orders, buyer units, idempotency record, show, product × n.
+# KEYS: order, show orders, pending orders, buyer units, idempotency record, show, product × n, campaign × c.
 # ARGV: n, max qty per buyer, created (µs), order id, has idempotency key (0/1), number of order
-#       field pairs m, then per line (product id, qty, unit price, commission bps), then the m pairs.
+#       field pairs m, then per line (product id, qty, unit price, commission bps), then the m pairs,
+#       then c, per line its campaign's position (0: none), per campaign (id, units wanted).
+# A campaign line's rate is compared with the campaign's (not the product's), and after the stock the
+# units of each campaign are checked against its units_cap ({'no_campaign', id} / {'units_cap_reached',
+# id, cap, sold}) and counted.
 # Returns {'ok', product id, stock, …} or {failure, product id, …} with nothing written
 # ({'exists'} when the order id is taken, so a second run never takes stock twice; {'no_show'} for an
 # unknown show; {'out_of_stock', product id, stock available, …} when lines are short). The checks and
@@ -41,6 +46,13 @@ PLACE_ORDER = Script(
       local at = 7 + 4 * (i - 1)
       return ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3]
     end
+    local tail = 7 + 4 * n + 2 * tonumber(ARGV[6])
+    local c = tonumber(ARGV[tail])
+    local function campaign_of(i) return tonumber(ARGV[tail + i]) end
+    local function campaign(j) return ARGV[tail + n + 2 * j - 1], tonumber(ARGV[tail + n + 2 * j]) end
+    for j = 1, c do
+      if redis.call('EXISTS', KEYS[6 + n + j]) == 0 then return {'no_campaign', (campaign(j))} end
+    end
     for i = 1, n do
       local product_id = line(i)
       if redis.call('EXISTS', KEYS[6 + i]) == 0 then return {'not_found', product_id} end
@@ -49,6 +61,7 @@ PLACE_ORDER = Script(
     for i = 1, n do
       local product_id, qty, price, bps = line(i)
       local current = redis.call('HMGET', KEYS[6 + i], 'price_cents', 'commission_bps')
+      if campaign_of(i) > 0 then current[2] = redis.call('HGET', KEYS[6 + n + campaign_of(i)], 'commission_bps') end
       if current[1] ~= price or current[2] ~= bps then table.insert(failed, product_id) end
     end
     if #failed > 0 then return {'price_changed', unpack(failed)} end
@@ -68,6 +81,16 @@ PLACE_ORDER = Script(
       end
     end
     if #failed > 0 then return {'out_of_stock', unpack(failed)} end
+    for j = 1, c do
+      local campaign_id, units = campaign(j)
+      local cap = redis.call('HGET', KEYS[6 + n + j], 'units_cap')
+      local sold = tonumber(redis.call('HGET', KEYS[6 + n + j], 'units_sold') or '0')
+      if cap and sold + units > tonumber(cap) then return {'units_cap_reached', campaign_id, cap, sold} end
+    end
+    for j = 1, c do
+      local _, units = campaign(j)
+      redis.call('HINCRBY', KEYS[6 + n + j], 'units_sold', units)
+    end
     local reply = {'ok'}
     for i = 1, n do
       local product_id, qty = line(i)
@@ -112,9 +135,10 @@ MARK_ORDER_PAID = Script(
     """
 )
 
-# KEYS: order, pending orders, buyer units, idempotency record, idempotency running, product × n.
+# KEYS: order, pending orders, buyer units, idempotency record, idempotency running, product × n,
+#       campaign × c.
 # ARGV: has idempotency key (0/1), save response (0/1), status, body, running member, n,
-#       then (product id, qty) × n.
+#       then (product id, qty) × n, then c and the units given back to each campaign.
 # Returns {'ok', product id, stock, …} or {'not_found'} / {'not_pending', status}.
 FAIL_ORDER = Script(
     """
@@ -129,6 +153,14 @@ FAIL_ORDER = Script(
         table.insert(reply, redis.call('HINCRBY', KEYS[5 + i], 'stock', qty))
       end
       redis.call('HINCRBY', KEYS[3], product_id, -qty)
+    end
+    local n = tonumber(ARGV[6])
+    for j = 1, tonumber(ARGV[7 + 2 * n]) do
+      local campaign = KEYS[5 + n + j]
+      local sold = tonumber(redis.call('HGET', campaign, 'units_sold') or '0')
+      if redis.call('EXISTS', campaign) == 1 then
+        redis.call('HSET', campaign, 'units_sold', math.max(0, sold - tonumber(ARGV[7 + 2 * n + j])))
+      end
     end
     redis.call('HSET', KEYS[1], 'status', 'failed')
     redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
@@ -203,6 +235,7 @@ class RedisOrders:
     async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
         store_checks.order_shape(order)
         product_ids = [line.product_id for line in order.lines]
+        wanted = campaign_rules.units_wanted(order.lines)
         row = records.order_fields(order)
         line_args = [
             arg
@@ -219,6 +252,7 @@ class RedisOrders:
                 keys.idempotency(order.buyer_id, order.idempotency_key or ""),
                 keys.show(order.show_id),
                 *(keys.product(product_id) for product_id in product_ids),
+                *(keys.campaign(campaign_id) for campaign_id in wanted),
             ],
             [
                 len(order.lines),
@@ -229,6 +263,9 @@ class RedisOrders:
                 len(row),
                 *line_args,
                 *codec.pairs(row),
+                len(wanted),
+                *(list(wanted).index(line.campaign_id) + 1 if line.campaign_id else 0 for line in order.lines),
+                *(arg for campaign_id, units in wanted.items() for arg in (campaign_id, units)),
             ],
         )
         outcome, details = str(reply[0]), [str(item) for item in reply[1:]]
@@ -244,6 +281,10 @@ class RedisOrders:
             raise errors.buyer_limit_exceeded(details, max_qty_per_buyer)
         if outcome == "out_of_stock":
             raise errors.out_of_stock(stock_levels(details))
+        if outcome == "no_campaign":
+            raise errors.no_such_campaign(details[0])
+        if outcome == "units_cap_reached":
+            raise errors.units_cap_reached(int(details[1]), int(details[2]))
         self._pending.add(order)
         return stock_levels(reply[1:])
 
@@ -289,6 +330,7 @@ class RedisOrders:
     async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
         order = await self._pending_order(order_id)
         key = order.idempotency_key
+        wanted = campaign_rules.units_wanted(order.lines)  # units given back to their campaigns
         reply = await FAIL_ORDER(
             self._redis,
             [
@@ -298,6 +340,7 @@ class RedisOrders:
                 keys.idempotency(order.buyer_id, key or ""),
                 keys.idempotency_running(),
                 *(keys.product(line.product_id) for line in order.lines),
+                *(keys.campaign(campaign_id) for campaign_id in wanted),
             ],
             [
                 int(key is not None),
@@ -307,6 +350,8 @@ class RedisOrders:
                 running_member(order.buyer_id, key or ""),
                 len(order.lines),
                 *(arg for line in order.lines for arg in (line.product_id, line.qty)),
+                len(wanted),
+                *wanted.values(),
             ],
         )
         self._settled(order_id, reply)

@@ -92,6 +92,7 @@ def ledger_entry_json(entry: LedgerEntry) -> str:
             "amount_cents": entry.amount_cents,
             "currency": entry.currency,
             "created_at": entry.created_at.isoformat(),
+            **({"payout_id": entry.payout_id} if entry.payout_id is not None else {}),
         }
     )
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from livecart.clock import Clock
 from livecart.store.sqlite.accounts import SqliteAccounts
 from livecart.store.sqlite.auctions import SqliteAuctions
+from livecart.store.sqlite.campaigns import SqliteCampaigns
 from livecart.store.sqlite.catalog import SqliteCatalog
+from livecart.store.sqlite.cohosts import SqliteCohosts
 from livecart.store.sqlite.commerce import SqliteCommerce
 from livecart.store.sqlite.db import Database
 from livecart.store.sqlite.deals import SqliteDeals
@@ -13,6 +15,7 @@ from livecart.store.sqlite.giveaways import SqliteGiveaways
 from livecart.store.sqlite.live import SqliteLive
 from livecart.store.sqlite.migrations import MIGRATIONS
 from livecart.store.sqlite.orders import SqliteOrders
+from livecart.store.sqlite.payouts import SqlitePayouts
 from livecart.store.sqlite.profiles import SqliteProfiles
 from livecart.store.sqlite.secrets import SqliteSecrets
 from livecart.store.sqlite.shows import SqliteShows
@@ -20,7 +23,7 @@ from livecart.store.sqlite.shows import SqliteShows
 
 class SqliteStore(
     SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets,
-    SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteProfiles,
+    SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteCampaigns, SqliteCohosts, SqlitePayouts, SqliteProfiles,
 ):  # fmt: skip
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db

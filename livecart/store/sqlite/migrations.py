@@ -13,12 +13,15 @@ from __future__ import annotations
 from livecart.store.sqlite import (
     accounts,
     auctions,
+    campaigns,
     catalog,
+    cohosts,
     commerce,
     deals,
     giveaways,
     live,
     orders,
+    payouts,
     profiles,
     secrets,
     shows,
@@ -37,6 +40,9 @@ MIGRATIONS: list[Migration] = check_migrations(
         *auctions.MIGRATIONS,  # 13
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
-        *profiles.MIGRATIONS,  # 16
+        *cohosts.MIGRATIONS,  # 16
+        *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
+        *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
+        *profiles.MIGRATIONS,  # 20
     ]
 )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from livecart.domain import campaigns as campaign_rules
 from livecart.domain import errors, store_checks
 from livecart.domain.commerce import (
     LedgerAccount,
@@ -21,6 +22,7 @@ from livecart.domain.commerce import (
 from livecart.domain.models import Product
 from livecart.store.base import OrderCursor, StockLevels
 from livecart.store.sqlite import rows
+from livecart.store.sqlite.campaigns import campaign_in
 from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.commerce import release_key, save_response, units_bought_in
 from livecart.store.sqlite.db import Database, Migration
@@ -115,12 +117,12 @@ MIGRATIONS: list[Migration] = [
 
 _INSERT_LINE = (
     "INSERT INTO order_lines (order_id, position, product_id, brand_id, title, unit_price_cents, qty,"
-    " commission_bps, platform_fee_bps, line_total_cents, commission_cents, platform_fee_cents, refunded_qty)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " commission_bps, platform_fee_bps, line_total_cents, commission_cents, platform_fee_cents, refunded_qty,"
+    " campaign_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _INSERT_ENTRY = (
     "INSERT INTO ledger (id, order_id, refund_id, show_id, product_id, account, party_id, amount_cents,"
-    " currency, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    " currency, created_at, payout_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -137,6 +139,7 @@ def _line(row: sqlite3.Row) -> OrderLine:
         commission_cents=row["commission_cents"],
         platform_fee_cents=row["platform_fee_cents"],
         refunded_qty=row["refunded_qty"],
+        campaign_id=row["campaign_id"],
     )
 
 
@@ -239,6 +242,7 @@ def _append(conn: sqlite3.Connection, entries: Sequence[LedgerEntry]) -> None:
                 entry.amount_cents,
                 entry.currency,
                 rows.to_text(entry.created_at),
+                entry.payout_id,
             )
             for entry in entries
         ],
@@ -284,6 +288,7 @@ def insert_order(conn: sqlite3.Connection, order: Order) -> None:
                 line.commission_cents,
                 line.platform_fee_cents,
                 line.refunded_qty,
+                line.campaign_id,
             )
             for position, line in enumerate(order.lines)
         ],
@@ -307,10 +312,20 @@ def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: in
     if fetch_show(conn, order.show_id) is None:
         raise errors.no_such_show(order.show_id)
     product_ids = [line.product_id for line in order.lines]
+    wanted = campaign_rules.units_wanted(order.lines)
+    sold_under = {campaign_id: campaign_in(conn, campaign_id) for campaign_id in wanted}
     products = {product_id: fetch_product(conn, product_id) for product_id in product_ids}
+    for line in order.lines:  # a campaign line is priced at the campaign's rate, not the product's
+        product = products[line.product_id]
+        if line.campaign_id is not None and product is not None:
+            products[line.product_id] = replace(product, commission_bps=sold_under[line.campaign_id].commission_bps)
     store_checks.order_placement(
         order, products, units_bought_in(conn, order.buyer_id, product_ids), max_qty_per_buyer
     )
+    for campaign_id, units in wanted.items():
+        campaign = sold_under[campaign_id]
+        campaign_rules.take_units(campaign.units_cap, campaign.units_sold, [units])
+        conn.execute("UPDATE campaigns SET units_sold = units_sold + ? WHERE id = ?", (units, campaign_id))
     for line in order.lines:
         conn.execute(
             "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?",
@@ -356,6 +371,10 @@ def mark_paid_in(
 def fail_in(conn: sqlite3.Connection, order_id: str, response: StoredResponse | None) -> StockLevels:
     order = _pending(conn, order_id)
     conn.execute("UPDATE orders SET status = 'failed' WHERE id = ?", (order_id,))
+    for campaign_id, units in campaign_rules.units_wanted(order.lines).items():
+        conn.execute(
+            "UPDATE campaigns SET units_sold = MAX(0, units_sold - ?) WHERE id = ?", (units, campaign_id)
+        )
     for line in order.lines:
         conn.execute("UPDATE products SET stock = stock + ? WHERE id = ?", (line.qty, line.product_id))
         conn.execute(
@@ -416,6 +435,7 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
         amount_cents=row["amount_cents"],
         currency=row["currency"],
         created_at=created,
+        payout_id=row["payout_id"],
     )
 
 
