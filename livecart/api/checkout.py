@@ -13,10 +13,11 @@ import hashlib
 import json
 import logging
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from livecart import keys
 from livecart.api.carts import viewer
@@ -51,23 +52,38 @@ class Shipping(Body):
 CARD_NUMBER = r"^[0-9][0-9 ]{10,22}[0-9]$"
 
 
-class CardPayment(Body):
-    """Pay with a card number; `save: true` keeps the card (as the provider's token) once the order is paid."""
+class Payment(Body):
+    """`{method: "test", card_number, save?}`: pay with a card number (`save: true` keeps the card, as the
+    provider's token, once the order is paid); `{method: "saved"}`: pay with the card saved on the account."""
 
-    method: Literal["test"]
-    card_number: Annotated[str, Field(pattern=CARD_NUMBER)]
+    method: Literal["test", "saved"]
+    card_number: Annotated[str | None, Field(pattern=CARD_NUMBER, validate_default=True)] = None
     save: bool = False
 
+    @field_validator("card_number")
+    @classmethod
+    def number_for_a_card(cls, value: str | None, info: ValidationInfo) -> str | None:
+        method = info.data.get("method")
+        if method == "test" and value is None:
+            raise PydanticCustomError("missing", "Field required")
+        if method == "saved" and value is not None:
+            raise PydanticCustomError("extra_forbidden", "not with the saved card")
+        return value
 
-class SavedCardPayment(Body):
-    """Pay with the card saved on the account (`PUT /api/me/payment-method`, or `save` at a checkout)."""
-
-    method: Literal["saved"]
+    def canonical(self) -> dict[str, Any]:
+        """What identifies the payment in the request hash (fields left at their default are left out, so
+        a body hashes as it did before `save` and `saved` existed)."""
+        dumped: dict[str, Any] = {"method": self.method}
+        if self.card_number is not None:
+            dumped["card_number"] = self.card_number
+        if self.save:
+            dumped["save"] = True
+        return dumped
 
 
 class CheckoutBody(Body):
     shipping: Shipping
-    payment: Annotated[CardPayment | SavedCardPayment, Field(discriminator="method")]
+    payment: Payment
 
 
 def idempotency_key(request: web.Request) -> str:
@@ -84,7 +100,9 @@ def idempotency_key(request: web.Request) -> str:
 
 def request_hash(show_id: str, body: CheckoutBody) -> str:
     canonical = json.dumps(
-        {"show_id": show_id, "body": body.model_dump()}, sort_keys=True, separators=(",", ":")
+        {"show_id": show_id, "body": {"shipping": body.shipping.model_dump(), "payment": body.payment.canonical()}},
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -111,8 +129,8 @@ async def checkout(request: web.Request) -> web.Response:
     shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
     services = request.app[keys.SERVICES]
     payment = body.payment
-    if isinstance(payment, SavedCardPayment):
-        card = await services.wallet.token_to_charge(account.id)  # the provider's token, charged like a card
+    if payment.card_number is None:  # method "saved": the provider's token, charged like a card
+        card = await services.wallet.token_to_charge(account.id)
     else:
         card = payment.card_number
     response, replayed = await services.checkout.run(
@@ -124,7 +142,7 @@ async def checkout(request: web.Request) -> web.Response:
         status_for,
     )
     services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
-    if isinstance(payment, CardPayment) and payment.save and response.status == 201 and not replayed:
+    if payment.card_number is not None and payment.save and response.status == 201 and not replayed:
         await save_card_quietly(services.wallet, account.id, payment.card_number)
     return send(response, replayed=replayed)
 

@@ -128,3 +128,18 @@ async def test_a_saved_declined_card_is_declined_and_a_failed_checkout_saves_not
     assert again["error"]["decline_code"] == "card_declined"
     assert (await scene.product(lipstick))["stock"] == 5
     assert json.dumps(again).find(DECLINED_CARD) == -1
+
+
+async def test_a_payment_is_either_a_card_number_or_the_saved_card(api: Api) -> None:
+    scene = await make_scene(api, {"stock": 5})
+    (lipstick,) = scene.products
+    await scene.pin(lipstick)
+    sam = await scene.viewer()
+    await scene.add(sam, lipstick)
+    no_number = await checkout(api, scene.show_id, sam, {"method": "test"}, 400)
+    assert set(no_number["error"]["fields"]) == {"payment.card_number"}
+    both = await checkout(api, scene.show_id, sam, {"method": "saved", "card_number": GOOD_CARD}, 400)
+    assert set(both["error"]["fields"]) == {"payment.card_number"}
+    other = await checkout(api, scene.show_id, sam, {"method": "paypal"}, 400)
+    assert "payment.method" in other["error"]["fields"]
+    assert (await scene.product(lipstick))["stock"] == 5
