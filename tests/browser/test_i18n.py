@@ -16,7 +16,7 @@ from livecart import keys
 from livecart.demo import DemoSeed
 from livecart.domain.models import ShowStatus
 from livecart.web import PAGES, STATIC_DIR
-from tests.browser.harness import PHONE, Pages
+from tests.browser.harness import PHONE, Pages, screenshots
 from tests.support import Api
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -109,6 +109,7 @@ async def test_a_french_browser_gets_the_pages_in_french_with_french_money(
     await expect(page.get_by_label("Choisissez un pseudo pour discuter et acheter")).to_be_visible()
     await expect(page.get_by_role("button", name="Envoyer")).to_be_hidden()  # only once the viewer has a name
     await expect(page.locator("#cart-button")).to_contain_text("Panier")
+    await screenshots(page, "watch-fr")
 
     # Switching to English is remembered for the next pages.
     await page.get_by_label("Langue").select_option("en")
