@@ -9,11 +9,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test setup lint format-check wheel bench clean
 
-$(STAMP): pyproject.toml package.json package-lock.json
+$(STAMP): pyproject.toml setup.py livecart/media/_fastsend.c package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	npm ci --no-audit --no-fund --loglevel=error
+	@$(BIN)/python -c 'from livecart.media.native_writer import rtp_path, IMPORT_ERROR; \
+	print("relay RTP path:", rtp_path("auto"), "" if IMPORT_ERROR is None else f"(C fast path not built: {IMPORT_ERROR})")'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -5,6 +5,10 @@ CDN and never committed; metadata is in pyproject.toml.
 When node_modules/ lacks the bundle and npm is on PATH, the build runs `npm ci` first (as `make setup`
 does); without npm it stops with a message saying what to install. Editable installs (`pip install -e`,
 `make setup`) copy nothing: livecart/web.py serves the bundle from the checkout's node_modules/.
+
+It also compiles the relay's optional C fast path, `livecart.media._fastsend` (RTP headers, SRTP with
+OpenSSL's libcrypto, sendmmsg/GSO; docs/media.md). It needs gcc, the Python headers and libssl-dev; when
+any is missing the build warns and goes on without it, and the relay uses its pure-Python path.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 from setuptools.errors import SetupError
 
@@ -73,4 +78,32 @@ class BuildPyWithVendor(build_py):
         return [*outputs, *(str(vendor / name) for name in VENDOR_FILES)]
 
 
-setup(cmdclass={"build_py": BuildPyWithVendor})
+# Optional: a failed compile (no compiler, no Python or OpenSSL headers) is a warning, not an error.
+FASTSEND = Extension(
+    "livecart.media._fastsend",
+    sources=["livecart/media/_fastsend.c"],
+    libraries=["crypto"],
+    extra_compile_args=["-O2", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wno-missing-braces"],
+    optional=True,
+)
+
+
+class BuildExtOptional(build_ext):
+    """build_ext that says, when the C fast path cannot be built, what to install to get it."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # optional=True covers compile errors; this covers a missing compiler
+            print(f"livecart: the C fast path was not built ({exc}); the relay will use its Python path. "
+                  "Install gcc, python3-dev and libssl-dev, then reinstall, to build it.", flush=True)
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as exc:
+            print(f"livecart: the C fast path was not built ({exc}); the relay will use its Python path. "
+                  "Install gcc, python3-dev and libssl-dev, then reinstall, to build it.", flush=True)
+
+
+setup(cmdclass={"build_py": BuildPyWithVendor, "build_ext": BuildExtOptional}, ext_modules=[FASTSEND])

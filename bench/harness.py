@@ -3,7 +3,7 @@ separate load-generator processes, summaries, the results table and the JSON fil
 
 Conventions for result rows (dicts), so the table, JSON and plot treat all areas alike:
 - every row has `area` ("video" | "chat" | "chat-cluster" | "checkout") and `variant` (what is compared, e.g.
-  "forward", "reencode", "livecart", "socketio", "raw-ws", "sqlite", "redis");
+  "forward-native", "forward-python", "reencode", "livecart", "socketio", "raw-ws", "sqlite", "redis");
 - video rows: `viewers`, `server_cores` (CPU-seconds per second of the server process),
   `fps_min`, `fps_median`, `first_frame_ms_p95` …;
 - chat rows: `clients`, `us_per_delivery`, `p50_ms`, `p99_ms`, `rss_per_client_kb` …;

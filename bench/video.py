@@ -1,19 +1,22 @@
-"""Video benchmark: server CPU per viewer for livecart's forwarding relay vs aiortc's stock MediaRelay
-(which re-encodes per viewer), viewers per core at 720p30 with the fps each viewer gets, and a late
-joiner's time to first frame.
+"""Video benchmark: server CPU per viewer for livecart's forwarding relay — with its C fast path
+(`forward-native`) and with its pure-Python RTP writer (`forward-python`, LIVECART_MEDIA_FASTPATH=off),
+side by side in one run — vs aiortc's stock MediaRelay (which re-encodes per viewer), viewers per core at
+720p30 with the fps each viewer gets, a late joiner's time to first frame, and the send call's CPU per
+packet per viewer on both paths (bench/video_send.py).
 
 Every party has its own process: the server (`livecart serve`, or bench/video_reencode_server.py for
 the stock fan-out), one publisher and the viewer crowds (bench/video_peers.py; viewers are dealt
 round-robin over `--crowds` processes). The publisher loops a pre-encoded 720p VP8 clip with a
 keyframe every 2 s and ignores PLI, as OBS does; viewers do not decode: they count the frames that
-arrive complete (every RTP packet, after SRTP). Server CPU comes from /proc.
+arrive complete (every RTP packet, after SRTP). Server CPU comes from /proc. Each forwarding row names
+the RTP path the server reported on /metrics (`livecart_media_rtp_path`).
 
-The forwarding server runs twice, side by side: `forward` with recording off (LIVECART_RECORDINGS
-empty) and `forward+rec` recording the show to a WebM file (livecart/media/recorder.py);
-`--recording off|on|both` picks them.
+The forwarding server runs once per RTP path (`--paths native,python`) with recording off
+(LIVECART_RECORDINGS empty), and once more on the first path recording the show to a WebM file
+(`forward-native+rec`, livecart/media/recorder.py); `--recording off|on|both` picks them.
 
-    python -m bench video [--quick] [--viewers 25,50,100,150] [--reencode-viewers 1,2] [--seconds 6] [--crowds 2]
-                          [--recording both]
+    python -m bench video [--quick] [--viewers 25,50,100,150] [--paths native,python] [--reencode-viewers 1,2]
+                          [--seconds 6] [--crowds 2] [--recording both] [--send-frames 2000]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -32,6 +36,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from bench import video_send
 from bench.harness import (
     ADMIN_TOKEN,
     CpuMeter,
@@ -51,7 +56,7 @@ CLIP_FRAMES, GOP_FRAMES = 120, 60
 SETTLE_SECONDS = 2.0
 LATE_JOINERS = 10
 JOIN_SPACING_SECONDS = 0.02  # viewers arrive 50 a second, not all in the same instant
-COLUMNS = ("variant", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
+COLUMNS = ("variant", "rtp_path", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
            "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m", "recorded_mb")
 
 
@@ -77,8 +82,9 @@ class Scenario:
     """One server with one publisher and a growing crowd of viewers, measured step by step."""
 
     def __init__(self, variant: str, server_pid: int, whip_url: str, whep_url: str, token: str,
-                 seconds: float, crowds: int) -> None:
+                 seconds: float, crowds: int, rtp_path: str = "") -> None:
         self.variant = variant
+        self.rtp_path = rtp_path
         self.server_pid = server_pid
         self.whep_url = whep_url
         self.seconds = seconds
@@ -114,7 +120,7 @@ class Scenario:
         added = server.cores - self.baseline
         arrived = [ms for ms in first_frame_ms if ms is not None]
         return {
-            "area": "video", "variant": self.variant, "viewers": self.viewers,
+            "area": "video", "variant": self.variant, "rtp_path": self.rtp_path, "viewers": self.viewers,
             "server_cores": round(server.cores, 3),
             "cores_per_viewer": round(added / self.viewers, 4) if self.viewers else float("nan"),
             "viewers_per_core": round(self.viewers / server.cores, 1) if self.viewers else float("nan"),
@@ -194,16 +200,31 @@ def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row
     return rows
 
 
-def forward(steps: Sequence[int], seconds: float, crowds: int, recording: bool = False) -> list[Row]:
-    """The forwarding relay; with `recording`, the show is also recorded (beside the bench database)."""
+def rtp_path_of(server_url: str) -> str:
+    """The RTP path a server says it uses, from its /metrics (`livecart_media_rtp_path{path="..."} 1`)."""
+    with urllib.request.urlopen(f"{server_url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    found = re.search(r'^livecart_media_rtp_path\{path="(\w+)"\} 1', text, re.MULTILINE)
+    return found.group(1) if found else "unknown"
+
+
+def forward(steps: Sequence[int], seconds: float, crowds: int, recording: bool = False,
+            path: str = "native") -> list[Row]:
+    """The forwarding relay with its C fast path (`native`) or its Python writer (`python`); with
+    `recording`, the show is also recorded (beside the bench database)."""
     env = {"LIVECART_MAX_VIEWERS": "100000", "LIVECART_PUBLISHER_GRACE_SECONDS": "60",
-           "LIVECART_RECORDINGS": "recordings" if recording else ""}
-    variant = "forward+rec" if recording else "forward"
+           "LIVECART_RECORDINGS": "recordings" if recording else "",
+           "LIVECART_MEDIA_FASTPATH": "auto" if path == "native" else "off"}
+    variant = f"forward-{path}" + ("+rec" if recording else "")
     with start_server(env=env) as server:
+        reported = rtp_path_of(server.url)
+        if reported != path:
+            print(f"{variant}: the server runs the {reported} RTP path (is the C fast path built?); skipped")
+            return []
         host = _post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, ADMIN_TOKEN)
         show = _post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
         scenario = Scenario(variant, server.pid, f"{server.url}/whip/{show['id']}",
-                            f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds)
+                            f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds, rtp_path=reported)
         rows = run(scenario, steps, LATE_JOINERS if not recording else 0)
         if recording:
             files = sorted((server.workdir / "recordings").glob(f"{show['id']}*"))
@@ -211,7 +232,7 @@ def forward(steps: Sequence[int], seconds: float, crowds: int, recording: bool =
             for row in rows:
                 row["recorded_mb"] = round(written / 1e6, 1)
             if not files:
-                print("forward+rec: no recording was written (see the server log)")
+                print(f"{variant}: no recording was written (see the server log)")
         return rows
 
 
@@ -240,27 +261,38 @@ def reencode(steps: Sequence[int], seconds: float, crowds: int) -> list[Row]:
 HEALTHY_FPS = 29.0
 
 
-def summary(rows: Sequence[Row]) -> Row:
-    """Per-viewer cost of each variant at its largest healthy step (every viewer >= 29 fps), and how
-    many times cheaper forwarding is."""
+def summary(rows: Sequence[Row]) -> list[Row]:
+    """Per forwarding path: the per-viewer cost at its largest healthy step (every viewer >= 29 fps) and
+    how many times cheaper than re-encoding (with the recording overhead on the native path); and the
+    Python path's server cores over the native path's at each step both measured."""
     def largest(variant: str) -> Row | None:
         healthy = [r for r in rows if r["variant"] == variant and r.get("viewers")
                    and r.get("fps_min", 0) >= HEALTHY_FPS and r.get("cores_per_viewer", 0) > 0]
         return max(healthy, key=lambda r: r["viewers"]) if healthy else None
 
-    fwd, enc = largest("forward"), largest("reencode")
-    result: Row = {"area": "video", "variant": "summary"}
-    overheads = recording_overheads(rows)
-    if overheads:
-        result["recording_overhead_pct"] = overheads
-    if fwd and enc and fwd["cores_per_viewer"] > 0:
-        result["reencode_over_forward"] = round(enc["cores_per_viewer"] / fwd["cores_per_viewer"], 1)
-    if fwd:
-        result["forward_healthy_viewers"] = fwd["viewers"]
-        result["forward_viewers_per_core"] = fwd["viewers_per_core"]
-        result["forward_viewers_per_added_core"] = round(1 / fwd["cores_per_viewer"], 1)
-        result["forward_fps_min"] = fwd["fps_min"]
-    return result
+    enc = largest("reencode")
+    results: list[Row] = []
+    for path in ("native", "python"):
+        fwd = largest(f"forward-{path}")
+        result: Row = {"area": "video", "variant": f"summary-{path}", "rtp_path": path}
+        overheads = recording_overheads(rows, path)
+        if overheads:
+            result["recording_overhead_pct"] = overheads
+        if fwd and enc and fwd["cores_per_viewer"] > 0:
+            result["reencode_over_forward"] = round(enc["cores_per_viewer"] / fwd["cores_per_viewer"], 1)
+        if fwd:
+            result["forward_healthy_viewers"] = fwd["viewers"]
+            result["forward_viewers_per_core"] = fwd["viewers_per_core"]
+            result["forward_viewers_per_added_core"] = round(1 / fwd["cores_per_viewer"], 1)
+            result["forward_fps_min"] = fwd["fps_min"]
+        results.append(result)
+    native = {r["viewers"]: r for r in rows if r["variant"] == "forward-native" and r.get("viewers")}
+    for row in rows:
+        twin = native.get(row.get("viewers", 0)) if row["variant"] == "forward-python" else None
+        if twin is not None and twin.get("server_cores", 0) > 0 and "server_cores" in row:
+            results.append({"area": "video", "variant": "python/native", "viewers": row["viewers"],
+                            "server_cores": round(row["server_cores"] / twin["server_cores"], 2)})
+    return results
 
 
 def recorder_alone(seconds: float = 20.0) -> Row:
@@ -294,12 +326,12 @@ def recorder_alone(seconds: float = 20.0) -> Row:
             "failed": recording.failed or ""}
 
 
-def recording_overheads(rows: Sequence[Row]) -> dict[int, float]:
+def recording_overheads(rows: Sequence[Row], path: str = "native") -> dict[int, float]:
     """How much more server CPU recording took, in percent, at each viewer count both variants ran."""
     def cores(variant: str) -> dict[int, float]:
         return {r["viewers"]: r["server_cores"] for r in rows if r["variant"] == variant and "server_cores" in r}
 
-    off, on = cores("forward"), cores("forward+rec")
+    off, on = cores(f"forward-{path}"), cores(f"forward-{path}+rec")
     return {viewers: round(100 * (on[viewers] - off[viewers]) / off[viewers], 1)
             for viewers in sorted(off.keys() & on.keys()) if off[viewers] > 0}
 
@@ -313,22 +345,40 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--seconds", type=float, help="measuring window per step (default 6; quick 4)")
     parser.add_argument("--crowds", type=int, default=2, help="viewer processes (default 2)")
     parser.add_argument("--recording", choices=("off", "on", "both"), default="both",
-                        help="forward without recording, with it (forward+rec), or both side by side (default)")
+                        help="forward without recording, with it (forward-native+rec), or both side by side (default)")
+    parser.add_argument("--paths", default="native,python",
+                        help="forwarding RTP paths to measure, in this order (default native,python)")
+    parser.add_argument("--send-frames", type=int, default=2000,
+                        help="frames per send-call measurement (bench/video_send.py; 0: skip it)")
     args = parser.parse_args(argv)
+    paths = [p for p in args.paths.split(",") if p]
+    if not paths or set(paths) - {"native", "python"}:
+        parser.error("--paths takes native and/or python")
     steps = [int(n) for n in (args.viewers or ("25,50" if args.quick else "25,50,100,150")).split(",")]
     reencode_steps = [int(n) for n in args.reencode_viewers.split(",") if n]
     seconds = args.seconds or (4.0 if args.quick else 6.0)
     print(f"video: {WIDTH}x{HEIGHT}@{FPS} VP8, keyframe every {GOP_FRAMES} frames; {seconds:.0f} s per step")
     rows: list[Row] = []
     if args.recording in ("off", "both"):
-        rows += forward(steps, seconds, args.crowds)
+        for path in paths:
+            rows += forward(steps, seconds, args.crowds, path=path)
     if args.recording in ("on", "both"):
-        rows += forward(steps, seconds, args.crowds, recording=True)
+        rows += forward(steps, seconds, args.crowds, recording=True, path=paths[0])
         rows.append(recorder_alone())
     if reencode_steps:
         rows += reencode(reencode_steps, seconds, args.crowds)
-    rows.append(summary(rows))
-    print(format_table("video: forwarding relay vs stock MediaRelay re-encode", rows, COLUMNS))
+    summaries = summary(rows)
+    side_by_side = sorted((r for r in rows if r["variant"].startswith("forward-") and "server_cores" in r),
+                          key=lambda r: (r["viewers"], r["variant"]))
+    print(format_table("video: forwarding relay, native vs Python RTP path (and recording), side by side",
+                       side_by_side, COLUMNS))
+    reencoded = [r for r in rows if r["variant"] == "reencode"]
+    if reencoded:
+        print(format_table("video: stock MediaRelay re-encode", reencoded, COLUMNS))
+    ratios = [r for r in summaries if r["variant"] == "python/native"]
+    if ratios:
+        print(format_table("server cores, Python path over native path, same viewers", ratios,
+                           ("variant", "viewers", "server_cores")))
     alone = [r for r in rows if r["variant"] == "recorder-alone"]
     if alone:
         print(format_table("the recorder alone (no network; process CPU per recorded frame)", alone,
@@ -338,9 +388,13 @@ def main(argv: list[str] | None = None) -> list[Row]:
         print(format_table("late joiners (publisher ignores PLI; GOP cache)", late,
                            ("variant", "viewers", "first_frame_ms_p50", "first_frame_ms_p95",
                             "after_connect_ms_p50", "after_connect_ms_p95", "never_got_a_frame")))
-    print(format_table("summary (largest step where every viewer got >= 29 fps)", rows[-1:],
-                       ("reencode_over_forward", "forward_healthy_viewers", "forward_viewers_per_core",
+    print(format_table("summary (largest step where every viewer got >= 29 fps)",
+                       [r for r in summaries if r["variant"].startswith("summary-")],
+                       ("variant", "reencode_over_forward", "forward_healthy_viewers", "forward_viewers_per_core",
                         "forward_viewers_per_added_core", "forward_fps_min", "recording_overhead_pct")))
+    rows += summaries
+    if args.send_frames > 0:
+        rows += video_send.main(["--frames", str(args.send_frames), "--paths", ",".join(paths)])
     return rows
 
 

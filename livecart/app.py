@@ -18,6 +18,8 @@ from livecart.api import (
     pins,
     posters,
     profiles,
+    replay,
+    reviews,
     shows,
     stats,
     system,
@@ -46,8 +48,10 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     orders.routes,
     earnings.routes,
     stats.routes,
+    reviews.routes,
     whip.routes,
     whep.routes,
+    replay.routes,
 )
 
 

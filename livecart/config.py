@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from livecart.domain.client_ip import IPNetwork, parse_networks
+from livecart.domain.signals import Thresholds
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -69,6 +70,16 @@ def _positive_float(value: str) -> float:
         raise ValueError("must be a number of seconds") from None
     if not number > 0 or number == float("inf"):
         raise ValueError("must be greater than zero")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a number") from None
+    if not number >= 0 or number == float("inf"):
+        raise ValueError("must be zero or more")
     return number
 
 
@@ -133,6 +144,13 @@ def _flag(value: str) -> bool:
     if lowered in ("0", "false", "no", "off", ""):
         return False
     raise ValueError("must be 1 or 0")
+
+
+def _fastpath(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in ("auto", "off"):
+        raise ValueError("must be auto or off")
+    return lowered
 
 
 def _csv(value: str) -> tuple[str, ...]:
@@ -261,6 +279,15 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "media_fastpath",
+        "LIVECART_MEDIA_FASTPATH",
+        "auto",
+        "auto: viewers' RTP is written, SRTP-protected and sent by the relay's C fast path when it was built "
+        "(`pip install` compiles it when gcc, the Python and OpenSSL headers are there); off: always by the "
+        "pure-Python path. /metrics names the one in use (`livecart_media_rtp_path`).",
+        _fastpath,
+    ),
+    Setting(
         "edge",
         "LIVECART_EDGE",
         "0",
@@ -336,6 +363,58 @@ SETTINGS: tuple[Setting, ...] = (
         "7",
         "Days a viewer who arrived through a host's share link stays attributed to that host: a purchase "
         "in that window credits the host the campaign commission.",
+        _positive_int,
+    ),
+    Setting(
+        "review_after_h",
+        "LIVECART_REVIEW_AFTER_H",
+        "0",
+        "Hours after payment before the buyer may review an order line (e.g. 72 to wait for delivery); "
+        "earlier: 409 `review_too_early`.",
+        _non_negative_float,
+    ),
+    Setting(
+        "signal_new_account_h",
+        "LIVECART_SIGNAL_NEW_ACCOUNT_H",
+        "24",
+        "Signals: a review is listed when its author's account was created less than this many hours "
+        "before the order.",
+        _positive_float,
+    ),
+    Setting(
+        "signal_review_burst",
+        "LIVECART_SIGNAL_REVIEW_BURST",
+        "4",
+        "Signals: a product with more than this many reviews within one hour is listed as a burst.",
+        _positive_int,
+    ),
+    Setting(
+        "signal_shared_address",
+        "LIVECART_SIGNAL_SHARED_ADDRESS",
+        "3",
+        "Signals: a client address (label) from which at least this many accounts bought or reviewed is listed.",
+        _positive_int,
+    ),
+    Setting(
+        "signal_shared_shipping",
+        "LIVECART_SIGNAL_SHARED_SHIPPING",
+        "3",
+        "Signals: a shipping address (label) to which at least this many buyers' paid orders go is listed.",
+        _positive_int,
+    ),
+    Setting(
+        "signal_quick_refund_h",
+        "LIVECART_SIGNAL_QUICK_REFUND_H",
+        "24",
+        "Signals: an order refunded in full within this many hours after payment (when the host was "
+        "credited) counts as a quick full refund.",
+        _positive_float,
+    ),
+    Setting(
+        "signal_quick_refunds",
+        "LIVECART_SIGNAL_QUICK_REFUNDS",
+        "2",
+        "Signals: a host with at least this many quick full refunds is listed.",
         _positive_int,
     ),
     Setting(
@@ -447,6 +526,7 @@ class Settings:
     turn_username: str = ""
     turn_credential: str = ""
     max_viewers: int = 500
+    media_fastpath: str = "auto"
     edge: bool = False
     publisher_grace_seconds: float = 10.0
     recordings: str = "recordings"
@@ -457,6 +537,13 @@ class Settings:
     return_window_days: int = 14
     payout_min_cents: int = 0
     attribution_days: int = 7
+    review_after_h: float = 0.0
+    signal_new_account_h: float = 24.0
+    signal_review_burst: int = 4
+    signal_shared_address: int = 3
+    signal_shared_shipping: int = 3
+    signal_quick_refund_h: float = 24.0
+    signal_quick_refunds: int = 2
     auction_extend_s: int = 10
     auction_pay_s: int = 600
     deal_hold_s: int = 120
@@ -473,6 +560,18 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def signal_thresholds(self) -> Thresholds:
+        """The LIVECART_SIGNAL_* settings, as the signals read them."""
+        return Thresholds(
+            new_account_h=self.signal_new_account_h,
+            review_burst=self.signal_review_burst,
+            shared_address=self.signal_shared_address,
+            shared_shipping=self.signal_shared_shipping,
+            quick_refund_h=self.signal_quick_refund_h,
+            quick_refunds=self.signal_quick_refunds,
+        )
 
     @property
     def own_port(self) -> int:

@@ -46,8 +46,22 @@ class Metrics:
         """A counter read when scraped; `read` must never go down (name without `_total`)."""
         self.registry.register(_Read(name, documentation, read, CounterMetricFamily))
 
+    def info(self, name: str, documentation: str, labels: dict[str, str]) -> None:
+        """A constant gauge of 1 whose labels say something about this process (Prometheus' info pattern)."""
+        family = GaugeMetricFamily(name, documentation, labels=list(labels))
+        family.add_metric(list(labels.values()), 1)
+        self.registry.register(_Constant(family))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _Constant(Collector):
+    def __init__(self, family: Metric) -> None:
+        self._family = family
+
+    def collect(self) -> Iterator[Metric]:
+        yield self._family
 
 
 class _Read(Collector):

@@ -3,8 +3,8 @@ explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout, wallet,
-    refunds, retention, connect, payouts, maintenance) → show lifecycle → media hub (+ edge) → cluster node
-    → live service.
+    refunds, retention, connect, payouts, maintenance) → trust (reviews, signals) → show lifecycle → media hub
+    (+ edge) → pins, replay timeline (both read the media clock) → cluster node → live service.
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -49,13 +49,17 @@ from livecart.lifecycle import ShowLifecycle
 from livecart.live import observe_live
 from livecart.live.server import LiveSocketServer
 from livecart.live.service import LiveService
-from livecart.media import check_aiortc, observe_media
+from livecart.media import check_aiortc, check_rtp_path, observe_media
 from livecart.media.edge import EdgeRelays
 from livecart.media.hub import MediaHub
 from livecart.media.ice import rtc_configuration
 from livecart.media.recorder import Recordings, observe_recordings
 from livecart.metrics import Metrics
+from livecart.replay.service import Replays
+from livecart.replay.timeline import Timeline
 from livecart.store import Store, open_store
+from livecart.trust.reviews import Reviews
+from livecart.trust.signals import Signals
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +84,16 @@ class Services:
     connect: Connect
     payouts: Payouts
     maintenance: Maintenance
+    reviews: Reviews
+    signals: Signals
     lifecycle: ShowLifecycle
     media: MediaHub
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
     cluster: ClusterNode
     live: LiveService
+    timeline: Timeline  # the replay's timeline (livecart/replay/timeline.py)
+    replays: Replays  # the replay API's files and documents (livecart/replay/service.py)
+    _unsubscribe_timeline: Callable[[], None] | None = None
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
 
@@ -117,7 +126,6 @@ class Services:
 
         rules = CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps)
         stock_news = StockNews(store, bus)
-        pins = Pins(store, bus)
         carts = Carts(store, rules)
         checkout = Checkout(store, payments, bus, rules, stock_news, clock)
         wallet = Wallet(store, payments, clock)
@@ -138,6 +146,9 @@ class Services:
             payouts=payouts,
         )
 
+        reviews = Reviews(store, clock, review_after=timedelta(hours=settings.review_after_h))
+        signals = Signals(store, settings.signal_thresholds)
+
         lifecycle = ShowLifecycle(store, bus, clock, grace_s=settings.publisher_grace_seconds)
         recordings = None if settings.recordings_dir is None else Recordings(settings.recordings_dir)
         media = MediaHub(
@@ -147,11 +158,17 @@ class Services:
             on_live=lifecycle.went_live,
             on_ended=lifecycle.ended,
             recordings=recordings,
+            fastpath=settings.media_fastpath,
         )
+        pins = Pins(store, bus, media_time=media.rtp_time)  # pin / unpin carry the frame on air
+        timeline = Timeline(store, clock, media.recording_ms)
+        replays = Replays(store, recordings)
+        check_rtp_path(settings.media_fastpath)
         observe_media(metrics, media)
         if recordings is not None:
             observe_recordings(metrics, recordings)
-        edge = EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers) if settings.edge else None
+        edge = (EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers,
+                           fastpath=settings.media_fastpath) if settings.edge else None)
 
         registry = await open_registry(settings, clock)
         cluster = ClusterNode(
@@ -168,19 +185,24 @@ class Services:
             rate_messages=rate_messages,
             rate_seconds=rate_seconds,
             frame_interval_s=settings.chat_frame_ms / 1000,
+            publish=bus.publish,  # kept chat and answered questions reach the replay timeline
         )
         observe_live(metrics, live)
 
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, wallet=wallet, refunds=refunds,
-            maintenance=maintenance, connect=connect, payouts=payouts,
-            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live,
+            maintenance=maintenance,
+            connect=connect, payouts=payouts, reviews=reviews, signals=signals,
+            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live, timeline=timeline,
+            replays=replays,
         )
 
     async def start(self) -> None:
         """Commerce recovers interrupted checkouts, then the live rooms, media and cluster node run."""
         await self.maintenance.start()
+        self.timeline.start()
+        self._unsubscribe_timeline = self.bus.subscribe(self.timeline.on_bus_event)
         self._unsubscribe_live = self.bus.subscribe(self.live.on_bus_event)
         self.live.start()
         self.media.start()
@@ -218,6 +240,10 @@ class Services:
                 self._unsubscribe_live()
                 self._unsubscribe_live = None
             await self.live.stop()
+            if self._unsubscribe_timeline is not None:
+                self._unsubscribe_timeline()
+                self._unsubscribe_timeline = None
+            await self.timeline.stop()
             await self.maintenance.stop()
             await self.stock_news.close()
         finally:

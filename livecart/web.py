@@ -38,7 +38,10 @@ def _vendored(name: str, in_node_modules: str) -> Path:
 SOCKET_IO_BUNDLE = _vendored("socket.io.msgpack.min.js", "socket.io-client/dist/socket.io.msgpack.min.js")
 VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
-PAGES = {"index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html"}
+PAGES = {
+    "index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html",
+    "replay": "replay.html",
+}
 SERVICES_PLACEHOLDER = 'content="@services@"'
 
 # Exactly what the pages use: our own scripts and styles, images from us (products may point at https
@@ -72,6 +75,8 @@ SERVICE_ROUTES = {
     "earnings": ("/api/hosts/{host_id}/earnings",),
     "stats": ("/api/shows/{show_id}/stats",),
     "orders": ("/api/shows/{show_id}/orders",),
+    "reviews": ("/api/products/{product_id}/reviews",),
+    "replay": ("/api/shows/{show_id}/replay",),
     "address": ("/api/me/address",),
     "wallet": ("/api/me/payment-method",),
     "posters": ("/api/shows/{show_id}/poster",),
@@ -90,6 +95,7 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/", _page("index"), name="page_index")
     app.router.add_get("/watch/{show_id}", _page("watch"), name="page_watch")
     app.router.add_get("/studio/{show_id}", _page("studio"), name="page_studio")
+    app.router.add_get("/replay/{show_id}", _page("replay"), name="page_replay")
     app.router.add_get("/brand", _page("brand"), name="page_brand")
     app.router.add_get("/vendor/{name}", vendor_file, name="vendor")
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from tests.api.commerce_scene import make_scene
 from tests.live.clients import LiveClient
 from tests.protocol_types import TYPES, check, problems
-from tests.support import Api
+from tests.support import ADMIN_TOKEN, Api
 
 
 def test_the_checker_catches_a_renamed_a_missing_and_a_mistyped_field() -> None:
@@ -104,3 +104,30 @@ async def test_the_replies_the_pages_read_have_the_shapes_of_protocol_js(
     finally:
         for live in (watcher, talker, moderator):
             await live.close()
+
+
+async def test_review_and_signal_replies_have_the_shapes_of_protocol_js(api: Api) -> None:
+    scene = await make_scene(api)
+    product = scene.products[0]
+    await scene.pin(product)
+    viewer = await scene.viewer("Ann")
+    await scene.add(viewer, product)
+    order = await scene.checkout(viewer)
+    reviews = f"/api/products/{product['id']}/reviews"
+    check(await api.call("GET", f"/api/products/{product['id']}/reviewable", 200, token=viewer["token"]), "Reviewable")
+    review = await api.call("POST", reviews, 201, token=viewer["token"],
+                            json={"rating": 5, "text": "Great", "order_id": order["id"]})
+    check(review, "Review")
+    check(await api.call("GET", f"/api/products/{product['id']}", 200), "ProductDetail")
+    check(await api.call("POST", f"/api/reviews/{review['id']}/reply", 201, token=scene.brand["token"],
+                         json={"text": "Thanks"}), "Review")
+    check(await api.call("POST", f"/api/reviews/{review['id']}/report", 201, token=scene.brand["token"],
+                         json={"reason": "check"}), "ReportReply")
+    for token in (None, scene.brand["token"], ADMIN_TOKEN):
+        check(await api.call("GET", reviews, 200, token=token), "ReviewPage")
+    check(await api.call("POST", f"/api/reviews/{review['id']}/hide", 200, token=ADMIN_TOKEN,
+                         json={"reason": "test"}), "Review")
+    check(await api.call("GET", f"/api/reviews/{review['id']}", 200), "Review")
+    check(await api.call("GET", f"/api/products/{product['id']}/signals", 200, token=scene.brand["token"]),
+          "ProductSignals")
+    check(await api.call("GET", f"/api/shows/{scene.show_id}/stats", 200, token=scene.host["token"]), "ShowStats")

@@ -3,7 +3,7 @@ livecart/commerce/carts.py."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import Field, StrictInt
@@ -13,7 +13,7 @@ from livecart.api.catalog import product_or_404
 from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
 from livecart.commerce.carts import Carts
-from livecart.domain.commerce import CartItem
+from livecart.domain.commerce import CartItem, OrderSource
 from livecart.domain.errors import Forbidden, NotFound
 from livecart.domain.models import Account, Role, Show
 from livecart.http.auth import require
@@ -27,6 +27,7 @@ MAX_QTY_PER_ADD = 1000
 class CartAdd(Body):
     product_id: Id
     qty: Annotated[StrictInt, Field(ge=1, le=MAX_QTY_PER_ADD)] = 1
+    source: Literal["live", "replay"] = "live"  # "replay": buying from the show's replay
 
 
 async def viewer(request: web.Request) -> Account:
@@ -71,7 +72,7 @@ async def add_item(request: web.Request) -> web.Response:
     body = await parse(request, CartAdd)
     product = await product_or_404(request, body.product_id)
     carts = request.app[keys.SERVICES].carts
-    cart = await carts.add(show, account, product, body.qty)
+    cart = await carts.add(show, account, product, body.qty, OrderSource(body.source))
     return web.json_response(await cart_body(carts, show, cart), status=201)
 
 

@@ -42,7 +42,8 @@ async def list_products(request: web.Request) -> web.Response:
 @routes.get("/api/products/{product_id}")
 async def get_product(request: web.Request) -> web.Response:
     product = await product_or_404(request, request.match_info["product_id"])
-    return web.json_response(product.public())
+    summary = await request.app[keys.SERVICES].reviews.summary(product.id)
+    return web.json_response({**product.public(), "reviews": summary.public()})
 
 
 @routes.patch("/api/products/{product_id}")

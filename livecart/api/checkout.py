@@ -26,7 +26,7 @@ from livecart.api.shows import show_or_404
 from livecart.commerce.checkout import CheckoutRequest
 from livecart.commerce.wallet import Wallet
 from livecart.domain.client_ip import client_ip
-from livecart.domain.commerce import StoredResponse
+from livecart.domain.commerce import OrderSource, StoredResponse
 from livecart.domain.errors import BadRequest
 from livecart.http.errors import status_for
 from livecart.http.parsing import Body, parse
@@ -84,6 +84,7 @@ class Payment(Body):
 class CheckoutBody(Body):
     shipping: Shipping
     payment: Payment
+    source: Literal["live", "replay"] = "live"  # "replay": the replay's purchase path (docs/protocol.md)
 
 
 def idempotency_key(request: web.Request) -> str:
@@ -100,9 +101,11 @@ def idempotency_key(request: web.Request) -> str:
 
 def request_hash(show_id: str, body: CheckoutBody) -> str:
     canonical = json.dumps(
-        {"show_id": show_id, "body": {"shipping": body.shipping.model_dump(), "payment": body.payment.canonical()}},
-        sort_keys=True,
-        separators=(",", ":"),
+        # a live checkout hashes as before `source` existed, and a card payment as before `save` and `saved`:
+        # keys claimed before an upgrade still match
+        {"show_id": show_id, "body": {**body.model_dump(exclude={"source"} if body.source == "live" else None),
+                                      "payment": body.payment.canonical()}},
+        sort_keys=True, separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -138,7 +141,8 @@ async def checkout(request: web.Request) -> web.Response:
         account,
         key,
         request_hash(show.id, body),
-        CheckoutRequest(shipping=shipping, card_number=card, client_ip=client_ip_of(request)),
+        CheckoutRequest(shipping=shipping, card_number=card, client_ip=client_ip_of(request),
+                        source=OrderSource(body.source)),
         status_for,
     )
     services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()

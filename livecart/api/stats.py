@@ -10,13 +10,13 @@ from livecart import keys
 from livecart.api.shows import show_or_404
 from livecart.domain.errors import Forbidden
 from livecart.domain.models import Role, ShowStatus, rfc3339
-from livecart.domain.signals import order_signals
 from livecart.domain.stats import ProductStats, product_stats
 from livecart.http.auth import require
+from livecart.trust.signals import LABEL_SECRET
 
 routes = web.RouteTableDef()
 
-LABEL_SECRET = "signals-address-label"  # the store secret keying client-address labels (Store.secret)
+__all__ = ["LABEL_SECRET", "routes"]  # LABEL_SECRET: the store secret keying the address labels (trust/signals.py)
 
 
 def totals(rows: list[ProductStats]) -> list[dict[str, Any]]:
@@ -25,8 +25,12 @@ def totals(rows: list[ProductStats]) -> list[dict[str, Any]]:
     for row in rows:
         total = by_currency.setdefault(
             row.currency,
-            {"currency": row.currency, "units": 0, "gross_cents": 0, "refunded_cents": 0, "net_cents": 0},
+            {"currency": row.currency, "units": 0, "gross_cents": 0, "refunded_cents": 0, "net_cents": 0,
+             "by_source": {source: dict.fromkeys(figures, 0) for source, figures in row.by_source.items()}},
         )
+        for source, figures in row.by_source.items():
+            for name, value in figures.items():
+                total["by_source"][source][name] += value
         total["units"] += row.units
         total["gross_cents"] += row.gross_cents
         total["refunded_cents"] += row.refunded_cents
@@ -59,8 +63,8 @@ async def stats(request: web.Request) -> web.Response:
             **audience.public(),
             "products": [row.public() for row in rows],
             "totals": totals(rows),
-            "signals": order_signals(
-                orders, await store.secret(LABEL_SECRET), account.id if account.role is Role.BRAND else None
+            "signals": await request.app[keys.SERVICES].signals.for_show(
+                show, account.id if account.role is Role.BRAND else None, orders
             ),
         }
     )

@@ -3,8 +3,8 @@ before, the per-buyer limit, stock) with the same `CartRules` checkout prices wi
 
 from __future__ import annotations
 
-from livecart.domain.cart import CartRules, check_add
-from livecart.domain.commerce import CartItem
+from livecart.domain.cart import CartRules, check_add, check_source
+from livecart.domain.commerce import CartItem, OrderSource
 from livecart.domain.models import Account, Product, Show
 from livecart.store import Store
 
@@ -23,8 +23,12 @@ class Carts:
                 products[item.product_id] = product
         return products
 
-    async def add(self, show: Show, viewer: Account, product: Product, qty: int) -> list[CartItem]:
-        """Add `qty` of `product` to the viewer's cart in `show`; returns the cart."""
+    async def add(
+        self, show: Show, viewer: Account, product: Product, qty: int, source: OrderSource = OrderSource.LIVE
+    ) -> list[CartItem]:
+        """Add `qty` of `product` to the viewer's cart in `show`; returns the cart. `source` REPLAY is the
+        replay's purchase path (`domain.cart.check_source`)."""
+        check_source(show, source)
         cart = await self.store.cart(show.id, viewer.id)
         bought = (await self.store.units_bought(viewer.id, [product.id]))[product.id]
         max_qty = check_add(

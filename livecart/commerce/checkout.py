@@ -26,7 +26,7 @@ from livecart.commerce.payments import PaymentProvider
 from livecart.commerce.stock_news import StockNews
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
-from livecart.domain.commerce import Order, OrderStatus, StoredResponse
+from livecart.domain.commerce import Order, OrderSource, OrderStatus, StoredResponse
 from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined
 from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
@@ -58,6 +58,7 @@ class CheckoutRequest:
     shipping: Mapping[str, str]
     card_number: str
     client_ip: str | None = None  # recorded with the order (livecart/domain/client_ip.py)
+    source: OrderSource = OrderSource.LIVE  # REPLAY: bought from the show's replay
 
 
 class Checkout:
@@ -135,6 +136,7 @@ class Checkout:
             idempotency_key=key,
             now=self.clock.now(),
             client_ip=request.client_ip,
+            source=request.source,
             campaigns=sold_under,
         )
 
@@ -183,6 +185,7 @@ class Checkout:
                     title=line.title,
                     qty=line.qty,
                     buyer=buyer,
+                    source=order.source.value,
                 )
             )
         return response

@@ -3,6 +3,8 @@ live room hears `pin` / `unpin`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from livecart.bus import EventBus
 from livecart.domain.commerce import Pin
 from livecart.domain.errors import Forbidden, NotInLineup, ShowEnded
@@ -10,11 +12,18 @@ from livecart.domain.events import Pinned, Unpinned
 from livecart.domain.models import Account, Product, Show, ShowStatus, rfc3339
 from livecart.store import Store
 
+MediaTimeOf = Callable[[str], int | None]  # show id → `media_time` now (MediaHub.rtp_time), None off air
+
+
+def _off_air(show_id: str) -> int | None:
+    return None
+
 
 class Pins:
-    def __init__(self, store: Store, bus: EventBus) -> None:
+    def __init__(self, store: Store, bus: EventBus, *, media_time: MediaTimeOf = _off_air) -> None:
         self.store = store
         self.bus = bus
+        self.media_time = media_time  # stamps `pin` / `unpin` (docs/media.md "Media time")
 
     async def _check(self, by: Account, show: Show, product: Product) -> None:
         """Admin, the show's host, or the brand that owns the product; it must be in the lineup; not ended."""
@@ -31,12 +40,13 @@ class Pins:
         await self._check(by, show, product)
         pinned, new = await self.store.pin_product(show.id, product.id)
         if new:
-            self.bus.publish(
-                Pinned(show_id=show.id, product=pinned.product.public(), pinned_at=rfc3339(pinned.pinned_at) or "")
-            )
+            self.bus.publish(Pinned(
+                show_id=show.id, product=pinned.product.public(), pinned_at=rfc3339(pinned.pinned_at) or "",
+                media_time=self.media_time(show.id),
+            ))
         return pinned, new
 
     async def unpin(self, by: Account, show: Show, product: Product) -> None:
         await self._check(by, show, product)
         if await self.store.unpin_product(show.id, product.id):
-            self.bus.publish(Unpinned(show_id=show.id, product_id=product.id))
+            self.bus.publish(Unpinned(show_id=show.id, product_id=product.id, media_time=self.media_time(show.id)))

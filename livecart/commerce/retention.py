@@ -1,4 +1,5 @@
-"""What checkout keeps only for a while: finished Idempotency-Key records and orders' client addresses.
+"""What checkout keeps only for a while: finished Idempotency-Key records and the client addresses of
+orders and reviews.
 
 Applied by checkout recovery at start-up and then every minute (client addresses at most hourly:
 on Redis it walks every show).
@@ -29,7 +30,7 @@ class Retention:
     _client_ip_done_at: float | None = field(default=None, init=False)
 
     async def apply(self, store: Store) -> tuple[int, int]:
-        """Returns (idempotency records forgotten, client addresses erased)."""
+        """Returns (idempotency records forgotten, client addresses erased from orders and reviews)."""
         purged = await store.purge_idempotency_records(self.clock.now() - self.idempotency)
         if purged:
             log.info("forgot %d idempotency records older than %s", purged, self.idempotency)
@@ -40,4 +41,8 @@ class Retention:
             erased = await store.forget_client_addresses(self.clock.now() - self.client_ip)
             if erased:
                 log.info("erased the client address of %d orders older than %s", erased, self.client_ip)
+            reviews = await store.forget_review_addresses(self.clock.now() - self.client_ip)
+            if reviews:
+                log.info("erased the client address of %d reviews older than %s", reviews, self.client_ip)
+            erased += reviews
         return purged, erased

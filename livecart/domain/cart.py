@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from livecart.domain import errors, money
-from livecart.domain.commerce import CartItem, Order, OrderLine, OrderStatus
-from livecart.domain.errors import CartEmpty, CurrencyMismatch, LimitExceeded, NotFound, NotPinned
+from livecart.domain.commerce import CartItem, Order, OrderLine, OrderSource, OrderStatus
+from livecart.domain.errors import CartEmpty, CurrencyMismatch, LimitExceeded, NotFound, NotPinned, NotReplayable
 from livecart.domain.models import Account, Product, Show
 
 
@@ -66,6 +66,15 @@ def check_add(
     return max_qty
 
 
+def check_source(show: Show, source: OrderSource) -> None:
+    """The replay purchase path (docs/protocol.md, "Buying from a replay"): `source: "replay"` is a
+    deliberate way to buy in a show that is live or has ended — only a show that went live has a
+    replay. Whether the product was pinned during the show is checked as for live buying. A `live`
+    purchase is left to the live rules. Raises NotReplayable."""
+    if source is OrderSource.REPLAY and show.started_at is None:
+        raise NotReplayable("the show was never broadcast: it has no replay to buy from", show_id=show.id)
+
+
 def price_order(
     *,
     order_id: str,
@@ -80,6 +89,7 @@ def price_order(
     idempotency_key: str | None,
     now: datetime,
     client_ip: str | None = None,
+    source: OrderSource = OrderSource.LIVE,
     campaigns: Mapping[str, tuple[str, int]] | None = None,
 ) -> Order:
     """Turn a cart into a PENDING order priced with the products' current prices and rates.
@@ -91,6 +101,7 @@ def price_order(
     all named) or LimitExceeded (every line over the per-buyer limit named). Stock is not checked
     here: the store takes it atomically.
     """
+    check_source(show, source)
     if not cart:
         raise CartEmpty("the cart is empty")
     missing = [item.product_id for item in cart if item.product_id not in products]
@@ -130,6 +141,7 @@ def price_order(
         idempotency_key=idempotency_key,
         created_at=now,
         client_ip=client_ip,
+        source=source,
     )
 
 

@@ -45,7 +45,7 @@ def clean_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> str:
         raise BadRequest("text must be a string", fields={"text": "must be a string"})
     cleaned = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc").strip()
     if not cleaned:
-        raise BadRequest("text is empty", fields={"text": "must have 1 to 500 characters"})
+        raise BadRequest("text is empty", fields={"text": f"must have 1 to {max_chars} characters"})
     if len(cleaned) > max_chars:
         raise BadRequest(
             f"text is longer than {max_chars} characters",

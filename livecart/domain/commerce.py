@@ -16,6 +16,13 @@ from typing import Any
 from livecart.domain.models import Product, rfc3339
 
 
+class OrderSource(StrEnum):
+    """Where an order was placed: during the live show, or from its replay (docs/protocol.md)."""
+
+    LIVE = "live"
+    REPLAY = "replay"
+
+
 @dataclass(frozen=True)
 class Pin:
     """A product on screen now in a show (the live room's join snapshot lists them)."""
@@ -111,6 +118,7 @@ class Order:
     paid_at: datetime | None = None
     payment_ref: str | None = None
     client_ip: str | None = None  # where the checkout came from (fake-order signals); never in public()
+    source: OrderSource = OrderSource.LIVE
 
     @property
     def total_cents(self) -> int:
@@ -150,6 +158,7 @@ class Order:
             "shipping": dict(self.shipping),
             "created_at": rfc3339(self.created_at),
             "paid_at": rfc3339(self.paid_at),
+            "source": self.source.value,
         }
 
 

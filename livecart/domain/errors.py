@@ -83,6 +83,10 @@ class NotPinned(Conflict):
     code = "not_pinned"
 
 
+class NotReplayable(Conflict):
+    code = "not_replayable"
+
+
 class LimitExceeded(Conflict):
     code = "limit_exceeded"
 
@@ -105,6 +109,27 @@ class IdempotencyInProgress(Conflict):
 
 class RefundExceedsPurchase(Conflict):
     code = "refund_exceeds_purchase"
+
+
+# Review refinements of 409 `conflict` (docs/protocol.md#reviews).
+
+
+class NotABuyer(Conflict):
+    """Only the buyer of a paid, not fully refunded order line of the product may review it."""
+
+    code = "not_a_buyer"
+
+
+class AlreadyReviewed(Conflict):
+    code = "already_reviewed"
+
+
+class ReviewTooEarly(Conflict):
+    code = "review_too_early"
+
+
+class AlreadyReplied(Conflict):
+    code = "already_replied"
 
 
 # -- Constructors ----------------------------------------------------------------------------------
@@ -309,3 +334,13 @@ def payout_settled(payout_id: str, status: str) -> Conflict:
 def invalid_field(name: str, message: str) -> BadRequest:
     """One field of a request body is not valid (`fields`: name → what is wrong, as elsewhere)."""
     return BadRequest(message, fields={name: message})
+def no_such_review(review_id: str) -> NotFound:
+    return NotFound("no such review", review_id=review_id)
+
+
+def already_reviewed(order_id: str, product_id: str) -> AlreadyReviewed:
+    return AlreadyReviewed("this order line has already been reviewed", order_id=order_id, product_id=product_id)
+
+
+def already_replied(review_id: str) -> AlreadyReplied:
+    return AlreadyReplied("the brand has already replied to this review", review_id=review_id)

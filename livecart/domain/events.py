@@ -31,12 +31,14 @@ class Pinned(Event):
     name: ClassVar[str] = "pinned"
     product: dict[str, Any]
     pinned_at: str
+    media_time: int | None = None  # RTP timestamp of the video frame on air (docs/media.md "Media time")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Unpinned(Event):
     name: ClassVar[str] = "unpinned"
     product_id: str
+    media_time: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +56,31 @@ class Sold(Event):
     title: str
     qty: int
     buyer: str
+    source: str = "live"  # "live" or "replay": where the order was placed (docs/protocol.md)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatPosted(Event):
+    """Chat messages kept in a show's history (one per room frame); for the replay's timeline."""
+
+    name: ClassVar[str] = "chat_posted"
+    messages: tuple[dict[str, Any], ...]  # ChatMessage.public()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatRemoved(Event):
+    """A moderator deleted a chat message: the replay leaves it out too."""
+
+    name: ClassVar[str] = "chat_removed"
+    message_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionAnswered(Event):
+    """The host answered a question; for the replay's timeline."""
+
+    name: ClassVar[str] = "question_answered"
+    question: dict[str, Any]  # Question.public()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -39,6 +39,7 @@ def _view(order: Order, lines: Sequence[OrderLine]) -> dict[str, Any]:
         "refunded_cents": sum(line.refunded_cents for line in lines),
         "created_at": rfc3339(order.created_at),
         "paid_at": rfc3339(order.paid_at),
+        "source": order.source.value,
     }
 
 

@@ -1,7 +1,11 @@
-"""Fake-order signals per show: orders later refunded, buyers (tokens) with many orders, and client
-addresses with many orders.
+"""Fake-order and fake-review signals, per show and per product: orders later refunded, buyers (tokens)
+and client addresses with many orders; reviews by new accounts and bursts of reviews; accounts sharing
+one client address or buyers one shipping address; orders refunded in full soon after the host was
+credited. Each has a threshold (`Thresholds`, the `LIVECART_SIGNAL_*` settings); signals are numbers
+and lists to act on, they never block anything.
 
-Pure: computed from the show's orders. A brand is shown only orders with a line of its own.
+Pure: computed from orders, reviews, account ages and refund times. A brand is shown only orders with a
+line of its own and reviews of its own products.
 Client addresses are never shown: each is replaced by an opaque label, a keyed hash (HMAC-SHA256
 with a deployment secret) of the address — of its /64 network for IPv6, since one subscriber
 usually holds a whole /64 and can pick any address in it (docs/security.md explains the choice).
@@ -12,11 +16,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from livecart.domain.commerce import Order, OrderStatus
+from livecart.domain.commerce import LedgerEntry, Order, OrderStatus
+from livecart.domain.models import rfc3339
+from livecart.domain.reviews import Review
 
 MANY_ORDERS = 3  # a buyer, or a client address, with this many paid orders in one show is listed
 IPV6_GROUP_PREFIX = 64  # IPv6 addresses are grouped by network: one subscriber, one /64
@@ -75,3 +84,188 @@ def _addresses_with_many_orders(paid: list[Order], label_key: bytes) -> list[dic
         if len(group) >= MANY_ORDERS
     ]
     return sorted(many, key=lambda row: (-row["orders"], -row["buyers"], row["label"]))
+
+
+REVIEW_BURST_WINDOW = timedelta(hours=1)  # a burst: more than `review_burst` reviews of one product in this
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When each signal lists something (docs/security.md explains each; the settings set them)."""
+
+    new_account_h: float = 24.0  # LIVECART_SIGNAL_NEW_ACCOUNT_H: reviewer's account younger than this at order
+    review_burst: int = 4  # LIVECART_SIGNAL_REVIEW_BURST: more than this many reviews of a product in an hour
+    shared_address: int = 3  # LIVECART_SIGNAL_SHARED_ADDRESS: accounts (buyers, reviewers) from one address
+    shared_shipping: int = 3  # LIVECART_SIGNAL_SHARED_SHIPPING: buyers shipping to one address
+    quick_refund_h: float = 24.0  # LIVECART_SIGNAL_QUICK_REFUND_H: full refund this soon after payment
+    quick_refunds: int = 2  # LIVECART_SIGNAL_QUICK_REFUNDS: a host with this many such orders is listed
+
+
+def reviews_by_new_accounts(
+    reviews: Iterable[Review], account_created: Mapping[str, datetime], new_account_h: float
+) -> list[dict[str, Any]]:
+    """Reviews whose author's account was created less than `new_account_h` hours before the order
+    (oldest review first). Authors whose account is gone (deleted) are not listed: their age is unknown."""
+    listed = []
+    for review in sorted(reviews, key=lambda r: (r.created_at, r.id)):
+        created = account_created.get(review.buyer_id)
+        if created is None:
+            continue
+        age_h = (review.ordered_at - created).total_seconds() / 3600
+        if age_h < new_account_h:
+            listed.append(
+                {
+                    "review_id": review.id,
+                    "product_id": review.product_id,
+                    "buyer_id": review.buyer_id,
+                    "account_age_hours": round(max(age_h, 0.0), 2),
+                }
+            )
+    return listed
+
+
+def review_bursts(reviews: Iterable[Review], more_than: int) -> list[dict[str, Any]]:
+    """Per product, the busiest hour of reviews when it holds more than `more_than`:
+    `{product_id, reviews, first_at, last_at}` (the earliest such hour; most reviews first)."""
+    per_product: dict[str, list[datetime]] = defaultdict(list)
+    for review in reviews:
+        per_product[review.product_id].append(review.created_at)
+    bursts = []
+    for product_id, times in per_product.items():
+        times.sort()
+        best, best_start, start = 0, 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= REVIEW_BURST_WINDOW:
+                start += 1
+            if end - start + 1 > best:
+                best, best_start = end - start + 1, start
+        if best > more_than:
+            bursts.append(
+                {
+                    "product_id": product_id,
+                    "reviews": best,
+                    "first_at": rfc3339(times[best_start]),
+                    "last_at": rfc3339(times[best_start + best - 1]),
+                }
+            )
+    return sorted(bursts, key=lambda row: (-row["reviews"], row["product_id"]))
+
+
+def shared_client_addresses(
+    orders: Iterable[Order], reviews: Iterable[Review], label_key: bytes, min_accounts: int
+) -> list[dict[str, Any]]:
+    """Client addresses (labels) from which at least `min_accounts` accounts bought (paid orders) or
+    reviewed: `{label, accounts, buyers, reviewers}`, most accounts first. Never the address."""
+    buyers: dict[str, set[str]] = defaultdict(set)
+    reviewers: dict[str, set[str]] = defaultdict(set)
+    for order in orders:
+        if order.status is OrderStatus.PAID and order.client_ip is not None:
+            buyers[address_label(order.client_ip, label_key)].add(order.buyer_id)
+    for review in reviews:
+        if review.client_ip is not None:
+            reviewers[address_label(review.client_ip, label_key)].add(review.buyer_id)
+    rows = []
+    for label in buyers.keys() | reviewers.keys():
+        accounts = buyers[label] | reviewers[label]
+        if len(accounts) >= min_accounts:
+            rows.append({
+                "label": label,
+                "accounts": len(accounts),
+                "buyers": len(buyers[label]),
+                "reviewers": len(reviewers[label]),
+            })
+    return sorted(rows, key=lambda row: (-row["accounts"], row["label"]))
+
+
+def shipping_label(shipping: Mapping[str, str], key: bytes) -> str:
+    """An opaque label for a shipping address, `ship-` + 64 bits of HMAC-SHA256: the same for the same
+    street, city, postal code and country written with other case, spacing or punctuation; the
+    recipient's name does not count (a ring ships to one address under many names)."""
+    parts = []
+    for name in ("line1", "line2", "city", "postal_code", "country"):
+        text = unicodedata.normalize("NFKC", str(shipping.get(name) or "")).casefold()
+        parts.append(" ".join("".join(ch if ch.isalnum() else " " for ch in text).split()))
+    digest = hmac.new(key, ("shipping\x00" + "\x00".join(parts)).encode(), hashlib.sha256).hexdigest()
+    return f"ship-{digest[:LABEL_HEX_DIGITS]}"
+
+
+def shared_shipping_addresses(orders: Iterable[Order], label_key: bytes, min_buyers: int) -> list[dict[str, Any]]:
+    """Shipping addresses (labels) that at least `min_buyers` buyers' paid orders go to:
+    `{label, buyers, orders}`, most buyers first."""
+    per_label: dict[str, list[Order]] = defaultdict(list)
+    for order in orders:
+        if order.status is OrderStatus.PAID:
+            per_label[shipping_label(order.shipping, label_key)].append(order)
+    listed: list[dict[str, Any]] = []
+    for label, group in per_label.items():
+        buyers = len({order.buyer_id for order in group})
+        if buyers >= min_buyers:
+            listed.append({"label": label, "buyers": buyers, "orders": len(group)})
+    return sorted(listed, key=lambda row: (-row["buyers"], -row["orders"], row["label"]))
+
+
+def last_refund_at(entries: Iterable[LedgerEntry]) -> dict[str, datetime]:
+    """When each order was last refunded, from its ledger rows (refund rows carry a refund id)."""
+    latest: dict[str, datetime] = {}
+    for entry in entries:
+        if entry.refund_id is not None and (entry.order_id not in latest or entry.created_at > latest[entry.order_id]):
+            latest[entry.order_id] = entry.created_at
+    return latest
+
+
+def quick_full_refunds(
+    orders: Iterable[Order],
+    refunded_at: Mapping[str, datetime],
+    thresholds: Thresholds,
+    brand_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Per host, paid orders refunded in full (every unit of every line — of the brand's lines for a
+    brand) within `quick_refund_h` hours after payment, when the host was credited its commission:
+    `{host_id, orders, order_ids}` for hosts with at least `quick_refunds` such orders."""
+    within = timedelta(hours=thresholds.quick_refund_h)
+    per_host: dict[str, list[str]] = defaultdict(list)
+    for order in orders:
+        lines = [line for line in order.lines if brand_id is None or line.brand_id == brand_id]
+        refunded = refunded_at.get(order.id)
+        if (
+            order.status is OrderStatus.PAID
+            and order.paid_at is not None
+            and refunded is not None
+            and lines
+            and all(line.refunded_qty >= line.qty for line in lines)
+            and refunded - order.paid_at <= within
+        ):
+            per_host[order.host_id].append(order.id)
+    rows = [
+        {"host_id": host_id, "orders": len(ids), "order_ids": sorted(ids)}
+        for host_id, ids in per_host.items()
+        if len(ids) >= thresholds.quick_refunds
+    ]
+    return sorted(rows, key=lambda row: (-row["orders"], row["host_id"]))
+
+
+def trust_signals(
+    orders: Sequence[Order],
+    reviews: Sequence[Review],
+    account_created: Mapping[str, datetime],
+    refunded_at: Mapping[str, datetime],
+    label_key: bytes,
+    thresholds: Thresholds,
+    brand_id: str | None = None,
+) -> dict[str, Any]:
+    """Every signal over these orders and reviews: `order_signals` plus `reviews_by_new_accounts`,
+    `review_bursts`, `shared_client_addresses`, `shared_shipping_addresses`, `quick_full_refunds`.
+
+    For a brand, orders without a line of its own and reviews of other brands' products are left out.
+    """
+    if brand_id is not None:
+        orders = [order for order in orders if brand_id in order.brand_ids]
+        reviews = [review for review in reviews if review.brand_id == brand_id]
+    return {
+        **order_signals(orders, label_key, brand_id),
+        "reviews_by_new_accounts": reviews_by_new_accounts(reviews, account_created, thresholds.new_account_h),
+        "review_bursts": review_bursts(reviews, thresholds.review_burst),
+        "shared_client_addresses": shared_client_addresses(orders, reviews, label_key, thresholds.shared_address),
+        "shared_shipping_addresses": shared_shipping_addresses(orders, label_key, thresholds.shared_shipping),
+        "quick_full_refunds": quick_full_refunds(orders, refunded_at, thresholds, brand_id),
+    }

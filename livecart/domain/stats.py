@@ -5,7 +5,9 @@
 - cart_adds / cart_viewers: add-to-cart calls and distinct viewers who made them;
 - orders / units / buyers: paid orders holding the product, units sold, distinct buyers;
 - gross_cents: sales of paid orders; refunded_cents; net_cents = gross − refunded;
-- conversion: buyers / cart_viewers (None before anyone added the product to a cart).
+- conversion: buyers / cart_viewers (None before anyone added the product to a cart);
+- by_source: orders, units, gross_cents and net_cents split by where the order was placed, `live`
+  and `replay` (docs/protocol.md, "Buying from a replay").
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from livecart.domain.commerce import CartActivity, Order, OrderStatus, PinSpan
+from livecart.domain.commerce import CartActivity, Order, OrderSource, OrderStatus, PinSpan
 from livecart.domain.models import Product
 
 
@@ -36,9 +38,22 @@ class ProductStats:
     refunded_cents: int
     net_cents: int
     conversion: float | None
+    by_source: dict[str, dict[str, int]]
 
     def public(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def by_source(lines: Iterable[tuple[Order, Any]]) -> dict[str, dict[str, int]]:
+    """Orders, units, gross and net per order source (every source present, zeros included)."""
+    split = {source.value: {"orders": 0, "units": 0, "gross_cents": 0, "net_cents": 0} for source in OrderSource}
+    for order, line in lines:
+        row = split[order.source.value]
+        row["orders"] += 1
+        row["units"] += line.qty
+        row["gross_cents"] += line.line_total_cents
+        row["net_cents"] += line.line_total_cents - line.refunded_cents
+    return split
 
 
 def pinned_seconds(spans: Iterable[PinSpan], until: datetime) -> float:
@@ -86,6 +101,7 @@ def product_stats(
                 refunded_cents=refunded,
                 net_cents=gross - refunded,
                 conversion=round(buyers / cart.viewers, 4) if cart.viewers else None,
+                by_source=by_source(lines),
             )
         )
     return rows

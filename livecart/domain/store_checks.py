@@ -17,6 +17,7 @@ from typing import Any
 from livecart.domain import errors
 from livecart.domain.commerce import Order, OrderStatus, Refund
 from livecart.domain.models import PRODUCT_MUTABLE_FIELDS, Product, ShowStatus, show_transition_allowed
+from livecart.domain.reviews import RATINGS, Review
 
 # Product fields that may be cleared (set to None); the others are required.
 NULLABLE_PRODUCT_FIELDS = frozenset({"image_url", "description"})
@@ -143,3 +144,9 @@ def cart_add(product_id: str, qty: int, in_cart: int, max_qty: int) -> None:
 def page_limit(limit: int) -> None:
     if limit < 1:
         raise ValueError("limit must be at least 1")
+
+
+def review_shape(review: Review) -> None:
+    """A review a store may keep: a rating from 1 to 5 (the API refuses others first; only a bug gets here)."""
+    if isinstance(review.rating, bool) or review.rating not in RATINGS:
+        raise ValueError(f"a review's rating is 1 to 5, not {review.rating!r}")

@@ -93,6 +93,7 @@ class LiveService:
         rate_messages: int = 5,
         rate_seconds: float = 10.0,
         frame_interval_s: float = 0.2,
+        publish: Callable[[events.Event], None] | None = None,
     ) -> None:
         self.sio = sio
         self.store = store
@@ -101,6 +102,8 @@ class LiveService:
         self.rate_messages = rate_messages
         self.rate_seconds = rate_seconds
         self.frame_interval_s = frame_interval_s
+        # The event bus's publish: kept chat and answered questions go to the replay timeline.
+        self._publish = publish
         self.members: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
         self._events: asyncio.Queue[events.Event | None] = asyncio.Queue()  # None: stop
@@ -379,6 +382,8 @@ class LiveService:
         question_id = parse_payload(QuestionRef, data).question_id
         question = await self.store.set_question_status(member.show.id, question_id, status)
         await self.sio.emit("questions", [question.public()], to=member.show.id)
+        if status is QuestionStatus.ANSWERED and self._publish is not None:
+            self._publish(events.QuestionAnswered(show_id=member.show.id, question=question.public()))
         return {"question": question.public()}
 
     async def answer(self, sid: str, data: Any) -> dict[str, Any]:
@@ -397,6 +402,8 @@ class LiveService:
         if not (deleted or pending):
             raise NotFound("no such message", message_id=message_id)
         await self.sio.emit("removed", {"message_id": message_id}, to=member.show.id)
+        if self._publish is not None:
+            self._publish(events.ChatRemoved(show_id=member.show.id, message_id=message_id))
         return {"message_id": message_id}
 
     async def mute(self, sid: str, data: Any) -> dict[str, Any]:
@@ -447,6 +454,8 @@ class LiveService:
                     except Exception:
                         log.exception("keeping %d chat messages of show %s failed", len(batch), show_id)
                     await self.sio.emit("chat", [m.public() for m in batch], to=show_id)
+                    if self._publish is not None:
+                        self._publish(events.ChatPosted(show_id=show_id, messages=tuple(m.public() for m in batch)))
             delta = room.take_viewer_delta()
             if delta:
                 try:
@@ -486,9 +495,9 @@ class LiveService:
 def room_message(event: events.Event) -> tuple[str, dict[str, Any]] | None:
     """The room event a domain event becomes (None for events viewers do not see)."""
     if isinstance(event, events.Pinned):
-        return "pin", {"product": event.product, "pinned_at": event.pinned_at}
+        return "pin", {"product": event.product, "pinned_at": event.pinned_at, "media_time": event.media_time}
     if isinstance(event, events.Unpinned):
-        return "unpin", {"product_id": event.product_id}
+        return "unpin", {"product_id": event.product_id, "media_time": event.media_time}
     if isinstance(event, events.StockChanged):
         return "stock", {"product_id": event.product_id, "stock": event.stock}
     if isinstance(event, events.Sold):

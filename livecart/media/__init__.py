@@ -11,8 +11,9 @@ import logging
 
 import aiortc
 
-from livecart.media import aiortc_adapter
+from livecart.media import aiortc_adapter, native_writer
 from livecart.media.hub import MediaHub
+from livecart.media.native_writer import NATIVE
 from livecart.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,18 @@ def check_aiortc() -> None:
         log.warning("aiortc %s is not a version the forwarding relay was verified with", aiortc.__version__)
 
 
+def check_rtp_path(fastpath: str) -> None:
+    """Warn when LIVECART_MEDIA_FASTPATH=auto finds no C fast path (it was not built at install)."""
+    if fastpath == "auto" and native_writer.rtp_path(fastpath) != NATIVE:
+        log.warning("the relay's C fast path is not built (%s): viewers' RTP is written in Python",
+                    native_writer.IMPORT_ERROR)
+
+
 def observe_media(metrics: Metrics, hub: MediaHub) -> None:
     metrics.gauge("livecart_media_shows", "Shows published to this node (WHIP publishers).", lambda: hub.show_count)
     metrics.gauge("livecart_media_viewers", "WHEP viewers of this node's shows.", lambda: hub.viewer_count)
+    metrics.info("livecart_media_rtp_path", "Which RTP writer this node's viewers get: native (the C fast path) "
+                 "or python (LIVECART_MEDIA_FASTPATH).", {"path": hub.rtp_path})
     metrics.counter("livecart_media_frames_sent", "Frames written to viewers.", lambda: hub.totals().frames_sent)
     metrics.counter("livecart_media_frames_dropped",
                     "Frames a viewer lost: its socket was full, or it waited for a keyframe after that.",

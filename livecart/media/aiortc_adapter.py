@@ -56,6 +56,7 @@ from aiortc import (
 )
 from aiortc.codecs import is_rtx
 from aiortc.rtcdtlstransport import SRTP_AES128_CM_SHA1_80
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtp import RtpPacket
 from OpenSSL import SSL
 
@@ -128,6 +129,14 @@ _REQUIRED_SOURCE: tuple[tuple[str, type, str, str], ...] = (
      "RTCDtlsTransport.start no longer builds its SSL context with RTCCertificate._create_ssl_context"),
     ("ctx.set_cipher_list(", RTCCertificate, "_create_ssl_context",
      "RTCCertificate._create_ssl_context no longer sets the DTLS cipher list"),
+    ('export_keying_material(\n            b"EXTRACTOR-dtls_srtp",', RTCDtlsTransport, "_setup_srtp",
+     "RTCDtlsTransport._setup_srtp no longer exports the SRTP keys with EXTRACTOR-dtls_srtp"),
+    ("srtp_tx_key = srtp_profile.get_key_and_salt(view, 1)", RTCDtlsTransport, "_setup_srtp",
+     "RTCDtlsTransport._setup_srtp no longer takes the server's send key from the second half"),
+    ("for srtp_profile in self._srtp_profiles:", RTCDtlsTransport, "_setup_srtp",
+     "RTCDtlsTransport._setup_srtp no longer picks the profile from self._srtp_profiles"),
+    ("self._state != State.CONNECTED", RTCDtlsTransport, "_send_rtp",
+     "RTCDtlsTransport no longer keeps its state as the State enum in _state"),
 )
 _SENDER_FIELDS = ("__rtp_header_extensions_map", "__mid", "__rtx_payload_type", "__rtx_sequence_number")
 _SENDER_REPORT_FIELDS = ("__ntp_timestamp", "__rtp_timestamp", "__packet_count", "__octet_count")
@@ -286,6 +295,15 @@ class RtpHeaderShape:
 
 
 @dataclass(frozen=True, slots=True)
+class SrtpKeying:
+    """The SRTP master key and salt this end sends with, as aiortc's DTLS transport derived them for
+    its pylibsrtp session (RFC 5764 section 4.2), and the negotiated profile (libsrtp's number)."""
+
+    profile: int
+    key_and_salt: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class DatagramLink:
     """Where a viewer's protected RTP goes: the SRTP session's protect, and the nominated ICE pair."""
 
@@ -294,6 +312,8 @@ class DatagramLink:
     address: tuple[str, int]
     direct: bool  # False for a TURN pair: send through aioice's coroutine instead
     protocol: Any
+    pair: Any = None  # the aioice CandidatePair: a new nomination is a new pair object
+    dtls: Any = None  # the RTCDtlsTransport
 
 
 class SenderTap:
@@ -366,14 +386,29 @@ class SenderTap:
         protocol = pair.protocol
         direct = type(protocol) is StunProtocol and protocol.transport is not None
         return DatagramLink(protect=dtls._tx_srtp.protect, transport=getattr(protocol, "transport", None),
-                            address=pair.remote_addr, direct=direct, protocol=protocol)
+                            address=pair.remote_addr, direct=direct, protocol=protocol, pair=pair, dtls=dtls)
+
+    def srtp_keying(self) -> SrtpKeying | None:
+        """The sending SRTP key of the sender's DTLS transport, exported again from the DTLS session
+        exactly as `RTCDtlsTransport._setup_srtp` does; None while DTLS is not connected."""
+        dtls: RTCDtlsTransport = self._sender.transport
+        ssl = dtls._ssl
+        if dtls.state != "connected" or dtls._tx_srtp is None or ssl is None:
+            return None
+        selected = ssl.get_selected_srtp_profile()
+        profile = next((p for p in dtls._srtp_profiles if p.openssl_profile == selected), None)
+        if profile is None:
+            return None
+        view = ssl.export_keying_material(b"EXTRACTOR-dtls_srtp", 2 * (profile.key_length + profile.salt_length))
+        half = 1 if dtls._role == "server" else 0
+        return SrtpKeying(int(profile.libsrtp_profile), profile.get_key_and_salt(view, half))
 
     def still_linked(self, link: DatagramLink) -> bool:
-        dtls: RTCDtlsTransport = self._sender.transport
-        if dtls.state != "connected":
-            return False
-        pair = dtls.transport._connection._nominated.get(1)
-        return pair is not None and pair.protocol is link.protocol and pair.remote_addr == link.address
+        """Whether `link` is still where this sender's RTP goes (asked per frame per viewer: kept cheap,
+        the DTLS state enum and the nominated pair's identity instead of aiortc's string properties)."""
+        dtls = link.dtls
+        return (dtls is self._sender.transport and dtls._state is DtlsState.CONNECTED
+                and dtls.transport._connection._nominated.get(1) is link.pair)
 
     def record_sent(self, ntp_timestamp: int, rtp_timestamp: int, packets: int, octets: int) -> None:
         """Keep the sender's RTCP sender reports (and getStats) true to what was written."""

@@ -20,6 +20,7 @@ from livecart.media.aiortc_adapter import (
     on_keyframe_request,
 )
 from livecart.media.keyframes import KeyframeThrottle
+from livecart.media.native_writer import WriterFactory
 from livecart.media.relay import Relay, ViewerTrack
 from livecart.media.sdp import (
     MediaCodec,
@@ -176,11 +177,12 @@ class Viewer:
 class Broadcast:
     """A live show on this node: its publisher, relay, viewers and keyframe throttle."""
 
-    def __init__(self, show_id: str, host_id: str, publisher: TappedSource) -> None:
+    def __init__(self, show_id: str, host_id: str, publisher: TappedSource,
+                 make_writer: WriterFactory | None = None) -> None:
         self.show_id = show_id
         self.host_id = host_id
         self.publisher = publisher
-        self.relay = Relay(publisher.codecs, self._request_keyframe)
+        self.relay = Relay(publisher.codecs, self._request_keyframe, make_writer)
         self.viewers: dict[str, Viewer] = {}
         self.keyframes = KeyframeThrottle(self._send_keyframe_request)
         self.lost_since: float | None = None

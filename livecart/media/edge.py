@@ -27,6 +27,7 @@ from yarl import URL
 from livecart.media.aiortc_adapter import enlarge_receive_buffers
 from livecart.media.broadcast import Broadcast, TappedSource, Viewer
 from livecart.media.hub import AtCapacity
+from livecart.media.native_writer import writer_factory
 from livecart.media.sdp import SDP_CONTENT_TYPE, negotiated_codecs
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,9 @@ class EdgeSource(TappedSource):
 class EdgeRelays:
     """Every show this node pulls from its origin, and the local viewers of each."""
 
-    def __init__(self, config: RTCConfiguration, *, max_viewers: int) -> None:
+    def __init__(self, config: RTCConfiguration, *, max_viewers: int, fastpath: str = "auto") -> None:
         self._config = config
+        self._make_writer = writer_factory(fastpath)
         self.max_viewers = max_viewers
         self._pulls: dict[str, Broadcast] = {}
         self._sources: dict[str, EdgeSource] = {}
@@ -125,7 +127,8 @@ class EdgeRelays:
             broadcast = self._pulls.get(show_id)
             if broadcast is None:
                 source = await EdgeSource.pull(self._http, f"{origin_url}/whep/{show_id}", self._config)
-                broadcast = Broadcast(show_id, "", source)  # the pull stands in for the publisher
+                # the pull stands in for the publisher
+                broadcast = Broadcast(show_id, "", source, self._make_writer)
                 self._pulls[show_id] = broadcast
                 self._sources[show_id] = source
                 log.info("edge: pulling show %s from %s", show_id, origin_url)

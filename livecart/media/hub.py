@@ -12,6 +12,7 @@ from aiortc import RTCConfiguration
 
 from livecart.media.broadcast import Broadcast, Publisher, Viewer
 from livecart.media.media_clock import MediaClock
+from livecart.media.native_writer import rtp_path, writer_factory
 from livecart.media.recorder import Recording, Recordings
 from livecart.media.relay import DeliveryTotals
 
@@ -45,9 +46,12 @@ class MediaHub:
         on_live: ShowCallback,
         on_ended: ShowCallback,
         recordings: Recordings | None = None,
+        fastpath: str = "auto",
     ) -> None:
         self._config = config
         self.recordings = recordings  # None: recording off (LIVECART_RECORDINGS empty)
+        self.rtp_path = rtp_path(fastpath)  # "native" or "python": which RTP writer the viewers get
+        self._make_writer = writer_factory(fastpath)
         self.max_viewers = max_viewers
         self.grace_seconds = grace_seconds
         self._on_live = on_live
@@ -71,6 +75,25 @@ class MediaHub:
         """The show's media clock while it is broadcast on this node (livecart/media/media_clock.py)."""
         broadcast = self._broadcasts.get(show_id)
         return None if broadcast is None else MediaClock(broadcast.relay)
+
+    def rtp_time(self, show_id: str) -> int | None:
+        """The `media_time` of a timed room event happening now (docs/media.md, "Media time"): the RTP
+        timestamp of the video frame this node is forwarding for the show, None when it broadcasts none.
+        Pins and the selling formats stamp their room events with it (one helper for all of them)."""
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None:
+            return None
+        now = MediaClock(broadcast.relay).now()
+        return None if now is None else now.rtp_timestamp
+
+    def recording_ms(self, show_id: str) -> int | None:
+        """Where the show's recording is now, in ms from its start (None when not recorded on this node):
+        the replay timeline's `at_ms`."""
+        broadcast = self._broadcasts.get(show_id)
+        if broadcast is None:
+            return None
+        now = MediaClock(broadcast.relay).now()
+        return None if now is None else now.recording_ms
 
     def recording(self, show_id: str) -> Recording | None:
         """The show's recording being written on this node, if any."""
@@ -96,7 +119,7 @@ class MediaHub:
         if existing is not None:  # other codecs: viewers must renegotiate, so they are closed
             del self._broadcasts[show_id]
             await self._retire(existing)
-        broadcast = self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher)
+        broadcast = self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher, self._make_writer)
         if self.recordings is not None:  # replay hook: one file per show (a new part if codecs changed)
             broadcast.relay.recording = self.recordings.start(show_id, publisher.codecs)
         if existing is None:

@@ -329,6 +329,12 @@ class Recordings:
                  and re.fullmatch(rf"{re.escape(show_id)}(\.\d+)?\.(webm|mp4)", p.name)]
         return sorted(found, key=lambda p: (len(p.name), p.name))
 
+    def writing(self, show_id: str) -> bool:
+        """A recording of the show is being written on this node (live, or its file being finished)."""
+        return show_id in self._active or any(
+            recording.show_id == show_id and recording.writing for recording in self._finishing
+        )
+
     def stop(self, recording: Recording) -> None:
         recording.close()
         if self._active.get(recording.show_id) is recording:

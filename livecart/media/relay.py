@@ -26,8 +26,9 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from livecart.media.aiortc_adapter import EncodedFrame, SenderTap
 from livecart.media.gop_cache import GopCache
 from livecart.media.keyframes import is_keyframe
+from livecart.media.native_writer import WriterFactory, writer_factory
 from livecart.media.recorder import Recording
-from livecart.media.rtp_writer import FrameWriter, OutFrame, RtpWriter, SendTime, WriteResult
+from livecart.media.rtp_writer import FrameWriter, OutFrame, SendTime, ViewerWriter, WriteResult
 from livecart.media.sdp import MediaCodec
 
 # A new viewer's catch-up queue may hold the GOP it starts from plus this many live frames; beyond
@@ -65,9 +66,10 @@ class ViewerTrack(MediaStreamTrack):
 
     def __init__(
         self, kind: str, backlog: int, on_overflow: Callable[[], None], on_start: Callable[[ViewerTrack], None],
-        timestamp_origin: int = 0,
+        timestamp_origin: int = 0, make_writer: WriterFactory | None = None,
     ) -> None:
         super().__init__()
+        self._make_writer = make_writer or writer_factory("auto")
         self.kind = kind
         self._timestamp_origin = timestamp_origin
         self._backlog = backlog
@@ -75,7 +77,7 @@ class ViewerTrack(MediaStreamTrack):
         self._on_overflow = on_overflow
         self._tap: SenderTap | None = None
         self._writer: FrameWriter | None = None
-        self._rtp_writer: RtpWriter | None = None
+        self._rtp_writer: ViewerWriter | None = None
         self._pending: deque[OutFrame] = deque()
         self._catch_up = 0
         self._pacer: asyncio.Task[None] | None = None
@@ -83,6 +85,9 @@ class ViewerTrack(MediaStreamTrack):
         self._waiting_for_keyframe = kind == "video"
         self.delivered = 0
         self.dropped = 0
+        # TEST ONLY (tests/media/test_pin_sync_browser.py): hold this viewer's frames this long before
+        # writing them, as a slow network path or an edge relay would. Never set outside tests.
+        self.test_only_delay_s = 0.0
 
     def bind(self, sender: RTCRtpSender) -> None:
         """Take over writing `sender`'s RTP (before negotiation, so its parameters are seen)."""
@@ -97,7 +102,7 @@ class ViewerTrack(MediaStreamTrack):
     async def recv(self) -> Any:
         """Called by the sender's RTP loop once DTLS is up: start writing, then park until stopped."""
         if self._writer is None and self._tap is not None and self.readyState == "live":
-            self._rtp_writer = RtpWriter(self._tap, self._timestamp_origin)
+            self._rtp_writer = self._make_writer(self._tap, timestamp_origin=self._timestamp_origin)
             self.start(self._rtp_writer)
         await self._ended.wait()
         raise MediaStreamError
@@ -160,6 +165,16 @@ class ViewerTrack(MediaStreamTrack):
             self._catch_up = 0
 
     def _write(self, frame: OutFrame, when: SendTime) -> None:
+        if self.test_only_delay_s > 0:  # TEST ONLY: see __init__
+            asyncio.get_running_loop().call_later(self.test_only_delay_s, self._write_late, frame)
+            return
+        self._write_now(frame, when)
+
+    def _write_late(self, frame: OutFrame) -> None:
+        if self._writer is not None and self.readyState == "live":
+            self._write_now(frame, SendTime.now())
+
+    def _write_now(self, frame: OutFrame, when: SendTime) -> None:
         assert self._writer is not None
         result = self._writer.write(frame, when)
         if result is WriteResult.SENT:
@@ -209,8 +224,10 @@ class Packetizer:
 class Relay:
     """Fans one publisher's frames out to viewer tracks, with a GOP cache for video."""
 
-    def __init__(self, codecs: dict[str, MediaCodec], request_keyframe: Callable[[], None]) -> None:
+    def __init__(self, codecs: dict[str, MediaCodec], request_keyframe: Callable[[], None],
+                 make_writer: WriterFactory | None = None) -> None:
         self.codecs = codecs
+        self._make_writer = make_writer or writer_factory("auto")  # per viewer track: native or Python
         self._request_keyframe = request_keyframe
         self._packetizers = {kind: Packetizer(codec) for kind, codec in codecs.items()}
         self._tracks: dict[str, set[ViewerTrack]] = {kind: set() for kind in codecs}
@@ -269,7 +286,8 @@ class Relay:
     def attach(self, kind: str) -> ViewerTrack:
         """A new viewer track; it joins the fan-out when it starts (its sender's first `recv()`)."""
         backlog = LIVE_BACKLOG_FRAMES if kind == "video" else AUDIO_BACKLOG_FRAMES
-        return ViewerTrack(kind, backlog, self._request_keyframe, self._activate, self.timestamp_origin)
+        return ViewerTrack(kind, backlog, self._request_keyframe, self._activate, self.timestamp_origin,
+                           self._make_writer)
 
     def _activate(self, track: ViewerTrack) -> None:
         """Video starts from the GOP cache, and the publisher is asked for a keyframe."""

@@ -16,6 +16,7 @@ import enum
 import random
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -69,10 +70,26 @@ class FrameWriter(Protocol):
     def write(self, frame: OutFrame, when: SendTime) -> WriteResult: ...
 
 
+class ViewerWriter(FrameWriter, Protocol):
+    """What the relay needs of one viewer's RTP writer: this module's `RtpWriter` (Python) or
+    `livecart.media.native_writer.NativeRtpWriter` (the C fast path)."""
+
+    retransmitted: int
+
+    @property
+    def packets_sent(self) -> int: ...
+
+    def packets(self, frame: OutFrame, when: SendTime) -> list[bytes]: ...
+
+    async def retransmit(self, sequence_number: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class RtpWriter:
     """Writes shared frames as one viewer's RTP stream (RFC 3550) through its sender's transport."""
 
-    def __init__(self, tap: SenderTap, timestamp_origin: int | None = None) -> None:
+    def __init__(self, tap: SenderTap, timestamp_origin: int | None = None, *, sequence: int | None = None) -> None:
         if tap.payload_type is None:
             raise RuntimeError("the sender has not been given its parameters yet")
         shape = tap.header_shape()
@@ -84,7 +101,8 @@ class RtpWriter:
         self._has_abs_send_time = at is not None
         self._payload_type = tap.payload_type
         self._ssrc = tap.ssrc
-        self._sequence = random.randrange(1 << 15)  # low start: no early wrap (see aiortc)
+        # A low start: no early wrap (see aiortc); tests pass one to compare writers.
+        self._sequence = random.randrange(1 << 15) if sequence is None else sequence
         # The show's origin (the same media time on every viewer: docs/media.md), else a random one.
         self._timestamp_origin = random.randrange(1 << 32) if timestamp_origin is None else timestamp_origin
         self._history: list[tuple[int, int, int, bytes] | None] = [None] * HISTORY_PACKETS
@@ -101,10 +119,27 @@ class RtpWriter:
         transport = link.transport
         if link.direct and (transport.is_closing() or transport.get_write_buffer_size() > MAX_BUFFERED_BYTES):
             return WriteResult.CLOSED if transport.is_closing() else WriteResult.CONGESTED
+        datagrams = self._packets(frame, when, link.protect)
+        try:
+            self._send(link, datagrams)
+        except Congested:
+            return WriteResult.CONGESTED  # the sequence numbers stay used: the receiver sees a loss
+        self.packets_sent += len(datagrams)
+        self._tap.record_sent(when.ntp, (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF, len(datagrams),
+                              frame.size)
+        return WriteResult.SENT
+
+    def packets(self, frame: OutFrame, when: SendTime) -> list[bytes]:
+        """A frame's packets as `write` would send them (SRTP-protected), returned instead; the stream
+        moves on as if they were sent. Empty while DTLS is not connected."""
+        link = self._current_link()
+        return [] if link is None else self._packets(frame, when, link.protect)
+
+    def _packets(self, frame: OutFrame, when: SendTime, protect: Callable[[bytes], bytes]) -> list[bytes]:
         extension = self._before + when.abs_send_time + self._after if self._has_abs_send_time else self._before
         timestamp = (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF
         first, payload_type, ssrc, history = self._first_byte, self._payload_type, self._ssrc, self._history
-        pack, protect = _HEADER.pack, link.protect
+        pack = _HEADER.pack
         sequence = self._sequence
         last = len(frame.payloads) - 1
         datagrams = []
@@ -115,13 +150,7 @@ class RtpWriter:
             datagrams.append(protect(header + extension + payload))
             sequence = (sequence + 1) & 0xFFFF
         self._sequence = sequence
-        try:
-            self._send(link, datagrams)
-        except Congested:
-            return WriteResult.CONGESTED  # the sequence numbers stay used: the receiver sees a loss
-        self.packets_sent += len(datagrams)
-        self._tap.record_sent(when.ntp, timestamp, len(datagrams), frame.size)
-        return WriteResult.SENT
+        return datagrams
 
     def _current_link(self) -> DatagramLink | None:
         link = self._link

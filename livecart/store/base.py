@@ -33,6 +33,8 @@ from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, 
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 from livecart.domain.payouts import Payout
 from livecart.domain.profiles import Poster, SavedCard
+from livecart.domain.replay import TimelineEvent
+from livecart.domain.reviews import Review, ReviewCursor, ReviewSummary
 from livecart.domain.shares import Cohost
 
 
@@ -569,9 +571,53 @@ class ProfileStore(Protocol):
         """When each of these shows' poster was last saved (shows without one are left out)."""
 
 
+class ReviewStore(Protocol):
+    """Product reviews (docs/protocol.md#reviews). Eligibility (`domain.reviews.reviewable_line`) is the
+    caller's; the store keeps one review per order line and the rating counts. Time: the store's clock."""
+
+    async def add_review(self, review: Review) -> Review:
+        """Store a new review. Raises AlreadyReviewed when its order line (order_id, product_id) already has
+        one (concurrent adds: exactly one wins), ValueError for a rating outside 1–5; nothing stored then."""
+
+    async def get_review(self, review_id: str) -> Review | None: ...
+
+    async def product_reviews(
+        self, product_id: str, limit: int | None = None, *, before: ReviewCursor | None = None
+    ) -> list[Review]:
+        """The product's reviews (hidden ones too), newest first: by created_at, then id, both descending;
+        at most `limit` (≥ 1; None: all), only those after the `before` cursor (older ones)."""
+
+    async def show_reviews(self, show_id: str) -> list[Review]:
+        """Reviews of order lines bought in the show, newest first."""
+
+    async def review_summary(self, product_id: str) -> ReviewSummary:
+        """Count and per-star histogram of the product's visible (not hidden) reviews."""
+
+    async def reply_to_review(self, review_id: str, text: str) -> Review:
+        """Set the brand's one reply. Raises NotFound, AlreadyReplied (the first reply stays)."""
+
+    async def report_review(self, review_id: str, by: str, reason: str) -> tuple[Review, bool]:
+        """Add `by`'s report; False (nothing changed) when `by` already reported it. Raises NotFound."""
+
+    async def hide_review(self, review_id: str, reason: str) -> Review:
+        """Hide the review with a reason: it leaves the summary (once); hiding again replaces the reason
+        and time. Raises NotFound."""
+
+    async def forget_review_addresses(self, older_than: datetime) -> int:
+        """Erase the client address of reviews created before `older_than`; returns how many."""
+class TimelineStore(Protocol):
+    """A show's replay timeline (docs/protocol.md, "Replay"): its timed events, kept for good."""
+
+    async def add_timeline_events(self, events: Sequence[TimelineEvent]) -> None:
+        """Append events (any shows), each after the ones appended before it for its show."""
+
+    async def timeline(self, show_id: str) -> list[TimelineEvent]:
+        """Every event of the show, in the order appended."""
+
+
 class Store(
     AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
-    CampaignStore, CohostStore, PayoutStore, ProfileStore, Protocol,
+    CampaignStore, CohostStore, PayoutStore, ReviewStore, TimelineStore, ProfileStore, Protocol,
 ):  # fmt: skip
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""

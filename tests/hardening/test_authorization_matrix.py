@@ -56,6 +56,33 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "delete an account (denied roles)": ("DELETE", "/api/accounts/{other_viewer_id}", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
         "brand": 403, "other_brand": 403}),
+    # reviews: the viewer has reviewed its order line; roles run in this order, so the brand replies
+    # before admin (whose reply is then the second: 409) and admin's report is its own (201)
+    "review the viewer's order line": ("POST", "/api/products/{product}/reviews", {
+        "rating": 5, "order_id": "{order}"}, {
+        "anonymous": 401, "viewer": 409, "other_viewer": 409, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 409}),
+    "read the product's reviews": ("GET", "/api/products/{product}/reviews", None, {
+        "anonymous": 200, "viewer": 200, "other_viewer": 200, "host": 200, "other_host": 200,
+        "brand": 200, "other_brand": 200, "admin": 200}),
+    "list the order lines one may review": ("GET", "/api/products/{product}/reviewable", None, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "reply to the review": ("POST", "/api/reviews/{review}/reply", {"text": "Thank you"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 201, "other_brand": 403, "admin": 409}),
+    "report the review": ("POST", "/api/reviews/{review}/report", {"reason": "looks paid for"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 201, "other_brand": 403, "admin": 201}),
+    "hide the review": ("POST", "/api/reviews/{review}/hide", {"reason": "spam"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "delete the review (nobody may)": ("DELETE", "/api/reviews/{review}", None, {
+        "anonymous": 405, "viewer": 405, "other_viewer": 405, "host": 405, "other_host": 405,
+        "brand": 405, "other_brand": 405, "admin": 405}),
+    "read the product's signals": ("GET", "/api/products/{product}/signals", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 200, "other_brand": 403, "admin": 200}),
 }
 
 
@@ -82,8 +109,10 @@ async def test_every_role_gets_the_status_the_matrix_says(api: Api) -> None:
                    json={"product_id": product["id"], "qty": 2})
     order = await api.call("POST", f"/api/shows/{show['id']}/checkout", 201, token=tokens["viewer"],
                            json=CHECKOUT, headers={"Idempotency-Key": "matrix-1"})
+    review = await api.call("POST", f"/api/products/{product['id']}/reviews", 201, token=tokens["viewer"],
+                            json={"rating": 4, "order_id": order["id"]})
     ids = {"show": show["id"], "order": order["id"], "host": people["host"]["id"], "product": product["id"],
-           "other_viewer_id": people["other_viewer"]["id"]}
+           "other_viewer_id": people["other_viewer"]["id"], "review": review["id"]}
 
     mismatches = []
     tried = 0

@@ -49,6 +49,12 @@ async def test_stats_count_refunded_orders_and_buyers_with_many_orders(api: Api)
     assert [row["orders"] for row in for_host.pop("addresses_with_many_orders")] == [4]
     assert [row["orders"] for row in for_brand.pop("addresses_with_many_orders")] == [3]
     assert for_other.pop("addresses_with_many_orders") == []
+    # the review and trust signals (tests/api/test_trust_signals.py) have nothing to list here: no reviews,
+    # two buyers from one address and to one shipping address (thresholds 3), one refund (threshold 2)
+    trust = ("reviews_by_new_accounts", "review_bursts", "shared_client_addresses", "shared_shipping_addresses",
+             "quick_full_refunds")
+    for signals in (for_host, for_brand, for_other):
+        assert {name: signals.pop(name) for name in trust} == {name: [] for name in trust}
     assert for_host == {"paid_orders": 4, "refunded_orders": 1,
                         "buyers_with_many_orders": [{"buyer_id": busy["id"], "orders": 3}]}
     assert for_brand == {"paid_orders": 3, "refunded_orders": 1, "buyers_with_many_orders": []}

@@ -23,7 +23,8 @@ async def test_bus_events_become_room_events(app: web.Application, client: TestC
     bus = app[keys.SERVICES].bus
     product = {"id": "prd_1", "title": "Glow serum", "price_cents": 2900, "currency": "EUR", "stock": 3}
     bus.publish(events.ShowStatusChanged(show_id=show["id"], status="live"))
-    bus.publish(events.Pinned(show_id=show["id"], product=product, pinned_at="2026-11-23T20:00:00Z"))
+    bus.publish(events.Pinned(show_id=show["id"], product=product, pinned_at="2026-11-23T20:00:00Z",
+                              media_time=4_294_967_000))
     bus.publish(
         events.Sold(
             show_id=show["id"],
@@ -40,10 +41,10 @@ async def test_bus_events_become_room_events(app: web.Application, client: TestC
     await watcher.wait_for(lambda: bool(watcher.events("unpin")))
     assert [(e, d) for e, d in watcher.received if e != "viewers"] == [
         ("show", {"status": "live"}),
-        ("pin", {"product": product, "pinned_at": "2026-11-23T20:00:00Z"}),
+        ("pin", {"product": product, "pinned_at": "2026-11-23T20:00:00Z", "media_time": 4_294_967_000}),
         ("sale", {"product_id": "prd_1", "title": "Glow serum", "qty": 2, "buyer": "Sam K."}),
         ("stock", {"product_id": "prd_1", "stock": 1}),
-        ("unpin", {"product_id": "prd_1"}),
+        ("unpin", {"product_id": "prd_1", "media_time": None}),  # no video on air: no media time
     ]
     assert [e for e, _ in bystander.received if e != "viewers"] == []
     await watcher.close()

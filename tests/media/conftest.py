@@ -1,4 +1,7 @@
-"""Media fixtures: an app with a short publisher grace period, a live show's URLs, an HTTP session."""
+"""Media fixtures: an app with a short publisher grace period, a live show's URLs, an HTTP session.
+
+`both_rtp_paths` runs a test once with the relay's C fast path (LIVECART_MEDIA_FASTPATH=auto) and once
+with its pure-Python fallback (off)."""
 
 from __future__ import annotations
 
@@ -14,19 +17,27 @@ from aiohttp.test_utils import TestClient
 from livecart.config import Settings
 from livecart.domain.events import Event
 from livecart.keys import SERVICES
+from livecart.media.native_writer import IMPORT_ERROR, native_available
 from tests.support import ADMIN_TOKEN, Api
 
 GRACE_SECONDS = 0.5
 MAX_VIEWERS = 6
 
 
+both_rtp_paths = pytest.mark.parametrize("settings", ["auto", "off"], ids=["native", "python"], indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    fastpath = getattr(request, "param", "auto")
+    if hasattr(request, "param") and fastpath == "auto" and not native_available():
+        pytest.skip(f"the relay's C fast path is not built here: {IMPORT_ERROR}")
     return Settings(
         store=f"sqlite:///{tmp_path / 'livecart.db'}",
         admin_token=ADMIN_TOKEN,
         publisher_grace_seconds=GRACE_SECONDS,
         max_viewers=MAX_VIEWERS,
+        media_fastpath=fastpath,
     )
 
 

@@ -1,4 +1,5 @@
-"""/metrics tells an operator what the relay is doing: shows, viewers, frames sent and dropped."""
+"""/metrics tells an operator what the relay is doing: shows, viewers, frames sent and dropped, and
+which RTP path (native or Python) writes the viewers' packets."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 from aiortc.mediastreams import AudioStreamTrack
 
+from livecart.config import Settings
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.synthetic import PatternTrack
 from tests.api.test_system import metric
-from tests.media.conftest import ShowUnderTest
+from tests.media.conftest import ShowUnderTest, both_rtp_paths
 from tests.media.test_whip_whep import eventually
 
 
@@ -20,8 +22,9 @@ async def scrape(client: TestClient[Any, Any]) -> str:
         return await response.text()
 
 
+@both_rtp_paths
 async def test_media_metrics_count_shows_viewers_and_frames_across_viewers_leaving(
-    http: aiohttp.ClientSession, show: ShowUnderTest, client: TestClient[Any, Any]
+    http: aiohttp.ClientSession, show: ShowUnderTest, client: TestClient[Any, Any], settings: Settings
 ) -> None:
     publisher = await WhipPublisher.start(http, show.whip_url, show.host_token, PatternTrack(), AudioStreamTrack())
     viewers = [await WhepViewer.start(http, show.whep_url) for _ in range(2)]
@@ -33,6 +36,8 @@ async def test_media_metrics_count_shows_viewers_and_frames_across_viewers_leavi
     sent = metric(watching, "livecart_media_frames_sent_total")
     assert sent >= 20
     assert metric(watching, "livecart_media_rtp_packets_sent_total") >= sent
+    path = "native" if settings.media_fastpath == "auto" else "python"
+    assert metric(watching, f'livecart_media_rtp_path{{path="{path}"}}') == 1, "/metrics names the RTP path"
 
     for viewer in viewers:
         await viewer.stop()

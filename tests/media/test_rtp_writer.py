@@ -18,7 +18,7 @@ from livecart.keys import SERVICES
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.relay import ViewerTrack
 from livecart.media.synthetic import EncodedLoopTrack, encode_clip
-from tests.media.conftest import ShowUnderTest
+from tests.media.conftest import ShowUnderTest, both_rtp_paths
 from tests.media.test_whip_whep import eventually
 
 
@@ -64,6 +64,7 @@ async def start(http: aiohttp.ClientSession, show: ShowUnderTest) -> WhipPublish
     )
 
 
+@both_rtp_paths
 async def test_packets_a_viewer_lost_are_sent_again_when_it_nacks(
     http: aiohttp.ClientSession, show: ShowUnderTest, client: TestClient[Any, Any]
 ) -> None:
@@ -83,6 +84,7 @@ async def test_packets_a_viewer_lost_are_sent_again_when_it_nacks(
     await publisher.stop()
 
 
+@both_rtp_paths
 async def test_sender_reports_count_what_the_relay_wrote(
     http: aiohttp.ClientSession, show: ShowUnderTest, client: TestClient[Any, Any]
 ) -> None:
@@ -119,6 +121,7 @@ def pause_reading(viewer: WhepViewer, paused: bool) -> None:
                 transport.resume_reading()
 
 
+@both_rtp_paths
 async def test_a_viewer_that_stops_reading_does_not_slow_the_others_and_recovers(
     http: aiohttp.ClientSession, show: ShowUnderTest
 ) -> None:

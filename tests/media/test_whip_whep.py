@@ -16,7 +16,7 @@ from livecart.domain.events import ShowStatusChanged
 from livecart.keys import SERVICES
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.synthetic import EncodedLoopTrack, PatternTrack, encode_clip
-from tests.media.conftest import ShowUnderTest
+from tests.media.conftest import ShowUnderTest, both_rtp_paths
 from tests.support import Api
 
 PUBLISHER_FPS = 30
@@ -44,6 +44,7 @@ async def publish(
 
 
 @pytest.mark.parametrize("codec", ["video/VP8", "video/H264"])
+@both_rtp_paths
 async def test_viewers_receive_decodable_video_at_the_publisher_frame_rate(
     http: aiohttp.ClientSession, show: ShowUnderTest, api: Api, codec: str
 ) -> None:
@@ -64,6 +65,7 @@ async def test_viewers_receive_decodable_video_at_the_publisher_frame_rate(
     await publisher.stop()
 
 
+@both_rtp_paths
 async def test_a_late_joiner_starts_from_the_gop_cache_when_the_publisher_ignores_pli(
     http: aiohttp.ClientSession, show: ShowUnderTest, client: TestClient[Any, Any]
 ) -> None:
@@ -134,6 +136,7 @@ async def test_a_lost_publisher_ends_the_show_after_the_grace_period(
     await viewer.stop(delete=False)
 
 
+@both_rtp_paths
 async def test_the_same_host_can_replace_a_dead_publisher_and_viewers_carry_on(
     http: aiohttp.ClientSession, show: ShowUnderTest, settings: Any
 ) -> None:

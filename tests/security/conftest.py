@@ -78,6 +78,9 @@ def seed(scene: Scene) -> None:
                                     scene.tokens["viewer"], {"Idempotency-Key": "seed-order-1"})
     assert status == 201, data
     scene.ids["order"] = json.loads(data)["id"]
+    review = scene.call("POST", f"/api/products/{product['id']}/reviews", 201,
+                        {"rating": 4, "text": "Nice", "order_id": scene.ids["order"]}, scene.tokens["viewer"])
+    scene.ids["review"] = review["id"]
 
 
 @pytest.fixture(scope="module")

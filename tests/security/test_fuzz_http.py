@@ -47,11 +47,21 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/api/hosts/{host}/earnings", ()),
     ("GET", "/api/hosts/{host}/earnings.csv", ()),
     ("GET", "/api/shows/{show}/stats", ()),
+    ("POST", "/api/products/{product}/reviews", ("rating", "text", "order_id")),
+    ("GET", "/api/products/{product}/reviews", ()),
+    ("GET", "/api/products/{product}/reviews?limit={id}&before={review}", ()),
+    ("GET", "/api/products/{product}/reviewable", ()),
+    ("GET", "/api/products/{product}/signals", ()),
+    ("GET", "/api/reviews/{review}", ()),
+    ("POST", "/api/reviews/{review}/reply", ("text",)),
+    ("POST", "/api/reviews/{review}/report", ("reason",)),
+    ("POST", "/api/reviews/{review}/hide", ("reason",)),
+    ("DELETE", "/api/reviews/{review}", ()),
 ]
 
 TRICKY = ["\u202e", "\u200b", "\ufeff", "\r\n", "\x00", "👩‍👩‍👧‍👦" * 3, "\u2028", "e\u0301" * 5, "%0d%0a"]
 OWNER = {"hosts": "admin", "brands": "admin", "viewers": "viewer", "products": "brand", "shows": "host",
-         "orders": "brand", "me": "viewer"}
+         "orders": "brand", "me": "viewer", "reviews": "brand"}
 unicode_text = st.lists(st.text(st.characters(codec="utf-8"), max_size=10) | st.sampled_from(TRICKY), max_size=4).map(
     "".join
 )
@@ -81,12 +91,12 @@ def bodies(draw: st.DrawFn, fields: tuple[str, ...]) -> bytes | None:
 def requests(draw: st.DrawFn, scene: Scene) -> tuple[str, str, bytes | None, str | None, dict[str, str | bytes]]:
     method, template, fields = draw(st.sampled_from(ENDPOINTS))
     ids = {"id": scene.ids["viewer2"], "product": scene.ids["product"], "show": scene.ids["show"],
-           "order": scene.ids["order"], "host": scene.ids["host"]}
+           "order": scene.ids["order"], "host": scene.ids["host"], "review": scene.ids["review"]}
     if draw(st.integers(0, 4)) == 0:  # sometimes a random id instead of a real one
         ids = {name: quote(draw(unicode_text), safe="") for name in ids}
     path = template.format(**ids)
     owner = OWNER.get(template.split("/")[2].split("?")[0], "admin")
-    if "cart" in template or "checkout" in template:
+    if "cart" in template or "checkout" in template or "reviewable" in template or template.endswith("/reviews"):
         owner = "viewer"
     if "lineup" in template or "pins" in template or "earnings" in template or "stats" in template:
         owner = "host"

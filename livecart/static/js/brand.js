@@ -1,6 +1,7 @@
 // The brand console: catalog with stock and commission editing, shows featuring the brand's
-// products, pin/unpin during a live show, live sales charts, and orders with refund.
+// products, pin/unpin during a live show, live sales charts, orders with refund, and reviews (brand-reviews.js).
 import { api } from "./api.js";
+import { mountBrandReviews } from "./brand-reviews.js";
 import { drawBars } from "./chart.js";
 import { $, announce, bidi, el, isolate, setText, timeText, userText } from "./dom.js";
 import { locale, t, tn, translatePage } from "./i18n.js";
@@ -679,6 +680,7 @@ async function openConsole() {
   document.title = `${isolate(state.me.name)} · livecart`;
   try {
     await loadCatalog();
+    mountBrandReviews($("#console"), [...state.products.values()], () => signIn.token);
     await loadShows();
   } catch (error) {
     setText("#catalog-error", t("brand.load_failed", { reason: error.message }));

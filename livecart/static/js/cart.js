@@ -70,8 +70,10 @@ export class CartView {
    * @param {() => string|undefined} options.token the viewer's token
    * @param {(count: number) => void} options.onCount units in the cart
    * @param {() => void} options.onUnauthorized the server refused the viewer's token
+   * @param {"live"|"replay"} [options.source] where the viewer buys: "replay" on the replay page
    */
-  constructor({ showId, products, stock, token, onCount, onUnauthorized }) {
+  constructor({ showId, products, stock, token, onCount, onUnauthorized, source = "live" }) {
+    this.source = source;
     this.stock = stock;
     this.base = `/api/shows/${encodeURIComponent(showId)}`;
     this.products = products;
@@ -225,9 +227,14 @@ export class CartView {
     return this.cart ? this.cart.items : [];
   }
 
+  /** A request body with the purchase path's `source` (left out for "live", the default). */
+  sourced(body) {
+    return this.source === "live" ? body : { ...body, source: this.source };
+  }
+
   /** POST …/cart/items adds `qty` units and answers with the whole cart. */
   async add(productId, qty) {
-    this.take(await this.request("POST", "/cart/items", { json: { product_id: productId, qty } }));
+    this.take(await this.request("POST", "/cart/items", { json: this.sourced({ product_id: productId, qty }) }));
   }
 
   /** Set a line's quantity. More units are added (`POST …/cart/items` adds, and the server refuses the
@@ -238,10 +245,11 @@ export class CartView {
     let failed = false;
     try {
       if (qty > current) {
-        await this.request("POST", "/cart/items", { json: { product_id: productId, qty: qty - current } });
+        const more = this.sourced({ product_id: productId, qty: qty - current });
+        await this.request("POST", "/cart/items", { json: more });
       } else {
         await this.request("DELETE", `/cart/items/${encodeURIComponent(productId)}`);
-        if (qty > 0) await this.request("POST", "/cart/items", { json: { product_id: productId, qty } });
+        if (qty > 0) await this.request("POST", "/cart/items", { json: this.sourced({ product_id: productId, qty }) });
       }
       $("#cart-error").textContent = "";
     } catch (error) {
@@ -359,7 +367,7 @@ export class CartView {
     const payment = asked.card
       ? { method: "test", card_number: values.card_number.replace(/[\s-]/g, ""), ...(saveCard ? { save: true } : {}) }
       : { method: "saved" };
-    const body = { shipping, payment };
+    const body = { shipping, payment, ...(this.source !== "live" ? { source: this.source } : {}) };
     const key = this.retryKey && this.retryKey.body === JSON.stringify(body) ? this.retryKey.key : newKey();
     const pay = $("#pay-button");
     pay.disabled = true;

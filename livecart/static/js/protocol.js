@@ -152,6 +152,7 @@
  * @property {Shipping} shipping
  * @property {string} created_at
  * @property {string|null} paid_at
+ * @property {"live"|"replay"} source
  */
 
 /**
@@ -213,6 +214,7 @@
  * @property {Shipping|null} shipping
  * @property {string} created_at
  * @property {string|null} paid_at
+ * @property {"live"|"replay"} source
  */
 
 /**
@@ -293,7 +295,7 @@
  * @property {number} questions
  * @property {ProductStats[]} products
  * @property {StatsTotal[]} totals
- * @property {object} signals
+ * @property {Signals} signals
  */
 
 /**
@@ -314,6 +316,15 @@
  * @property {number} refunded_cents
  * @property {number} net_cents
  * @property {number|null} conversion
+ * @property {Object<string, SourceStats>} by_source `live` and `replay`
+ */
+/**
+ * A product's (or a currency's) sales from one purchase path.
+ * @typedef {object} SourceStats
+ * @property {number} orders
+ * @property {number} units
+ * @property {number} gross_cents
+ * @property {number} net_cents
  */
 
 /**
@@ -323,6 +334,159 @@
  * @property {number} gross_cents
  * @property {number} refunded_cents
  * @property {number} net_cents
+ * @property {Object<string, SourceStats>} by_source
+ */
+
+// ---- replay -------------------------------------------------------------------------------------
+/**
+ * GET /api/shows/{id}/replay: the recorded show and its timeline on the recording's clock (ms).
+ * @typedef {object} Replay
+ * @property {string} show_id
+ * @property {string} media_url
+ * @property {string} content_type
+ * @property {number|null} duration_ms null while the recording still grows
+ * @property {Chapter[]} chapters
+ * @property {ReplayEvent[]} events
+ */
+
+/**
+ * One pinned product's stretch of the recording.
+ * @typedef {object} Chapter
+ * @property {number} at_ms
+ * @property {number|null} until_ms
+ * @property {Product} product
+ */
+
+/**
+ * One timed event: `type` tells which of the other fields it has.
+ * @typedef {object} ReplayEvent
+ * @property {number} at_ms
+ * @property {"pin"|"unpin"|"chat"|"answer"|"sale"|"auction"|"deal"|"giveaway"} type
+ * @property {Product} [product] pin
+ * @property {string} [product_id] unpin, sale
+ * @property {ChatMessage} [message] chat
+ * @property {Question} [question] answer
+ * @property {string} [title] sale
+ * @property {number} [qty] sale
+ * @property {string} [buyer] sale
+ * @property {object} [auction] auction: its public state
+ * @property {object} [deal] deal: its public state
+ * @property {object} [giveaway] giveaway: its public state
+ */
+
+// ---- reviews and signals ------------------------------------------------------------------------
+
+/**
+ * GET /api/products/{id}: the product with its review summary.
+ * @typedef {object} ProductDetail
+ * @property {string} id
+ * @property {string} brand_id
+ * @property {string} sku
+ * @property {string} title
+ * @property {number} price_cents
+ * @property {string} currency
+ * @property {number} stock
+ * @property {number} commission_bps
+ * @property {string|null} image_url
+ * @property {string|null} description
+ * @property {string} created_at
+ * @property {string} updated_at
+ * @property {ReviewSummary} reviews
+ */
+
+/**
+ * Visible reviews of a product: how many, the mean rating (null without reviews), and how many per star.
+ * @typedef {object} ReviewSummary
+ * @property {number} count
+ * @property {number|null} average
+ * @property {Object<string, number>} histogram "1" … "5" → reviews with that rating
+ */
+
+/**
+ * A review. Hidden by moderation: `rating` and `text` are null and `hidden` says why. The owning brand
+ * and admin also get `order_id`, `show_id` and `reports`; admin `buyer_id`.
+ * @typedef {object} Review
+ * @property {string} id
+ * @property {string} product_id
+ * @property {string} buyer_name
+ * @property {true} verified_buyer
+ * @property {number|null} rating
+ * @property {string|null} text
+ * @property {string} created_at
+ * @property {ReviewReply|null} reply
+ * @property {ReviewHidden|null} hidden
+ * @property {string} [order_id]
+ * @property {string} [show_id]
+ * @property {ReviewReport[]} [reports]
+ * @property {string} [buyer_id]
+ */
+
+/**
+ * The brand's one reply.
+ * @typedef {object} ReviewReply
+ * @property {string} text
+ * @property {string} at
+ */
+
+/**
+ * Why a review is hidden; `label` is always "hidden by moderation".
+ * @typedef {object} ReviewHidden
+ * @property {string} label
+ * @property {string} reason
+ * @property {string} at
+ */
+
+/**
+ * A report on a review (owning brand and admin see them).
+ * @typedef {object} ReviewReport
+ * @property {string} by
+ * @property {string} reason
+ * @property {string} at
+ */
+
+/**
+ * GET /api/products/{id}/reviews: newest first; `next_before` is null on the last page.
+ * @typedef {object} ReviewPage
+ * @property {string} product_id
+ * @property {ReviewSummary} summary
+ * @property {Review[]} reviews
+ * @property {string|null} next_before
+ */
+
+/**
+ * GET /api/products/{id}/reviewable: the caller's orders whose line of the product they may review now.
+ * @typedef {object} Reviewable
+ * @property {string} product_id
+ * @property {string[]} order_ids
+ */
+
+/**
+ * POST /api/reviews/{id}/report (201, or 200 with reported: false when this account reported it before).
+ * @typedef {object} ReportReply
+ * @property {Review} review
+ * @property {boolean} reported
+ */
+
+/**
+ * Fake-order and fake-review signals (docs/security.md): in a show's stats and GET /api/products/{id}/signals.
+ * @typedef {object} Signals
+ * @property {number} paid_orders
+ * @property {number} refunded_orders
+ * @property {object[]} buyers_with_many_orders {buyer_id, orders}
+ * @property {object[]} addresses_with_many_orders {label, orders, buyers}
+ * @property {object[]} reviews_by_new_accounts {review_id, product_id, buyer_id, account_age_hours}
+ * @property {object[]} review_bursts {product_id, reviews, first_at, last_at}
+ * @property {object[]} shared_client_addresses {label, accounts, buyers, reviewers}
+ * @property {object[]} shared_shipping_addresses {label, buyers, orders}
+ * @property {object[]} quick_full_refunds {host_id, orders, order_ids}
+ */
+
+/**
+ * GET /api/products/{id}/signals (the owning brand, admin).
+ * @typedef {object} ProductSignals
+ * @property {string} product_id
+ * @property {string} at
+ * @property {Signals} signals
  */
 
 // ---- errors -------------------------------------------------------------------------------------
@@ -418,8 +582,17 @@
  */
 
 /**
+ * The `pin` event: a Pin plus the media time of the frame on air when it was pinned (null: no video).
+ * @typedef {object} PinEvent
+ * @property {Product} product
+ * @property {string} pinned_at
+ * @property {number|null} media_time RTP timestamp (90 kHz, 32-bit) of the forwarded video
+ */
+
+/**
  * @typedef {object} UnpinEvent
  * @property {string} product_id
+ * @property {number|null} media_time
  */
 
 /**
@@ -443,7 +616,7 @@
  * @property {Object<string, number>} reactions
  * @property {ViewersEvent} viewers
  * @property {RemovedEvent} removed
- * @property {Pin} pin
+ * @property {PinEvent} pin
  * @property {UnpinEvent} unpin
  * @property {StockLevel} stock
  * @property {SaleEvent} sale

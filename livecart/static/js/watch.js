@@ -3,8 +3,10 @@ import { api } from "./api.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
+import { FrameSync } from "./frame-sync.js";
 import { t, tn, translatePage } from "./i18n.js";
 import { LiveRoom } from "./live.js";
+import { reviewBadge } from "./reviews.js";
 import { formatMoney, stockText } from "./money.js";
 import { hasService } from "./services.js";
 import { forgetViewer, saveViewer, savedViewer } from "./tokens.js";
@@ -16,6 +18,7 @@ import { WhepPlayer } from "./video.js";
  * @typedef {import("./protocol.js").JoinAck} JoinAck
  * @typedef {import("./protocol.js").NewAccount} NewAccount
  * @typedef {import("./protocol.js").Pin} Pin
+ * @typedef {import("./protocol.js").PinEvent} PinEvent
  * @typedef {import("./protocol.js").Product} Product
  * @typedef {import("./protocol.js").Question} Question
  * @typedef {import("./protocol.js").RemovedEvent} RemovedEvent
@@ -65,6 +68,7 @@ const cart = new CartView({
 });
 let room = null;
 let player = null;
+const frames = new FrameSync($("#video")); // pins appear with their frame (frame-sync.js)
 
 // ---- notices and status -------------------------------------------------------------------------
 function setNotice(kind, text) {
@@ -92,12 +96,17 @@ function setStatus(status) {
     }
     player?.stop({ notify: status !== "ended" }); // an ended show's sessions are gone on the server
     message.hidden = false;
-    $("#stage-text").textContent =
+    const replay = status === "ended" && state.show?.started_at && hasService("replay");
+    $("#stage-text").replaceChildren(
       status === "ended"
         ? t("watch.ended")
         : state.show?.scheduled_at
           ? t("watch.starts_at", { when: timeText(state.show.scheduled_at) })
-          : t("watch.not_started");
+          : t("watch.not_started"),
+      ...(replay
+        ? [" ", el("a", { href: `/replay/${encodeURIComponent(showId)}`, id: "replay-link", text: t("watch.replay") })]
+        : []),
+    );
   }
 }
 
@@ -154,6 +163,7 @@ function productCard(product) {
       userText("div", product.title, { class: "title" }),
       el("div", { class: "price", text: formatMoney(product.price_cents, product.currency) }),
       el("div", { class: `stock ${stock > 10 ? "plenty" : ""}`, text: stockText(stock) }),
+      reviewBadge(product, () => state.viewer?.token),
     ),
     button,
   );
@@ -300,6 +310,7 @@ function applySnapshot(snapshot) {
   $("#show-title").textContent = snapshot.show.title;
   for (const level of snapshot.stock) state.stock.set(level.product_id, level.stock);
   state.pins.clear();
+  frames.clear();
   for (const { product } of snapshot.pins) {
     remember(product);
     state.pins.set(product.id, product);
@@ -346,8 +357,10 @@ function connectLive() {
         renderQuestions();
       },
       reactions: onReactions,
-      pin: onPin,
-      unpin: onUnpin,
+      /** @param {PinEvent} pin */
+      pin: (pin) => frames.hold(pin.media_time, () => onPin(pin)),
+      /** @param {UnpinEvent} unpin */
+      unpin: (unpin) => frames.hold(unpin.media_time, () => onUnpin(unpin)),
       stock: onStock,
       sale: onSale,
       viewers: onViewers,

@@ -26,6 +26,7 @@ from livecart.store.redis import (
     giveaways,
     keys,
     payouts,
+    reviews,
     shows,
 )
 from livecart.store.redis.accounts import RedisAccounts
@@ -42,12 +43,14 @@ from livecart.store.redis.lua import Script
 from livecart.store.redis.payouts import RedisPayouts
 from livecart.store.redis.pending import PendingOrders
 from livecart.store.redis.profiles import RedisProfiles
+from livecart.store.redis.reviews import RedisReviews
 from livecart.store.redis.shows import RedisShows
+from livecart.store.redis.timeline import RedisTimeline
 
 SCRIPTS: tuple[Script, ...] = (
     *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
     *auctions.SCRIPTS, *deals.SCRIPTS, *giveaways.SCRIPTS,
-    *campaigns.SCRIPTS, *cohosts.SCRIPTS, *payouts.SCRIPTS,
+    *campaigns.SCRIPTS, *cohosts.SCRIPTS, *payouts.SCRIPTS, *reviews.SCRIPTS,
 )  # fmt: skip
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
@@ -65,7 +68,7 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 class RedisStore(
     RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
-    RedisCampaigns, RedisCohosts, RedisPayouts, RedisProfiles,
+    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline, RedisProfiles,
 ):  # fmt: skip
     def __init__(self, redis: Redis, *, clock: Clock) -> None:
         self._redis = redis

@@ -357,6 +357,46 @@ def open_giveaways() -> str:
     return f"{PREFIX}giveaways:open"
 
 
+def review(review_id: str) -> str:
+    """Hash: the review's fields (id, product_id, brand_id, order_id, show_id, host_id, buyer_id, buyer_name,
+    rating, text, created_at, ordered_at[, client_ip][, reply_text, reply_at][, hidden_reason, hidden_at])."""
+    return f"{PREFIX}review:{review_id}"
+
+
+def review_reports(review_id: str) -> str:
+    """Hash: reporting account id → JSON {reason, at}; one report per account (HSETNX)."""
+    return f"{PREFIX}review:{review_id}:reports"
+
+
+def reviewed_line(order_id: str, product_id: str) -> str:
+    """String: the id of the review of this order line, the once-per-line claim (set by the add script)."""
+    return f"{PREFIX}reviewed:{order_id}:{product_id}"
+
+
+def product_reviews(product_id: str) -> str:
+    """Sorted set of the product's review ids, scored by creation time in microseconds."""
+    return f"{PREFIX}product:{product_id}:reviews"
+
+
+def show_reviews(show_id: str) -> str:
+    """Sorted set of the ids of reviews of lines bought in the show, scored like `product_reviews`."""
+    return f"{PREFIX}show:{show_id}:reviews"
+
+
+def product_ratings(product_id: str) -> str:
+    """Hash: rating "1"…"5" → visible reviews with it (the add script adds, the first hide subtracts)."""
+    return f"{PREFIX}product:{product_id}:ratings"
+
+
+def reviews_with_client_ip() -> str:
+    """Sorted set of the ids of reviews still holding a client address, scored by creation time (µs);
+    `forget_review_addresses` erases the older ones' addresses and removes them."""
+    return f"{PREFIX}reviews:client_ip"
+def timeline(show_id: str) -> str:
+    """List of the show's replay timeline events (JSON: type, at, at_ms, data), oldest first."""
+    return f"{PREFIX}replay:{show_id}:timeline"
+
+
 def profile(account_id: str) -> str:
     """Hash: `address` and `card` (JSON) the account keeps for its next purchase (the card as the payment
     provider's token, never the number)."""

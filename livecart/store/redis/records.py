@@ -18,6 +18,7 @@ from livecart.domain.commerce import (
     LedgerEntry,
     Order,
     OrderLine,
+    OrderSource,
     OrderStatus,
     PinSpan,
     Refund,
@@ -48,6 +49,7 @@ def order_fields(order: Order) -> dict[str, str]:
         paid_at=order.paid_at,
         payment_ref=order.payment_ref,
         client_ip=order.client_ip,
+        source=order.source.value,
     )
     row["shipping"] = json.dumps(dict(order.shipping), sort_keys=True)
     row["lines"] = json.dumps([{name: getattr(line, name) for name in LINE_FIELDS} for line in order.lines])
@@ -76,6 +78,7 @@ def order(row: Mapping[str, str]) -> Order:
         paid_at=codec.from_text(row.get("paid_at")),
         payment_ref=row.get("payment_ref"),
         client_ip=row.get("client_ip"),
+        source=OrderSource(row.get("source", "live")),
     )
 
 

@@ -17,13 +17,16 @@ from livecart.store.sqlite.migrations import MIGRATIONS
 from livecart.store.sqlite.orders import SqliteOrders
 from livecart.store.sqlite.payouts import SqlitePayouts
 from livecart.store.sqlite.profiles import SqliteProfiles
+from livecart.store.sqlite.reviews import SqliteReviews
 from livecart.store.sqlite.secrets import SqliteSecrets
 from livecart.store.sqlite.shows import SqliteShows
+from livecart.store.sqlite.timeline import SqliteTimeline
 
 
 class SqliteStore(
     SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets,
-    SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteCampaigns, SqliteCohosts, SqlitePayouts, SqliteProfiles,
+    SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteCampaigns, SqliteCohosts, SqlitePayouts, SqliteReviews,
+    SqliteTimeline, SqliteProfiles,
 ):  # fmt: skip
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db

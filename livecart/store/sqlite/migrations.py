@@ -23,8 +23,10 @@ from livecart.store.sqlite import (
     orders,
     payouts,
     profiles,
+    reviews,
     secrets,
     shows,
+    timeline,
 )  # fmt: skip
 from livecart.store.sqlite.db import Migration, check_migrations
 
@@ -34,7 +36,7 @@ MIGRATIONS: list[Migration] = check_migrations(
         *catalog.MIGRATIONS,  # 2
         *shows.MIGRATIONS,  # 3, 4
         *commerce.MIGRATIONS,  # 5, 8
-        *orders.MIGRATIONS,  # 6, 7, 9
+        *orders.MIGRATIONS,  # 6, 7, 9, 20
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
         *auctions.MIGRATIONS,  # 13
@@ -43,6 +45,8 @@ MIGRATIONS: list[Migration] = check_migrations(
         *cohosts.MIGRATIONS,  # 16
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
         *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
-        *profiles.MIGRATIONS,  # 20
+        *reviews.MIGRATIONS,  # 20
+        *timeline.MIGRATIONS,  # 22
+        *profiles.MIGRATIONS,  # 23
     ]
 )

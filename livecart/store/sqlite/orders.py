@@ -15,6 +15,7 @@ from livecart.domain.commerce import (
     LedgerEntry,
     Order,
     OrderLine,
+    OrderSource,
     OrderStatus,
     Refund,
     StoredResponse,
@@ -113,6 +114,7 @@ MIGRATIONS: list[Migration] = [
         "commerce_0005_orders_with_client_ip",
         "CREATE INDEX orders_with_client_ip ON orders (created_at) WHERE client_ip IS NOT NULL",
     ),
+    Migration(21, "replay_order_source", "ALTER TABLE orders ADD COLUMN source TEXT NOT NULL DEFAULT 'live'"),
 ]
 
 _INSERT_LINE = (
@@ -161,6 +163,7 @@ def _order(row: sqlite3.Row, lines: Sequence[OrderLine]) -> Order:
         paid_at=rows.from_text(row["paid_at"]),
         payment_ref=row["payment_ref"],
         client_ip=row["client_ip"],
+        source=OrderSource(row["source"]),
     )
 
 
@@ -256,7 +259,7 @@ def insert_order(conn: sqlite3.Connection, order: Order) -> None:
     """Write an order and its lines as given (no stock taken, nothing checked)."""
     conn.execute(
         "INSERT INTO orders (id, show_id, host_id, buyer_id, buyer_name, currency, shipping, status,"
-        " idempotency_key, created_at, client_ip) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " idempotency_key, created_at, client_ip, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             order.id,
             order.show_id,
@@ -269,6 +272,7 @@ def insert_order(conn: sqlite3.Connection, order: Order) -> None:
             order.idempotency_key,
             rows.to_text(order.created_at),
             order.client_ip,
+            order.source.value,
         ),
     )
     conn.executemany(

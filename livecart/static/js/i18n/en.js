@@ -49,6 +49,7 @@ export default {
   "watch.title": "{title} · livecart",
   "watch.watching": ({ count }) => (count === 1 ? "1 watching" : `${count} watching`),
   "watch.no_video": "The show is live, but this server does not stream video.",
+  "watch.replay": "Watch the replay",
   "watch.ended": "This show has ended. Thanks for watching!",
   "watch.starts_at": "The show starts {when}. Stay here — the video starts by itself.",
   "watch.not_started": "The show has not started yet. Stay here — the video starts by itself.",

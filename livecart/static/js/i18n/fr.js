@@ -49,6 +49,7 @@ export default {
   "watch.title": "{title} · livecart",
   "watch.watching": ({ count }) => (count <= 1 ? `${count} spectateur` : `${count} spectateurs`),
   "watch.no_video": "Le live a commencé, mais ce serveur ne diffuse pas la vidéo.",
+  "watch.replay": "Voir le replay",
   "watch.ended": "Ce live est terminé. Merci d’avoir regardé !",
   "watch.starts_at": "Le live commence {when}. Restez ici : la vidéo démarre toute seule.",
   "watch.not_started": "Le live n’a pas encore commencé. Restez ici : la vidéo démarre toute seule.",
