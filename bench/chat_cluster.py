@@ -134,15 +134,17 @@ class RedisProcess:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_redis() -> RedisProcess:
+def start_redis(appendfsync: str | None = None) -> RedisProcess:
+    """A redis-server of our own on a free port: no persistence, or AOF with `appendfsync` (always,
+    everysec, no) in a temporary directory."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("redis-server is not installed (.ci/run installs it)")
     port = free_port()
     directory = Path(tempfile.mkdtemp(prefix="livecart-bench-redis-"))
+    aof = ["--appendonly", "no"] if appendfsync is None else ["--appendonly", "yes", "--appendfsync", appendfsync]
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory), "--save", "",
-         "--appendonly", "no"],
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory), "--save", "", *aof],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10

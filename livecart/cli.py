@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -164,14 +165,21 @@ def _reason(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
+_PLAIN_WORDS = re.compile(r"[A-Za-z ,]*")
+
+
 class BadRequestLogFilter(logging.Filter):
     """aiohttp logs every request it cannot parse with a traceback at ERROR: anyone could fill the log.
-    Such a request already got its 400; log one line at INFO instead."""
+    Such a request already got its 400; log one line at INFO instead. The line says what was wrong in
+    aiohttp's own words only (`Invalid header value char`), never the bytes it quotes after them: a
+    bad request line or header may carry a bearer token (issue 19, finding 10)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, HttpProcessingError):
-            record.msg = f"{record.getMessage()}: {type(error).__name__} {error.message!s:.200}"
+            match = _PLAIN_WORDS.match(str(error.message))
+            what = match.group(0).strip(" ,")[:80] if match else ""
+            record.msg = f"{record.getMessage()}: {type(error).__name__} {what}".rstrip()
             record.args = ()
             record.exc_info = None
             record.exc_text = None

@@ -15,6 +15,7 @@ from typing import Any
 
 from livecart.domain.client_ip import IPNetwork, parse_networks
 from livecart.domain.signals import Thresholds
+from livecart.redis_options import parse_sentinel_url
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -88,7 +89,10 @@ def _store_url(value: str) -> str:
         return value
     if value.startswith(("redis://", "rediss://", "unix://")):
         return value
-    raise ValueError("must be sqlite:///PATH or redis://HOST:PORT/DB")
+    if value.startswith("redis+sentinel://"):
+        parse_sentinel_url(value)
+        return value
+    raise ValueError("must be sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://HOST:PORT,HOST:PORT/MASTER/DB")
 
 
 def _log_level(value: str) -> str:
@@ -303,6 +307,56 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_float,
     ),
     Setting(
+        "pause_end_s",
+        "LIVECART_PAUSE_END_S",
+        "600",
+        "Seconds a paused show (its publisher gone) waits for a publisher before it is ended.",
+        _positive_float,
+    ),
+    Setting(
+        "whep_connect_s",
+        "LIVECART_WHEP_CONNECT_S",
+        "10",
+        "Seconds a WHEP viewer has to complete ICE; a session that has not connected by then is dropped "
+        "(until it connects it does not count against LIVECART_MAX_VIEWERS).",
+        _positive_float,
+    ),
+    Setting(
+        "whep_offer_rate",
+        "LIVECART_WHEP_OFFER_RATE",
+        "20/60",
+        "WHEP offers per client address: OFFERS/SECONDS (token bucket); beyond it 429 rate_limited.",
+        _rate,
+    ),
+    Setting(
+        "account_rate",
+        "LIVECART_ACCOUNT_RATE",
+        "60/60",
+        "Viewer accounts (POST /api/viewers) per client address: COUNT/SECONDS; beyond it 429 rate_limited.",
+        _rate,
+    ),
+    Setting(
+        "cart_add_rate",
+        "LIVECART_CART_ADD_RATE",
+        "120/60",
+        "Cart adds per client address: COUNT/SECONDS; beyond it 429 rate_limited.",
+        _rate,
+    ),
+    Setting(
+        "anonymous_expiry_days",
+        "LIVECART_ANONYMOUS_EXPIRY_DAYS",
+        "30",
+        "Days after which a viewer account that never bought anything is deleted, with its carts.",
+        _positive_int,
+    ),
+    Setting(
+        "max_sockets",
+        "LIVECART_MAX_SOCKETS",
+        "5000",
+        "Most Socket.IO connections this process holds; beyond it new connections are refused.",
+        _positive_int,
+    ),
+    Setting(
         "recordings",
         "LIVECART_RECORDINGS",
         "recordings",
@@ -316,6 +370,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a Redis connect or command may take (store, fan-out, cluster registry) before it fails "
         "(HTTP 503 `unavailable`, an `unavailable` ack) instead of waiting on a hung server.",
         _positive_float,
+    ),
+    Setting(
+        "redis_min_replicas",
+        "LIVECART_REDIS_MIN_REPLICAS",
+        "0",
+        "Replicas that must have a money write (order paid, ledger, refund) before it is acknowledged "
+        "(Redis WAIT); 0: acknowledged once on the primary.",
+        _non_negative_int,
     ),
     Setting(
         "recovery_grace_s",
@@ -529,8 +591,16 @@ class Settings:
     media_fastpath: str = "auto"
     edge: bool = False
     publisher_grace_seconds: float = 10.0
+    pause_end_s: float = 600.0
+    whep_connect_s: float = 10.0
+    whep_offer_rate: tuple[int, float] = (20, 60.0)
+    account_rate: tuple[int, float] = (60, 60.0)
+    cart_add_rate: tuple[int, float] = (120, 60.0)
+    anonymous_expiry_days: int = 30
+    max_sockets: int = 5000
     recordings: str = "recordings"
     redis_timeout_s: float = 5.0
+    redis_min_replicas: int = 0
     recovery_grace_s: int = 120
     idempotency_retention_h: int = 24
     client_ip_retention_days: int = 30

@@ -19,7 +19,9 @@ instead of a request that waits forever. A dead Redis already fails at once (con
 from __future__ import annotations
 
 import socket
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 HEALTH_CHECK_INTERVAL_S = 30
 KEEPALIVE_IDLE_S = 15
@@ -43,3 +45,32 @@ def redis_options(url: str, timeout_s: float) -> dict[str, Any]:
         options["socket_keepalive"] = True
         options["socket_keepalive_options"] = _keepalive_options()
     return options
+
+
+SENTINEL_SCHEME = "redis+sentinel://"
+
+
+@dataclass(frozen=True)
+class SentinelUrl:
+    sentinels: tuple[tuple[str, int], ...]
+    master: str
+    db: int
+
+
+def parse_sentinel_url(url: str) -> SentinelUrl:
+    """`redis+sentinel://host:port,host:port/mastername/db` (db optional, 0). ValueError when malformed."""
+    if not url.startswith(SENTINEL_SCHEME):
+        raise ValueError(f"a Sentinel URL starts with {SENTINEL_SCHEME}")
+    hosts, _, path = url.removeprefix(SENTINEL_SCHEME).partition("/")
+    parts = [part for part in path.split("/") if part]
+    if not hosts or not parts or len(parts) > 2:
+        raise ValueError("must be redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTERNAME[/DB]")
+    sentinels = []
+    for host_port in hosts.split(","):
+        host, _, port = host_port.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{host_port!r} is not HOST:PORT")
+        sentinels.append((host.strip("[]"), int(port)))
+    if len(parts) == 2 and not parts[1].isdigit():
+        raise ValueError(f"the database {parts[1]!r} is not a number")
+    return SentinelUrl(tuple(sentinels), unquote(parts[0]), int(parts[1]) if len(parts) == 2 else 0)

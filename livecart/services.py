@@ -21,9 +21,10 @@ Adding a service (an auction engine, say):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from livecart.bus import EventBus
 from livecart.clock import Clock
 from livecart.cluster import open_registry, warn_if_unreachable
 from livecart.cluster.node import ClusterNode
-from livecart.commerce.carts import Carts
+from livecart.commerce.carts import Carts, Owners
 from livecart.commerce.checkout import Checkout
 from livecart.commerce.connect import Connect
 from livecart.commerce.maintenance import Maintenance
@@ -44,7 +45,10 @@ from livecart.commerce.stock_news import StockNews
 from livecart.commerce.wallet import Wallet
 from livecart.config import Settings
 from livecart.domain.cart import CartRules
+from livecart.domain.events import Event, ShowStatusChanged
+from livecart.domain.models import ShowStatus
 from livecart.http.auth import Authenticator
+from livecart.http.ratelimit import AddressLimit, RateLimits
 from livecart.lifecycle import ShowLifecycle
 from livecart.live import observe_live
 from livecart.live.server import LiveSocketServer
@@ -91,11 +95,14 @@ class Services:
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
     cluster: ClusterNode
     live: LiveService
+    limits: RateLimits
     timeline: Timeline  # the replay's timeline (livecart/replay/timeline.py)
     replays: Replays  # the replay API's files and documents (livecart/replay/service.py)
     _unsubscribe_timeline: Callable[[], None] | None = None
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
+    _unsubscribe_media: Callable[[], None] | None = None
+    _retiring: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod
     async def open(
@@ -105,7 +112,10 @@ class Services:
         the app serves at /socket.io/; the live service handles its events. `payments` defaults to the
         built-in test provider (LIVECART_TEST_PAYMENTS_FILE)."""
         check_aiortc()
-        store = await open_store(settings.store, clock=clock, redis_timeout_s=settings.redis_timeout_s)
+        store = await open_store(
+            settings.store, clock=clock, redis_timeout_s=settings.redis_timeout_s,
+            redis_min_replicas=settings.redis_min_replicas,
+        )
         try:
             return await cls._build(settings, clock, store, sio, payments)
         except BaseException:
@@ -126,14 +136,16 @@ class Services:
 
         rules = CartRules(max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps)
         stock_news = StockNews(store, bus)
-        carts = Carts(store, rules)
-        checkout = Checkout(store, payments, bus, rules, stock_news, clock)
+        owners = Owners(store)
+        carts = Carts(store, rules, owners)
+        checkout = Checkout(store, payments, bus, rules, stock_news, clock, owners)
         wallet = Wallet(store, payments, clock)
         refunds = Refunds(store, payments, bus, stock_news, clock)
         retention = Retention(
             timedelta(hours=settings.idempotency_retention_h),
             timedelta(days=settings.client_ip_retention_days),
             clock,
+            idle_viewers=timedelta(days=settings.anonymous_expiry_days),
         )
         connect = Connect(store, clock, attribution_days=settings.attribution_days)
         payouts = Payouts(
@@ -149,14 +161,17 @@ class Services:
         reviews = Reviews(store, clock, review_after=timedelta(hours=settings.review_after_h))
         signals = Signals(store, settings.signal_thresholds)
 
-        lifecycle = ShowLifecycle(store, bus, clock, grace_s=settings.publisher_grace_seconds)
+        lifecycle = ShowLifecycle(
+            store, bus, clock, grace_s=settings.publisher_grace_seconds, pause_end_s=settings.pause_end_s
+        )
         recordings = None if settings.recordings_dir is None else Recordings(settings.recordings_dir)
         media = MediaHub(
             rtc_configuration(settings),
             max_viewers=settings.max_viewers,
             grace_seconds=settings.publisher_grace_seconds,
+            viewer_connect_s=settings.whep_connect_s,
             on_live=lifecycle.went_live,
-            on_ended=lifecycle.ended,
+            on_paused=lifecycle.publisher_gone,
             recordings=recordings,
             fastpath=settings.media_fastpath,
         )
@@ -167,12 +182,16 @@ class Services:
         observe_media(metrics, media)
         if recordings is not None:
             observe_recordings(metrics, recordings)
-        edge = (EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers,
-                           fastpath=settings.media_fastpath) if settings.edge else None)
+        edge = (
+            EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers,
+                       viewer_connect_s=settings.whep_connect_s, fastpath=settings.media_fastpath)
+            if settings.edge else None
+        )
 
         registry = await open_registry(settings, clock)
         cluster = ClusterNode(
-            registry, store, ttl_s=settings.node_ttl_s, end_show=lifecycle.ended, shows_lost=media.end_shows
+            registry, store, ttl_s=settings.node_ttl_s, end_show=lifecycle.publisher_gone,
+            shows_lost=media.end_shows,
         )
 
         rate_messages, rate_seconds = settings.chat_rate
@@ -196,6 +215,11 @@ class Services:
             connect=connect, payouts=payouts, reviews=reviews, signals=signals,
             lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live, timeline=timeline,
             replays=replays,
+            limits=RateLimits(
+                whep_offers=AddressLimit("WHEP offers", *settings.whep_offer_rate),
+                anonymous_accounts=AddressLimit("new accounts", *settings.account_rate),
+                cart_adds=AddressLimit("cart adds", *settings.cart_add_rate),
+            ),
         )
 
     async def start(self) -> None:
@@ -212,9 +236,21 @@ class Services:
         await self.cluster.start()
         if self.cluster.registry is not None:
             warn_if_unreachable(self.settings, self.cluster.registry)
+        self._unsubscribe_media = self.bus.subscribe(self._retire_ended)
         self.lifecycle.start(
-            lambda show_id: self.media.broadcast(show_id) is not None, self.cluster.origin_elsewhere
+            lambda show_id: self.media.broadcast(show_id) is not None,
+            self.cluster.origin_elsewhere,
+            self.media.show_ids,
+            self.media.retire,
         )
+
+    def _retire_ended(self, event: Event) -> None:
+        """A show ended here (its host, admin, an account deletion, the pause limit): close its
+        publisher's and viewers' peers on this node at once. Other nodes' sweeps catch it too."""
+        if isinstance(event, ShowStatusChanged) and event.status == ShowStatus.ENDED.value:
+            task = asyncio.ensure_future(self.media.retire(event.show_id))
+            self._retiring.add(task)
+            task.add_done_callback(self._retiring.discard)
 
     async def close_connections(self) -> None:
         """On shutdown, before `stop()`: close websockets, then the viewers' and publishers' peers."""
@@ -229,6 +265,10 @@ class Services:
             if self._unsubscribe_cluster is not None:
                 self._unsubscribe_cluster()
                 self._unsubscribe_cluster = None
+            if self._unsubscribe_media is not None:
+                self._unsubscribe_media()
+                self._unsubscribe_media = None
+            await asyncio.gather(*self._retiring, return_exceptions=True)
             await self.lifecycle.stop()
             await self.cluster.stop()
             if self.cluster.registry is not None:

@@ -40,7 +40,7 @@ VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
 PAGES = {
     "index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html",
-    "replay": "replay.html",
+    "replay": "replay.html", "host": "host.html", "product": "product.html",
 }
 SERVICES_PLACEHOLDER = 'content="@services@"'
 
@@ -75,6 +75,8 @@ SERVICE_ROUTES = {
     "earnings": ("/api/hosts/{host_id}/earnings",),
     "stats": ("/api/shows/{show_id}/stats",),
     "orders": ("/api/shows/{show_id}/orders",),
+    "connect": ("/api/campaigns",),
+    "payouts": ("/api/payouts",),
     "reviews": ("/api/products/{product_id}/reviews",),
     "replay": ("/api/shows/{show_id}/replay",),
     "address": ("/api/me/address",),
@@ -97,6 +99,8 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/studio/{show_id}", _page("studio"), name="page_studio")
     app.router.add_get("/replay/{show_id}", _page("replay"), name="page_replay")
     app.router.add_get("/brand", _page("brand"), name="page_brand")
+    app.router.add_get("/host", _page("host"), name="page_host")
+    app.router.add_get("/p/{product_id}", _page("product"), name="page_product")
     app.router.add_get("/vendor/{name}", vendor_file, name="vendor")
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     app.on_response_prepare.append(add_security_headers)

@@ -89,14 +89,17 @@ def _wait_for(url: str) -> dict[str, str]:
     raise AssertionError(f"{url} did not answer")
 
 
+STORE_FORMS = "must be sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://HOST:PORT,HOST:PORT/MASTER/DB"
+
+
 @pytest.mark.parametrize(
     ("args", "env", "line"),
     [
-        (["serve", "--store", "nonsense"], {}, "--store 'nonsense': must be sqlite:///PATH or redis://HOST:PORT/DB"),
+        (["serve", "--store", "nonsense"], {}, f"--store 'nonsense': {STORE_FORMS}"),
         (["serve", "--port", "99999"], {}, "--port '99999': must be a port number from 1 to 65535"),
         (["demo", "--port", "abc"], {}, "--port 'abc': must be a whole number"),
         (["serve", "--workers", "0"], {}, "--workers '0': must be greater than zero"),
-        (["serve"], {"LIVECART_STORE": "nonsense"}, "LIVECART_STORE='nonsense': must be sqlite:///PATH or redis://HOST:PORT/DB"),
+        (["serve"], {"LIVECART_STORE": "nonsense"}, f"LIVECART_STORE='nonsense': {STORE_FORMS}"),
         (["serve", "--colour"], {}, "unrecognized arguments: --colour (see livecart --help)"),
     ],
 )

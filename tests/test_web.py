@@ -19,7 +19,8 @@ from livecart.web import CONTENT_SECURITY_POLICY, PAGES, SOCKET_IO_BUNDLE, STATI
 
 AiohttpClient = Callable[..., Any]  # pytest-aiohttp's aiohttp_client fixture
 
-PAGE_PATHS = ["/", "/watch/shw_anything", "/replay/shw_anything", "/studio/shw_anything", "/brand"]
+PAGE_PATHS = ["/", "/watch/shw_anything", "/replay/shw_anything", "/studio/shw_anything", "/brand", "/host",
+              "/p/prd_anything"]
 
 
 @pytest.mark.parametrize("path", PAGE_PATHS)
@@ -54,7 +55,7 @@ async def test_the_full_app_announces_every_service_on_every_page(client: TestCl
         html = await (await client.get(path)).text()
         assert "@services@" not in html
         assert offered(html) == {"live", "video", "commerce", "earnings", "stats", "orders", "reviews", "replay",
-                                 "address", "wallet", "posters"}, path
+                                 "address", "wallet", "posters", "connect", "payouts"}, path
 
 
 async def test_a_server_with_only_some_areas_announces_only_those(aiohttp_client: AiohttpClient) -> None:

@@ -24,7 +24,7 @@ def test_the_checker_catches_a_renamed_a_missing_and_a_mistyped_field() -> None:
         "Cart.items: in Cart, not sent by the server",
     ]
     assert problems({"count": "3"}, "ViewersEvent", "ViewersEvent") == ["ViewersEvent.count: '3' is not number"]
-    assert problems({"status": "paused"}, "ShowEvent", "ShowEvent") != []
+    assert problems({"status": "over"}, "ShowEvent", "ShowEvent") != []
 
 
 def base_url(client: TestClient[Any, Any]) -> str:

@@ -10,6 +10,7 @@ from livecart.domain.errors import NotFound, Unauthorized
 from livecart.domain.models import Role
 from livecart.http.auth import optional_account, require
 from livecart.http.parsing import parse
+from livecart.http.ratelimit import client_address
 
 routes = web.RouteTableDef()
 
@@ -34,6 +35,8 @@ async def create_brand(request: web.Request) -> web.Response:
 
 @routes.post("/api/viewers")
 async def create_viewer(request: web.Request) -> web.Response:
+    """Anyone may sign up as a viewer, a few times a minute per client address (LIVECART_ACCOUNT_RATE)."""
+    request.app[keys.SERVICES].limits.anonymous_accounts.take(client_address(request))
     return await _create(request, Role.VIEWER)
 
 
@@ -47,10 +50,13 @@ async def me(request: web.Request) -> web.Response:
 
 @routes.delete("/api/accounts/{account_id}")
 async def delete_account(request: web.Request) -> web.Response:
-    """Admin deletes an account; its token is rejected from then on."""
+    """Admin deletes an account; its token is rejected from then on, its shows end (their publisher and
+    viewers are closed) and its products are no longer sold (livecart/commerce/carts.py `Owners`)."""
     await require(request, Role.ADMIN)
     account_id = request.match_info["account_id"]
     if await request.app[keys.SERVICES].store.get_account(account_id) is None:
         raise NotFound("no such account", account_id=account_id)
     await request.app[keys.SERVICES].store.delete_account(account_id)
+    request.app[keys.SERVICES].carts.owners.forget(account_id)
+    await request.app[keys.SERVICES].lifecycle.end_shows_of(account_id)
     return web.Response(status=204)

@@ -18,6 +18,7 @@ from livecart.domain.errors import Forbidden, NotFound
 from livecart.domain.models import Account, Role, Show
 from livecart.http.auth import require
 from livecart.http.parsing import Body, parse
+from livecart.http.ratelimit import client_address
 
 routes = web.RouteTableDef()
 
@@ -67,10 +68,12 @@ async def get_cart(request: web.Request) -> web.Response:
 
 @routes.post("/api/shows/{show_id}/cart/items")
 async def add_item(request: web.Request) -> web.Response:
+    request.app[keys.SERVICES].limits.cart_adds.take(client_address(request))  # LIVECART_CART_ADD_RATE
     account = await viewer(request)
     show = await show_or_404(request)
     body = await parse(request, CartAdd)
     product = await product_or_404(request, body.product_id)
+    await request.app[keys.SERVICES].connect.check_buyer(account, show)  # a link's storefront: attributed only
     carts = request.app[keys.SERVICES].carts
     cart = await carts.add(show, account, product, body.qty, OrderSource(body.source))
     return web.json_response(await cart_body(carts, show, cart), status=201)

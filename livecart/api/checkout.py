@@ -84,6 +84,9 @@ class Payment(Body):
 class CheckoutBody(Body):
     shipping: Shipping
     payment: Payment
+    # The total the buyer was shown. Optional in the API (a client that omits it accepts the current
+    # price, whatever it is); the pages always send it. A different total is 409 price_changed.
+    expected_total_cents: Annotated[int, Field(ge=0, le=10**15)] | None = None
     source: Literal["live", "replay"] = "live"  # "replay": the replay's purchase path (docs/protocol.md)
 
 
@@ -129,8 +132,9 @@ async def checkout(request: web.Request) -> web.Response:
     show = await show_or_404(request)
     key = idempotency_key(request)
     body = await parse(request, CheckoutBody)
-    shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
     services = request.app[keys.SERVICES]
+    await services.connect.check_buyer(account, show)  # a link's storefront: attributed only
+    shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
     payment = body.payment
     if payment.card_number is None:  # method "saved": the provider's token, charged like a card
         card = await services.wallet.token_to_charge(account.id)
@@ -141,8 +145,13 @@ async def checkout(request: web.Request) -> web.Response:
         account,
         key,
         request_hash(show.id, body),
-        CheckoutRequest(shipping=shipping, card_number=card, client_ip=client_ip_of(request),
-                        source=OrderSource(body.source)),
+        CheckoutRequest(
+            shipping=shipping,
+            card_number=card,
+            client_ip=client_ip_of(request),
+            expected_total_cents=body.expected_total_cents,
+            source=OrderSource(body.source),
+        ),
         status_for,
     )
     services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()

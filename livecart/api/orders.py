@@ -11,6 +11,7 @@ from pydantic import Field, StrictInt
 from livecart import keys
 from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
+from livecart.commerce.connect import may_host
 from livecart.domain.commerce import Order
 from livecart.domain.errors import BadRequest, Forbidden, NotFound
 from livecart.domain.models import Account, Role, rfc3339
@@ -52,8 +53,13 @@ async def get_order(request: web.Request) -> web.Response:
 
 
 def view_for(account: Account, order: Order) -> dict[str, Any]:
-    """A brand sees its own lines only; everyone else involved sees the whole order."""
-    return brand_view(order, account.id) if account.role is Role.BRAND else order.public()
+    """A brand sees its own lines only; the show's host the host view (no address, no buyer id, as in
+    the orders list); the buyer and admin the whole order."""
+    if account.role is Role.BRAND:
+        return brand_view(order, account.id)
+    if account.id == order.buyer_id or account.role is Role.ADMIN:
+        return order.public()
+    return host_view(order)
 
 
 def page_limit(request: web.Request) -> int:
@@ -73,7 +79,7 @@ async def show_orders(request: web.Request) -> web.Response:
     brand_id = account.id if account.role is Role.BRAND else None
     if brand_id is not None and all(product.brand_id != brand_id for product in await store.lineup(show.id)):
         raise Forbidden("only brands in the show's lineup may list its orders")
-    if account.role is Role.HOST and not show.hosted_by(account):
+    if account.role is Role.HOST and not await may_host(store, show, account):
         raise Forbidden("only the show's host may list its orders")
     limit = page_limit(request)
     cursor = None

@@ -40,7 +40,7 @@ async def read_image(request: web.Request, limit: int) -> bytes:
 async def put_poster(request: web.Request) -> web.Response:
     account = await require(request, Role.HOST)
     show = await show_or_404(request)
-    ensure_show_host(account, show)
+    await ensure_show_host(request, account, show)
     content_type = request.content_type
     if content_type not in POSTER_TYPES:
         raise UnsupportedMediaType(

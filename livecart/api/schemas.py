@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StrictInt, field_validator
 
+from livecart.domain.models import EARLIEST_INSTANT, LATEST_INSTANT, instant_in_range
 from livecart.http.parsing import Body
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -22,6 +23,8 @@ def _no_control_chars(value: str) -> str:
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise ValueError("must include a time zone, e.g. 2026-11-23T20:00:00Z")
+    if value is not None and not instant_in_range(value):
+        raise ValueError(f"must be from {EARLIEST_INSTANT.year} to {LATEST_INSTANT.year}")
     return value
 
 
@@ -77,3 +80,4 @@ class ShowCreate(Body):
 
 class LineupAdd(Body):
     product_id: Id
+    campaign_id: Id | None = None  # sell it under this campaign (the host must be approved, it active)

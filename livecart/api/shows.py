@@ -7,6 +7,7 @@ from aiohttp import web
 from livecart import keys
 from livecart.api.catalog import product_or_404
 from livecart.api.schemas import LineupAdd, ShowCreate
+from livecart.commerce.connect import may_host
 from livecart.domain.calendar import show_event
 from livecart.domain.errors import Conflict, Forbidden, NotFound
 from livecart.domain.models import Account, Role, Show, ShowStatus
@@ -29,8 +30,9 @@ async def show_or_404(request: web.Request) -> Show:
     return show
 
 
-def ensure_show_host(account: Account, show: Show) -> None:
-    if not show.hosted_by(account):
+async def ensure_show_host(request: web.Request, account: Account, show: Show) -> None:
+    """The show's host, an active co-host, or admin (livecart/commerce/connect.may_host)."""
+    if not await may_host(request.app[keys.SERVICES].store, show, account):
         raise Forbidden("only the show's host may do this")
 
 
@@ -69,7 +71,7 @@ async def show_calendar(request: web.Request) -> web.Response:
     """The show as an iCalendar event, to add to a calendar; 409 when it has no start time or has ended."""
     show = await show_or_404(request)
     services = request.app[keys.SERVICES]
-    start = show.started_at if show.status is ShowStatus.LIVE else show.scheduled_at
+    start = show.started_at if show.status in (ShowStatus.LIVE, ShowStatus.PAUSED) else show.scheduled_at
     if show.status is ShowStatus.ENDED or start is None:
         raise Conflict("this show has no start time to put in a calendar", show_id=show.id, status=show.status.value)
     host = await services.store.get_account(show.host_id)
@@ -113,10 +115,22 @@ async def get_lineup(request: web.Request) -> web.Response:
 async def add_to_lineup(request: web.Request) -> web.Response:
     account = await require(request, Role.HOST)
     show = await show_or_404(request)
-    ensure_show_host(account, show)
+    await ensure_show_host(request, account, show)
     body = await parse(request, LineupAdd)
     product = await product_or_404(request, body.product_id)
-    added = await request.app[keys.SERVICES].store.add_to_lineup(show.id, product.id)
+    added = await request.app[keys.SERVICES].connect.add_to_lineup(account, show, product, body.campaign_id)
     return web.json_response(
         {"show_id": show.id, "product": product.public(), "added": added}, status=201 if added else 200
     )
+
+
+@routes.post("/api/shows/{show_id}/end")
+async def end_show(request: web.Request) -> web.Response:
+    """The show's host or admin ends the show for good: its publisher and viewers are closed, and the
+    live path stops selling in it. Ending an ended show answers the same show."""
+    account = await require(request, Role.HOST)
+    show = await show_or_404(request)
+    if not show.hosted_by(account):  # the host's own decision: co-hosts do not end the show
+        raise Forbidden("only the show's host may end it")
+    ended = await request.app[keys.SERVICES].lifecycle.end(show.id)
+    return web.json_response((ended or show).public())

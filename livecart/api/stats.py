@@ -8,6 +8,7 @@ from aiohttp import web
 
 from livecart import keys
 from livecart.api.shows import show_or_404
+from livecart.commerce.connect import may_host
 from livecart.domain.errors import Forbidden
 from livecart.domain.models import Role, ShowStatus, rfc3339
 from livecart.domain.stats import ProductStats, product_stats
@@ -48,7 +49,7 @@ async def stats(request: web.Request) -> web.Response:
         products = [product for product in products if product.brand_id == account.id]
         if not products:
             raise Forbidden("only brands in the show's lineup may read its stats")
-    elif account.role is Role.HOST and not show.hosted_by(account):
+    elif account.role is Role.HOST and not await may_host(store, show, account):
         raise Forbidden("only the show's host may read its stats")
     now = request.app[keys.SERVICES].clock.now()
     until = show.ended_at if show.status is ShowStatus.ENDED and show.ended_at else now

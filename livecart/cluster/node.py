@@ -1,8 +1,8 @@
-"""This process as a cluster node: its heartbeat, the shows it originates, and ending dead nodes' shows.
+"""This process as a cluster node: its heartbeat, the shows it originates, and pausing dead nodes' shows.
 
 Timing, from the TTL `T` (`LIVECART_NODE_TTL_S`): a node beats every T/4 and each beat sets its expiry
 to now + 3T/4, so two late beats are tolerated; every node reaps at each of its beats. A node that
-dies is therefore no longer advertised 3T/4 after its last beat, and its shows are `ended` at most
+dies is therefore no longer advertised 3T/4 after its last beat, and its shows are `paused` at most
 T after it died (3T/4 + one beat of the reaper).
 """
 
@@ -48,8 +48,9 @@ class ClusterNode:
         end_show: EndShow,
         shows_lost: ShowsLost,
     ) -> None:
-        """`end_show(show_id)` ends a dead node's show (the show lifecycle); `shows_lost(show_ids)` is
-        called with this node's shows when it finds it had been reaped (they were ended meanwhile)."""
+        """`end_show(show_id)` handles a dead node's show (the show lifecycle pauses it: its publisher is
+        gone); `shows_lost(show_ids)` is called with this node's shows when it finds it had been reaped
+        (they were paused meanwhile and may be published elsewhere: their broadcasts here are retired)."""
         self.registry = registry
         self._store = store
         self.ttl_s = ttl_s
@@ -110,18 +111,18 @@ class ClusterNode:
 
     async def _reaped(self) -> None:
         shows = sorted(self.originated)
-        log.warning("node %s missed its heartbeats and was declared dead; its shows %s were ended",
+        log.warning("node %s missed its heartbeats and was declared dead; its shows %s were paused",
                     self.node_id, shows)
         self.originated.clear()
         await self._shows_lost(shows)
 
     async def _end_dead_node(self, dead: DeadNode) -> None:
-        log.warning("node %s is dead: ending its shows %s", dead.id, list(dead.shows))
+        log.warning("node %s is dead: pausing its shows %s", dead.id, list(dead.shows))
         for show_id in dead.shows:
             try:
                 await self._end_show(show_id)
             except Exception:
-                log.exception("ending show %s of dead node %s failed", show_id, dead.id)
+                log.exception("pausing show %s of dead node %s failed", show_id, dead.id)
         for show_id, count in dead.viewers.items():
             if count:
                 try:

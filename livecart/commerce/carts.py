@@ -3,16 +3,61 @@ before, the per-buyer limit, stock) with the same `CartRules` checkout prices wi
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
+
 from livecart.domain.cart import CartRules, check_add, check_source
 from livecart.domain.commerce import CartItem, OrderSource
-from livecart.domain.models import Account, Product, Show
+from livecart.domain.errors import NotForSale, ShowEnded
+from livecart.domain.models import Account, Product, Show, still_selling
 from livecart.store import Store
+
+ACCOUNT_RECHECK_S = 2.0  # a deleted account stops selling on every node within this
+
+
+class Owners:
+    """Are a show's host and its products' brands still accounts? A deleted account's shows and products
+    stop selling (issue 19, finding 6). Answers are kept `ACCOUNT_RECHECK_S` per account so a flash
+    sale does not read the same two accounts a thousand times; a deletion on this node counts at once
+    (`forget`), on other nodes within `ACCOUNT_RECHECK_S`."""
+
+    def __init__(self, store: Store, recheck_s: float = ACCOUNT_RECHECK_S) -> None:
+        self.store = store
+        self.recheck_s = recheck_s
+        self._known: dict[str, tuple[bool, float]] = {}  # account id → (exists, read at, monotonic)
+
+    def forget(self, account_id: str) -> None:
+        self._known.pop(account_id, None)
+
+    async def _exists(self, account_id: str) -> bool:
+        now = time.monotonic()
+        known = self._known.get(account_id)
+        if known is not None and now - known[1] < self.recheck_s:
+            return known[0]
+        exists = await self.store.get_account(account_id) is not None
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[account_id] = (exists, now)
+        return exists
+
+    async def check(self, show: Show, brands: Mapping[str, str]) -> None:
+        """NotForSale unless the show's host and the brand of every product (`brands`: product id →
+        brand id) still have their accounts."""
+        if not await self._exists(show.host_id):
+            raise NotForSale("the show's host left: nothing is sold in this show", show_id=show.id)
+        gone = [brand_id for brand_id in sorted(set(brands.values())) if not await self._exists(brand_id)]
+        if gone:
+            raise NotForSale(
+                "the brand of this product left: it is no longer sold",
+                product_ids=sorted(product_id for product_id, brand_id in brands.items() if brand_id in gone),
+            )
 
 
 class Carts:
-    def __init__(self, store: Store, rules: CartRules) -> None:
+    def __init__(self, store: Store, rules: CartRules, owners: Owners) -> None:
         self.store = store
         self.rules = rules
+        self.owners = owners
 
     async def products(self, cart: list[CartItem]) -> dict[str, Product]:
         """The cart's products that still exist, by id."""
@@ -27,8 +72,12 @@ class Carts:
         self, show: Show, viewer: Account, product: Product, qty: int, source: OrderSource = OrderSource.LIVE
     ) -> list[CartItem]:
         """Add `qty` of `product` to the viewer's cart in `show`; returns the cart. `source` REPLAY is the
-        replay's purchase path (`domain.cart.check_source`)."""
+        replay's purchase path (`domain.cart.check_source`); the live path refuses an ended show
+        (ShowEnded). NotForSale when the product's brand or the show's host was deleted."""
         check_source(show, source)
+        if source is OrderSource.LIVE and not still_selling(show):
+            raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show.id)
+        await self.owners.check(show, {product.id: product.brand_id})
         cart = await self.store.cart(show.id, viewer.id)
         bought = (await self.store.units_bought(viewer.id, [product.id]))[product.id]
         max_qty = check_add(

@@ -21,19 +21,22 @@ from datetime import datetime
 
 from livecart.bus import EventBus
 from livecart.clock import Clock
-from livecart.commerce.connect import campaign_rates
+from livecart.commerce.carts import Owners
+from livecart.commerce.connect import rates_of
 from livecart.commerce.payments import PaymentProvider
 from livecart.commerce.stock_news import StockNews
+from livecart.domain.attribution import is_storefront
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.commerce import Order, OrderSource, OrderStatus, StoredResponse
-from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined
+from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined, PriceChanged, ShowEnded
 from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
-from livecart.domain.models import Account, Product, Show
-from livecart.domain.shares import active_shares
+from livecart.domain.models import Account, Show, still_selling
+from livecart.domain.shares import Cohost, active_shares
 from livecart.store import Store
+from livecart.store.base import NotReplicated
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +61,17 @@ class CheckoutRequest:
     shipping: Mapping[str, str]
     card_number: str
     client_ip: str | None = None  # recorded with the order (livecart/domain/client_ip.py)
+    expected_total_cents: int | None = None  # the total the buyer saw; None: accept the current one
     source: OrderSource = OrderSource.LIVE  # REPLAY: bought from the show's replay
 
 
 class Checkout:
     def __init__(
         self, store: Store, provider: PaymentProvider, bus: EventBus, rules: CartRules, news: StockNews,
-        clock: Clock,
+        clock: Clock, owners: Owners | None = None,
     ) -> None:
         self.store = store
+        self.owners = owners or Owners(store)
         self.provider = provider
         self.bus = bus
         self.rules = rules
@@ -99,48 +104,62 @@ class Checkout:
         if claimed is not None:
             return claimed, True
         try:
+            if request.source is OrderSource.LIVE and not still_selling(show):  # replay: its own explicit path
+                raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show.id)
             if isinstance(priced, BaseException):
                 raise priced
-            stock = await self.store.place_order(priced, self.rules.max_qty_per_buyer)
+            order, cohosts = priced
+            await self.owners.check(show, {line.product_id: line.brand_id for line in order.lines})
+            expected = request.expected_total_cents
+            if expected is not None and expected != order.total_cents:
+                raise PriceChanged(
+                    "the cart's total changed since the buyer saw it",
+                    product_ids=[line.product_id for line in order.lines],
+                    expected_total_cents=expected,
+                    total_cents=order.total_cents,
+                )
+            stock = await self.store.place_order(order, self.rules.max_qty_per_buyer, from_cart=True)
         except LivecartError as error:
             response = error_response(error, status_of(error))
             await self.store.save_idempotent_response(buyer.id, key, response)
             return response, False
+        except NotReplicated:
+            raise  # the order was placed (on the primary only so far): recovery settles it, the key stays
         except BaseException:
             await self.store.release_idempotency_key(buyer.id, key)
             raise
         self._publish_stock(show.id, stock)
-        return await self._charge(priced, request.card_number, status_of), False
+        return await self._charge(order, request.card_number, status_of, cohosts), False
 
-    async def _price(self, show: Show, buyer: Account, key: str, request: CheckoutRequest) -> Order:
-        cart = await self.store.cart(show.id, buyer.id)
-        ids = [item.product_id for item in cart]
-        # Independent reads in flight together: one round trip to the store instead of several.
-        found, pinned, bought, sold_under = await asyncio.gather(
-            asyncio.gather(*(self.store.get_product(product_id) for product_id in ids)),
-            self.store.pinned_during(show.id),
-            self.store.units_bought(buyer.id, ids),
-            campaign_rates(self.store, show.host_id, self.clock.now()),
-        )
-        products: dict[str, Product] = {product.id: product for product in found if product is not None}
-        return price_order(
+    async def _price(
+        self, show: Show, buyer: Account, key: str, request: CheckoutRequest
+    ) -> tuple[Order, list[Cohost]]:
+        """The priced order and the show's co-hosts (for the commission split once paid), from one
+        store call (`checkout_inputs`) instead of a read per cart line, pin set, limit and campaign."""
+        inputs = await self.store.checkout_inputs(show.id, buyer.id, show.host_id)
+        sold_under = await rates_of(self.store, inputs.applications, self.clock.now())
+        order = price_order(
             order_id=new_id("ord"),
             show=show,
             buyer=buyer,
-            cart=cart,
-            products=products,
-            pinned=pinned,
-            bought=bought,
+            cart=inputs.cart,
+            products=inputs.products,
+            pinned=inputs.pinned,
+            bought=inputs.bought,
             rules=self.rules,
             shipping=request.shipping,
             idempotency_key=key,
             now=self.clock.now(),
             client_ip=request.client_ip,
-            source=request.source,
+            # a share link's storefront: bought through the link, outside any show
+            source=OrderSource.LINK if is_storefront(show.id) else request.source,
             campaigns=sold_under,
         )
+        return order, inputs.cohosts
 
-    async def _charge(self, order: Order, card_number: str, status_of: StatusOf) -> StoredResponse:
+    async def _charge(
+        self, order: Order, card_number: str, status_of: StatusOf, cohosts: list[Cohost]
+    ) -> StoredResponse:
         try:
             async with asyncio.timeout(CHARGE_TIMEOUT_S):
                 charge = await self.provider.charge(
@@ -159,7 +178,7 @@ class Checkout:
             log.exception("charge for order %s failed; it stays pending until recovery", order.id)
             raise
         try:
-            return await self.settle_paid(order, charge.id, self.clock.now())
+            return await self.settle_paid(order, charge.id, self.clock.now(), cohosts)
         except Conflict:
             # Recovery already failed this order (the provider answered after the grace period):
             # the stock is back on sale, so the money goes back too.
@@ -167,13 +186,18 @@ class Checkout:
             await self.provider.refund(charge_id=charge.id, amount_cents=order.total_cents)
             raise
 
-    async def settle_paid(self, order: Order, payment_ref: str, paid_at: datetime) -> StoredResponse:
-        """Record a charged order as paid with its ledger entries, then announce the sales."""
+    async def settle_paid(
+        self, order: Order, payment_ref: str, paid_at: datetime, cohosts: list[Cohost] | None = None
+    ) -> StoredResponse:
+        """Record a charged order as paid with its ledger entries, then announce the sales. `cohosts`:
+        the show's co-hosts as read when the order was priced (read now when not given, e.g. by recovery)."""
         paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
         response = order_response(paid)
-        cohosts = active_shares(await self.store.cohosts(order.show_id))  # one commission entry per share
+        if cohosts is None:
+            cohosts = await self.store.cohosts(order.show_id)
+        shares = active_shares(cohosts)  # one commission entry per share
         await self.store.mark_order_paid(
-            order.id, payment_ref, paid_at, sale_entries(paid, paid_at, shares=cohosts), response
+            order.id, payment_ref, paid_at, sale_entries(paid, paid_at, shares=shares), response
         )
         buyer = public_buyer_name(order.buyer_name)
         for line in order.lines:

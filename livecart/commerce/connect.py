@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from livecart.clock import Clock
-from livecart.domain import attribution, errors, shares
+from livecart.domain import attribution, errors, performance, shares
 from livecart.domain import campaigns as rules
 from livecart.domain.campaigns import (
     Application,
@@ -21,9 +21,10 @@ from livecart.domain.campaigns import (
     Invitation,
     InvitationStatus,
 )
-from livecart.domain.errors import Conflict, Forbidden, NotApproved
+from livecart.domain.commerce import Order
+from livecart.domain.errors import Conflict, Forbidden, NotApproved, NotAttributed
 from livecart.domain.ids import new_id
-from livecart.domain.models import Account, Role, Show
+from livecart.domain.models import Account, Product, Role, Show, ShowStatus
 from livecart.store.base import Store
 
 LINK_CODE_ATTEMPTS = 5
@@ -32,12 +33,30 @@ LINK_CODE_ATTEMPTS = 5
 async def campaign_rates(store: Store, host_id: str, now: datetime) -> dict[str, tuple[str, int]]:
     """Product id → (campaign id, commission bps) for what `host_id` sells under a campaign now (it is
     approved and the campaign active); checkout prices those lines with it (docs/commerce.md#campaigns)."""
-    applications = await store.host_applications(host_id)
+    return await rates_of(store, await store.host_applications(host_id), now)
+
+
+async def rates_of(store: Store, applications: list[Application], now: datetime) -> dict[str, tuple[str, int]]:
+    """`campaign_rates` from the host's applications already read (checkout reads them with its cart)."""
     approved = {one.campaign_id for one in applications if one.status is ApplicationStatus.APPROVED}
     if not approved:
         return {}
     found = [one for one in await asyncio.gather(*(store.get_campaign(cid) for cid in approved)) if one]
     return {product_id: (one.id, one.commission_bps) for product_id, one in rules.rates(found, approved, now).items()}
+
+
+async def active_cohosts(store: Store, show_id: str) -> frozenset[str]:
+    """Ids of the show's active co-hosts: they get its host's studio controls (`Show.hosted_by`)."""
+    return frozenset(one.host_id for one in await store.cohosts(show_id) if one.status is shares.CohostStatus.ACTIVE)
+
+
+async def may_host(store: Store, show: Show, account: Account) -> bool:
+    """The show's host, an active co-host of it, or admin (pins, moderation, selling formats, lineup)."""
+    if show.hosted_by(account):
+        return True
+    return account.role is Role.HOST and show.hosted_by(account, await active_cohosts(store, show.id))
+
+
 PAGE_MAX = 100
 
 
@@ -150,15 +169,33 @@ class Connect:
         return await self.store.accept_invitation(invitation_id, found.max_hosts)
 
     # -- selling ----------------------------------------------------------------------------------------
-    async def add_to_lineup(self, host: Account, show: Show, campaign_id: str, product_id: str) -> bool:
-        """Feature a campaign product in the host's show: only while approved and the campaign is active."""
-        if show.host_id != host.id:
+    async def add_to_lineup(self, account: Account, show: Show, product: Product, campaign_id: str | None) -> bool:
+        """Feature a product in the show's lineup (`POST /api/shows/{id}/lineup`): its host, an active
+        co-host or admin. A product offered by an active campaign may be added only by a show whose host is
+        approved for one (`403 not_approved`); with `campaign_id`, that campaign is checked: the product is
+        its own, the host approved, the campaign active (`409 campaign_not_active`)."""
+        if not await may_host(self.store, show, account):
             raise Forbidden("only the show's host may change its lineup")
-        found = await self._campaign(campaign_id)
-        application = await self.store.application_of(campaign_id, host.id)
-        status = None if application is None else application.status
-        rules.check_lineup_add(found, product_id, host.id, status, self.clock.now())
-        return await self.store.add_to_lineup(show.id, product_id)
+        now = self.clock.now()
+        if campaign_id is not None:
+            found = await self._campaign(campaign_id)
+            application = await self.store.application_of(campaign_id, show.host_id)
+            status = None if application is None else application.status
+            rules.check_lineup_add(found, product.id, show.host_id, status, now)
+        else:
+            offering = [
+                one for one in await self.store.list_campaigns(product.brand_id)
+                if product.id in one.product_ids and one.status(now) is CampaignStatus.ACTIVE
+            ]  # fmt: skip
+            if offering:
+                approved = {one.campaign_id for one in await self.store.host_applications(show.host_id)
+                            if one.status is ApplicationStatus.APPROVED}  # fmt: skip
+                if not approved & {one.id for one in offering}:
+                    raise NotApproved(
+                        "this product is offered through a campaign: apply to it first",
+                        campaign_id=offering[0].id, campaign_ids=[one.id for one in offering],
+                    )  # fmt: skip
+        return await self.store.add_to_lineup(show.id, product.id)
 
     async def link(self, host: Account, campaign_id: str) -> attribution.ShareLink:
         """The host's share link for the campaign (made on first request); approved hosts only."""
@@ -181,6 +218,121 @@ class Connect:
             return None
         return attribution.Attribution(found.code, found.campaign_id, found.host_id, self.clock.now())
 
+    async def visit(self, code: str) -> tuple[attribution.ShareLink, str]:
+        """`GET /l/{code}`: count the click and say where it leads — the host's live show, else its latest
+        replay of a show that featured the campaign, else the campaign's first product on livecart.
+        Raises NotFound for an unknown (or malformed) code."""
+        found = await self.store.link_by_code(code) if attribution.valid_code(code) else None
+        if found is None:
+            raise errors.no_such_link(code)
+        await self.store.record_link_click(code)
+        campaign = await self._campaign(found.campaign_id)
+        shows = [show for show in await self.store.list_shows() if show.host_id == found.host_id]
+        live = [show for show in shows if show.status is ShowStatus.LIVE]
+        if live:
+            return found, f"/watch/{live[0].id}"
+        # an ended show that went live has a recording: its replay (the replay page is /replay/{id})
+        ended = [show for show in shows if show.status is ShowStatus.ENDED and show.started_at is not None]
+        for show in ended:  # list_shows: the latest ended first
+            lineup = {product.id for product in await self.store.lineup(show.id)}
+            if lineup & set(campaign.product_ids):
+                return found, f"/replay/{show.id}"
+        return found, f"/p/{campaign.product_ids[0]}?c={campaign.id}"
+
+    async def keep(self, viewer: Account, code: str) -> tuple[attribution.Attribution, Show]:
+        """Keep the link's attribution with the viewer's account (`POST /api/attributions`); returns it and
+        the link's storefront, where the viewer buys the campaign's products outside a show."""
+        if viewer.role is not Role.VIEWER:
+            raise Forbidden("only viewers are attributed to a link", role=viewer.role.value)
+        if not attribution.valid_code(code):
+            raise errors.no_such_link(code)
+        held = await self.store.keep_attribution(viewer.id, code)
+        return held, await self.storefront(held.code)
+
+    async def storefront(self, code: str) -> Show:
+        """The link's storefront (made on first use), with the campaign's products in its lineup and pinned
+        while the host is approved and the campaign active, so they can go in its carts."""
+        link = await self.store.link_by_code(code)
+        if link is None:
+            raise errors.no_such_link(code)
+        found = await self._campaign(link.campaign_id)
+        host = await self.store.get_account(link.host_id)
+        show = await self.store.storefront(code, f"{found.title} · {host.name if host else link.host_id}")
+        application = await self.store.application_of(found.id, link.host_id)
+        approved = application is not None and application.status is ApplicationStatus.APPROVED
+        if approved and found.status(self.clock.now()) is CampaignStatus.ACTIVE:
+            pinned = {pin.product.id for pin in await self.store.active_pins(show.id)}
+            for product_id in found.product_ids:
+                if await self.store.get_product(product_id) is None:
+                    continue
+                await self.store.add_to_lineup(show.id, product_id)
+                if product_id not in pinned:
+                    await self.store.pin_product(show.id, product_id)
+        return show
+
+    async def check_buyer(self, viewer: Account, show: Show) -> None:
+        """Buying in a link's storefront needs the viewer's attribution to that link, within
+        LIVECART_ATTRIBUTION_DAYS (`409 not_attributed`); any show is open to everyone as before."""
+        if not attribution.is_storefront(show.id):
+            return
+        link = await self.store.storefront_link(show.id)
+        held = await self.attribution_of(viewer)
+        if link is None or held is None or held.code != link.code:
+            raise NotAttributed(
+                "buying here needs this share link's attribution (follow the link again)", show_id=show.id
+            )
+
+    async def attribution_of(self, viewer: Account) -> attribution.Attribution | None:
+        """The viewer's attribution while it lasts (LIVECART_ATTRIBUTION_DAYS), else None."""
+        held = await self.store.attribution_of(viewer.id)
+        if held is None or not held.live(self.clock.now(), self.attribution_days):
+            return None
+        return held
+
+    async def links(self, host: Account) -> list[attribution.ShareLink]:
+        return await self.store.host_links(host.id)
+
+    # -- performance ------------------------------------------------------------------------------------
+    async def performance(self, account: Account, campaign_id: str) -> list[performance.HostPerformance]:
+        """Per approved host (and any host that sold under the campaign): the campaign's figures. The
+        campaign's brand and admin see every host; an approved host its own row."""
+        found = await self._campaign(campaign_id)
+        if account.role is Role.HOST:
+            mine = await self.store.application_of(campaign_id, account.id)
+            if mine is None or mine.status is not ApplicationStatus.APPROVED:
+                raise NotApproved("only hosts approved for this campaign see its performance", campaign_id=campaign_id)
+        elif account.role is not Role.ADMIN and found.brand_id != account.id:
+            raise Forbidden("only the campaign's brand, its hosts and admin see its performance")
+        host_ids = [one.host_id for one in await self.store.campaign_applications(campaign_id)
+                    if one.status is ApplicationStatus.APPROVED]  # fmt: skip
+        if account.role is Role.HOST:
+            host_ids = [account.id]
+        products = set(found.product_ids)
+        all_shows = await self.store.list_shows()
+        rows = []
+        for host_id in host_ids:
+            host = await self.store.get_account(host_id)
+            viewers: dict[str, int] = {}
+            orders = []
+            for show in all_shows:
+                if show.host_id != host_id:
+                    continue
+                if products & {product.id for product in await self.store.lineup(show.id)}:
+                    viewers[show.id] = (await self.store.audience(show.id)).peak_viewers
+                    orders.extend(await self.store.show_orders(show.id))
+            link = next((one for one in await self.store.host_links(host_id) if one.campaign_id == campaign_id), None)
+            figures = None
+            if link is not None:
+                clicks, link_viewers = await self.store.link_figures(link.code)
+                sold = await self._storefront_orders(link.code)
+                orders.extend(sold)
+                sales = performance.link_sales(campaign_id, sold)
+                figures = performance.LinkFigures(link.code, clicks, link_viewers, sales)
+            rows.append(performance.host_performance(
+                campaign_id, host_id, host.name if host else "", viewers, orders, figures
+            ))  # fmt: skip
+        return rows
+
     async def credit(
         self, held: attribution.Attribution | None, product_id: str, show_host_id: str | None
     ) -> attribution.Credit:
@@ -193,6 +345,13 @@ class Connect:
             show_host_id=show_host_id, attribution=held, campaign_products=products, product_id=product_id,
             now=self.clock.now(), days=self.attribution_days,
         )  # fmt: skip
+
+    async def _storefront_orders(self, code: str) -> list[Order]:
+        """The orders placed in the link's storefront (none before it was opened)."""
+        link = await self.store.link_by_code(code)
+        if link is None or link.storefront_show_id is None:
+            return []
+        return await self.store.show_orders(link.storefront_show_id)
 
     # -- co-hosts ---------------------------------------------------------------------------------------
     async def invite_cohost(self, host: Account, show: Show, cohost_id: str, share_bps: int) -> shares.Cohost:
@@ -207,3 +366,10 @@ class Connect:
 
     async def accept_cohost(self, host: Account, show: Show) -> shares.Cohost:
         return await self.store.accept_cohost(show.id, host.id)
+
+    async def cohosts(self, account: Account, show: Show) -> list[shares.Cohost]:
+        """The show's co-hosts: for its host, its co-hosts (any status) and admin."""
+        found = await self.store.cohosts(show.id)
+        if not show.hosted_by(account) and all(one.host_id != account.id for one in found):
+            raise Forbidden("only the show's host and its co-hosts see its co-hosts")
+        return found

@@ -1,5 +1,8 @@
-"""Checkout's upkeep: interrupted checkouts (and payouts) recovered and retention applied at start-up,
-then every minute at most (sooner when LIVECART_RECOVERY_GRACE_S is under two minutes)."""
+"""Checkout's upkeep: interrupted checkouts (and payouts) recovered and retention applied at start-up, then every
+minute at most (sooner when LIVECART_RECOVERY_GRACE_S is under two minutes), and — so that a checkout
+interrupted by a store outage settles within LIVECART_RECOVERY_GRACE_S of the outage ending (issue 19,
+finding 9) — also at the moment the oldest pending order becomes older than the grace period, and
+every `OUTAGE_RETRY_S` while the store is unreachable."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from livecart.store import STORE_UNAVAILABLE
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_S = 60.0  # at most; shorter when LIVECART_RECOVERY_GRACE_S is under two minutes
+OUTAGE_RETRY_S = 1.0  # while the store is unreachable, try again this often
+MIN_WAIT_S = 0.5  # between two runs, at least
 
 
 class Maintenance:
@@ -49,7 +54,7 @@ class Maintenance:
         if self.payouts is not None:
             await self.payouts.recover(older_than)
         await self.retention.apply(self.checkout.store)
-        self._task = asyncio.create_task(self._run_periodically())
+        self._task = asyncio.create_task(self._run_periodically(await self._next_wait()))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -58,17 +63,34 @@ class Maintenance:
                 await self._task
             self._task = None
 
-    async def _run_periodically(self) -> None:
+    async def _next_wait(self) -> float:
+        """Until the oldest pending order turns older than the grace period, at most `interval_s`."""
+        pending = await self.checkout.store.pending_orders(self.clock.now() + self.grace)
+        if not pending:
+            return self.interval_s
+        due = min(order.created_at for order in pending) + self.grace
+        return min(self.interval_s, max(MIN_WAIT_S, (due - self.clock.now()).total_seconds()))
+
+    async def _run_periodically(self, wait: float) -> None:
+        unreachable = False
         while True:
-            await self.clock.sleep(self.interval_s)
+            await self.clock.sleep(wait)
             try:
                 # A checkout pending longer than the grace period has lost its process.
                 await self.checkout.recover(self.clock.now() - self.grace)
                 if self.payouts is not None:  # a payout pending longer than the grace has lost its run
                     await self.payouts.recover(self.clock.now() - self.grace)
                 await self.retention.apply(self.checkout.store)
+                wait = await self._next_wait()
+                if unreachable:
+                    log.info("checkout recovery: the store is reachable again")
+                unreachable = False
             except STORE_UNAVAILABLE as unavailable:
-                log.warning("checkout recovery: store unreachable (%s); trying again in %.0f s",
-                            unavailable, self.interval_s)
+                if not unreachable:
+                    log.warning("checkout recovery: store unreachable (%s); trying again every %.0f s",
+                                unavailable, OUTAGE_RETRY_S)
+                unreachable = True
+                wait = OUTAGE_RETRY_S
             except Exception:
                 log.exception("checkout recovery failed; trying again in %.0f s", self.interval_s)
+                wait = self.interval_s

@@ -1,5 +1,5 @@
-"""What checkout keeps only for a while: finished Idempotency-Key records and the client addresses of
-orders and reviews.
+"""What checkout keeps only for a while: finished Idempotency-Key records, the client addresses of
+orders and reviews, and viewer accounts that never bought (with their carts).
 
 Applied by checkout recovery at start-up and then every minute (client addresses at most hourly:
 on Redis it walks every show).
@@ -26,6 +26,7 @@ class Retention:
     idempotency: timedelta  # finished Idempotency-Key records (LIVECART_IDEMPOTENCY_RETENTION_H)
     client_ip: timedelta  # orders' client addresses (LIVECART_CLIENT_IP_RETENTION_DAYS)
     clock: Clock = field(default_factory=SystemClock)
+    idle_viewers: timedelta | None = None  # viewers that never bought (LIVECART_ANONYMOUS_EXPIRY_DAYS)
     client_ip_every_s: float = CLIENT_IP_PURGE_INTERVAL_S
     _client_ip_done_at: float | None = field(default=None, init=False)
 
@@ -45,4 +46,8 @@ class Retention:
             if reviews:
                 log.info("erased the client address of %d reviews older than %s", reviews, self.client_ip)
             erased += reviews
+            if self.idle_viewers is not None:
+                expired = await store.expire_idle_viewers(self.clock.now() - self.idle_viewers)
+                if expired:
+                    log.info("deleted %d viewer accounts older than %s that never bought", expired, self.idle_viewers)
         return purged, erased

@@ -23,6 +23,8 @@ from typing import Protocol
 
 from livecart.bus import EventBus
 from livecart.clock import Clock
+from livecart.commerce.carts import Owners
+from livecart.commerce.connect import may_host
 from livecart.domain import auctions, deals, giveaways
 from livecart.domain.auctions import Auction, AuctionStatus
 from livecart.domain.commerce import Order, OrderStatus, StoredResponse
@@ -82,17 +84,19 @@ class Selling:
     # -- who may ------------------------------------------------------------------------------------
     async def _sellable(self, show: Show, actor: Account, product_id: str, *, brand_may: bool = True) -> Product:
         """The lineup product the actor may sell in this live show: its host, the brand owning it (when
-        `brand_may`), admin. Raises NotFound, Forbidden, ShowEnded (not live), NotInLineup."""
+        `brand_may`), admin, an active co-host. Raises NotFound, Forbidden, ShowEnded (not live or paused),
+        NotInLineup, NotForSale (the product's brand or the show's host was deleted: issue 19, finding 6)."""
         product = await self.store.get_product(product_id)
         if product is None:
             raise NotFound("no such product", product_id=product_id)
         allowed = actor.role is Role.ADMIN or actor.id == show.host_id or (brand_may and actor.id == product.brand_id)
-        if not allowed:
+        if not allowed and not await may_host(self.store, show, actor):  # an active co-host sells too
             raise Forbidden("only the show's host, the brand selling the product or admin may do this")
-        if show.status is not ShowStatus.LIVE:
+        if show.status not in (ShowStatus.LIVE, ShowStatus.PAUSED):  # a paused show keeps selling
             raise ShowEnded("the show is not live", show_id=show.id)
         if product_id not in {item.id for item in await self.store.lineup(show.id)}:
             raise NotInLineup("the product is not in the show's lineup", product_id=product_id)
+        await Owners(self.store, recheck_s=0).check(show, {product.id: product.brand_id})
         return product
 
     # -- auctions -----------------------------------------------------------------------------------

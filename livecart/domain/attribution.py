@@ -22,6 +22,14 @@ CODE_LENGTH = 8  # 31**8 ≈ 8.5e11 codes
 CODE_PATTERN = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
+STOREFRONT_PREFIX = "lnk"  # a link's storefront is a show with an id `lnk_…`, never listed
+
+
+def is_storefront(show_id: str) -> bool:
+    """Whether the show is a share link's storefront: what is bought there is bought through the link."""
+    return show_id.startswith(f"{STOREFRONT_PREFIX}_")
+
+
 class Source(StrEnum):
     SHOW = "show"
     LINK = "link"
@@ -43,6 +51,7 @@ class ShareLink:
     campaign_id: str
     host_id: str
     created_at: datetime
+    storefront_show_id: str | None = None  # where the link's buyers buy outside a show, once opened
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ from livecart.domain.models import Product, rfc3339
 
 
 class OrderSource(StrEnum):
-    """Where an order was placed: during the live show, or from its replay (docs/protocol.md)."""
+    """Where an order was placed (docs/protocol.md): during the live show, from its replay, or through a
+    host's share link (the link's storefront, outside any show: domain/attribution.py)."""
 
     LIVE = "live"
     REPLAY = "replay"
+    LINK = "link"
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class Order:
     paid_at: datetime | None = None
     payment_ref: str | None = None
     client_ip: str | None = None  # where the checkout came from (fake-order signals); never in public()
-    source: OrderSource = OrderSource.LIVE
+    source: OrderSource = OrderSource.LIVE  # REPLAY: from the show's replay; LINK: a share link's storefront
 
     @property
     def total_cents(self) -> int:

@@ -95,6 +95,12 @@ class CurrencyMismatch(Conflict):
     code = "currency_mismatch"
 
 
+class NotForSale(Conflict):
+    """A product whose brand's account was deleted (or a show whose host's was) is no longer sold."""
+
+    code = "not_for_sale"
+
+
 class CartEmpty(Conflict):
     code = "cart_empty"
 
@@ -186,6 +192,10 @@ def order_not_pending(order_id: str, status: str) -> Conflict:
     return Conflict(f"the order is {status}, not pending", order_id=order_id)
 
 
+def cart_checked_out() -> CartEmpty:
+    return CartEmpty("the cart was already checked out (or is being checked out now)")
+
+
 def price_changed(product_ids: Sequence[str]) -> PriceChanged:
     return PriceChanged("a price or commission changed since the cart was priced; retry", product_ids=list(product_ids))
 
@@ -258,6 +268,10 @@ class UnitsCapReached(Conflict):
     code = "units_cap_reached"
 
 
+class NotAttributed(Conflict):
+    code = "not_attributed"
+
+
 class NotApproved(Forbidden):
     code = "not_approved"
 
@@ -295,6 +309,10 @@ def units_cap_reached(units_cap: int, units_sold: int) -> UnitsCapReached:
     return UnitsCapReached(
         "this campaign has sold every unit it offered", units_cap=units_cap, units_left=units_cap - units_sold
     )
+
+
+def no_such_link(code: str) -> NotFound:
+    return NotFound("no such link", link_code=code)
 
 
 def link_code_taken(code: str) -> Conflict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -12,10 +13,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Instants the API and the stores accept (issue 19, finding 2): far enough from datetime's limits that
+# any UTC offset, microseconds since the epoch and the RFC 3339 formatter all fit.
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def instant_in_range(moment: datetime) -> bool:
+    """Is this aware datetime between EARLIEST_INSTANT and LATEST_INSTANT (as an instant)?"""
+    try:
+        return EARLIEST_INSTANT <= moment.astimezone(UTC) <= LATEST_INSTANT
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is past datetime.max in UTC
+        return False
+
+
 def rfc3339(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    try:
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    except OverflowError:  # stored before dates were range-checked: keep its own offset
+        return moment.isoformat()
 
 
 class Role(StrEnum):
@@ -28,6 +46,7 @@ class Role(StrEnum):
 class ShowStatus(StrEnum):
     SCHEDULED = "scheduled"
     LIVE = "live"
+    PAUSED = "paused"  # live, but its publisher went away: viewers see "back soon", selling goes on
     ENDED = "ended"
 
 
@@ -93,10 +112,12 @@ class Show:
     started_at: datetime | None
     ended_at: datetime | None
     created_at: datetime
+    paused_at: datetime | None = None  # when it last lost its publisher, while `paused`
 
-    def hosted_by(self, account: Account) -> bool:
-        """May `account` act as this show's host? Its host, and admin, may."""
-        return account.role is Role.ADMIN or account.id == self.host_id
+    def hosted_by(self, account: Account, cohosts: Collection[str] = ()) -> bool:
+        """May `account` act as this show's host? Its host, and admin, may; so may the active co-hosts
+        given in `cohosts` (their ids: pins, moderation, selling formats; publishing stays the host's)."""
+        return account.role is Role.ADMIN or account.id == self.host_id or account.id in cohosts
 
     def public(self) -> dict[str, Any]:
         return {
@@ -112,16 +133,32 @@ class Show:
 
 
 def show_transition_allowed(current: ShowStatus, new: ShowStatus) -> bool:
-    """scheduled → live → ended; a live show that lost its publisher may go live again only before it ended."""
+    """scheduled → live ⇄ paused → ended: a show whose publisher goes away is paused and goes live
+    again on the next publish; it ends when its host (or admin) ends it, or after a long pause."""
     allowed = {
         ShowStatus.SCHEDULED: {ShowStatus.LIVE, ShowStatus.ENDED},
-        ShowStatus.LIVE: {ShowStatus.ENDED},
+        ShowStatus.LIVE: {ShowStatus.PAUSED, ShowStatus.ENDED},
+        ShowStatus.PAUSED: {ShowStatus.LIVE, ShowStatus.ENDED},
         ShowStatus.ENDED: set(),
     }
     return new in allowed[current]
 
 
-_SHOW_STATUS_RANK = {ShowStatus.LIVE: 0, ShowStatus.SCHEDULED: 1, ShowStatus.ENDED: 2}
+def show_status_stamp(current: ShowStatus, new: ShowStatus) -> str | None:
+    """The time field a move from `current` to `new` stamps: `started_at` when a show first goes live,
+    `paused_at` when it pauses, `ended_at` when it ends; none when a paused show goes live again.
+    `paused_at` is cleared by every move but a pause."""
+    if new is ShowStatus.LIVE:
+        return None if current is ShowStatus.PAUSED else "started_at"
+    return {ShowStatus.PAUSED: "paused_at", ShowStatus.ENDED: "ended_at"}.get(new)
+
+
+def still_selling(show: Show) -> bool:
+    """May the live path (cart adds, checkout, selling formats) sell in this show? Until it ended."""
+    return show.status is not ShowStatus.ENDED
+
+
+_SHOW_STATUS_RANK = {ShowStatus.LIVE: 0, ShowStatus.PAUSED: 0, ShowStatus.SCHEDULED: 1, ShowStatus.ENDED: 2}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -137,5 +174,6 @@ def show_list_order(show: Show) -> tuple[int, int, str]:
 
 def _micros(moment: datetime) -> int:
     """Microseconds since the epoch; a naive datetime is taken as UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return (aware - _EPOCH) // _MICROSECOND
+    naive = moment.replace(tzinfo=None)  # wall time, then the offset in integers: never overflows
+    offset = moment.utcoffset() or timedelta(0)
+    return (naive - _EPOCH.replace(tzinfo=None)) // _MICROSECOND - offset // _MICROSECOND

@@ -45,10 +45,12 @@ class ProductStats:
 
 
 def by_source(lines: Iterable[tuple[Order, Any]]) -> dict[str, dict[str, int]]:
-    """Orders, units, gross and net per order source (every source present, zeros included)."""
-    split = {source.value: {"orders": 0, "units": 0, "gross_cents": 0, "net_cents": 0} for source in OrderSource}
+    """Orders, units, gross and net per order source: `live` and `replay` always (zeros included); `link`
+    only in a share link's storefront, the one place its orders are placed."""
+    empty = {"orders": 0, "units": 0, "gross_cents": 0, "net_cents": 0}
+    split = {source.value: dict(empty) for source in (OrderSource.LIVE, OrderSource.REPLAY)}
     for order, line in lines:
-        row = split[order.source.value]
+        row = split.setdefault(order.source.value, dict(empty))
         row["orders"] += 1
         row["units"] += line.qty
         row["gross_cents"] += line.line_total_cents

@@ -12,11 +12,20 @@ a bug can build (an order naming one product twice, a refund of zero units).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from livecart.domain import errors
 from livecart.domain.commerce import Order, OrderStatus, Refund
-from livecart.domain.models import PRODUCT_MUTABLE_FIELDS, Product, ShowStatus, show_transition_allowed
+from livecart.domain.models import (
+    EARLIEST_INSTANT,
+    LATEST_INSTANT,
+    PRODUCT_MUTABLE_FIELDS,
+    Product,
+    ShowStatus,
+    instant_in_range,
+    show_transition_allowed,
+)
 from livecart.domain.reviews import RATINGS, Review
 
 # Product fields that may be cleared (set to None); the others are required.
@@ -41,6 +50,15 @@ def product_values(values: Mapping[str, Any]) -> None:
         problems["commission_bps"] = f"must be from 0 to {MAX_COMMISSION_BPS}"
     if problems:
         raise errors.invalid_product(problems)
+
+
+def instant(name: str, moment: datetime | None) -> None:
+    """A date given to the store: None, or an aware datetime within `instant_in_range` (BadRequest)."""
+    if moment is not None and (moment.tzinfo is None or not instant_in_range(moment)):
+        raise errors.BadRequest(
+            f"{name} is out of range",
+            fields={name: f"a date from {EARLIEST_INSTANT.year} to {LATEST_INSTANT.year}, with a time zone"},
+        )
 
 
 def show_status_change(current: ShowStatus, new: ShowStatus) -> bool:
@@ -101,6 +119,14 @@ def order_placement(
     }
     if short:
         raise errors.out_of_stock(short)
+
+
+def cart_holds(order: Order, in_cart: Mapping[str, int], other_pending: bool) -> None:
+    """A checkout from the cart (`place_order(..., from_cart=True)`): the buyer's cart in the show still
+    holds every line with at least its units, and no other order of the buyer in that show is pending.
+    Otherwise CartEmpty: the cart is consumed by its first checkout (finding 3 of issue 19)."""
+    if other_pending or any(in_cart.get(line.product_id, 0) < line.qty for line in order.lines):
+        raise errors.cart_checked_out()
 
 
 def pending(order: Order | None, order_id: str) -> Order:

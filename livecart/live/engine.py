@@ -23,13 +23,33 @@ Handler = Callable[["PlainWebSocket"], Awaitable[None]]
 POLICY_VIOLATION = 1008  # WebSocket close code: the client broke the protocol
 
 
+SOCKETS_RETRY_AFTER_S = 5
+
+
 class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
-    def __init__(self, *, backlog_limit: int = 256, cutoff_s: float = 10.0, **kwargs: Any) -> None:
+    def __init__(
+        self, *, backlog_limit: int = 256, cutoff_s: float = 10.0, max_sockets: int = 0, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.backlog_limit = backlog_limit
         self.cutoff_s = cutoff_s
+        self.max_sockets = max_sockets  # LIVECART_MAX_SOCKETS; 0: no limit
         self.websockets: dict[str, web.WebSocketResponse] = {}
         self._async = {**self._async, "websocket": self._websocket_driver}  # type: ignore[has-type]
+
+    async def _handle_connect(self, environ: dict[str, Any], transport: str, jsonp_index: Any = None) -> Any:
+        """engineio's handshake (a private method: its signature is checked by
+        tests/security/test_hostile_clients.py),
+        refused with 503 + Retry-After before anything is made when this process holds
+        `max_sockets` connections (issue 19, finding 12)."""
+        if self.max_sockets and len(self.sockets) >= self.max_sockets:
+            body = '{"error": {"code": "at_capacity", "message": "this node holds as many live connections as it can"}}'
+            return {
+                "status": "503 SERVICE UNAVAILABLE",
+                "headers": [("Content-Type", "application/json"), ("Retry-After", str(SOCKETS_RETRY_AFTER_S))],
+                "response": body.encode(),
+            }
+        return await super()._handle_connect(environ, transport, jsonp_index)
 
     def create_queue(self, *args: Any, **kwargs: Any) -> Outbox:
         return Outbox(limit=self.backlog_limit, cutoff_s=self.cutoff_s)
@@ -129,9 +149,11 @@ class PlainWebSocket:
 
 
 def _engineio_text(data: str) -> bool:
-    """Would engineio decode this text frame without raising? (It does not catch its own decode errors.)"""
+    """Would engineio decode and handle this text frame without raising? (It does not catch its own
+    decode errors, and a packet type past NOOP — frames `7`, `8`, `9`, `72` — raised IndexError when
+    it named the type in its log.)"""
     try:
-        engineio.packet.Packet(encoded_packet=data)
+        decoded = engineio.packet.Packet(encoded_packet=data)
     except Exception:
         return False
-    return True
+    return isinstance(decoded.packet_type, int) and 0 <= decoded.packet_type < len(engineio.packet.packet_names)

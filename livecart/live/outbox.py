@@ -40,17 +40,25 @@ class Transport(Protocol):
 
 
 class Outbox:
-    """A FIFO of Engine.IO packets (the `asyncio.Queue` subset Engine.IO uses) with a fast path."""
+    """A FIFO of Engine.IO packets (the `asyncio.Queue` subset Engine.IO uses) with a fast path.
+
+    One per connected viewer, so it is kept small (issue 21, memory per idle connection): slots, the
+    waiting getters in a list (Engine.IO has one writer task; an empty deque costs ~600 bytes), and the
+    `join()` event made only when someone joins (nobody does while the connection is open)."""
+
+    __slots__ = (
+        "_clock", "_finished", "_getters", "_items", "_unfinished", "behind_since", "cut_off", "cutoff_s",
+        "dropped", "limit", "pending", "transport",
+    )  # fmt: skip
 
     def __init__(self, limit: int = 256, cutoff_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.cutoff_s = cutoff_s
         self._clock = clock
         self._items: deque[Any] = deque()
-        self._getters: deque[asyncio.Future[None]] = deque()
+        self._getters: list[asyncio.Future[None]] = []
         self._unfinished = 0
-        self._finished = asyncio.Event()
-        self._finished.set()
+        self._finished: asyncio.Event | None = None  # made by join() while packets are unfinished
         self.pending = 0  # packets queued or taken by the writer and not yet written
         self.transport: Transport | None = None
         self.behind_since: float | None = None
@@ -74,14 +82,11 @@ class Outbox:
         if item is not None:
             self.pending += 1
         self._unfinished += 1
-        self._finished.clear()
+        if self._finished is not None:
+            self._finished.clear()
         if len(self._items) > self.limit:
             self._shed()
-        while self._getters:
-            getter = self._getters.popleft()
-            if not getter.done():
-                getter.set_result(None)
-                break
+        self._wake_next()
 
     async def put(self, item: Any) -> None:
         self.put_nowait(item)
@@ -109,10 +114,14 @@ class Outbox:
     def task_done(self) -> None:
         if self._unfinished > 0:
             self._unfinished -= 1
-        if self._unfinished == 0:
+        if self._unfinished == 0 and self._finished is not None:
             self._finished.set()
 
     async def join(self) -> None:
+        if self._unfinished == 0:
+            return
+        if self._finished is None:
+            self._finished = asyncio.Event()
         await self._finished.wait()
 
     # -- the connection side ----------------------------------------------------------------------
@@ -177,7 +186,7 @@ class Outbox:
 
     def _wake_next(self) -> None:
         while self._getters:
-            getter = self._getters.popleft()
+            getter = self._getters.pop(0)
             if not getter.done():
                 getter.set_result(None)
                 break

@@ -16,6 +16,11 @@ from socketio import packet
 from socketio.msgpack_packet import MsgPackPacket
 
 CLIENT_TYPES = {packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK}
+# Event names Socket.IO keeps for itself (its clients refuse to emit them); python-socketio would call
+# its own connect/disconnect handlers with the client's arguments (`["disconnect", 1, 2, 3]` was a
+# TypeError, `["connect"]` went unanswered).
+RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting", "newListener",
+                             "removeListener"})
 MAX_PACKET_ID = 2**53
 
 
@@ -38,6 +43,8 @@ def _check(decoded: Any) -> tuple[int, str, Any, int | None]:
         raise MalformedPacket("event data must be a list")
     if kind == packet.EVENT and (not data or not isinstance(data[0], str)):
         raise MalformedPacket("an event must start with its name")
+    if kind == packet.EVENT and isinstance(data, list) and data[0] in RESERVED_EVENTS:
+        raise MalformedPacket(f"{data[0]!r} is a reserved event name")
     return kind, nsp, data, ack_id
 
 

@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 class LiveSocketServer(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio's server on our Engine.IO server (bounded outboxes, uncompressed websockets)."""
 
-    def __init__(self, *, backlog_limit: int, cutoff_s: float, **kwargs: Any) -> None:
-        self._engine_options: dict[str, Any] = {"backlog_limit": backlog_limit, "cutoff_s": cutoff_s}
+    def __init__(self, *, backlog_limit: int, cutoff_s: float, max_sockets: int = 0, **kwargs: Any) -> None:
+        self._engine_options: dict[str, Any] = {
+            "backlog_limit": backlog_limit, "cutoff_s": cutoff_s, "max_sockets": max_sockets,
+        }
         super().__init__(**kwargs)
 
     def _engineio_server_class(self) -> Any:
@@ -67,6 +69,7 @@ def create_socket_server(settings: Settings) -> LiveSocketServer:
         max_http_buffer_size=MAX_CLIENT_MESSAGE_BYTES,
         backlog_limit=settings.live_backlog,
         cutoff_s=10.0,
+        max_sockets=settings.max_sockets,
         logger=False,
         engineio_logger=False,
     )

@@ -20,6 +20,7 @@ from typing import Any
 import socketio
 
 from livecart.clock import Clock
+from livecart.commerce.connect import active_cohosts
 from livecart.domain import events
 from livecart.domain.chat import ChatRules, clean_text, mute_seconds
 from livecart.domain.errors import BadRequest, Forbidden, LivecartError, NotFound, Unauthorized
@@ -237,8 +238,11 @@ class LiveService:
         await self._recheck_account(member)
         if member.account is None:
             raise Unauthorized("join with the host's token to moderate")
-        if not member.can_moderate:
-            raise Forbidden("only the show's host or an admin may moderate", role=member.account.role.value)
+        if not member.can_moderate and not (
+            member.account.role is Role.HOST
+            and member.show.hosted_by(member.account, await active_cohosts(self.store, member.show.id))
+        ):  # an active co-host moderates too (read now: one who accepted after joining counts)
+            raise Forbidden("only the show's host, a co-host or an admin may moderate", role=member.account.role.value)
         return member
 
     def _room(self, show_id: str) -> Room:

@@ -167,6 +167,14 @@ class Viewer:
         self.session_id = session_id
         self.tracks = tracks
         self.answer = ""
+        self.created_at = time.monotonic()
+        self._connected = False
+
+    def connected(self) -> bool:
+        """Has its ICE and DTLS completed (now or before)?"""
+        if not self._connected and self.pc.connectionState == "connected":
+            self._connected = True
+        return self._connected
 
     async def close(self) -> None:
         for track in self.tracks:
@@ -186,6 +194,7 @@ class Broadcast:
         self.viewers: dict[str, Viewer] = {}
         self.keyframes = KeyframeThrottle(self._send_keyframe_request)
         self.lost_since: float | None = None
+        self.paused = False  # the publisher left; viewers keep their peers until it is back or the show ends
         self._tasks: set[asyncio.Task[Any]] = set()
         publisher.feed(self.relay)
 
@@ -259,8 +268,13 @@ class Broadcast:
         await viewer.close()
         return True
 
-    def dead_viewers(self) -> list[str]:
-        return [sid for sid, viewer in self.viewers.items() if viewer.pc.connectionState in DEAD_STATES]
+    def dead_viewers(self, now: float, connect_s: float) -> list[str]:
+        """Viewers whose peer died, and those that did not connect within `connect_s` of their offer."""
+        return [
+            sid for sid, viewer in self.viewers.items()
+            if viewer.pc.connectionState in DEAD_STATES
+            or (not viewer.connected() and now - viewer.created_at > connect_s)
+        ]
 
     async def close(self) -> None:
         """End the broadcast: every viewer's peer and the publisher's are closed (RTCP BYE, DTLS close)."""

@@ -94,10 +94,13 @@ class EdgeSource(TappedSource):
 class EdgeRelays:
     """Every show this node pulls from its origin, and the local viewers of each."""
 
-    def __init__(self, config: RTCConfiguration, *, max_viewers: int, fastpath: str = "auto") -> None:
+    def __init__(
+        self, config: RTCConfiguration, *, max_viewers: int, viewer_connect_s: float = 10.0, fastpath: str = "auto"
+    ) -> None:
         self._config = config
         self._make_writer = writer_factory(fastpath)
         self.max_viewers = max_viewers
+        self.viewer_connect_s = viewer_connect_s  # LIVECART_WHEP_CONNECT_S
         self._pulls: dict[str, Broadcast] = {}
         self._sources: dict[str, EdgeSource] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -163,7 +166,7 @@ class EdgeRelays:
             now = time.monotonic()
             for show_id, broadcast in list(self._pulls.items()):
                 try:
-                    for session_id in broadcast.dead_viewers():
+                    for session_id in broadcast.dead_viewers(now, self.viewer_connect_s):
                         await broadcast.remove_viewer(session_id)
                     source = self._sources.get(show_id)
                     if source is not None and not source.alive(now):

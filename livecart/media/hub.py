@@ -1,4 +1,9 @@
-"""The media hub: every broadcast on this node, the viewer capacity, and the publisher watchdog."""
+"""The media hub: every broadcast on this node, the viewer capacity, and the publisher watchdog.
+
+A broadcast outlives its publisher: when the publisher leaves (WHIP `DELETE`) or is lost past the grace
+period, the show is paused (`on_paused`) and the broadcast keeps its viewers' peers, so the next
+publish of the same host carries on where it stopped (`on_live` again). The broadcast is retired when
+the show ends (`retire`, called by the composition root when a show ended anywhere)."""
 
 from __future__ import annotations
 
@@ -44,8 +49,9 @@ class MediaHub:
         max_viewers: int,
         grace_seconds: float,
         on_live: ShowCallback,
-        on_ended: ShowCallback,
+        on_paused: ShowCallback,
         recordings: Recordings | None = None,
+        viewer_connect_s: float = 10.0,
         fastpath: str = "auto",
     ) -> None:
         self._config = config
@@ -54,8 +60,9 @@ class MediaHub:
         self._make_writer = writer_factory(fastpath)
         self.max_viewers = max_viewers
         self.grace_seconds = grace_seconds
+        self.viewer_connect_s = viewer_connect_s  # LIVECART_WHEP_CONNECT_S: ICE must complete within it
         self._on_live = on_live
-        self._on_ended = on_ended
+        self._on_paused = on_paused
         self._broadcasts: dict[str, Broadcast] = {}
         self._watchdog: asyncio.Task[None] | None = None
         self._retired = DeliveryTotals()  # of broadcasts that ended on this node
@@ -67,6 +74,18 @@ class MediaHub:
     @property
     def viewer_count(self) -> int:
         return sum(len(broadcast.viewers) for broadcast in self._broadcasts.values())
+
+    @property
+    def connected_viewer_count(self) -> int:
+        """Viewers whose ICE completed: only they count against LIVECART_MAX_VIEWERS, so offers that
+        never start ICE cannot take real viewers' slots (they are dropped after `viewer_connect_s`)."""
+        return sum(
+            1 for broadcast in self._broadcasts.values() for viewer in broadcast.viewers.values() if viewer.connected()
+        )
+
+    def show_ids(self) -> list[str]:
+        """The shows this node holds a broadcast of (live or paused)."""
+        return list(self._broadcasts)
 
     def broadcast(self, show_id: str) -> Broadcast | None:
         return self._broadcasts.get(show_id)
@@ -115,6 +134,9 @@ class MediaHub:
         existing = self._broadcasts.get(show_id)
         if existing is not None and existing.can_replace_publisher(publisher.codecs):
             await existing.replace_publisher(publisher)
+            if existing.paused:
+                existing.paused = False
+                await self._on_live(show_id)
             return publisher
         if existing is not None:  # other codecs: viewers must renegotiate, so they are closed
             del self._broadcasts[show_id]
@@ -122,7 +144,7 @@ class MediaHub:
         broadcast = self._broadcasts[show_id] = Broadcast(show_id, host_id, publisher, self._make_writer)
         if self.recordings is not None:  # replay hook: one file per show (a new part if codecs changed)
             broadcast.relay.recording = self.recordings.start(show_id, publisher.codecs)
-        if existing is None:
+        if existing is None or existing.paused:
             await self._on_live(show_id)
         return publisher
 
@@ -130,29 +152,33 @@ class MediaHub:
         """Another host's broadcast, or this host's with a publisher still alive."""
         existing = self._broadcasts.get(show_id)
         return existing is not None and (
-            existing.host_id != host_id or existing.publisher.alive(time.monotonic())
+            existing.host_id != host_id or (not existing.paused and existing.publisher.alive(time.monotonic()))
         )
 
     async def unpublish(self, show_id: str, session_id: str) -> bool:
+        """The publisher leaves (WHIP DELETE): its peer is closed and the show paused."""
         broadcast = self._broadcasts.get(show_id)
-        if broadcast is None or broadcast.publisher.session_id != session_id:
+        if broadcast is None or broadcast.publisher.session_id != session_id or broadcast.paused:
             return False
-        await self.end(show_id)
+        await broadcast.publisher.close()
+        await self._pause(broadcast)
         return True
 
-    async def end(self, show_id: str) -> None:
+    async def _pause(self, broadcast: Broadcast) -> None:
+        broadcast.paused = True
+        broadcast.lost_since = None
+        await self._on_paused(broadcast.show_id)
+
+    async def retire(self, show_id: str) -> None:
+        """The show ended: close its publisher's and viewers' peers here (no callback)."""
         broadcast = self._broadcasts.pop(show_id, None)
-        if broadcast is None:
-            return
-        try:
-            await self._on_ended(show_id)  # the show is ended before its viewers see their peers close
-        finally:
+        if broadcast is not None:
             await self._retire(broadcast)
 
     async def end_shows(self, show_ids: list[str]) -> None:
-        """End these shows' broadcasts here (they were ended while this node was cut off)."""
+        """Retire these shows' broadcasts here (others handled them while this node was cut off)."""
         for show_id in show_ids:
-            await self.end(show_id)
+            await self.retire(show_id)
 
     async def _retire(self, broadcast: Broadcast) -> None:
         recording = broadcast.relay.recording
@@ -176,7 +202,7 @@ class MediaHub:
         broadcast = self._broadcasts.get(show_id)
         if broadcast is None:
             raise NotLive(show_id)
-        if self.viewer_count >= self.max_viewers:
+        if self.connected_viewer_count >= self.max_viewers:
             raise AtCapacity(show_id)
         return await broadcast.add_viewer(self._config, offer)
 
@@ -185,22 +211,25 @@ class MediaHub:
         return broadcast is not None and await broadcast.remove_viewer(session_id)
 
     async def _watch(self) -> None:
-        """Drop viewers whose peers died; end shows whose publisher stayed lost past the grace period."""
+        """Drop viewers whose peers died; pause shows whose publisher stayed lost past the grace period."""
         while True:
             await asyncio.sleep(WATCHDOG_INTERVAL_SECONDS)
             now = time.monotonic()
             for show_id, broadcast in list(self._broadcasts.items()):
                 try:
-                    for session_id in broadcast.dead_viewers():
+                    for session_id in broadcast.dead_viewers(now, self.viewer_connect_s):
                         await broadcast.remove_viewer(session_id)
+                    if broadcast.paused:
+                        continue
                     if broadcast.publisher.alive(now):
                         broadcast.lost_since = None
                     elif broadcast.lost_since is None:
-                        log.info("show %s: publisher lost; ending in %.1fs unless it returns", show_id,
+                        log.info("show %s: publisher lost; pausing in %.1fs unless it returns", show_id,
                                  self.grace_seconds)
                         broadcast.lost_since = now
                     elif now - broadcast.lost_since >= self.grace_seconds:
-                        await self.end(show_id)
+                        log.info("show %s: publisher lost; the show is paused", show_id)
+                        await self._pause(broadcast)
                 except Exception:
                     log.exception("media watchdog failed on show %s", show_id)
 

@@ -12,6 +12,7 @@ from livecart.domain.models import ShowStatus
 from livecart.http.auth import optional_account
 from livecart.http.errors import error_body
 from livecart.http.parsing import read_text
+from livecart.http.ratelimit import client_address
 from livecart.media.edge import PullFailed
 from livecart.media.http import offer_error, require_sdp, sdp_created
 from livecart.media.hub import CAPACITY_RETRY_AFTER_SECONDS, AtCapacity, NotLive
@@ -24,22 +25,25 @@ routes = web.RouteTableDef()
 @routes.post("/whep/{show_id}")
 async def watch(request: web.Request) -> web.Response:
     await optional_account(request)  # a viewer token is optional, but a wrong one is refused
+    request.app[keys.SERVICES].limits.whep_offers.take(client_address(request))
     show_id = request.match_info["show_id"]
     show = await request.app[keys.SERVICES].store.get_show(show_id)
     if show is None:
         raise NotFound("no such show", show_id=show_id)
     require_sdp(request)
-    if show.status is not ShowStatus.LIVE:
+    if show.status not in (ShowStatus.LIVE, ShowStatus.PAUSED):  # paused: viewers wait for the host's return
         raise Conflict("the show is not live", show_id=show_id, status=show.status.value)
     origin = await request.app[keys.SERVICES].cluster.origin_elsewhere(show_id)
     hub, edge = request.app[keys.SERVICES].media, request.app[keys.SERVICES].edge
     try:
         if origin is not None and edge is not None:  # an edge: serve it here from one pull of the origin
-            viewer = await edge.watch(show_id, origin.url, await read_text(request), other_viewers=hub.viewer_count)
+            viewer = await edge.watch(
+                show_id, origin.url, await read_text(request), other_viewers=hub.connected_viewer_count
+            )
         elif origin is not None:  # the publisher is on another node: the client re-sends its offer there
             raise web.HTTPTemporaryRedirect(f"{origin.url}/whep/{show_id}")
         else:
-            if edge is not None and hub.viewer_count + edge.viewer_count >= hub.max_viewers:
+            if edge is not None and hub.connected_viewer_count + edge.viewer_count >= hub.max_viewers:
                 raise AtCapacity(show_id)  # this node's own viewers and its edge viewers share one limit
             viewer = await hub.watch(show_id, await read_text(request))
     except PullFailed as error:  # the origin could not be pulled from: let the client try it directly

@@ -16,18 +16,21 @@ DEFAULT_REDIS_TIMEOUT_S = Settings.redis_timeout_s
 STORE_UNAVAILABLE: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError, StoreUnavailable)
 
 
-async def open_store(url: str, *, clock: Clock, redis_timeout_s: float = DEFAULT_REDIS_TIMEOUT_S) -> Store:
-    """Open the store named by a `LIVECART_STORE` URL (`sqlite:///PATH` or `redis://HOST:PORT/DB`);
-    Redis connects and commands fail after `redis_timeout_s` (livecart/redis_options.py). Every time
-    the store writes (created_at, stamps, mutes' expiry) is read from `clock`."""
+async def open_store(
+    url: str, *, clock: Clock, redis_timeout_s: float = DEFAULT_REDIS_TIMEOUT_S, redis_min_replicas: int = 0
+) -> Store:
+    """Open the store named by a `LIVECART_STORE` URL (`sqlite:///PATH`, `redis://HOST:PORT/DB` or
+    `redis+sentinel://HOST:PORT,HOST:PORT/MASTER/DB`); Redis connects and commands fail after
+    `redis_timeout_s` (livecart/redis_options.py), and money writes wait for `redis_min_replicas`
+    replicas. Every time the store writes (created_at, stamps, mutes' expiry) is read from `clock`."""
     if url.startswith("sqlite:///"):
         from livecart.store.sqlite import SqliteStore
 
         return await SqliteStore.open(url.removeprefix("sqlite:///"), clock=clock)
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if url.startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
         from livecart.store.redis import RedisStore
 
-        return await RedisStore.open(url, clock=clock, timeout_s=redis_timeout_s)
+        return await RedisStore.open(url, clock=clock, timeout_s=redis_timeout_s, min_replicas=redis_min_replicas)
     raise ValueError(f"unsupported store URL {url!r}")
 
 

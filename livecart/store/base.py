@@ -11,10 +11,11 @@ can build (e.g. an order naming one product twice).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from livecart.domain.attribution import ShareLink
+from livecart.domain.attribution import Attribution, ShareLink
 from livecart.domain.auctions import Auction, Bid
 from livecart.domain.campaigns import Application, Campaign, Invitation
 from livecart.domain.commerce import (
@@ -43,6 +44,26 @@ class StoreUnavailable(Exception):
     Redis connection error, it is one of `livecart.store.STORE_UNAVAILABLE` (the API answers 503)."""
 
 
+@dataclass(frozen=True)
+class CheckoutInputs:
+    """What a checkout reads to price a cart and split its commission, read in one store call
+    (`checkout_inputs`): the same values as the separate reads named on each field."""
+
+    cart: list[CartItem]  # cart(show_id, buyer_id)
+    products: dict[str, Product]  # get_product() of each cart line, by id (missing products left out)
+    pinned: set[str]  # pinned_during(show_id)
+    bought: dict[str, int]  # units_bought(buyer_id, the cart's product ids)
+    applications: list[Application]  # host_applications(host_id)
+    cohosts: list[Cohost]  # cohosts(show_id)
+
+
+class NotReplicated(StoreUnavailable):
+    """A write ran on the primary but `WAIT` did not see it reach LIVECART_REDIS_MIN_REPLICAS replicas
+    in time: a fail-over now could lose it, so the caller is not told it succeeded (the API answers
+    503). The write did happen: a checkout keeps its Idempotency-Key claimed (the retry replays or
+    waits for checkout recovery to settle the order) instead of releasing it."""
+
+
 class AccountStore(Protocol):
     async def create_account(self, role: Role, name: str) -> tuple[Account, str]:
         """Create an account; returns it with its bearer token (only the token's hash is kept)."""
@@ -53,6 +74,11 @@ class AccountStore(Protocol):
 
     async def delete_account(self, account_id: str) -> None:
         """Delete an account: its token stops working at once. Raises NotFound."""
+
+    async def expire_idle_viewers(self, created_before: datetime) -> int:
+        """Delete every viewer account created before `created_before` that never placed an order
+        (pending, paid or failed), with its carts; returns how many. Stale anonymous state expires
+        (issue 19, finding 12). Redis: viewers created before this method existed are not indexed."""
 
 
 class CatalogStore(Protocol):
@@ -157,6 +183,12 @@ class CommerceStore(Protocol):
         Every requested id is a key (0 when none).
         """
 
+    async def checkout_inputs(self, show_id: str, buyer_id: str, host_id: str) -> CheckoutInputs:
+        """Everything a checkout prices with, in one call (SQLite: one read on the database thread;
+        Redis: two pipelined round trips, the cart read in MULTI/EXEC as `cart` does). Each field equals
+        the separate read it names; the checkout's own store calls re-check every price, limit and
+        stock atomically, so these reads need not be one snapshot."""
+
     # -- idempotency --------------------------------------------------------------------------------
     async def claim_idempotency_key(
         self, viewer_id: str, key: str, request_hash: str
@@ -196,12 +228,16 @@ class CommerceStore(Protocol):
         """
 
     # -- orders -------------------------------------------------------------------------------------
-    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         """Record a PENDING order and take its stock, all lines or none.
 
         Checks, in this order, without changing anything when one fails
         (`livecart.domain.store_checks.order_placement`):
         - the order id is not taken (Conflict, `order_id`) and the show exists (NotFound, `show_id`);
+        - with `from_cart` (checkout): the buyer's cart in the show still holds every line's units and
+          no other order of the buyer in that show is pending (CartEmpty, `store_checks.cart_holds`) —
+          a cart is consumed by its first checkout, the paid order removes its lines, a failed one
+          leaves them for the retry;
         - every product exists (NotFound, `product_id`);
         - every product still has the line's unit price and commission rate (PriceChanged, `product_ids`);
         - units_bought(buyer) + line qty ≤ max_qty_per_buyer for every line (LimitExceeded, `product_ids`);
@@ -369,6 +405,9 @@ class CampaignStore(Protocol):
 
     async def get_invitation(self, invitation_id: str) -> Invitation | None: ...
 
+    async def host_invitations(self, host_id: str) -> list[Invitation]:
+        """The host's campaign invitations, any status, newest first."""
+
     async def application_of(self, campaign_id: str, host_id: str) -> Application | None:
         """The host's application to the campaign (how it may sell the campaign's products)."""
 
@@ -390,6 +429,30 @@ class CampaignStore(Protocol):
         `code` is taken by another link (the caller draws another)."""
 
     async def link_by_code(self, code: str) -> ShareLink | None: ...
+
+    async def storefront(self, code: str, title: str) -> Show:
+        """The link's storefront: a show of the link's host, `scheduled`, id `lnk_…`, never in `list_shows`,
+        where what is bought through the link is sold (orders `source: "link"`). Made with `title` on the
+        first call, atomically (concurrent calls get the one storefront). Raises NotFound."""
+
+    async def storefront_link(self, show_id: str) -> ShareLink | None:
+        """The link whose storefront the show is (None: a show, not a storefront)."""
+
+    async def host_links(self, host_id: str) -> list[ShareLink]:
+        """The host's share links, oldest first."""
+
+    async def record_link_click(self, code: str) -> int:
+        """Count one more visit of `/l/{code}`; returns the clicks so far. Raises NotFound."""
+
+    async def keep_attribution(self, viewer_id: str, code: str) -> Attribution:
+        """Attribute the viewer to the link now (replacing an earlier link: the latest wins) and count the
+        viewer once among the link's viewers. Raises NotFound."""
+
+    async def attribution_of(self, viewer_id: str) -> Attribution | None:
+        """The link the viewer followed last, and when (the caller checks the window)."""
+
+    async def link_figures(self, code: str) -> tuple[int, int]:
+        """(clicks, distinct viewers) of the link; (0, 0) for an unknown code."""
 
 
 class LiveStore(Protocol):

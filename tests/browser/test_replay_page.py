@@ -46,7 +46,8 @@ async def recorded_show(api: Api, client: TestClient[Any, Any], http: aiohttp.Cl
     await scene.pin(scene.products[0])
     await eventually(lambda: (hub.recording_ms(scene.show_id) or 0) >= 4000)
     recording = recording_of(hub, scene.show_id)
-    await publisher.stop()
+    await publisher.stop()  # the show pauses; the host ends it
+    await api.call("POST", f"/api/shows/{scene.show_id}/end", 200, token=scene.host["token"])
     await asyncio.to_thread(recording.join, 10)
     await client.app[SERVICES].timeline.flush()
     replay = await api.call("GET", f"/api/shows/{scene.show_id}/replay", 200)

@@ -19,6 +19,7 @@ from livecart.media.edge import SILENCE_S
 from livecart.media.synthetic import PatternTrack
 from tests.cluster.nodes import NodeApi, cluster_env
 from tests.conftest import ServerProcess
+from tests.support import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -94,14 +95,18 @@ async def test_viewers_on_an_edge_play_from_one_pull_of_the_origin_which_stops_w
 async def test_when_the_origin_ends_the_show_the_edge_closes_its_viewers(
     redis_url: str, server_process: Callable[..., ServerProcess], session: ClientSession
 ) -> None:
-    _, edge, show, publisher = await live_on_origin_with_an_edge(
+    origin, edge, show, publisher = await live_on_origin_with_an_edge(
         session, server_process(cluster_env(redis_url)), server_process(cluster_env(redis_url, LIVECART_EDGE="1")),
         redis_url)
     viewer = await WhepViewer.start(session, f"{edge.url}/whep/{show['id']}", decode=False)
     assert viewer.location.startswith(f"{edge.url}/")
     await wait_for_frames(viewer, 10)
 
-    await publisher.stop()  # the host ends the show on the origin
+    await publisher.stop()  # the host stops publishing: the show is paused, the viewer stays
+    await asyncio.sleep(1)
+    assert not viewer.ended.is_set()
+    assert (await edge.call("GET", f"/api/shows/{show['id']}", 200))["status"] == "paused"
+    await origin.call("POST", f"/api/shows/{show['id']}/end", 200, token=ADMIN_TOKEN)  # the host ends it
     await asyncio.wait_for(viewer.ended.wait(), timeout=SILENCE_S + 3)
     assert (await edge.call("GET", f"/api/shows/{show['id']}", 200))["status"] == "ended"
 

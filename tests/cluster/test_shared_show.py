@@ -10,8 +10,9 @@ import pytest
 from aiohttp import ClientSession
 
 from tests.api.commerce_scene import checkout_body, new_key
-from tests.cluster.nodes import NodeApi, start_nodes
+from tests.cluster.nodes import NodeApi, cluster_env
 from tests.conftest import ServerProcess
+from tests.hardening.flash_sale import CROWD_ENV
 from tests.live.clients import LiveClient
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -32,7 +33,7 @@ async def until(predicate: Callable[[], Any], within_s: float = 10.0) -> None:
 async def test_a_viewer_on_one_node_sees_chat_from_another_and_a_pin_from_a_third(
     redis_url: str, server_process: Callable[..., ServerProcess], session: ClientSession
 ) -> None:
-    a, b, c = (NodeApi(session, server) for server in start_nodes(server_process, redis_url, 3))
+    a, b, c = (NodeApi(session, server_process(cluster_env(redis_url, **CROWD_ENV))) for _ in range(3))
     host = await a.create_account("host", "Mia")
     brand = await c.create_account("brand", "Glow")
     show = await a.create_show(host["token"])
@@ -73,7 +74,7 @@ async def test_a_viewer_on_one_node_sees_chat_from_another_and_a_pin_from_a_thir
 async def test_a_flash_sale_split_across_three_nodes_never_oversells(
     redis_url: str, server_process: Callable[..., ServerProcess], session: ClientSession
 ) -> None:
-    nodes = [NodeApi(session, server) for server in start_nodes(server_process, redis_url, 3)]
+    nodes = [NodeApi(session, server_process(cluster_env(redis_url, **CROWD_ENV))) for _ in range(3)]
     first = nodes[0]
     host = await first.create_account("host", "Mia")
     brand = await first.create_account("brand", "Glow")

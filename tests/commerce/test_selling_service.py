@@ -22,7 +22,7 @@ from livecart.domain.auctions import AuctionStatus, OwnAuction
 from livecart.domain.cart import CartRules
 from livecart.domain.commerce import LedgerAccount, OrderStatus
 from livecart.domain.deals import DealSoldOut
-from livecart.domain.errors import Conflict, Forbidden, NotInLineup, PaymentDeclined, ShowEnded
+from livecart.domain.errors import Conflict, Forbidden, NotForSale, NotInLineup, PaymentDeclined, ShowEnded
 from livecart.domain.events import Event
 from livecart.domain.giveaways import GiveawayStatus
 from livecart.domain.ledger import balance
@@ -104,6 +104,13 @@ async def test_only_the_host_the_owning_brand_or_admin_open_an_auction_on_a_live
     ended = await store.set_show_status(scene.show.id, ShowStatus.ENDED)
     with pytest.raises(ShowEnded):
         await selling.open_auction(ended, scene.brand, scene.product.id, start_cents=100, increment_cents=10,
+                                   duration_s=30)  # fmt: skip
+
+
+async def test_a_deleted_brands_product_is_not_put_up_for_sale(selling: Selling, store: Store, scene: Scene) -> None:
+    await store.delete_account(scene.brand.id)
+    with pytest.raises(NotForSale):
+        await selling.open_auction(scene.show, ADMIN, scene.product.id, start_cents=100, increment_cents=10,
                                    duration_s=30)  # fmt: skip
 
 

@@ -21,6 +21,10 @@ CHECKOUT_BODY = {
     "payment": {"method": "test", "card_number": "4242424242424242"},
 }
 
+# Every buyer of a simulated sale comes from 127.0.0.1: a crowd behind one address, as behind a carrier's
+# NAT. Servers that host one raise the per-address limits (LIVECART_ACCOUNT_RATE, LIVECART_CART_ADD_RATE).
+CROWD_ENV = {"LIVECART_ACCOUNT_RATE": "100000/1", "LIVECART_CART_ADD_RATE": "100000/1"}
+
 
 @dataclass
 class Buyer:

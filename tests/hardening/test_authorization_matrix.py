@@ -6,14 +6,19 @@ table is an action and the status each role gets. Mismatches are collected so on
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from livecart.app import create_app
+from livecart.config import Settings
 from tests.hardening.flash_sale import CHECKOUT_BODY as CHECKOUT
 from tests.hardening.roles import cast_of_roles
 from tests.live.clients import LiveClient
-from tests.support import Api
+from tests.security.test_fuzz_http import ENDPOINTS as FUZZ_ENDPOINTS
+from tests.support import ADMIN_TOKEN, Api
 
 ROLES = ("anonymous", "viewer", "other_viewer", "host", "other_host", "brand", "other_brand", "admin")
 
@@ -56,12 +61,113 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "delete an account (denied roles)": ("DELETE", "/api/accounts/{other_viewer_id}", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
         "brand": 403, "other_brand": 403}),
+    # Connect (docs/protocol.md#connect): the brand's campaign of {coat}, host approved (open campaign)
+    "publish a campaign of the brand's product": ("POST", "/api/campaigns", {
+        "title": "Coats", "product_ids": ["{coat}"], "commission_bps": 1000, "starts_at": "2020-01-01T00:00:00Z",
+        "ends_at": "2099-01-01T00:00:00Z"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 201, "other_brand": 400, "admin": 403}),
+    "change the campaign": ("PATCH", "/api/campaigns/{campaign}", {"brief": "Warm"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 200, "other_brand": 403, "admin": 200}),
+    "end the campaign (denied roles)": ("POST", "/api/campaigns/{campaign}/end", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403, "other_brand": 403}),
+    "read the campaign's applications": ("GET", "/api/campaigns/{campaign}/applications", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 200, "other_brand": 403, "admin": 200}),
+    "approve an application (denied roles)": ("POST", "/api/applications/{application}/approve", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403, "other_brand": 403}),
+    "invite a host to the campaign (denied roles)": ("POST", "/api/campaigns/{campaign}/invitations", {
+        "host_id": "{other_host_id}"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403, "other_brand": 403}),
+    "read the host's applications": ("GET", "/api/hosts/{host}/applications", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "read the host's invitations": ("GET", "/api/hosts/{host}/invitations", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "get the host's share link": ("POST", "/api/campaigns/{campaign}/link", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 201, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "browse the campaigns": ("GET", "/api/campaigns", None, {
+        **{role: 200 for role in ROLES}, "anonymous": 401}),
+    "read the campaign": ("GET", "/api/campaigns/{campaign}", None, {
+        **{role: 200 for role in ROLES}, "anonymous": 401}),
+    "apply to the campaign (denied roles)": ("POST", "/api/campaigns/{campaign}/applications", {"pitch": "Hi"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "brand": 403, "other_brand": 403, "admin": 403}),
+    "reject an application (denied roles)": ("POST", "/api/applications/{application}/reject", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403, "other_brand": 403}),
+    "accept an invitation (denied roles)": ("POST", "/api/invitations/{application}/accept", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "brand": 403, "other_brand": 403, "admin": 403}),
+    "keep a share link's attribution (denied roles)": ("POST", "/api/attributions", {"code": "NOSUCH00"}, {
+        "anonymous": 401, "host": 403, "other_host": 403, "brand": 403, "other_brand": 403}),
+    "read one's attribution": ("GET", "/api/me/attribution", None, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403}),
+    "accept a co-host invitation (denied roles)": ("POST", "/api/shows/{show}/cohosts/accept", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "brand": 403, "other_brand": 403, "admin": 403}),
+    "read the campaign's performance": ("GET", "/api/campaigns/{campaign}/performance", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 200, "other_brand": 403, "admin": 200}),
+    "invite a co-host (denied roles)": ("POST", "/api/shows/{show}/cohosts", {
+        "host_id": "{other_host_id}", "share_bps": 1000}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "brand": 403, "other_brand": 403,
+        "admin": 403}),
+    "list the show's co-hosts": ("GET", "/api/shows/{show}/cohosts", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "read the host's balance": ("GET", "/api/hosts/{host}/balance", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "read the host's payouts": ("GET", "/api/hosts/{host}/payouts", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "read the host's statement": ("GET", "/api/hosts/{host}/statement.csv", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 200, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 200}),
+    "run payouts (denied roles)": ("POST", "/api/payouts", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403}),
+    # Every other endpoint of the API (issue 19: the matrix covers them all; `ROUTES_COVERED` checks it).
+    "list the shows": ("GET", "/api/shows", None, {role: 200 for role in ROLES}),
+    "read the show": ("GET", "/api/shows/{show}", None, {role: 200 for role in ROLES}),
+    "read the lineup": ("GET", "/api/shows/{show}/lineup", None, {role: 200 for role in ROLES}),
+    "read the pins": ("GET", "/api/shows/{show}/pins", None, {role: 200 for role in ROLES}),
+    "read the replay (nothing recorded yet: 404 for everyone)": ("GET", "/api/shows/{show}/replay", None, {
+        role: 404 for role in ROLES}),
+    "list the products": ("GET", "/api/products", None, {role: 200 for role in ROLES}),
+    "read the product": ("GET", "/api/products/{product}", None, {role: 200 for role in ROLES}),
+    "read one's own account": ("GET", "/api/me", None, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 200, "other_host": 200,
+        "brand": 200, "other_brand": 200, "admin": 200}),
+    "create a brand": ("POST", "/api/brands", {"name": "New"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 201}),
+    "sign up as a viewer": ("POST", "/api/viewers", {"name": "New"}, {role: 201 for role in ROLES}),
+    "create a product": ("POST", "/api/products", {
+        "sku": "NEW-1", "title": "New", "price_cents": 100, "currency": "EUR", "stock": 1, "commission_bps": 0}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 201, "other_brand": 201, "admin": 403}),
+    "create a show": ("POST", "/api/shows", {"title": "New"}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 201, "other_host": 201,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "unpin the brand's product (denied roles)": ("DELETE", "/api/shows/{show}/pins/{product}", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "other_brand": 403}),
+    "add to a cart": ("POST", "/api/shows/{show}/cart/items", {"product_id": "{product}"}, {
+        "anonymous": 401, "viewer": 201, "host": 403, "other_host": 403, "brand": 403, "other_brand": 403,
+        "admin": 403}),
+    "remove from a cart": ("DELETE", "/api/shows/{show}/cart/items/{product}", None, {
+        "anonymous": 401, "viewer": 204, "host": 403, "other_host": 403, "brand": 403, "other_brand": 403,
+        "admin": 403}),
+    "check out (denied roles)": ("POST", "/api/shows/{show}/checkout", CHECKOUT, {
+        "anonymous": 401, "host": 403, "other_host": 403, "brand": 403, "other_brand": 403, "admin": 403}),
     # reviews: the viewer has reviewed its order line; roles run in this order, so the brand replies
     # before admin (whose reply is then the second: 409) and admin's report is its own (201)
     "review the viewer's order line": ("POST", "/api/products/{product}/reviews", {
         "rating": 5, "order_id": "{order}"}, {
         "anonymous": 401, "viewer": 409, "other_viewer": 409, "host": 403, "other_host": 403,
         "brand": 403, "other_brand": 403, "admin": 409}),
+    "read the review": ("GET", "/api/reviews/{review}", None, {role: 200 for role in ROLES}),
     "read the product's reviews": ("GET", "/api/products/{product}/reviews", None, {
         "anonymous": 200, "viewer": 200, "other_viewer": 200, "host": 200, "other_host": 200,
         "brand": 200, "other_brand": 200, "admin": 200}),
@@ -90,10 +196,47 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "send the show's poster (a JSON body: 415 once allowed)": ("PUT", "/api/shows/{show}/poster", {}, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 415, "other_host": 403,
         "brand": 403, "other_brand": 403, "admin": 415}),
+    "save one's address": ("PUT", "/api/me/address", {
+        "name": "Ann", "line1": "1 Main St", "city": "Lyon", "postal_code": "69001", "country": "FR"}, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "save one's card": ("PUT", "/api/me/payment-method", {"method": "test", "card_number": "4242424242424242"}, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "forget one's card": ("DELETE", "/api/me/payment-method", None, {
+        "anonymous": 401, "viewer": 204, "other_viewer": 204, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "read the show's poster (none sent yet: 404 for everyone)": ("GET", "/api/shows/{show}/poster", None, {
+        role: 404 for role in ROLES}),
+    "read the show as a calendar event (no start time: 409 for everyone)": ("GET", "/api/shows/{show}.ics", None, {
+        role: 409 for role in ROLES}),
     "read the product's signals": ("GET", "/api/products/{product}/signals", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
         "brand": 200, "other_brand": 403, "admin": 200}),
+    "end the show (denied roles)": ("POST", "/api/shows/{show}/end", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "brand": 403,
+        "other_brand": 403}),
+    "end the show": ("POST", "/api/shows/{show}/end", None, {"host": 200, "admin": 200}),  # last: it ends it
 }
+
+
+def route_key(method: str, path: str) -> tuple[str, str]:
+    """`GET /api/shows/{show_id}/orders?limit=2` → (`GET`, `/api/shows/{}/orders`)."""
+    return method, re.sub(r"\{[^}]*\}", "{}", path.split("?")[0])
+
+
+def test_the_matrix_and_the_fuzz_list_cover_every_api_route(tmp_path: Path) -> None:
+    app = create_app(Settings(store=f"sqlite:///{tmp_path / 'routes.db'}", admin_token=ADMIN_TOKEN))
+    routes = {
+        route_key(route.method, route.resource.canonical)
+        for route in app.router.routes()
+        if route.resource is not None and route.resource.canonical.startswith("/api/")
+        and route.method not in ("HEAD", "OPTIONS")
+    }
+    in_matrix = {route_key(method, path) for method, path, _, _ in MATRIX.values()}
+    in_fuzz = {route_key(method, path) for method, path, _ in FUZZ_ENDPOINTS}
+    assert routes - in_matrix == set(), "routes missing from the authorization matrix"
+    assert routes - in_fuzz == set(), "routes missing from the HTTP fuzz list (tests/security/test_fuzz_http.py)"
 
 
 def fill(value: Any, ids: dict[str, str]) -> Any:
@@ -119,10 +262,17 @@ async def test_every_role_gets_the_status_the_matrix_says(api: Api) -> None:
                    json={"product_id": product["id"], "qty": 2})
     order = await api.call("POST", f"/api/shows/{show['id']}/checkout", 201, token=tokens["viewer"],
                            json=CHECKOUT, headers={"Idempotency-Key": "matrix-1"})
+    coat = await api.create_product(people["brand"]["token"], sku="COAT")
+    campaign = await api.call("POST", "/api/campaigns", 201, token=tokens["brand"], json={
+        "title": "Coats", "product_ids": [coat["id"]], "commission_bps": 1000, "open": True,
+        "starts_at": "2020-01-01T00:00:00Z", "ends_at": "2099-01-01T00:00:00Z"})
+    application = await api.call("POST", f"/api/campaigns/{campaign['id']}/applications", 201, token=tokens["host"],
+                                 json={"pitch": "mine"})
     review = await api.call("POST", f"/api/products/{product['id']}/reviews", 201, token=tokens["viewer"],
                             json={"rating": 4, "order_id": order["id"]})
     ids = {"show": show["id"], "order": order["id"], "host": people["host"]["id"], "product": product["id"],
-           "other_viewer_id": people["other_viewer"]["id"], "review": review["id"]}
+           "other_viewer_id": people["other_viewer"]["id"], "coat": coat["id"], "campaign": campaign["id"],
+           "application": application["id"], "other_host_id": people["other_host"]["id"], "review": review["id"]}
 
     mismatches = []
     tried = 0
@@ -160,3 +310,28 @@ async def test_only_the_shows_host_and_admin_may_moderate(api: Api, client: Test
         codes = {"ok" if answer["ok"] else answer["error"]["code"] for answer in answers}
         got[role] = codes.pop() if len(codes) == 1 else str(sorted(codes))
     assert got == MODERATION_ACK
+
+
+async def test_an_active_cohost_moderates_and_pins_but_may_not_publish(api: Api, client: TestClient[Any, Any]) -> None:
+    cast = await cast_of_roles(api)
+    people, tokens = cast.people, cast.tokens
+    show = await api.create_show(people["host"]["token"])
+    product = await api.create_product(people["brand"]["token"])
+    featured = {"product_id": product["id"]}
+    await api.call("POST", f"/api/shows/{show['id']}/lineup", 201, token=tokens["host"], json=featured)
+    live = await LiveClient(str(client.make_url("/"))).connect()
+    try:
+        assert (await live.join(show["id"], tokens["other_host"]))["ok"]
+        invited = {"host_id": people["other_host"]["id"], "share_bps": 3000}
+        await api.call("POST", f"/api/shows/{show['id']}/cohosts", 201, token=tokens["host"], json=invited)
+        refused = await live.call("slow_mode", {"seconds": 0})  # invited, not yet accepted
+        assert refused["error"]["code"] == "forbidden"
+        await api.call("POST", f"/api/shows/{show['id']}/cohosts/accept", 200, token=tokens["other_host"])
+        assert (await live.call("slow_mode", {"seconds": 0}))["ok"]  # accepted after joining: counts at once
+        assert (await live.call("mute", {"viewer_id": people["viewer"]["id"], "seconds": 1}))["ok"]
+    finally:
+        await live.close()
+    await api.call("POST", f"/api/shows/{show['id']}/pins", 201, token=tokens["other_host"], json=featured)
+    publish = await api.request("POST", f"/whip/{show['id']}", token=tokens["other_host"], data="v=0\r\n",
+                                headers={"Content-Type": "application/sdp"})
+    assert publish.status == 403  # the camera stays the host's

@@ -22,7 +22,7 @@ from livecart.commerce.payments import TestPaymentProvider
 from livecart.domain.commerce import LedgerAccount, OrderStatus
 from livecart.store import open_store
 from tests.conftest import ServerProcess, start_redis, stop_process
-from tests.hardening.flash_sale import Sale, prepare_sale, sale_interrupted, settle
+from tests.hardening.flash_sale import CROWD_ENV, Sale, prepare_sale, sale_interrupted, settle
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,7 @@ async def test_a_flash_sale_survives_sigkill_of_the_server_on_sqlite(
     tmp_path: Path, server_process: Callable[..., ServerProcess]
 ) -> None:
     payments = tmp_path / "payments.jsonl"
-    env = {"LIVECART_TEST_PAYMENTS_FILE": str(payments)}
+    env = {"LIVECART_TEST_PAYMENTS_FILE": str(payments), **CROWD_ENV}
     server = server_process(env)
     async with aiohttp.ClientSession() as http:
         sale = await prepare_sale(http, server.url, BUYERS, STOCK)
@@ -96,7 +96,7 @@ async def test_a_flash_sale_survives_sigkill_of_redis_server_with_aof(
     aof = ("--appendonly", "yes", "--appendfsync", "always")
     redis = start_redis(tmp_path / "redis", *aof)
     payments = tmp_path / "payments.jsonl"
-    env = {"LIVECART_STORE": redis.url, "LIVECART_TEST_PAYMENTS_FILE": str(payments),
+    env = {**CROWD_ENV, "LIVECART_STORE": redis.url, "LIVECART_TEST_PAYMENTS_FILE": str(payments),
            "LIVECART_RECOVERY_GRACE_S": "2"}
     try:
         server = server_process(env)

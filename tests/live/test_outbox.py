@@ -127,6 +127,33 @@ async def test_get_waits_for_a_packet_and_can_be_cancelled() -> None:
         outbox.get_nowait()
 
 
+async def test_join_returns_once_every_packet_taken_is_done_like_an_asyncio_queue() -> None:
+    outbox = Outbox()
+    await asyncio.wait_for(outbox.join(), 1)  # nothing put: at once
+    await outbox.put("a")
+    await outbox.put("b")
+    joined = asyncio.ensure_future(outbox.join())
+    assert outbox.get_nowait() == "a"
+    outbox.task_done()
+    await asyncio.sleep(0)
+    assert not joined.done()  # "b" is not done yet
+    assert await outbox.get() == "b"
+    outbox.task_done()
+    await asyncio.wait_for(joined, 1)
+    await outbox.put("c")  # a new packet: join waits again
+    again = asyncio.ensure_future(outbox.join())
+    await asyncio.sleep(0)
+    assert not again.done()
+    outbox.get_nowait()
+    outbox.task_done()
+    await asyncio.wait_for(again, 1)
+
+
+def test_an_outbox_has_no_per_instance_dict() -> None:
+    """One per connected viewer: slots keep it small (docs/live.md, memory per connection)."""
+    assert not hasattr(Outbox(), "__dict__")
+
+
 async def test_nothing_is_written_to_a_closing_connection() -> None:
     outbox, transport = Outbox(), FakeTransport()
     outbox.attach(transport)

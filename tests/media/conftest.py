@@ -37,6 +37,7 @@ def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
         admin_token=ADMIN_TOKEN,
         publisher_grace_seconds=GRACE_SECONDS,
         max_viewers=MAX_VIEWERS,
+        whep_offer_rate=(10_000, 1.0),  # the corpora send hundreds of offers from 127.0.0.1
         media_fastpath=fastpath,
     )
 
@@ -71,3 +72,11 @@ async def show(api: Api, client: TestClient[Any, Any]) -> ShowUnderTest:
         whep_url=f"{base}/whep/{created['id']}",
         events=events,
     )
+
+
+async def end_show(client: TestClient[Any, Any], show: ShowUnderTest) -> None:
+    """The host ends the show (a WHIP DELETE only pauses it): its broadcast, and recording, finish."""
+    async with client.post(
+        f"/api/shows/{show.id}/end", headers={"Authorization": f"Bearer {show.host_token}"}
+    ) as response:
+        assert response.status == 200, await response.text()

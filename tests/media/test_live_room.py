@@ -15,7 +15,7 @@ from tests.live.clients import LiveClient
 from tests.media.conftest import ShowUnderTest
 
 
-async def test_the_room_hears_the_show_go_live_and_end(
+async def test_the_room_hears_the_show_go_live_pause_and_end(
     client: TestClient[Any, Any], http: aiohttp.ClientSession, show: ShowUnderTest
 ) -> None:
     room = await LiveClient(str(client.make_url("/"))).connect()
@@ -26,7 +26,12 @@ async def test_the_room_hears_the_show_go_live_and_end(
         )
         await room.wait_for(lambda: {"status": "live"} in room.events("show"))
         await publisher.stop()
+        await room.wait_for(lambda: {"status": "paused"} in room.events("show"))
+        async with http.post(
+            str(client.make_url(f"/api/shows/{show.id}/end")), headers={"Authorization": f"Bearer {show.host_token}"}
+        ) as response:
+            assert response.status == 200
         await room.wait_for(lambda: {"status": "ended"} in room.events("show"))
-        assert room.events("show") == [{"status": "live"}, {"status": "ended"}]
+        assert room.events("show") == [{"status": "live"}, {"status": "paused"}, {"status": "ended"}]
     finally:
         await room.close()

@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient
 from aiortc.mediastreams import AudioStreamTrack
 
 from livecart.config import Settings
+from livecart.keys import SERVICES
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.synthetic import PatternTrack
 from tests.api.test_system import metric
@@ -46,6 +47,13 @@ async def test_media_metrics_count_shows_viewers_and_frames_across_viewers_leavi
     assert metric(left, "livecart_media_frames_sent_total") >= sent, "a counter does not go down when viewers leave"
 
     await publisher.stop()
+    paused = await scrape(client)
+    assert metric(paused, "livecart_media_shows") == 1, "a paused show keeps its broadcast for its return"
+    async with client.post(
+        f"/api/shows/{show.id}/end", headers={"Authorization": f"Bearer {show.host_token}"}
+    ) as response:
+        assert response.status == 200
+    await eventually(lambda: client.app[SERVICES].media.show_count == 0)
     ended = await scrape(client)
     assert metric(ended, "livecart_media_shows") == 0
     assert metric(ended, "livecart_media_frames_sent_total") >= sent

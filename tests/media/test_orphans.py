@@ -1,5 +1,5 @@
-"""A show left `live` by a node that stopped is ended by the next node to start, unless its host
-publishes again within the grace period."""
+"""A show left `live` by a node that stopped is paused by the next node to start, unless its host
+publishes again within the grace period; a pause longer than LIVECART_PAUSE_END_S ends it."""
 
 from __future__ import annotations
 
@@ -20,11 +20,12 @@ from livecart.media.synthetic import PatternTrack
 from tests.support import ADMIN_TOKEN
 
 GRACE_SECONDS = 1.0
+PAUSE_END_S = 30.0
 
 
 async def node(database: Path, clock: Clock | None = None) -> TestServer:
     settings = Settings(store=f"sqlite:///{database}", admin_token=ADMIN_TOKEN,
-                        publisher_grace_seconds=GRACE_SECONDS)
+                        publisher_grace_seconds=GRACE_SECONDS, pause_end_s=PAUSE_END_S)
     server = TestServer(create_app(settings, clock=clock))
     await server.start_server()
     return server
@@ -59,7 +60,7 @@ async def live_show_on_a_stopped_node(http: aiohttp.ClientSession, database: Pat
     return show["id"], host["token"]
 
 
-async def test_the_next_node_ends_a_show_nobody_publishes_after_the_grace_period(
+async def test_the_next_node_pauses_a_show_nobody_publishes_and_ends_it_after_the_pause_limit(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     show_id, token = await live_show_on_a_stopped_node(http, tmp_path / "db")
@@ -67,6 +68,15 @@ async def test_the_next_node_ends_a_show_nobody_publishes_after_the_grace_period
     second = await node(tmp_path / "db", clock)
     assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "live"
     await grace_period_passes(second, clock)
+    assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "paused"
+
+    await clock.advance(PAUSE_END_S - 10)  # sweeps run, the pause is not over
+    assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "paused"
+    await clock.advance(15)
+    for _ in range(100):
+        if (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "ended":
+            break
+        await asyncio.sleep(0.05)
     assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "ended"
     await second.close()
 

@@ -24,7 +24,7 @@ from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.hub import MediaHub
 from livecart.media.recorder import Recording
 from livecart.media.synthetic import EncodedLoopTrack, encode_clip
-from tests.media.conftest import ShowUnderTest
+from tests.media.conftest import ShowUnderTest, end_show
 
 FPS = 30
 GOP = 25  # not the test pattern's period (30), so no two keyframes are the same picture
@@ -128,6 +128,7 @@ async def test_a_show_is_recorded_as_the_publishers_own_frames_in_a_file_that_pl
     assert while_live.decoded_frames > 0, "the file plays while the show is still live"
     await eventually(lambda: track.sent >= 120)  # 4 s; the clip (150 frames) never loops
     assert await publisher.stop() == 200
+    await end_show(client, show)  # the DELETE paused the show; ending it finishes the recording
     await asyncio.to_thread(recording.join, 10)
     assert recording.failed is None
     assert recording.path.suffix == (".webm" if codec == "vp8" else ".mp4")
@@ -180,6 +181,7 @@ async def test_the_media_clock_names_the_frame_being_forwarded_on_the_viewers_cl
     for viewer in viewers:
         await viewer.stop()
     await publisher.stop()
+    await end_show(client, show)
     await asyncio.to_thread(recording.join, 10)
     assert recording.path is not None
     report = await asyncio.to_thread(read_recording, recording.path, "vp8")

@@ -18,7 +18,7 @@ from livecart.app import create_app
 from livecart.config import Settings
 from livecart.keys import SERVICES
 from livecart.media.hub import MediaHub
-from tests.media.conftest import ShowUnderTest
+from tests.media.conftest import ShowUnderTest, end_show
 from tests.media.test_browser import CHROMIUM_FLAGS
 from tests.media.test_recording import CLIPS, FPS, eventually, publish_clip, read_recording, recording_of
 from tests.support import need_binary
@@ -78,6 +78,7 @@ async def test_chromium_plays_and_seeks_a_finished_recording(
     await eventually(lambda: track.sent >= 120)
     recording = recording_of(hub, show.id)
     await publisher.stop()
+    await end_show(client, show)  # the DELETE paused the show; ending it finishes the recording
     await asyncio.to_thread(recording.join, 10)
     assert recording.failed is None
     assert recording.path is not None

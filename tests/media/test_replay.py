@@ -94,8 +94,9 @@ async def record_a_show(
     await room.close()
 
     recording = recording_of(hub, scene.show_id)
-    await publisher.stop()  # DELETE: the show ends, the recording is finished
-    await asyncio.to_thread(recording.join, 10)
+    await publisher.stop()  # DELETE: the show pauses
+    await api.call("POST", f"/api/shows/{scene.show_id}/end", 200, token=scene.host["token"])  # it ends
+    await asyncio.to_thread(recording.join, 10)  # the recording is finished
     assert recording.path is not None
     assert recording.failed is None
     await client.app[SERVICES].timeline.flush()

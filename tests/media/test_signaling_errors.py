@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -128,6 +129,10 @@ async def test_viewers_beyond_capacity_get_503_with_retry_after(
         await WhepViewer.start(http, show.whep_url, token=viewer_account["token"], decode=False)
         for _ in range(MAX_VIEWERS)
     ]
+    deadline = asyncio.get_running_loop().time() + 10  # a viewer counts once its ICE completed
+    while any(viewer.pc.connectionState != "connected" for viewer in viewers):
+        assert asyncio.get_running_loop().time() < deadline, "the viewers did not connect"
+        await asyncio.sleep(0.05)
     with pytest.raises(SignalingError) as refused:
         await WhepViewer.start(http, show.whep_url, decode=False)
     assert refused.value.status == 503

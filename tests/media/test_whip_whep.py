@@ -107,33 +107,47 @@ async def test_a_viewer_joining_a_pli_honouring_publisher_gets_a_fresh_keyframe(
     await publisher.stop()
 
 
-async def test_ending_the_show_closes_every_viewer(
+async def test_a_whip_delete_pauses_the_show_and_ending_it_closes_every_viewer(
     http: aiohttp.ClientSession, show: ShowUnderTest, api: Api
 ) -> None:
     publisher = await publish(http, show)
     viewers = [await WhepViewer.start(http, show.whep_url) for _ in range(2)]
     await eventually(lambda: all(v.stats.video_frames > 0 for v in viewers))
     assert await publisher.stop() == 200
+    await eventually(lambda: statuses(show) == ["live", "paused"])
+    assert (await api.call("GET", f"/api/shows/{show.id}", 200))["status"] == "paused"
+    await asyncio.sleep(0.5)
+    assert not any(v.ended.is_set() for v in viewers), "a pause keeps the viewers' peers"
+
+    ended = await api.call("POST", f"/api/shows/{show.id}/end", 200, token=show.host_token)
+
+    assert ended["status"] == "ended"
     await asyncio.wait_for(asyncio.gather(*(v.ended.wait() for v in viewers)), timeout=5)
-    assert (await api.call("GET", f"/api/shows/{show.id}", 200))["status"] == "ended"
-    assert statuses(show) == ["live", "ended"]
+    assert statuses(show) == ["live", "paused", "ended"]
     response = await http.post(show.whep_url, data="v=0\r\n", headers={"Content-Type": "application/sdp"})
     assert response.status == 409
     for viewer in viewers:
         await viewer.stop(delete=False)
 
 
-async def test_a_lost_publisher_ends_the_show_after_the_grace_period(
+async def test_a_lost_publisher_pauses_the_show_and_the_next_publish_makes_it_live_again(
     http: aiohttp.ClientSession, show: ShowUnderTest, api: Api
 ) -> None:
     publisher = await publish(http, show)
     viewer = await WhepViewer.start(http, show.whep_url)
     await eventually(lambda: viewer.stats.video_frames > 0)
     await publisher.stop(delete=False)  # gone without a DELETE
-    await asyncio.wait_for(viewer.ended.wait(), timeout=8)
-    assert (await api.call("GET", f"/api/shows/{show.id}", 200))["status"] == "ended"
-    assert statuses(show) == ["live", "ended"]
-    await viewer.stop(delete=False)
+    await eventually(lambda: statuses(show) == ["live", "paused"], within=8)
+    assert (await api.call("GET", f"/api/shows/{show.id}", 200))["status"] == "paused"
+    assert not viewer.ended.is_set()
+
+    again = await publish(http, show)
+    frames_before = viewer.stats.video_frames
+    await eventually(lambda: viewer.stats.video_frames > frames_before + 30)
+    assert statuses(show) == ["live", "paused", "live"]
+    assert (await api.call("GET", f"/api/shows/{show.id}", 200))["status"] == "live"
+    await viewer.stop()
+    await again.stop()
 
 
 @both_rtp_paths

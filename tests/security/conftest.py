@@ -78,6 +78,18 @@ def seed(scene: Scene) -> None:
                                     scene.tokens["viewer"], {"Idempotency-Key": "seed-order-1"})
     assert status == 201, data
     scene.ids["order"] = json.loads(data)["id"]
+    campaign = scene.call("POST", "/api/campaigns", 201, {
+        "title": "Glow week", "product_ids": [product["id"]], "commission_bps": 1500, "open": False,
+        "starts_at": "2020-01-01T00:00:00Z", "ends_at": "2099-01-01T00:00:00Z"}, scene.tokens["brand"])
+    application = scene.call("POST", f"/api/campaigns/{campaign['id']}/applications", 201, {"pitch": "hi"},
+                             scene.tokens["host"])
+    cohost = scene.call("POST", "/api/hosts", 201, {"name": "Leo"}, admin)
+    invitation = scene.call("POST", f"/api/campaigns/{campaign['id']}/invitations", 201, {"host_id": cohost["id"]},
+                            scene.tokens["brand"])
+    scene.call("POST", f"/api/applications/{application['id']}/approve", 200, None, scene.tokens["brand"])
+    link = scene.call("POST", f"/api/campaigns/{campaign['id']}/link", 201, None, scene.tokens["host"])
+    scene.ids |= {"campaign": campaign["id"], "application": application["id"], "invitation": invitation["id"],
+                  "code": link["code"]}
     review = scene.call("POST", f"/api/products/{product['id']}/reviews", 201,
                         {"rating": 4, "text": "Nice", "order_id": scene.ids["order"]}, scene.tokens["viewer"])
     scene.ids["review"] = review["id"]

@@ -41,7 +41,10 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/api/shows/{show}/cart", ()),
     ("POST", "/api/shows/{show}/cart/items", ("product_id", "qty")),
     ("DELETE", "/api/shows/{show}/cart/items/{product}", ()),
-    ("POST", "/api/shows/{show}/checkout", ("shipping", "payment")),
+    ("POST", "/api/shows/{show}/checkout", ("shipping", "payment", "expected_total_cents")),
+    ("POST", "/api/shows/{show}/end", ()),
+    ("GET", "/api/shows/{show}/replay", ()),
+    ("GET", "/api/shows/{show}/orders?limit=2", ()),
     ("GET", "/api/me/address", ()),
     ("PUT", "/api/me/address", ("name", "line1", "line2", "city", "postal_code", "country")),
     ("GET", "/api/me/payment-method", ()),
@@ -55,6 +58,33 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/api/hosts/{host}/earnings", ()),
     ("GET", "/api/hosts/{host}/earnings.csv", ()),
     ("GET", "/api/shows/{show}/stats", ()),
+    ("POST", "/api/campaigns", ("title", "brief", "product_ids", "commission_bps", "starts_at", "ends_at", "open",
+                                "max_hosts", "units_cap")),
+    ("GET", "/api/campaigns?status=active&q={id}&brand_id={id}", ()),
+    ("GET", "/api/campaigns/{campaign}", ()),
+    ("PATCH", "/api/campaigns/{campaign}", ("title", "brief", "product_ids", "commission_bps", "starts_at",
+                                            "ends_at", "open", "max_hosts", "units_cap")),
+    ("POST", "/api/campaigns/{campaign}/end", ()),
+    ("POST", "/api/campaigns/{campaign}/applications", ("pitch",)),
+    ("GET", "/api/campaigns/{campaign}/applications", ()),
+    ("POST", "/api/applications/{application}/approve", ()),
+    ("POST", "/api/applications/{application}/reject", ()),
+    ("GET", "/api/hosts/{host}/applications", ()),
+    ("GET", "/api/hosts/{host}/invitations", ()),
+    ("POST", "/api/campaigns/{campaign}/invitations", ("host_id",)),
+    ("POST", "/api/invitations/{invitation}/accept", ()),
+    ("POST", "/api/campaigns/{campaign}/link", ()),
+    ("GET", "/l/{code}", ()),
+    ("POST", "/api/attributions", ("code",)),
+    ("GET", "/api/me/attribution", ()),
+    ("GET", "/api/campaigns/{campaign}/performance", ()),
+    ("POST", "/api/shows/{show}/cohosts", ("host_id", "share_bps")),
+    ("POST", "/api/shows/{show}/cohosts/accept", ()),
+    ("GET", "/api/shows/{show}/cohosts", ()),
+    ("GET", "/api/hosts/{host}/balance", ()),
+    ("GET", "/api/hosts/{host}/payouts", ()),
+    ("GET", "/api/hosts/{host}/statement.csv?from={id}&to={id}", ()),
+    ("POST", "/api/payouts", ()),
     ("POST", "/api/products/{product}/reviews", ("rating", "text", "order_id")),
     ("GET", "/api/products/{product}/reviews", ()),
     ("GET", "/api/products/{product}/reviews?limit={id}&before={review}", ()),
@@ -99,20 +129,25 @@ def bodies(draw: st.DrawFn, fields: tuple[str, ...]) -> bytes | None:
 def requests(draw: st.DrawFn, scene: Scene) -> tuple[str, str, bytes | None, str | None, dict[str, str | bytes]]:
     method, template, fields = draw(st.sampled_from(ENDPOINTS))
     ids = {"id": scene.ids["viewer2"], "product": scene.ids["product"], "show": scene.ids["show"],
-           "order": scene.ids["order"], "host": scene.ids["host"], "review": scene.ids["review"]}
+           "order": scene.ids["order"], "host": scene.ids["host"], "campaign": scene.ids["campaign"],
+           "application": scene.ids["application"], "invitation": scene.ids["invitation"], "code": scene.ids["code"],
+           "review": scene.ids["review"]}
     if draw(st.integers(0, 4)) == 0:  # sometimes a random id instead of a real one
         ids = {name: quote(draw(unicode_text), safe="") for name in ids}
     path = template.format(**ids)
     owner = OWNER.get(template.split("/")[2].split("?")[0], "admin")
     if "cart" in template or "checkout" in template or "reviewable" in template or template.endswith("/reviews"):
         owner = "viewer"
-    if "lineup" in template or "pins" in template or "earnings" in template or "stats" in template:
+    if any(word in template for word in ("lineup", "pins", "earnings", "stats", "/end", "/orders?", "cohosts", "/link",
+                                         "balance", "payouts", "statement", "applications")):
         owner = "host"
+    if ("campaigns" in template and template.count("/") <= 4) or "approve" in template or "reject" in template:
+        owner = "brand"
     role = draw(st.sampled_from([owner, owner, owner, None, "admin", "host", "brand", "viewer", "viewer2", "junk"]))
     token = None if role is None else scene.tokens.get(role, draw(st.text(st.characters(min_codepoint=33,
                                                                                           max_codepoint=126))))
     headers: dict[str, str | bytes] = {}
-    if "checkout" in path:
+    if "checkout" in path or "payouts" in path:
         headers["Idempotency-Key"] = draw(st.binary(min_size=0, max_size=40).filter(lambda b: b"\r" not in b
                                                                                      and b"\n" not in b))
     return method, path, draw(bodies(fields)), token, headers

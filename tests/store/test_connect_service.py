@@ -76,21 +76,21 @@ async def test_a_host_finds_applies_is_approved_and_sells_while_active(world: Wo
     assert application.status is ApplicationStatus.PENDING
     show = await factories.show(w.store, w.mia.id)
     with pytest.raises(NotApproved):
-        await w.connect.add_to_lineup(w.mia, show, campaign.id, w.coat.id)
+        await w.connect.add_to_lineup(w.mia, show, w.coat, campaign.id)
     other_brand = await factories.brand(w.store, "Nord")
     with pytest.raises(Forbidden):
         await w.connect.decide(other_brand, application.id, approve=True)
     await w.connect.decide(w.brand, application.id, approve=True)
     with pytest.raises(CampaignNotActive):  # approved, but the campaign has not started
-        await w.connect.add_to_lineup(w.mia, show, campaign.id, w.coat.id)
+        await w.connect.add_to_lineup(w.mia, show, w.coat, campaign.id)
     await w.clock.advance(HOUR)
-    assert await w.connect.add_to_lineup(w.mia, show, campaign.id, w.coat.id) is True
+    assert await w.connect.add_to_lineup(w.mia, show, w.coat, campaign.id) is True
     assert [p.id for p in await w.store.lineup(show.id)] == [w.coat.id]
     with pytest.raises(Forbidden):
-        await w.connect.add_to_lineup(w.leo, show, campaign.id, w.coat.id)
+        await w.connect.add_to_lineup(w.leo, show, w.coat, campaign.id)
     await w.connect.end_campaign(w.brand, campaign.id)
     with pytest.raises(CampaignNotActive):
-        await w.connect.add_to_lineup(w.mia, await factories.show(w.store, w.mia.id), campaign.id, w.coat.id)
+        await w.connect.add_to_lineup(w.mia, await factories.show(w.store, w.mia.id), w.coat, campaign.id)
     with pytest.raises(CampaignNotActive):
         await w.connect.apply(w.leo, campaign.id, "late")
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from livecart.clock import ManualClock
 from livecart.domain.errors import NotFound
 from livecart.domain.models import Role
 from livecart.store import Store
+from tests.store import factories
 from tests.store.conftest import OpenStore
 
 
@@ -87,3 +89,28 @@ async def test_accounts_and_deletions_survive_reopening_the_store(store: Store, 
     assert await reopened.account_by_token(kept_token) == kept
     assert await reopened.account_by_token(gone_token) is None
     assert await reopened.get_account(gone.id) is None
+
+
+async def test_viewers_that_never_bought_expire_with_their_carts(open_stores: OpenStore) -> None:
+    clock = ManualClock(datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
+    store = await open_stores(clock)
+    brand, host = await factories.brand(store), await factories.host(store)
+    show = await factories.show(store, host.id)
+    product = await factories.product(store, brand.id, stock=5)
+    idle, token = await store.create_account(Role.VIEWER, "Idle")
+    buyer = await factories.viewer(store, "Buyer")
+    await store.add_to_cart(show.id, idle.id, product.id, 1, 5)
+    await store.place_order(factories.order(show, buyer, (product, 1)), 5)
+    await clock.advance(10 * 86_400)
+    recent = await factories.viewer(store, "Recent")
+
+    expired = await store.expire_idle_viewers(clock.now() - timedelta(days=5))
+
+    assert expired == 1
+    assert await store.get_account(idle.id) is None
+    assert await store.account_by_token(token) is None
+    assert await store.cart(show.id, idle.id) == []
+    assert await store.get_account(buyer.id) is not None  # it placed an order: kept
+    assert await store.get_account(recent.id) is not None
+    assert await store.get_account(brand.id) is not None  # only viewers expire
+    assert await store.expire_idle_viewers(clock.now() - timedelta(days=5)) == 0

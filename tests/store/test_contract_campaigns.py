@@ -111,6 +111,24 @@ async def test_an_invited_host_accepts_and_is_approved(store: Store) -> None:
         await store.accept_invitation("inv_missing", None)
 
 
+async def test_a_host_lists_its_invitations_newest_first(store: Store) -> None:
+    brand = await factories.brand(store)
+    mia, leo = await factories.host(store, "Mia"), await factories.host(store, "Leo")
+    first, second = await campaign(store, brand), await campaign(store, brand, title="Boots")
+    older = await store.invite_to_campaign(
+        Invitation(new_id("inv"), first.id, mia.id, InvitationStatus.PENDING, utcnow() - timedelta(hours=1))
+    )
+    newer = await store.invite_to_campaign(
+        Invitation(new_id("inv"), second.id, mia.id, InvitationStatus.PENDING, utcnow())
+    )
+    assert [one.id for one in await store.host_invitations(mia.id)] == [newer.id, older.id]
+    assert await store.host_invitations(leo.id) == []
+    await store.accept_invitation(older.id, None)
+    assert [one.status for one in await store.host_invitations(mia.id)] == [
+        InvitationStatus.PENDING, InvitationStatus.ACCEPTED,
+    ]  # fmt: skip
+
+
 async def test_max_hosts_holds_under_concurrent_approvals(store: Store) -> None:
     brand = await factories.brand(store)
     found = await campaign(store, brand, max_hosts=3)
@@ -170,6 +188,39 @@ async def test_each_host_has_one_share_link_per_campaign(store: Store) -> None:
     assert await store.link_by_code("zzzz2345") is None
 
 
+async def test_a_link_counts_clicks_and_viewers_and_the_latest_link_a_viewer_followed_wins(store: Store) -> None:
+    brand, mia, leo = (
+        await factories.brand(store),
+        await factories.host(store, "Mia"),
+        await factories.host(store, "Leo"),
+    )
+    sam, ana = await factories.viewer(store, "Sam"), await factories.viewer(store, "Ana")
+    found = await campaign(store, brand)
+    mine, theirs = (
+        await store.share_link(found.id, mia.id, "abcd2345"),
+        await store.share_link(found.id, leo.id, "efgh2345"),
+    )
+    assert [link.code for link in await store.host_links(mia.id)] == ["abcd2345"]
+    assert await store.link_figures("abcd2345") == (0, 0)
+    assert [await store.record_link_click("abcd2345") for _ in range(3)] == [1, 2, 3]
+    with pytest.raises(NotFound):
+        await store.record_link_click("zzzz2345")
+    assert await store.attribution_of(sam.id) is None
+    kept = await store.keep_attribution(sam.id, mine.code)
+    assert (kept.code, kept.campaign_id, kept.host_id) == (mine.code, found.id, mia.id)
+    await store.keep_attribution(sam.id, mine.code)  # the same viewer again: counted once
+    await store.keep_attribution(ana.id, mine.code)
+    assert await store.link_figures(mine.code) == (3, 2)
+    await store.keep_attribution(sam.id, theirs.code)  # Sam followed Leo's link later: Leo's now
+    held = await store.attribution_of(sam.id)
+    assert held is not None
+    assert (held.code, held.host_id) == (theirs.code, leo.id)
+    assert await store.link_figures(theirs.code) == (0, 1)
+    with pytest.raises(NotFound):
+        await store.keep_attribution(sam.id, "zzzz2345")
+    assert await store.link_figures("zzzz2345") == (0, 0)
+
+
 def campaign_order(show: Show, buyer: Account, product: Product, qty: int, campaign: Campaign, bps: int) -> Order:
     """An order of `qty` units priced as checkout prices a line sold under `campaign` at `bps`."""
     plain = factories.order(show, buyer, (product, qty))
@@ -212,3 +263,24 @@ async def test_concurrent_campaign_orders_stop_at_units_cap(store: Store) -> Non
     assert all(isinstance(r, UnitsCapReached) for r in results if isinstance(r, BaseException))
     assert (await store.get_campaign(found.id) or found).units_sold == 5
     assert (await store.get_product(coat.id) or coat).stock == 45
+
+
+async def test_a_link_has_one_unlisted_storefront_where_its_buyers_buy(store: Store) -> None:
+    brand, mia = await factories.brand(store), await factories.host(store, "Mia")
+    found = await campaign(store, brand)
+    link = await store.share_link(found.id, mia.id, "abcd2345")
+    assert link.storefront_show_id is None
+    assert await store.storefront_link("lnk_nothing") is None
+    opened = await asyncio.gather(*(store.storefront("abcd2345", "Winter coats · Mia") for _ in range(5)))
+    assert len({show.id for show in opened}) == 1  # concurrent first calls: one storefront
+    show = opened[0]
+    assert (show.host_id, show.title, show.status.value) == (mia.id, "Winter coats · Mia", "scheduled")
+    assert show.id.startswith("lnk_")
+    assert await store.get_show(show.id) == show
+    assert show.id not in [listed.id for listed in await store.list_shows()]
+    assert await store.storefront_link(show.id) == await store.link_by_code("abcd2345")
+    relinked = await store.link_by_code("abcd2345")
+    assert relinked is not None
+    assert relinked.storefront_show_id == show.id
+    with pytest.raises(NotFound):
+        await store.storefront("zzzz2345", "none")

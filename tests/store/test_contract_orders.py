@@ -10,6 +10,7 @@ import pytest
 
 from livecart.domain.commerce import LedgerAccount, OrderStatus, StoredResponse
 from livecart.domain.errors import (
+    CartEmpty,
     Conflict,
     IdempotencyInProgress,
     LimitExceeded,
@@ -425,3 +426,24 @@ async def test_client_addresses_older_than_the_retention_are_erased_once(store: 
     assert (await store.get_order(recent.id)) == recent
     assert await store.forget_client_addresses(cutoff) == 0
     assert await store.forget_client_addresses(utcnow() + timedelta(seconds=1)) == 1
+
+
+async def test_an_order_from_the_cart_needs_the_cart_and_holds_it_while_pending(store: Store, sale: Sale) -> None:
+    empty_cart = factories.order(sale.show, sale.buyer, (sale.lipstick, 1))
+    with pytest.raises(CartEmpty):
+        await store.place_order(empty_cart, LIMIT, from_cart=True)
+
+    await store.add_to_cart(sale.show.id, sale.buyer.id, sale.lipstick.id, 1, LIMIT)
+    first = factories.order(sale.show, sale.buyer, (sale.lipstick, 1))
+    second = factories.order(sale.show, sale.buyer, (sale.lipstick, 1))
+    await store.place_order(first, LIMIT, from_cart=True)
+    with pytest.raises(CartEmpty):
+        await store.place_order(second, LIMIT, from_cart=True)  # the first one holds the cart
+
+    await store.fail_order(first.id, None)  # a failed checkout gives the cart back
+    await store.place_order(second, LIMIT, from_cart=True)
+    await store.mark_order_paid(second.id, "ch_1", utcnow(), [], None)
+    third = factories.order(sale.show, sale.buyer, (sale.lipstick, 1))
+    with pytest.raises(CartEmpty):
+        await store.place_order(third, LIMIT, from_cart=True)  # paid: its lines left the cart
+    assert await stock(store, sale.lipstick) == 4

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from livecart.domain.errors import Conflict, NotFound
+from livecart.clock import ManualClock
+from livecart.domain.errors import BadRequest, Conflict, NotFound
 from livecart.domain.models import ShowStatus
 from livecart.store import Store
 from tests.store import factories
@@ -92,6 +93,8 @@ async def test_a_show_never_moves_backwards(store: Store, path: list[ShowStatus]
 async def test_setting_the_current_status_again_changes_nothing(store: Store, status: ShowStatus) -> None:
     host = await factories.host(store)
     show = await factories.show(store, host.id)
+    if status is ShowStatus.PAUSED:  # only a live show pauses
+        await store.set_show_status(show.id, ShowStatus.LIVE)
     if status is not ShowStatus.SCHEDULED:
         show = await store.set_show_status(show.id, status)
 
@@ -253,3 +256,53 @@ async def test_shows_featuring_a_product_are_every_show_whose_lineup_holds_it_wi
     assert found == sorted([shows[0], ended], key=lambda show: show.id)
     assert await store.shows_featuring(elsewhere.id) == [shows[1]]
     assert await store.shows_featuring("prd_0000000000000000") == []
+
+
+async def test_a_date_out_of_range_is_refused_and_nothing_is_stored(store: Store) -> None:
+    host = await factories.host(store)
+    for moment in (
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14))),  # past datetime.max in UTC
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),  # before datetime.min in UTC
+        datetime(9500, 1, 1, tzinfo=UTC),
+        datetime(2026, 11, 23, 20, 0),  # no time zone
+    ):
+        with pytest.raises(BadRequest):
+            await store.create_show(host.id, "Out of range", moment)
+    assert await store.list_shows() == []
+
+
+async def test_a_live_show_pauses_goes_live_again_and_ends(open_stores: OpenStore) -> None:
+    clock = ManualClock(datetime(2026, 11, 23, 20, 0, tzinfo=UTC))
+    store = await open_stores(clock)
+    host = await factories.host(store)
+    show = await store.create_show(host.id, "Pausing", None)
+    started = await store.set_show_status(show.id, ShowStatus.LIVE)
+
+    await clock.advance(60)
+    paused = await store.set_show_status(show.id, ShowStatus.PAUSED)
+    assert paused.status is ShowStatus.PAUSED
+    assert paused.paused_at == clock.now()
+    assert (await store.get_show(show.id)) == paused
+    assert [listed.status for listed in await store.list_shows()] == [ShowStatus.PAUSED]
+
+    await clock.advance(60)
+    again = await store.set_show_status(show.id, ShowStatus.LIVE)
+    assert again.status is ShowStatus.LIVE
+    assert again.paused_at is None
+    assert again.started_at == started.started_at  # going live again is not a new start
+
+    await store.set_show_status(show.id, ShowStatus.PAUSED)
+    await clock.advance(60)
+    ended = await store.set_show_status(show.id, ShowStatus.ENDED)
+    assert ended.status is ShowStatus.ENDED
+    assert ended.paused_at is None
+    assert ended.ended_at == clock.now()
+    with pytest.raises(Conflict):
+        await store.set_show_status(show.id, ShowStatus.PAUSED)
+
+
+async def test_a_scheduled_show_cannot_pause(store: Store) -> None:
+    host = await factories.host(store)
+    show = await store.create_show(host.id, "Not yet", None)
+    with pytest.raises(Conflict):
+        await store.set_show_status(show.id, ShowStatus.PAUSED)

@@ -1,6 +1,7 @@
 // The brand console: catalog with stock and commission editing, shows featuring the brand's
 // products, pin/unpin during a live show, live sales charts, orders with refund, and reviews (brand-reviews.js).
 import { api } from "./api.js";
+import { mountCampaigns } from "./campaigns.js";
 import { mountBrandReviews } from "./brand-reviews.js";
 import { drawBars } from "./chart.js";
 import { $, announce, bidi, el, isolate, setText, timeText, userText } from "./dom.js";
@@ -682,6 +683,7 @@ async function openConsole() {
     await loadCatalog();
     mountBrandReviews($("#console"), [...state.products.values()], () => signIn.token);
     await loadShows();
+    if (hasService("connect")) await mountCampaigns({ token: signIn.token, me: state.me, products: state.products });
   } catch (error) {
     setText("#catalog-error", t("brand.load_failed", { reason: error.message }));
   }

@@ -361,13 +361,20 @@ export class CartView {
     if (Object.keys(problems).length) return;
     /** @type {Shipping} */
     const shipping = asked.address
-      ? /** @type {Shipping} */ (Object.fromEntries(SHIPPING_FIELDS.map((f) => [f, values[f]])))
+      ? /** @type {Shipping} */ (
+          Object.fromEntries(SHIPPING_FIELDS.map((f) => [f, f === "country" ? values[f].toUpperCase() : values[f]]))
+        )
       : this.address;
     const saveCard = hasService("wallet") && asked.card && $("#save-card").checked;
     const payment = asked.card
       ? { method: "test", card_number: values.card_number.replace(/[\s-]/g, ""), ...(saveCard ? { save: true } : {}) }
       : { method: "saved" };
-    const body = { shipping, payment, ...(this.source !== "live" ? { source: this.source } : {}) };
+    const body = {
+      shipping,
+      payment,
+      expected_total_cents: this.cart?.total_cents ?? 0, // the total shown: a different one is 409 price_changed
+      ...(this.source !== "live" ? { source: this.source } : {}),
+    };
     const key = this.retryKey && this.retryKey.body === JSON.stringify(body) ? this.retryKey.key : newKey();
     const pay = $("#pay-button");
     pay.disabled = true;
@@ -382,7 +389,10 @@ export class CartView {
       if (saveCard) this.savedLoaded = false; // the card saved with the order is read next time
       await this.refresh();
     } catch (error) {
-      this.retryKey = error.status === 0 || error.status >= 500 ? { key, body: JSON.stringify(body) } : null;
+      // One key per purchase attempt: kept while the outcome is unknown (no answer, 5xx, or the first try
+      // still running), so the retry can never pay twice; a new attempt gets a new key.
+      const unknown = error.status === 0 || error.status >= 500 || error.code === "idempotency_in_progress";
+      this.retryKey = unknown ? { key, body: JSON.stringify(body) } : null;
       this.explain(form, error);
     } finally {
       pay.disabled = false;
@@ -423,6 +433,11 @@ export class CartView {
       const reason = error.code === "limit_exceeded" ? t("cart.limit", { limit: error.details.limit }) : error.message;
       box.replaceChildren(`${reason} (`, ...asNames(error.details.product_ids, (id) => this.titleOf(id)), ")");
       this.refresh({ keepError: true });
+    } else if (error.code === "cart_empty") {
+      box.textContent = t("checkout.cart_empty");
+      this.refresh({ keepError: true });
+    } else if (error.code === "idempotency_in_progress") {
+      box.textContent = t("checkout.in_progress");
     } else if (error.code === "payment_declined") {
       if (this.asked().card) {
         showFieldErrors(form, { card_number: t("checkout.declined_field") });

@@ -25,6 +25,8 @@ function calendarLink(show) {
 /** @param {ShowListItem} show */
 function showItem(show) {
   const live = show.status === "live";
+  const paused = show.status === "paused"; // its publisher went away: still on, back soon
+  const text = live ? t("status.live") : paused ? t("status.paused") : t("index.soon");
   return el(
     "li",
     { class: "show-item", dataset: { showId: show.id } },
@@ -39,7 +41,7 @@ function showItem(show) {
         loading: "lazy",
         decoding: "async",
       }),
-      el("span", { class: `badge ${live ? "badge-live" : ""}`, text: live ? t("status.live") : t("index.soon") }),
+      el("span", { class: `badge ${live ? "badge-live" : ""}`, text }),
     ),
     el(
       "div",
@@ -49,9 +51,11 @@ function showItem(show) {
         class: "meta",
         text: live
           ? t("index.streaming")
-          : show.scheduled_at
-            ? t("index.starts", { when: timeText(show.scheduled_at) })
-            : t("index.unscheduled"),
+          : paused
+            ? t("index.paused")
+            : show.scheduled_at
+              ? t("index.starts", { when: timeText(show.scheduled_at) })
+              : t("index.unscheduled"),
       }),
     ),
     el(
@@ -72,7 +76,7 @@ async function refresh() {
   try {
     /** @type {ShowList} */
     const { shows } = await api("GET", "/api/shows");
-    const live = shows.filter((s) => s.status === "live");
+    const live = shows.filter((s) => s.status === "live" || s.status === "paused"); // paused: still on
     const upcoming = shows.filter((s) => s.status === "scheduled");
     $("#live-shows").replaceChildren(...live.map(showItem));
     $("#upcoming-shows").replaceChildren(...upcoming.map(showItem));

@@ -54,7 +54,7 @@
  * @property {string} id
  * @property {string} host_id
  * @property {string} title
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string|null} scheduled_at
  * @property {string|null} started_at
  * @property {string|null} ended_at
@@ -73,7 +73,7 @@
  * @property {string} id
  * @property {string} host_id
  * @property {string} title
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string|null} scheduled_at
  * @property {string|null} started_at
  * @property {string|null} ended_at
@@ -96,7 +96,7 @@
  * @property {string} id
  * @property {string} host_id
  * @property {string} title
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string|null} scheduled_at
  * @property {string|null} started_at
  * @property {string|null} ended_at
@@ -152,7 +152,7 @@
  * @property {Shipping} shipping
  * @property {string} created_at
  * @property {string|null} paid_at
- * @property {"live"|"replay"} source
+ * @property {"live"|"replay"|"link"} source
  */
 
 /**
@@ -214,7 +214,7 @@
  * @property {Shipping|null} shipping
  * @property {string} created_at
  * @property {string|null} paid_at
- * @property {"live"|"replay"} source
+ * @property {"live"|"replay"|"link"} source
  */
 
 /**
@@ -287,7 +287,7 @@
  * GET /api/shows/{id}/stats (a brand sees its own products only).
  * @typedef {object} ShowStats
  * @property {string} show_id
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  * @property {string} at
  * @property {number} current_viewers
  * @property {number} peak_viewers
@@ -605,7 +605,7 @@
 
 /**
  * @typedef {object} ShowEvent
- * @property {"scheduled"|"live"|"ended"} status
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
  */
 
 /**
@@ -621,6 +621,230 @@
  * @property {StockLevel} stock
  * @property {SaleEvent} sale
  * @property {ShowEvent} show
+ */
+
+// ---- Connect: campaigns, applications, links, co-hosts, payouts (docs/protocol.md#connect-campaigns-co-hosts-payouts)
+
+/**
+ * @typedef {object} Campaign
+ * @property {string} id
+ * @property {string} brand_id
+ * @property {string} title
+ * @property {string} brief
+ * @property {string[]} product_ids
+ * @property {number} commission_bps
+ * @property {string} starts_at
+ * @property {string} ends_at
+ * @property {boolean} open
+ * @property {number|null} max_hosts
+ * @property {number|null} units_cap
+ * @property {number} units_sold
+ * @property {"draft"|"active"|"ended"} status
+ * @property {string} created_at
+ * @property {string|null} ended_at
+ */
+
+/**
+ * @typedef {object} CampaignList
+ * @property {Campaign[]} campaigns
+ * @property {string|null} next_before
+ */
+
+/**
+ * @typedef {object} Application
+ * @property {string} id
+ * @property {string} campaign_id
+ * @property {string} host_id
+ * @property {string} pitch
+ * @property {"pending"|"approved"|"rejected"} status
+ * @property {string} created_at
+ * @property {string|null} decided_at
+ */
+
+/**
+ * An application as its campaign's brand reads it.
+ * @typedef {object} CampaignApplication
+ * @property {string} id
+ * @property {string} campaign_id
+ * @property {string} host_id
+ * @property {string|null} host_name
+ * @property {string} pitch
+ * @property {"pending"|"approved"|"rejected"} status
+ * @property {string} created_at
+ * @property {string|null} decided_at
+ */
+
+/**
+ * @typedef {object} CampaignApplicationList
+ * @property {CampaignApplication[]} applications
+ */
+
+/**
+ * @typedef {object} ShareLink
+ * @property {string} code
+ * @property {string} url
+ * @property {string} campaign_id
+ * @property {string} host_id
+ * @property {string} created_at
+ */
+
+/**
+ * An application as its host reads it, with the campaign and the host's share link (once taken).
+ * @typedef {object} HostApplication
+ * @property {string} id
+ * @property {string} campaign_id
+ * @property {string} host_id
+ * @property {string} pitch
+ * @property {"pending"|"approved"|"rejected"} status
+ * @property {string} created_at
+ * @property {string|null} decided_at
+ * @property {Campaign|null} campaign
+ * @property {ShareLink|null} link
+ */
+
+/**
+ * @typedef {object} HostApplicationList
+ * @property {HostApplication[]} applications
+ */
+
+/**
+ * @typedef {object} Invitation
+ * @property {string} id
+ * @property {string} campaign_id
+ * @property {string} host_id
+ * @property {"pending"|"accepted"} status
+ * @property {string} created_at
+ */
+
+/**
+ * A campaign invitation as its host reads it, with the campaign.
+ * @typedef {object} HostInvitation
+ * @property {string} id
+ * @property {string} campaign_id
+ * @property {string} host_id
+ * @property {"pending"|"accepted"} status
+ * @property {string} created_at
+ * @property {Campaign|null} campaign
+ */
+
+/**
+ * @typedef {object} HostInvitationList
+ * @property {HostInvitation[]} invitations
+ */
+
+/**
+ * @typedef {object} Attribution
+ * @property {string} code
+ * @property {string} campaign_id
+ * @property {string} host_id
+ * @property {string} at
+ * @property {string} expires_at
+ * @property {string} storefront_show_id
+ */
+
+/**
+ * @typedef {object} CampaignMoney
+ * @property {string} currency
+ * @property {number} gmv_cents
+ * @property {number} refunds_cents
+ * @property {number} net_gmv_cents
+ * @property {number} commission_cents
+ */
+
+/**
+ * @typedef {object} LinkFigures
+ * @property {string} code
+ * @property {string} url
+ * @property {number} clicks
+ * @property {number} viewers
+ * @property {number} sales
+ */
+
+/**
+ * @typedef {object} HostPerformance
+ * @property {string} host_id
+ * @property {string} host_name
+ * @property {number} shows
+ * @property {number} viewers_reached
+ * @property {number} orders
+ * @property {number} units
+ * @property {number} buyers
+ * @property {CampaignMoney[]} money
+ * @property {number} conversion
+ * @property {LinkFigures|null} link
+ */
+
+/**
+ * @typedef {object} CampaignPerformance
+ * @property {string} campaign_id
+ * @property {HostPerformance[]} hosts
+ */
+
+/**
+ * @typedef {object} Cohost
+ * @property {string} show_id
+ * @property {string} host_id
+ * @property {number} share_bps
+ * @property {"invited"|"active"} status
+ * @property {string} invited_at
+ * @property {string|null} accepted_at
+ */
+
+/**
+ * @typedef {object} NamedCohost
+ * @property {string} show_id
+ * @property {string} host_id
+ * @property {string|null} host_name
+ * @property {number} share_bps
+ * @property {"invited"|"active"} status
+ * @property {string} invited_at
+ * @property {string|null} accepted_at
+ */
+
+/**
+ * @typedef {object} CohostList
+ * @property {string} show_id
+ * @property {string} host_id
+ * @property {NamedCohost[]} cohosts
+ */
+
+/**
+ * @typedef {object} Balance
+ * @property {string} currency
+ * @property {number} pending_cents
+ * @property {number} available_cents
+ * @property {number} paid_cents
+ * @property {number} negative_cents
+ */
+
+/**
+ * @typedef {object} BalanceList
+ * @property {string} host_id
+ * @property {Balance[]} balances
+ */
+
+/**
+ * @typedef {object} Payout
+ * @property {string} id
+ * @property {string} host_id
+ * @property {string} currency
+ * @property {number} amount_cents
+ * @property {"pending"|"paid"|"failed"} status
+ * @property {string} created_at
+ * @property {string|null} paid_at
+ */
+
+/**
+ * @typedef {object} PayoutList
+ * @property {string} host_id
+ * @property {Payout[]} payouts
+ */
+
+/**
+ * @typedef {object} LineupAdded
+ * @property {string} show_id
+ * @property {Product} product
+ * @property {boolean} added
  */
 
 export {};

@@ -2,6 +2,7 @@
 // it was shown), the product card appearing when it was pinned, the chat replayed in time, and a cart
 // whose orders go through the replay's purchase path (`source: "replay"`). `?t=SECONDS` opens there.
 import { api } from "./api.js";
+import { heldCode, keepAttribution } from "./attribution.js";
 import { CartView } from "./cart.js";
 import { ChatList } from "./chat.js";
 import { $, bidi, el, isolate, showFieldErrors, userText } from "./dom.js";
@@ -229,6 +230,7 @@ async function onNameSubmit(event) {
     const viewer = await api("POST", "/api/viewers", { json: { name } });
     saveViewer(viewer);
     state.viewer = { id: viewer.id, name: viewer.name, token: viewer.token };
+    keepAttribution(); // arrived through a share link: the viewer is attributed to its host
     showFieldErrors(form, {});
     showViewer();
     cart.refresh();
@@ -293,6 +295,8 @@ async function load() {
 }
 
 function main() {
+  heldCode(); // ?via= from a share link, kept in localStorage
+  keepAttribution();
   showViewer();
   $("#name-form").addEventListener("submit", onNameSubmit);
   $("#share").addEventListener("click", share);

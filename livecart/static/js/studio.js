@@ -1,6 +1,7 @@
 // The host studio: camera preview and WHIP publishing, viewers and time on air, chat moderation,
 // the question queue, pin/unpin of the lineup, live earnings and stream health.
 import { api } from "./api.js";
+import { cohostStatus, mountCohosts, offerAccept } from "./cohosts.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { $, announce, bidi, el, elapsedText, isolate, setText, userText } from "./dom.js";
 import { t, translatePage } from "./i18n.js";
@@ -51,6 +52,7 @@ const state = {
   stream: null,
   publisher: null,
   startedAt: null,
+  cohost: false, // an active co-host: the host's controls, without the camera or ending the show
 };
 const questions = new QuestionBoard();
 const pins = new Pins({
@@ -66,7 +68,7 @@ let earningsTimer = 0;
 function setStatus(status) {
   state.show.status = status;
   const badge = $("#status");
-  badge.textContent = t(`status.${status}`);
+  badge.textContent = status === "paused" ? t("studio.paused") : t(`status.${status}`);
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (status === "live" && !state.startedAt) state.startedAt = Date.now();
   if (status === "ended") {
@@ -87,19 +89,29 @@ function showHealth() {
   const status = state.show?.status;
   setText(
     "#health",
-    t(status === "live" ? "health.elsewhere" : status === "ended" ? "health.ended" : "health.offline"),
+    t(
+      status === "live"
+        ? "health.elsewhere"
+        : status === "paused"
+          ? "health.paused"
+          : status === "ended"
+            ? "health.ended"
+            : "health.offline",
+    ),
   );
 }
 
 function updateButtons() {
   const publishing = Boolean(state.publisher);
   $("#go-live").hidden = publishing;
-  $("#end-show").hidden = !publishing;
-  if (!publishing) $("#end-confirm").hidden = true;
+  // A paused show (the stream stopped) is still on: the host resumes it or ends it (a co-host may not).
+  const onAir = state.show.status === "live" || state.show.status === "paused";
+  $("#end-show").hidden = state.cohost || (!publishing && !onAir);
+  if ($("#end-show").hidden) $("#end-confirm").hidden = true;
   showHealth();
   if (!publishing && state.show.status !== "ended") {
     $("#go-live").disabled = !state.stream || !hasService("video");
-    $("#go-live").textContent = state.show.status === "live" ? t("studio.resume") : t("studio.go_live");
+    $("#go-live").textContent = state.show.status === "scheduled" ? t("studio.go_live") : t("studio.resume");
   }
 }
 
@@ -205,19 +217,17 @@ function keepStreaming() {
 
 async function endShow() {
   $("#end-confirm").hidden = true;
-  await pins.clear(showId); // off screen first: once the show has ended its pins cannot change
-  stopPublishing();
-  stopCamera();
   announce($("#notice"), t("studio.ending"), 4000);
-  setTimeout(async () => {
-    try {
-      /** @type {ShowDetail} */
-      const show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
-      setStatus(show.status);
-    } catch {
-      /* the room's `show` event tells us too */
-    }
-  }, 1500);
+  await pins.clear(showId); // off screen first, so no card stays on the viewers' screens
+  try {
+    // Ends the show for good; stopping the stream alone only pauses it.
+    const show = await api("POST", `/api/shows/${encodeURIComponent(showId)}/end`, { token: signIn.token });
+    stopPublishing({ notify: false }); // the server closed the publisher already
+    stopCamera();
+    setStatus(show.status);
+  } catch (error) {
+    announce($("#notice"), t("studio.end_failed", { reason: error.message }), 6000);
+  }
 }
 
 /** Send a still of the camera as the show's poster (JPEG, at most 640 px wide) while publishing. */
@@ -455,11 +465,19 @@ async function openStudio() {
     signIn.ask(error.status === 404 ? t("watch.not_found") : error.message);
     return;
   }
-  if (state.me.role === "host" && state.show.host_id !== state.me.id) {
+  let place = state.me.role === "host" ? await cohostStatus(showId, signIn.token, state.me, state.show) : "host";
+  if (place === "invited") {
+    $("#token-form").hidden = true;
+    await offerAccept(showId, signIn.token);
+    place = "active";
+  }
+  if (!place) {
     signIn.ask(t("studio.other_host"));
     return;
   }
+  state.cohost = place === "active";
   signIn.done();
+  if (hasService("connect")) await mountCohosts(showId, signIn.token, place === "host" && state.me.role === "host");
   document.title = t("studio.title", { title: isolate(state.show.title) });
   setText("#show-title", state.show.title);
   state.lineup = state.show.lineup;
@@ -476,7 +494,11 @@ async function openStudio() {
     tick();
     sampleHealth();
   }, 1000);
-  if (state.show.status !== "ended") await openCamera();
+  if (state.cohost) {
+    $("#camera-heading").closest("section").hidden = true; // the camera is the host's
+  } else if (state.show.status !== "ended") {
+    await openCamera();
+  }
 }
 
 function main() {

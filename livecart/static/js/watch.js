@@ -1,5 +1,6 @@
 // The watch page: WHEP video, live chat and questions, reactions, pinned products, cart and checkout.
 import { api } from "./api.js";
+import { heldCode, keepAttribution } from "./attribution.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
@@ -82,7 +83,11 @@ function setStatus(status) {
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (state.show) state.show.status = status;
   const message = $("#stage-message");
-  if (status === "live") {
+  if (status === "paused") {
+    // The host's stream stopped; the video connection stays and picks up when they are back.
+    message.hidden = false;
+    $("#stage-text").textContent = t("watch.paused");
+  } else if (status === "live") {
     if (!hasService("video")) {
       message.hidden = false;
       $("#stage-text").textContent = t("watch.no_video");
@@ -414,6 +419,7 @@ async function onNameSubmit(event) {
     const viewer = await api("POST", "/api/viewers", { json: { name } });
     saveViewer(viewer);
     state.viewer = { id: viewer.id, name: viewer.name, token: viewer.token };
+    keepAttribution(); // arrived through a share link: the viewer is attributed to its host
     showFieldErrors(form, {});
     showViewer();
     if (player) player.token = viewer.token;
@@ -533,6 +539,8 @@ function followViewport() {
 async function main() {
   translatePage();
   followViewport();
+  heldCode(); // ?via= from a share link, kept in localStorage
+  keepAttribution();
   setUpTabs();
   setUpReactions();
   showViewer();

@@ -33,6 +33,7 @@ from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.auctions import RedisAuctions
 from livecart.store.redis.campaigns import RedisCampaigns
 from livecart.store.redis.catalog import RedisCatalog
+from livecart.store.redis.checkout_reads import RedisCheckoutReads
 from livecart.store.redis.cohosts import RedisCohosts
 from livecart.store.redis.commerce import RedisCommerce
 from livecart.store.redis.deals import RedisDeals
@@ -44,6 +45,8 @@ from livecart.store.redis.payouts import RedisPayouts
 from livecart.store.redis.pending import PendingOrders
 from livecart.store.redis.profiles import RedisProfiles
 from livecart.store.redis.reviews import RedisReviews
+from livecart.store.redis.sentinel import SCHEME as SENTINEL_SCHEME
+from livecart.store.redis.sentinel import sentinel_client
 from livecart.store.redis.shows import RedisShows
 from livecart.store.redis.timeline import RedisTimeline
 
@@ -68,26 +71,37 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 class RedisStore(
     RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
-    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline, RedisProfiles,
+    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline, RedisProfiles, RedisCheckoutReads,
 ):  # fmt: skip
-    def __init__(self, redis: Redis, *, clock: Clock) -> None:
+    def __init__(self, redis: Redis, *, clock: Clock, min_replicas: int = 0, wait_timeout_ms: int = 1000) -> None:
         self._redis = redis
         self._clock = clock
         self._pending = PendingOrders()
+        self._min_replicas = min_replicas  # LIVECART_REDIS_MIN_REPLICAS: money writes WAIT for them
+        self._wait_timeout_ms = wait_timeout_ms
 
     @classmethod
-    async def open(cls, url: str, *, clock: Clock, timeout_s: float = DEFAULT_TIMEOUT_S) -> RedisStore:
-        """Connect to a `redis://`, `rediss://` or `unix://` URL, check the server answers, load the scripts
-        and warn when the server is not configured to keep data (AOF off, keys evictable)."""
-        pool = BlockingConnectionPool.from_url(
-            url,
-            decode_responses=True,
-            max_connections=MAX_CONNECTIONS,
-            timeout=CONNECTION_WAIT_SECONDS,
-            retry=NO_RETRY,
-            **redis_options(url, timeout_s),
-        )
-        redis = Redis.from_pool(pool)  # the client owns the pool: aclose() closes both
+    async def open(
+        cls, url: str, *, clock: Clock, timeout_s: float = DEFAULT_TIMEOUT_S, min_replicas: int = 0
+    ) -> RedisStore:
+        """Connect to a `redis://`, `rediss://`, `unix://` or `redis+sentinel://` URL, check the server
+        answers, load the scripts and warn when the server is not configured to keep data (AOF off, keys
+        evictable). With `min_replicas`, money writes wait for that many replicas (half the timeout)."""
+        if url.startswith(SENTINEL_SCHEME):
+            redis = sentinel_client(url, {
+                "decode_responses": True, "retry": NO_RETRY, "max_connections": MAX_CONNECTIONS,
+                "timeout": CONNECTION_WAIT_SECONDS, **redis_options(url, timeout_s),
+            })
+        else:
+            pool = BlockingConnectionPool.from_url(
+                url,
+                decode_responses=True,
+                max_connections=MAX_CONNECTIONS,
+                timeout=CONNECTION_WAIT_SECONDS,
+                retry=NO_RETRY,
+                **redis_options(url, timeout_s),
+            )
+            redis = Redis.from_pool(pool)  # the client owns the pool: aclose() closes both
         try:
             await redis.ping()
             for script in SCRIPTS:
@@ -96,7 +110,7 @@ class RedisStore(
         except BaseException:
             await redis.aclose()
             raise
-        return cls(redis, clock=clock)
+        return cls(redis, clock=clock, min_replicas=min_replicas, wait_timeout_ms=max(1, int(timeout_s * 500)))
 
     async def ping(self) -> None:
         await self._redis.ping()

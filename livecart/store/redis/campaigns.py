@@ -12,9 +12,10 @@ from redis.asyncio import Redis
 
 from livecart.clock import Clock
 from livecart.domain import errors
-from livecart.domain.attribution import ShareLink
+from livecart.domain.attribution import STOREFRONT_PREFIX, Attribution, ShareLink
 from livecart.domain.campaigns import Application, ApplicationStatus, Campaign, Invitation, InvitationStatus
 from livecart.domain.ids import new_id
+from livecart.domain.models import Show, ShowStatus
 from livecart.store.redis import codec, keys
 from livecart.store.redis.lua import Script
 
@@ -101,6 +102,7 @@ INVITE = Script(
     end
     redis.call('HSET', KEYS[4], unpack(ARGV, 4, 3 + 2 * tonumber(ARGV[3])))
     redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+    redis.call('ZADD', KEYS[5], ARGV[4 + 2 * tonumber(ARGV[3])], ARGV[2])
     return {'ok'}
     """
 )
@@ -149,11 +151,39 @@ LINK = Script(
     if redis.call('EXISTS', KEYS[2]) == 1 then return {'taken'} end
     redis.call('HSET', KEYS[2], unpack(ARGV, 4, 3 + 2 * tonumber(ARGV[3])))
     redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+    redis.call('ZADD', KEYS[3], ARGV[4 + 2 * tonumber(ARGV[3])], ARGV[2])
     return {'ok'}
     """
 )
 
-SCRIPTS = (CREATE, UPDATE, END, APPLY, DECIDE, INVITE, ACCEPT, UNITS, LINK)
+CLICK = Script(
+    """
+    if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+    return redis.call('HINCRBY', KEYS[1], 'clicks', 1)
+    """
+)
+
+KEEP = Script(
+    """
+    if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+    redis.call('SADD', KEYS[2], ARGV[1])
+    redis.call('HSET', KEYS[3], 'code', ARGV[2], 'at', ARGV[3])
+    return 1
+    """
+)
+
+STOREFRONT = Script(
+    """
+    if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+    local existing = redis.call('HGET', KEYS[1], 'storefront')
+    if existing then return {'existing', existing} end
+    redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+    redis.call('HSET', KEYS[1], 'storefront', ARGV[1])
+    return {'ok'}
+    """
+)
+
+SCRIPTS = (CREATE, UPDATE, END, APPLY, DECIDE, INVITE, ACCEPT, UNITS, LINK, CLICK, KEEP, STOREFRONT)
 
 
 def _encode(name: str, value: Any) -> str:
@@ -312,8 +342,10 @@ class RedisCampaigns:
             [
                 keys.campaign(invitation.campaign_id), keys.campaign_invited(invitation.campaign_id),
                 keys.campaign_hosts(invitation.campaign_id), keys.invitation(invitation.id),
+                keys.host_invitations(invitation.host_id),
             ],
-            [invitation.host_id, invitation.id, len(record), *codec.pairs(record)],
+            [invitation.host_id, invitation.id, len(record), *codec.pairs(record),
+             str(codec.micros(invitation.created_at))],
         )  # fmt: skip
         if reply[0] == "not_found":
             raise errors.no_such_campaign(invitation.campaign_id)
@@ -356,6 +388,11 @@ class RedisCampaigns:
         assert created is not None
         return Invitation(row["id"], row["campaign_id"], row["host_id"], InvitationStatus(row["status"]), created)
 
+    async def host_invitations(self, host_id: str) -> list[Invitation]:
+        ids = await self._redis.zrevrange(keys.host_invitations(host_id), 0, -1)
+        found = [await self.get_invitation(str(one)) for one in ids]
+        return [one for one in found if one is not None]
+
     async def application_of(self, campaign_id: str, host_id: str) -> Application | None:
         application_id = await self._redis.hget(keys.campaign_hosts(campaign_id), host_id)
         return None if application_id is None else await self.get_application(str(application_id))
@@ -392,8 +429,8 @@ class RedisCampaigns:
         record = codec.fields(code=code, campaign_id=campaign_id, host_id=host_id, created_at=now)
         reply = await LINK(
             self._redis,
-            [keys.campaign_links(campaign_id), keys.share_link(code)],
-            [host_id, code, len(record), *codec.pairs(record)],
+            [keys.campaign_links(campaign_id), keys.share_link(code), keys.host_links(host_id)],
+            [host_id, code, len(record), *codec.pairs(record), str(codec.micros(now))],
         )
         if reply[0] == "taken":
             raise errors.link_code_taken(code)
@@ -409,7 +446,67 @@ class RedisCampaigns:
             return None
         created = codec.from_text(row["created_at"])
         assert created is not None
-        return ShareLink(row["code"], row["campaign_id"], row["host_id"], created)
+        return ShareLink(row["code"], row["campaign_id"], row["host_id"], created, row.get("storefront"))
+
+    async def storefront(self, code: str, title: str) -> Show:
+        link = await self.link_by_code(code)
+        if link is None:
+            raise errors.no_such_link(code)
+        show = Show(
+            id=new_id(STOREFRONT_PREFIX), host_id=link.host_id, title=title, status=ShowStatus.SCHEDULED,
+            scheduled_at=None, started_at=None, ended_at=None, created_at=self._clock.now(),
+        )  # fmt: skip
+        row = codec.fields(id=show.id, host_id=show.host_id, title=title, status=show.status.value,
+                           created_at=show.created_at, link_code=code)  # fmt: skip
+        reply = await STOREFRONT(self._redis, [keys.share_link(code), keys.show(show.id)], [show.id, *codec.pairs(row)])
+        if reply[0] == "missing":
+            raise errors.no_such_link(code)
+        if reply[0] == "existing":
+            found = codec.decoded(await self._redis.hgetall(keys.show(str(reply[1]))))
+            return codec.show(found)
+        return show
+
+    async def storefront_link(self, show_id: str) -> ShareLink | None:
+        code = await self._redis.hget(keys.show(show_id), "link_code")
+        return None if code is None else await self.link_by_code(str(code))
+
+    async def host_links(self, host_id: str) -> list[ShareLink]:
+        codes = await self._redis.zrange(keys.host_links(host_id), 0, -1)
+        found = [await self.link_by_code(str(code)) for code in codes]
+        return [one for one in found if one is not None]
+
+    async def record_link_click(self, code: str) -> int:
+        clicks = int(await CLICK(self._redis, [keys.share_link(code)], []))
+        if clicks < 0:
+            raise errors.no_such_link(code)
+        return clicks
+
+    async def keep_attribution(self, viewer_id: str, code: str) -> Attribution:
+        link = await self.link_by_code(code)
+        if link is None:
+            raise errors.no_such_link(code)
+        now = self._clock.now()
+        kept = await KEEP(
+            self._redis,
+            [keys.share_link(code), keys.link_viewers(code), keys.viewer_attribution(viewer_id)],
+            [viewer_id, code, now.isoformat()],
+        )
+        if not kept:
+            raise errors.no_such_link(code)
+        return Attribution(code, link.campaign_id, link.host_id, now)
+
+    async def attribution_of(self, viewer_id: str) -> Attribution | None:
+        row = await self._hash(keys.viewer_attribution(viewer_id))
+        link = await self.link_by_code(row["code"]) if row else None
+        at = codec.from_text(row.get("at")) if row else None
+        if link is None or at is None:
+            return None
+        return Attribution(link.code, link.campaign_id, link.host_id, at)
+
+    async def link_figures(self, code: str) -> tuple[int, int]:
+        clicks = await self._redis.hget(keys.share_link(code), "clicks")
+        viewers = await self._redis.scard(keys.link_viewers(code))
+        return int(clicks or 0), int(viewers)
 
 
 _COLUMNS = ("title", "brief", "product_ids", "commission_bps", "starts_at", "ends_at", "open", "max_hosts", "units_cap")

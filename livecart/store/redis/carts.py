@@ -14,8 +14,8 @@ from livecart.domain.commerce import CartActivity, CartItem
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.lua import Script
 
-# KEYS: cart qty, cart lines, show cart adds, product cart viewers, product.
-# ARGV: product id, qty, max qty, now (µs), viewer id.
+# KEYS: cart qty, cart lines, show cart adds, product cart viewers, product, viewer's carts.
+# ARGV: product id, qty, max qty, now (µs), viewer id, show id.
 # Returns {1, lines with scores, qty hash} after adding, {0, units in the line now} over the limit,
 # or {-1} for an unknown product.
 ADD_TO_CART = Script(
@@ -29,6 +29,7 @@ ADD_TO_CART = Script(
     redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[1])
     redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
     redis.call('SADD', KEYS[4], ARGV[5])
+    redis.call('SADD', KEYS[6], ARGV[6])
     return {1, redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[1])}
     """
 )
@@ -86,8 +87,9 @@ class RedisCarts:
                 keys.cart_adds(show_id),
                 keys.cart_viewers(show_id, product_id),
                 keys.product(product_id),
+                keys.viewer_carts(viewer_id),
             ],
-            [product_id, qty, max_qty, codec.micros(self._clock.now()), viewer_id],
+            [product_id, qty, max_qty, codec.micros(self._clock.now()), viewer_id, show_id],
         )
         if int(reply[0]) == -1:
             raise errors.no_such_product(product_id)

@@ -87,6 +87,7 @@ def show(row: Mapping[str, str]) -> Show:
         started_at=from_text(row.get("started_at")),
         ended_at=from_text(row.get("ended_at")),
         created_at=_required(row["created_at"]),
+        paused_at=from_text(row.get("paused_at")),
     )
 
 

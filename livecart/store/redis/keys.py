@@ -133,6 +133,22 @@ def show_orders(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:orders"
 
 
+def new_viewers() -> str:
+    """Sorted set of viewer account ids scored by creation time (µs), until they buy or expire."""
+    return f"{PREFIX}viewers:new"
+
+
+def viewer_carts(viewer_id: str) -> str:
+    """Set of the show ids in which the viewer has had a cart (to delete them with the account)."""
+    return f"{PREFIX}viewer:{viewer_id}:carts"
+
+
+def checkout_lock(show_id: str, buyer_id: str) -> str:
+    """String: the id of the buyer's last order placed from their cart in this show (a checkout holds
+    the cart while that order is pending)."""
+    return f"{PREFIX}checkout:{show_id}:{buyer_id}"
+
+
 def pending_orders() -> str:
     """Sorted set of PENDING order ids scored by creation time (checkout recovery reads it)."""
     return f"{PREFIX}orders:pending"
@@ -258,6 +274,11 @@ def campaign_applications(campaign_id: str) -> str:
     return f"{PREFIX}campaign:{campaign_id}:applications"
 
 
+def host_invitations(host_id: str) -> str:
+    """Sorted set of the host's campaign invitation ids, by creation time (µs)."""
+    return f"{PREFIX}host:{host_id}:invitations"
+
+
 def host_applications(host_id: str) -> str:
     """Sorted set of the host's application ids, scored by `campaigns_seq`."""
     return f"{PREFIX}host:{host_id}:applications"
@@ -279,13 +300,28 @@ def campaign_invited(campaign_id: str) -> str:
 
 
 def share_link(code: str) -> str:
-    """Hash: code, campaign_id, host_id, created_at of a share link (`/l/{code}`)."""
+    """Hash: code, campaign_id, host_id, created_at, clicks, storefront (its show id) of a share link (`/l/{code}`)."""
     return f"{PREFIX}link:{code}"
 
 
 def campaign_links(campaign_id: str) -> str:
     """Hash: host id → the code of its share link for the campaign."""
     return f"{PREFIX}campaign:{campaign_id}:links"
+
+
+def host_links(host_id: str) -> str:
+    """Sorted set of the host's link codes, by creation time (µs)."""
+    return f"{PREFIX}host:{host_id}:links"
+
+
+def link_viewers(code: str) -> str:
+    """Set of the viewer ids who kept the link's attribution; the link's hash counts `clicks`."""
+    return f"{PREFIX}link:{code}:viewers"
+
+
+def viewer_attribution(viewer_id: str) -> str:
+    """Hash: code and at of the link the viewer followed last (latest wins)."""
+    return f"{PREFIX}viewer:{viewer_id}:attribution"
 
 
 # -- selling formats (docs/selling.md) ---------------------------------------------------------------

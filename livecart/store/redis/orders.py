@@ -25,10 +25,13 @@ from livecart.store.redis.ledger import APPEND_LUA, append_plan
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
 
-# KEYS: order, show orders, pending orders, buyer units, idempotency record, show, product × n, campaign × c.
+# KEYS: order, show orders, pending orders, buyer units, idempotency record, show, product × n, campaign × c,
+#       cart qty, checkout lock.
 # ARGV: n, max qty per buyer, created (µs), order id, has idempotency key (0/1), number of order
 #       field pairs m, then per line (product id, qty, unit price, commission bps), then the m pairs,
-#       then c, per line its campaign's position (0: none), per campaign (id, units wanted).
+#       then c, per line its campaign's position (0: none), per campaign (id, units wanted), then from
+#       cart (0/1) and the order key of the lock's order (`keys.order("")`): a checkout from the cart
+#       needs the cart to hold every line and no pending order of the buyer's in the show ({'cart_empty'}).
 # A campaign line's rate is compared with the campaign's (not the product's), and after the stock the
 # units of each campaign are checked against its units_cap ({'no_campaign', id} / {'units_cap_reached',
 # id, cap, sold}) and counted.
@@ -50,6 +53,18 @@ PLACE_ORDER = Script(
     local c = tonumber(ARGV[tail])
     local function campaign_of(i) return tonumber(ARGV[tail + i]) end
     local function campaign(j) return ARGV[tail + n + 2 * j - 1], tonumber(ARGV[tail + n + 2 * j]) end
+    local cart_at = tail + n + 2 * c + 1
+    local from_cart = ARGV[cart_at] == '1'
+    if from_cart then
+      local holder = redis.call('GET', KEYS[8 + n + c])
+      if holder and redis.call('HGET', ARGV[cart_at + 1] .. holder, 'status') == 'pending' then
+        return {'cart_empty'}
+      end
+      for i = 1, n do
+        local product_id, qty = line(i)
+        if tonumber(redis.call('HGET', KEYS[7 + n + c], product_id) or '0') < qty then return {'cart_empty'} end
+      end
+    end
     for j = 1, c do
       if redis.call('EXISTS', KEYS[6 + n + j]) == 0 then return {'no_campaign', (campaign(j))} end
     end
@@ -105,6 +120,7 @@ PLACE_ORDER = Script(
     if ARGV[5] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then
       redis.call('HSET', KEYS[5], 'order_id', ARGV[4])
     end
+    if from_cart then redis.call('SET', KEYS[8 + n + c], ARGV[4]) end
     return reply
     """
 )
@@ -229,10 +245,15 @@ ORDERS_BATCH = 100  # order ids read at a time when paging a show's orders for o
 
 
 class RedisOrders:
+    """Every money write (placing, paying, failing an order, a refund: its ledger rows included) returns
+    only once `WAIT` saw it on `_min_replicas` replicas (LIVECART_REDIS_MIN_REPLICAS; 0: no wait)."""
+
     _redis: Redis
     _pending: PendingOrders
+    _min_replicas: int
+    _wait_timeout_ms: int
 
-    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         store_checks.order_shape(order)
         product_ids = [line.product_id for line in order.lines]
         wanted = campaign_rules.units_wanted(order.lines)
@@ -242,7 +263,7 @@ class RedisOrders:
             for line in order.lines
             for arg in (line.product_id, line.qty, line.unit_price_cents, line.commission_bps)
         ]
-        reply = await PLACE_ORDER(
+        reply = await PLACE_ORDER.replicated(
             self._redis,
             [
                 keys.order(order.id),
@@ -253,6 +274,8 @@ class RedisOrders:
                 keys.show(order.show_id),
                 *(keys.product(product_id) for product_id in product_ids),
                 *(keys.campaign(campaign_id) for campaign_id in wanted),
+                keys.cart_qty(order.show_id, order.buyer_id),
+                keys.checkout_lock(order.show_id, order.buyer_id),
             ],
             [
                 len(order.lines),
@@ -266,13 +289,19 @@ class RedisOrders:
                 len(wanted),
                 *(list(wanted).index(line.campaign_id) + 1 if line.campaign_id else 0 for line in order.lines),
                 *(arg for campaign_id, units in wanted.items() for arg in (campaign_id, units)),
+                int(from_cart),
+                keys.order(""),
             ],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         outcome, details = str(reply[0]), [str(item) for item in reply[1:]]
         if outcome == "exists":
             raise errors.order_exists(order.id)
         if outcome == "no_show":
             raise errors.no_such_show(order.show_id)
+        if outcome == "cart_empty":
+            raise errors.cart_checked_out()
         if outcome == "not_found":
             raise errors.no_such_product(details[0])
         if outcome == "price_changed":
@@ -300,7 +329,7 @@ class RedisOrders:
         ledger_keys, pushes = append_plan(entries)
         key = order.idempotency_key
         product_ids = [line.product_id for line in order.lines]
-        reply = await MARK_ORDER_PAID(
+        reply = await MARK_ORDER_PAID.replicated(
             self._redis,
             [
                 keys.order(order_id),
@@ -323,6 +352,8 @@ class RedisOrders:
                 len(pushes) // 2,
                 *pushes,
             ],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         self._settled(order_id, reply)
         return replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
@@ -331,7 +362,7 @@ class RedisOrders:
         order = await self._pending_order(order_id)
         key = order.idempotency_key
         wanted = campaign_rules.units_wanted(order.lines)  # units given back to their campaigns
-        reply = await FAIL_ORDER(
+        reply = await FAIL_ORDER.replicated(
             self._redis,
             [
                 keys.order(order_id),
@@ -353,6 +384,8 @@ class RedisOrders:
                 len(wanted),
                 *wanted.values(),
             ],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         self._settled(order_id, reply)
         return stock_levels(reply[1:])
@@ -437,7 +470,7 @@ class RedisOrders:
                 line.previously_refunded,
                 -1 if bought is None else bought.qty,
             ]
-        reply = await RECORD_REFUND(
+        reply = await RECORD_REFUND.replicated(
             self._redis,
             [
                 keys.order(refund.order_id),
@@ -446,6 +479,8 @@ class RedisOrders:
                 *ledger_keys,
             ],
             [len(refund.lines), records.refund_json(refund), len(pushes) // 2, *line_args, *pushes],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         outcome = str(reply[0])
         if outcome == "not_found":

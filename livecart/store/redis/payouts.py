@@ -97,7 +97,11 @@ def _payout(row: Mapping[str, str]) -> Payout:
 
 
 class RedisPayouts:
+    """Payout writes (and their ledger rows) WAIT for LIVECART_REDIS_MIN_REPLICAS replicas, as orders do."""
+
     _redis: Redis
+    _min_replicas: int
+    _wait_timeout_ms: int
     _clock: Clock
 
     async def commission_parties(self) -> list[str]:
@@ -133,7 +137,7 @@ class RedisPayouts:
         )  # fmt: skip
         record["entries"] = json.dumps([records.ledger_entry_json(entry) for entry in entries])
         slot = _slot(payout.host_id, payout.currency)
-        reply = await OPEN_PAYOUT(
+        reply = await OPEN_PAYOUT.replicated(
             self._redis,
             [
                 keys.payout_run(payout.run_key),
@@ -145,6 +149,8 @@ class RedisPayouts:
                 keys.payouts_seq(),
             ],
             [slot, ledger_length, payout.id, codec.micros(payout.created_at), len(record), *codec.pairs(record)],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         if reply[0] == "same":
             found = await self.get_payout(str(reply[1]))
@@ -162,13 +168,14 @@ class RedisPayouts:
             raise errors.no_such_payout(payout_id)
         entries = [records.ledger_entry(text) for text in json.loads(row["entries"])]
         ledger_keys, pushes = append_plan(entries)
-        reply = await COMPLETE_PAYOUT(
+        reply = await COMPLETE_PAYOUT.replicated(
             self._redis,
             [keys.payout(payout_id), keys.payouts_open(), keys.payouts_pending(), *ledger_keys],
             [
                 codec.to_text(self._clock.now()) or "", provider_ref, _slot(row["host_id"], row["currency"]),
                 payout_id, len(pushes) // 2, *pushes,
             ],
+            self._min_replicas, self._wait_timeout_ms,
         )  # fmt: skip
         if reply[0] == "failed":
             raise errors.payout_settled(payout_id, "failed")
@@ -180,10 +187,12 @@ class RedisPayouts:
         found = await self.get_payout(payout_id)
         if found is None:
             raise errors.no_such_payout(payout_id)
-        reply = await FAIL_PAYOUT(
+        reply = await FAIL_PAYOUT.replicated(
             self._redis,
             [keys.payout(payout_id), keys.payouts_open(), keys.payouts_pending()],
             [_slot(found.host_id, found.currency), payout_id],
+            self._min_replicas,
+            self._wait_timeout_ms,
         )
         if reply[0] == "paid":
             raise errors.payout_settled(payout_id, "paid")

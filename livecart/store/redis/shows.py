@@ -14,21 +14,22 @@ from redis.asyncio import Redis
 from livecart.clock import Clock
 from livecart.domain import errors, store_checks
 from livecart.domain.ids import new_id
-from livecart.domain.models import Product, Show, ShowStatus, show_list_order
+from livecart.domain.models import Product, Show, ShowStatus, show_list_order, show_status_stamp
 from livecart.store.redis import codec, keys
 from livecart.store.redis.catalog import fetch_products
 from livecart.store.redis.lua import Script
 
-STAMP_FIELD = {ShowStatus.LIVE: "started_at", ShowStatus.ENDED: "ended_at"}
-
-# KEYS: show. ARGV: expected status, new status, stamp field, stamp.
+# KEYS: show. ARGV: expected status, new status, stamp field ('' for none), stamp.
 # Returns the show's hash after the change (flat), or false when its status is no longer the expected one.
+# `paused_at` is kept only while the show is paused.
 SET_STATUS = Script(
     """
     if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then
       return false
     end
-    redis.call('HSET', KEYS[1], 'status', ARGV[2], ARGV[3], ARGV[4])
+    redis.call('HSET', KEYS[1], 'status', ARGV[2])
+    if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], ARGV[3], ARGV[4]) end
+    if ARGV[2] ~= 'paused' then redis.call('HDEL', KEYS[1], 'paused_at') end
     return redis.call('HGETALL', KEYS[1])
     """
 )
@@ -65,6 +66,7 @@ class RedisShows:
     _clock: Clock
 
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
+        store_checks.instant("scheduled_at", scheduled_at)
         show = Show(
             id=new_id("shw"),
             host_id=host_id,
@@ -116,7 +118,12 @@ class RedisShows:
             reply = await SET_STATUS(
                 self._redis,
                 [keys.show(show_id)],
-                [show.status.value, status.value, STAMP_FIELD[status], self._clock.now().isoformat()],
+                [
+                    show.status.value,
+                    status.value,
+                    show_status_stamp(show.status, status) or "",
+                    self._clock.now().isoformat(),
+                ],
             )
             if reply is not None:
                 return codec.show(codec.from_pairs(reply))

@@ -7,6 +7,7 @@ from livecart.store.sqlite.accounts import SqliteAccounts
 from livecart.store.sqlite.auctions import SqliteAuctions
 from livecart.store.sqlite.campaigns import SqliteCampaigns
 from livecart.store.sqlite.catalog import SqliteCatalog
+from livecart.store.sqlite.checkout_reads import SqliteCheckoutReads
 from livecart.store.sqlite.cohosts import SqliteCohosts
 from livecart.store.sqlite.commerce import SqliteCommerce
 from livecart.store.sqlite.db import Database
@@ -26,7 +27,7 @@ from livecart.store.sqlite.timeline import SqliteTimeline
 class SqliteStore(
     SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets,
     SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteCampaigns, SqliteCohosts, SqlitePayouts, SqliteReviews,
-    SqliteTimeline, SqliteProfiles,
+    SqliteTimeline, SqliteProfiles, SqliteCheckoutReads,
 ):  # fmt: skip
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from livecart.clock import Clock
 from livecart.domain import errors
@@ -76,3 +77,21 @@ class SqliteAccounts:
                 raise errors.no_such_account(account_id)
 
         await self._db.transaction(delete)
+
+    async def expire_idle_viewers(self, created_before: datetime) -> int:
+        def expire(conn: sqlite3.Connection) -> int:
+            idle = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT a.id FROM accounts a WHERE a.role = 'viewer' AND a.deleted_at IS NULL"
+                    " AND a.created_at < ? AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.buyer_id = a.id)",
+                    (rows.to_text(created_before),),
+                )
+            ]
+            now = rows.to_text(self._clock.now())
+            for viewer_id in idle:
+                conn.execute("UPDATE accounts SET deleted_at = ? WHERE id = ?", (now, viewer_id))
+                conn.execute("DELETE FROM cart_items WHERE viewer_id = ?", (viewer_id,))
+            return len(idle)
+
+        return await self._db.transaction(expire)

@@ -9,7 +9,7 @@ from typing import Any
 
 from livecart.clock import Clock
 from livecart.domain import errors
-from livecart.domain.attribution import ShareLink
+from livecart.domain.attribution import STOREFRONT_PREFIX, Attribution, ShareLink
 from livecart.domain.campaigns import (
     Application,
     ApplicationStatus,
@@ -18,8 +18,10 @@ from livecart.domain.campaigns import (
     InvitationStatus,
 )
 from livecart.domain.ids import new_id
+from livecart.domain.models import Show, ShowStatus
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
+from livecart.store.sqlite.shows import fetch_show
 
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -76,6 +78,25 @@ MIGRATIONS: list[Migration] = [
         """,
     ),
     Migration(19, "connect_order_line_campaign", "ALTER TABLE order_lines ADD COLUMN campaign_id TEXT"),
+    Migration(
+        24,
+        "connect_link_visits",
+        """
+        ALTER TABLE share_links ADD COLUMN clicks INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE share_links ADD COLUMN storefront_show_id TEXT REFERENCES shows(id);
+        CREATE UNIQUE INDEX share_links_storefront ON share_links (storefront_show_id);
+        CREATE TABLE link_viewers (
+            code TEXT NOT NULL REFERENCES share_links(code),
+            viewer_id TEXT NOT NULL,
+            PRIMARY KEY (code, viewer_id)
+        );
+        CREATE TABLE viewer_attributions (
+            viewer_id TEXT PRIMARY KEY,
+            code TEXT NOT NULL REFERENCES share_links(code),
+            at TEXT NOT NULL
+        )
+        """,
+    ),
 ]
 
 _COLUMNS = ("title", "brief", "product_ids", "commission_bps", "starts_at", "ends_at", "open", "max_hosts", "units_cap")
@@ -328,6 +349,15 @@ class SqliteCampaigns:
 
         return await self._db.read(select)
 
+    async def host_invitations(self, host_id: str) -> list[Invitation]:
+        def select(conn: sqlite3.Connection) -> list[Invitation]:
+            found = conn.execute(
+                "SELECT * FROM campaign_invitations WHERE host_id = ? ORDER BY created_at DESC, id DESC", (host_id,)
+            )
+            return [_invitation(row) for row in found.fetchall()]
+
+        return await self._db.read(select)
+
     async def take_campaign_units(self, campaign_id: str, units: int) -> int:
         if units < 1:
             raise ValueError("take at least one unit")
@@ -375,8 +405,96 @@ class SqliteCampaigns:
 
         return await self._db.read(select)
 
+    async def record_link_click(self, code: str) -> int:
+        def click(conn: sqlite3.Connection) -> int:
+            conn.execute("UPDATE share_links SET clicks = clicks + 1 WHERE code = ?", (code,))
+            row = _one(conn, "SELECT clicks FROM share_links WHERE code = ?", code)
+            if row is None:
+                raise errors.no_such_link(code)
+            return int(row["clicks"])
+
+        return await self._db.transaction(click)
+
+    async def keep_attribution(self, viewer_id: str, code: str) -> Attribution:
+        now = self._clock.now()
+
+        def keep(conn: sqlite3.Connection) -> Attribution:
+            row = _one(conn, "SELECT * FROM share_links WHERE code = ?", code)
+            if row is None:
+                raise errors.no_such_link(code)
+            conn.execute("INSERT OR IGNORE INTO link_viewers (code, viewer_id) VALUES (?, ?)", (code, viewer_id))
+            conn.execute(
+                "INSERT INTO viewer_attributions (viewer_id, code, at) VALUES (?, ?, ?)"
+                " ON CONFLICT (viewer_id) DO UPDATE SET code = excluded.code, at = excluded.at",
+                (viewer_id, code, rows.to_text(now)),
+            )
+            return Attribution(code, row["campaign_id"], row["host_id"], now)
+
+        return await self._db.transaction(keep)
+
+    async def attribution_of(self, viewer_id: str) -> Attribution | None:
+        def select(conn: sqlite3.Connection) -> Attribution | None:
+            row = _one(
+                conn,
+                "SELECT a.code, a.at, l.campaign_id, l.host_id FROM viewer_attributions a"
+                " JOIN share_links l ON l.code = a.code WHERE a.viewer_id = ?",
+                viewer_id,
+            )
+            if row is None:
+                return None
+            at = rows.from_text(row["at"])
+            assert at is not None
+            return Attribution(row["code"], row["campaign_id"], row["host_id"], at)
+
+        return await self._db.read(select)
+
+    async def link_figures(self, code: str) -> tuple[int, int]:
+        def select(conn: sqlite3.Connection) -> tuple[int, int]:
+            row = _one(conn, "SELECT clicks FROM share_links WHERE code = ?", code)
+            viewers = _one(conn, "SELECT COUNT(*) AS n FROM link_viewers WHERE code = ?", code)
+            return (0 if row is None else int(row["clicks"])), (0 if viewers is None else int(viewers["n"]))
+
+        return await self._db.read(select)
+
+    async def storefront(self, code: str, title: str) -> Show:
+        now = self._clock.now()
+
+        def open_storefront(conn: sqlite3.Connection) -> Show:
+            row = _one(conn, "SELECT * FROM share_links WHERE code = ?", code)
+            if row is None:
+                raise errors.no_such_link(code)
+            if row["storefront_show_id"] is not None:
+                found = fetch_show(conn, row["storefront_show_id"])
+                assert found is not None
+                return found
+            show_id = new_id(STOREFRONT_PREFIX)
+            conn.execute(
+                "INSERT INTO shows (id, host_id, title, status, scheduled_at, created_at) VALUES (?,?,?,?,?,?)",
+                (show_id, row["host_id"], title, ShowStatus.SCHEDULED.value, None, rows.to_text(now)),
+            )
+            conn.execute("UPDATE share_links SET storefront_show_id = ? WHERE code = ?", (show_id, code))
+            created = fetch_show(conn, show_id)
+            assert created is not None
+            return created
+
+        return await self._db.transaction(open_storefront)
+
+    async def storefront_link(self, show_id: str) -> ShareLink | None:
+        def select(conn: sqlite3.Connection) -> ShareLink | None:
+            row = _one(conn, "SELECT * FROM share_links WHERE storefront_show_id = ?", show_id)
+            return None if row is None else _link(row)
+
+        return await self._db.read(select)
+
+    async def host_links(self, host_id: str) -> list[ShareLink]:
+        def select(conn: sqlite3.Connection) -> list[ShareLink]:
+            found = conn.execute("SELECT * FROM share_links WHERE host_id = ? ORDER BY created_at, code", (host_id,))
+            return [_link(row) for row in found.fetchall()]
+
+        return await self._db.read(select)
+
 
 def _link(row: sqlite3.Row) -> ShareLink:
     created = rows.from_text(row["created_at"])
     assert created is not None
-    return ShareLink(row["code"], row["campaign_id"], row["host_id"], created)
+    return ShareLink(row["code"], row["campaign_id"], row["host_id"], created, row["storefront_show_id"])

@@ -34,7 +34,7 @@ MIGRATIONS: list[Migration] = check_migrations(
     [
         *accounts.MIGRATIONS,  # 1
         *catalog.MIGRATIONS,  # 2
-        *shows.MIGRATIONS,  # 3, 4
+        *shows.MIGRATIONS,  # 3, 4, 23
         *commerce.MIGRATIONS,  # 5, 8
         *orders.MIGRATIONS,  # 6, 7, 9, 20
         *live.MIGRATIONS,  # 10, 11
@@ -44,9 +44,9 @@ MIGRATIONS: list[Migration] = check_migrations(
         *giveaways.MIGRATIONS,  # 15
         *cohosts.MIGRATIONS,  # 16
         *payouts.MIGRATIONS,  # 17 (also the ledger's payout_id column)
-        *campaigns.MIGRATIONS,  # 18, 19 (19: order lines' campaign_id)
+        *campaigns.MIGRATIONS,  # 18, 19, 24 (19: order lines' campaign_id; 24: link visits and storefronts)
         *reviews.MIGRATIONS,  # 20
         *timeline.MIGRATIONS,  # 22
-        *profiles.MIGRATIONS,  # 23
+        *profiles.MIGRATIONS,  # 25
     ]
 )

@@ -310,11 +310,25 @@ def as_placed(order: Order) -> Order:
     return replace(order, status=OrderStatus.PENDING, paid_at=None, payment_ref=None, lines=lines)
 
 
-def place_order_in(conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int) -> StockLevels:
+def place_order_in(
+    conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int, from_cart: bool = False
+) -> StockLevels:
     if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone() is not None:
         raise errors.order_exists(order.id)
     if fetch_show(conn, order.show_id) is None:
         raise errors.no_such_show(order.show_id)
+    if from_cart:
+        in_cart = dict(
+            conn.execute(
+                "SELECT product_id, qty FROM cart_items WHERE show_id = ? AND viewer_id = ?",
+                (order.show_id, order.buyer_id),
+            ).fetchall()
+        )
+        other_pending = conn.execute(
+            "SELECT 1 FROM orders WHERE show_id = ? AND buyer_id = ? AND status = 'pending' LIMIT 1",
+            (order.show_id, order.buyer_id),
+        ).fetchone()
+        store_checks.cart_holds(order, in_cart, other_pending is not None)
     product_ids = [line.product_id for line in order.lines]
     wanted = campaign_rules.units_wanted(order.lines)
     sold_under = {campaign_id: campaign_in(conn, campaign_id) for campaign_id in wanted}
@@ -446,9 +460,9 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
 class SqliteOrders:
     _db: Database
 
-    async def place_order(self, order: Order, max_qty_per_buyer: int) -> StockLevels:
+    async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         store_checks.order_shape(order)
-        return await self._db.transaction(place_order_in, order, max_qty_per_buyer)
+        return await self._db.transaction(place_order_in, order, max_qty_per_buyer, from_cart)
 
     async def mark_order_paid(
         self,

@@ -14,7 +14,7 @@ from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
     Migration(
-        23,
+        25,
         "profiles",
         """
         CREATE TABLE account_profiles (

@@ -53,9 +53,10 @@ def show(row: sqlite3.Row) -> Show:
         id=row["id"],
         host_id=row["host_id"],
         title=row["title"],
-        status=ShowStatus(row["status"]),
+        status=ShowStatus.PAUSED if row["paused_at"] is not None else ShowStatus(row["status"]),
         scheduled_at=from_text(row["scheduled_at"]),
         started_at=from_text(row["started_at"]),
         ended_at=from_text(row["ended_at"]),
         created_at=_required(row["created_at"]),
+        paused_at=from_text(row["paused_at"]),
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 from livecart.clock import Clock
 from livecart.domain import errors, store_checks
 from livecart.domain.ids import new_id
-from livecart.domain.models import Product, Show, ShowStatus, show_list_order
+from livecart.domain.models import Product, Show, ShowStatus, show_list_order, show_status_stamp
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.db import Database, Migration
@@ -39,6 +39,9 @@ MIGRATIONS: list[Migration] = [
         """,
     ),
     Migration(4, "0004_lineup_by_product", "CREATE INDEX lineup_product ON lineup (product_id)"),
+    # A paused show keeps status 'live' in its row (the CHECK above cannot change without rebuilding
+    # the table) and has `paused_at` set; rows.show reads it back as `paused`.
+    Migration(23, "0023_shows_paused_at", "ALTER TABLE shows ADD COLUMN paused_at TEXT"),
 ]
 
 def fetch_show(conn: sqlite3.Connection, show_id: str) -> Show | None:
@@ -51,6 +54,7 @@ class SqliteShows:
     _clock: Clock
 
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
+        store_checks.instant("scheduled_at", scheduled_at)
         show = Show(
             id=new_id("shw"), host_id=host_id, title=title, status=ShowStatus.SCHEDULED,
             scheduled_at=scheduled_at, started_at=None, ended_at=None, created_at=self._clock.now(),
@@ -72,7 +76,11 @@ class SqliteShows:
 
     async def list_shows(self) -> list[Show]:
         def select(conn: sqlite3.Connection) -> list[Show]:
-            return sorted((rows.show(row) for row in conn.execute("SELECT * FROM shows")), key=show_list_order)
+            listed = conn.execute(  # share links' storefronts are not shows anyone watches
+                "SELECT * FROM shows WHERE id NOT IN"
+                " (SELECT storefront_show_id FROM share_links WHERE storefront_show_id IS NOT NULL)"
+            )
+            return sorted((rows.show(row) for row in listed), key=show_list_order)
 
         return await self._db.read(select)
 
@@ -83,11 +91,15 @@ class SqliteShows:
                 raise errors.no_such_show(show_id)
             if not store_checks.show_status_change(show.status, status):
                 return show
-            stamp = {ShowStatus.LIVE: "started_at", ShowStatus.ENDED: "ended_at"}[status]
+            stamp = show_status_stamp(show.status, status)
+            stored = ShowStatus.LIVE if status is ShowStatus.PAUSED else status
+            now = rows.to_text(self._clock.now())
             conn.execute(
-                f"UPDATE shows SET status = ?, {stamp} = ? WHERE id = ?",
-                (status.value, rows.to_text(self._clock.now()), show_id),
+                "UPDATE shows SET status = ?, paused_at = ? WHERE id = ?",
+                (stored.value, now if status is ShowStatus.PAUSED else None, show_id),
             )
+            if stamp in ("started_at", "ended_at"):
+                conn.execute(f"UPDATE shows SET {stamp} = ? WHERE id = ?", (now, show_id))
             updated = fetch_show(conn, show_id)
             assert updated is not None
             return updated
