@@ -1,6 +1,6 @@
 """`python -m bench all [--quick]` runs every area; `python -m bench AREA [ARGS]` runs one.
 
-Each area module (bench/video.py, bench/chat.py, bench/chat_cluster.py, bench/checkout.py) has
+Each area module (bench/video.py, bench/chat.py, bench/chat_cluster.py, bench/checkout.py, bench/auction.py) has
 `main(argv: list[str] | None) -> list[dict]`: it starts its own server and load processes, prints its
 table and returns its rows. Results go to bench/results/<name>.json and .png.
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from bench.harness import Row, machine, write_results
 
-AREAS = ("video", "chat", "chat-cluster", "checkout")
+AREAS = ("video", "chat", "chat-cluster", "checkout", "auction")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,13 +6,16 @@ Variants, each measured with the same clients (in separate worker processes) in 
 - `fast-manager`: livecart's engine + `FastManager`, same emits as `socketio`;
 - `livecart`: the real `livecart serve`: a viewer sends chat messages over Socket.IO, the room
   batches them into frames (LIVECART_CHAT_FRAME_MS) and fans them out to everyone who joined.
+- `--mixed` adds `fast-mixed` and `livecart-mixed`: the same with half the clients on Socket.IO's
+  default JSON parser and half on msgpack, so each frame is encoded twice (once per parser) and
+  written as text to one half and binary to the other.
 `us_per_delivery` = server CPU-µs / (frames delivered to clients), `us_per_message` = server CPU-µs /
 (chat messages received by clients; a livecart frame may carry several); `x_raw` compares
 `us_per_delivery` with `raw-ws`.
 Latency is from the sender's clock to the worker's receipt (same machine), so it includes batching
 for `livecart` and the workers' own queueing.
 
-`python -m bench chat [--viewers N] [--messages M] [--quick]`
+`python -m bench chat [--viewers N] [--messages M] [--quick] [--mixed]`
 """
 
 from __future__ import annotations
@@ -70,12 +73,18 @@ def post_json(url: str, body: Any, token: str | None = None, timeout: float = 12
 class Workers:
     """Load worker processes (≤ CLIENTS_PER_WORKER clients each) for one server."""
 
-    def __init__(self, url: str, mode: str, clients: int, show_id: str = "", sender_token: str = "") -> None:
-        count = max(1, math.ceil(clients / CLIENTS_PER_WORKER))
+    def __init__(
+        self, url: str, mode: str, clients: int, show_id: str = "", sender_token: str = "", mixed: bool = False
+    ) -> None:
+        """`mixed`: half the clients (every other worker) use the JSON parser (`eio-json`)."""
+        count = max(2 if mixed else 1, math.ceil(clients / CLIENTS_PER_WORKER))
+        if mixed:
+            count += count % 2
         sizes = [clients // count + (1 if i < clients % count else 0) for i in range(count)]
         self.processes = []
         for i, size in enumerate(sizes):
-            args = ["--url", url, "--mode", mode, "--clients", str(size)]
+            worker_mode = "eio-json" if mixed and i % 2 else mode
+            args = ["--url", url, "--mode", worker_mode, "--clients", str(size)]
             if show_id:
                 args += ["--show", show_id]
             if sender_token and i == 0:
@@ -161,12 +170,13 @@ def start_bench_server(variant: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def measure_emit_variant(
-    variant: str, label: str, clients: int, messages: int, interval_ms: int, raw_us: float | None
+    variant: str, label: str, clients: int, messages: int, interval_ms: int, raw_us: float | None,
+    mixed: bool = False,
 ) -> Row:
     process, url = start_bench_server(variant)
     try:
         rss_before = rss_bytes(process.pid)
-        workers = Workers(url, "raw" if variant == "raw" else "eio", clients, show_id="bench")
+        workers = Workers(url, "raw" if variant == "raw" else "eio", clients, show_id="bench", mixed=mixed)
         try:
             time.sleep(1.0)
             rss_delta = rss_bytes(process.pid) - rss_before
@@ -182,7 +192,7 @@ def measure_emit_variant(
     return summarize(label, clients, messages, meter, reports, rss_delta, raw_us)
 
 
-def measure_livecart(clients: int, messages: int, frame_ms: int, raw_us: float | None) -> Row:
+def measure_livecart(clients: int, messages: int, frame_ms: int, raw_us: float | None, mixed: bool = False) -> Row:
     env = {"LIVECART_CHAT_RATE": "100000/1", "LIVECART_CHAT_FRAME_MS": str(frame_ms)}
     with start_server(env=env) as server:
         admin = server.admin_token
@@ -190,7 +200,9 @@ def measure_livecart(clients: int, messages: int, frame_ms: int, raw_us: float |
         show = post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
         sender = post_json(f"{server.url}/api/viewers", {"name": "Bench"})
         rss_before = rss_bytes(server.pid)
-        workers = Workers(server.url, "eio", clients, show_id=show["id"], sender_token=sender["token"])
+        workers = Workers(
+            server.url, "eio", clients, show_id=show["id"], sender_token=sender["token"], mixed=mixed
+        )
         try:
             time.sleep(1.0)
             rss_delta = rss_bytes(server.pid) - rss_before
@@ -202,7 +214,7 @@ def measure_livecart(clients: int, messages: int, frame_ms: int, raw_us: float |
             reports = workers.ask("report")
         finally:
             workers.close()
-    return summarize("livecart", clients, messages, meter, reports, rss_delta, raw_us)
+    return summarize("livecart-mixed" if mixed else "livecart", clients, messages, meter, reports, rss_delta, raw_us)
 
 
 def main(argv: list[str] | None = None) -> list[Row]:
@@ -219,6 +231,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
     )
     parser.add_argument("--variants", default="raw,socketio,fast,livecart")
     parser.add_argument("--quick", action="store_true", help="fewer messages")
+    parser.add_argument(
+        "--mixed", action="store_true", help="also fast-mixed and livecart-mixed: half JSON, half msgpack clients"
+    )
     args = parser.parse_args(argv)
     messages = min(args.messages, 10) if args.quick else args.messages
     wanted = args.variants.split(",")
@@ -231,8 +246,14 @@ def main(argv: list[str] | None = None) -> list[Row]:
         rows.append(measure_emit_variant("socketio", "socketio", args.viewers, messages, args.frame_ms, raw_us))
     if "fast" in wanted:
         rows.append(measure_emit_variant("fast", "fast-manager", args.viewers, messages, args.frame_ms, raw_us))
+    if "fast" in wanted and args.mixed:
+        rows.append(
+            measure_emit_variant("fast", "fast-mixed", args.viewers, messages, args.frame_ms, raw_us, mixed=True)
+        )
     if "livecart" in wanted:
         rows.append(measure_livecart(args.viewers, messages, args.frame_ms, raw_us))
+        if args.mixed:
+            rows.append(measure_livecart(args.viewers, messages, args.frame_ms, raw_us, mixed=True))
     print(format_table(f"chat fan-out, {args.viewers} clients, {messages} frames each", rows, COLUMNS), flush=True)
     return rows
 

@@ -1,8 +1,9 @@
 """Load worker for bench/chat.py: many lightweight websocket clients in one process.
 
-`python -m bench.chat_clients --url URL --mode eio|raw --clients N [--show ID] [--sender-token T]`
+`python -m bench.chat_clients --url URL --mode eio|eio-json|raw --clients N [--show ID] [--sender-token T]`
 - `eio`: a minimal Engine.IO v4 / Socket.IO v5 client with the msgpack parser (what socket.io-client
   with socket.io-msgpack-parser sends): open, CONNECT `/`, `join {show_id}`, answer pings.
+- `eio-json`: the same with Socket.IO's default JSON parser (text frames), as stock clients send.
 - `raw`: a plain websocket that just receives.
 Every received message carries the sender's `time.time()` in its text (`bench <ts>`), so the worker
 records delivery latency. JSON lines: `{"ready": n}` once all are in; then it answers stdin commands
@@ -47,6 +48,30 @@ def sio_packet(packet: dict[str, Any]) -> bytes:
     return data
 
 
+def json_packet(packet: dict[str, Any]) -> str:
+    """The packet in Socket.IO's default parser: type, ack id, JSON data (namespace `/` left out)."""
+    text = str(packet["type"]) + (str(packet["id"]) if "id" in packet else "")
+    return text + (json.dumps(packet["data"], separators=(",", ":")) if "data" in packet else "")
+
+
+def parse_json_packet(text: str) -> dict[str, Any]:
+    kind, rest = int(text[0]), text[1:]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    packet: dict[str, Any] = {"type": kind}
+    if digits:
+        packet["id"] = int(rest[:digits])
+    if rest[digits:]:
+        packet["data"] = json.loads(rest[digits:])
+    return packet
+
+
+async def send_packet(ws: aiohttp.ClientWebSocketResponse, packet: dict[str, Any], use_json: bool) -> None:
+    if use_json:
+        await ws.send_str("4" + json_packet(packet))
+    else:
+        await ws.send_bytes(sio_packet(packet))
+
+
 async def eio_client(
     session: aiohttp.ClientSession,
     url: str,
@@ -54,31 +79,39 @@ async def eio_client(
     stats: Stats,
     token: str | None,
     ready: asyncio.Event,
-    sender: list[aiohttp.ClientWebSocketResponse],
+    sender: list[tuple[aiohttp.ClientWebSocketResponse, bool]],
+    use_json: bool = False,
 ) -> None:
     ws_url = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
     async with session.ws_connect(ws_url, autoping=True, compress=0, max_msg_size=0) as ws:
         opened = await ws.receive()
         if opened.type != aiohttp.WSMsgType.TEXT or not opened.data.startswith("0"):
             raise RuntimeError(f"expected an Engine.IO OPEN packet, got {opened}")
-        await ws.send_bytes(sio_packet({"type": 0, "nsp": "/"}))
-        connected = msgpack.unpackb(await ws.receive_bytes())
+        await send_packet(ws, {"type": 0, "nsp": "/"}, use_json)
+        if use_json:
+            connected = parse_json_packet((await ws.receive_str())[1:])
+        else:
+            connected = msgpack.unpackb(await ws.receive_bytes())
         assert connected["type"] == 0, connected
         join: dict[str, Any] = {"show_id": show_id}
         if token:
             join["token"] = token
-        await ws.send_bytes(sio_packet({"type": 2, "nsp": "/", "data": ["join", join], "id": 1}))
+        await send_packet(ws, {"type": 2, "nsp": "/", "data": ["join", join], "id": 1}, use_json)
         if token:
-            sender.append(ws)
+            sender.append((ws, use_json))
         joined = False
         async for message in ws:
             if message.type == aiohttp.WSMsgType.TEXT:
                 if message.data == "2":
                     await ws.send_str("3")
-                continue
-            if message.type != aiohttp.WSMsgType.BINARY:
+                    continue
+                if not (use_json and message.data.startswith("4")):
+                    continue
+                packet = parse_json_packet(message.data[1:])
+            elif message.type == aiohttp.WSMsgType.BINARY:
+                packet = msgpack.unpackb(message.data)
+            else:
                 break
-            packet = msgpack.unpackb(message.data)
             if packet.get("type") == 3 and not joined:
                 joined = True
                 ack = packet["data"][0]
@@ -97,10 +130,11 @@ async def raw_client(session: aiohttp.ClientSession, url: str, stats: Stats, rea
             stats.record(msgpack.unpackb(message.data)["data"][1])
 
 
-async def send_chats(ws: aiohttp.ClientWebSocketResponse, count: int, interval_s: float) -> int:
+async def send_chats(sender: tuple[aiohttp.ClientWebSocketResponse, bool], count: int, interval_s: float) -> int:
+    ws, use_json = sender
     for n in range(count):
         text = f"bench {time.time():.6f}"
-        await ws.send_bytes(sio_packet({"type": 2, "nsp": "/", "data": ["chat", {"text": text}], "id": 100 + n}))
+        await send_packet(ws, {"type": 2, "nsp": "/", "data": ["chat", {"text": text}], "id": 100 + n}, use_json)
         await asyncio.sleep(interval_s)
     return count
 
@@ -108,14 +142,14 @@ async def send_chats(ws: aiohttp.ClientWebSocketResponse, count: int, interval_s
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
-    parser.add_argument("--mode", choices=("eio", "raw"), required=True)
+    parser.add_argument("--mode", choices=("eio", "eio-json", "raw"), required=True)
     parser.add_argument("--clients", type=int, required=True)
     parser.add_argument("--show", default="")
     parser.add_argument("--sender-token", default="")
     args = parser.parse_args(argv)
     stats = Stats()
     connector = aiohttp.TCPConnector(limit=0)
-    sender: list[aiohttp.ClientWebSocketResponse] = []
+    sender: list[tuple[aiohttp.ClientWebSocketResponse, bool]] = []
     async with aiohttp.ClientSession(connector=connector) as session:
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
         tasks: list[asyncio.Task[None]] = []
@@ -123,8 +157,9 @@ async def main(argv: list[str] | None = None) -> None:
         async def start_one(token: str | None) -> None:
             ready = asyncio.Event()
             async with gate:
-                if args.mode == "eio":
-                    coro = eio_client(session, args.url, args.show, stats, token, ready, sender)
+                if args.mode in ("eio", "eio-json"):
+                    use_json = args.mode == "eio-json"
+                    coro = eio_client(session, args.url, args.show, stats, token, ready, sender, use_json)
                 else:
                     coro = raw_client(session, args.url, stats, ready)
                 task = asyncio.ensure_future(coro)

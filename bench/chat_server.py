@@ -3,7 +3,8 @@
 `python -m bench.chat_server --variant raw|socketio|fast --port P`
 - `raw`: aiohttp websockets at `/raw`, a loop of `await ws.send_bytes(frame)` (the floor).
 - `socketio`: stock python-socketio `AsyncServer` (msgpack, websocket) with its `AsyncManager`.
-- `fast`: livecart's `LiveSocketServer` + `FastManager` (the mechanism livecart serves with).
+- `fast`: livecart's `LiveSocketServer` + `FastManager` (the mechanism livecart serves with), msgpack
+  or JSON per connection as livecart serves.
 Clients `join` to enter the room. `POST /emit?n=N&interval_ms=I` emits N chat frames (each a list
 with one message whose text is `bench <time.time()>`) and answers when the last one is sent.
 """
@@ -20,6 +21,7 @@ import socketio
 from aiohttp import web
 
 from livecart.live.manager import FastManager
+from livecart.live.packets import CheckedJsonPacket, CheckedMsgPackPacket
 from livecart.live.server import LiveSocketServer
 
 ROOM = "bench"
@@ -58,8 +60,10 @@ def build(variant: str) -> web.Application:
     else:
         options: dict[str, Any] = {"serializer": "msgpack", "async_mode": "aiohttp", "transports": ["websocket"]}
         if variant == "fast":
+            options["serializer"] = CheckedMsgPackPacket
             sio = LiveSocketServer(
-                client_manager=FastManager(), backlog_limit=256, cutoff_s=10.0, async_handlers=False, **options
+                client_manager=FastManager(), backlog_limit=256, cutoff_s=10.0, async_handlers=False,
+                json_parser=CheckedJsonPacket, **options,
             )
         else:
             sio = socketio.AsyncServer(**options)

@@ -57,7 +57,12 @@ SETTLE_SECONDS = 2.0
 LATE_JOINERS = 10
 JOIN_SPACING_SECONDS = 0.02  # viewers arrive 50 a second, not all in the same instant
 COLUMNS = ("variant", "rtp_path", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
-           "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m", "recorded_mb")
+           "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m", "recorded_mb",
+           "frame_lag_ms_p95", "frames_shed", "viewers_lost", "saturated")
+# A viewer's frames this much later than its earliest ones (the relay sheds its own past 250 ms): the
+# step measured a starved process, not the relay (see `verdict`).
+LATE_FRAME_MS = 250.0
+LATE_LOOP_MS = 500.0  # aioice's consent checks give an answer 0.5 s
 
 
 def _post_json(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
@@ -82,8 +87,9 @@ class Scenario:
     """One server with one publisher and a growing crowd of viewers, measured step by step."""
 
     def __init__(self, variant: str, server_pid: int, whip_url: str, whep_url: str, token: str,
-                 seconds: float, crowds: int, rtp_path: str = "") -> None:
+                 seconds: float, crowds: int, rtp_path: str = "", metrics_url: str = "") -> None:
         self.variant = variant
+        self.metrics_url = metrics_url
         self.rtp_path = rtp_path
         self.server_pid = server_pid
         self.whep_url = whep_url
@@ -102,7 +108,10 @@ class Scenario:
         server = CpuMeter(self.server_pid).start()
         loads = [CpuMeter(crowd.pid).start() for crowd in self.crowds]
         fps: list[float] = []
-        incomplete = 0
+        incomplete = lost = 0
+        frame_lag: list[float] = []
+        loop_lag = 0.0
+        shed_before = self._shed()
         if busy:
             for crowd in busy:
                 send_json_line(crowd, {"cmd": "measure", "seconds": self.seconds})
@@ -110,6 +119,9 @@ class Scenario:
                 measured = read_json_line(crowd, timeout=self.seconds + 60)
                 fps += measured["fps"]
                 incomplete += measured["incomplete_frames"]
+                lost += measured["lost"]
+                frame_lag += measured["frame_lag_ms"]
+                loop_lag = max(loop_lag, measured["loop_lag_ms_max"])
         else:
             time.sleep(self.seconds)
         server.stop()
@@ -119,7 +131,11 @@ class Scenario:
             self.baseline = server.cores
         added = server.cores - self.baseline
         arrived = [ms for ms in first_frame_ms if ms is not None]
+        shed = self._shed() - shed_before if self.metrics_url else None
+        lag_p95 = percentile(frame_lag, 95) if frame_lag else 0.0
         return {
+            "frame_lag_ms_p95": round(lag_p95, 1), "loop_lag_ms_max": loop_lag, "viewers_lost": lost,
+            "frames_shed": shed if shed is not None else "", "saturated": verdict(lag_p95, loop_lag, shed),
             "area": "video", "variant": self.variant, "rtp_path": self.rtp_path, "viewers": self.viewers,
             "server_cores": round(server.cores, 3),
             "cores_per_viewer": round(added / self.viewers, 4) if self.viewers else float("nan"),
@@ -133,6 +149,14 @@ class Scenario:
             "machine_load_1m": round(os.getloadavg()[0], 2),
             "width": WIDTH, "height": HEIGHT,
         }
+
+    def _shed(self) -> int:
+        """The server's livecart_media_frames_shed_total (0 for a server without it)."""
+        if not self.metrics_url:
+            return 0
+        with urllib.request.urlopen(self.metrics_url, timeout=10) as response:
+            found = re.search(r"^livecart_media_frames_shed_total (\S+)", response.read().decode(), re.MULTILINE)
+        return int(float(found.group(1))) if found else 0
 
     def grow_to(self, viewers: int, spacing: float = 0.0) -> dict[str, list[float | None]]:
         """Add viewers one crowd process at a time, keeping the crowds even; the joins interleave."""
@@ -162,6 +186,18 @@ class Scenario:
             stop_worker(worker, timeout=10)
 
 
+def verdict(frame_lag_ms_p95: float, loop_lag_ms_max: float, frames_shed: int | None) -> str:
+    """Who ran out of CPU in a step: "server" when the relay shed frames that reached it late (its
+    socket held a backlog), "crowd" when the viewers' frames came late (or their loop ran late) while
+    the relay kept up, "" when neither. A "crowd" step measures the machine, not the relay: its viewers'
+    fps and, after 30 s, their connections (ICE consent answered late) are lost in the crowd processes."""
+    if frames_shed:
+        return "server"
+    if frame_lag_ms_p95 > LATE_FRAME_MS or loop_lag_ms_max > LATE_LOOP_MS:
+        return "crowd"
+    return ""
+
+
 def late_join(scenario: Scenario, count: int) -> Row:
     """Viewers joining one by one (0.3 s apart) while the publisher ignores PLI: the GOP cache's job."""
     joined = scenario.grow_to(scenario.viewers + count, spacing=0.3)
@@ -186,6 +222,10 @@ def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row
                 first_frames = scenario.grow_to(viewers, spacing=JOIN_SPACING_SECONDS)["first_frame_ms"]
                 rows.append(scenario.measure(first_frames))
                 print(format_table(f"step: {scenario.variant}", rows[-1:], COLUMNS), flush=True)
+                if rows[-1]["saturated"]:
+                    print(f"{scenario.variant}: at {viewers} viewers the {rows[-1]['saturated']} ran out of CPU "
+                          f"(frame lag p95 {rows[-1]['frame_lag_ms_p95']} ms, {rows[-1]['frames_shed']} frames shed "
+                          f"by the relay): this step measures the machine, not the relay")
                 if not rows[-1]["fps_min"] > 0:
                     print(f"{scenario.variant}: some viewers got no frames at {viewers} viewers; not growing further")
                     rows[-1]["collapsed"] = True
@@ -224,7 +264,8 @@ def forward(steps: Sequence[int], seconds: float, crowds: int, recording: bool =
         host = _post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, ADMIN_TOKEN)
         show = _post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
         scenario = Scenario(variant, server.pid, f"{server.url}/whip/{show['id']}",
-                            f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds, rtp_path=reported)
+                            f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds, rtp_path=reported,
+                            metrics_url=f"{server.url}/metrics")
         rows = run(scenario, steps, LATE_JOINERS if not recording else 0)
         if recording:
             files = sorted((server.workdir / "recordings").glob(f"{show['id']}*"))

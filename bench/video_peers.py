@@ -9,7 +9,12 @@ Speaks JSON lines (bench.harness.spawn_worker): one command per stdin line, one 
   not the server, the bottleneck): a video frame counts when its marker packet arrives and no
   sequence number since the previous frame is missing. Lost packets are not repaired (no NACK), so
   a frame that lost one counts as lost.
-- `{"cmd": "measure", "seconds"}` → `{"fps": [...], "keyframes": [...]}`: frames per second each viewer got.
+- `{"cmd": "measure", "seconds"}` → `{"fps": [...], "keyframes": [...], "loop_lag_ms_max", "loop_lag_ms_p95",
+  "connected", "lost"}`: frames per second each viewer got; how late this process's event loop ran a
+  timer (`LoopLag`); each viewer's largest frame lag (`frame_lag_ms`: how much later than its
+  earliest frames a frame completed, the server's lag plus this process's socket backlog: a starved
+  crowd also answers the server's ICE consent checks late, and after 30 s of late answers the server
+  closes the peer); how many of its viewers are still connected.
 - `{"cmd": "stop"}` → `{"ok": true}`, then the process exits.
 """
 
@@ -28,6 +33,7 @@ from aiortc.codecs.vpx import VpxPayloadDescriptor
 from aiortc.mediastreams import AudioStreamTrack
 
 from livecart.media.clients import WhepViewer, WhipPublisher
+from livecart.media.ingest_lag import IngestLag
 from livecart.media.synthetic import EncodedLoopTrack, encode_clip
 
 FIRST_FRAME_TIMEOUT_SECONDS = 10.0
@@ -49,6 +55,8 @@ class FrameCounter:
         self.first_of_frame = True
         self.keyframe = False
         self.lost_frames = 0
+        self.lag = IngestLag(90000)  # how late frames come (the server's lag plus this process's backlog)
+        self.max_lag = 0.0
         for media in aiortc_sdp.SessionDescription.parse(viewer.answer).media:
             for codec in media.rtp.codecs:
                 if codec.payloadType is not None and codec.mimeType.lower() in ("video/vp8", "audio/opus"):
@@ -65,7 +73,7 @@ class FrameCounter:
         if kind == "audio":
             self.stats.audio_frames += 1
             return
-        sequence, _ = _SEQUENCE_AND_TIMESTAMP.unpack_from(data, 2)
+        sequence, timestamp = _SEQUENCE_AND_TIMESTAMP.unpack_from(data, 2)
         if self.expected is not None and sequence != self.expected:
             self.complete = False
         self.expected = (sequence + 1) & 0xFFFF
@@ -73,6 +81,7 @@ class FrameCounter:
             self.first_of_frame = False
             self.keyframe = _vp8_keyframe(_payload(data))
         if data[1] & 0x80:  # marker: the frame's last packet
+            self.max_lag = max(self.max_lag, self.lag.lag(timestamp, time.monotonic()))
             if self.complete:
                 self.stats.video_frame(self.keyframe)
             else:
@@ -95,9 +104,36 @@ def _vp8_keyframe(payload: bytes) -> bool:
     return bool(descriptor.partition_start and descriptor.partition_id == 0 and rest and not rest[0] & 1)
 
 
+class LoopLag:
+    """How late the event loop runs a timer: a tick every `interval`, each one's delay recorded.
+
+    aioice gives a consent check 0.5 s for its answer (one try) and closes the peer after six failures
+    in a row; a crowd process whose loop runs that late is measuring the machine, not the server."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.samples: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(self.interval)
+            self.samples.append(max(0.0, time.monotonic() - before - self.interval))
+
+    def take(self) -> list[float]:
+        taken, self.samples = self.samples, []
+        return taken
+
+
 class Worker:
     def __init__(self, http: aiohttp.ClientSession) -> None:
         self.http = http
+        self.lag = LoopLag()
+        self.lag.start()
         self.publisher: WhipPublisher | None = None
         self.viewers: list[WhepViewer] = []
         self.counters: list[FrameCounter] = []
@@ -136,9 +172,18 @@ class Worker:
         before = [(v.stats.video_frames, v.stats.keyframes) for v in self.viewers]
         lost_before = [c.lost_frames for c in self.counters]
         started = time.monotonic()
+        self.lag.take()
+        for counter in self.counters:
+            counter.max_lag = 0.0
         await asyncio.sleep(seconds)
         elapsed = time.monotonic() - started
+        lag = sorted(self.lag.take()) or [0.0]
+        connected = sum(v.pc.connectionState == "connected" for v in self.viewers)
         return {
+            "loop_lag_ms_max": round(lag[-1] * 1000, 1),
+            "loop_lag_ms_p95": round(lag[int(0.95 * (len(lag) - 1))] * 1000, 1),
+            "connected": connected, "lost": len(self.viewers) - connected,
+            "frame_lag_ms": [round(c.max_lag * 1000, 1) for c in self.counters],
             "fps": [(v.stats.video_frames - b[0]) / elapsed for v, b in zip(self.viewers, before, strict=True)],
             "keyframes": [v.stats.keyframes - b[1] for v, b in zip(self.viewers, before, strict=True)],
             "incomplete_frames": sum(c.lost_frames for c in self.counters) - sum(lost_before),

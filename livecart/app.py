@@ -22,9 +22,11 @@ from livecart.api import (
     profiles,
     replay,
     reviews,
+    selling,
     shows,
     stats,
     system,
+    webhooks,
 )  # fmt: skip
 from livecart.clock import Clock, SystemClock
 from livecart.commerce.payments import PaymentProvider
@@ -47,6 +49,7 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     carts.routes,
     checkout.routes,
     profiles.routes,
+    selling.routes,
     orders.routes,
     earnings.routes,
     stats.routes,
@@ -56,6 +59,7 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     whip.routes,
     whep.routes,
     replay.routes,
+    webhooks.routes,
 )
 
 

@@ -209,6 +209,14 @@ SETTINGS: tuple[Setting, ...] = (
         _csv,
     ),
     Setting(
+        "embed_origins",
+        "LIVECART_EMBED_ORIGINS",
+        "",
+        "Comma-separated origins of sites allowed to frame the embeddable player (`/embed.js`, CSP "
+        "`frame-ancestors` of `/embed/{show_id}` only); empty: only this site.",
+        _csv,
+    ),
+    Setting(
         "trusted_proxies",
         "LIVECART_TRUSTED_PROXIES",
         "",
@@ -298,6 +306,30 @@ SETTINGS: tuple[Setting, ...] = (
         "1: on a node that is not a show's origin, WHEP viewers are served here from one pull of the show "
         "from its origin (an edge relay) instead of being redirected (307) to the origin.",
         _flag,
+    ),
+    Setting(
+        "webhook_allow_private",
+        "LIVECART_WEBHOOK_ALLOW_PRIVATE",
+        "0",
+        "1: webhook deliveries may go to private, loopback and link-local addresses (tests, an internal "
+        "receiver). Otherwise every address a webhook URL resolves to must be public, or the attempt fails.",
+        _flag,
+    ),
+    Setting(
+        "webhook_retry_s",
+        "LIVECART_WEBHOOK_RETRY_S",
+        "30",
+        "Wait before a failed webhook delivery's first retry; each retry waits twice as long (at most 1 h), "
+        "for 24 h after the event.",
+        _positive_float,
+    ),
+    Setting(
+        "webhook_timeout_s",
+        "LIVECART_WEBHOOK_TIMEOUT_S",
+        "10",
+        "How long one webhook delivery attempt may take (connect, send, answer); the endpoint is leased for "
+        "this plus 5 s, so a node that dies mid-delivery holds it up no longer.",
+        _positive_float,
     ),
     Setting(
         "publisher_grace_seconds",
@@ -577,6 +609,7 @@ class Settings:
     max_body_bytes: int = 65536
     poster_max_bytes: int = 262144
     cors_origins: tuple[str, ...] = ()
+    embed_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[IPNetwork, ...] = ()
     max_qty_per_buyer: int = 5
     platform_fee_bps: int = 0
@@ -591,6 +624,9 @@ class Settings:
     media_fastpath: str = "auto"
     edge: bool = False
     publisher_grace_seconds: float = 10.0
+    webhook_allow_private: bool = False
+    webhook_retry_s: float = 30.0
+    webhook_timeout_s: float = 10.0
     pause_end_s: float = 600.0
     whep_connect_s: float = 10.0
     whep_offer_rate: tuple[int, float] = (20, 60.0)

@@ -4,7 +4,9 @@ explicit constructor arguments, and started and stopped in a clear order.
 Build order (each step gets only what the steps before it made):
     Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout, wallet,
     refunds, retention, connect, payouts, maintenance) → trust (reviews, signals) → show lifecycle → media hub
-    (+ edge) → pins, replay timeline (both read the media clock) → cluster node → live service.
+    (+ edge) → pins, replay timeline (both read the media clock) → selling (auctions, deals, giveaways: after
+    checkout, which pays auction offers, and the media hub, whose clock stamps their start events) → cluster
+    node → live service → webhooks (the delivery worker of the store's outbox).
 The lifecycle comes before the media hub and the cluster node because both report to it (a publisher
 appears or is lost; a dead node's shows end); the live service comes last because its viewer counts
 feed the cluster node.
@@ -41,6 +43,7 @@ from livecart.commerce.payouts import Payouts
 from livecart.commerce.pins import Pins
 from livecart.commerce.refunds import Refunds
 from livecart.commerce.retention import Retention
+from livecart.commerce.selling import Selling, SellingRules
 from livecart.commerce.stock_news import StockNews
 from livecart.commerce.wallet import Wallet
 from livecart.config import Settings
@@ -64,8 +67,15 @@ from livecart.replay.timeline import Timeline
 from livecart.store import Store, open_store
 from livecart.trust.reviews import Reviews
 from livecart.trust.signals import Signals
+from livecart.webhooks.service import Webhooks
 
 log = logging.getLogger(__name__)
+
+
+def rtp_timestamp(media: MediaHub, show_id: str) -> int | None:
+    """The RTP timestamp on air in the show on this node (docs/media.md "Media time"), if it is broadcast here."""
+    clock = media.media_clock(show_id)
+    return None if clock is None else clock.rtp_timestamp()
 
 
 @dataclass
@@ -93,11 +103,13 @@ class Services:
     lifecycle: ShowLifecycle
     media: MediaHub
     edge: EdgeRelays | None  # only with LIVECART_EDGE=1
+    selling: Selling
     cluster: ClusterNode
     live: LiveService
     limits: RateLimits
     timeline: Timeline  # the replay's timeline (livecart/replay/timeline.py)
     replays: Replays  # the replay API's files and documents (livecart/replay/service.py)
+    webhooks: Webhooks
     _unsubscribe_timeline: Callable[[], None] | None = None
     _unsubscribe_live: Callable[[], None] | None = None
     _unsubscribe_cluster: Callable[[], None] | None = None
@@ -188,6 +200,15 @@ class Services:
             if settings.edge else None
         )
 
+        selling = Selling(
+            store, bus, clock,
+            SellingRules(
+                extend_s=settings.auction_extend_s, pay_s=settings.auction_pay_s, hold_s=settings.deal_hold_s,
+                max_qty_per_buyer=settings.max_qty_per_buyer, platform_fee_bps=settings.platform_fee_bps,
+            ),
+            payments, checkout, media_time=lambda show_id: rtp_timestamp(media, show_id), owners=owners,
+        )  # fmt: skip
+
         registry = await open_registry(settings, clock)
         cluster = ClusterNode(
             registry, store, ttl_s=settings.node_ttl_s, end_show=lifecycle.publisher_gone,
@@ -204,17 +225,26 @@ class Services:
             rate_messages=rate_messages,
             rate_seconds=rate_seconds,
             frame_interval_s=settings.chat_frame_ms / 1000,
+            selling=selling,
+            trusted_proxies=settings.trusted_proxies,
             publish=bus.publish,  # kept chat and answered questions reach the replay timeline
         )
         observe_live(metrics, live)
+
+        webhooks = Webhooks(
+            store, clock,
+            allow_private=settings.webhook_allow_private,
+            first_retry_s=settings.webhook_retry_s,
+            timeout_s=settings.webhook_timeout_s,
+        )
 
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
             stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, wallet=wallet, refunds=refunds,
             maintenance=maintenance,
             connect=connect, payouts=payouts, reviews=reviews, signals=signals,
-            lifecycle=lifecycle, media=media, edge=edge, cluster=cluster, live=live, timeline=timeline,
-            replays=replays,
+            lifecycle=lifecycle, media=media, edge=edge, selling=selling, cluster=cluster, live=live, timeline=timeline,
+            replays=replays, webhooks=webhooks,
             limits=RateLimits(
                 whep_offers=AddressLimit("WHEP offers", *settings.whep_offer_rate),
                 anonymous_accounts=AddressLimit("new accounts", *settings.account_rate),
@@ -243,6 +273,8 @@ class Services:
             self.media.show_ids,
             self.media.retire,
         )
+        self.selling.start()  # settles at once what ended while no node ran, then every TICK_S
+        self.webhooks.start()
 
     def _retire_ended(self, event: Event) -> None:
         """A show ended here (its host, admin, an account deletion, the pause limit): close its
@@ -262,9 +294,11 @@ class Services:
     async def stop(self) -> None:
         """The reverse of `start()`; the store is closed last."""
         try:
+            await self.webhooks.stop()
             if self._unsubscribe_cluster is not None:
                 self._unsubscribe_cluster()
                 self._unsubscribe_cluster = None
+            await self.selling.stop()
             if self._unsubscribe_media is not None:
                 self._unsubscribe_media()
                 self._unsubscribe_media = None

@@ -38,6 +38,7 @@ def _vendored(name: str, in_node_modules: str) -> Path:
 SOCKET_IO_BUNDLE = _vendored("socket.io.msgpack.min.js", "socket.io-client/dist/socket.io.msgpack.min.js")
 VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
+EMBED_SCRIPT = STATIC_DIR / "embed.js"
 PAGES = {
     "index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html",
     "replay": "replay.html", "host": "host.html", "product": "product.html",
@@ -93,6 +94,8 @@ def setup_web(app: web.Application) -> None:
     if not SOCKET_IO_BUNDLE.is_file():
         log.warning("%s is missing: run `npm ci` (or `make setup`); the pages cannot connect live", SOCKET_IO_BUNDLE)
     templates = {name: (STATIC_DIR / file).read_text(encoding="utf-8") for name, file in PAGES.items()}
+    # the embeddable player: the watch page, compact (css: body.embed) and framable by the listed sites
+    templates["embed"] = templates["watch"].replace('<body class="watch-page">', '<body class="watch-page embed">', 1)
     app[keys.WEB_PAGES] = templates
     app.router.add_get("/", _page("index"), name="page_index")
     app.router.add_get("/watch/{show_id}", _page("watch"), name="page_watch")
@@ -101,6 +104,10 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/brand", _page("brand"), name="page_brand")
     app.router.add_get("/host", _page("host"), name="page_host")
     app.router.add_get("/p/{product_id}", _page("product"), name="page_product")
+    settings = app.get(keys.SETTINGS)
+    embed_origins = settings.embed_origins if settings is not None else ()
+    app.router.add_get("/embed/{show_id}", _page("embed", embed_policy(embed_origins)), name="page_embed")
+    app.router.add_get("/embed.js", embed_script, name="embed_script")
     app.router.add_get("/vendor/{name}", vendor_file, name="vendor")
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     app.on_response_prepare.append(add_security_headers)
@@ -126,15 +133,29 @@ async def _fill_in_services(app: web.Application) -> None:
         pages[name] = html.replace(SERVICES_PLACEHOLDER, services, 1)
 
 
-def _page(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _page(name: str, policy: str = CONTENT_SECURITY_POLICY) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def page(request: web.Request) -> web.Response:
         html = request.app[keys.WEB_PAGES][name]
         response = web.Response(text=html, content_type="text/html", charset="utf-8")
         response.headers["Cache-Control"] = "no-cache"
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Content-Security-Policy"] = policy
         return response
 
     return page
+
+
+def embed_policy(origins: tuple[str, ...]) -> str:
+    """The pages' CSP with `frame-ancestors` opened to this site and LIVECART_EMBED_ORIGINS (only for
+    the embed page: every other page keeps 'none')."""
+    ancestors = " ".join(["'self'", *(origin.rstrip("/") for origin in origins)])
+    return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+
+
+async def embed_script(request: web.Request) -> web.FileResponse:
+    """`<script src="{livecart}/embed.js" data-show="{id}" async>`: the script that makes the iframe."""
+    return web.FileResponse(
+        EMBED_SCRIPT, headers={"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"}
+    )
 
 
 async def vendor_file(request: web.Request) -> web.StreamResponse:

@@ -51,11 +51,29 @@ def offered(html: str) -> set[str]:
 
 
 async def test_the_full_app_announces_every_service_on_every_page(client: TestClient[Any, Any]) -> None:
-    for path in PAGE_PATHS:
+    for path in [*PAGE_PATHS, "/embed/shw_anything"]:
         html = await (await client.get(path)).text()
         assert "@services@" not in html
         assert offered(html) == {"live", "video", "commerce", "earnings", "stats", "orders", "reviews", "replay",
                                  "address", "wallet", "posters", "connect", "payouts"}, path
+
+
+async def test_the_embed_page_may_be_framed_by_the_listed_sites_only(
+    aiohttp_client: AiohttpClient, tmp_path: Path
+) -> None:
+    settings = Settings(store=f"sqlite:///{tmp_path / 'embed.db'}", embed_origins=("https://shop.example",))
+    embedding: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
+    page = await embedding.get("/embed/shw_anything")
+    assert page.status == 200
+    assert '<body class="watch-page embed">' in await page.text()
+    directives = dict(part.split(" ", 1) for part in page.headers["Content-Security-Policy"].split("; "))
+    assert directives["frame-ancestors"] == "'self' https://shop.example"
+    assert directives["script-src"] == "'self'"
+    watch = await embedding.get("/watch/shw_anything")
+    assert "frame-ancestors 'none'" in watch.headers["Content-Security-Policy"]  # other pages stay unframable
+    snippet = await embedding.get("/embed.js")
+    assert snippet.status == 200
+    assert snippet.headers["Content-Type"].startswith("text/javascript")
 
 
 async def test_a_server_with_only_some_areas_announces_only_those(aiohttp_client: AiohttpClient) -> None:

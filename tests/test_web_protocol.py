@@ -4,19 +4,26 @@ A server that renames, drops or adds a field fails here (then update protocol.js
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
-from tests.api.commerce_scene import make_scene
+from livecart import keys
+from livecart.app import create_app
+from livecart.clock import ManualClock
+from livecart.config import Settings
+from livecart.domain.models import ShowStatus
+from tests.api.commerce_scene import checkout_body, make_scene, new_key
 from tests.live.clients import LiveClient
 from tests.protocol_types import TYPES, check, problems
 from tests.support import ADMIN_TOKEN, Api
 
 
 def test_the_checker_catches_a_renamed_a_missing_and_a_mistyped_field() -> None:
-    cart: dict[str, Any] = {"show_id": "shw_1", "items": [], "currency": None, "total_cents": 0}
+    cart: dict[str, Any] = {"show_id": "shw_1", "items": [], "deals": [], "currency": None, "total_cents": 0}
     check(cart, "Cart")
     renamed = {("lines" if key == "items" else key): value for key, value in cart.items()}
     assert problems(renamed, "Cart", "Cart") == [
@@ -24,7 +31,7 @@ def test_the_checker_catches_a_renamed_a_missing_and_a_mistyped_field() -> None:
         "Cart.items: in Cart, not sent by the server",
     ]
     assert problems({"count": "3"}, "ViewersEvent", "ViewersEvent") == ["ViewersEvent.count: '3' is not number"]
-    assert problems({"status": "over"}, "ShowEvent", "ShowEvent") != []
+    assert problems({"status": "resting"}, "ShowEvent", "ShowEvent") != []  # paused is a status now
 
 
 def base_url(client: TestClient[Any, Any]) -> str:
@@ -104,6 +111,62 @@ async def test_the_replies_the_pages_read_have_the_shapes_of_protocol_js(
     finally:
         for live in (watcher, talker, moderator):
             await live.close()
+
+
+async def test_the_selling_formats_replies_and_events_have_the_shapes_of_protocol_js(
+    settings: Settings, aiohttp_client: AiohttpClient
+) -> None:
+    clock = ManualClock()
+    client = await aiohttp_client(create_app(settings, clock=clock))
+    api = Api(client)
+    scene = await make_scene(api, {"title": "Glow Serum", "stock": 9})
+    product_id, token = scene.products[0]["id"], scene.host["token"]
+    await client.app[keys.SERVICES].store.set_show_status(scene.show_id, ShowStatus.LIVE)
+    viewer = await scene.viewer("Sam Buyer")
+    watcher, bidder = await LiveClient(base_url(client)).connect(), await LiveClient(base_url(client)).connect()
+    try:
+        await watcher.join(scene.show_id)
+        await bidder.join(scene.show_id, viewer["token"])
+        auction = await api.call("POST", f"/api/shows/{scene.show_id}/auctions", 201, token=token, json={
+            "product_id": product_id, "start_cents": 100, "increment_cents": 10, "duration_s": 5})
+        check(auction, "Auction")
+        deal = await api.call("POST", f"/api/shows/{scene.show_id}/deals", 201, token=token, json={
+            "product_id": product_id, "price_cents": 100, "quantity": 2, "duration_s": 60})
+        check(deal, "Deal")
+        giveaway = await api.call("POST", f"/api/shows/{scene.show_id}/giveaways", 201, token=token, json={
+            "product_id": product_id, "winners": 1, "duration_s": 10, "keyword": "win"})
+        check(giveaway, "Giveaway")
+        check(await bidder.join(scene.show_id, viewer["token"]), "JoinAck")
+        bid = await bidder.call("bid", {"auction_id": auction["id"], "amount_cents": 100})
+        check(bid["auction"], "Auction")
+        low = await bidder.call("bid", {"auction_id": auction["id"], "amount_cents": 100})
+        check({"ok": low["ok"], "error": low["error"]}, "Ack")
+        check(low["error"], "ApiErrorInfo")
+        check((await bidder.call("enter", {"giveaway_id": giveaway["id"]}))["giveaway"], "Giveaway")
+        check(await api.call("POST", f"/api/shows/{scene.show_id}/cart/items", 201, token=viewer["token"],
+                             json={"deal_id": deal["id"]}), "Cart")
+        await clock.advance(11)
+        for _ in range(200):  # nudge the clock: the timer may have been busy, not asleep, when it moved
+            if any(a["status"] == "sold" for a in watcher.events("auction")) and any(
+                    g["status"] == "drawn" for g in watcher.events("giveaway")):
+                break
+            await clock.advance(0.1)
+            await asyncio.sleep(0.05)
+        await watcher.wait_for(lambda: any(a["status"] == "sold" for a in watcher.events("auction")))
+        await watcher.wait_for(lambda: any(g["status"] == "drawn" for g in watcher.events("giveaway")))
+        check(await api.call("GET", f"/api/auctions/{auction['id']}", 200), "Auction")
+        check(await api.call("GET", f"/api/giveaways/{giveaway['id']}", 200), "Giveaway")
+        check(await api.call("GET", f"/api/deals/{deal['id']}", 200), "Deal")
+        check(await api.call("POST", f"/api/auctions/{auction['id']}/checkout", 201, token=viewer["token"],
+                             json=checkout_body(), headers={"Idempotency-Key": new_key()}), "Order")
+        check(await api.call("DELETE", f"/api/deals/{deal['id']}", 200, token=token), "Deal")
+        for event, data in watcher.received:
+            if event in TYPES["RoomEvents"]:
+                check(data, TYPES["RoomEvents"][event].type)
+        assert {"auction", "deal", "giveaway"} <= {event for event, _ in watcher.received}
+    finally:
+        await watcher.close()
+        await bidder.close()
 
 
 async def test_review_and_signal_replies_have_the_shapes_of_protocol_js(api: Api) -> None:

@@ -3,10 +3,11 @@ livecart/commerce/carts.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictInt, model_validator
 
 from livecart import keys
 from livecart.api.catalog import product_or_404
@@ -14,8 +15,9 @@ from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
 from livecart.commerce.carts import Carts
 from livecart.domain.commerce import CartItem, OrderSource
-from livecart.domain.errors import Forbidden, NotFound
-from livecart.domain.models import Account, Role, Show
+from livecart.domain.deals import DealHold
+from livecart.domain.errors import BadRequest, Forbidden, NotFound
+from livecart.domain.models import Account, Role, Show, rfc3339
 from livecart.http.auth import require
 from livecart.http.parsing import Body, parse
 from livecart.http.ratelimit import client_address
@@ -26,9 +28,22 @@ MAX_QTY_PER_ADD = 1000
 
 
 class CartAdd(Body):
-    product_id: Id
+    """`product_id` (+ `qty`) adds at the list price; `deal_id` instead reserves one unit of a flash deal."""
+
+    product_id: Id | None = None
+    deal_id: Id | None = None
     qty: Annotated[StrictInt, Field(ge=1, le=MAX_QTY_PER_ADD)] = 1
     source: Literal["live", "replay"] = "live"  # "replay": buying from the show's replay
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CartAdd:
+        if (self.product_id is None) == (self.deal_id is None):
+            raise BadRequest("give product_id or deal_id", fields={"product_id": "required (or deal_id)"})
+        if self.deal_id is not None and self.qty != 1:
+            raise BadRequest("a deal is reserved one unit at a time", fields={"qty": "must be 1 with deal_id"})
+        if self.deal_id is not None and self.source != "live":
+            raise BadRequest("a deal is bought live", fields={"source": "must be live with deal_id"})
+        return self
 
 
 async def viewer(request: web.Request) -> Account:
@@ -38,7 +53,11 @@ async def viewer(request: web.Request) -> Account:
     return account
 
 
-async def cart_body(carts: Carts, show: Show, cart: list[CartItem]) -> dict[str, Any]:
+async def cart_body(
+    carts: Carts, show: Show, cart: list[CartItem], holds: Sequence[DealHold] = ()
+) -> dict[str, Any]:
+    """The cart's list-price `items` and its `deals` lines (held deal units, one line per deal, at the deal
+    price until `expires_at`, the earliest hold's expiry); `total_cents` counts both."""
     products = await carts.products(cart)
     items = [
         {
@@ -49,12 +68,33 @@ async def cart_body(carts: Carts, show: Show, cart: list[CartItem]) -> dict[str,
         for item in cart
         if item.product_id in products
     ]
-    currencies = sorted({products[item.product_id].currency for item in cart if item.product_id in products})
+    currencies = {products[item.product_id].currency for item in cart if item.product_id in products}
+    held = {
+        pid: product for pid in {hold.product_id for hold in holds} if (product := await carts.store.get_product(pid))
+    }
+    by_deal: dict[str, list[DealHold]] = {}
+    for hold in holds:
+        if hold.product_id in held:
+            by_deal.setdefault(hold.deal_id, []).append(hold)
+    deal_lines: list[dict[str, Any]] = [
+        {
+            "deal_id": deal_id,
+            "product": held[group[0].product_id].public(),
+            "qty": len(group),
+            "price_cents": group[0].price_cents,
+            "line_total_cents": group[0].price_cents * len(group),
+            "hold_ids": [hold.id for hold in group],
+            "expires_at": rfc3339(min(hold.expires_at for hold in group)),
+        }
+        for deal_id, group in by_deal.items()
+    ]
+    currencies |= {held[group[0].product_id].currency for group in by_deal.values()}
     return {
         "show_id": show.id,
         "items": items,
-        "currency": currencies[0] if len(currencies) == 1 else None,
-        "total_cents": sum(item["line_total_cents"] for item in items),
+        "deals": deal_lines,
+        "currency": next(iter(currencies)) if len(currencies) == 1 else None,
+        "total_cents": sum(int(line["line_total_cents"]) for line in [*items, *deal_lines]),
     }
 
 
@@ -62,8 +102,10 @@ async def cart_body(carts: Carts, show: Show, cart: list[CartItem]) -> dict[str,
 async def get_cart(request: web.Request) -> web.Response:
     account = await viewer(request)
     show = await show_or_404(request)
-    carts = request.app[keys.SERVICES].carts
-    return web.json_response(await cart_body(carts, show, await carts.store.cart(show.id, account.id)))
+    services = request.app[keys.SERVICES]
+    holds = await services.selling.viewer_holds(show.id, account.id)
+    cart = await services.store.cart(show.id, account.id)
+    return web.json_response(await cart_body(services.carts, show, cart, holds))
 
 
 @routes.post("/api/shows/{show_id}/cart/items")
@@ -72,11 +114,17 @@ async def add_item(request: web.Request) -> web.Response:
     account = await viewer(request)
     show = await show_or_404(request)
     body = await parse(request, CartAdd)
-    product = await product_or_404(request, body.product_id)
-    await request.app[keys.SERVICES].connect.check_buyer(account, show)  # a link's storefront: attributed only
-    carts = request.app[keys.SERVICES].carts
-    cart = await carts.add(show, account, product, body.qty, OrderSource(body.source))
-    return web.json_response(await cart_body(carts, show, cart), status=201)
+    services = request.app[keys.SERVICES]
+    await services.connect.check_buyer(account, show)  # a link's storefront: attributed buyers only
+    if body.deal_id is not None:
+        await services.selling.reserve(body.deal_id, account, show.id)
+        cart = await services.store.cart(show.id, account.id)
+    else:
+        assert body.product_id is not None
+        product = await product_or_404(request, body.product_id)
+        cart = await services.carts.add(show, account, product, body.qty, OrderSource(body.source))
+    holds = await services.selling.viewer_holds(show.id, account.id)
+    return web.json_response(await cart_body(services.carts, show, cart, holds), status=201)
 
 
 @routes.delete("/api/shows/{show_id}/cart/items/{product_id}")

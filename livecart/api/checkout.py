@@ -135,29 +135,47 @@ async def checkout(request: web.Request) -> web.Response:
     services = request.app[keys.SERVICES]
     await services.connect.check_buyer(account, show)  # a link's storefront: attributed only
     shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
-    payment = body.payment
-    if payment.card_number is None:  # method "saved": the provider's token, charged like a card
-        card = await services.wallet.token_to_charge(account.id)
+    card = await card_to_charge(services.wallet, account.id, body.payment)
+    # held deal units are bought first, at the deal price (deals are bought live; a replay checkout buys the cart)
+    if body.source == "live" and await services.selling.viewer_holds(show.id, account.id):
+        response, replayed = await services.selling.checkout_deals(
+            show, account, key, request_hash(show.id, body), shipping, card,
+            client_ip_of(request), status_for, body.expected_total_cents,
+        )  # fmt: skip
     else:
-        card = payment.card_number
-    response, replayed = await services.checkout.run(
-        show,
-        account,
-        key,
-        request_hash(show.id, body),
-        CheckoutRequest(
-            shipping=shipping,
-            card_number=card,
-            client_ip=client_ip_of(request),
-            expected_total_cents=body.expected_total_cents,
-            source=OrderSource(body.source),
-        ),
-        status_for,
-    )
+        response, replayed = await services.checkout.run(
+            show,
+            account,
+            key,
+            request_hash(show.id, body),
+            CheckoutRequest(
+                shipping=shipping,
+                card_number=card,
+                client_ip=client_ip_of(request),
+                expected_total_cents=body.expected_total_cents,
+                source=OrderSource(body.source),
+            ),
+            status_for,
+        )
     services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
-    if payment.card_number is not None and payment.save and response.status == 201 and not replayed:
-        await save_card_quietly(services.wallet, account.id, payment.card_number)
+    await keep_card_if_asked(services.wallet, account.id, body.payment, response, replayed)
     return send(response, replayed=replayed)
+
+
+async def card_to_charge(wallet: Wallet, account_id: str, payment: Payment) -> str:
+    """The card number sent, or for `{method: "saved"}` the saved card's token (charged like a card);
+    409 `no_payment_method` when none is saved."""
+    if payment.card_number is None:
+        return await wallet.token_to_charge(account_id)
+    return payment.card_number
+
+
+async def keep_card_if_asked(
+    wallet: Wallet, account_id: str, payment: Payment, response: StoredResponse, replayed: bool
+) -> None:
+    """`save: true`: keep the card that just paid (a first answer of 201 only)."""
+    if payment.card_number is not None and payment.save and response.status == 201 and not replayed:
+        await save_card_quietly(wallet, account_id, payment.card_number)
 
 
 async def save_card_quietly(wallet: Wallet, account_id: str, card_number: str) -> None:

@@ -29,7 +29,7 @@ from livecart.domain.attribution import is_storefront
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
 from livecart.domain.commerce import Order, OrderSource, OrderStatus, StoredResponse
-from livecart.domain.errors import Conflict, LivecartError, PaymentDeclined, PriceChanged, ShowEnded
+from livecart.domain.errors import CartEmpty, Conflict, LivecartError, PaymentDeclined, PriceChanged, ShowEnded
 from livecart.domain.events import Sold
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import sale_entries
@@ -119,6 +119,11 @@ class Checkout:
                     total_cents=order.total_cents,
                 )
             stock = await self.store.place_order(order, self.rules.max_qty_per_buyer, from_cart=True)
+        except CartEmpty as error:
+            # Nothing was bought and nothing changed: keep no record of the key (issue 19, finding 12), so
+            # empty-cart checkouts with fresh keys grow no stored state; a retry simply runs again.
+            await self.store.release_idempotency_key(buyer.id, key)
+            return error_response(error, status_of(error)), False
         except LivecartError as error:
             response = error_response(error, status_of(error))
             await self.store.save_idempotent_response(buyer.id, key, response)
@@ -187,17 +192,25 @@ class Checkout:
             raise
 
     async def settle_paid(
-        self, order: Order, payment_ref: str, paid_at: datetime, cohosts: list[Cohost] | None = None
+        self,
+        order: Order,
+        payment_ref: str,
+        paid_at: datetime,
+        cohosts: list[Cohost] | None = None,
+        *,
+        clear_cart: bool = True,
     ) -> StoredResponse:
         """Record a charged order as paid with its ledger entries, then announce the sales. `cohosts`:
-        the show's co-hosts as read when the order was priced (read now when not given, e.g. by recovery)."""
+        the show's co-hosts as read when the order was priced (read now when not given, e.g. by recovery).
+        `clear_cart`: the order's products leave the buyer's cart (False for an auction's or a deal's order)."""
         paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
         response = order_response(paid)
         if cohosts is None:
             cohosts = await self.store.cohosts(order.show_id)
         shares = active_shares(cohosts)  # one commission entry per share
         await self.store.mark_order_paid(
-            order.id, payment_ref, paid_at, sale_entries(paid, paid_at, shares=shares), response
+            order.id, payment_ref, paid_at, sale_entries(paid, paid_at, shares=shares), response,
+            clear_cart=clear_cart,
         )
         buyer = public_buyer_name(order.buyer_name)
         for line in order.lines:

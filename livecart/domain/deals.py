@@ -9,16 +9,17 @@ at the deal price, even after the deal itself has ended.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from livecart.domain.auctions import MAX_AMOUNT_CENTS
-from livecart.domain.commerce import Order
-from livecart.domain.errors import BadRequest, Conflict, NotFound
-from livecart.domain.models import rfc3339
+from livecart.domain.cart import price_line
+from livecart.domain.commerce import Order, OrderStatus
+from livecart.domain.errors import BadRequest, Conflict, NotFound, buyer_limit_exceeded
+from livecart.domain.models import Product, rfc3339
 
 MIN_DURATION_S = 10
 MAX_DURATION_S = 300
@@ -223,3 +224,53 @@ def check_holds(order: Order, holds: Sequence[DealHold], now: datetime) -> None:
         for product_id, qty in units.items()
     ) or len(prices) != len(units):
         raise ValueError("the order's lines must be exactly the held units at their hold prices")
+
+
+def deal_order(
+    *,
+    order_id: str,
+    show_id: str,
+    host_id: str,
+    buyer_id: str,
+    buyer_name: str,
+    holds: Sequence[DealHold],
+    products: Mapping[str, Product],
+    bought: Mapping[str, int],
+    max_qty_per_buyer: int,
+    platform_fee_bps: int,
+    now: datetime,
+    shipping: Mapping[str, str],
+    idempotency_key: str | None,
+    client_ip: str | None = None,
+) -> tuple[Order, list[DealHold]]:
+    """The PENDING order buying a viewer's held deal units at their deal prices, and the holds it uses.
+
+    Held units of one product at one price make one line (a second price for the same product, from
+    another deal, waits for the next checkout; so do holds in another currency than the first one).
+    Raises HoldExpired when none is usable (`holds` empty) and LimitExceeded when a line would take
+    the buyer past `max_qty_per_buyer` units of its product (what they bought before included)."""
+    if not holds:
+        raise hold_expired([])
+    first = products[holds[0].product_id]
+    chosen: list[DealHold] = []
+    prices: dict[str, int] = {}
+    for hold in holds:
+        product = products.get(hold.product_id)
+        if product is None or product.currency != first.currency:
+            continue
+        if prices.setdefault(hold.product_id, hold.price_cents) == hold.price_cents:
+            chosen.append(hold)
+    units = Counter(hold.product_id for hold in chosen)
+    over = sorted(pid for pid, qty in units.items() if bought.get(pid, 0) + qty > max_qty_per_buyer)
+    if over:
+        raise buyer_limit_exceeded(over, max_qty_per_buyer)
+    lines = tuple(
+        price_line(replace(products[pid], price_cents=prices[pid]), qty, platform_fee_bps)
+        for pid, qty in units.items()
+    )
+    order = Order(
+        id=order_id, show_id=show_id, host_id=host_id, buyer_id=buyer_id, buyer_name=buyer_name,
+        currency=first.currency, lines=lines, shipping=dict(shipping), status=OrderStatus.PENDING,
+        idempotency_key=idempotency_key, created_at=now, client_ip=client_ip,
+    )  # fmt: skip
+    return order, chosen

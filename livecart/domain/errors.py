@@ -138,6 +138,10 @@ class AlreadyReplied(Conflict):
     code = "already_replied"
 
 
+class ShippingSet(Conflict):
+    code = "shipping_set"
+
+
 # -- Constructors ----------------------------------------------------------------------------------
 # One function per error the stores (and the services above them) raise, so the message and the
 # details of an error are written once and both stores answer alike (tests/store checks them on both).
@@ -153,6 +157,14 @@ def no_such_product(product_id: str) -> NotFound:
 
 def no_such_show(show_id: str) -> NotFound:
     return NotFound("no such show", show_id=show_id)
+
+
+def no_such_webhook(webhook_id: str) -> NotFound:
+    return NotFound("no such webhook", webhook_id=webhook_id)
+
+
+def no_such_delivery(delivery_id: str) -> NotFound:
+    return NotFound("no such delivery", delivery_id=delivery_id)
 
 
 def no_such_order(order_id: str) -> NotFound:
@@ -237,6 +249,10 @@ def refund_exceeds_purchase(product_id: str, bought: int, refunded: int, request
         refunded=refunded,
         requested=requested,
     )
+
+
+def shipping_set(order_id: str) -> ShippingSet:
+    return ShippingSet("this order already has a shipping address", order_id=order_id)
 
 
 def idempotency_mismatch(key: str) -> IdempotencyMismatch:

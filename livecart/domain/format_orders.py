@@ -45,3 +45,4 @@ def format_order(
         idempotency_key=idempotency_key,
         created_at=now,
     )
+

@@ -96,6 +96,17 @@ class Giveaway:
         return data
 
 
+# How anyone recomputes a draw from GET /api/giveaways/{id} (docs/selling.md has a 10-line script).
+VERIFY_STEPS = (
+    "Check that SHA-256 of the bytes of `seed` (hex) equals `commitment`, published before any entry.",
+    "Sort `entrant_ids` by code point.",
+    "For i = 0 .. min(winners_count, entrants) - 1: m = entrants - i; draw x = HMAC-SHA256(key = seed bytes, "
+    "message = counter as 8 bytes big-endian) as a 256-bit number, the counter running 0, 1, 2, ... over the "
+    "whole draw, until x < floor(2^256 / m) * m; swap positions i and i + (x mod m).",
+    "The winners are the first min(winners_count, entrants) positions, in that order: compare with `winners`.",
+)
+
+
 def new_seed() -> str:
     """A fresh secret seed, hex."""
     return secrets.token_hex(SEED_BYTES)

@@ -2,7 +2,7 @@
 and client addresses with many orders; reviews by new accounts and bursts of reviews; accounts sharing
 one client address or buyers one shipping address; orders refunded in full soon after the host was
 credited. Each has a threshold (`Thresholds`, the `LIVECART_SIGNAL_*` settings); signals are numbers
-and lists to act on, they never block anything.
+and lists to act on, they never block anything. `bid_signals`: the shill-bid signals of a show's auctions.
 
 Pure: computed from orders, reviews, account ages and refund times. A brand is shown only orders with a
 line of its own and reviews of its own products.
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from livecart.domain.auctions import Auction, Bid
 from livecart.domain.commerce import LedgerEntry, Order, OrderStatus
 from livecart.domain.models import rfc3339
 from livecart.domain.reviews import Review
@@ -30,6 +31,8 @@ from livecart.domain.reviews import Review
 MANY_ORDERS = 3  # a buyer, or a client address, with this many paid orders in one show is listed
 IPV6_GROUP_PREFIX = 64  # IPv6 addresses are grouped by network: one subscriber, one /64
 LABEL_HEX_DIGITS = 16  # 64 bits of the HMAC: stable, opaque, collisions negligible within a show
+
+LABEL_SECRET = "signals-address-label"  # the store secret keying client- and shipping-address labels
 
 
 def address_group(ip: str) -> str:
@@ -269,3 +272,60 @@ def trust_signals(
         "shared_shipping_addresses": shared_shipping_addresses(orders, label_key, thresholds.shared_shipping),
         "quick_full_refunds": quick_full_refunds(orders, refunded_at, thresholds, brand_id),
     }
+
+
+def bid_signals(
+    auctions: Sequence[Auction],
+    bids: Mapping[str, Sequence[Bid]],
+    orders: Iterable[Order],
+    labels: Mapping[str, set[str]],
+    brand_id: str | None = None,
+) -> dict[str, Any]:
+    """Shill-bid signals of a show's auctions (a brand sees only its own auctions):
+
+    - `bids_from_seller_addresses`: `[{bidder_id, label, bids, shares_with}]` — bidders seen from a client
+      address that the show's host or the auctioned product's brand used in the show too; `labels` maps
+      each account to the labels (`address_label`) of the addresses it was noted with in the show;
+      `shares_with` lists `"host"` and/or `"brand"`;
+    - `bidders_who_never_pay`: `[{bidder_id, bids, unpaid_wins}]` — bidders who won at least one offer that
+      went unpaid (its order failed: not paid in time, or declined) and have no paid order in the show.
+    """
+    chosen = [auction for auction in auctions if brand_id is None or auction.brand_id == brand_id]
+    shared: dict[tuple[str, str], set[str]] = defaultdict(set)
+    counted: Counter[tuple[str, str]] = Counter()
+    bids_of: Counter[str] = Counter()
+    amounts: dict[tuple[str, str], set[int]] = defaultdict(set)  # (auction id, bidder) → amounts bid
+    for auction in chosen:
+        sellers = {"host": labels.get(auction.host_id, set()), "brand": labels.get(auction.brand_id, set())}
+        for bid in bids.get(auction.id, ()):
+            bids_of[bid.bidder_id] += 1
+            amounts[(auction.id, bid.bidder_id)].add(bid.amount_cents)
+            for label in labels.get(bid.bidder_id, set()):
+                for who, seller_labels in sellers.items():
+                    if label in seller_labels:
+                        shared[(bid.bidder_id, label)].add(who)
+                if shared.get((bid.bidder_id, label)):
+                    counted[(bid.bidder_id, label)] += 1
+    from_sellers = [
+        {"bidder_id": bidder, "label": label, "bids": counted[(bidder, label)],
+         "shares_with": sorted(shared[(bidder, label)])}
+        for bidder, label in sorted(shared, key=lambda pair: (-counted[pair], *pair))
+    ]
+    listed = list(orders)
+    payers = {order.buyer_id for order in listed if order.status is OrderStatus.PAID}
+    unpaid: Counter[str] = Counter()
+    for auction in chosen:
+        for order in listed:
+            won = order.status is OrderStatus.FAILED and any(
+                line.product_id == auction.product_id
+                and line.unit_price_cents in amounts.get((auction.id, order.buyer_id), set())
+                for line in order.lines
+            )
+            if won:
+                unpaid[order.buyer_id] += 1
+    never_pay = [
+        {"bidder_id": bidder, "bids": bids_of[bidder], "unpaid_wins": unpaid[bidder]}
+        for bidder in sorted(unpaid, key=lambda who: (-unpaid[who], -bids_of[who], who))
+        if bidder not in payers
+    ]
+    return {"bids_from_seller_addresses": from_sellers, "bidders_who_never_pay": never_pay}

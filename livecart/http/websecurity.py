@@ -45,13 +45,15 @@ CORS_POLICIES: dict[str, CorsPolicy] = {
     ),
     # RFC 9725 (WHIP) and the WHEP draft: the offer is POSTed with a bearer token as application/sdp,
     # the session URL comes back in Location, ICE servers in Link, the ICE session's ETag, and
-    # Retry-After with a 503; the session is ended with DELETE (no PATCH: livecart does no trickle ICE).
+    # Retry-After with a 503; the session is ended with DELETE. OPTIONS (a client's probe) and PATCH
+    # (trickle ICE) pass the preflight so that they reach their answers, 204 and 405 (livecart does no
+    # trickle ICE: candidates are in the offer and answer).
     **dict.fromkeys(
         ("/whip/", "/whep/"),
         CorsPolicy(
-            methods="POST, DELETE",
+            methods="OPTIONS, POST, PATCH, DELETE",
             headers="Authorization, Content-Type",
-            exposed="Location, Link, ETag, Retry-After, WWW-Authenticate",
+            exposed="Location, Link, ETag, Retry-After, WWW-Authenticate, Allow, Accept-Post",
         ),
     ),
 }

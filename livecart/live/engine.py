@@ -99,6 +99,19 @@ class PlainWebSocket:
         self.server = server
         self._sock: web.WebSocketResponse | None = None
         self._outbox: Outbox | None = None
+        self._eio_socket: Any = None
+        self._transport: Any = None
+        self._upgrading = False
+
+    def _attach(self) -> None:
+        outbox = getattr(self._eio_socket, "queue", None)
+        if isinstance(outbox, Outbox) and self._transport is not None:
+            self._outbox = outbox
+            outbox.attach(self._transport, upgraded=self._upgrading)
+
+    def _attach_once_upgraded(self) -> None:
+        if self._upgrading and self._outbox is None and getattr(self._eio_socket, "upgraded", False):
+            self._attach()
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
         request: web.Request = environ["aiohttp.request"]
@@ -106,11 +119,15 @@ class PlainWebSocket:
         self._sock = sock
         await sock.prepare(request)
         eio_socket = getattr(self.handler, "__self__", None)
-        outbox = getattr(eio_socket, "queue", None)
+        self._eio_socket = eio_socket
+        self._transport = request.transport
         sid = getattr(eio_socket, "sid", None)
-        if isinstance(outbox, Outbox) and request.transport is not None:
-            self._outbox = outbox
-            outbox.attach(request.transport)
+        # An upgrade from long-polling: room frames may go straight to this websocket only once the
+        # upgrade is complete (the probe answered and the client's UPGRADE received); until then they
+        # are queued, and Engine.IO's writer sends them here after the upgrade.
+        self._upgrading = bool(getattr(eio_socket, "connected", False))
+        if not self._upgrading:
+            self._attach()
         if sid is not None:
             self.server.websockets[sid] = sock
         try:
@@ -128,6 +145,7 @@ class PlainWebSocket:
 
     async def send(self, message: bytes | str) -> None:
         assert self._sock is not None
+        self._attach_once_upgraded()
         try:
             if isinstance(message, bytes):
                 await self._sock.send_bytes(message)
@@ -139,6 +157,7 @@ class PlainWebSocket:
 
     async def wait(self) -> bytes | str:
         assert self._sock is not None
+        self._attach_once_upgraded()
         msg = await self._sock.receive()
         if not isinstance(msg.data, bytes | str):
             raise OSError()

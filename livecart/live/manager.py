@@ -3,17 +3,20 @@
 python-socketio's `AsyncManager.emit` encodes once but then starts one task per recipient, each of
 which queues the packet for that socket's writer task (≈ 100 µs of CPU per delivery measured here).
 `FastManager` keeps the same room table and protocol and replaces only the no-callback emit: the
-event becomes one `RoomFrame` (Socket.IO packet + WebSocket frame, built once) handed to each
-recipient's `Outbox`, which writes it to the socket at once when the client keeps up.
+event becomes one `RoomEvent`, whose `RoomFrame` (Socket.IO packet + WebSocket frame) is built once per
+parser in use in the room (msgpack, JSON: each connection chose its parser, see server.py) and handed
+to each recipient's `Outbox`, which writes it to the socket at once when the client keeps up.
 
 `FastRedisManager` adds python-socketio's Redis pub/sub (`AsyncRedisManager`) for rooms that span
-processes, keeping the fast path: it publishes the already encoded packet (msgpack envelope), and each
-receiving node builds the frame once for its local members.
+processes, keeping the fast path: it publishes the packet encoded in the server's parser (msgpack, in
+a msgpack envelope), and each receiving node builds each parser's frame once for its local members
+(the JSON one by decoding the msgpack packet once).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -23,57 +26,65 @@ import msgpack
 import socketio
 from socketio import packet as sio_packet
 
-from livecart.live.frames import RoomFrame
+from livecart.live.frames import RoomEvent
 from livecart.redis_options import redis_options
 
 log = logging.getLogger(__name__)
-
-_background: set[asyncio.Future[None]] = set()
-
 
 class FastFanout:
     """Mixin over a python-socketio async manager: the encode-once emit."""
 
     server: Any
     rooms: dict[str, dict[Any, Any]]
+    encodings = 0  # room-event encodings done (at most one per parser in use, per event)
 
-    def encode_event(self, event: str, data: Any, namespace: str) -> bytes | str | None:
-        """The Socket.IO packet as the server's serializer encodes it; None when it needs binary
-        attachments (JSON serializer with bytes in the data), which take the stock path."""
+    def room_event(self, event: str, data: Any, namespace: str) -> RoomEvent:
+        """The event, to be encoded for each parser when a member using it is reached."""
         if isinstance(data, tuple):
             args = list(data)
         elif data is not None:
             args = [data]
         else:
             args = []
-        pkt = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args])
-        encoded = pkt.encode()
-        return encoded if isinstance(encoded, bytes | str) else None
+        return RoomEvent(event, args, namespace)
 
-    def deliver(self, event: str, encoded: bytes | str, namespace: str, room: Any, skip_sid: Any) -> int:
-        """Hand one encoded event to every local participant of `room`; returns how many."""
+    def parser_of(self, eio_sid: str) -> type[sio_packet.Packet]:
+        parser_of = getattr(self.server, "parser_of", None)
+        return self.server.packet_class if parser_of is None else parser_of(eio_sid)  # type: ignore[no-any-return]
+
+    async def deliver(self, room_event: RoomEvent, room: Any, skip_sid: Any) -> int:
+        """Hand one event to every local participant of `room`, encoded once per parser in use; returns
+        how many. Only recipients on the stock path (binary attachments, another engine) are awaited."""
+        namespace = room_event.namespace
         if namespace not in self.rooms:
             return 0
         skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        frame = RoomFrame(event, encoded)
         engine = self.server.eio
         sockets = engine.sockets
         count = 0
+        stock: list[asyncio.Future[None]] = []
         for sid, eio_sid in self.get_participants(namespace, room):  # type: ignore[attr-defined]
             if sid in skip:
                 continue
             socket = sockets.get(eio_sid)
             if socket is None:
                 continue
-            outbox = socket.queue
-            deliver = getattr(outbox, "deliver", None)
-            if deliver is not None:
+            parser = self.parser_of(eio_sid)
+            frame = room_event.frame(parser)
+            deliver = getattr(socket.queue, "deliver", None)
+            if frame is not None and deliver is not None:
                 deliver(frame)
-            else:  # a socket without our outbox (another engine): the stock path
-                task = asyncio.ensure_future(self.server._send_eio_packet(eio_sid, frame.packet))
-                _background.add(task)
-                task.add_done_callback(_background.discard)
+            else:  # binary attachments, or a socket without our outbox (another engine): the stock path
+                if frame is None:
+                    sending = self.server._send_packet(eio_sid, room_event.packet(parser))
+                else:
+                    sending = self.server._send_eio_packet(eio_sid, frame.packet)
+                stock.append(asyncio.ensure_future(sending))
             count += 1
+        self.encodings += room_event.encodings
+        room_event.encodings = 0
+        if stock:
+            await asyncio.wait(stock)
         return count
 
 
@@ -102,11 +113,10 @@ class FastManager(FastFanout, socketio.AsyncManager):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         namespace = namespace or "/"
-        encoded = None if callback is not None else self.encode_event(event, data, namespace)
-        if encoded is None:
+        if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to)
             return
-        self.deliver(event, encoded, namespace, to or room, skip_sid)
+        await self.deliver(self.room_event(event, data, namespace), to or room, skip_sid)
 
 
 class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -133,14 +143,25 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
     ) -> None:
         room = to or room
         namespace = namespace or "/"
-        encoded = None if callback is not None else self.encode_event(event, data, namespace)
-        if encoded is None:
+        if callback is not None:
             await super().emit(
                 event, data, namespace=namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
             )
             return
-        self.deliver(event, encoded, namespace, room, skip_sid)
+        room_event = self.room_event(event, data, namespace)
+        await self.deliver(room_event, room, skip_sid)
         if kwargs.get("ignore_queue"):
+            return
+        # other nodes get the packet in the server's own parser (msgpack), encoded once here
+        frame = room_event.frame(self.server.packet_class)
+        encoded = frame.encoded if frame is not None else None
+        if encoded is None:  # binary attachments in a JSON server: python-socketio's own message format
+            args, attachments = sio_packet.Packet.deconstruct_binary(room_event.args())
+            await self._publish({
+                "method": "emit", "event": event, "data": [args, *[base64.b64encode(a).decode() for a in attachments]],
+                "binary": True, "namespace": namespace, "room": room, "skip_sid": skip_sid, "callback": None,
+                "host_id": self.host_id,
+            })
             return
         await self._publish(
             {
@@ -171,13 +192,10 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
         if encoded is None:  # an emit from a stock python-socketio publisher
             await super()._handle_emit(message)
             return
-        self.deliver(
-            message["event"],
-            encoded,
-            message.get("namespace") or "/",
-            message.get("room"),
-            message.get("skip_sid"),
+        room_event = RoomEvent.encoded(
+            message["event"], encoded, message.get("namespace") or "/", self.server.packet_class
         )
+        await self.deliver(room_event, message.get("room"), message.get("skip_sid"))
 
     # Health: False while Redis cannot be reached for publishing or listening (local rooms still work).
     publishing = True

@@ -7,10 +7,10 @@ to the transport — no task, no queue hop, no per-connection encoding. Otherwis
 queue behind what is already there, so a client always sees packets in the order they were sent.
 
 The backlog is bounded: over `limit` packets, the oldest chat frame is dropped first, then other
-droppable frames (reactions, viewer counts); pins, stock, sales, show status, questions, removals
-and acks are never dropped. A client whose backlog is full of undroppable packets, or whose write
-buffer has stayed full for `cutoff_s`, is cut off (its transport aborted); it may reconnect and get
-a fresh snapshot.
+droppable frames (reactions, viewer counts); pins, stock, sales, show status, questions, removals,
+auctions, deals, giveaways and acks are never dropped. A client whose backlog is full of undroppable
+packets, or whose write buffer has stayed full for `cutoff_s`, is cut off (its transport aborted); it
+may reconnect and get a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
+
+from engineio import packet as eio_packet
 
 from livecart.live.frames import RoomFrame
 
@@ -48,7 +50,7 @@ class Outbox:
 
     __slots__ = (
         "_clock", "_finished", "_getters", "_items", "_unfinished", "behind_since", "cut_off", "cutoff_s",
-        "dropped", "limit", "pending", "transport",
+        "dropped", "limit", "pending", "settling", "transport",
     )  # fmt: skip
 
     def __init__(self, limit: int = 256, cutoff_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
@@ -64,6 +66,7 @@ class Outbox:
         self.behind_since: float | None = None
         self.dropped = 0
         self.cut_off = False
+        self.settling = False  # upgraded from polling: no direct writes until the writer has caught up
 
     # -- the asyncio.Queue interface Engine.IO uses ------------------------------------------------
     @property
@@ -125,8 +128,20 @@ class Outbox:
         await self._finished.wait()
 
     # -- the connection side ----------------------------------------------------------------------
-    def attach(self, transport: Transport) -> None:
+    def attach(self, transport: Transport, *, upgraded: bool = False) -> None:
+        """Room frames may now be written to `transport`. `upgraded`: the connection was on long-polling
+        until now; what polling took was never counted as written, so the count starts from what is
+        queued, and direct writes wait until the writer task has sent what it took (it waits for more)."""
         self.transport = transport
+        if upgraded:
+            self.pending = sum(1 for item in self._items if item is not None)
+            self.settling = True
+
+    def _writer_idle(self) -> bool:
+        if self._items or not any(not getter.done() for getter in self._getters):
+            return False
+        self.settling = False
+        return True
 
     def detach(self) -> None:
         self.transport = None
@@ -145,7 +160,8 @@ class Outbox:
             return
         if transport.is_closing():
             return  # the connection is going away; Engine.IO will report the disconnect
-        if self.pending == 0 and transport.get_write_buffer_size() <= HIGH_WATER_BYTES:
+        caught_up = self.pending == 0 and (not self.settling or self._writer_idle())
+        if caught_up and transport.get_write_buffer_size() <= HIGH_WATER_BYTES:
             self.behind_since = None
             transport.write(frame.wire)
             return
@@ -165,8 +181,11 @@ class Outbox:
         for index in reversed(range(len(self._items))):
             if self._items[index] is not None:
                 self._discard_one(index)
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.abort()
+        if self.transport is not None:
+            if not self.transport.is_closing():
+                self.transport.abort()
+        else:  # long-polling: no connection to abort; the client's next poll gets Engine.IO's CLOSE
+            self.put_nowait(eio_packet.Packet(eio_packet.CLOSE))
 
     def _shed(self) -> None:
         for wanted in ("chat", None):

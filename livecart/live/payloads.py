@@ -81,6 +81,24 @@ class BlockedWords(Payload):
     INVALID = {"words": ("words must be a list of strings", "must be a list of strings")}
 
 
+class Bid(Payload):
+    """`bid`: an amount in minor units of the auction's currency (the store decides it against the high bid)."""
+
+    auction_id: Text
+    amount_cents: Annotated[StrictInt, Field(ge=1, le=100_000_000_00)]
+    INVALID = {
+        "auction_id": ("auction_id must be a non-empty string", TEXT_INVALID),
+        "amount_cents": ("amount_cents must be a whole number of cents from 1", "must be an integer from 1"),
+    }
+
+
+class Enter(Payload):
+    """`enter`: one entry per account in a giveaway of the joined show."""
+
+    giveaway_id: Text
+    INVALID = {"giveaway_id": ("giveaway_id must be a non-empty string", TEXT_INVALID)}
+
+
 P = TypeVar("P", bound=Payload)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from livecart.domain.chat import ChatRules
 from livecart.domain.live import ChatMessage, ChatSettings
@@ -35,6 +36,27 @@ class Room:
     viewers_at: float = float("-inf")
     settings_at: float = float("-inf")
     known_mutes: dict[str, float | None] = field(default_factory=dict)  # last read per viewer (outages)
+    # Selling events of this frame, latest state per (event, id): `auction`, `deal`, `giveaway` (never dropped).
+    pending_selling: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    giveaways: list[tuple[str, str]] = field(default_factory=list)  # open giveaways' (id, keyword), as last read
+    giveaways_at: float = float("-inf")
+
+    def add_selling(self, event: str, payload: dict[str, Any]) -> None:
+        """Coalesce: a newer state of the same auction, deal or giveaway replaces the pending one (a start
+        event's `media_time` is kept)."""
+        key = (event, str(payload["id"]))
+        earlier = self.pending_selling.pop(key, None)
+        if earlier is not None and "media_time" in earlier and "media_time" not in payload:
+            payload = {**payload, "media_time": earlier["media_time"]}
+        self.pending_selling[key] = payload
+
+    def take_selling(self) -> list[tuple[str, dict[str, Any]]]:
+        taken = [(event, payload) for (event, _), payload in self.pending_selling.items()]
+        self.pending_selling = {}
+        return taken
+
+    def giveaways_stale(self, now: float) -> bool:
+        return now - self.giveaways_at >= SETTINGS_MAX_AGE_S
 
     def settings_stale(self, now: float) -> bool:
         return now - self.settings_at >= SETTINGS_MAX_AGE_S
@@ -76,4 +98,7 @@ class Room:
 
     @property
     def idle(self) -> bool:
-        return not self.members and not self.pending_chat and not self.reactions and not self.viewer_delta
+        return (
+            not self.members and not self.pending_chat and not self.reactions and not self.viewer_delta
+            and not self.pending_selling
+        )  # fmt: skip

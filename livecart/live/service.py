@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
 
@@ -23,15 +24,19 @@ from livecart.clock import Clock
 from livecart.commerce.connect import active_cohosts
 from livecart.domain import events
 from livecart.domain.chat import ChatRules, clean_text, mute_seconds
-from livecart.domain.errors import BadRequest, Forbidden, LivecartError, NotFound, Unauthorized
+from livecart.domain.client_ip import IPNetwork, client_ip
+from livecart.domain.errors import BadRequest, Forbidden, LivecartError, NotFound, RateLimited, Unauthorized
 from livecart.domain.ids import new_id
 from livecart.domain.live import ChatMessage, Question, QuestionStatus
 from livecart.domain.models import Account, Role, Show
+from livecart.domain.signals import LABEL_SECRET, address_label
 from livecart.live.engine import LiveEngineServer
 from livecart.live.manager import FastRedisManager
 from livecart.live.payloads import (
+    Bid,
     BlockedWords,
     DeleteMessage,
+    Enter,
     Join,
     Mute,
     QuestionRef,
@@ -56,6 +61,22 @@ ACCOUNT_RECHECK_S = 2.0
 
 Ack = dict[str, Any]
 EventHandler = Callable[[str, Any], Awaitable[dict[str, Any]]]
+SELLING_EVENTS = (events.AuctionChanged, events.DealChanged, events.GiveawayChanged)
+BID_RATE = (10, 1.0)  # at most 10 bids per account per show per second on a node (`rate_limited` beyond)
+
+
+class Public(Protocol):
+    def public(self) -> dict[str, Any]: ...
+
+
+class SellingPort(Protocol):
+    """What the room needs of the selling service (livecart/commerce/selling.py)."""
+
+    async def bid(self, auction_id: str, bidder: Account, amount_cents: int, show_id: str | None = None) -> Public: ...
+
+    async def enter(self, giveaway_id: str, account: Account, show_id: str | None = None) -> tuple[Public, bool]: ...
+
+    async def show_state(self, show_id: str) -> dict[str, Any]: ...
 
 
 class NotJoined(LivecartError):
@@ -72,6 +93,8 @@ class Member:
     account: Account | None
     account_checked_at: float  # Clock.monotonic()
     counted: bool = True  # in the show's viewer count: not its host, a brand of its lineup or an admin
+    address: str | None = None  # the client's address (livecart/domain/client_ip.py), for the shill-bid signals
+    address_noted: bool = False  # written to the store once per join, with the first bid
 
     @property
     def can_moderate(self) -> bool:
@@ -94,6 +117,8 @@ class LiveService:
         rate_messages: int = 5,
         rate_seconds: float = 10.0,
         frame_interval_s: float = 0.2,
+        selling: SellingPort | None = None,
+        trusted_proxies: Sequence[IPNetwork] = (),
         publish: Callable[[events.Event], None] | None = None,
     ) -> None:
         self.sio = sio
@@ -103,6 +128,10 @@ class LiveService:
         self.rate_messages = rate_messages
         self.rate_seconds = rate_seconds
         self.frame_interval_s = frame_interval_s
+        self.selling = selling
+        self.trusted_proxies = tuple(trusted_proxies)
+        self._label_key: bytes | None = None  # keys the address labels noted for the shill-bid signals
+        self._bids: dict[str, deque[float]] = {}  # "show id account id" → monotonic times of recent bids
         # The event bus's publish: kept chat and answered questions go to the replay timeline.
         self._publish = publish
         self.members: dict[str, Member] = {}
@@ -127,6 +156,8 @@ class LiveService:
             "mute": self.mute,
             "slow_mode": self.slow_mode,
             "blocked_words": self.blocked_words,
+            "bid": self.bid,
+            "enter": self.enter,
         }
         for name, handler in handlers.items():
             sio.on(name, self._acked(handler))
@@ -267,9 +298,10 @@ class LiveService:
         if sid in self.members:
             await self._leave(sid)
         counted = await self._counts_as_viewer(show, account)
-        self.members[sid] = Member(
-            show=show, account=account, account_checked_at=self.clock.monotonic(), counted=counted
-        )
+        self.members[sid] = Member(show=show, account=account, account_checked_at=self.clock.monotonic(),
+                                   counted=counted, address=self._address(sid))
+        if account is not None and account.role in (Role.HOST, Role.BRAND):
+            await self._note_address(self.members[sid], account)  # a seller's address, against shill bids
         room = self._room(show_id)
         room.members.add(sid)
         if counted:
@@ -278,6 +310,8 @@ class LiveService:
         await self.sio.enter_room(sid, show_id)
         state = await snapshot(self.store, show)
         state["viewers"] = max(0, state["viewers"] + room.viewer_delta)
+        if self.selling is not None:
+            state["selling"] = await self.selling.show_state(show_id)
         you = None if account is None else {"id": account.id, "name": account.name, "role": account.role.value}
         return {**state, "you": you}
 
@@ -347,6 +381,7 @@ class LiveService:
             at=self.clock.now(),
         )
         self._room(member.show.id).pending_chat.append(message)
+        await self._enter_by_keyword(member, account, text)
         return {"message": message.public()}
 
     async def ask(self, sid: str, data: Any) -> dict[str, Any]:
@@ -379,6 +414,73 @@ class LiveService:
         kind = parse_payload(React, data).kind
         self._room(member.show.id).reactions[kind] += 1
         return {}
+
+    # -- selling formats (docs/selling.md) ---------------------------------------------------------------
+    def _selling(self) -> SellingPort:
+        if self.selling is None:
+            raise NotFound("selling formats are not available here")
+        return self.selling
+
+    def _address(self, sid: str) -> str | None:
+        environ = self.sio.get_environ(sid) or {}
+        request = environ.get("aiohttp.request")
+        if request is None:
+            return None
+        return client_ip(request.remote, request.headers.getall("X-Forwarded-For", ()), self.trusted_proxies)
+
+    async def _note_address(self, member: Member, account: Account) -> None:
+        if member.address is None or member.address_noted:
+            return
+        try:
+            if self._label_key is None:
+                self._label_key = await self.store.secret(LABEL_SECRET)
+            await self.store.note_address(member.show.id, account.id, address_label(member.address, self._label_key))
+            member.address_noted = True
+        except STORE_UNAVAILABLE:
+            self._store_unreachable("bidder address")
+
+    async def bid(self, sid: str, data: Any) -> dict[str, Any]:
+        member, account = await self._speaker(sid)
+        payload = parse_payload(Bid, data)
+        await self._note_address(member, account)
+        times = self._bids.setdefault(f"{member.show.id} {account.id}", deque())
+        now = self.clock.monotonic()
+        limit, window = BID_RATE
+        while times and now - times[0] >= window:
+            times.popleft()
+        if len(times) >= limit:
+            raise RateLimited("too many bids; wait a moment", retry_after=window - (now - times[0]))
+        times.append(now)
+        auction = await self._selling().bid(payload.auction_id, account, payload.amount_cents, member.show.id)
+        return {"auction": auction.public()}
+
+    async def enter(self, sid: str, data: Any) -> dict[str, Any]:
+        member, account = await self._speaker(sid)
+        payload = parse_payload(Enter, data)
+        giveaway, entered = await self._selling().enter(payload.giveaway_id, account, member.show.id)
+        return {"giveaway": giveaway.public(), "entered": entered}
+
+    async def _enter_by_keyword(self, member: Member, account: Account, text: str) -> None:
+        """A chat message that is an open giveaway's keyword enters its author (refusals stay silent)."""
+        if self.selling is None:
+            return
+        room, now = self._room(member.show.id), self.clock.monotonic()
+        try:
+            if room.giveaways_stale(now):
+                room.giveaways = [
+                    (giveaway.id, giveaway.keyword)
+                    for giveaway in await self.store.open_giveaways(member.show.id)
+                    if giveaway.keyword is not None
+                ]
+                room.giveaways_at = now
+            said = text.strip().casefold()
+            for giveaway_id, keyword in room.giveaways:
+                if said == keyword.casefold():
+                    await self.selling.enter(giveaway_id, account, member.show.id)
+        except LivecartError:
+            pass  # closed meanwhile, or the host chatting the keyword: the message is still chat
+        except STORE_UNAVAILABLE:
+            self._store_unreachable("giveaway keyword")
 
     # -- moderation ------------------------------------------------------------------------------------
     async def _set_status(self, sid: str, data: Any, status: QuestionStatus) -> dict[str, Any]:
@@ -447,6 +549,9 @@ class LiveService:
                 log.exception("live room tick failed")
 
     async def tick(self, now: float) -> None:
+        window = BID_RATE[1]
+        for key in [key for key, times in self._bids.items() if not times or now - times[-1] >= window]:
+            del self._bids[key]  # forget bidders quiet for a whole window
         for show_id, room in list(self.rooms.items()):
             async with room.lock:
                 batch = room.take_chat()
@@ -469,6 +574,8 @@ class LiveService:
                     raise
                 if self.on_viewers_counted is not None:
                     await self.on_viewers_counted(show_id, len(room.viewers) - room.viewer_delta)
+            for name, payload in room.take_selling():
+                await self.sio.emit(name, payload, to=show_id)
             reactions = room.take_reactions()
             if reactions:
                 await self.sio.emit("reactions", reactions, to=show_id)
@@ -489,11 +596,26 @@ class LiveService:
             if event is None:
                 return
             try:
+                if isinstance(event, SELLING_EVENTS):  # coalesced into the room's next frame
+                    name, payload = selling_message(event)
+                    self._room(event.show_id).add_selling(name, payload)
+                    continue
                 message = room_message(event)
                 if message is not None:
                     await self.sio.emit(message[0], message[1], to=event.show_id)
             except Exception:
                 log.exception("emitting %s for show %s failed", event.name, event.show_id)
+
+
+def selling_message(
+    event: events.AuctionChanged | events.DealChanged | events.GiveawayChanged,
+) -> tuple[str, dict[str, Any]]:
+    """The room event of a selling format's change (docs/protocol.md `auction`, `deal`, `giveaway`)."""
+    if isinstance(event, events.AuctionChanged):
+        return "auction", event.auction
+    if isinstance(event, events.DealChanged):
+        return "deal", event.deal
+    return "giveaway", event.giveaway
 
 
 def room_message(event: events.Event) -> tuple[str, dict[str, Any]] | None:

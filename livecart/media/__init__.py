@@ -42,6 +42,9 @@ def observe_media(metrics: Metrics, hub: MediaHub) -> None:
     metrics.counter("livecart_media_frames_dropped",
                     "Frames a viewer lost: its socket was full, or it waited for a keyframe after that.",
                     lambda: hub.totals().frames_dropped)
+    metrics.counter("livecart_media_frames_shed",
+                    "Publisher frames not written to any viewer: they reached the relay too late (a backlog "
+                    "in its socket: the server is short of CPU).", lambda: hub.totals().frames_shed)
     metrics.counter("livecart_media_rtp_packets_sent", "RTP packets written to viewers.",
                     lambda: hub.totals().packets_sent)
     metrics.counter("livecart_media_rtp_packets_retransmitted", "RTP packets sent again on a viewer's NACK.",

@@ -38,6 +38,7 @@ from __future__ import annotations
 import inspect
 import queue
 import socket
+import struct
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -264,10 +265,9 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
     sender._send_keyframe = callback  # type: ignore[method-assign]
 
 
-def enlarge_receive_buffers(pc: RTCPeerConnection, size_bytes: int) -> int:
-    """Ask for `size_bytes` of UDP receive buffer on each of the peer's ICE sockets (the kernel caps
-    it at net.core.rmem_max). Returns how many sockets were changed. Call after gathering."""
-    changed = 0
+def receive_sockets(pc: RTCPeerConnection) -> list[socket.socket]:
+    """The peer's ICE sockets (aioice's UDP transports), once gathered."""
+    sockets = []
     gatherers = {id(t.receiver.transport.transport.iceGatherer): t.receiver.transport.transport.iceGatherer
                  for t in pc.getTransceivers()}
     for gatherer in gatherers.values():
@@ -275,9 +275,33 @@ def enlarge_receive_buffers(pc: RTCPeerConnection, size_bytes: int) -> int:
             transport = getattr(protocol, "transport", None)
             sock = transport.get_extra_info("socket") if transport is not None else None
             if sock is not None:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size_bytes)
-                changed += 1
-    return changed
+                sockets.append(sock)
+    return sockets
+
+
+def enlarge_receive_buffers(pc: RTCPeerConnection, size_bytes: int) -> int:
+    """Ask for `size_bytes` of UDP receive buffer on each of the peer's ICE sockets (the kernel caps
+    it at net.core.rmem_max). Returns how many sockets were changed. Call after gathering."""
+    sockets = receive_sockets(pc)
+    for sock in sockets:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size_bytes)
+    return len(sockets)
+
+
+SO_MEMINFO = getattr(socket, "SO_MEMINFO", 55)  # Linux 4.6+; Python 3.11 does not name it
+_MEMINFO = struct.Struct("=9I")  # SK_MEMINFO_RMEM_ALLOC first
+
+
+def queued_bytes(sockets: list[Any]) -> int | None:
+    """Bytes waiting in these sockets' receive queues (kernel accounting, SO_MEMINFO), or None where
+    the kernel cannot tell (not Linux, a closed socket)."""
+    total = 0
+    try:
+        for sock in sockets:
+            total += _MEMINFO.unpack(sock.getsockopt(socket.SOL_SOCKET, SO_MEMINFO, _MEMINFO.size))[0]
+    except (OSError, struct.error):
+        return None
+    return total
 
 
 # The one-byte header extension value the sender writes per packet: 24-bit abs-send-time (6.18 s).

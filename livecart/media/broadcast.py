@@ -18,6 +18,8 @@ from livecart.media.aiortc_adapter import (
     enlarge_receive_buffers,
     interoperable_dtls,
     on_keyframe_request,
+    queued_bytes,
+    receive_sockets,
 )
 from livecart.media.keyframes import KeyframeThrottle
 from livecart.media.native_writer import WriterFactory
@@ -88,6 +90,7 @@ class TappedSource:
         self._taps: list[ReceiverTap] = []
         self._video_tap: ReceiverTap | None = None
         self._relay: Relay | None = None
+        self._sockets: list[Any] = []  # whose receive queue tells a backlog (see backlog_bytes)
 
     def tap(self, kind: str, receiver: RTCRtpReceiver) -> None:
         tap = ReceiverTap(receiver, self._on_frame)
@@ -105,6 +108,15 @@ class TappedSource:
     async def request_keyframe(self) -> None:
         if self._video_tap is not None:
             await self._video_tap.request_keyframe()
+
+    def watch_backlog(self) -> None:
+        """Watch this peer's ICE sockets' receive queues (after negotiation: gathered)."""
+        self._sockets = receive_sockets(self.pc)
+
+    def backlog_bytes(self) -> int | None:
+        """What waits unread in this peer's sockets; None when not known (the relay then goes by the
+        frames' lag alone)."""
+        return queued_bytes(self._sockets) if self._sockets else None
 
     def alive(self, now: float) -> bool:
         if self.pc.connectionState in DEAD_STATES:
@@ -153,6 +165,7 @@ class Publisher(TappedSource):
             self.tap(transceiver.kind, transceiver.receiver)
         await _answer(pc)
         enlarge_receive_buffers(pc, PUBLISHER_RECEIVE_BUFFER_BYTES)
+        self.watch_backlog()
         self.answer = str(pc.localDescription.sdp)
         self.codecs = negotiated_codecs(self.answer)
         if "video" not in self.codecs:
@@ -190,7 +203,7 @@ class Broadcast:
         self.show_id = show_id
         self.host_id = host_id
         self.publisher = publisher
-        self.relay = Relay(publisher.codecs, self._request_keyframe, make_writer)
+        self.relay = Relay(publisher.codecs, self._request_keyframe, make_writer, backlog=self._backlog)
         self.viewers: dict[str, Viewer] = {}
         self.keyframes = KeyframeThrottle(self._send_keyframe_request)
         self.lost_since: float | None = None
@@ -205,6 +218,9 @@ class Broadcast:
 
     def _request_keyframe(self) -> None:
         self.keyframes.request()
+
+    def _backlog(self) -> int | None:
+        return self.publisher.backlog_bytes()
 
     def _send_keyframe_request(self) -> None:
         self._spawn(self.publisher.request_keyframe())

@@ -30,3 +30,21 @@ def sdp_created(request: web.Request, location: str, answer: str) -> web.Respons
     for link in link_headers(request.app[keys.SETTINGS]):
         response.headers.add("Link", link)
     return response
+
+
+ENDPOINT_METHODS = "OPTIONS, POST"
+SESSION_METHODS = "DELETE"
+
+
+def endpoint_options(request: web.Request) -> web.Response:
+    """`OPTIONS` on a WHIP/WHEP endpoint (RFC 9725 section 4.1): 204 with the methods and the offer type."""
+    return web.Response(status=204, headers={"Allow": ENDPOINT_METHODS, "Accept-Post": SDP_CONTENT_TYPE})
+
+
+def no_trickle(request: web.Request) -> web.Response:
+    """`PATCH` on a session (trickle ICE, ICE restart): livecart does neither, so 405 (RFC 9725 section 4.3)."""
+    return web.json_response(
+        error_body("method_not_allowed", "livecart does no trickle ICE or ICE restart: candidates are in the SDP"),
+        status=405,
+        headers={"Allow": SESSION_METHODS},
+    )

@@ -1,9 +1,11 @@
 """Recording a show without re-encoding: the publisher's encoded frames, as the relay forwards them,
 muxed by PyAV into one file per show — WebM (VP8 + Opus) or fragmented MP4 (H.264 + Opus).
 
-The event loop only queues frames (`Recording.write`); a writer thread per recording muxes them.
-The queue is bounded (`MAX_QUEUED_BYTES`): a disk that does not keep up, a full disk or any write
-error stops the recording (a warning, `livecart_recording_errors`), never the show or its viewers.
+The event loop only collects frames (`Recording.write`) and hands them to a writer thread per recording
+in batches (`BATCH_MILLISECONDS`): one thread wakeup per batch, not per frame (a wakeup per frame cost
+more CPU than the muxing itself, docs/media.md "Recording"). The queue is bounded
+(`MAX_QUEUED_BYTES`): a disk that does not keep up, a full disk or any write error stops the
+recording (a warning, `livecart_recording_errors`), never the show or its viewers.
 
 Containers (docs/media.md has the reasons):
 - VP8 → WebM: clusters are written as the show goes (playable while live, duration unknown); the
@@ -48,6 +50,9 @@ MAX_QUEUED_BYTES = 16 * 1024 * 1024
 # WebM clusters and MP4 fragments start at every keyframe, and after this long without one (browser
 # publishers send keyframes only when asked), so a replay opened while live is at most this far behind.
 CHUNK_MILLISECONDS = 1000
+# The event loop hands frames to the writer thread in batches this old (about 8 video + 12 audio frames):
+# each hand-off wakes the thread, which preempts the event loop and then waits for the GIL it holds.
+BATCH_MILLISECONDS = 250
 OPUS_SAMPLE_RATE = 48000
 # OpusHead (RFC 7845 section 5.1): version 1, 2 channels, no pre-skip, 48 kHz, 0 dB, mapping family 0.
 OPUS_HEAD = b"OpusHead" + struct.pack("<BBHIhB", 1, 2, 0, OPUS_SAMPLE_RATE, 0, 0)
@@ -105,7 +110,10 @@ class Recording:
         self._codecs = {kind: codec for kind, codec in codecs.items()
                         if kind == "video" or codec.mime_type.lower() == "audio/opus"}
         self._on_error = on_error
-        self._queue: queue.SimpleQueue[_Frame | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Frame] | None] = queue.SimpleQueue()
+        self._batch: list[_Frame] = []
+        self._batch_bytes = 0
+        self._batch_since = 0.0
         self._queued_bytes = 0
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=f"recording-{show_id}", daemon=True)
@@ -132,26 +140,38 @@ class Recording:
             if not keyframe:
                 return
             self._waiting_for_keyframe = False
+        now = time.monotonic()
         if self._started_at is None:
             if kind != "video":
                 return
-            self._started_at = time.monotonic()
+            self._started_at = now
         offset = self._offsets.get(kind)
         if offset is None:
-            elapsed = time.monotonic() - self._started_at
+            elapsed = now - self._started_at
             offset = self._offsets[kind] = round(elapsed * self._codecs[kind].clock_rate) - pts
         at = max(pts + offset, self._last.get(kind, -1) + 1)  # never backwards (the muxers refuse it)
         self._last[kind] = at
+        if not self._batch:
+            self._batch_since = now
+        self._batch.append(_Frame(kind, data, at, keyframe))
+        self._batch_bytes += len(data)
+        if (now - self._batch_since) * 1000 >= BATCH_MILLISECONDS:
+            self._hand_off()
+
+    def _hand_off(self) -> None:
+        """Give the frames collected so far to the writer thread (one wakeup)."""
+        batch, size = self._batch, self._batch_bytes
+        self._batch, self._batch_bytes = [], 0
+        if not batch:
+            return
         with self._lock:
-            if self._queued_bytes + len(data) > MAX_QUEUED_BYTES:
-                full = True
-            else:
-                full = False
-                self._queued_bytes += len(data)
+            full = self._queued_bytes + size > MAX_QUEUED_BYTES
+            if not full:
+                self._queued_bytes += size
         if full:
             self._fail("the disk does not keep up (write queue full)")
             return
-        self._queue.put(_Frame(kind, data, at, keyframe))
+        self._queue.put(batch)
 
     def new_publisher(self) -> None:
         """A replacement publisher: its video is recorded from its first keyframe."""
@@ -167,6 +187,8 @@ class Recording:
     def close(self) -> None:
         """Finish the file (trailer, index) in the writer thread; returns at once."""
         if not self.closed:
+            if self.failed is None:
+                self._hand_off()
             self.closed = True
             self._queue.put(_STOP)
 
@@ -182,6 +204,7 @@ class Recording:
     def _fail(self, reason: str) -> None:
         if self.failed is None:
             self.failed = reason
+            self._batch, self._batch_bytes = [], 0
             self._queue.put(_STOP)
             self._on_error(self, reason)
 
@@ -191,19 +214,20 @@ class Recording:
         muxer: _Muxer | None = None
         try:
             while True:
-                frame = self._queue.get()
-                if frame is None:
+                batch = self._queue.get()
+                if batch is None:
                     break
                 with self._lock:
-                    self._queued_bytes -= len(frame.data)
-                if self.failed is not None:
-                    continue
-                if muxer is None:
-                    self.path = _create_part(self.directory, self.show_id, self._format)
-                    muxer = _Muxer(self.path, self._format, self._codecs, frame.data)
-                muxer.mux(frame)
-                self.frames_written += 1
-                self.bytes_written += len(frame.data)
+                    self._queued_bytes -= sum(len(frame.data) for frame in batch)
+                for frame in batch:
+                    if self.failed is not None:
+                        break
+                    if muxer is None:
+                        self.path = _create_part(self.directory, self.show_id, self._format)
+                        muxer = _Muxer(self.path, self._format, self._codecs, frame.data)
+                    muxer.mux(frame)
+                    self.frames_written += 1
+                    self.bytes_written += len(frame.data)
         except Exception as exc:  # OSError (disk full, read-only), av.FFmpegError from the muxer
             self._fail_from_thread(f"{type(exc).__name__}: {exc}")
         finally:

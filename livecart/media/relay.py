@@ -11,6 +11,7 @@ slowing anyone else; the only queue per viewer is the bounded GOP catch-up of a 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import deque
 from collections.abc import Callable
@@ -23,8 +24,10 @@ from aiortc import RTCRtpCodecParameters, RTCRtpSender
 from aiortc.codecs import get_encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from livecart.clock import Clock, SystemClock
 from livecart.media.aiortc_adapter import EncodedFrame, SenderTap
 from livecart.media.gop_cache import GopCache
+from livecart.media.ingest_lag import IngestLag
 from livecart.media.keyframes import is_keyframe
 from livecart.media.native_writer import WriterFactory, writer_factory
 from livecart.media.recorder import Recording
@@ -38,6 +41,18 @@ AUDIO_BACKLOG_FRAMES = 100  # 2 s of 20 ms Opus frames
 # A new viewer gets the cached keyframe at once and the rest of the GOP at about 3x real time: a
 # burst of a whole GOP overflows socket buffers and the receiver's NACK window.
 CATCH_UP_SECONDS_PER_FRAME = 0.010
+# A frame that reaches the relay this much later than the publisher's earliest ones means the server
+# is short of CPU and its socket holds a backlog: the viewers' work is shed (video waits for the next
+# keyframe that comes in time, late audio is dropped) until frames come within SHED_UNTIL_SECONDS again.
+# Without it the backlog grows to the publisher's receive buffer (seconds) and, with it, the delay of
+# the publisher's ICE consent answers: after six late ones in a row (~30 s) the publisher is closed.
+SHED_AFTER_SECONDS = 0.25
+SHED_UNTIL_SECONDS = 0.10
+# ... and only while the publisher's socket really holds a backlog (about 14 datagrams): frames the
+# publisher itself sent late (a slow encoder, a jittery uplink) cost no more to forward than others.
+SHED_BACKLOG_BYTES = 32 * 1024
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,12 +63,14 @@ class DeliveryTotals:
     frames_dropped: int = 0
     packets_sent: int = 0
     packets_retransmitted: int = 0
+    frames_shed: int = 0  # publisher frames not fanned out: they came too late (server short of CPU)
 
     def add(self, other: DeliveryTotals) -> None:
         self.frames_sent += other.frames_sent
         self.frames_dropped += other.frames_dropped
         self.packets_sent += other.packets_sent
         self.packets_retransmitted += other.packets_retransmitted
+        self.frames_shed += other.frames_shed
 
 
 class ViewerTrack(MediaStreamTrack):
@@ -164,6 +181,17 @@ class ViewerTrack(MediaStreamTrack):
             self._pacer = None
             self._catch_up = 0
 
+    def shed(self) -> None:
+        """The relay is behind its publisher: drop this frame (and any queued), and, for video, wait
+        for a keyframe. No keyframe request: the relay asks once when it has caught up."""
+        if self._writer is None or self.readyState != "live":
+            return
+        self.dropped += 1 + len(self._pending)
+        self._pending.clear()
+        self._catch_up = 0
+        if self.kind == "video":
+            self._waiting_for_keyframe = True
+
     def _write(self, frame: OutFrame, when: SendTime) -> None:
         if self.test_only_delay_s > 0:  # TEST ONLY: see __init__
             asyncio.get_running_loop().call_later(self.test_only_delay_s, self._write_late, frame)
@@ -225,8 +253,14 @@ class Relay:
     """Fans one publisher's frames out to viewer tracks, with a GOP cache for video."""
 
     def __init__(self, codecs: dict[str, MediaCodec], request_keyframe: Callable[[], None],
-                 make_writer: WriterFactory | None = None) -> None:
+                 make_writer: WriterFactory | None = None, clock: Clock | None = None,
+                 backlog: Callable[[], int | None] | None = None) -> None:
         self.codecs = codecs
+        self._backlog = backlog  # bytes unread in the publisher's socket, None when not known
+        self._clock = clock or SystemClock()
+        self._lag = {kind: IngestLag(codec.clock_rate) for kind, codec in codecs.items()}
+        self.shedding = False  # video is behind the publisher: viewers get nothing until it catches up
+        self.frames_shed = 0
         self._make_writer = make_writer or writer_factory("auto")  # per viewer track: native or Python
         self._request_keyframe = request_keyframe
         self._packetizers = {kind: Packetizer(codec) for kind, codec in codecs.items()}
@@ -261,9 +295,32 @@ class Relay:
                 self._request_keyframe()
         if self.recording is not None:  # replay hook: queued for the recording's writer thread
             self.recording.write(kind, frame.data, pts, keyframe)
+        if self._behind(kind, self._lag[kind].lag(frame.timestamp, self._clock.monotonic())):
+            self.frames_shed += 1
+            for track in self._tracks[kind]:
+                track.shed()
+            return
         when = SendTime.now()
         for track in self._tracks[kind]:  # feeding never adds or removes a track
             track.feed(out, when)
+
+    def _behind(self, kind: str, lag: float) -> bool:
+        """Whether this frame came too late to be worth the viewers' work (see SHED_AFTER_SECONDS)."""
+        if kind != "video":
+            return lag > SHED_AFTER_SECONDS and self._backlogged()
+        if not self.shedding and lag > SHED_AFTER_SECONDS and self._backlogged():
+            self.shedding = True
+            log.warning("relay %.0f ms behind its publisher (server short of CPU): viewers skip to the next "
+                        "keyframe that comes in time", lag * 1000)
+        elif self.shedding and lag < SHED_UNTIL_SECONDS:
+            self.shedding = False
+            log.warning("relay caught up with its publisher after shedding %d frames", self.frames_shed)
+            self._request_keyframe()
+        return self.shedding
+
+    def _backlogged(self) -> bool:
+        queued = self._backlog() if self._backlog is not None else None
+        return queued is None or queued >= SHED_BACKLOG_BYTES
 
     def _timeline(self, kind: str, timestamp: int) -> int:
         """Keep each viewer's timestamps moving forward when a new publisher replaces the old one."""
@@ -280,6 +337,8 @@ class Relay:
         """A replacement publisher starts its own timeline at 0, and needs a fresh keyframe."""
         self._rebase = set(self._tracks)
         self._gop.clear()
+        for lag in self._lag.values():
+            lag.reset()
         if self.recording is not None:  # replay hook: video resumes at the new publisher's keyframe
             self.recording.new_publisher()
 
@@ -307,7 +366,7 @@ class Relay:
 
     def totals(self) -> DeliveryTotals:
         """Everything written to this show's viewers so far, those gone included."""
-        totals = DeliveryTotals()
+        totals = DeliveryTotals(frames_shed=self.frames_shed)
         totals.add(self._finished)
         for tracks in self._tracks.values():
             for track in tracks:

@@ -14,7 +14,7 @@ from livecart.http.errors import error_body
 from livecart.http.parsing import read_text
 from livecart.http.ratelimit import client_address
 from livecart.media.edge import PullFailed
-from livecart.media.http import offer_error, require_sdp, sdp_created
+from livecart.media.http import endpoint_options, no_trickle, offer_error, require_sdp, sdp_created
 from livecart.media.hub import CAPACITY_RETRY_AFTER_SECONDS, AtCapacity, NotLive
 from livecart.media.sdp import OfferError
 
@@ -71,3 +71,13 @@ async def leave(request: web.Request) -> web.Response:
     if not await hub.leave(show_id, session_id) and not (edge is not None and await edge.leave(show_id, session_id)):
         raise NotFound("no such viewing session")
     return web.Response(status=200)
+
+
+@routes.options("/whep/{show_id}")
+async def probe(request: web.Request) -> web.Response:
+    return endpoint_options(request)
+
+
+@routes.patch("/whep/{show_id}/{session_id}")
+async def trickle(request: web.Request) -> web.Response:
+    return no_trickle(request)

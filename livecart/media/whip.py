@@ -9,7 +9,7 @@ from livecart.domain.errors import Conflict, Forbidden, NotFound, Unauthorized
 from livecart.domain.models import Show, ShowStatus
 from livecart.http.auth import bearer_token
 from livecart.http.parsing import read_text
-from livecart.media.http import offer_error, require_sdp, sdp_created
+from livecart.media.http import endpoint_options, no_trickle, offer_error, require_sdp, sdp_created
 from livecart.media.hub import PublisherBusy
 from livecart.media.sdp import OfferError
 
@@ -57,3 +57,13 @@ async def unpublish(request: web.Request) -> web.Response:
     if not await request.app[keys.SERVICES].media.unpublish(show.id, request.match_info["session_id"]):
         raise NotFound("no such publishing session", show_id=show.id)
     return web.Response(status=200)
+
+
+@routes.options("/whip/{show_id}")
+async def probe(request: web.Request) -> web.Response:
+    return endpoint_options(request)
+
+
+@routes.patch("/whip/{show_id}/{session_id}")
+async def trickle(request: web.Request) -> web.Response:
+    return no_trickle(request)

@@ -37,6 +37,7 @@ from livecart.domain.profiles import Poster, SavedCard
 from livecart.domain.replay import TimelineEvent
 from livecart.domain.reviews import Review, ReviewCursor, ReviewSummary
 from livecart.domain.shares import Cohost
+from livecart.domain.webhooks import Delivery, Webhook, WebhookEvent
 
 
 class StoreUnavailable(Exception):
@@ -253,9 +254,12 @@ class CommerceStore(Protocol):
         paid_at: datetime,
         entries: Sequence[LedgerEntry],
         response: StoredResponse | None,
+        *,
+        clear_cart: bool = True,
     ) -> Order:
         """PENDING → PAID (stamping payment_ref and paid_at) in one transaction with: appending `entries`
-        to the ledger, removing the order's products from the buyer's cart in that show, and saving
+        to the ledger, removing the order's products from the buyer's cart in that show (unless
+        `clear_cart` is False: an auction's or a deal's order was not bought from the cart), and saving
         `response` for the order's idempotency key (when the order has one and response is given).
         (Changed 19:55 UTC: `paid_at` added, so the saved response and the stored order agree.)
 
@@ -270,6 +274,10 @@ class CommerceStore(Protocol):
         """
 
     async def get_order(self, order_id: str) -> Order | None: ...
+
+    async def set_order_shipping(self, order_id: str, shipping: Mapping[str, str]) -> Order:
+        """Give an order that has no shipping address yet (an auction's or a giveaway's) its address, in
+        one atomic step. Raises NotFound, or ShippingSet when the order already has one. Returns the order."""
 
     async def pending_orders(self, older_than: datetime) -> list[Order]:
         """PENDING orders created before `older_than` (checkout recovery settles them)."""
@@ -544,6 +552,17 @@ class AuctionStore(Protocol):
     async def cancel_auction(self, auction_id: str) -> tuple[Auction, StockLevels]:
         """OPEN → CANCELLED, units back to stock. Raises NotFound, AuctionClosed."""
 
+    async def show_auctions(self, show_id: str) -> list[Auction]:
+        """Every auction of the show, oldest first (for its stats)."""
+
+    async def note_address(self, show_id: str, account_id: str, address: str) -> None:
+        """Remember that `account_id` acted in the show from a client address, given as its keyed label
+        (`domain.signals.address_label`: never the address itself), for the shill-bid signals of the
+        show's stats (bids and the sellers' own calls). Idempotent."""
+
+    async def show_addresses(self, show_id: str) -> dict[str, set[str]]:
+        """Account id → the address labels it was noted with in the show."""
+
     async def due_auctions(self) -> list[Auction]:
         """Auctions needing the server: OPEN past `ends_at`, and SOLD with a pending offer past `pay_by`."""
 
@@ -555,6 +574,9 @@ class DealStore(Protocol):
         """Store a new OPEN deal. Units leave stock only when reserved. Raises NotFound (product)."""
 
     async def get_deal(self, deal_id: str) -> Deal | None: ...
+
+    async def show_deals(self, show_id: str) -> list[Deal]:
+        """Every deal of the show, oldest first (ended ones included)."""
 
     async def end_deal(self, deal_id: str) -> Deal:
         """OPEN → ENDED (no-op when ended); held units may still be ordered. Raises NotFound."""
@@ -569,6 +591,10 @@ class DealStore(Protocol):
 
     async def deal_holds(self, deal_id: str) -> list[DealHold]:
         """Every hold of the deal, oldest first (expired ones included, with their status)."""
+
+    async def deals_with_expired_holds(self) -> list[str]:
+        """Ids of the deals (of any show, ended or not) that have a HELD hold past its expiry: the timer
+        gives those back with `expire_deal_holds` (an ended deal takes no reservation that would)."""
 
     async def expire_deal_holds(self, deal_id: str) -> tuple[Deal, int]:
         """Give the holds past their expiry back to `remaining` and to stock; returns the deal and the stock."""
@@ -604,6 +630,9 @@ class GiveawayStore(Protocol):
         address yet), unused prize units go back to stock. Any other giveaway is returned as it is.
         """
 
+    async def open_giveaways(self, show_id: str) -> list[Giveaway]:
+        """The show's OPEN giveaways (not drawn yet, even past `ends_at`), oldest first."""
+
     async def due_giveaways(self) -> list[Giveaway]:
         """OPEN giveaways past `ends_at`."""
 
@@ -632,6 +661,49 @@ class ProfileStore(Protocol):
 
     async def show_poster_times(self, show_ids: Sequence[str]) -> dict[str, datetime]:
         """When each of these shows' poster was last saved (shows without one are left out)."""
+
+
+class WebhookStore(Protocol):
+    """Webhook endpoints, the event outbox and deliveries (livecart/domain/webhooks.py).
+
+    The outbox is written by the methods whose change it reports, in the same transaction (SQLite) or
+    the same Lua script (Redis): `mark_order_paid` (order.paid), `record_refund` (order.refunded),
+    `set_show_status` to live the first time or to ended (show.live, show.ended; a pause and the return
+    from it write none), `complete_payout` (payout.paid). A call that changes nothing writes no event."""
+
+    async def create_webhook(self, hook: Webhook) -> None: ...
+
+    async def get_webhook(self, webhook_id: str) -> Webhook | None: ...
+
+    async def list_webhooks(self, owner_id: str | None = None) -> list[Webhook]:
+        """One owner's endpoints (None: everyone's), oldest first."""
+
+    async def delete_webhook(self, webhook_id: str) -> bool:
+        """Delete the endpoint with its deliveries; False when there was none."""
+
+    async def new_webhook_events(self, limit: int) -> list[WebhookEvent]:
+        """Up to `limit` outbox events not yet expanded into deliveries, oldest first."""
+
+    async def expand_webhook_event(self, event_id: str, deliveries: Sequence[Delivery]) -> None:
+        """Store the event's deliveries (those of endpoints deleted meanwhile are skipped; a delivery id
+        already stored is kept as it is) and mark the event expanded, at once. Idempotent."""
+
+    async def claim_webhook_delivery(self, holder: str, now: datetime, lease_s: float) -> Delivery | None:
+        """The pending delivery due first (next_attempt_at ≤ now) among endpoints that no other holder
+        has leased, with its endpoint leased to `holder` for `lease_s`: one delivery at a time per
+        endpoint, and two nodes never send the same one while the lease holds. None when nothing is due."""
+
+    async def finish_webhook_delivery(self, delivery: Delivery, holder: str) -> None:
+        """Store the delivery as given (its attempts, status, next attempt) and release the endpoint's
+        lease if `holder` still holds it."""
+
+    async def webhook_deliveries(self, webhook_id: str, limit: int) -> list[Delivery]:
+        """The endpoint's last `limit` deliveries, newest first."""
+
+    async def get_webhook_delivery(self, delivery_id: str) -> Delivery | None: ...
+
+    async def redeliver_webhook_delivery(self, delivery_id: str, now: datetime) -> Delivery:
+        """Make the delivery pending and due at `now` (its attempts are kept). NotFound when unknown."""
 
 
 class ReviewStore(Protocol):
@@ -668,6 +740,8 @@ class ReviewStore(Protocol):
 
     async def forget_review_addresses(self, older_than: datetime) -> int:
         """Erase the client address of reviews created before `older_than`; returns how many."""
+
+
 class TimelineStore(Protocol):
     """A show's replay timeline (docs/protocol.md, "Replay"): its timed events, kept for good."""
 
@@ -680,7 +754,7 @@ class TimelineStore(Protocol):
 
 class Store(
     AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
-    CampaignStore, CohostStore, PayoutStore, ReviewStore, TimelineStore, ProfileStore, Protocol,
+    CampaignStore, CohostStore, PayoutStore, WebhookStore, ReviewStore, TimelineStore, ProfileStore, Protocol,
 ):  # fmt: skip
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""

@@ -12,10 +12,10 @@ from typing import Any
 from livecart.domain.commerce import Order
 from livecart.domain.models import Product, Show
 from livecart.domain.reviews import Review
-from livecart.domain.signals import Thresholds, last_refund_at, trust_signals
+from livecart.domain.signals import LABEL_SECRET, Thresholds, bid_signals, last_refund_at, trust_signals
 from livecart.store import Store
 
-LABEL_SECRET = "signals-address-label"  # the store secret keying client- and shipping-address labels
+__all__ = ["LABEL_SECRET", "Signals"]  # LABEL_SECRET is defined in domain/signals.py (selling notes labels too)
 
 
 class Signals:
@@ -32,10 +32,15 @@ class Signals:
             orders = await self.store.show_orders(show.id)
         reviews = await self.store.show_reviews(show.id)
         refunded_at = last_refund_at(await self.store.ledger_entries(show_id=show.id))
-        return trust_signals(
-            orders, reviews, await self._created(reviews), refunded_at, await self.store.secret(LABEL_SECRET),
-            self.thresholds, brand_id,
-        )  # fmt: skip
+        auctions = await self.store.show_auctions(show.id)
+        bids = {auction.id: await self.store.auction_bids(auction.id) for auction in auctions}
+        return {
+            **trust_signals(
+                orders, reviews, await self._created(reviews), refunded_at, await self.store.secret(LABEL_SECRET),
+                self.thresholds, brand_id,
+            ),
+            **bid_signals(auctions, bids, orders, await self.store.show_addresses(show.id), brand_id),
+        }  # fmt: skip
 
     async def for_product(self, product: Product) -> dict[str, Any]:
         """The product's signals over every show featuring it: each order counts with its line of this

@@ -364,3 +364,17 @@ async def test_a_host_approved_for_a_campaign_sells_its_products_at_the_campaign
     refused = await scene.checkout(second, 409)
     assert refused["error"]["code"] == "units_cap_reached"
     assert (await scene.product(product))["stock"] == 8  # the refused order took nothing
+
+
+async def test_an_empty_cart_checkout_keeps_no_record_of_its_key(api: Api) -> None:
+    """Issue 19, finding 12: nothing is stored for a checkout that bought nothing, so a retry with the
+    same key after filling the cart runs as a new checkout instead of replaying `cart_empty`."""
+    scene = await make_scene(api, {"stock": 3})
+    [product] = scene.products
+    await scene.pin(product)
+    viewer = await scene.viewer()
+    empty = await scene.checkout(viewer, 409, key="same-key")
+    assert empty["error"]["code"] == "cart_empty"
+    await scene.add(viewer, product, qty=1)
+    paid = await scene.checkout(viewer, 201, key="same-key")
+    assert paid["status"] == "paid"

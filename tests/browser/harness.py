@@ -12,7 +12,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import msgpack
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Response, ViewportSize, WebSocket
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Frame,
+    Page,
+    Response,
+    ViewportSize,
+    WebSocket,
+)
 
 from tests.protocol_types import TYPES, problems, reply_type
 
@@ -67,7 +77,7 @@ class Pages:
         page.on("pageerror", lambda error: self.errors.append(f"{who}: uncaught {error}"))
         page.on("response", lambda response: self._read_reply(who, response))
         page.on("websocket", lambda socket: self._watch_socket(who, socket))
-        await page.goto(self.base_url + path)
+        await page.goto(path if path.startswith(("http://", "https://")) else self.base_url + path)
         return page
 
     def expect_http_error(self, *statuses: int) -> None:
@@ -171,7 +181,7 @@ async def screenshots(page: Page, name: str) -> list[Path]:
     return written
 
 
-async def wait_until(page: Page, expression: str, timeout_s: float = 15.0) -> None:
+async def wait_until(page: Page | Frame, expression: str, timeout_s: float = 15.0) -> None:
     """Poll a JS expression until it is truthy. (page.wait_for_function evaluates through eval(), which
     the pages' CSP forbids; page.evaluate runs through DevTools and is not subject to it.)"""
     deadline = asyncio.get_running_loop().time() + timeout_s

@@ -22,7 +22,7 @@ from livecart.domain.auctions import AuctionStatus, OwnAuction
 from livecart.domain.cart import CartRules
 from livecart.domain.commerce import LedgerAccount, OrderStatus
 from livecart.domain.deals import DealSoldOut
-from livecart.domain.errors import Conflict, Forbidden, NotForSale, NotInLineup, PaymentDeclined, ShowEnded
+from livecart.domain.errors import Forbidden, NotForSale, NotInLineup, PaymentDeclined, ShowEnded
 from livecart.domain.events import Event
 from livecart.domain.giveaways import GiveawayStatus
 from livecart.domain.ledger import balance
@@ -140,8 +140,8 @@ async def test_an_auction_from_bids_to_a_paid_order_with_the_hosts_commission(
     entries = await store.ledger_entries(order_id=order.id)
     assert balance(entries) == 0
     assert [e.amount_cents for e in entries if e.account is LedgerAccount.HOST_COMMISSION] == [-120]
-    with pytest.raises(Conflict):
-        await selling.pay_auction(auction.id, kim, GOOD_CARD)
+    assert await selling.pay_auction(auction.id, kim, GOOD_CARD) == order  # paid already: the same order
+    assert len([e for e in await store.ledger_entries(order_id=order.id)]) == len(entries)  # charged once
     await clock.advance(RULES.pay_s)
     assert await selling.tick() == 0  # paid: nothing passes on
     assert await stock_of(store, scene.product) == 4
@@ -268,3 +268,68 @@ async def test_the_timer_settles_an_auction_when_the_clock_passes_its_end(
     assert before.status is AuctionStatus.OPEN
     assert unsold
     assert clock.now() >= auction.ends_at
+
+
+async def test_start_events_carry_the_media_time_on_air_and_later_changes_do_not(
+    store: Store, clock: ManualClock, scene: Scene
+) -> None:
+    events: list[Event] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    provider = TestPaymentProvider()
+    checkout = Checkout(store, provider, bus, CartRules(max_qty_per_buyer=5), StockNews(store, bus), clock)
+    on_air = {scene.show.id: 90_000 * 42}
+    selling = Selling(store, bus, clock, RULES, provider, checkout, media_time=on_air.get)
+
+    auction = await selling.open_auction(scene.show, scene.host, scene.product.id, start_cents=100,
+                                         increment_cents=10, duration_s=30)
+    await selling.bid(auction.id, scene.viewers[0], 100)
+    await selling.create_deal(scene.show, scene.host, scene.product.id, price_cents=50, quantity=1, duration_s=30)
+    await selling.create_giveaway(scene.show, scene.host, scene.product.id, winners=1, duration_s=30, keyword=None)
+
+    stamped = [(event.name, getattr(event, event.name).get("media_time"))
+               for event in events if event.name in ("auction", "deal", "giveaway")]
+    assert stamped == [("auction", 3_780_000), ("auction", None), ("deal", 3_780_000), ("giveaway", 3_780_000)]
+
+
+async def test_a_paused_show_keeps_its_formats_and_an_ended_one_takes_no_more_bids_units_or_entries(
+    selling: Selling, store: Store, scene: Scene
+) -> None:
+    sam, kim = scene.viewers[0], scene.viewers[1]
+    auction = await selling.open_auction(scene.show, scene.host, scene.product.id, start_cents=100, increment_cents=10,
+                                         duration_s=60)  # fmt: skip
+    deal = await selling.create_deal(scene.show, scene.host, scene.product.id, price_cents=50, quantity=2,
+                                     duration_s=60)  # fmt: skip
+    giveaway = await selling.create_giveaway(scene.show, scene.host, scene.product.id, winners=1, duration_s=60,
+                                             keyword=None)  # fmt: skip
+    await store.set_show_status(scene.show.id, ShowStatus.PAUSED)
+    assert (await selling.bid(auction.id, sam, 100)).high_bid_cents == 100
+    assert (await selling.reserve(deal.id, sam)).deal_id == deal.id
+    assert (await selling.enter(giveaway.id, sam))[1] is True
+
+    await store.set_show_status(scene.show.id, ShowStatus.ENDED)
+    with pytest.raises(ShowEnded):
+        await selling.bid(auction.id, kim, 200)
+    with pytest.raises(ShowEnded):
+        await selling.reserve(deal.id, kim)
+    with pytest.raises(ShowEnded):
+        await selling.enter(giveaway.id, kim)
+
+
+async def test_a_deleted_brand_stops_the_bids_deal_units_and_entries_on_its_product(
+    selling: Selling, store: Store, scene: Scene
+) -> None:
+    sam = scene.viewers[0]
+    auction = await selling.open_auction(scene.show, scene.host, scene.product.id, start_cents=100, increment_cents=10,
+                                         duration_s=60)  # fmt: skip
+    deal = await selling.create_deal(scene.show, scene.host, scene.product.id, price_cents=50, quantity=2,
+                                     duration_s=60)  # fmt: skip
+    giveaway = await selling.create_giveaway(scene.show, scene.host, scene.product.id, winners=1, duration_s=60,
+                                             keyword=None)  # fmt: skip
+    await store.delete_account(scene.brand.id)
+    with pytest.raises(NotForSale):
+        await selling.bid(auction.id, sam, 100)
+    with pytest.raises(NotForSale):
+        await selling.reserve(deal.id, sam)
+    with pytest.raises(NotForSale):
+        await selling.enter(giveaway.id, sam)

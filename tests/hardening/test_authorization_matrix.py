@@ -6,20 +6,25 @@ table is an action and the status each role gets. Mismatches are collected so on
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from livecart import keys
 from livecart.app import create_app
 from livecart.config import Settings
+from livecart.domain.models import ShowStatus
 from tests.hardening.flash_sale import CHECKOUT_BODY as CHECKOUT
 from tests.hardening.roles import cast_of_roles
 from tests.live.clients import LiveClient
 from tests.security.test_fuzz_http import ENDPOINTS as FUZZ_ENDPOINTS
 from tests.support import ADMIN_TOKEN, Api
 
+HOOK_URL = "https://shop.invalid/hooks"  # never resolves: the worker's attempts fail at once
 ROLES = ("anonymous", "viewer", "other_viewer", "host", "other_host", "brand", "other_brand", "admin")
 
 # action -> (method, path template, body, {role: status})
@@ -213,6 +218,22 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "read the product's signals": ("GET", "/api/products/{product}/signals", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
         "brand": 200, "other_brand": 403, "admin": 200}),
+    # webhooks: the brand's endpoint (order.paid) has the delivery of the scene's paid order
+    "register a webhook": ("POST", "/api/webhooks", {"url": HOOK_URL, "events": ["order.paid"]}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 201, "other_brand": 201, "admin": 201}),
+    "list one's webhooks": ("GET", "/api/webhooks", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 200, "other_brand": 200, "admin": 200}),
+    "read the brand's webhook deliveries": ("GET", "/api/webhooks/{webhook}/deliveries", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 200, "other_brand": 404, "admin": 200}),
+    "redeliver the brand's delivery": ("POST", "/api/webhooks/{webhook}/deliveries/{delivery}/redeliver", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 202, "other_brand": 404, "admin": 202}),
+    "delete the brand's webhook": ("DELETE", "/api/webhooks/{webhook}", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
+        "other_brand": 404, "brand": 204, "admin": 404}),  # admin may, but the brand deleted it first
     "end the show (denied roles)": ("POST", "/api/shows/{show}/end", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "brand": 403,
         "other_brand": 403}),
@@ -233,7 +254,7 @@ def test_the_matrix_and_the_fuzz_list_cover_every_api_route(tmp_path: Path) -> N
         if route.resource is not None and route.resource.canonical.startswith("/api/")
         and route.method not in ("HEAD", "OPTIONS")
     }
-    in_matrix = {route_key(method, path) for method, path, _, _ in MATRIX.values()}
+    in_matrix = {route_key(method, path) for method, path, _, _ in [*MATRIX.values(), *SELLING_MATRIX.values()]}
     in_fuzz = {route_key(method, path) for method, path, _ in FUZZ_ENDPOINTS}
     assert routes - in_matrix == set(), "routes missing from the authorization matrix"
     assert routes - in_fuzz == set(), "routes missing from the HTTP fuzz list (tests/security/test_fuzz_http.py)"
@@ -249,6 +270,17 @@ def fill(value: Any, ids: dict[str, str]) -> Any:
     return value
 
 
+async def first_delivery(api: Api, webhook_id: str, token: str | None, within_s: float = 15.0) -> str:
+    """The id of the endpoint's first delivery, once the webhook worker has made it from the outbox."""
+    deadline = time.monotonic() + within_s
+    while True:
+        found = (await api.call("GET", f"/api/webhooks/{webhook_id}/deliveries", 200, token=token))["deliveries"]
+        if found:
+            return str(found[-1]["id"])
+        assert time.monotonic() < deadline, "no webhook delivery made"
+        await asyncio.sleep(0.05)
+
+
 async def test_every_role_gets_the_status_the_matrix_says(api: Api) -> None:
     cast = await cast_of_roles(api)
     people, tokens = cast.people, cast.tokens
@@ -260,8 +292,11 @@ async def test_every_role_gets_the_status_the_matrix_says(api: Api) -> None:
                        json={"product_id": product["id"]})
     await api.call("POST", f"/api/shows/{show['id']}/cart/items", 201, token=tokens["viewer"],
                    json={"product_id": product["id"], "qty": 2})
+    hook = await api.call("POST", "/api/webhooks", 201, token=tokens["brand"],
+                          json={"url": HOOK_URL, "events": ["order.paid"]})
     order = await api.call("POST", f"/api/shows/{show['id']}/checkout", 201, token=tokens["viewer"],
                            json=CHECKOUT, headers={"Idempotency-Key": "matrix-1"})
+    delivery = await first_delivery(api, hook["id"], tokens["brand"])
     coat = await api.create_product(people["brand"]["token"], sku="COAT")
     campaign = await api.call("POST", "/api/campaigns", 201, token=tokens["brand"], json={
         "title": "Coats", "product_ids": [coat["id"]], "commission_bps": 1000, "open": True,
@@ -272,7 +307,8 @@ async def test_every_role_gets_the_status_the_matrix_says(api: Api) -> None:
                             json={"rating": 4, "order_id": order["id"]})
     ids = {"show": show["id"], "order": order["id"], "host": people["host"]["id"], "product": product["id"],
            "other_viewer_id": people["other_viewer"]["id"], "coat": coat["id"], "campaign": campaign["id"],
-           "application": application["id"], "other_host_id": people["other_host"]["id"], "review": review["id"]}
+           "application": application["id"], "other_host_id": people["other_host"]["id"], "review": review["id"],
+           "webhook": hook["id"], "delivery": delivery}
 
     mismatches = []
     tried = 0
@@ -335,3 +371,83 @@ async def test_an_active_cohost_moderates_and_pins_but_may_not_publish(api: Api,
     publish = await api.request("POST", f"/whip/{show['id']}", token=tokens["other_host"], data="v=0\r\n",
                                 headers={"Content-Type": "application/sdp"})
     assert publish.status == 403  # the camera stays the host's
+# Selling formats (docs/selling.md) in a live show: action -> (method, path, body, {role: status}).
+# Rows marked "denied roles" list only the refusals (a success would change what the next role meets).
+SELLING_MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
+    "start a flash deal": ("POST", "/api/shows/{show}/deals", {
+        "product_id": "{product}", "price_cents": 100, "quantity": 1, "duration_s": 60}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 201, "other_host": 403,
+        "brand": 201, "other_brand": 403, "admin": 201}),
+    "start a giveaway": ("POST", "/api/shows/{show}/giveaways", {
+        "product_id": "{product}", "winners": 1, "duration_s": 60}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 201, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 201}),
+    "open an auction (denied roles)": ("POST", "/api/shows/{show}/auctions", {
+        "product_id": "{product}", "start_cents": 100, "increment_cents": 10, "duration_s": 60}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "other_brand": 403}),
+    "read the auction": ("GET", "/api/auctions/{auction}", None, {role: 200 for role in ROLES}),
+    "read the giveaway": ("GET", "/api/giveaways/{giveaway}", None, {role: 200 for role in ROLES}),
+    "read the deal": ("GET", "/api/deals/{deal}", None, {role: 200 for role in ROLES}),
+    "cancel the auction (denied roles)": ("DELETE", "/api/auctions/{auction}", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "other_brand": 403}),
+    "end the deal (denied roles)": ("DELETE", "/api/deals/{deal}", None, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "other_host": 403, "other_brand": 403}),
+    "pay the auction (nothing to pay yet)": ("POST", "/api/auctions/{auction}/checkout", CHECKOUT, {
+        "anonymous": 401, "viewer": 409, "other_viewer": 409, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "give the order's shipping address": ("POST", "/api/orders/{order}/shipping", {
+        "shipping": CHECKOUT["shipping"]}, {
+        "anonymous": 401, "viewer": 409, "other_viewer": 403, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 409}),
+}
+
+BID_ACK = {"anonymous": "unauthorized", "viewer": "ok", "other_viewer": "ok", "host": "own_auction",
+           "other_host": "forbidden", "brand": "own_auction", "other_brand": "forbidden", "admin": "forbidden"}
+ENTER_ACK = {"anonymous": "unauthorized", "viewer": "ok", "other_viewer": "ok", "host": "forbidden",
+             "other_host": "forbidden", "brand": "forbidden", "other_brand": "forbidden", "admin": "forbidden"}
+
+
+async def test_every_role_gets_the_status_the_selling_matrix_says(api: Api, client: TestClient[Any, Any]) -> None:
+    cast = await cast_of_roles(api)
+    people, tokens = cast.people, cast.tokens
+    product = await api.create_product(people["brand"]["token"])
+    show = await api.create_show(people["host"]["token"])
+    for step in ("lineup", "pins"):
+        await api.call("POST", f"/api/shows/{show['id']}/{step}", 201, token=tokens["host"],
+                       json={"product_id": product["id"]})
+    await client.app[keys.SERVICES].store.set_show_status(show["id"], ShowStatus.LIVE)
+    await api.call("POST", f"/api/shows/{show['id']}/cart/items", 201, token=tokens["viewer"],
+                   json={"product_id": product["id"]})
+    order = await api.call("POST", f"/api/shows/{show['id']}/checkout", 201, token=tokens["viewer"],
+                           json=CHECKOUT, headers={"Idempotency-Key": "matrix-selling"})
+    body = {"product_id": product["id"], "start_cents": 100, "increment_cents": 10, "duration_s": 60}
+    auction = await api.call("POST", f"/api/shows/{show['id']}/auctions", 201, token=tokens["host"], json=body)
+    deal = await api.call("POST", f"/api/shows/{show['id']}/deals", 201, token=tokens["brand"], json={
+        "product_id": product["id"], "price_cents": 100, "quantity": 1, "duration_s": 60})
+    giveaway = await api.call("POST", f"/api/shows/{show['id']}/giveaways", 201, token=tokens["host"], json={
+        "product_id": product["id"], "winners": 1, "duration_s": 60})
+    ids = {"show": show["id"], "order": order["id"], "product": product["id"], "auction": auction["id"],
+           "deal": deal["id"], "giveaway": giveaway["id"]}
+
+    mismatches = []
+    for action, (method, path, payload, expected) in SELLING_MATRIX.items():
+        for role, status in expected.items():
+            headers = {"Idempotency-Key": f"matrix-{role}"} if path.endswith("checkout") else None
+            response = await api.request(method, fill(path, ids), token=tokens[role], json=fill(payload, ids),
+                                         headers=headers)
+            if response.status != status:
+                mismatches.append(f"{role} {action}: {response.status}, expected {status}")
+    bids, entries = {}, {}
+    for amount, (role, token) in enumerate(tokens.items(), start=1):
+        live = await LiveClient(str(client.make_url("/"))).connect()
+        try:
+            await live.join(show["id"], token)
+            answer = await live.call("bid", {"auction_id": auction["id"], "amount_cents": 1000 * amount})
+            entered = await live.call("enter", {"giveaway_id": giveaway["id"]})
+        finally:
+            await live.close()
+        bids[role] = "ok" if answer["ok"] else answer["error"]["code"]
+        entries[role] = "ok" if entered["ok"] else entered["error"]["code"]
+    assert mismatches == []
+    assert bids == BID_ACK
+    assert entries == ENTER_ACK

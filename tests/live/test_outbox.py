@@ -86,6 +86,18 @@ async def test_a_slow_client_loses_oldest_chat_first_never_sales() -> None:
     assert not transport.aborted
 
 
+async def test_a_slow_client_keeps_every_auction_deal_and_giveaway_and_loses_chat_instead() -> None:
+    outbox, transport = Outbox(limit=4), FakeTransport()
+    outbox.attach(transport)
+    transport.buffered = HIGH_WATER_BYTES + 1
+    for item in (frame("chat", 1), frame("auction", 1), frame("chat", 2), frame("deal", 1), frame("giveaway", 1),
+                 frame("viewers", 1), frame("auction", 2)):
+        outbox.deliver(item)
+    assert [p.event for p in outbox.queued] == ["auction", "deal", "giveaway", "auction"]
+    assert outbox.dropped == 3
+    assert not transport.aborted
+
+
 async def test_a_backlog_of_undroppable_packets_cuts_the_client_off() -> None:
     outbox, transport = Outbox(limit=3), FakeTransport()
     outbox.attach(transport)
@@ -161,3 +173,42 @@ async def test_nothing_is_written_to_a_closing_connection() -> None:
     outbox.deliver(frame("chat"))
     assert transport.written == []
     assert outbox.qsize() == 0
+
+
+async def test_after_an_upgrade_frames_wait_until_the_writer_sent_what_polling_left() -> None:
+    """A client upgraded from long-polling: what was queued for its polls goes first, then direct writes."""
+    outbox, transport = Outbox(), FakeTransport()
+    first, second = frame("chat", 1), frame("chat", 2)
+    outbox.deliver(first)  # on long-polling: no transport, queued for the next poll
+    outbox.attach(transport, upgraded=True)
+    outbox.deliver(second)
+    assert transport.written == []  # the queue is not empty: in order, behind it
+    assert [await outbox.get(), await outbox.get()] == [first.packet, second.packet]
+    outbox.written()
+    outbox.written()
+    outbox.deliver(frame("chat", 3))
+    assert transport.written == []  # the writer has not come back for more yet: it may still be sending
+    waiting = asyncio.ensure_future(outbox.get())
+    await asyncio.sleep(0)
+    third = frame("chat", 4)
+    outbox.deliver(third)
+    assert waiting.done()  # chat 3 was queued and woke the writer
+    waiting_again = asyncio.ensure_future(outbox.get())
+    await asyncio.sleep(0)
+    assert waiting_again.done()  # chat 4 too
+    outbox.written()
+    outbox.written()
+    idle = asyncio.ensure_future(outbox.get())
+    await asyncio.sleep(0)
+    last = frame("chat", 5)
+    outbox.deliver(last)
+    assert transport.written == [last.wire]  # the writer is idle and nothing is queued: direct
+    idle.cancel()
+
+
+async def test_a_polling_client_that_falls_behind_is_told_to_close() -> None:
+    outbox = Outbox(limit=3)
+    for n in range(4):
+        outbox.deliver(frame("stock", n))
+    assert outbox.cut_off
+    assert [packet.packet_type for packet in outbox.queued] == [eio_packet.CLOSE]

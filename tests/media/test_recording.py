@@ -22,7 +22,8 @@ from aiortc.mediastreams import AudioStreamTrack
 from livecart.keys import SERVICES
 from livecart.media.clients import WhepViewer, WhipPublisher
 from livecart.media.hub import MediaHub
-from livecart.media.recorder import Recording
+from livecart.media.recorder import BATCH_MILLISECONDS, Recording, Recordings
+from livecart.media.sdp import MediaCodec
 from livecart.media.synthetic import EncodedLoopTrack, encode_clip
 from tests.media.conftest import ShowUnderTest, end_show
 
@@ -228,3 +229,24 @@ async def test_a_publisher_reconnect_continues_the_same_recording(
     gap_ms = report.video_pts_ms[len(from_first)] - report.video_pts_ms[len(from_first) - 1]
     assert gap_ms <= 100, "no jump: the outage is not a hole in the replay"
     assert report.decoded_frames == len(indices)
+
+
+def test_the_frames_of_the_last_batch_before_the_end_are_in_the_file(tmp_path: Path) -> None:
+    """The relay hands frames to the writer thread in batches (every `BATCH_MILLISECONDS`): a show
+    that ends mid-batch still has every frame it forwarded in its file."""
+    clip = CLIPS["vp8"][:6]  # a keyframe and 5 frames: 200 ms of video, less than one batch
+    assert 6 / FPS * 1000 < BATCH_MILLISECONDS
+    codecs = {"video": MediaCodec(kind="video", mime_type="video/VP8", clock_rate=90000)}
+    recordings = Recordings(tmp_path)
+    recording = recordings.start("short-show", codecs)
+    assert recording is not None
+    for index, frame in enumerate(clip):
+        recording.write("video", frame, index * 3000, index == 0)
+    recordings.stop(recording)
+    recording.join(10)
+    assert recording.failed is None
+    assert recording.frames_written == len(clip)
+    assert recording.path is not None
+    report = read_recording(recording.path, "vp8")
+    assert report.video_fingerprints == fingerprints("vp8", clip)
+    assert report.video_pts_ms == [round(index * 1000 / FPS) for index in range(len(clip))]

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
+from livecart.clock import ManualClock
 from livecart.media.aiortc_adapter import EncodedFrame
-from livecart.media.relay import AUDIO_BACKLOG_FRAMES, CATCH_UP_SECONDS_PER_FRAME, LIVE_BACKLOG_FRAMES, Relay
+from livecart.media.relay import (
+    AUDIO_BACKLOG_FRAMES,
+    CATCH_UP_SECONDS_PER_FRAME,
+    LIVE_BACKLOG_FRAMES,
+    SHED_AFTER_SECONDS,
+    Relay,
+)
 from livecart.media.rtp_writer import OutFrame, SendTime, WriteResult
 from livecart.media.sdp import MediaCodec
 from livecart.media.synthetic import encode_clip
@@ -185,3 +192,60 @@ async def test_a_viewer_still_connecting_gets_nothing_and_starts_from_the_latest
     assert socket.timestamps == [30 * 3000]
     assert track.catching_up
     track.stop()
+
+
+async def test_frames_that_come_late_from_a_backlog_are_shed_and_video_resumes_at_a_keyframe_in_time() -> None:
+    """A server short of CPU reads a second of the publisher's frames at once: writing them to every
+    viewer would keep it behind (and its consent answers late); they are dropped instead."""
+    clock = ManualClock()
+    requests: list[int] = []
+    relay = Relay({"video": VP8, "audio": OPUS}, lambda: requests.append(1), clock=clock)
+    viewer, listener = watch(relay), watch(relay, "audio")
+    for index in range(30):  # on time: one frame every 1/30 s, and audio
+        relay.push(video(index))
+        relay.push(EncodedFrame("audio/opus", b"\xfc\x00", index * 1600))
+        await clock.advance(1 / 30)
+    assert viewer.timestamps == [i * 3000 for i in range(30)]
+    requests.clear()
+    await clock.advance(1.0)  # the loop got no CPU for a second: frames 30-59 wait in the socket
+    for index in range(30, 62):
+        relay.push(video(index))
+        relay.push(EncodedFrame("audio/opus", b"\xfc\x00", index * 1600))
+    assert relay.frames_shed > 0
+    assert not relay.shedding, "caught up once the frames came in time again"
+    assert 30 * 3000 not in viewer.timestamps, "the keyframe that came a second late was shed"
+    assert viewer.timestamps[30:] == [60 * 3000, 61 * 3000], "video resumed at the next keyframe in time"
+    assert 30 * 1600 not in listener.timestamps, "late audio dropped"
+    assert 61 * 1600 in listener.timestamps, "audio in time written"
+    assert requests == [1], "one keyframe request once caught up, not one per shed frame"
+    assert SHED_AFTER_SECONDS < 0.5, "below the 0.5 s aioice gives a consent answer"
+
+
+async def test_a_publisher_whose_frames_keep_coming_in_time_is_never_shed() -> None:
+    clock = ManualClock()
+    relay = Relay({"video": VP8}, lambda: None, clock=clock)
+    viewer = watch(relay)
+    arrived = 0.0
+    for index in range(300):  # 10 s; every 20th frame 0.2 s late, the ones behind it then come at once
+        relay.push(video(index))
+        due = max(arrived, (index + 1) / 30 + (0.2 if (index + 1) % 20 == 0 else 0.0))
+        await clock.advance(due - arrived)
+        arrived = due
+    assert relay.frames_shed == 0
+    assert len(viewer.frames) == 300
+
+
+async def test_frames_the_publisher_itself_sent_late_are_forwarded_when_nothing_waits_in_the_socket() -> None:
+    """A publisher that stalls and then sends what it owes (a slow encoder): the frames are late, but
+    the server keeps up (its socket is empty), and forwarding them costs what it always does."""
+    clock = ManualClock()
+    relay = Relay({"video": VP8}, lambda: None, clock=clock, backlog=lambda: 0)
+    viewer = watch(relay)
+    for index in range(30):
+        relay.push(video(index))
+        await clock.advance(1 / 30)
+    await clock.advance(1.0)
+    for index in range(30, 62):
+        relay.push(video(index))
+    assert relay.frames_shed == 0
+    assert viewer.timestamps == [i * 3000 for i in range(62)]

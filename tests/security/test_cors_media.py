@@ -123,3 +123,31 @@ async def test_the_redirect_to_a_shows_origin_node_carries_the_cors_headers(
             assert listed(response.headers["Access-Control-Expose-Headers"]) >= RFC_9725_HEADERS
         finally:
             await publisher.stop(delete=False)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status"),
+    [("/whip/shw_x", "OPTIONS", 204), ("/whep/shw_x", "OPTIONS", 204),
+     ("/whip/shw_x/ses_y", "PATCH", 405), ("/whep/shw_x/ses_y", "PATCH", 405)],
+)
+async def test_options_and_patch_pass_the_preflight_and_reach_their_answer(
+    client: TestClient[Any, Any], path: str, method: str, status: int
+) -> None:
+    """RFC 9725: a client that probes with OPTIONS (Eyevinn's default) or trickles with PATCH (medooze)
+    gets the endpoint's answer, not a CORS failure."""
+    preflight = await client.options(path, headers={
+        "Origin": ALLOWED, "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": "authorization, content-type",
+    })
+    assert preflight.status == 204
+    assert method.lower() in listed(preflight.headers["Access-Control-Allow-Methods"])
+    headers = {"Origin": ALLOWED, "Content-Type": "application/trickle-ice-sdpfrag"}
+    answer = await client.request(method, path, headers=headers)
+    assert answer.status == status
+    assert answer.headers["Access-Control-Allow-Origin"] == ALLOWED
+    if status == 405:
+        assert answer.headers["Allow"] == "DELETE"
+        assert (await answer.json())["error"]["code"] == "method_not_allowed"
+    else:
+        assert "post" in listed(answer.headers["Allow"])
+        assert answer.headers["Accept-Post"] == SDP_CONTENT_TYPE

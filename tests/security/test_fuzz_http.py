@@ -85,6 +85,18 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/api/hosts/{host}/payouts", ()),
     ("GET", "/api/hosts/{host}/statement.csv?from={id}&to={id}", ()),
     ("POST", "/api/payouts", ()),
+    ("POST", "/api/shows/{show}/auctions", ("product_id", "start_cents", "increment_cents", "duration_s",
+                                            "reserve_cents", "quantity")),
+    ("GET", "/api/auctions/{auction}", ()),
+    ("DELETE", "/api/auctions/{auction}", ()),
+    ("POST", "/api/auctions/{auction}/checkout", ("shipping", "payment")),
+    ("POST", "/api/shows/{show}/deals", ("product_id", "price_cents", "quantity", "duration_s")),
+    ("GET", "/api/deals/{deal}", ()),
+    ("DELETE", "/api/deals/{deal}", ()),
+    ("POST", "/api/shows/{show}/cart/items", ("deal_id", "qty")),
+    ("POST", "/api/shows/{show}/giveaways", ("product_id", "winners", "duration_s", "keyword")),
+    ("GET", "/api/giveaways/{giveaway}", ()),
+    ("POST", "/api/orders/{order}/shipping", ("shipping",)),
     ("POST", "/api/products/{product}/reviews", ("rating", "text", "order_id")),
     ("GET", "/api/products/{product}/reviews", ()),
     ("GET", "/api/products/{product}/reviews?limit={id}&before={review}", ()),
@@ -95,11 +107,17 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("POST", "/api/reviews/{review}/report", ("reason",)),
     ("POST", "/api/reviews/{review}/hide", ("reason",)),
     ("DELETE", "/api/reviews/{review}", ()),
+    ("POST", "/api/webhooks", ("url", "events")),
+    ("GET", "/api/webhooks", ()),
+    ("GET", "/api/webhooks/{id}/deliveries", ()),
+    ("POST", "/api/webhooks/{id}/deliveries/{id}/redeliver", ()),
+    ("DELETE", "/api/webhooks/{id}", ()),
 ]
 
 TRICKY = ["\u202e", "\u200b", "\ufeff", "\r\n", "\x00", "👩‍👩‍👧‍👦" * 3, "\u2028", "e\u0301" * 5, "%0d%0a"]
 OWNER = {"hosts": "admin", "brands": "admin", "viewers": "viewer", "products": "brand", "shows": "host",
-         "orders": "brand", "me": "viewer", "reviews": "brand"}
+         "orders": "brand", "me": "viewer", "reviews": "brand", "auctions": "viewer", "deals": "host",
+         "giveaways": "viewer", "webhooks": "brand"}
 unicode_text = st.lists(st.text(st.characters(codec="utf-8"), max_size=10) | st.sampled_from(TRICKY), max_size=4).map(
     "".join
 )
@@ -131,7 +149,8 @@ def requests(draw: st.DrawFn, scene: Scene) -> tuple[str, str, bytes | None, str
     ids = {"id": scene.ids["viewer2"], "product": scene.ids["product"], "show": scene.ids["show"],
            "order": scene.ids["order"], "host": scene.ids["host"], "campaign": scene.ids["campaign"],
            "application": scene.ids["application"], "invitation": scene.ids["invitation"], "code": scene.ids["code"],
-           "review": scene.ids["review"]}
+           "review": scene.ids["review"],
+           "auction": "auc_0a1b2c3d4e5f6a7b", "deal": "del_0a1b2c3d4e5f6a7b", "giveaway": "gvw_0a1b2c3d4e5f6a7b"}
     if draw(st.integers(0, 4)) == 0:  # sometimes a random id instead of a real one
         ids = {name: quote(draw(unicode_text), safe="") for name in ids}
     path = template.format(**ids)

@@ -17,7 +17,7 @@ from livecart.clock import ManualClock
 from livecart.domain import auctions
 from livecart.domain.auctions import Auction, AuctionClosed, AuctionOpen, AuctionStatus, BidTooLow, OwnAuction
 from livecart.domain.commerce import LedgerAccount, OrderStatus
-from livecart.domain.errors import OutOfStock
+from livecart.domain.errors import NotFound, OutOfStock, ShippingSet
 from livecart.domain.ids import new_id
 from livecart.domain.ledger import balance, sale_entries
 from livecart.store import Store
@@ -401,3 +401,62 @@ async def test_the_store_decides_every_bid_as_the_domain_rules_do(
 
     assert settled == auctions.settle(model, clock.now(), PAY_S, settled.order_id or "")
     assert set(seen) == {"Auction", "BidTooLow", "OwnAuction", "AuctionClosed"}, seen  # every outcome was walked
+
+
+async def test_paying_the_winners_order_leaves_their_cart_alone(store: Store, scene: Scene, clock: ManualClock) -> None:
+    auction = await opened(store, scene, clock)
+    kim = scene.viewers[0]
+    await store.add_to_cart(scene.show.id, kim.id, scene.product.id, 2, 5)
+    await store.place_bid(auction.id, kim.id, kim.name, 1000, EXTEND_S)
+    await clock.set(auction.ends_at)
+    sold = await store.settle_auction(auction.id, PAY_S, 0)
+    assert sold.order_id is not None
+    order = await store.get_order(sold.order_id)
+    assert order is not None
+
+    await store.mark_order_paid(
+        order.id, "ch_1", clock.now(), sale_entries(order, clock.now()), None, clear_cart=False
+    )
+
+    assert [(item.product_id, item.qty) for item in await store.cart(scene.show.id, kim.id)] == [(scene.product.id, 2)]
+
+
+async def test_an_auction_order_gets_its_shipping_address_once(store: Store, scene: Scene, clock: ManualClock) -> None:
+    auction = await opened(store, scene, clock)
+    kim = scene.viewers[0]
+    await store.place_bid(auction.id, kim.id, kim.name, 1000, EXTEND_S)
+    await clock.set(auction.ends_at)
+    sold = await store.settle_auction(auction.id, PAY_S, 0)
+    assert sold.order_id is not None
+    address = {"name": "Kim Lee", "line1": "1 Main St", "city": "Lyon", "postal_code": "69001", "country": "FR"}
+
+    shipped = await store.set_order_shipping(sold.order_id, address)
+
+    assert dict(shipped.shipping) == address
+    stored = await store.get_order(sold.order_id)
+    assert stored is not None
+    assert dict(stored.shipping) == address
+    with pytest.raises(ShippingSet):
+        await store.set_order_shipping(sold.order_id, {**address, "city": "Paris"})
+    with pytest.raises(NotFound):
+        await store.set_order_shipping("ord_missing", address)
+
+
+async def test_a_shows_auctions_and_the_address_labels_noted_in_it_read_back(
+    store: Store, scene: Scene, clock: ManualClock
+) -> None:
+    first = await opened(store, scene, clock)
+    await store.cancel_auction(first.id)
+    await clock.advance(1)
+    second = await opened(store, scene, clock)
+    sam = scene.viewers[0]
+    await store.note_address(scene.show.id, sam.id, "ip-0a1b2c3d4e5f6a7b")
+    await store.note_address(scene.show.id, sam.id, "ip-0a1b2c3d4e5f6a7b")
+    await store.note_address(scene.show.id, sam.id, "ip-9f8e7d6c5b4a3928")
+    await store.note_address(scene.show.id, scene.host.id, "ip-0a1b2c3d4e5f6a7b")
+
+    assert [auction.id for auction in await store.show_auctions(scene.show.id)] == [first.id, second.id]
+    assert await store.show_auctions("shw_other") == []
+    assert await store.show_addresses(scene.show.id) == {
+        sam.id: {"ip-0a1b2c3d4e5f6a7b", "ip-9f8e7d6c5b4a3928"}, scene.host.id: {"ip-0a1b2c3d4e5f6a7b"}}
+    assert await store.show_addresses("shw_other") == {}

@@ -288,3 +288,44 @@ async def test_a_random_walk_of_reservations_expiries_and_orders_keeps_the_deal_
         answers.add(expected if action == "reserve" else "")
     assert seen == set(HoldStatus)  # held, ordered and expired all happened
     assert {"ok", "sold_out", "ended"} <= answers  # and every answer to a reservation
+
+
+async def test_a_shows_deals_list_oldest_first_and_only_that_show(
+    store: Store, scene: Scene, clock: ManualClock
+) -> None:
+    assert await store.show_deals(scene.show.id) == []
+    first = await created(store, scene, clock)
+    await clock.advance(1)
+    second = await created(store, scene, clock, quantity=5)
+    await store.end_deal(first.id)
+
+    listed = await store.show_deals(scene.show.id)
+
+    assert [deal.id for deal in listed] == [first.id, second.id]
+    assert [deal.remaining for deal in listed] == [3, 5]
+    assert await store.show_deals("shw_other") == []
+
+
+async def test_deals_with_expired_holds_are_listed_until_swept_even_after_the_deal_ended(
+    store: Store, scene: Scene, clock: ManualClock
+) -> None:
+    deal = await created(store, scene, clock, quantity=2, duration_s=60)
+    sam, kim, _ = scene.viewers
+    await store.reserve_deal_unit(deal.id, sam.id, HOLD_S, PER_VIEWER)
+    await clock.advance(10)
+    await store.reserve_deal_unit(deal.id, kim.id, HOLD_S, PER_VIEWER)
+    await store.end_deal(deal.id)  # no reservation will sweep its holds any more
+    assert await store.deals_with_expired_holds() == []
+
+    await clock.advance(HOLD_S - 10)  # sam's hold lapses
+    assert await store.deals_with_expired_holds() == [deal.id]
+    back, stock = await store.expire_deal_holds(deal.id)
+    assert (back.remaining, stock) == (1, 9)
+    assert await store.deals_with_expired_holds() == []  # kim's still runs
+
+    await clock.advance(10)
+    assert await store.deals_with_expired_holds() == [deal.id]
+    back, stock = await store.expire_deal_holds(deal.id)
+    assert (back.remaining, stock) == (2, 10)
+    await clock.advance(HOLD_S)
+    assert await store.deals_with_expired_holds() == []

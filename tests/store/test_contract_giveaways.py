@@ -141,3 +141,17 @@ async def test_concurrent_draws_on_two_nodes_draw_once(
     assert all(result == results[0] for result in results)
     assert len(await store.show_orders(scene.show.id)) == 3
     assert await stock_of(store, scene.product) == 7
+
+
+async def test_a_shows_open_giveaways_are_listed_until_drawn(store: Store, scene: Scene, clock: ManualClock) -> None:
+    assert await store.open_giveaways(scene.show.id) == []
+    first = await created(store, scene, clock, winners=1)
+    await clock.advance(1)
+    second = await created(store, scene, clock, winners=1)
+
+    assert [g.id for g in await store.open_giveaways(scene.show.id)] == [first.id, second.id]
+    assert await store.open_giveaways("shw_other") == []
+    await clock.set(first.ends_at)
+    assert [g.id for g in await store.open_giveaways(scene.show.id)] == [first.id, second.id]  # due, not drawn
+    await store.draw_giveaway(first.id)
+    assert [g.id for g in await store.open_giveaways(scene.show.id)] == [second.id]

@@ -9,6 +9,7 @@ import { locale, t, tn, translatePage } from "./i18n.js";
 import { LiveRoom } from "./live.js";
 import { formatMoney } from "./money.js";
 import { Pins } from "./pins.js";
+import { SellerControls } from "./selling.js";
 import { hasService } from "./services.js";
 import { SignIn } from "./signin.js";
 
@@ -58,6 +59,13 @@ const pins = new Pins({
   token: () => signIn.token,
   onChange: () => renderPins(),
   onError: (message) => setText("#pins-error", message),
+});
+// Auctions and deals of this brand's products in the selected show (selling.js); giveaways are the host's.
+const selling = new SellerControls({
+  token: () => signIn.token,
+  onChange: () => renderPins(),
+  onError: (message) => setText("#pins-error", message),
+  giveaways: false,
 });
 let room = null;
 let statsTimer = 0;
@@ -265,6 +273,11 @@ function renderPins() {
         { dataset: { productId: product.id } },
         userText("span", product.title, { class: "grow" }),
         ...pins.controls(show.id, product, { disabled: !live || !hasService("commerce") }),
+        el(
+          "div",
+          { class: "format-controls" },
+          ...selling.controls(show.id, product, { disabled: !live || !hasService("commerce") }),
+        ),
       ),
     ),
   );
@@ -625,12 +638,14 @@ function joinRoom(showId) {
     onSnapshot: (snapshot) => {
       state.selected.show.status = snapshot.show.status;
       pins.reset(snapshot.pins);
+      selling.reset(snapshot.selling);
     },
     onState: (liveState, text) => {
       $("#notice").textContent = liveState === "connected" ? "" : text;
     },
     handlers: {
       ...pins.handlers(),
+      ...selling.handlers(),
       sale: onSale,
       /** @param {StockLevel} level */
       stock: ({ product_id: id, stock }) => {

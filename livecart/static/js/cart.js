@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { countries, homeCountry } from "./countries.js";
 import { $, bidi, el, showFieldErrors, userText } from "./dom.js";
-import { t } from "./i18n.js";
+import { locale, t } from "./i18n.js";
 import { formatMoney } from "./money.js";
 import { hasService } from "./services.js";
 
@@ -310,21 +310,48 @@ export class CartView {
 
   render() {
     const items = this.items;
+    const deals = this.cart?.deals ?? []; // flash-deal units held at the deal price; checkout buys these first
+    const count = items.length + deals.length;
     const done = !$("#checkout-done").hidden;
-    $("#cart-lines").replaceChildren(...items.map((item) => this.line(item)));
+    $("#cart-lines").replaceChildren(
+      ...items.map((item) => this.line(item)),
+      ...deals.map((line) => this.dealLine(line)),
+    );
     $("#cart-lines").hidden = done;
-    $("#cart-empty").hidden = items.length > 0 || done;
-    $("#checkout-form").hidden = items.length === 0 || done;
-    $("#total-row").hidden = items.length === 0 || done;
-    $("#pay-button").hidden = items.length === 0 || done;
+    $("#cart-empty").hidden = count > 0 || done;
+    $("#checkout-form").hidden = count === 0 || done;
+    $("#total-row").hidden = count === 0 || done;
+    $("#pay-button").hidden = count === 0 || done;
     $("#keep-watching").hidden = !done;
     const currency = this.cart?.currency;
-    const total = currency && items.length ? formatMoney(this.cart.total_cents, currency) : "";
+    const total = currency && count ? formatMoney(this.cart.total_cents, currency) : "";
     $("#cart-total").textContent = total;
     if (!$("#pay-button").disabled) {
       $("#pay-button").textContent = total ? t("checkout.pay_amount", { total }) : t("checkout.pay");
     }
-    this.onCount(items.reduce((sum, item) => sum + item.qty, 0));
+    this.onCount([...items, ...deals].reduce((sum, item) => sum + item.qty, 0));
+  }
+
+  /** @param {import("./protocol.js").DealLine} line */
+  dealLine({ product, qty, price_cents: price, expires_at: expires }) {
+    return el(
+      "li",
+      { class: "cart-line deal-line", dataset: { productId: product.id } },
+      el("img", { src: product.image_url || "/static/img/product.svg", alt: "", width: 48, height: 48 }),
+      el(
+        "div",
+        {},
+        userText("div", product.title),
+        el("div", {
+          class: "hint",
+          text: t("cart.deal_line", {
+            price: formatMoney(price, product.currency),
+            qty,
+            until: new Date(expires).toLocaleTimeString(locale),
+          }),
+        }),
+      ),
+    );
   }
 
   titleOf(productId) {

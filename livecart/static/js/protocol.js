@@ -125,6 +125,7 @@
  * @typedef {object} Cart
  * @property {string} show_id
  * @property {CartLine[]} items
+ * @property {DealLine[]} deals
  * @property {string|null} currency
  * @property {number} total_cents
  */
@@ -134,6 +135,18 @@
  * @property {Product} product
  * @property {number} qty
  * @property {number} line_total_cents
+ */
+
+/**
+ * Units of a flash deal held for the viewer, at the deal price until `expires_at`.
+ * @typedef {object} DealLine
+ * @property {string} deal_id
+ * @property {Product} product
+ * @property {number} qty
+ * @property {number} price_cents
+ * @property {number} line_total_cents
+ * @property {string[]} hold_ids
+ * @property {string} expires_at
  */
 
 /**
@@ -374,6 +387,85 @@
  * @property {object} [giveaway] giveaway: its public state
  */
 
+// ---- selling formats: auctions, flash deals, giveaways (docs/selling.md) ------------------------
+
+/**
+ * @typedef {object} Bidder
+ * @property {string} id
+ * @property {string} name
+ */
+
+/**
+ * GET /api/auctions/{id}, POST /api/shows/{id}/auctions (201), the `auction` event and the `bid` ack.
+ * @typedef {object} Auction
+ * @property {string} id
+ * @property {string} show_id
+ * @property {string} product_id
+ * @property {"open"|"sold"|"unsold"|"cancelled"} status
+ * @property {string} currency
+ * @property {number} start_cents
+ * @property {number} increment_cents
+ * @property {number} quantity
+ * @property {boolean} has_reserve
+ * @property {boolean} reserve_met
+ * @property {number|null} high_bid_cents
+ * @property {number|null} min_bid_cents the next valid bid while open
+ * @property {Bidder|null} leader
+ * @property {number} bids
+ * @property {string} ends_at
+ * @property {Bidder|null} winner
+ * @property {number|null} price_cents
+ * @property {string|null} order_id
+ * @property {string|null} pay_by
+ * @property {string|null} ended_at
+ * @property {string} created_at
+ * @property {number} [media_time] the opening's RTP timestamp on air
+ */
+
+/**
+ * GET /api/deals/{id}, POST /api/shows/{id}/deals (201), the `deal` event.
+ * @typedef {object} Deal
+ * @property {string} id
+ * @property {string} show_id
+ * @property {string} product_id
+ * @property {number} price_cents
+ * @property {string} currency
+ * @property {number} quantity
+ * @property {number} remaining
+ * @property {string} ends_at
+ * @property {"open"|"ended"} status
+ * @property {number} [media_time]
+ */
+
+/**
+ * GET /api/giveaways/{id} (with entrant_ids and verify), POST /api/shows/{id}/giveaways (201), the `giveaway` event.
+ * @typedef {object} Giveaway
+ * @property {string} id
+ * @property {string} show_id
+ * @property {string} product_id
+ * @property {number} winners_count
+ * @property {string|null} keyword
+ * @property {string} commitment
+ * @property {"open"|"drawn"} status
+ * @property {number} entrants
+ * @property {string} ends_at
+ * @property {string} created_at
+ * @property {string|null} seed
+ * @property {string[]|null} winners
+ * @property {string|null} drawn_at
+ * @property {string[]} [entrant_ids]
+ * @property {string[]} [verify]
+ * @property {number} [media_time]
+ */
+
+/**
+ * The join ack's `selling`: what is running in the show now.
+ * @typedef {object} SellingState
+ * @property {Auction|null} auction
+ * @property {Deal[]} deals
+ * @property {Giveaway[]} giveaways
+ */
+
 // ---- reviews and signals ------------------------------------------------------------------------
 
 /**
@@ -479,6 +571,8 @@
  * @property {object[]} shared_client_addresses {label, accounts, buyers, reviewers}
  * @property {object[]} shared_shipping_addresses {label, buyers, orders}
  * @property {object[]} quick_full_refunds {host_id, orders, order_ids}
+ * @property {object[]} [bids_from_seller_addresses] a show's: {bidder_id, label, bids, shares_with}
+ * @property {object[]} [bidders_who_never_pay] a show's: {bidder_id, bids, unpaid_wins}
  */
 
 /**
@@ -504,6 +598,7 @@
  * @property {string} message
  * @property {Object<string, string>} [fields] bad_request: a message per invalid field
  * @property {string[]} [product_ids] out_of_stock, not_pinned, limit_exceeded, price_changed
+ * @property {number} [min_cents] bid_too_low: the lowest valid bid now
  * @property {Object<string, number>} [available] out_of_stock: units left per short product
  * @property {number} [limit] limit_exceeded: the most units of a product one buyer may have
  */
@@ -521,6 +616,7 @@
  * @property {ChatMessage[]} chat
  * @property {number} viewers
  * @property {You|null} you
+ * @property {SellingState} selling
  */
 
 /**
@@ -621,6 +717,9 @@
  * @property {StockLevel} stock
  * @property {SaleEvent} sale
  * @property {ShowEvent} show
+ * @property {Auction} auction
+ * @property {Deal} deal
+ * @property {Giveaway} giveaway
  */
 
 // ---- Connect: campaigns, applications, links, co-hosts, payouts (docs/protocol.md#connect-campaigns-co-hosts-payouts)

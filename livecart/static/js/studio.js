@@ -8,6 +8,7 @@ import { t, translatePage } from "./i18n.js";
 import { LiveRoom } from "./live.js";
 import { formatMoney } from "./money.js";
 import { Pins } from "./pins.js";
+import { SellerControls } from "./selling.js";
 import { hasService } from "./services.js";
 import { SignIn } from "./signin.js";
 import { WhipPublisher } from "./video.js";
@@ -56,6 +57,12 @@ const state = {
 };
 const questions = new QuestionBoard();
 const pins = new Pins({
+  token: () => signIn.token,
+  onChange: () => renderLineup(),
+  onError: (message) => setText("#lineup-error", message),
+});
+// Auctions, deals and giveaways of the lineup's products (selling.js).
+const selling = new SellerControls({
   token: () => signIn.token,
   onChange: () => renderLineup(),
   onError: (message) => setText("#lineup-error", message),
@@ -282,6 +289,13 @@ function renderLineup() {
           el("span", { class: "hint", text: formatMoney(product.price_cents, product.currency) }),
         ),
         ...pins.controls(showId, product, { disabled: !hasService("commerce") || state.show.status === "ended" }),
+        el(
+          "div",
+          { class: "format-controls" },
+          ...selling.controls(showId, product, {
+            disabled: !hasService("commerce") || state.show?.status !== "live",
+          }),
+        ),
       ),
     ),
   );
@@ -405,6 +419,7 @@ function applySnapshot(snapshot) {
   setStatus(snapshot.show.status);
   if (snapshot.show.started_at) state.startedAt = Date.parse(snapshot.show.started_at);
   pins.reset(snapshot.pins);
+  selling.reset(snapshot.selling);
   chat.replace(snapshot.chat);
   questions.replace(snapshot.questions);
   renderQuestions();
@@ -434,6 +449,7 @@ function connectLive() {
         renderQuestions();
       },
       ...pins.handlers(),
+      ...selling.handlers(),
       /** @param {ViewersEvent} viewers */
       viewers: ({ count }) => setText("#viewer-count", String(count)),
       sale: earningsSoon,

@@ -9,6 +9,7 @@ import { t, tn, translatePage } from "./i18n.js";
 import { LiveRoom } from "./live.js";
 import { reviewBadge } from "./reviews.js";
 import { formatMoney, stockText } from "./money.js";
+import { SellingView } from "./selling.js";
 import { hasService } from "./services.js";
 import { forgetViewer, saveViewer, savedViewer } from "./tokens.js";
 import { WhepPlayer } from "./video.js";
@@ -69,6 +70,24 @@ const cart = new CartView({
 });
 let room = null;
 let player = null;
+// Auctions, deals and giveaways (selling.js): cards in the page's format slot, over the video.
+const selling = new SellingView({
+  container:
+    $("#formats") ||
+    $(".stage").appendChild(
+      el("section", { class: "format-slot", id: "formats", "aria-label": "Auctions, deals and giveaways" }),
+    ),
+  showId,
+  request: (event, payload) =>
+    room
+      ? room.request(event, payload)
+      : Promise.resolve({ ok: false, error: { code: "offline", message: "Not connected." } }),
+  viewer: () => state.viewer,
+  products: state.products,
+  askForName: () => askForName("Pick a display name first."),
+  onCart: (updated) => cart.take(updated),
+  onDeals: () => renderPins(),
+});
 const frames = new FrameSync($("#video")); // pins appear with their frame (frame-sync.js)
 
 // ---- notices and status -------------------------------------------------------------------------
@@ -169,6 +188,7 @@ function productCard(product) {
       el("div", { class: "price", text: formatMoney(product.price_cents, product.currency) }),
       el("div", { class: `stock ${stock > 10 ? "plenty" : ""}`, text: stockText(stock) }),
       reviewBadge(product, () => state.viewer?.token),
+      selling.dealBadge(product),
     ),
     button,
   );
@@ -326,6 +346,7 @@ function applySnapshot(snapshot) {
   renderQuestions();
   onViewers({ count: snapshot.viewers });
   setStatus(snapshot.show.status);
+  selling.apply(snapshot.selling);
   if (state.viewer && hasService("commerce")) cart.refresh();
 }
 
@@ -371,6 +392,7 @@ function connectLive() {
       viewers: onViewers,
       /** @param {ShowEvent} event */
       show: ({ status }) => setStatus(status),
+      ...selling.handlers(),
     },
   });
   room.connect();
@@ -450,7 +472,7 @@ async function sendFrom(form, event) {
   /** @type {Ack} */
   const ack = await room.request(event, { text });
   if (ack.ok) {
-    input.value = "";
+    if (input.value.trim() === text) input.value = ""; // not a message typed while this one was on its way
     $("#action-error").textContent = "";
   } else showActionError(ack);
 }

@@ -28,6 +28,7 @@ from livecart.store.redis import (
     payouts,
     reviews,
     shows,
+    webhooks,
 )
 from livecart.store.redis.accounts import RedisAccounts
 from livecart.store.redis.auctions import RedisAuctions
@@ -49,11 +50,12 @@ from livecart.store.redis.sentinel import SCHEME as SENTINEL_SCHEME
 from livecart.store.redis.sentinel import sentinel_client
 from livecart.store.redis.shows import RedisShows
 from livecart.store.redis.timeline import RedisTimeline
+from livecart.store.redis.webhooks import RedisWebhooks
 
 SCRIPTS: tuple[Script, ...] = (
     *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
     *auctions.SCRIPTS, *deals.SCRIPTS, *giveaways.SCRIPTS,
-    *campaigns.SCRIPTS, *cohosts.SCRIPTS, *payouts.SCRIPTS, *reviews.SCRIPTS,
+    *campaigns.SCRIPTS, *cohosts.SCRIPTS, *payouts.SCRIPTS, *reviews.SCRIPTS, *webhooks.SCRIPTS,
 )  # fmt: skip
 
 # Connections per process: requests beyond this wait for a free connection (up to the timeout)
@@ -72,6 +74,7 @@ NO_RETRY = Retry(NoBackoff(), 0)
 class RedisStore(
     RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
     RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline, RedisProfiles, RedisCheckoutReads,
+    RedisWebhooks,
 ):  # fmt: skip
     def __init__(self, redis: Redis, *, clock: Clock, min_replicas: int = 0, wait_timeout_ms: int = 1000) -> None:
         self._redis = redis

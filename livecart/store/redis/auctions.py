@@ -169,6 +169,8 @@ class RedisAuctions:
             raise errors.no_such_product(auction.product_id)
         if outcome == "out_of_stock":
             raise errors.out_of_stock({auction.product_id: int(reply[1])})
+        # The show's list of auctions (stats only): written after the opening, lost only by a crash between.
+        await self._redis.zadd(keys.show_auctions(auction.show_id), {auction.id: codec.micros(auction.created_at)})
         return {auction.product_id: int(reply[1])}
 
     async def get_auction(self, auction_id: str) -> Auction | None:
@@ -307,6 +309,21 @@ class RedisAuctions:
         if auction.status is not AuctionStatus.SOLD or auction.order_id is None or auction.pay_by is None:
             return False
         return now >= auction.pay_by and await self._redis.hget(keys.order(auction.order_id), "status") == "pending"
+
+    async def show_auctions(self, show_id: str) -> list[Auction]:
+        ids = await self._redis.zrange(keys.show_auctions(show_id), 0, -1)
+        found = [await self.get_auction(str(auction_id)) for auction_id in ids]
+        return [auction for auction in found if auction is not None]
+
+    async def note_address(self, show_id: str, account_id: str, address: str) -> None:
+        await self._redis.sadd(keys.show_addresses(show_id), f"{account_id} {address}")
+
+    async def show_addresses(self, show_id: str) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for member in await self._redis.smembers(keys.show_addresses(show_id)):
+            account_id, address = str(member).split(" ", 1)
+            found.setdefault(account_id, set()).add(address)
+        return found
 
     async def due_auctions(self) -> list[Auction]:
         """Reads the timers due by now; a timer with nothing left to decide (ended, or its offer paid)

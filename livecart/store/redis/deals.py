@@ -118,7 +118,21 @@ PLACE_DEAL_ORDER = Script(
     """
 )
 
-SCRIPTS = (RESERVE, EXPIRE, END_DEAL, PLACE_DEAL_ORDER)
+# KEYS: deals held (all deals), the deal's held set. ARGV: deal id. The deal's entry in `deals:held`
+# becomes its earliest held expiry, or goes when it holds nothing.
+TRACK_HELD = Script(
+    """
+    local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+    if #first == 0 then
+      redis.call('ZREM', KEYS[1], ARGV[1])
+    else
+      redis.call('ZADD', KEYS[1], first[2], ARGV[1])
+    end
+    return 1
+    """
+)
+
+SCRIPTS = (RESERVE, EXPIRE, END_DEAL, PLACE_DEAL_ORDER, TRACK_HELD)
 
 
 def _deal_keys(deal_id: str, product_id: str) -> list[str]:
@@ -136,7 +150,15 @@ class RedisDeals:
     async def create_deal(self, deal: Deal) -> None:
         if not await self._redis.exists(keys.product(deal.product_id)):
             raise errors.no_such_product(deal.product_id)
-        await self._redis.hset(keys.deal(deal.id), mapping=rec.fields_of(deal))  # type: ignore[arg-type]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.deal(deal.id), mapping=rec.fields_of(deal))  # type: ignore[arg-type]
+            pipe.zadd(keys.show_deals(deal.show_id), {deal.id: codec.micros(deal.created_at)})
+            await pipe.execute()
+
+    async def show_deals(self, show_id: str) -> list[Deal]:
+        deal_ids = await self._redis.zrange(keys.show_deals(show_id), 0, -1)
+        found = [await self.get_deal(str(deal_id)) for deal_id in deal_ids]
+        return [deal for deal in found if deal is not None]
 
     async def get_deal(self, deal_id: str) -> Deal | None:
         row = codec.decoded(await self._redis.hgetall(keys.deal(deal_id)))
@@ -177,6 +199,8 @@ class RedisDeals:
             raise deals.deal_sold_out(deal_id)
         if outcome == "limit":
             raise deals.deal_limit(deal_id, max_per_viewer)
+        # After the script: LT only ever lowers the score, so a sweep in between loses nothing.
+        await self._redis.zadd(keys.deals_held(), {deal_id: codec.micros(hold.expires_at)}, lt=True)
         return hold, rec.deal(codec.from_pairs(reply[1])), int(reply[2])
 
     async def deal_holds(self, deal_id: str) -> list[DealHold]:
@@ -185,11 +209,16 @@ class RedisDeals:
         holds = [rec.hold(str(text), None) for text in texts]
         return [rec.hold(str(text), statuses.get(hold.id)) for text, hold in zip(texts, holds, strict=True)]
 
+    async def deals_with_expired_holds(self) -> list[str]:
+        due = await self._redis.zrangebyscore(keys.deals_held(), "-inf", codec.micros(self._clock.now()))
+        return [str(deal_id) for deal_id in due]
+
     async def expire_deal_holds(self, deal_id: str) -> tuple[Deal, int]:
         product_id = await self._product_of(deal_id)
         reply = await EXPIRE(self._redis, _deal_keys(deal_id, product_id), [codec.micros(self._clock.now())])
         if str(reply[0]) == "not_found":
             raise deals.no_such_deal(deal_id)
+        await TRACK_HELD(self._redis, [keys.deals_held(), keys.deal_held(deal_id)], [deal_id])
         return rec.deal(codec.from_pairs(reply[1])), int(reply[2])
 
     async def place_deal_order(self, order: Order, holds: Sequence[DealHold]) -> None:

@@ -178,6 +178,12 @@ class RedisGiveaways:
                 return found
         raise RuntimeError(f"giveaway {giveaway_id} kept changing while being drawn")
 
+    async def open_giveaways(self, show_id: str) -> list[Giveaway]:
+        ids = await self._redis.zrange(keys.open_giveaways(), 0, -1)
+        found = [await self.get_giveaway(str(giveaway_id)) for giveaway_id in ids]
+        chosen = [g for g in found if g is not None and g.status is GiveawayStatus.OPEN and g.show_id == show_id]
+        return sorted(chosen, key=lambda giveaway: (giveaway.created_at, giveaway.id))
+
     async def due_giveaways(self) -> list[Giveaway]:
         ids = await self._redis.zrangebyscore(keys.open_giveaways(), "-inf", codec.micros(self._clock.now()))
         found = [await self.get_giveaway(str(giveaway_id)) for giveaway_id in ids]

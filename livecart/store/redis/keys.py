@@ -342,6 +342,16 @@ def show_auction(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:auction"
 
 
+def show_auctions(show_id: str) -> str:
+    """Sorted set of the show's auction ids scored by creation time (µs): its stats read them."""
+    return f"{PREFIX}show:{show_id}:auctions"
+
+
+def show_addresses(show_id: str) -> str:
+    """Set of "account id + space + client address" noted in the show (the shill-bid signals)."""
+    return f"{PREFIX}show:{show_id}:addresses"
+
+
 def auction_timers() -> str:
     """Sorted set of auction ids scored by their next deadline in µs: `ends_us` while open, `pay_by_us`
     while an offer awaits payment; removed once nothing is left to decide."""
@@ -351,6 +361,16 @@ def auction_timers() -> str:
 def deal(deal_id: str) -> str:
     """Hash: the deal's fields plus `ends_us`; `remaining` changed only by Lua scripts."""
     return f"{PREFIX}deal:{deal_id}"
+
+
+def show_deals(show_id: str) -> str:
+    """Sorted set of the show's deal ids scored by creation time (µs)."""
+    return f"{PREFIX}show:{show_id}:deals"
+
+
+def deals_held() -> str:
+    """Sorted set of deal ids with HELD holds, scored by (at most) their earliest hold expiry (µs)."""
+    return f"{PREFIX}deals:held"
 
 
 def deal_held(deal_id: str) -> str:
@@ -393,6 +413,46 @@ def open_giveaways() -> str:
     return f"{PREFIX}giveaways:open"
 
 
+def webhooks() -> str:
+    """Hash: webhook id → the endpoint as JSON (id, owner_id, owner_is_admin, url, events, secret, created_at)."""
+    return f"{PREFIX}webhooks"
+
+
+def webhook_events() -> str:
+    """Hash: event id → the outbox event as JSON; written by the Lua scripts of orders and shows."""
+    return f"{PREFIX}webhook:events"
+
+
+def webhook_events_new() -> str:
+    """Sorted set of event ids not yet expanded into deliveries, scored by a counter (`webhook_event_seq`)."""
+    return f"{PREFIX}webhook:events:new"
+
+
+def webhook_event_seq() -> str:
+    """String: the counter that orders `webhook_events_new`."""
+    return f"{PREFIX}webhook:events:seq"
+
+
+def webhook_deliveries() -> str:
+    """Hash: delivery id → the delivery as JSON (with its attempts)."""
+    return f"{PREFIX}webhook:deliveries"
+
+
+def webhook_due() -> str:
+    """Sorted set of pending delivery ids, scored by next attempt (Unix milliseconds)."""
+    return f"{PREFIX}webhook:due"
+
+
+def webhook_history(webhook_id: str) -> str:
+    """List of one endpoint's delivery ids, newest first (LPUSH)."""
+    return f"{PREFIX}webhook:{webhook_id}:deliveries"
+
+
+def webhook_lease(webhook_id: str) -> str:
+    """String with a TTL: the node sending this endpoint's current delivery (SET NX PX)."""
+    return f"{PREFIX}webhook:{webhook_id}:lease"
+
+
 def review(review_id: str) -> str:
     """Hash: the review's fields (id, product_id, brand_id, order_id, show_id, host_id, buyer_id, buyer_name,
     rating, text, created_at, ordered_at[, client_ip][, reply_text, reply_at][, hidden_reason, hidden_at])."""
@@ -428,6 +488,8 @@ def reviews_with_client_ip() -> str:
     """Sorted set of the ids of reviews still holding a client address, scored by creation time (µs);
     `forget_review_addresses` erases the older ones' addresses and removes them."""
     return f"{PREFIX}reviews:client_ip"
+
+
 def timeline(show_id: str) -> str:
     """List of the show's replay timeline events (JSON: type, at, at_ms, data), oldest first."""
     return f"{PREFIX}replay:{show_id}:timeline"

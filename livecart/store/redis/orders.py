@@ -8,7 +8,8 @@ The SQLite store applies the same checks in the same order inside one transactio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from livecart.domain import campaigns as campaign_rules
-from livecart.domain import errors, store_checks
+from livecart.domain import errors, store_checks, webhooks
 from livecart.domain.commerce import LedgerEntry, Order, OrderStatus, Refund, StoredResponse
 from livecart.store.base import OrderCursor, StockLevels
 from livecart.store.redis import codec, keys, records
@@ -24,6 +25,7 @@ from livecart.store.redis.idempotency import running_member
 from livecart.store.redis.ledger import APPEND_LUA, append_plan
 from livecart.store.redis.lua import Script
 from livecart.store.redis.pending import PendingOrders
+from livecart.store.redis.webhooks import OUTBOX_LUA, outbox_args, outbox_keys
 
 # KEYS: order, show orders, pending orders, buyer units, idempotency record, show, product × n, campaign × c,
 #       cart qty, checkout lock.
@@ -131,6 +133,7 @@ PLACE_ORDER = Script(
 # Returns {'ok'} or {'not_found'} / {'not_pending', status}.
 MARK_ORDER_PAID = Script(
     APPEND_LUA
+    + OUTBOX_LUA
     + """
     local status = redis.call('HGET', KEYS[1], 'status')
     if not status then return {'not_found'} end
@@ -147,7 +150,19 @@ MARK_ORDER_PAID = Script(
       redis.call('HSET', KEYS[5], 'state', 'done', 'status', ARGV[4], 'body', ARGV[5])
       redis.call('ZREM', KEYS[6], ARGV[6])
     end
+    write_event()
     return {'ok'}
+    """
+)
+
+# KEYS: order. ARGV: the shipping address as JSON. Returns 'ok', 'not_found' or 'set' (it has one already).
+SET_SHIPPING = Script(
+    """
+    local shipping = redis.call('HGET', KEYS[1], 'shipping')
+    if not shipping then return 'not_found' end
+    if shipping ~= '{}' then return 'set' end
+    redis.call('HSET', KEYS[1], 'shipping', ARGV[1])
+    return 'ok'
     """
 )
 
@@ -203,6 +218,7 @@ FAIL_ORDER = Script(
 # with nothing written.
 RECORD_REFUND = Script(
     APPEND_LUA
+    + OUTBOX_LUA
     + """
     local n = tonumber(ARGV[1])
     local status = redis.call('HGET', KEYS[1], 'status')
@@ -230,15 +246,25 @@ RECORD_REFUND = Script(
     end
     redis.call('RPUSH', KEYS[2], ARGV[2])
     append_ledger(3 + n, 4 + 4 * n, tonumber(ARGV[3]))
+    write_event()
     return {'ok', redis.call('HGETALL', KEYS[1]), stocks}
     """
 )
 
-SCRIPTS = (PLACE_ORDER, MARK_ORDER_PAID, FAIL_ORDER, RECORD_REFUND)
+SCRIPTS = (PLACE_ORDER, MARK_ORDER_PAID, FAIL_ORDER, RECORD_REFUND, SET_SHIPPING)
 
 
 def stock_levels(flat: Sequence[Any]) -> StockLevels:
     return {str(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+
+def refunded(order: Order, refund: Refund) -> Order:
+    """The order as it will be once the refund is applied (for the order.refunded event's payload)."""
+    qty = {line.product_id: line.qty for line in refund.lines}
+    lines = tuple(
+        replace(line, refunded_qty=line.refunded_qty + qty.get(line.product_id, 0)) for line in order.lines
+    )
+    return replace(order, lines=lines)
 
 
 ORDERS_BATCH = 100  # order ids read at a time when paging a show's orders for one brand
@@ -324,11 +350,14 @@ class RedisOrders:
         paid_at: datetime,
         entries: Sequence[LedgerEntry],
         response: StoredResponse | None,
+        *,
+        clear_cart: bool = True,
     ) -> Order:
         order = await self._pending_order(order_id)
         ledger_keys, pushes = append_plan(entries)
         key = order.idempotency_key
-        product_ids = [line.product_id for line in order.lines]
+        product_ids = [line.product_id for line in order.lines] if clear_cart else []
+        paid = replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
         reply = await MARK_ORDER_PAID.replicated(
             self._redis,
             [
@@ -339,6 +368,7 @@ class RedisOrders:
                 keys.idempotency(order.buyer_id, key or ""),
                 keys.idempotency_running(),
                 *ledger_keys,
+                *outbox_keys(),
             ],
             [
                 paid_at.isoformat(),
@@ -351,12 +381,13 @@ class RedisOrders:
                 *product_ids,
                 len(pushes) // 2,
                 *pushes,
+                *outbox_args(webhooks.order_paid(paid, paid_at)),
             ],
             self._min_replicas,
             self._wait_timeout_ms,
         )
         self._settled(order_id, reply)
-        return replace(order, status=OrderStatus.PAID, paid_at=paid_at, payment_ref=payment_ref)
+        return paid
 
     async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
         order = await self._pending_order(order_id)
@@ -389,6 +420,19 @@ class RedisOrders:
         )
         self._settled(order_id, reply)
         return stock_levels(reply[1:])
+
+    async def set_order_shipping(self, order_id: str, shipping: Mapping[str, str]) -> Order:
+        reply = await SET_SHIPPING(
+            self._redis, [keys.order(order_id)], [json.dumps(dict(shipping), sort_keys=True)]
+        )
+        outcome = str(reply)
+        if outcome == "not_found":
+            raise errors.no_such_order(order_id)
+        if outcome == "set":
+            raise errors.shipping_set(order_id)
+        order = await self.get_order(order_id)
+        assert order is not None
+        return order
 
     async def get_order(self, order_id: str) -> Order | None:
         row = codec.decoded(await self._redis.hgetall(keys.order(order_id)))
@@ -477,8 +521,12 @@ class RedisOrders:
                 keys.refunds(refund.order_id),
                 *(keys.product(product_id) for product_id in product_ids),
                 *ledger_keys,
+                *outbox_keys(),
             ],
-            [len(refund.lines), records.refund_json(refund), len(pushes) // 2, *line_args, *pushes],
+            [
+                len(refund.lines), records.refund_json(refund), len(pushes) // 2, *line_args, *pushes,
+                *outbox_args(webhooks.order_refunded(refunded(order, refund), refund)),
+            ],
             self._min_replicas,
             self._wait_timeout_ms,
         )

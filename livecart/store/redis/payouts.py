@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
-from livecart.domain import errors
+from livecart.domain import errors, webhooks
 from livecart.domain.commerce import LedgerAccount, LedgerEntry
 from livecart.domain.payouts import Payout, PayoutStatus
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.ledger import APPEND_LUA, append_plan
 from livecart.store.redis.lua import Script
+from livecart.store.redis.webhooks import OUTBOX_LUA, outbox_args, outbox_keys
 
 # KEYS: run, open payouts, host's ledger list, payout, host's payouts, pending payouts, payout sequence.
 # ARGV: `{host}:{currency}`, expected ledger length, payout id, score, m field pairs.
@@ -45,6 +47,7 @@ OPEN_PAYOUT = Script(
 # Returns {'ok'} (paid now), {'paid'} (already: nothing appended), {'failed'} or {'not_found'}.
 COMPLETE_PAYOUT = Script(
     APPEND_LUA
+    + OUTBOX_LUA
     + """
     local status = redis.call('HGET', KEYS[1], 'status')
     if not status then return {'not_found'} end
@@ -53,6 +56,7 @@ COMPLETE_PAYOUT = Script(
     redis.call('HDEL', KEYS[2], ARGV[3])
     redis.call('ZREM', KEYS[3], ARGV[4])
     append_ledger(4, 6, tonumber(ARGV[5]))
+    write_event()
     return {'ok'}
     """
 )
@@ -168,12 +172,16 @@ class RedisPayouts:
             raise errors.no_such_payout(payout_id)
         entries = [records.ledger_entry(text) for text in json.loads(row["entries"])]
         ledger_keys, pushes = append_plan(entries)
+        now = self._clock.now()
+        before = await self.get_payout(payout_id)
+        assert before is not None
+        paid = replace(before, status=PayoutStatus.PAID, paid_at=now, provider_ref=provider_ref)
         reply = await COMPLETE_PAYOUT.replicated(
             self._redis,
-            [keys.payout(payout_id), keys.payouts_open(), keys.payouts_pending(), *ledger_keys],
+            [keys.payout(payout_id), keys.payouts_open(), keys.payouts_pending(), *ledger_keys, *outbox_keys()],
             [
-                codec.to_text(self._clock.now()) or "", provider_ref, _slot(row["host_id"], row["currency"]),
-                payout_id, len(pushes) // 2, *pushes,
+                codec.to_text(now) or "", provider_ref, _slot(row["host_id"], row["currency"]),
+                payout_id, len(pushes) // 2, *pushes, *outbox_args(webhooks.payout_paid(paid, now)),
             ],
             self._min_replicas, self._wait_timeout_ms,
         )  # fmt: skip

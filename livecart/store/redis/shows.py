@@ -7,29 +7,34 @@ is simply decided again.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from redis.asyncio import Redis
 
 from livecart.clock import Clock
-from livecart.domain import errors, store_checks
+from livecart.domain import errors, store_checks, webhooks
 from livecart.domain.ids import new_id
 from livecart.domain.models import Product, Show, ShowStatus, show_list_order, show_status_stamp
 from livecart.store.redis import codec, keys
 from livecart.store.redis.catalog import fetch_products
 from livecart.store.redis.lua import Script
+from livecart.store.redis.webhooks import OUTBOX_LUA, outbox_args, outbox_keys
 
-# KEYS: show. ARGV: expected status, new status, stamp field ('' for none), stamp.
+# KEYS: show, then the webhook outbox's. ARGV: expected status, new status, stamp field ('' for none),
+# stamp, then the outbox event (show.live on the first live, show.ended; none for a pause or a resume).
 # Returns the show's hash after the change (flat), or false when its status is no longer the expected one.
 # `paused_at` is kept only while the show is paused.
 SET_STATUS = Script(
-    """
+    OUTBOX_LUA
+    + """
     if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then
       return false
     end
     redis.call('HSET', KEYS[1], 'status', ARGV[2])
     if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], ARGV[3], ARGV[4]) end
     if ARGV[2] ~= 'paused' then redis.call('HDEL', KEYS[1], 'paused_at') end
+    write_event()
     return redis.call('HGETALL', KEYS[1])
     """
 )
@@ -115,14 +120,24 @@ class RedisShows:
                 raise errors.no_such_show(show_id)
             if not store_checks.show_status_change(show.status, status):
                 return show
+            now = self._clock.now()
+            stamp = show_status_stamp(show.status, status)
+            changed = replace(
+                show,
+                status=status,
+                started_at=now if stamp == "started_at" else show.started_at,
+                ended_at=now if stamp == "ended_at" else show.ended_at,
+                paused_at=now if stamp == "paused_at" else None,
+            )
             reply = await SET_STATUS(
                 self._redis,
-                [keys.show(show_id)],
+                [keys.show(show_id), *outbox_keys()],
                 [
                     show.status.value,
                     status.value,
-                    show_status_stamp(show.status, status) or "",
-                    self._clock.now().isoformat(),
+                    stamp or "",
+                    now.isoformat(),
+                    *outbox_args(webhooks.show_changed(show.status, changed, now)),
                 ],
             )
             if reply is not None:

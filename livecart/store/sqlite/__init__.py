@@ -22,12 +22,13 @@ from livecart.store.sqlite.reviews import SqliteReviews
 from livecart.store.sqlite.secrets import SqliteSecrets
 from livecart.store.sqlite.shows import SqliteShows
 from livecart.store.sqlite.timeline import SqliteTimeline
+from livecart.store.sqlite.webhooks import SqliteWebhooks
 
 
 class SqliteStore(
     SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets,
     SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteCampaigns, SqliteCohosts, SqlitePayouts, SqliteReviews,
-    SqliteTimeline, SqliteProfiles, SqliteCheckoutReads,
+    SqliteTimeline, SqliteProfiles, SqliteCheckoutReads, SqliteWebhooks,
 ):  # fmt: skip
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db

@@ -69,6 +69,19 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     ),
+    Migration(
+        25,
+        "auction_signals",
+        """
+        CREATE INDEX auctions_show ON auctions (show_id, created_at);
+        CREATE TABLE show_addresses (
+            show_id TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            address TEXT NOT NULL,
+            PRIMARY KEY (show_id, account_id, address)
+        ) WITHOUT ROWID
+        """,
+    ),
 ]
 
 _MUTABLE = (
@@ -274,6 +287,31 @@ class SqliteAuctions:
             return cancelled, {cancelled.product_id: stock["stock"]}
 
         return await self._db.transaction(cancel)
+
+    async def show_auctions(self, show_id: str) -> list[Auction]:
+        def select(conn: sqlite3.Connection) -> list[Auction]:
+            cursor = conn.execute("SELECT * FROM auctions WHERE show_id = ? ORDER BY created_at, rowid", (show_id,))
+            return [_auction(row) for row in cursor]
+
+        return await self._db.read(select)
+
+    async def note_address(self, show_id: str, account_id: str, address: str) -> None:
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR IGNORE INTO show_addresses (show_id, account_id, address) VALUES (?, ?, ?)",
+                (show_id, account_id, address),
+            )
+
+        await self._db.transaction(insert)
+
+    async def show_addresses(self, show_id: str) -> dict[str, set[str]]:
+        def select(conn: sqlite3.Connection) -> dict[str, set[str]]:
+            found: dict[str, set[str]] = {}
+            for row in conn.execute("SELECT account_id, address FROM show_addresses WHERE show_id = ?", (show_id,)):
+                found.setdefault(str(row[0]), set()).add(str(row[1]))
+            return found
+
+        return await self._db.read(select)
 
     async def due_auctions(self) -> list[Auction]:
         def select(conn: sqlite3.Connection) -> list[Auction]:

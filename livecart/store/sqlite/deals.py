@@ -150,6 +150,13 @@ class SqliteDeals:
 
         return await self._db.read(select)
 
+    async def show_deals(self, show_id: str) -> list[Deal]:
+        def select(conn: sqlite3.Connection) -> list[Deal]:
+            cursor = conn.execute("SELECT * FROM deals WHERE show_id = ? ORDER BY created_at, rowid", (show_id,))
+            return [_deal(row) for row in cursor]
+
+        return await self._db.read(select)
+
     async def end_deal(self, deal_id: str) -> Deal:
         def end(conn: sqlite3.Connection) -> Deal:
             ended = deals.end(_fetch(conn, deal_id), self._clock.now())
@@ -193,6 +200,16 @@ class SqliteDeals:
                 "SELECT * FROM deal_holds WHERE deal_id = ? ORDER BY reserved_at, rowid", (deal_id,)
             )
             return [_hold(row) for row in cursor]
+
+        return await self._db.read(select)
+
+    async def deals_with_expired_holds(self) -> list[str]:
+        def select(conn: sqlite3.Connection) -> list[str]:
+            cursor = conn.execute(
+                "SELECT DISTINCT deal_id FROM deal_holds WHERE status = 'held' AND expires_at <= ?",
+                (rows.to_text(self._clock.now()),),
+            )
+            return [str(row[0]) for row in cursor]
 
         return await self._db.read(select)
 

@@ -197,6 +197,15 @@ class SqliteGiveaways:
 
         return await self._db.transaction(draw)
 
+    async def open_giveaways(self, show_id: str) -> list[Giveaway]:
+        def select(conn: sqlite3.Connection) -> list[Giveaway]:
+            cursor = conn.execute(
+                "SELECT * FROM giveaways WHERE status = 'open' AND show_id = ? ORDER BY created_at, rowid", (show_id,)
+            )
+            return [_giveaway(row) for row in cursor]
+
+        return await self._db.read(select)
+
     async def due_giveaways(self) -> list[Giveaway]:
         def select(conn: sqlite3.Connection) -> list[Giveaway]:
             cursor = conn.execute(

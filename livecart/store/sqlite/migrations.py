@@ -27,6 +27,7 @@ from livecart.store.sqlite import (
     secrets,
     shows,
     timeline,
+    webhooks,
 )  # fmt: skip
 from livecart.store.sqlite.db import Migration, check_migrations
 
@@ -36,10 +37,10 @@ MIGRATIONS: list[Migration] = check_migrations(
         *catalog.MIGRATIONS,  # 2
         *shows.MIGRATIONS,  # 3, 4, 23
         *commerce.MIGRATIONS,  # 5, 8
-        *orders.MIGRATIONS,  # 6, 7, 9, 20
+        *orders.MIGRATIONS,  # 6, 7, 9, 21 (21: orders' source)
         *live.MIGRATIONS,  # 10, 11
         *secrets.MIGRATIONS,  # 12
-        *auctions.MIGRATIONS,  # 13
+        *auctions.MIGRATIONS,  # 13, 25 (25: the shows' auctions and noted address labels)
         *deals.MIGRATIONS,  # 14
         *giveaways.MIGRATIONS,  # 15
         *cohosts.MIGRATIONS,  # 16
@@ -47,6 +48,7 @@ MIGRATIONS: list[Migration] = check_migrations(
         *campaigns.MIGRATIONS,  # 18, 19, 24 (19: order lines' campaign_id; 24: link visits and storefronts)
         *reviews.MIGRATIONS,  # 20
         *timeline.MIGRATIONS,  # 22
-        *profiles.MIGRATIONS,  # 25
+        *webhooks.MIGRATIONS,  # 26
+        *profiles.MIGRATIONS,  # 27
     ]
 )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from livecart.domain import campaigns as campaign_rules
-from livecart.domain import errors, store_checks
+from livecart.domain import errors, store_checks, webhooks
 from livecart.domain.commerce import (
     LedgerAccount,
     LedgerEntry,
@@ -28,6 +28,7 @@ from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.commerce import release_key, save_response, units_bought_in
 from livecart.store.sqlite.db import Database, Migration
 from livecart.store.sqlite.shows import fetch_show
+from livecart.store.sqlite.webhooks import write_event
 
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -370,6 +371,7 @@ def mark_paid_in(
     paid_at: datetime,
     entries: Sequence[LedgerEntry],
     response: StoredResponse | None,
+    clear_cart: bool = True,
 ) -> Order:
     order = _pending(conn, order_id)
     conn.execute(
@@ -377,13 +379,16 @@ def mark_paid_in(
         (payment_ref, rows.to_text(paid_at), order_id),
     )
     _append(conn, entries)
-    conn.executemany(
-        "DELETE FROM cart_items WHERE show_id = ? AND viewer_id = ? AND product_id = ?",
-        [(order.show_id, order.buyer_id, line.product_id) for line in order.lines],
-    )
+    if clear_cart:
+        conn.executemany(
+            "DELETE FROM cart_items WHERE show_id = ? AND viewer_id = ? AND product_id = ?",
+            [(order.show_id, order.buyer_id, line.product_id) for line in order.lines],
+        )
     if order.idempotency_key is not None and response is not None:
         save_response(conn, order.buyer_id, order.idempotency_key, response)
-    return replace(order, status=OrderStatus.PAID, payment_ref=payment_ref, paid_at=paid_at)
+    paid = replace(order, status=OrderStatus.PAID, payment_ref=payment_ref, paid_at=paid_at)
+    write_event(conn, webhooks.order_paid(paid, paid_at))  # the webhook outbox, in this transaction
+    return paid
 
 
 def fail_in(conn: sqlite3.Connection, order_id: str, response: StoredResponse | None) -> StockLevels:
@@ -431,6 +436,7 @@ def refund_in(
     _append(conn, entries)
     updated = fetch_order(conn, refund.order_id)
     assert updated is not None
+    write_event(conn, webhooks.order_refunded(updated, refund))  # the webhook outbox, in this transaction
     return updated, _stock(conn, [part.product_id for part in refund.lines])
 
 
@@ -471,9 +477,11 @@ class SqliteOrders:
         paid_at: datetime,
         entries: Sequence[LedgerEntry],
         response: StoredResponse | None,
+        *,
+        clear_cart: bool = True,
     ) -> Order:
         return await self._db.transaction(
-            mark_paid_in, order_id, payment_ref, paid_at, list(entries), response
+            mark_paid_in, order_id, payment_ref, paid_at, list(entries), response, clear_cart
         )
 
     async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
@@ -481,6 +489,18 @@ class SqliteOrders:
 
     async def get_order(self, order_id: str) -> Order | None:
         return await self._db.read(fetch_order, order_id)
+
+    async def set_order_shipping(self, order_id: str, shipping: Mapping[str, str]) -> Order:
+        def update(conn: sqlite3.Connection) -> Order:
+            order = fetch_order(conn, order_id)
+            if order is None:
+                raise errors.no_such_order(order_id)
+            if order.shipping:
+                raise errors.shipping_set(order_id)
+            conn.execute("UPDATE orders SET shipping = ? WHERE id = ?", (json.dumps(dict(shipping)), order_id))
+            return replace(order, shipping=dict(shipping))
+
+        return await self._db.transaction(update)
 
     async def pending_orders(self, older_than: datetime) -> list[Order]:
         return await self._db.read(

@@ -9,12 +9,13 @@ from dataclasses import asdict
 from datetime import datetime
 
 from livecart.clock import Clock
-from livecart.domain import errors
+from livecart.domain import errors, webhooks
 from livecart.domain.commerce import LedgerAccount, LedgerEntry
 from livecart.domain.payouts import Payout, PayoutStatus
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.db import Database, Migration
 from livecart.store.sqlite.orders import append_entries
+from livecart.store.sqlite.webhooks import write_event
 
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -137,7 +138,8 @@ class SqlitePayouts:
         return await self._db.transaction(open_in)
 
     async def complete_payout(self, payout_id: str, provider_ref: str) -> Payout:
-        paid_at = rows.to_text(self._clock.now())
+        now = self._clock.now()
+        paid_at = rows.to_text(now)
 
         def complete(conn: sqlite3.Connection) -> Payout:
             row = _fetch(conn, payout_id)
@@ -150,6 +152,9 @@ class SqlitePayouts:
                     (paid_at, provider_ref, payout_id),
                 )
                 append_entries(conn, _entries(row["entries"]))
+                paid = _payout(_fetch(conn, payout_id))
+                write_event(conn, webhooks.payout_paid(paid, now))  # the webhook outbox, in this transaction
+                return paid
             return _payout(_fetch(conn, payout_id))
 
         return await self._db.transaction(complete)

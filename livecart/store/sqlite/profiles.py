@@ -14,7 +14,7 @@ from livecart.store.sqlite.db import Database, Migration
 
 MIGRATIONS: list[Migration] = [
     Migration(
-        25,
+        27,
         "profiles",
         """
         CREATE TABLE account_profiles (

@@ -6,13 +6,14 @@ import sqlite3
 from datetime import datetime
 
 from livecart.clock import Clock
-from livecart.domain import errors, store_checks
+from livecart.domain import errors, store_checks, webhooks
 from livecart.domain.ids import new_id
 from livecart.domain.models import Product, Show, ShowStatus, show_list_order, show_status_stamp
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.db import Database, Migration
 from livecart.store.sqlite.rows import live_account_exists
+from livecart.store.sqlite.webhooks import write_event
 
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -102,6 +103,7 @@ class SqliteShows:
                 conn.execute(f"UPDATE shows SET {stamp} = ? WHERE id = ?", (now, show_id))
             updated = fetch_show(conn, show_id)
             assert updated is not None
+            write_event(conn, webhooks.show_changed(show.status, updated, self._clock.now()))  # the webhook outbox
             return updated
 
         return await self._db.transaction(update)

@@ -88,6 +88,7 @@ export default {
   "cart.empty": "Your cart is empty. Add a product while it is on screen.",
   "cart.total": "Total",
   "cart.limit": ({ limit }) => `You can buy at most ${limit} of each product in this show`,
+  "cart.deal_line": "Deal price {price} × {qty}, held until {until}",
   "cart.load_failed": "Could not load your cart: {reason}",
   "cart.one_less": "One less {title}",
   "cart.one_more": "One more {title}",

@@ -88,6 +88,7 @@ export default {
   "cart.empty": "Votre panier est vide. Ajoutez un produit pendant qu’il est à l’écran.",
   "cart.total": "Total",
   "cart.limit": ({ limit }) => `Vous pouvez acheter au plus ${limit} exemplaires de chaque produit pendant ce live`,
+  "cart.deal_line": "Prix du deal {price} × {qty}, réservé jusqu’à {until}",
   "cart.load_failed": "Impossible de charger votre panier : {reason}",
   "cart.one_less": "Un {title} de moins",
   "cart.one_more": "Un {title} de plus",
