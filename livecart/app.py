@@ -18,6 +18,8 @@ from livecart.api import (
     orders,
     payouts,
     pins,
+    posters,
+    profiles,
     replay,
     reviews,
     selling,
@@ -25,7 +27,7 @@ from livecart.api import (
     stats,
     system,
     webhooks,
-)
+)  # fmt: skip
 from livecart.clock import Clock, SystemClock
 from livecart.commerce.payments import PaymentProvider
 from livecart.config import Settings
@@ -42,9 +44,11 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     accounts.routes,
     catalog.routes,
     shows.routes,
+    posters.routes,
     pins.routes,
     carts.routes,
     checkout.routes,
+    profiles.routes,
     selling.routes,
     orders.routes,
     earnings.routes,

@@ -1,4 +1,10 @@
-"""`livecart serve|demo`: run the server, or run it with a seeded demo show."""
+"""`livecart serve|demo`: run the server, or run it with a seeded demo show.
+
+What goes wrong before the server runs is said in one line, never a traceback: a configuration error
+(flag or environment, naming the setting; exit code 2), a port that is taken (checked before anything is
+printed; exit 1), a store that cannot be reached at start (exit 1). Libraries' INFO logs (aioice, aiortc,
+socketio, …) are quiet unless LIVECART_LOG_LEVEL=DEBUG.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -17,18 +24,28 @@ from aiohttp.http_exceptions import HttpProcessingError
 from livecart import __version__, keys
 from livecart.app import create_app
 from livecart.cluster.workers import Supervisor, check_workers
-from livecart.config import ConfigError, Settings
+from livecart.config import SETTINGS, ConfigError, Settings
 from livecart.demo import DemoSeed, seed_demo
+from livecart.store import STORE_UNAVAILABLE
 
 log = logging.getLogger("livecart")
 
 DEMO_DATABASE = "livecart-demo.db"
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line (exit code 2) instead of the usage and the error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"livecart: configuration error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="livecart", description="Live-stream shopping server.")
+    parser = OneLineParser(prog="livecart", description="Live-stream shopping server.")
     parser.add_argument("--version", action="version", version=f"livecart {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser
+    )
     serve = commands.add_parser("serve", help="run the server", description="Run the livecart server.")
     demo = commands.add_parser(
         "demo",
@@ -38,12 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
             f"tokens, and serve. Without LIVECART_STORE it uses a fresh ./{DEMO_DATABASE}."
         ),
     )
+    stores = {
+        serve: "store URL (env LIVECART_STORE, default sqlite:///livecart.db)",
+        demo: f"store URL (env LIVECART_STORE; default: a fresh sqlite:///{DEMO_DATABASE})",
+    }
     for command in (serve, demo):
         command.add_argument("--host", help="address to listen on (env LIVECART_HOST, default 127.0.0.1)")
-        command.add_argument("--port", type=int, help="port to listen on (env PORT, default 8080)")
-        command.add_argument("--store", help="store URL (env LIVECART_STORE, default sqlite:///livecart.db)")
+        command.add_argument("--port", help="port to listen on (env PORT, default 8080)")
+        command.add_argument("--store", help=stores[command])
     serve.add_argument(
-        "--workers", type=int, help="processes sharing the port (env LIVECART_WORKERS, default 1; >1 needs Redis)"
+        "--workers", help="processes sharing the port (env LIVECART_WORKERS, default 1; >1 needs Redis)"
     )
     serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set for each worker
     return parser
@@ -52,44 +73,96 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     env = dict(os.environ)
-    if args.command == "demo" and not args.store and "LIVECART_STORE" not in env:
-        Path(DEMO_DATABASE).unlink(missing_ok=True)
+    fresh_demo = args.command == "demo" and not args.store and "LIVECART_STORE" not in env
+    if fresh_demo:
         args.store = f"sqlite:///{DEMO_DATABASE}"
     try:
-        workers = getattr(args, "workers", None)
-        if workers is not None and workers < 1:
-            raise ConfigError(f"--workers {workers}: must be at least 1")
-        settings = Settings.from_env(env, host=args.host, port=_port(args.port), store=args.store, workers=workers)
+        flags = {
+            "host": _flag("--host", args.host, "host"),
+            "port": _flag("--port", args.port, "port"),
+            "store": _flag("--store", args.store, "store"),
+            "workers": _flag("--workers", getattr(args, "workers", None), "workers"),
+        }
+        settings = Settings.from_env(env, **flags)
         check_workers(settings)
     except ConfigError as error:
         print(f"livecart: configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiohttp.server").addFilter(BadRequestLogFilter())
+    set_up_logging(settings.log_level)
     if settings.admin_token_generated:
         print(f"Admin token (set LIVECART_ADMIN_TOKEN to keep it): {settings.admin_token}", flush=True)
     if settings.workers > 1:
         return Supervisor(settings).run()
+    try:  # the ports first: nothing (a demo's links) is printed for a server that cannot listen
+        sockets = [_listen(settings.host, settings.port, reuse_port=getattr(args, "reuse_port", False))]
+        if settings.direct_port:
+            sockets.append(_listen(settings.host, settings.direct_port, reuse_port=False))
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        print(f"livecart: cannot listen on {settings.host}:{settings.port}: {reason}", file=sys.stderr)
+        return 1
+    if fresh_demo:
+        Path(DEMO_DATABASE).unlink(missing_ok=True)
     app = create_app(settings)
     if args.command == "demo":
         app.on_startup.append(_seed_and_print)
     try:
-        direct = [_direct_socket(settings)] if settings.direct_port else None
         web.run_app(
             app,
-            host=settings.host,
-            port=settings.port,
-            sock=direct,
-            reuse_port=getattr(args, "reuse_port", False),
+            sock=sockets,
             print=_listening(settings),
             access_log=None,
             keepalive_timeout=settings.http_idle_timeout_s,  # also bounds the wait for a request's headers
             lingering_time=settings.http_body_timeout_s,  # after an early error reply, drain a body this long
         )
-    except OSError as error:
-        print(f"livecart: cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
+    except STORE_UNAVAILABLE as error:
+        print(f"livecart: cannot reach the store {_redacted(settings.store)}: {_reason(error)}", file=sys.stderr)
         return 1
+    finally:
+        for sock in sockets:
+            sock.close()
     return 0
+
+
+# Libraries whose INFO lines (every ICE candidate pair, every websocket) drown livecart's own.
+LIBRARY_LOGGERS = ("aioice", "aiortc", "socketio", "engineio", "aiohttp", "redis", "asyncio")
+
+
+def set_up_logging(level: str) -> None:
+    """livecart's own loggers at `level`; libraries at WARNING unless `level` is DEBUG."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)  # also when logging was set up before (embedding, tests)
+    for name in LIBRARY_LOGGERS:
+        quiet = max(logging.WARNING, logging.getLevelName(level))
+        logging.getLogger(name).setLevel(logging.NOTSET if level == "DEBUG" else quiet)
+    logging.getLogger("aiohttp.server").addFilter(BadRequestLogFilter())
+
+
+SETTING_PARSERS = {setting.field: setting for setting in SETTINGS}
+
+
+def _flag(flag: str, value: str | None, field: str) -> Any:
+    """A command-line flag read as its setting is (None when not given); ConfigError names the flag."""
+    if value is None:
+        return None
+    try:
+        return SETTING_PARSERS[field].parse(value)
+    except ValueError as error:
+        raise ConfigError(f"{flag} {value!r}: {error}") from None
+
+
+def _redacted(url: str) -> str:
+    """The store URL without its password (redis://:secret@host → redis://:***@host)."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"
+
+
+def _reason(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 _PLAIN_WORDS = re.compile(r"[A-Za-z ,]*")
@@ -114,17 +187,12 @@ class BadRequestLogFilter(logging.Filter):
         return True
 
 
-def _direct_socket(settings: Settings) -> socket.socket:
-    """The port at which this process alone is reached (a worker's own port, advertised as its node URL)."""
-    sock = socket.create_server((settings.host, settings.direct_port), reuse_port=False)
+def _listen(host: str, port: int, *, reuse_port: bool) -> socket.socket:
+    """A listening socket on host:port (the main port; a worker's own direct port), made before anything
+    else so that a port already taken is found first."""
+    sock = socket.create_server((host, port), reuse_port=reuse_port, backlog=128)
     sock.setblocking(False)
     return sock
-
-
-def _port(port: int | None) -> int | None:
-    if port is not None and not 0 < port < 65536:
-        raise SystemExit(f"livecart: configuration error: --port {port}: must be a port number from 1 to 65535")
-    return port
 
 
 def _listening(settings: Settings) -> Callable[[str], None]:

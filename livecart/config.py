@@ -194,6 +194,14 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "poster_max_bytes",
+        "LIVECART_POSTER_MAX_BYTES",
+        "262144",
+        "Largest show poster frame (`PUT /api/shows/{id}/poster`, a JPEG, PNG or WebP still) accepted; "
+        "larger ones get 413 `payload_too_large`.",
+        _positive_int,
+    ),
+    Setting(
         "cors_origins",
         "LIVECART_CORS_ORIGINS",
         "",
@@ -599,6 +607,7 @@ class Settings:
     store: str = "sqlite:///livecart.db"
     log_level: str = "INFO"
     max_body_bytes: int = 65536
+    poster_max_bytes: int = 262144
     cors_origins: tuple[str, ...] = ()
     embed_origins: tuple[str, ...] = ()
     trusted_proxies: tuple[IPNetwork, ...] = ()

@@ -2,7 +2,7 @@
 explicit constructor arguments, and started and stopped in a clear order.
 
 Build order (each step gets only what the steps before it made):
-    Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout,
+    Clock → Store → EventBus → Metrics → auth → payments → commerce (stock news, pins, carts, checkout, wallet,
     refunds, retention, connect, payouts, maintenance) → trust (reviews, signals) → show lifecycle → media hub
     (+ edge) → pins, replay timeline (both read the media clock) → selling (auctions, deals, giveaways: after
     checkout, which pays auction offers, and the media hub, whose clock stamps their start events) → cluster
@@ -45,6 +45,7 @@ from livecart.commerce.refunds import Refunds
 from livecart.commerce.retention import Retention
 from livecart.commerce.selling import Selling, SellingRules
 from livecart.commerce.stock_news import StockNews
+from livecart.commerce.wallet import Wallet
 from livecart.config import Settings
 from livecart.domain.cart import CartRules
 from livecart.domain.events import Event, ShowStatusChanged
@@ -92,6 +93,7 @@ class Services:
     pins: Pins
     carts: Carts
     checkout: Checkout
+    wallet: Wallet
     refunds: Refunds
     connect: Connect
     payouts: Payouts
@@ -149,6 +151,7 @@ class Services:
         owners = Owners(store)
         carts = Carts(store, rules, owners)
         checkout = Checkout(store, payments, bus, rules, stock_news, clock, owners)
+        wallet = Wallet(store, payments, clock)
         refunds = Refunds(store, payments, bus, stock_news, clock)
         retention = Retention(
             timedelta(hours=settings.idempotency_retention_h),
@@ -237,7 +240,8 @@ class Services:
 
         return cls(
             settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
-            stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, refunds=refunds, maintenance=maintenance,
+            stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, wallet=wallet, refunds=refunds,
+            maintenance=maintenance,
             connect=connect, payouts=payouts, reviews=reviews, signals=signals,
             lifecycle=lifecycle, media=media, edge=edge, selling=selling, cluster=cluster, live=live, timeline=timeline,
             replays=replays, webhooks=webhooks,

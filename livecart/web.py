@@ -80,6 +80,9 @@ SERVICE_ROUTES = {
     "payouts": ("/api/payouts",),
     "reviews": ("/api/products/{product_id}/reviews",),
     "replay": ("/api/shows/{show_id}/replay",),
+    "address": ("/api/me/address",),
+    "wallet": ("/api/me/payment-method",),
+    "posters": ("/api/shows/{show_id}/poster",),
 }
 
 
@@ -92,7 +95,7 @@ def setup_web(app: web.Application) -> None:
         log.warning("%s is missing: run `npm ci` (or `make setup`); the pages cannot connect live", SOCKET_IO_BUNDLE)
     templates = {name: (STATIC_DIR / file).read_text(encoding="utf-8") for name, file in PAGES.items()}
     # the embeddable player: the watch page, compact (css: body.embed) and framable by the listed sites
-    templates["embed"] = templates["watch"].replace("<body>", '<body class="embed">', 1)
+    templates["embed"] = templates["watch"].replace('<body class="watch-page">', '<body class="watch-page embed">', 1)
     app[keys.WEB_PAGES] = templates
     app.router.add_get("/", _page("index"), name="page_index")
     app.router.add_get("/watch/{show_id}", _page("watch"), name="page_watch")

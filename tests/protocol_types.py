@@ -69,6 +69,10 @@ REPLY_TYPES = [
     ("POST", r"/api/reviews/[^/]+/report", "ReportReply"),
     ("POST", r"/api/reviews/[^/]+/hide", "Review"),
     ("GET", r"/api/shows/[^/]+/replay", "Replay"),
+    ("GET", r"/api/me/address", "SavedAddress"),
+    ("PUT", r"/api/me/address", "SavedAddress"),
+    ("GET", r"/api/me/payment-method", "SavedPaymentMethod"),
+    ("PUT", r"/api/shows/[^/]+/poster", "PosterReply"),
 ]
 
 

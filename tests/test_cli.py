@@ -87,3 +87,81 @@ def _wait_for(url: str) -> dict[str, str]:
             return body
         time.sleep(0.1)
     raise AssertionError(f"{url} did not answer")
+
+
+STORE_FORMS = "must be sqlite:///PATH, redis://HOST:PORT/DB or redis+sentinel://HOST:PORT,HOST:PORT/MASTER/DB"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "line"),
+    [
+        (["serve", "--store", "nonsense"], {}, f"--store 'nonsense': {STORE_FORMS}"),
+        (["serve", "--port", "99999"], {}, "--port '99999': must be a port number from 1 to 65535"),
+        (["demo", "--port", "abc"], {}, "--port 'abc': must be a whole number"),
+        (["serve", "--workers", "0"], {}, "--workers '0': must be greater than zero"),
+        (["serve"], {"LIVECART_STORE": "nonsense"}, f"LIVECART_STORE='nonsense': {STORE_FORMS}"),
+        (["serve", "--colour"], {}, "unrecognized arguments: --colour (see livecart --help)"),
+    ],
+)
+def test_every_configuration_error_is_one_line_naming_the_setting(
+    tmp_path: Path, args: list[str], env: dict[str, str], line: str
+) -> None:
+    result = livecart(*args, env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"livecart: configuration error: {line}\n"
+    assert result.stdout == ""
+
+
+def test_an_unreachable_store_at_start_is_one_line(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"LIVECART_STORE": f"redis://:s3cret@127.0.0.1:{free_port()}/0", "LIVECART_ADMIN_TOKEN": "x" * 20}
+    result = livecart("serve", "--port", str(port), env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("livecart: cannot reach the store redis://:***@127.0.0.1:")
+    assert "s3cret" not in result.stderr + result.stdout
+
+
+def test_the_demo_checks_its_port_before_printing_links(tmp_path: Path) -> None:
+    import socket
+
+    (tmp_path / "livecart-demo.db").write_bytes(b"yesterday's demo")
+    env = {key: value for key, value in os.environ.items() if key != "LIVECART_STORE"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "livecart", "demo", "--port", str(port)],
+            capture_output=True, text=True, timeout=30, env=env, cwd=tmp_path,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"livecart: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert "/watch/" not in result.stdout
+    assert (tmp_path / "livecart-demo.db").read_bytes() == b"yesterday's demo"  # not wiped for nothing
+
+
+def test_demo_help_names_the_demo_database() -> None:
+    result = livecart("demo", "--help")
+    assert "livecart-demo.db" in result.stdout
+    assert "sqlite:///livecart.db" not in result.stdout
+
+
+def test_library_info_logs_are_quiet_unless_debug() -> None:
+    import logging
+
+    from livecart.cli import LIBRARY_LOGGERS, set_up_logging
+
+    names = ("aioice", "aiortc", "engineio", "socketio", "livecart", "")
+    saved = {name: logging.getLogger(name).level for name in (*LIBRARY_LOGGERS, "livecart", "")}
+    try:
+        set_up_logging("INFO")
+        levels = {name: logging.getLogger(name).getEffectiveLevel() for name in names}
+        assert levels == {"aioice": logging.WARNING, "aiortc": logging.WARNING, "engineio": logging.WARNING,
+                          "socketio": logging.WARNING, "livecart": logging.INFO, "": logging.INFO}  # fmt: skip
+        set_up_logging("DEBUG")
+        assert {logging.getLogger(name).getEffectiveLevel() for name in names} == {logging.DEBUG}
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)

@@ -55,7 +55,7 @@ async def test_the_full_app_announces_every_service_on_every_page(client: TestCl
         html = await (await client.get(path)).text()
         assert "@services@" not in html
         assert offered(html) == {"live", "video", "commerce", "earnings", "stats", "orders", "reviews", "replay",
-                                 "connect", "payouts"}, path
+                                 "address", "wallet", "posters", "connect", "payouts"}, path
 
 
 async def test_the_embed_page_may_be_framed_by_the_listed_sites_only(
@@ -65,7 +65,7 @@ async def test_the_embed_page_may_be_framed_by_the_listed_sites_only(
     embedding: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
     page = await embedding.get("/embed/shw_anything")
     assert page.status == 200
-    assert '<body class="embed">' in await page.text()
+    assert '<body class="watch-page embed">' in await page.text()
     directives = dict(part.split(" ", 1) for part in page.headers["Content-Security-Policy"].split("; "))
     assert directives["frame-ancestors"] == "'self' https://shop.example"
     assert directives["script-src"] == "'self'"

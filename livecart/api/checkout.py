@@ -13,16 +13,18 @@ import hashlib
 import json
 import logging
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from livecart import keys
 from livecart.api.carts import viewer
 from livecart.api.schemas import Name
 from livecart.api.shows import show_or_404
 from livecart.commerce.checkout import CheckoutRequest
+from livecart.commerce.wallet import Wallet
 from livecart.domain.client_ip import client_ip
 from livecart.domain.commerce import OrderSource, StoredResponse
 from livecart.domain.errors import BadRequest
@@ -47,9 +49,36 @@ class Shipping(Body):
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
+CARD_NUMBER = r"^[0-9][0-9 ]{10,22}[0-9]$"
+
+
 class Payment(Body):
-    method: Literal["test"]
-    card_number: Annotated[str, Field(pattern=r"^[0-9][0-9 ]{10,22}[0-9]$")]
+    """`{method: "test", card_number, save?}`: pay with a card number (`save: true` keeps the card, as the
+    provider's token, once the order is paid); `{method: "saved"}`: pay with the card saved on the account."""
+
+    method: Literal["test", "saved"]
+    card_number: Annotated[str | None, Field(pattern=CARD_NUMBER, validate_default=True)] = None
+    save: bool = False
+
+    @field_validator("card_number")
+    @classmethod
+    def number_for_a_card(cls, value: str | None, info: ValidationInfo) -> str | None:
+        method = info.data.get("method")
+        if method == "test" and value is None:
+            raise PydanticCustomError("missing", "Field required")
+        if method == "saved" and value is not None:
+            raise PydanticCustomError("extra_forbidden", "not with the saved card")
+        return value
+
+    def canonical(self) -> dict[str, Any]:
+        """What identifies the payment in the request hash (fields left at their default are left out, so
+        a body hashes as it did before `save` and `saved` existed)."""
+        dumped: dict[str, Any] = {"method": self.method}
+        if self.card_number is not None:
+            dumped["card_number"] = self.card_number
+        if self.save:
+            dumped["save"] = True
+        return dumped
 
 
 class CheckoutBody(Body):
@@ -75,8 +104,10 @@ def idempotency_key(request: web.Request) -> str:
 
 def request_hash(show_id: str, body: CheckoutBody) -> str:
     canonical = json.dumps(
-        # a live checkout hashes as before `source` existed: keys claimed before an upgrade still match
-        {"show_id": show_id, "body": body.model_dump(exclude={"source"} if body.source == "live" else None)},
+        # a live checkout hashes as before `source` existed, and a card payment as before `save` and `saved`:
+        # keys claimed before an upgrade still match
+        {"show_id": show_id, "body": {**body.model_dump(exclude={"source"} if body.source == "live" else None),
+                                      "payment": body.payment.canonical()}},
         sort_keys=True, separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -101,30 +132,55 @@ async def checkout(request: web.Request) -> web.Response:
     show = await show_or_404(request)
     key = idempotency_key(request)
     body = await parse(request, CheckoutBody)
-    await request.app[keys.SERVICES].connect.check_buyer(account, show)  # a link's storefront: attributed only
-    shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
     services = request.app[keys.SERVICES]
+    await services.connect.check_buyer(account, show)  # a link's storefront: attributed only
+    shipping = {name: value for name, value in body.shipping.model_dump().items() if value is not None}
+    card = await card_to_charge(services.wallet, account.id, body.payment)
     # held deal units are bought first, at the deal price (deals are bought live; a replay checkout buys the cart)
     if body.source == "live" and await services.selling.viewer_holds(show.id, account.id):
         response, replayed = await services.selling.checkout_deals(
-            show, account, key, request_hash(show.id, body), shipping, body.payment.card_number,
+            show, account, key, request_hash(show.id, body), shipping, card,
             client_ip_of(request), status_for, body.expected_total_cents,
         )  # fmt: skip
-        services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
-        return send(response, replayed=replayed)
-    response, replayed = await services.checkout.run(
-        show,
-        account,
-        key,
-        request_hash(show.id, body),
-        CheckoutRequest(
-            shipping=shipping,
-            card_number=body.payment.card_number,
-            client_ip=client_ip_of(request),
-            expected_total_cents=body.expected_total_cents,
-            source=OrderSource(body.source),
-        ),
-        status_for,
-    )
-    request.app[keys.SERVICES].metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
+    else:
+        response, replayed = await services.checkout.run(
+            show,
+            account,
+            key,
+            request_hash(show.id, body),
+            CheckoutRequest(
+                shipping=shipping,
+                card_number=card,
+                client_ip=client_ip_of(request),
+                expected_total_cents=body.expected_total_cents,
+                source=OrderSource(body.source),
+            ),
+            status_for,
+        )
+    services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
+    await keep_card_if_asked(services.wallet, account.id, body.payment, response, replayed)
     return send(response, replayed=replayed)
+
+
+async def card_to_charge(wallet: Wallet, account_id: str, payment: Payment) -> str:
+    """The card number sent, or for `{method: "saved"}` the saved card's token (charged like a card);
+    409 `no_payment_method` when none is saved."""
+    if payment.card_number is None:
+        return await wallet.token_to_charge(account_id)
+    return payment.card_number
+
+
+async def keep_card_if_asked(
+    wallet: Wallet, account_id: str, payment: Payment, response: StoredResponse, replayed: bool
+) -> None:
+    """`save: true`: keep the card that just paid (a first answer of 201 only)."""
+    if payment.card_number is not None and payment.save and response.status == 201 and not replayed:
+        await save_card_quietly(wallet, account_id, payment.card_number)
+
+
+async def save_card_quietly(wallet: Wallet, account_id: str, card_number: str) -> None:
+    """Keep the card that just paid; the order is paid either way, so a failure is only logged."""
+    try:
+        await wallet.save_card(account_id, card_number)
+    except Exception:
+        log.warning("could not save the card of %s after its checkout", account_id, exc_info=True)

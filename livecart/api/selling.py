@@ -12,7 +12,15 @@ from pydantic import Field, StrictInt
 
 from livecart import keys
 from livecart.api.carts import viewer
-from livecart.api.checkout import CheckoutBody, Shipping, client_ip_of, idempotency_key, send
+from livecart.api.checkout import (
+    CheckoutBody,
+    Shipping,
+    card_to_charge,
+    client_ip_of,
+    idempotency_key,
+    keep_card_if_asked,
+    send,
+)
 from livecart.api.schemas import Id
 from livecart.api.shows import show_or_404
 from livecart.domain import auctions, deals, giveaways
@@ -72,7 +80,9 @@ async def giveaway_or_404(request: web.Request) -> Giveaway:
 
 
 def body_hash(scope: str, body: CheckoutBody) -> str:
-    canonical = json.dumps({"scope": scope, "body": body.model_dump()}, sort_keys=True, separators=(",", ":"))
+    # a card payment hashes as before `save` and `saved` existed (Payment.canonical)
+    dumped = {**body.model_dump(), "payment": body.payment.canonical()}
+    canonical = json.dumps({"scope": scope, "body": dumped}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -114,11 +124,13 @@ async def checkout_auction(request: web.Request) -> web.Response:
     key = idempotency_key(request)
     body = await parse(request, CheckoutBody)
     services = request.app[keys.SERVICES]
+    card = await card_to_charge(services.wallet, account.id, body.payment)
     response, replayed = await services.selling.checkout_auction(
         auction.id, account, key, body_hash(f"auction:{auction.id}", body), shipping_of(body.shipping),
-        body.payment.card_number, status_for,
+        card, status_for,
     )  # fmt: skip
     services.metrics.checkouts.labels(str(response.status), str(replayed).lower()).inc()
+    await keep_card_if_asked(services.wallet, account.id, body.payment, response, replayed)
     return send(response, replayed=replayed)
 
 

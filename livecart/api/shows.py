@@ -8,12 +8,18 @@ from livecart import keys
 from livecart.api.catalog import product_or_404
 from livecart.api.schemas import LineupAdd, ShowCreate
 from livecart.commerce.connect import may_host
-from livecart.domain.errors import Forbidden, NotFound
-from livecart.domain.models import Account, Role, Show
+from livecart.domain.calendar import show_event
+from livecart.domain.errors import Conflict, Forbidden, NotFound
+from livecart.domain.models import Account, Role, Show, ShowStatus
 from livecart.http.auth import require
 from livecart.http.parsing import parse
 
 routes = web.RouteTableDef()
+
+
+def poster_url(show_id: str, version: str) -> str:
+    """A show's poster URL; `v` changes with each upload, so a browser never shows a stale frame."""
+    return f"/api/shows/{show_id}/poster?v={version}"
 
 
 async def show_or_404(request: web.Request) -> Show:
@@ -42,8 +48,45 @@ async def create_show(request: web.Request) -> web.Response:
 
 @routes.get("/api/shows")
 async def list_shows(request: web.Request) -> web.Response:
-    shows = await request.app[keys.SERVICES].store.list_shows()
-    return web.json_response({"shows": [show.public() for show in shows]})
+    store = request.app[keys.SERVICES].store
+    shows = await store.list_shows()
+    posters = await store.show_poster_times([show.id for show in shows])
+    return web.json_response(
+        {
+            "shows": [
+                {
+                    **show.public(),
+                    "poster_url": poster_url(show.id, str(int(posters[show.id].timestamp())))
+                    if show.id in posters
+                    else None,
+                }
+                for show in shows
+            ]
+        }
+    )
+
+
+@routes.get("/api/shows/{show_id}.ics")
+async def show_calendar(request: web.Request) -> web.Response:
+    """The show as an iCalendar event, to add to a calendar; 409 when it has no start time or has ended."""
+    show = await show_or_404(request)
+    services = request.app[keys.SERVICES]
+    start = show.started_at if show.status in (ShowStatus.LIVE, ShowStatus.PAUSED) else show.scheduled_at
+    if show.status is ShowStatus.ENDED or start is None:
+        raise Conflict("this show has no start time to put in a calendar", show_id=show.id, status=show.status.value)
+    host = await services.store.get_account(show.host_id)
+    settings = request.app[keys.SETTINGS]
+    base = settings.public_url.rstrip("/") or str(request.url.origin())
+    text = show_event(
+        show_id=show.id, title=show.title, host=host.name if host else "", start=start,
+        watch_url=f"{base}/watch/{show.id}", stamp=services.clock.now(),
+    )  # fmt: skip
+    return web.Response(
+        body=text.encode(),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{show.id}.ics"'},
+    )
 
 
 @routes.get("/api/shows/{show_id}")

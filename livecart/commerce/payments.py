@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +22,7 @@ from livecart.domain.ids import new_id
 # The common card-network test numbers (PROTOCOL.md).
 TEST_CARD_OK = "4242424242424242"
 TEST_CARD_DECLINED = "4000000000000002"
+TOKEN_PREFIX = "tok_test_"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,15 @@ class Charge:
     reference: str
     amount_cents: int
     currency: str
+
+
+@dataclass(frozen=True)
+class CardToken:
+    """A card as the provider keeps it for later charges: its token, and what a person recognises it by."""
+
+    token: str
+    brand: str
+    last4: str
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,8 @@ class Transfer:
 
 class PaymentProvider(Protocol):
     async def charge(self, *, reference: str, amount_cents: int, currency: str, card_number: str) -> Charge:
-        """Charge the card; the same `reference` again returns the first charge (no second charge).
+        """Charge the card (`card_number`: a card number, or a token this provider issued with
+        `tokenize`); the same `reference` again returns the first charge (no second charge).
 
         Raises PaymentDeclined (`decline_code`) when the card is refused; nothing is charged then.
         """
@@ -54,6 +66,12 @@ class PaymentProvider(Protocol):
 
     async def refund(self, *, charge_id: str, amount_cents: int) -> None:
         """Give `amount_cents` of a charge back to the buyer."""
+
+    async def tokenize(self, card_number: str) -> CardToken:
+        """Keep the card with the provider and return its token (what may be stored on our side).
+
+        Raises PaymentDeclined (`invalid_number`) for a number the provider does not accept.
+        """
 
     async def payout(self, *, reference: str, party_id: str, amount_cents: int, currency: str) -> Transfer:
         """Send `amount_cents` to the host `party_id`; the same `reference` again returns the first
@@ -65,6 +83,9 @@ class PaymentProvider(Protocol):
 
 class TestPaymentProvider:
     """Test provider: 4242424242424242 succeeds, 4000000000000002 is declined, others are invalid.
+
+    Like a real provider it tokenizes cards (`tok_test_…`, opaque, random) and charges a token it issued
+    as it would the card; a token it does not know is declined (`unknown_token`).
 
     `latency_s` simulates the round trip to a real provider (0 by default). With `path`, every charge,
     refund and payout is appended to that file (one JSON line, fsynced before the call returns) and
@@ -79,6 +100,7 @@ class TestPaymentProvider:
         self.path = path
         self.charges: dict[str, Charge] = {}
         self.refunded: dict[str, int] = {}
+        self.tokens: dict[str, str] = {}  # token → card number (the provider's side, never livecart's)
         self.transfers: dict[str, Transfer] = {}
         self._paying: dict[str, asyncio.Lock] = {}  # one payout call at a time per reference
         if path is not None and path.exists():
@@ -90,7 +112,9 @@ class TestPaymentProvider:
             record = json.loads(line)
         except ValueError:
             return  # a line torn by a crash while it was written: that call never returned
-        if "payout" in record:
+        if "token" in record:
+            self.tokens[record["token"]] = record["card_number"]
+        elif "payout" in record:
             self.transfers[record["payout"]["reference"]] = Transfer(**record["payout"])
         elif "refund" in record:
             self.refunded[record["refund"]] = self.refunded.get(record["refund"], 0) + record["amount_cents"]
@@ -108,6 +132,12 @@ class TestPaymentProvider:
         if existing is not None:
             return existing
         number = card_number.replace(" ", "")
+        if number.startswith(TOKEN_PREFIX):
+            if number not in self.tokens:
+                raise PaymentDeclined(
+                    "the payment provider does not know this saved card", decline_code="unknown_token"
+                )
+            number = self.tokens[number]
         if number == TEST_CARD_DECLINED:
             raise PaymentDeclined("the card was declined", decline_code="card_declined")
         if number != TEST_CARD_OK:
@@ -143,6 +173,18 @@ class TestPaymentProvider:
 
     async def find_payout(self, reference: str) -> Transfer | None:
         return self.transfers.get(reference)
+
+    async def tokenize(self, card_number: str) -> CardToken:
+        number = card_number.replace(" ", "")
+        if number not in (TEST_CARD_OK, TEST_CARD_DECLINED):
+            raise PaymentDeclined(
+                f"unknown test card; use {TEST_CARD_OK} (succeeds) or {TEST_CARD_DECLINED} (declined)",
+                decline_code="invalid_number",
+            )
+        token = TOKEN_PREFIX + secrets.token_urlsafe(18)
+        self.tokens[token] = number
+        await self._record({"token": token, "card_number": number})
+        return CardToken(token=token, brand="visa", last4=number[-4:])
 
 
 def _append_synced(path: Path, line: str) -> None:

@@ -59,6 +59,10 @@ class PayloadTooLarge(LivecartError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(LivecartError):
+    code = "unsupported_media_type"
+
+
 class RequestTimeout(LivecartError):
     code = "request_timeout"
 

@@ -25,6 +25,7 @@ STATUS_BY_CODE = {
     errors.OutOfStock.code: 409,
     errors.RequestTimeout.code: 408,
     errors.PayloadTooLarge.code: 413,
+    errors.UnsupportedMediaType.code: 415,
     errors.IdempotencyMismatch.code: 422,
     errors.RateLimited.code: 429,
 }

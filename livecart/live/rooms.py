@@ -27,6 +27,7 @@ class Room:
     show_id: str
     rules: ChatRules
     members: set[str] = field(default_factory=set)  # Socket.IO sids on this node
+    viewers: set[str] = field(default_factory=set)  # the members counted as viewers (not the show's own people)
     pending_chat: list[ChatMessage] = field(default_factory=list)
     viewer_delta: int = 0  # joins minus leaves on this node not yet counted in the store
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

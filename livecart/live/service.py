@@ -92,6 +92,7 @@ class Member:
     show: Show
     account: Account | None
     account_checked_at: float  # Clock.monotonic()
+    counted: bool = True  # in the show's viewer count: not its host, a brand of its lineup or an admin
     address: str | None = None  # the client's address (livecart/domain/client_ip.py), for the shill-bid signals
     address_noted: bool = False  # written to the store once per join, with the first bid
 
@@ -296,13 +297,16 @@ class LiveService:
             raise NotFound("no such show", show_id=show_id)
         if sid in self.members:
             await self._leave(sid)
+        counted = await self._counts_as_viewer(show, account)
         self.members[sid] = Member(show=show, account=account, account_checked_at=self.clock.monotonic(),
-                                   address=self._address(sid))
+                                   counted=counted, address=self._address(sid))
         if account is not None and account.role in (Role.HOST, Role.BRAND):
             await self._note_address(self.members[sid], account)  # a seller's address, against shill bids
         room = self._room(show_id)
         room.members.add(sid)
-        room.viewer_delta += 1
+        if counted:
+            room.viewers.add(sid)
+            room.viewer_delta += 1
         await self.sio.enter_room(sid, show_id)
         state = await snapshot(self.store, show)
         state["viewers"] = max(0, state["viewers"] + room.viewer_delta)
@@ -310,6 +314,17 @@ class LiveService:
             state["selling"] = await self.selling.show_state(show_id)
         you = None if account is None else {"id": account.id, "name": account.name, "role": account.role.value}
         return {**state, "you": you}
+
+    async def _counts_as_viewer(self, show: Show, account: Account | None) -> bool:
+        """Whether a member is part of the show's audience: the show's host, an admin and a brand with a
+        product in the lineup are the show's own people, watching their studio or console."""
+        if account is None or account.role is Role.VIEWER:
+            return True
+        if account.role is Role.ADMIN or show.hosted_by(account):
+            return False
+        if account.role is Role.BRAND:
+            return all(product.brand_id != account.id for product in await self.store.lineup(show.id))
+        return True
 
     async def leave(self, sid: str, data: Any) -> dict[str, Any]:
         self._member(sid)
@@ -322,7 +337,9 @@ class LiveService:
             return
         room = self._room(member.show.id)
         room.members.discard(sid)
-        room.viewer_delta -= 1
+        if member.counted:
+            room.viewers.discard(sid)
+            room.viewer_delta -= 1
         await self.sio.leave_room(sid, member.show.id)
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
@@ -556,7 +573,7 @@ class LiveService:
                     room.viewer_delta += delta  # counted on the next tick
                     raise
                 if self.on_viewers_counted is not None:
-                    await self.on_viewers_counted(show_id, len(room.members) - room.viewer_delta)
+                    await self.on_viewers_counted(show_id, len(room.viewers) - room.viewer_delta)
             for name, payload in room.take_selling():
                 await self.sio.emit(name, payload, to=show_id)
             reactions = room.take_reactions()

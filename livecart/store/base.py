@@ -33,6 +33,7 @@ from livecart.domain.giveaways import Giveaway
 from livecart.domain.live import Audience, ChatMessage, ChatSettings, Question, QuestionStatus
 from livecart.domain.models import Account, Product, ProductDraft, Role, Show, ShowStatus
 from livecart.domain.payouts import Payout
+from livecart.domain.profiles import Poster, SavedCard
 from livecart.domain.replay import TimelineEvent
 from livecart.domain.reviews import Review, ReviewCursor, ReviewSummary
 from livecart.domain.shares import Cohost
@@ -636,6 +637,32 @@ class GiveawayStore(Protocol):
         """OPEN giveaways past `ends_at`."""
 
 
+class ProfileStore(Protocol):
+    """What an account keeps for its next purchase, and each show's poster frame."""
+
+    async def shipping_address(self, account_id: str) -> dict[str, str] | None:
+        """The address saved with `save_shipping_address`, or None."""
+
+    async def save_shipping_address(self, account_id: str, address: Mapping[str, str]) -> None:
+        """Keep `address` (the checkout's shipping fields) for the account, replacing the last one."""
+
+    async def payment_method(self, account_id: str) -> SavedCard | None: ...
+
+    async def save_payment_method(self, account_id: str, card: SavedCard) -> None:
+        """Keep the provider's token of a card for the account, replacing the last one."""
+
+    async def forget_payment_method(self, account_id: str) -> None:
+        """Forget the saved card (nothing happens when there is none)."""
+
+    async def show_poster(self, show_id: str) -> Poster | None: ...
+
+    async def save_show_poster(self, show_id: str, poster: Poster) -> None:
+        """Keep the show's latest poster frame, replacing the last one."""
+
+    async def show_poster_times(self, show_ids: Sequence[str]) -> dict[str, datetime]:
+        """When each of these shows' poster was last saved (shows without one are left out)."""
+
+
 class WebhookStore(Protocol):
     """Webhook endpoints, the event outbox and deliveries (livecart/domain/webhooks.py).
 
@@ -727,8 +754,8 @@ class TimelineStore(Protocol):
 
 class Store(
     AccountStore, CatalogStore, ShowStore, CommerceStore, LiveStore, AuctionStore, DealStore, GiveawayStore,
-    CampaignStore, CohostStore, PayoutStore, WebhookStore, ReviewStore, TimelineStore, Protocol,
-):
+    CampaignStore, CohostStore, PayoutStore, WebhookStore, ReviewStore, TimelineStore, ProfileStore, Protocol,
+):  # fmt: skip
     async def ping(self) -> None:
         """Return once the store answers; raise (a STORE_UNAVAILABLE error for Redis) when it cannot."""
 

@@ -67,8 +67,10 @@ class Pages:
     checked: int = 0
     reading: set[asyncio.Task[None]] = field(default_factory=set)
 
-    async def open(self, path: str, *, viewport: ViewportSize | None = None, who: str = "page") -> Page:
-        context = await self.browser.new_context(viewport=viewport or DESKTOP)
+    async def open(
+        self, path: str, *, viewport: ViewportSize | None = None, who: str = "page", locale: str = "en-US"
+    ) -> Page:
+        context = await self.browser.new_context(viewport=viewport or DESKTOP, locale=locale)
         self.contexts.append(context)
         page = await context.new_page()
         page.on("console", lambda message: self._console(who, message))

@@ -89,7 +89,7 @@ async def test_the_snippet_plays_the_show_on_a_listed_site_and_is_refused_elsewh
             await expect(frame.locator("#chat")).to_be_hidden()  # compact: no chat
             await frame.get_by_label("Pick a display name to chat and shop").fill("Sam Buyer")
             await frame.get_by_role("button", name="Join").click()
-            await card.get_by_role("button", name=f"Add {SERUM} to cart").click()
+            await card.get_by_role("button", name=f"Add to cart: {SERUM}").click()
             await expect(frame.locator("#cart-count")).to_have_text("1")
             await screenshots(shop, "embed-on-brand-site")
 

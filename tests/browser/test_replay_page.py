@@ -115,8 +115,8 @@ async def test_the_replay_shows_the_product_when_it_was_pinned_and_sells_it_as_a
     await expect(page.locator("#cart-count")).to_have_text("1")
     await page.locator("#cart-button").click()
     await fill_checkout(page, "4242 4242 4242 4242")
-    await expect(page.locator("#checkout-ok")).to_contain_text("is paid")
-    order_id = order_number(await page.locator("#checkout-ok").text_content())
+    await expect(page.locator("#checkout-ok")).to_contain_text("Thank you! You paid")
+    order_id = order_number(await page.locator("#done-order").text_content())
     await screenshots(page, "replay")
 
     order = await api.call("GET", f"/api/orders/{order_id}", 200, token=scene.host["token"])

@@ -30,7 +30,7 @@ async def join_as(page: Page, name: str) -> None:
 
 
 def order_number(text: str | None) -> str:
-    match = re.search(r"Order (\S+) is", text or "")
+    match = re.search(r"Order number: (\S+)", text or "")
     assert match, text
     return match.group(1)
 
@@ -41,11 +41,20 @@ async def video_time(page: Page) -> float:
 
 
 async def fill_checkout(page: Page, card: str) -> None:
+    """The address the first time (saved on the account, it is one line after), the card until one has paid."""
+    if await page.locator("#saved-address").is_visible():
+        await expect(page.locator("#saved-address-text")).to_contain_text("1 Rue de la Paix")
+        if await page.locator("#saved-card").is_visible():  # the card that paid before, as its token
+            await expect(page.locator("#saved-card-text")).to_have_text(f"VISA card ending in {card[-4:]}")
+        else:
+            await page.get_by_label("Card number").fill(card)
+        await page.get_by_role("button", name="Pay").click()
+        return
     await page.get_by_label("Full name").fill("Sam Buyer")
     await page.get_by_label("Address").fill("1 Rue de la Paix")
     await page.get_by_label("City").fill("Paris")
     await page.get_by_label("Postal code").fill("75002")
-    await page.get_by_label("Country (2-letter code)").fill("FR")
+    await page.get_by_label("Country").select_option("FR")
     await page.get_by_label("Card number").fill(card)
     await page.get_by_role("button", name="Pay").click()
 
@@ -113,7 +122,7 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
 
     # Sam adds it to the cart without interrupting the video, is declined once, then pays.
     before = await video_time(sam)
-    await sam.get_by_role("button", name=f"Add {SERUM} to cart").click()
+    await sam.get_by_role("button", name=f"Add to cart: {SERUM}").click()
     await expect(sam.locator("#cart-count")).to_have_text("1")
     await sam.wait_for_timeout(1000)
     assert await video_time(sam) > before
@@ -124,8 +133,9 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     await expect(sam.locator("#card-number-error")).to_contain_text("declined")
     await screenshots(sam, "watch-checkout-declined")
     await fill_checkout(sam, "4242 4242 4242 4242")
-    await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! Order")
-    order_id = order_number(await sam.locator("#checkout-ok").text_content())
+    await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! You paid €34.50")
+    await expect(sam.locator("#done-items")).to_have_text(f"1 × {SERUM} — €34.50")
+    order_id = order_number(await sam.locator("#done-order").text_content())
     await expect(sam.locator("#cart-count")).to_have_text("0")
     await sam.get_by_role("button", name="Close").click()
 
@@ -136,13 +146,19 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     serum_row = brand.locator(f'#sales-table tr[data-product-id="{demo.product_ids[2]}"]')
     await expect(serum_row.locator(".units")).to_have_text("1")
     await expect(serum_row.locator(".gmv")).to_have_text("€34.50")
+    await expect(serum_row.locator(".net")).to_have_text("€34.50")
     # The order appears in the brand's Orders panel by itself, newest first, above the declined one.
     order_row = brand.locator(f'#orders > li[data-order-id="{order_id}"]')
     await expect(order_row).to_contain_text("Buyer: Sam Buyer")
     await expect(order_row.locator(".order-items")).to_have_text(f"1 × {SERUM}")
     await expect(order_row.locator(".order-amount")).to_have_text("€34.50")
     await expect(order_row.locator(".order-status")).to_have_text("paid")
-    await expect(brand.locator("#orders > li .order-status")).to_have_text(["paid", "failed"])
+    # The declined attempt is not an order: it is apart, folded away.
+    await expect(brand.locator("#orders > li .order-status")).to_have_text(["paid"])
+    await expect(brand.locator("#declined")).to_be_hidden()
+    await expect(brand.locator("#declined-summary")).to_have_text("1 declined payment attempt")
+    await brand.locator("#declined-summary").click()
+    await expect(brand.locator("#declined > li .order-status")).to_have_text(["declined"])
     await screenshots(brand, "brand-live")
 
     # Out of stock: one serum left, both viewers have it in their cart, Sam pays first.
@@ -150,11 +166,11 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     await brand.get_by_role("button", name=f"Save {SERUM}").click()
     await expect(brand.locator("#catalog-ok")).to_contain_text("1 in stock")
     for viewer in (alex, sam):
-        await viewer.get_by_role("button", name=f"Add {SERUM} to cart").click()
+        await viewer.get_by_role("button", name=f"Add to cart: {SERUM}").click()
         await expect(viewer.locator("#cart-count")).to_have_text("1")
     await sam.locator("#cart-button").click()
     await fill_checkout(sam, "4242424242424242")
-    await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! Order")
+    await expect(sam.locator("#checkout-ok")).to_contain_text("Thank you! You paid")
     await expect(alex.get_by_role("article", name=SERUM)).to_contain_text("Sold out")
     await alex.locator("#cart-button").click()
     await fill_checkout(alex, "4242424242424242")
@@ -163,7 +179,8 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
 
     # The brand refunds the first order from its Orders panel, after confirming: the row shows it
     # refunded, and the host's commission on it is reversed.
-    await expect(brand.locator("#orders > li")).to_have_count(3)
+    await expect(brand.locator("#orders > li")).to_have_count(2)
+    await expect(brand.locator("#declined-summary")).to_have_text("1 declined payment attempt")
     await expect(studio.locator("#earnings")).to_have_text("€13.80", timeout=20_000)
     await brand.get_by_role("button", name=f"Refund order {order_id}").click()
     confirm = brand.get_by_role("group", name=f"Confirm the refund of order {order_id}")
@@ -173,10 +190,15 @@ async def test_a_whole_show_from_go_live_to_sale(demo: DemoSeed, pages: Pages) -
     await expect(order_row.locator(".order-amount")).to_have_text("€34.50 · €34.50 refunded")
     await expect(brand.locator("#orders-ok")).to_contain_text(f"Refunded €34.50 for order {order_id}")
     await expect(brand.get_by_role("button", name=f"Refund order {order_id}")).to_have_count(0)
+    # Net after the refund next to gross: the first serum is refunded, the second one is still sold.
+    await expect(serum_row.locator(".gmv")).to_have_text("€69.00")
+    await expect(serum_row.locator(".refunded")).to_have_text("€34.50")
+    await expect(serum_row.locator(".net")).to_have_text("€34.50")
     await expect(studio.locator("#earnings")).to_have_text("€6.90", timeout=20_000)  # the studio polls
     await screenshots(brand, "brand-orders-refunded")
 
     # The host ends the show; the viewers see it.
     await studio.get_by_role("button", name="End show").click()
+    await studio.get_by_role("button", name="Yes, end the show").click()
     await expect(sam.locator("#status")).to_have_text("Ended", timeout=20_000)
     await expect(sam.locator("#stage-text")).to_contain_text("ended")

@@ -46,7 +46,7 @@ def test_bad_cluster_settings_are_named(env: dict[str, str], message: str) -> No
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--workers", "0"], "livecart: configuration error: --workers 0: must be at least 1\n"),
+        (["--workers", "0"], "livecart: configuration error: --workers '0': must be greater than zero\n"),
         (["--workers", "2", "--store", "sqlite:///x.db"], "livecart: configuration error: LIVECART_WORKERS=2: "),
         (["--workers", "3", "--store", "redis://127.0.0.1:1/0", "--port", "65533"],
          "livecart: configuration error: LIVECART_WORKER_PORTS=65534: 3 ports from it run past 65535\n"),

@@ -191,6 +191,30 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "delete the review (nobody may)": ("DELETE", "/api/reviews/{review}", None, {
         "anonymous": 405, "viewer": 405, "other_viewer": 405, "host": 405, "other_host": 405,
         "brand": 405, "other_brand": 405, "admin": 405}),
+    # a viewer's own saved address and card (each viewer reads its own); a show's poster, its host's
+    "read one's saved address": ("GET", "/api/me/address", None, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "read one's saved card": ("GET", "/api/me/payment-method", None, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "send the show's poster (a JSON body: 415 once allowed)": ("PUT", "/api/shows/{show}/poster", {}, {
+        "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 415, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 415}),
+    "save one's address": ("PUT", "/api/me/address", {
+        "name": "Ann", "line1": "1 Main St", "city": "Lyon", "postal_code": "69001", "country": "FR"}, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "save one's card": ("PUT", "/api/me/payment-method", {"method": "test", "card_number": "4242424242424242"}, {
+        "anonymous": 401, "viewer": 200, "other_viewer": 200, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "forget one's card": ("DELETE", "/api/me/payment-method", None, {
+        "anonymous": 401, "viewer": 204, "other_viewer": 204, "host": 403, "other_host": 403,
+        "brand": 403, "other_brand": 403, "admin": 403}),
+    "read the show's poster (none sent yet: 404 for everyone)": ("GET", "/api/shows/{show}/poster", None, {
+        role: 404 for role in ROLES}),
+    "read the show as a calendar event (no start time: 409 for everyone)": ("GET", "/api/shows/{show}.ics", None, {
+        role: 409 for role in ROLES}),
     "read the product's signals": ("GET", "/api/products/{product}/signals", None, {
         "anonymous": 401, "viewer": 403, "other_viewer": 403, "host": 403, "other_host": 403,
         "brand": 200, "other_brand": 403, "admin": 200}),

@@ -5,6 +5,7 @@ import { mountCampaigns } from "./campaigns.js";
 import { mountBrandReviews } from "./brand-reviews.js";
 import { drawBars } from "./chart.js";
 import { $, announce, bidi, el, isolate, setText, timeText, userText } from "./dom.js";
+import { locale, t, tn, translatePage } from "./i18n.js";
 import { LiveRoom } from "./live.js";
 import { formatMoney } from "./money.js";
 import { Pins } from "./pins.js";
@@ -26,7 +27,8 @@ import { SignIn } from "./signin.js";
  * @typedef {import("./protocol.js").ShowList} ShowList
  * @typedef {import("./protocol.js").ShowStats} ShowStats
  * @typedef {import("./protocol.js").StockLevel} StockLevel
- * @typedef {{units: number, gross_cents: number, pins: number, cart_adds: number, conversion: number|null}} Tally
+ * @typedef {{units: number, gross_cents: number, refunded_cents: number, net_cents: number, pins: number,
+ *   cart_adds: number, conversion: number|null}} Tally
  */
 
 const MAX_SHOWS = 30;
@@ -36,9 +38,9 @@ const signIn = new SignIn({
   storageKey: "livecart.brand.token",
   panel: "#console",
   roles: ["brand"],
-  invalid: "That token is not valid. Paste the brand token again.",
-  missing: "Paste the brand token (it was printed with the console link).",
-  wrongRole: (role) => `That is a ${role} token; the console needs a brand's token.`,
+  invalid: t("brand.token_invalid"),
+  missing: t("brand.token_missing"),
+  wrongRole: (role) => t("brand.token_wrong_role", { role }),
 });
 
 const state = {
@@ -95,8 +97,12 @@ function catalogRow(product) {
   });
   const save = el(
     "button",
-    { type: "button", class: "btn btn-small btn-primary", "aria-label": `Save ${product.title}` },
-    "Save",
+    {
+      type: "button",
+      class: "btn btn-small btn-primary",
+      "aria-label": t("brand.save_label", { title: product.title }),
+    },
+    t("brand.save"),
   );
   const row = el(
     "tr",
@@ -111,15 +117,24 @@ function catalogRow(product) {
         userText("span", product.title, { class: "title" }),
       ),
     ),
-    el("td", { text: formatMoney(product.price_cents, product.currency) }),
-    el("td", {}, el("label", { for: stockId, class: "visually-hidden" }, "Stock of ", bidi(product.title)), stock),
+    el("td", { text: formatMoney(product.price_cents, product.currency), dataset: { label: t("brand.col_price") } }),
     el(
       "td",
-      {},
-      el("label", { for: commissionId, class: "visually-hidden" }, "Commission % for ", bidi(product.title)),
+      { dataset: { label: t("brand.col_stock") } },
+      el("label", { for: stockId, class: "visually-hidden" }, tn("brand.stock_of", { title: bidi(product.title) })),
+      stock,
+    ),
+    el(
+      "td",
+      { dataset: { label: t("brand.col_commission") } },
+      el(
+        "label",
+        { for: commissionId, class: "visually-hidden" },
+        tn("brand.commission_for", { title: bidi(product.title) }),
+      ),
       commission,
     ),
-    el("td", {}, save),
+    el("td", { class: "actions" }, save),
   );
   save.addEventListener("click", () => saveRow(product.id, stock, commission));
   for (const input of [stock, commission]) {
@@ -139,11 +154,11 @@ async function saveRow(productId, stockInput, commissionInput) {
   stockInput.removeAttribute("aria-invalid");
   commissionInput.removeAttribute("aria-invalid");
   if (stockInput.value === "" || !Number.isInteger(stock) || stock < 0) {
-    problems.push("Stock of ", bidi(product.title), " must be a whole number, 0 or more. ");
+    problems.push(...tn("brand.stock_invalid", { title: bidi(product.title) }), " ");
     stockInput.setAttribute("aria-invalid", "true");
   } else if (stock !== product.stock) changes.stock = stock;
   if (commissionInput.value === "" || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-    problems.push("Commission for ", bidi(product.title), " must be between 0 and 100 %.");
+    problems.push(...tn("brand.commission_invalid", { title: bidi(product.title) }));
     commissionInput.setAttribute("aria-invalid", "true");
   } else if (Math.round(percent * 100) !== product.commission_bps) changes.commission_bps = Math.round(percent * 100);
   $("#catalog-ok").textContent = "";
@@ -154,7 +169,7 @@ async function saveRow(productId, stockInput, commissionInput) {
   }
   if (!Object.keys(changes).length) {
     $("#catalog-error").textContent = "";
-    announce($("#catalog-ok"), ["Nothing changed for ", bidi(product.title), "."], 4000);
+    announce($("#catalog-ok"), tn("brand.nothing_changed", { title: bidi(product.title) }), 4000);
     return;
   }
   try {
@@ -166,7 +181,11 @@ async function saveRow(productId, stockInput, commissionInput) {
     $("#catalog-error").textContent = "";
     announce(
       $("#catalog-ok"),
-      ["Saved ", bidi(updated.title), `: ${updated.stock} in stock, ${updated.commission_bps / 100} % commission.`],
+      tn("brand.saved", {
+        title: bidi(updated.title),
+        stock: updated.stock,
+        commission: new Intl.NumberFormat(locale).format(updated.commission_bps / 100),
+      }),
       6000,
     );
   } catch (error) {
@@ -176,7 +195,9 @@ async function saveRow(productId, stockInput, commissionInput) {
     const detail = Object.entries(fields)
       .map(([name, message]) => `${name}: ${message}`)
       .join("; ");
-    $("#catalog-error").replaceChildren("Could not save ", bidi(product.title), `: ${detail || error.message}`);
+    $("#catalog-error").replaceChildren(
+      ...tn("brand.save_failed", { title: bidi(product.title), reason: detail || error.message }),
+    );
   }
 }
 
@@ -186,7 +207,7 @@ async function loadCatalog() {
   state.products = new Map(products.map((p) => [p.id, p]));
   $("#catalog").replaceChildren(...products.map(catalogRow));
   if (!products.length) {
-    $("#catalog").replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty", text: "No products yet." })));
+    $("#catalog").replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty", text: t("brand.no_products") })));
   }
 }
 
@@ -213,7 +234,7 @@ function renderShows() {
         { dataset: { showId: show.id } },
         el("span", {
           class: `badge ${show.status === "live" ? "badge-live" : show.status === "ended" ? "badge-ended" : ""}`,
-          text: show.status,
+          text: t(`status.${show.status}`),
         }),
         el(
           "span",
@@ -222,7 +243,7 @@ function renderShows() {
           " ",
           el("span", {
             class: "hint",
-            text: `${products.length} of your products${show.scheduled_at && show.status === "scheduled" ? ` · ${timeText(show.scheduled_at)}` : ""}`,
+            text: `${t("brand.your_products", { count: products.length })}${show.scheduled_at && show.status === "scheduled" ? ` · ${timeText(show.scheduled_at)}` : ""}`,
           }),
         ),
         el(
@@ -230,10 +251,10 @@ function renderShows() {
           {
             type: "button",
             class: "btn btn-small btn-primary",
-            "aria-label": `Open ${show.title}`,
+            "aria-label": t("brand.open_label", { title: show.title }),
             onclick: () => selectShow(show.id),
           },
-          "Open",
+          t("brand.open"),
         ),
       ),
     ),
@@ -260,50 +281,70 @@ function renderPins() {
       ),
     ),
   );
-  setText(
-    "#pins-hint",
-    live ? "" : show.status === "ended" ? "The show has ended." : "Pinning opens when the show is live.",
-  );
+  setText("#pins-hint", live ? "" : show.status === "ended" ? t("brand.show_ended") : t("brand.pinning_opens"));
 }
 
 /** @returns {Tally} */
 function tallyFor(productId) {
   if (!state.tally.has(productId)) {
-    state.tally.set(productId, { units: 0, gross_cents: 0, pins: 0, cart_adds: 0, conversion: null });
+    state.tally.set(productId, {
+      units: 0,
+      gross_cents: 0,
+      refunded_cents: 0,
+      net_cents: 0,
+      pins: 0,
+      cart_adds: 0,
+      conversion: null,
+    });
   }
   return state.tally.get(productId);
 }
 
 /** @param {number|null} conversion buyers / cart viewers, 0–1 */
 function conversionText(conversion) {
-  return conversion === null ? "—" : `${(conversion * 100).toFixed(1)} %`;
+  if (conversion === null) return "—";
+  return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(conversion);
 }
 
 function renderCharts() {
   const products = state.selected.products;
   const currency = products[0]?.currency || "EUR";
-  const rows = products.map((p) => ({ product: p, t: tallyFor(p.id) }));
+  const rows = products.map((p) => ({ product: p, figures: tallyFor(p.id) }));
   drawBars(
     $("#units-chart"),
-    rows.map(({ product, t }) => ({ label: product.title, value: t.units })),
+    rows.map(({ product, figures }) => ({ label: product.title, value: figures.units })),
     (v) => String(v),
   );
   drawBars(
     $("#gmv-chart"),
-    rows.map(({ product, t }) => ({ label: product.title, value: t.gross_cents })),
+    rows.map(({ product, figures }) => ({ label: product.title, value: figures.net_cents })),
     (v) => formatMoney(v, currency),
   );
   $("#sales-table").replaceChildren(
-    ...rows.map(({ product, t }) =>
+    ...rows.map(({ product, figures }) =>
       el(
         "tr",
         { dataset: { productId: product.id } },
         el("th", { scope: "row" }, bidi(product.title)),
-        el("td", { class: "units", text: String(t.units) }),
-        el("td", { class: "gmv", text: formatMoney(t.gross_cents, product.currency) }),
-        el("td", { text: String(t.pins) }),
-        el("td", { text: String(t.cart_adds) }),
-        el("td", { text: conversionText(t.conversion) }),
+        el("td", { class: "units", text: String(figures.units), dataset: { label: t("brand.col_units") } }),
+        el("td", {
+          class: "net",
+          text: formatMoney(figures.net_cents, product.currency),
+          dataset: { label: t("brand.col_net") },
+        }),
+        el("td", {
+          class: "gmv",
+          text: formatMoney(figures.gross_cents, product.currency),
+          dataset: { label: t("brand.col_gross") },
+        }),
+        el("td", {
+          class: "refunded",
+          text: formatMoney(figures.refunded_cents, product.currency),
+          dataset: { label: t("brand.col_refunded") },
+        }),
+        el("td", { text: String(figures.pins), dataset: { label: t("brand.col_pins") } }),
+        el("td", { text: String(figures.cart_adds), dataset: { label: t("brand.col_cart_adds") } }),
+        el("td", { text: conversionText(figures.conversion), dataset: { label: t("brand.col_conversion") } }),
       ),
     ),
   );
@@ -319,6 +360,8 @@ async function refreshStats() {
       Object.assign(tallyFor(s.product_id), {
         units: s.units,
         gross_cents: s.gross_cents,
+        refunded_cents: s.refunded_cents,
+        net_cents: s.net_cents,
         pins: s.pins,
         cart_adds: s.cart_adds,
         conversion: s.conversion,
@@ -334,11 +377,12 @@ async function refreshStats() {
 function onSale(sale) {
   if (!state.products.has(sale.product_id)) return;
   const product = state.products.get(sale.product_id);
-  const t = tallyFor(sale.product_id);
-  t.units += sale.qty;
-  t.gross_cents += sale.qty * product.price_cents;
+  const figures = tallyFor(sale.product_id);
+  figures.units += sale.qty;
+  figures.gross_cents += sale.qty * product.price_cents;
+  figures.net_cents += sale.qty * product.price_cents;
   renderCharts();
-  announce($("#recent-sales"), [bidi(sale.buyer), ` bought ${sale.qty} × `, bidi(sale.title)]);
+  announce($("#recent-sales"), tn("watch.bought", { buyer: bidi(sale.buyer), qty: sale.qty, title: bidi(sale.title) }));
   clearTimeout(statsTimer);
   statsTimer = setTimeout(refreshStats, 800);
   refreshOrdersSoon();
@@ -373,7 +417,7 @@ function resetOrders() {
 async function loadOrders({ older = false } = {}) {
   if (!state.selected) return;
   if (!hasService("orders")) {
-    setText("#orders-empty", "Orders are not available on this server.");
+    setText("#orders-empty", t("brand.no_orders_service"));
     return;
   }
   const showId = state.selected.show.id;
@@ -393,7 +437,7 @@ async function loadOrders({ older = false } = {}) {
     orders.loadFailed = false;
   } catch (error) {
     orders.loadFailed = true;
-    setText("#orders-error", `Could not load the orders: ${error.message}`);
+    setText("#orders-error", t("brand.orders_failed", { reason: error.message }));
   }
   renderOrders();
 }
@@ -404,11 +448,13 @@ function refreshOrdersSoon() {
 }
 
 function orderStatus(order) {
-  if (order.status === "paid" && order.refund_status === "full") return { text: "refunded", class: "badge-ended" };
-  if (order.status === "paid" && order.refund_status === "partial") {
-    return { text: "partly refunded", class: "badge-warn" };
+  if (order.status === "paid" && order.refund_status === "full") {
+    return { text: t("order.refunded"), class: "badge-ended" };
   }
-  return { text: order.status, class: order.status === "paid" ? "badge-ok" : "" };
+  if (order.status === "paid" && order.refund_status === "partial") {
+    return { text: t("order.partly_refunded"), class: "badge-warn" };
+  }
+  return { text: t(`order.${order.status}`), class: order.status === "paid" ? "badge-ok" : "" };
 }
 
 /** @param {BrandOrder} order */
@@ -425,12 +471,19 @@ function orderActions(order) {
       {
         class: "order-confirm row",
         role: "group",
-        "aria-label": `Confirm the refund of order ${order.id}`,
+        "aria-label": t("brand.confirm_refund_label", { id: order.id }),
         onkeydown: (event) => {
           if (event.key === "Escape") cancelRefund(order.id);
         },
       },
-      el("span", {}, `Refund ${formatMoney(refundableCents(order), order.currency)} to `, bidi(order.buyer_name), "?"),
+      el(
+        "span",
+        {},
+        tn("brand.refund_question", {
+          amount: formatMoney(refundableCents(order), order.currency),
+          buyer: bidi(order.buyer_name),
+        }),
+      ),
       el(
         "button",
         {
@@ -440,7 +493,7 @@ function orderActions(order) {
           disabled: busy,
           onclick: () => refund(order),
         },
-        busy ? "Refunding…" : "Yes, refund",
+        busy ? t("brand.refunding") : t("brand.yes_refund"),
       ),
       el(
         "button",
@@ -451,7 +504,7 @@ function orderActions(order) {
           disabled: busy,
           onclick: () => cancelRefund(order.id),
         },
-        "Cancel",
+        t("brand.cancel"),
       ),
     );
   }
@@ -461,17 +514,19 @@ function orderActions(order) {
       type: "button",
       class: "btn btn-small",
       dataset: { action: "refund" },
-      "aria-label": `Refund order ${order.id}`,
+      "aria-label": t("brand.refund_label", { id: order.id }),
       onclick: () => askRefund(order.id),
     },
-    "Refund",
+    t("brand.refund"),
   );
 }
 
 /** @param {BrandOrder} order */
 function orderItem(order) {
   const status = orderStatus(order);
-  const refunded = order.refunded_cents ? ` · ${formatMoney(order.refunded_cents, order.currency)} refunded` : "";
+  const refunded = order.refunded_cents
+    ? ` · ${t("brand.amount_refunded", { amount: formatMoney(order.refunded_cents, order.currency) })}`
+    : "";
   return el(
     "li",
     { class: "order", dataset: { orderId: order.id }, tabindex: -1 },
@@ -482,7 +537,7 @@ function orderItem(order) {
       el("time", { datetime: order.created_at, text: timeText(order.created_at) }),
       el("span", { class: `badge order-status ${status.class}`, text: status.text }),
     ),
-    el("div", { class: "order-buyer" }, "Buyer: ", bidi(order.buyer_name)),
+    el("div", { class: "order-buyer" }, tn("brand.buyer", { buyer: bidi(order.buyer_name) })),
     el(
       "ul",
       { class: "order-items" },
@@ -492,7 +547,7 @@ function orderItem(order) {
           { dataset: { productId: line.product_id } },
           `${line.qty} × `,
           bidi(line.title),
-          line.refunded_qty ? ` (${line.refunded_qty} refunded)` : "",
+          line.refunded_qty ? ` (${t("brand.units_refunded", { qty: line.refunded_qty })})` : "",
         ),
       ),
     ),
@@ -512,8 +567,14 @@ function renderOrders() {
   const active = list.contains(document.activeElement) ? /** @type {HTMLElement} */ (document.activeElement) : null;
   const row = /** @type {HTMLElement|null} */ (active?.closest("[data-order-id]"));
   const keep = active && { id: row?.dataset.orderId, action: active.dataset.action };
-  const shown = [...orders.byId.values()].sort(newestFirst);
+  const held = [...orders.byId.values()].sort(newestFirst);
+  // Declined attempts are not orders: they are listed apart, folded away unless asked for.
+  const shown = held.filter((order) => order.status !== "failed");
+  const declined = held.filter((order) => order.status === "failed");
   list.replaceChildren(...shown.map(orderItem));
+  $("#declined").replaceChildren(...declined.map(orderItem));
+  $("#declined-panel").hidden = declined.length === 0;
+  setText("#declined-summary", t("brand.declined_summary", { count: declined.length }));
   $("#orders-empty").hidden = shown.length > 0;
   $("#orders-more").hidden = !orders.more;
   if (keep?.id) focusOrder(keep.id, keep.action);
@@ -549,14 +610,13 @@ async function refund(order) {
     orders.errors.delete(order.id);
     announce(
       $("#orders-ok"),
-      `Refunded ${formatMoney(body.refund.amount_cents, order.currency)} for order ${order.id}.`,
+      t("brand.refunded_ok", { amount: formatMoney(body.refund.amount_cents, order.currency), id: order.id }),
       8000,
     );
     setText("#orders-error", "");
   } catch (error) {
-    const reason =
-      error.status === 401 ? "your brand token is no longer valid; reload and sign in again" : error.message;
-    const why = `Could not refund order ${order.id}: ${reason}`;
+    const reason = error.status === 401 ? t("brand.token_expired") : error.message;
+    const why = t("brand.refund_failed", { id: order.id, reason });
     orders.errors.set(order.id, why);
     setText("#orders-error", why);
     if (error.status === 409) loadOrders(); // show the order as it is now (another refund may have won)
@@ -599,7 +659,8 @@ function joinRoom(showId) {
       /** @param {ShowEvent} event */
       show: ({ status }) => {
         state.selected.show.status = status;
-        setText("#live-status", status);
+        if (status === "ended") pins.pinned.clear(); // nothing stays on screen in an ended show
+        setText("#live-status", t(`status.${status}`));
         renderPins();
       },
     },
@@ -615,7 +676,7 @@ async function selectShow(showId) {
   state.tally = new Map();
   $("#live-panel").hidden = false;
   setText("#live-title", entry.show.title);
-  setText("#live-status", entry.show.status);
+  setText("#live-status", t(`status.${entry.show.status}`));
   $("#live-status").className = `badge ${entry.show.status === "live" ? "badge-live" : ""}`;
   setText("#pins-error", "");
   renderPins();
@@ -631,7 +692,7 @@ async function openConsole() {
   state.me = await signIn.check();
   if (!state.me) return;
   signIn.done();
-  $("#brand-name").replaceChildren(bidi(state.me.name), " · brand console");
+  $("#brand-name").replaceChildren(...tn("brand.heading", { name: bidi(state.me.name) }));
   document.title = `${isolate(state.me.name)} · livecart`;
   try {
     await loadCatalog();
@@ -639,7 +700,7 @@ async function openConsole() {
     await loadShows();
     if (hasService("connect")) await mountCampaigns({ token: signIn.token, me: state.me, products: state.products });
   } catch (error) {
-    setText("#catalog-error", `Could not load: ${error.message}`);
+    setText("#catalog-error", t("brand.load_failed", { reason: error.message }));
   }
   const live = state.shows.find((s) => s.show.status === "live");
   if (live) await selectShow(live.show.id);
@@ -647,6 +708,7 @@ async function openConsole() {
 }
 
 function main() {
+  translatePage();
   let resizeFrame = 0;
   addEventListener("resize", () => {
     cancelAnimationFrame(resizeFrame);

@@ -1,5 +1,6 @@
 // A small horizontal bar chart drawn on <canvas> (no library): one bar per product, value at its end.
 // The canvas keeps an aria-label; the same numbers are in a table next to it for screen readers.
+import { t } from "./i18n.js";
 
 const ROW_PX = 36;
 const COLORS = ["#b0104f", "#2f6fd1", "#d98200", "#1b6e3a", "#6a3fb5", "#00838f"];
@@ -23,7 +24,7 @@ export function drawBars(canvas, bars, format = String) {
   ctx.textBaseline = "middle";
   if (!bars.length || bars.every((b) => !b.value)) {
     ctx.fillStyle = "#5c5866";
-    ctx.fillText("No sales yet", 8, height / 2);
+    ctx.fillText(t("chart.no_sales"), 8, height / 2);
     return;
   }
   const labelWidth = Math.min(width * 0.4, Math.max(...bars.map((b) => ctx.measureText(b.label).width)) + 12);

@@ -3,13 +3,14 @@
 // controls (pins, moderation, selling formats) — the camera stays the host's.
 import { api } from "./api.js";
 import { $, announce, el, setText, userText } from "./dom.js";
+import { locale, t } from "./i18n.js";
 
 /**
  * @typedef {import("./protocol.js").Cohost} Cohost
  * @typedef {import("./protocol.js").CohostList} CohostList
  */
 
-const percent = (bps) => `${(bps / 100).toLocaleString(undefined, { maximumFractionDigits: 2 })} %`;
+const percent = (bps) => `${(bps / 100).toLocaleString(locale, { maximumFractionDigits: 2 })} %`;
 
 /**
  * The signed-in host's place in the show: "host", "active" or "invited" (a co-host), or null.
@@ -65,11 +66,14 @@ export async function mountCohosts(showId, token, isHost) {
           json: { host_id: hostId, share_bps: share },
         });
         form.reset();
-        announce($("#cohosts-ok"), "Invited. The co-host accepts by opening this studio with its own token.", 5000);
+        announce($("#cohosts-ok"), t("cohosts.invited_ok"), 5000);
         await renderCohosts(showId, token);
       } catch (error) {
         const left = error.details.available_bps;
-        setText("#cohosts-error", left === undefined ? error.message : `${error.message} (${percent(left)} left)`);
+        setText(
+          "#cohosts-error",
+          left === undefined ? error.message : t("cohosts.left", { reason: error.message, left: percent(left) }),
+        );
       }
     });
   }
@@ -86,7 +90,10 @@ async function renderCohosts(showId, token) {
         { dataset: { hostId: one.host_id } },
         userText("span", one.host_name || one.host_id, { class: "grow" }),
         el("span", { text: percent(one.share_bps) }),
-        el("span", { class: `badge ${one.status === "active" ? "badge-ok" : ""}`, text: one.status }),
+        el("span", {
+          class: `badge ${one.status === "active" ? "badge-ok" : ""}`,
+          text: t(`cohosts.status_${one.status}`),
+        }),
       ),
     ),
   );

@@ -2,6 +2,7 @@
 // User text is also isolated for bidirectional display: it goes in its own <bdi> (`bidi`) or as the whole
 // content of an element with dir="auto" (`userText`), so a right-to-left name or an override character
 // (U+202E) inside it cannot reorder the text around it.
+import { locale } from "./i18n.js";
 
 /**
  * The first element matching `selector` (typed loosely: pages know which element each id names).
@@ -74,7 +75,7 @@ export function showFieldErrors(form, fields = {}) {
 export function timeText(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return date.toLocaleString(undefined, {
+  return date.toLocaleString(locale, {
     weekday: "short",
     hour: "2-digit",
     minute: "2-digit",

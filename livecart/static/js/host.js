@@ -3,6 +3,7 @@
 // studio), and the money: balance, payouts and the statement.
 import { api } from "./api.js";
 import { $, announce, el, setText, timeText, userText } from "./dom.js";
+import { translatePage } from "./i18n.js";
 import { formatMoney } from "./money.js";
 import { SignIn } from "./signin.js";
 
@@ -314,6 +315,7 @@ async function openPage() {
 }
 
 function main() {
+  translatePage(); // the page's static text; what host.js writes is English for now
   $("#search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     loadCampaigns();

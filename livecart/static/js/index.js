@@ -1,22 +1,48 @@
 // The index: live shows first, then upcoming ones; refreshed every 15 s.
 import { api } from "./api.js";
 import { $, el, timeText, userText } from "./dom.js";
+import { t, translatePage } from "./i18n.js";
 
 const REFRESH_MS = 15000;
 
 /**
- * @typedef {import("./protocol.js").Show} Show
+ * @typedef {import("./protocol.js").ShowListItem} ShowListItem
  * @typedef {import("./protocol.js").ShowList} ShowList
  */
 
-/** @param {Show} show */
+/** "Add to calendar" (an .ics file) for a show with a start time. @param {ShowListItem} show */
+function calendarLink(show) {
+  if (show.status !== "scheduled" || !show.scheduled_at) return null;
+  return el("a", {
+    class: "btn btn-small",
+    href: `/api/shows/${encodeURIComponent(show.id)}.ics`,
+    download: `${show.id}.ics`,
+    text: t("index.calendar"),
+    "aria-label": t("index.calendar_label", { title: show.title }),
+  });
+}
+
+/** @param {ShowListItem} show */
 function showItem(show) {
   const live = show.status === "live";
-  const text = live ? "Live" : show.status === "paused" ? "Back soon" : "Soon";
+  const paused = show.status === "paused"; // its publisher went away: still on, back soon
+  const text = live ? t("status.live") : paused ? t("status.paused") : t("index.soon");
   return el(
     "li",
     { class: "show-item", dataset: { showId: show.id } },
-    el("span", { class: `badge ${live ? "badge-live" : ""}`, text }),
+    el(
+      "div",
+      { class: "poster" },
+      el("img", {
+        src: show.poster_url || "/static/img/poster.svg",
+        alt: "",
+        width: 160,
+        height: 90,
+        loading: "lazy",
+        decoding: "async",
+      }),
+      el("span", { class: `badge ${live ? "badge-live" : ""}`, text }),
+    ),
     el(
       "div",
       { class: "grow" },
@@ -24,18 +50,25 @@ function showItem(show) {
       el("div", {
         class: "meta",
         text: live
-          ? "Streaming now"
-          : show.scheduled_at
-            ? `Starts ${timeText(show.scheduled_at)}`
-            : "Not scheduled yet",
+          ? t("index.streaming")
+          : paused
+            ? t("index.paused")
+            : show.scheduled_at
+              ? t("index.starts", { when: timeText(show.scheduled_at) })
+              : t("index.unscheduled"),
       }),
     ),
-    el("a", {
-      class: `btn ${live ? "btn-primary" : ""}`,
-      href: `/watch/${encodeURIComponent(show.id)}`,
-      text: live ? "Watch" : "Open",
-      "aria-label": `${live ? "Watch" : "Open"} ${show.title}`,
-    }),
+    el(
+      "div",
+      { class: "show-actions" },
+      el("a", {
+        class: `btn ${live ? "btn-primary" : ""}`,
+        href: `/watch/${encodeURIComponent(show.id)}`,
+        text: live ? t("index.watch") : t("index.open"),
+        "aria-label": t(live ? "index.watch_label" : "index.open_label", { title: show.title }),
+      }),
+      calendarLink(show),
+    ),
   );
 }
 
@@ -51,9 +84,10 @@ async function refresh() {
     $("#upcoming-empty").hidden = upcoming.length > 0;
     $("#error").textContent = "";
   } catch (error) {
-    $("#error").textContent = `Could not load the shows: ${error.message}`;
+    $("#error").textContent = t("index.load_failed", { reason: error.message });
   }
 }
 
+translatePage();
 refresh();
 setInterval(refresh, REFRESH_MS);

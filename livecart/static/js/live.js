@@ -1,6 +1,8 @@
 // The live room over Socket.IO (path /socket.io/, websocket only, msgpack parser built into the
 // /vendor bundle). Joins on every (re)connect and hands the snapshot to onSnapshot again.
 
+import { t } from "./i18n.js";
+
 const ACK_TIMEOUT_MS = 8000;
 
 /**
@@ -28,16 +30,16 @@ export class LiveRoom {
   connect() {
     const io = /** @type {any} */ (window).io; // from /vendor/socket.io.msgpack.min.js
     if (typeof io !== "function") {
-      this.onState("unavailable", "The live room library did not load (/vendor/socket.io.msgpack.min.js).");
+      this.onState("unavailable", t("live.unavailable"));
       return;
     }
     this.socket = io({ path: "/socket.io/", transports: ["websocket"], reconnectionDelayMax: 8000 });
     this.socket.on("connect", () => this.join());
     this.socket.on("disconnect", (reason) => {
       this.joined = false;
-      if (reason !== "io client disconnect") this.onState("reconnecting", "Connection lost. Reconnecting…");
+      if (reason !== "io client disconnect") this.onState("reconnecting", t("live.reconnecting"));
     });
-    this.socket.on("connect_error", () => this.onState("reconnecting", "Cannot reach the live room. Retrying…"));
+    this.socket.on("connect_error", () => this.onState("reconnecting", t("live.retrying")));
     for (const [event, handler] of Object.entries(this.handlers)) this.socket.on(event, handler);
   }
 
@@ -65,14 +67,14 @@ export class LiveRoom {
   request(event, payload) {
     return new Promise((resolve) => {
       if (!this.socket?.connected) {
-        resolve({ ok: false, error: { code: "offline", message: "Not connected to the live room yet." } });
+        resolve({ ok: false, error: { code: "offline", message: t("live.not_connected") } });
         return;
       }
       this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
         if (err) {
-          resolve({ ok: false, error: { code: "timeout", message: "The live room did not answer. Try again." } });
+          resolve({ ok: false, error: { code: "timeout", message: t("live.timeout") } });
         } else if (!ack || typeof ack !== "object") {
-          resolve({ ok: false, error: { code: "bad_ack", message: "Unexpected answer." } });
+          resolve({ ok: false, error: { code: "bad_ack", message: t("live.bad_ack") } });
         } else {
           resolve(ack);
         }

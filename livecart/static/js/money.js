@@ -1,10 +1,12 @@
-// Money arrives as integer minor units plus an ISO 4217 currency; Intl knows each currency's digits.
+// Money arrives as integer minor units plus an ISO 4217 currency; Intl knows each currency's digits and
+// formats them in the reader's locale (i18n.js).
+import { locale, t } from "./i18n.js";
 
 const formatters = new Map();
 
 function formatter(currency) {
   if (!formatters.has(currency)) {
-    formatters.set(currency, new Intl.NumberFormat(undefined, { style: "currency", currency }));
+    formatters.set(currency, new Intl.NumberFormat(locale, { style: "currency", currency }));
   }
   return formatters.get(currency);
 }
@@ -22,7 +24,7 @@ export function formatMoney(cents, currency) {
 /** "only 3 left" when few remain, "Sold out" at zero, "N in stock" otherwise. */
 export function stockText(stock) {
   if (typeof stock !== "number") return "";
-  if (stock <= 0) return "Sold out";
-  if (stock <= 10) return `only ${stock} left`;
-  return `${stock} in stock`;
+  if (stock <= 0) return t("stock.sold_out");
+  if (stock <= 10) return t("stock.only_left", { left: stock });
+  return t("stock.in_stock", { stock: new Intl.NumberFormat(locale).format(stock) });
 }

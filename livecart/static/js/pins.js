@@ -2,6 +2,7 @@
 // room's snapshot and `pin`/`unpin` events, the Pin/Unpin button, and the request it makes.
 import { api } from "./api.js";
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 
 /**
  * @typedef {import("./protocol.js").Pin} Pin
@@ -68,6 +69,21 @@ export class Pins {
     this.onChange();
   }
 
+  /** Take every product off screen (before the show ends: an ended show's pins cannot be changed). */
+  async clear(showId) {
+    const base = `/api/shows/${encodeURIComponent(showId)}/pins`;
+    const pinned = [...this.pinned];
+    await Promise.all(
+      pinned.map((productId) =>
+        api("DELETE", `${base}/${encodeURIComponent(productId)}`, { token: this.token() }).then(
+          () => this.pinned.delete(productId),
+          (error) => this.onError(error.message),
+        ),
+      ),
+    );
+    this.onChange();
+  }
+
   /**
    * The "On screen" badge (when pinned) and the Pin/Unpin button of one product.
    * @param {string} showId
@@ -77,17 +93,17 @@ export class Pins {
   controls(showId, product, { disabled }) {
     const pinned = this.pinned.has(product.id);
     return [
-      pinned ? el("span", { class: "badge badge-live", text: "On screen" }) : null,
+      pinned ? el("span", { class: "badge badge-live", text: t("pins.on_screen") }) : null,
       el(
         "button",
         {
           type: "button",
           class: `btn btn-small ${pinned ? "" : "btn-primary"}`,
           disabled,
-          "aria-label": `${pinned ? "Unpin" : "Pin"} ${product.title}`,
+          "aria-label": t(pinned ? "pins.unpin_label" : "pins.pin_label", { title: product.title }),
           onclick: () => this.toggle(showId, product.id),
         },
-        pinned ? "Unpin" : "Pin",
+        pinned ? t("pins.unpin") : t("pins.pin"),
       ),
     ];
   }

@@ -3,6 +3,7 @@
 // attribution is kept first: attribution.js), which credits the link's host.
 import { api } from "./api.js";
 import { $, setText } from "./dom.js";
+import { translatePage } from "./i18n.js";
 import { formatMoney } from "./money.js";
 import { heldCode, keepAttribution } from "./attribution.js";
 import { saveViewer, savedViewer } from "./tokens.js";
@@ -91,6 +92,7 @@ async function buy(event) {
 }
 
 async function main() {
+  translatePage(); // the page's static text; what product.js writes is English for now
   const held = heldCode();
   $("#name-form").addEventListener("submit", join);
   $("#buy-form").addEventListener("submit", buy);

@@ -64,7 +64,30 @@
 /**
  * GET /api/shows
  * @typedef {object} ShowList
- * @property {Show[]} shows
+ * @property {ShowListItem[]} shows
+ */
+
+/**
+ * A show in GET /api/shows: the show and its latest poster frame (null before the studio sent one).
+ * @typedef {object} ShowListItem
+ * @property {string} id
+ * @property {string} host_id
+ * @property {string} title
+ * @property {"scheduled"|"live"|"paused"|"ended"} status
+ * @property {string|null} scheduled_at
+ * @property {string|null} started_at
+ * @property {string|null} ended_at
+ * @property {string} created_at
+ * @property {string|null} poster_url
+ */
+
+/**
+ * PUT /api/shows/{id}/poster
+ * @typedef {object} PosterReply
+ * @property {string} show_id
+ * @property {string} poster_url
+ * @property {string} updated_at
+ * @property {number} bytes
  */
 
 /**
@@ -167,6 +190,25 @@
  * @property {string} city
  * @property {string} postal_code
  * @property {string} country
+ */
+
+/**
+ * GET/PUT /api/me/address: the viewer's saved shipping address (null before the first one).
+ * @typedef {object} SavedAddress
+ * @property {Shipping|null} address
+ */
+
+/**
+ * GET /api/me/payment-method: the viewer's saved card, as the payment provider's token (never the number).
+ * @typedef {object} SavedPaymentMethod
+ * @property {PaymentMethod|null} payment_method
+ */
+
+/**
+ * @typedef {object} PaymentMethod
+ * @property {string} brand e.g. "visa"
+ * @property {string} last4
+ * @property {string} created_at
  */
 
 /**
@@ -558,6 +600,7 @@
  * @property {string[]} [product_ids] out_of_stock, not_pinned, limit_exceeded, price_changed
  * @property {number} [min_cents] bid_too_low: the lowest valid bid now
  * @property {Object<string, number>} [available] out_of_stock: units left per short product
+ * @property {number} [limit] limit_exceeded: the most units of a product one buyer may have
  */
 
 // ---- the live room (Socket.IO) ------------------------------------------------------------------

@@ -54,9 +54,14 @@ export function reviewBadge(product, token) {
     "aria-label": `Reviews of ${product.title}`,
     onclick: () => openReviews(product, token, badge),
   });
-  badge.textContent = "Reviews";
+  // The button's name starts with what it shows (its visible text is part of its accessible name).
+  const show = (text) => {
+    badge.textContent = text;
+    badge.setAttribute("aria-label", `${text} · Reviews of ${product.title}`);
+  };
+  show("Reviews");
   summaryOf(product.id).then((summary) => {
-    if (summary) badge.textContent = summaryText(summary);
+    if (summary) show(summaryText(summary));
   });
   return badge;
 }

@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { cohostStatus, mountCohosts, offerAccept } from "./cohosts.js";
 import { ChatList, QuestionBoard } from "./chat.js";
 import { $, announce, bidi, el, elapsedText, isolate, setText, userText } from "./dom.js";
+import { t, translatePage } from "./i18n.js";
 import { LiveRoom } from "./live.js";
 import { formatMoney } from "./money.js";
 import { Pins } from "./pins.js";
@@ -28,15 +29,18 @@ import { WhipPublisher } from "./video.js";
 
 const MUTE_SECONDS = 300;
 const EARNINGS_REFRESH_MS = 15000;
+const POSTER_EVERY_MS = 30000; // a still of the camera for the index page, while publishing
+const FIRST_POSTER_MS = 2000; // the first one soon after going live
+const POSTER_WIDTH = 640;
 const showId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 
 const signIn = new SignIn({
   storageKey: "livecart.host.token",
   panel: "#studio",
   roles: ["host", "admin"],
-  invalid: "That token is not valid. Paste the host token again.",
-  missing: "Paste the host token (it was printed with the studio link).",
-  wrongRole: (role) => `That is a ${role} token; the studio needs the host's token.`,
+  invalid: t("studio.token_invalid"),
+  missing: t("studio.token_missing"),
+  wrongRole: (role) => t("studio.token_wrong_role", { role }),
 });
 
 const state = {
@@ -49,6 +53,7 @@ const state = {
   stream: null,
   publisher: null,
   startedAt: null,
+  cohost: false, // an active co-host: the host's controls, without the camera or ending the show
 };
 const questions = new QuestionBoard();
 const pins = new Pins({
@@ -70,26 +75,50 @@ let earningsTimer = 0;
 function setStatus(status) {
   state.show.status = status;
   const badge = $("#status");
-  const names = { live: "Live", paused: "Paused", ended: "Ended" };
-  badge.textContent = names[status] || "Scheduled";
+  badge.textContent = status === "paused" ? t("studio.paused") : t(`status.${status}`);
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (status === "live" && !state.startedAt) state.startedAt = Date.now();
   if (status === "ended") {
     stopPublishing({ notify: false }); // the server ended the broadcast already
+    stopCamera();
+    pins.reset([]); // nothing is on screen in an ended show
+    $("#end-confirm").hidden = true;
     $("#go-live").disabled = true;
-    $("#go-live").textContent = "Show ended";
+    $("#go-live").textContent = t("studio.show_ended");
   }
   updateButtons();
+}
+
+/** What the stream is doing, as this tab knows it: its own connection while it publishes; otherwise
+ * the show's status (a live show is being sent from another tab or device). */
+function showHealth() {
+  if (state.publisher) return;
+  const status = state.show?.status;
+  setText(
+    "#health",
+    t(
+      status === "live"
+        ? "health.elsewhere"
+        : status === "paused"
+          ? "health.paused"
+          : status === "ended"
+            ? "health.ended"
+            : "health.offline",
+    ),
+  );
 }
 
 function updateButtons() {
   const publishing = Boolean(state.publisher);
   $("#go-live").hidden = publishing;
-  // A paused show (the stream stopped) is still on: the host resumes it or ends it.
-  $("#end-show").hidden = !publishing && state.show.status !== "live" && state.show.status !== "paused";
+  // A paused show (the stream stopped) is still on: the host resumes it or ends it (a co-host may not).
+  const onAir = state.show.status === "live" || state.show.status === "paused";
+  $("#end-show").hidden = state.cohost || (!publishing && !onAir);
+  if ($("#end-show").hidden) $("#end-confirm").hidden = true;
+  showHealth();
   if (!publishing && state.show.status !== "ended") {
     $("#go-live").disabled = !state.stream || !hasService("video");
-    $("#go-live").textContent = state.show.status === "scheduled" ? "Go live" : "Resume streaming";
+    $("#go-live").textContent = state.show.status === "scheduled" ? t("studio.go_live") : t("studio.resume");
   }
 }
 
@@ -119,8 +148,7 @@ async function openCamera() {
     $("#camera-error").textContent = "";
     await listDevices();
   } catch (error) {
-    $("#camera-error").textContent =
-      `Cannot open the camera or microphone: ${error.message}. Allow access in the browser and reload.`;
+    $("#camera-error").textContent = t("studio.camera_failed", { reason: error.message });
   }
   updateButtons();
 }
@@ -133,7 +161,7 @@ async function listDevices() {
       .map((d, i) =>
         el("option", {
           value: d.deviceId,
-          text: d.label || `${kind === "videoinput" ? "Camera" : "Microphone"} ${i + 1}`,
+          text: d.label || t(kind === "videoinput" ? "studio.camera_n" : "studio.mic_n", { n: i + 1 }),
         }),
       );
     select.replaceChildren(...options);
@@ -146,12 +174,12 @@ async function listDevices() {
 async function goLive() {
   if (!state.stream) return;
   $("#go-live").disabled = true;
-  setText("#health", "connecting");
+  setText("#health", t("health.connecting"));
   const publisher = new WhipPublisher(showId, signIn.token, {
     onState: (connection) => {
-      setText("#health", connection);
+      setText("#health", t(`health.${connection}`));
       if (connection === "failed") {
-        announce($("#camera-error"), "The stream connection failed. Press Go live to try again.");
+        announce($("#camera-error"), t("studio.stream_failed"));
       }
       if (connection === "failed" || connection === "closed") stopPublishing({ notify: false });
     },
@@ -159,11 +187,12 @@ async function goLive() {
   try {
     await publisher.start(state.stream);
     state.publisher = publisher;
+    setTimeout(sendPoster, FIRST_POSTER_MS);
     if (!state.startedAt) state.startedAt = Date.now();
     $("#camera-error").textContent = "";
   } catch (error) {
-    setText("#health", "offline");
-    $("#camera-error").textContent = `Could not go live: ${error.message}`;
+    showHealth();
+    $("#camera-error").textContent = t("studio.go_live_failed", { reason: error.message });
   }
   updateButtons();
 }
@@ -171,20 +200,63 @@ async function goLive() {
 function stopPublishing(options) {
   state.publisher?.stop(options);
   state.publisher = null;
-  setText("#health", "offline");
   setText("#bitrate", "");
   updateButtons();
 }
 
+/** Turn the camera and microphone off (the preview goes black). */
+function stopCamera() {
+  state.stream?.getTracks().forEach((track) => track.stop());
+  state.stream = null;
+  $("#preview").srcObject = null;
+}
+
+/** End show asks first; focus goes to the safe answer. */
+function askToEnd() {
+  $("#end-confirm").hidden = false;
+  $("#end-no").focus();
+}
+
+function keepStreaming() {
+  $("#end-confirm").hidden = true;
+  $("#end-show").focus();
+}
+
 async function endShow() {
-  announce($("#notice"), "Ending the show…", 4000);
+  $("#end-confirm").hidden = true;
+  announce($("#notice"), t("studio.ending"), 4000);
+  await pins.clear(showId); // off screen first, so no card stays on the viewers' screens
   try {
     // Ends the show for good; stopping the stream alone only pauses it.
     const show = await api("POST", `/api/shows/${encodeURIComponent(showId)}/end`, { token: signIn.token });
     stopPublishing({ notify: false }); // the server closed the publisher already
+    stopCamera();
     setStatus(show.status);
   } catch (error) {
-    announce($("#notice"), `Could not end the show: ${error.message}`, 6000);
+    announce($("#notice"), t("studio.end_failed", { reason: error.message }), 6000);
+  }
+}
+
+/** Send a still of the camera as the show's poster (JPEG, at most 640 px wide) while publishing. */
+async function sendPoster() {
+  const video = $("#preview");
+  if (!state.publisher || !hasService("posters") || !video.videoWidth) return;
+  const width = Math.min(POSTER_WIDTH, video.videoWidth);
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = Math.round((width * video.videoHeight) / video.videoWidth);
+  canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+  const still = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.7));
+  if (!still) return;
+  try {
+    const response = await fetch(`/api/shows/${encodeURIComponent(showId)}/poster`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${signIn.token}`, "Content-Type": "image/jpeg" },
+      body: still,
+    });
+    if (!response.ok) setText("#bitrate", t("studio.poster_failed", { reason: response.status }));
+  } catch (error) {
+    setText("#bitrate", t("studio.poster_failed", { reason: error.message }));
   }
 }
 
@@ -194,7 +266,9 @@ async function sampleHealth() {
   if (sample) {
     setText(
       "#bitrate",
-      `Sending ${Math.round(sample.bitrate / 1000)} kbit/s${sample.fps ? ` at ${Math.round(sample.fps)} fps` : ""}`,
+      sample.fps
+        ? t("studio.sending_fps", { kbits: Math.round(sample.bitrate / 1000), fps: Math.round(sample.fps) })
+        : t("studio.sending", { kbits: Math.round(sample.bitrate / 1000) }),
     );
   }
 }
@@ -214,7 +288,7 @@ function renderLineup() {
           " ",
           el("span", { class: "hint", text: formatMoney(product.price_cents, product.currency) }),
         ),
-        ...pins.controls(showId, product, { disabled: !hasService("commerce") }),
+        ...pins.controls(showId, product, { disabled: !hasService("commerce") || state.show.status === "ended" }),
         el(
           "div",
           { class: "format-controls" },
@@ -259,20 +333,20 @@ function moderation(message) {
       {
         type: "button",
         class: "btn btn-small mod",
-        "aria-label": `Delete message from ${message.name}`,
+        "aria-label": t("studio.delete_label", { name: message.name }),
         onclick: () => moderate("delete_message", { message_id: message.id }),
       },
-      "Delete",
+      t("studio.delete"),
     ),
     el(
       "button",
       {
         type: "button",
         class: "btn btn-small mod",
-        "aria-label": `Mute ${message.name} for 5 minutes`,
+        "aria-label": t("studio.mute_label", { name: message.name }),
         onclick: () => moderate("mute", { viewer_id: message.viewer_id, seconds: MUTE_SECONDS }),
       },
-      "Mute",
+      t("studio.mute"),
     ),
   ];
 }
@@ -298,7 +372,13 @@ function renderQuestions() {
           { class: "grow" },
           userText("span", q.text),
           " ",
-          el("span", { class: "hint" }, "— ", bidi(q.name), q.status !== "open" ? ` · ${q.status}` : ""),
+          el(
+            "span",
+            { class: "hint" },
+            "— ",
+            bidi(q.name),
+            q.status !== "open" ? ` · ${t(`watch.question_status_${q.status}`)}` : "",
+          ),
         ),
         el(
           "button",
@@ -306,10 +386,10 @@ function renderQuestions() {
             type: "button",
             class: "btn btn-small",
             disabled: q.status === "featured",
-            "aria-label": `Feature: ${q.text}`,
+            "aria-label": t("studio.feature_label", { text: q.text }),
             onclick: () => questionAction("feature", q),
           },
-          "Feature",
+          t("studio.feature"),
         ),
         el(
           "button",
@@ -317,10 +397,10 @@ function renderQuestions() {
             type: "button",
             class: "btn btn-small btn-primary",
             disabled: q.status === "answered",
-            "aria-label": `Mark answered: ${q.text}`,
+            "aria-label": t("studio.answered_label", { text: q.text }),
             onclick: () => questionAction("answer", q),
           },
-          "Answered",
+          t("studio.answered"),
         ),
       ),
     ),
@@ -348,7 +428,7 @@ function applySnapshot(snapshot) {
 
 function connectLive() {
   if (!hasService("live")) {
-    announce($("#notice"), "The live room (chat, questions, viewer count) is not available on this server.");
+    announce($("#notice"), t("studio.no_live"));
     $("#chat-form").querySelector("button").disabled = true;
     return;
   }
@@ -398,7 +478,7 @@ async function openStudio() {
   try {
     state.show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
   } catch (error) {
-    signIn.ask(error.status === 404 ? "This show does not exist. Check the link." : error.message);
+    signIn.ask(error.status === 404 ? t("watch.not_found") : error.message);
     return;
   }
   let place = state.me.role === "host" ? await cohostStatus(showId, signIn.token, state.me, state.show) : "host";
@@ -408,38 +488,46 @@ async function openStudio() {
     place = "active";
   }
   if (!place) {
-    signIn.ask("This show belongs to another host. Use that host's token.");
+    signIn.ask(t("studio.other_host"));
     return;
   }
+  state.cohost = place === "active";
   signIn.done();
   if (hasService("connect")) await mountCohosts(showId, signIn.token, place === "host" && state.me.role === "host");
-  document.title = `Studio · ${isolate(state.show.title)} · livecart`;
+  document.title = t("studio.title", { title: isolate(state.show.title) });
   setText("#show-title", state.show.title);
   state.lineup = state.show.lineup;
   if (state.show.started_at) state.startedAt = Date.parse(state.show.started_at);
-  if (!hasService("video")) announce($("#camera-error"), "This server does not accept video (WHIP) yet.");
+  if (!hasService("video")) announce($("#camera-error"), t("studio.no_video"));
   setStatus(state.show.status);
   renderLineup();
   chat = new ChatList($("#chat"), $("#new-messages"), { actions: moderation });
   connectLive();
   refreshEarnings();
   setInterval(refreshEarnings, EARNINGS_REFRESH_MS);
+  setInterval(sendPoster, POSTER_EVERY_MS);
   setInterval(() => {
     tick();
     sampleHealth();
   }, 1000);
-  if (place === "active") {
+  if (state.cohost) {
     $("#camera-heading").closest("section").hidden = true; // the camera is the host's
-  } else {
+  } else if (state.show.status !== "ended") {
     await openCamera();
   }
 }
 
 function main() {
+  translatePage();
   $("#camera-select").addEventListener("change", openCamera);
   $("#mic-select").addEventListener("change", openCamera);
   $("#go-live").addEventListener("click", goLive);
-  $("#end-show").addEventListener("click", endShow);
+  $("#end-show").addEventListener("click", askToEnd);
+  $("#end-yes").addEventListener("click", endShow);
+  $("#end-no").addEventListener("click", keepStreaming);
+  $("#end-confirm").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") keepStreaming();
+  });
   $("#chat-form").addEventListener("submit", sendChat);
   // Leaving or reloading is not "End show": the server keeps the show live for its grace period, so
   // a reloaded studio can resume; only the End show button DELETEs the broadcast.

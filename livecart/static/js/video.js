@@ -1,6 +1,8 @@
 // WHIP (publish, RFC 9725) and WHEP (watch) over fetch: one SDP offer POSTed, the answer in the body,
 // the session's URL in Location (DELETE it to stop), ICE servers in Link rel="ice-server" headers.
 
+import { t } from "./i18n.js";
+
 const ICE_GATHER_MS = 2500;
 
 /** Parse `Link: <stun:…>; rel="ice-server"; username="u"; credential="c"` headers. */
@@ -177,7 +179,7 @@ export class WhepPlayer {
     if (!this.running) return;
     this.onState(
       this.attempt ? "reconnecting" : "connecting",
-      this.attempt ? "Video interrupted. Reconnecting…" : "Connecting video…",
+      this.attempt ? t("video.interrupted") : t("video.connecting"),
     );
     const pc = new RTCPeerConnection();
     this.pc = pc;
@@ -215,7 +217,7 @@ export class WhepPlayer {
     if (!this.running || this.retryTimer) return;
     this.attempt += 1;
     const delay = Math.min(15000, 500 * 2 ** Math.min(this.attempt, 5));
-    this.onState("reconnecting", "Video interrupted. Reconnecting…");
+    this.onState("reconnecting", t("video.interrupted"));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();

@@ -5,6 +5,7 @@ import { ChatList, QuestionBoard } from "./chat.js";
 import { CartView } from "./cart.js";
 import { $, announce, bidi, el, isolate, showFieldErrors, timeText, userText } from "./dom.js";
 import { FrameSync } from "./frame-sync.js";
+import { t, tn, translatePage } from "./i18n.js";
 import { LiveRoom } from "./live.js";
 import { reviewBadge } from "./reviews.js";
 import { formatMoney, stockText } from "./money.js";
@@ -34,10 +35,10 @@ import { WhepPlayer } from "./video.js";
 
 const showId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 const REACTIONS = [
-  { kind: "heart", emoji: "❤️", label: "Love it" },
-  { kind: "fire", emoji: "🔥", label: "Fire" },
-  { kind: "clap", emoji: "👏", label: "Applause" },
-  { kind: "laugh", emoji: "😂", label: "Funny" },
+  { kind: "heart", emoji: "❤️" },
+  { kind: "fire", emoji: "🔥" },
+  { kind: "clap", emoji: "👏" },
+  { kind: "laugh", emoji: "😂" },
 ];
 const TICKER_MS = 6000;
 
@@ -65,7 +66,7 @@ const cart = new CartView({
   onCount: (count) => {
     $("#cart-count").textContent = String(count);
   },
-  onUnauthorized: () => signOut("Your viewer session expired. Pick a name again."),
+  onUnauthorized: () => signOut(t("watch.expired")),
 });
 let room = null;
 let player = null;
@@ -97,34 +98,37 @@ function setNotice(kind, text) {
 
 function setStatus(status) {
   const badge = $("#status");
-  const names = { live: "Live", paused: "Back soon", ended: "Ended" };
-  badge.textContent = names[status] || "Scheduled";
+  badge.textContent = t(`status.${status}`);
   badge.className = `badge ${status === "live" ? "badge-live" : status === "ended" ? "badge-ended" : ""}`;
   if (state.show) state.show.status = status;
   const message = $("#stage-message");
   if (status === "paused") {
     // The host's stream stopped; the video connection stays and picks up when they are back.
     message.hidden = false;
-    $("#stage-text").textContent = "The host will be back soon. Stay here — the video resumes by itself.";
+    $("#stage-text").textContent = t("watch.paused");
   } else if (status === "live") {
     if (!hasService("video")) {
       message.hidden = false;
-      $("#stage-text").textContent = "The show is live, but this server does not stream video.";
+      $("#stage-text").textContent = t("watch.no_video");
     } else {
       startVideo();
     }
   } else {
+    if (status === "ended" && state.pins.size) {
+      state.pins.clear(); // nothing is for sale once the show has ended
+      renderPins();
+    }
     player?.stop({ notify: status !== "ended" }); // an ended show's sessions are gone on the server
     message.hidden = false;
     const replay = status === "ended" && state.show?.started_at && hasService("replay");
     $("#stage-text").replaceChildren(
       status === "ended"
-        ? "This show has ended. Thanks for watching!"
+        ? t("watch.ended")
         : state.show?.scheduled_at
-          ? `The show starts ${timeText(state.show.scheduled_at)}. Stay here — the video starts by itself.`
-          : "The show has not started yet. Stay here — the video starts by itself.",
+          ? t("watch.starts_at", { when: timeText(state.show.scheduled_at) })
+          : t("watch.not_started"),
       ...(replay
-        ? [" ", el("a", { href: `/replay/${encodeURIComponent(showId)}`, id: "replay-link", text: "Watch the replay" })]
+        ? [" ", el("a", { href: `/replay/${encodeURIComponent(showId)}`, id: "replay-link", text: t("watch.replay") })]
         : []),
     );
   }
@@ -140,10 +144,10 @@ function startVideo() {
           $("#stage-message").hidden = true;
           $("#unmute").hidden = !$("#video").muted;
         } else if (videoState === "connecting") {
-          $("#stage-text").textContent = "Connecting to the video…";
+          $("#stage-text").textContent = t("watch.connecting_video");
         } else if (videoState === "not_live") {
           $("#stage-message").hidden = false;
-          $("#stage-text").textContent = "Waiting for the host to start the video…";
+          $("#stage-text").textContent = t("watch.waiting_host");
         }
       },
     });
@@ -168,10 +172,10 @@ function productCard(product) {
       type: "button",
       class: "btn btn-primary btn-small",
       disabled: soldOut || !hasService("commerce"),
-      "aria-label": `Add ${product.title} to cart`,
+      "aria-label": t("watch.add_label", { title: product.title }),
       onclick: () => addToCart(product, button),
     },
-    soldOut ? "Sold out" : "Add to cart",
+    soldOut ? t("stock.sold_out") : t("watch.add_to_cart"),
   );
   return el(
     "article",
@@ -196,21 +200,25 @@ function renderPins() {
 
 async function addToCart(product, button) {
   if (!state.viewer) {
-    askForName("Pick a display name first, then add it to your cart.");
+    askForName(t("watch.name_first_cart"));
     return;
   }
   button.disabled = true;
   try {
     await cart.add(product.id, 1);
-    button.textContent = "Added ✓";
+    const label = button.getAttribute("aria-label");
+    button.textContent = t("watch.added");
+    button.setAttribute("aria-label", t("watch.added_label", { title: product.title }));
     setTimeout(() => {
-      button.textContent = "Add to cart";
+      button.textContent = t("watch.add_to_cart");
+      button.setAttribute("aria-label", label);
       button.disabled = false;
     }, 1500);
     $("#action-error").textContent = "";
   } catch (error) {
     button.disabled = false;
-    $("#action-error").textContent = error.message;
+    const reason = error.code === "limit_exceeded" ? t("cart.limit", { limit: error.details.limit }) : error.message;
+    announce($("#action-error"), [reason, " (", bidi(product.title), ")"], 6000);
   }
 }
 
@@ -229,7 +237,7 @@ function renderQuestions() {
             type: "button",
             class: "btn btn-small vote",
             "aria-pressed": voted ? "true" : "false",
-            "aria-label": `Upvote: ${q.text} (${q.votes} votes)`,
+            "aria-label": t("watch.upvote_label", { text: q.text, votes: q.votes }),
             disabled: q.status === "answered",
             onclick: () => upvote(q),
           },
@@ -239,7 +247,12 @@ function renderQuestions() {
           "div",
           { class: "text" },
           userText("div", q.text),
-          el("div", { class: "by" }, bidi(q.name), q.status !== "open" ? ` · ${q.status}` : ""),
+          el(
+            "div",
+            { class: "by" },
+            bidi(q.name),
+            q.status !== "open" ? ` · ${t(`watch.question_status_${q.status}`)}` : "",
+          ),
         ),
       );
     }),
@@ -249,7 +262,7 @@ function renderQuestions() {
   const featured = questions.featured();
   const box = $("#featured");
   box.hidden = !featured;
-  box.replaceChildren(...(featured ? [el("strong", { text: "Q: " }), userText("span", featured.text)] : []));
+  box.replaceChildren(...(featured ? [el("strong", { text: t("watch.q") }), userText("span", featured.text)] : []));
 }
 
 async function upvote(question) {
@@ -285,7 +298,11 @@ function onReactions(counts) {
 
 /** @param {SaleEvent} sale */
 function onSale(sale) {
-  const item = el("div", { class: "ticker-item" }, bidi(sale.buyer), ` bought ${sale.qty} × `, bidi(sale.title));
+  const item = el(
+    "div",
+    { class: "ticker-item" },
+    tn("watch.bought", { buyer: bidi(sale.buyer), qty: sale.qty, title: bidi(sale.title) }),
+  );
   const ticker = $("#ticker");
   ticker.append(item);
   while (ticker.children.length > 3) ticker.firstElementChild.remove();
@@ -335,12 +352,12 @@ function applySnapshot(snapshot) {
 
 /** @param {ViewersEvent} viewers */
 function onViewers({ count }) {
-  $("#viewers").textContent = `${count} watching`;
+  $("#viewers").textContent = t("watch.watching", { count });
 }
 
 function connectLive() {
   if (!hasService("live")) {
-    setNotice("live", "Live chat is not available on this server.");
+    setNotice("live", t("watch.no_chat"));
     for (const form of document.querySelectorAll("#chat-form, #ask-form")) form.querySelector("button").disabled = true;
     return;
   }
@@ -351,7 +368,7 @@ function connectLive() {
     onJoinError: (error) => {
       // A saved viewer token the server no longer knows: forget it and watch anonymously.
       if (error.code === "unauthorized" && state.viewer) {
-        signOut("Your viewer session expired. Pick a name again.");
+        signOut(t("watch.expired"));
         room.rejoin(undefined);
       }
     },
@@ -389,7 +406,7 @@ function showViewer() {
   const needsViewer = document.querySelectorAll("[data-needs-viewer]");
   for (const form of needsViewer) form.hidden = !signedIn;
   $("#signed-in").hidden = !signedIn;
-  if (signedIn) $("#signed-in").replaceChildren("Chatting as ", bidi(state.viewer.name), ".");
+  if (signedIn) $("#signed-in").replaceChildren(...tn("watch.chatting_as", { name: bidi(state.viewer.name) }));
 }
 
 function askForName(message) {
@@ -400,7 +417,7 @@ function askForName(message) {
 
 function requireViewer() {
   if (state.viewer) return true;
-  askForName("Pick a display name first.");
+  askForName(t("watch.name_first"));
   return false;
 }
 
@@ -416,7 +433,7 @@ async function onNameSubmit(event) {
   const form = event.currentTarget;
   const name = form.elements.name.value.trim();
   if (!name) {
-    showFieldErrors(form, { name: "Type a name others will see in the chat." });
+    showFieldErrors(form, { name: t("watch.type_name") });
     return;
   }
   try {
@@ -441,7 +458,7 @@ async function onNameSubmit(event) {
 /** @param {Ack} ack a refused one */
 function showActionError({ error }) {
   if (error.code === "unauthorized") {
-    signOut("Your viewer session expired. Pick a name again.");
+    signOut(t("watch.expired"));
     return;
   }
   announce($("#action-error"), error.message, 6000);
@@ -455,7 +472,7 @@ async function sendFrom(form, event) {
   /** @type {Ack} */
   const ack = await room.request(event, { text });
   if (ack.ok) {
-    input.value = "";
+    if (input.value.trim() === text) input.value = ""; // not a message typed while this one was on its way
     $("#action-error").textContent = "";
   } else showActionError(ack);
 }
@@ -492,7 +509,7 @@ function setUpReactions() {
           type: "button",
           class: "btn btn-small",
           dataset: { kind: reaction.kind },
-          "aria-label": reaction.label,
+          "aria-label": t(`reaction.${reaction.kind}`),
           disabled: !hasService("live"),
           onclick: async () => {
             if (!room) return;
@@ -513,21 +530,37 @@ async function loadShow() {
     /** @type {ShowDetail} */
     const show = await api("GET", `/api/shows/${encodeURIComponent(showId)}`);
     state.show = show;
-    document.title = `${isolate(show.title)} · livecart`;
+    document.title = t("watch.title", { title: isolate(show.title) });
     $("#show-title").textContent = show.title;
     for (const product of show.lineup) remember(product);
     setStatus(show.status);
     return true;
   } catch (error) {
-    $("#show-title").textContent = "Show not found";
+    $("#show-title").textContent = t("watch.not_found_title");
     $("#stage-text").textContent =
-      error.status === 404 ? "This show does not exist. Check the link." : `Could not load the show: ${error.message}`;
+      error.status === 404 ? t("watch.not_found") : t("watch.load_failed", { reason: error.message });
     $("#status").textContent = "—";
     return false;
   }
 }
 
+/** The page is exactly as tall as the visual viewport (--app-height): when the on-screen keyboard opens,
+ * the page shrinks with it, so the message box stays above the keyboard and the video stays in view. */
+function followViewport() {
+  const viewport = window.visualViewport;
+  const apply = () => {
+    const height = viewport ? viewport.height : innerHeight;
+    document.documentElement.style.setProperty("--app-height", `${Math.round(height)}px`);
+    document.body.style.transform = viewport?.offsetTop ? `translateY(${Math.round(viewport.offsetTop)}px)` : "";
+  };
+  apply();
+  (viewport || window).addEventListener("resize", apply);
+  viewport?.addEventListener("scroll", apply);
+}
+
 async function main() {
+  translatePage();
+  followViewport();
   heldCode(); // ?via= from a share link, kept in localStorage
   keepAttribution();
   setUpTabs();

@@ -44,6 +44,7 @@ from livecart.store.redis.live import RedisLive
 from livecart.store.redis.lua import Script
 from livecart.store.redis.payouts import RedisPayouts
 from livecart.store.redis.pending import PendingOrders
+from livecart.store.redis.profiles import RedisProfiles
 from livecart.store.redis.reviews import RedisReviews
 from livecart.store.redis.sentinel import SCHEME as SENTINEL_SCHEME
 from livecart.store.redis.sentinel import sentinel_client
@@ -72,8 +73,9 @@ NO_RETRY = Retry(NoBackoff(), 0)
 
 class RedisStore(
     RedisAccounts, RedisCatalog, RedisShows, RedisCommerce, RedisLive, RedisAuctions, RedisDeals, RedisGiveaways,
-    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline, RedisCheckoutReads, RedisWebhooks,
-):
+    RedisCampaigns, RedisCohosts, RedisPayouts, RedisReviews, RedisTimeline, RedisProfiles, RedisCheckoutReads,
+    RedisWebhooks,
+):  # fmt: skip
     def __init__(self, redis: Redis, *, clock: Clock, min_replicas: int = 0, wait_timeout_ms: int = 1000) -> None:
         self._redis = redis
         self._clock = clock

@@ -493,3 +493,14 @@ def reviews_with_client_ip() -> str:
 def timeline(show_id: str) -> str:
     """List of the show's replay timeline events (JSON: type, at, at_ms, data), oldest first."""
     return f"{PREFIX}replay:{show_id}:timeline"
+
+
+def profile(account_id: str) -> str:
+    """Hash: `address` and `card` (JSON) the account keeps for its next purchase (the card as the payment
+    provider's token, never the number)."""
+    return f"{PREFIX}account:{account_id}:profile"
+
+
+def poster(show_id: str) -> str:
+    """Hash: content_type, data (base64), updated_at of the show's latest poster frame."""
+    return f"{PREFIX}show:{show_id}:poster"

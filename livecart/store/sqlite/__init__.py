@@ -17,6 +17,7 @@ from livecart.store.sqlite.live import SqliteLive
 from livecart.store.sqlite.migrations import MIGRATIONS
 from livecart.store.sqlite.orders import SqliteOrders
 from livecart.store.sqlite.payouts import SqlitePayouts
+from livecart.store.sqlite.profiles import SqliteProfiles
 from livecart.store.sqlite.reviews import SqliteReviews
 from livecart.store.sqlite.secrets import SqliteSecrets
 from livecart.store.sqlite.shows import SqliteShows
@@ -27,7 +28,7 @@ from livecart.store.sqlite.webhooks import SqliteWebhooks
 class SqliteStore(
     SqliteAccounts, SqliteCatalog, SqliteShows, SqliteCommerce, SqliteOrders, SqliteLive, SqliteSecrets,
     SqliteAuctions, SqliteDeals, SqliteGiveaways, SqliteCampaigns, SqliteCohosts, SqlitePayouts, SqliteReviews,
-    SqliteTimeline, SqliteCheckoutReads, SqliteWebhooks,
+    SqliteTimeline, SqliteProfiles, SqliteCheckoutReads, SqliteWebhooks,
 ):  # fmt: skip
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db

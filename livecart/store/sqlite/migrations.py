@@ -22,12 +22,13 @@ from livecart.store.sqlite import (
     live,
     orders,
     payouts,
+    profiles,
     reviews,
     secrets,
     shows,
     timeline,
     webhooks,
-)
+)  # fmt: skip
 from livecart.store.sqlite.db import Migration, check_migrations
 
 MIGRATIONS: list[Migration] = check_migrations(
@@ -48,5 +49,6 @@ MIGRATIONS: list[Migration] = check_migrations(
         *reviews.MIGRATIONS,  # 20
         *timeline.MIGRATIONS,  # 22
         *webhooks.MIGRATIONS,  # 26
+        *profiles.MIGRATIONS,  # 27
     ]
 )
