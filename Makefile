@@ -25,6 +25,7 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check livecart tests bench setup.py
+	$(BIN)/ruff format --check livecart tests bench setup.py
 	$(BIN)/mypy
 	npm run --silent lint
 

@@ -95,15 +95,21 @@ class BuildExtOptional(build_ext):
         try:
             super().run()
         except Exception as exc:  # optional=True covers compile errors; this covers a missing compiler
-            print(f"livecart: the C fast path was not built ({exc}); the relay will use its Python path. "
-                  "Install gcc, python3-dev and libssl-dev, then reinstall, to build it.", flush=True)
+            print(
+                f"livecart: the C fast path was not built ({exc}); the relay will use its Python path. "
+                "Install gcc, python3-dev and libssl-dev, then reinstall, to build it.",
+                flush=True,
+            )
 
     def build_extension(self, ext: Extension) -> None:
         try:
             super().build_extension(ext)
         except Exception as exc:
-            print(f"livecart: the C fast path was not built ({exc}); the relay will use its Python path. "
-                  "Install gcc, python3-dev and libssl-dev, then reinstall, to build it.", flush=True)
+            print(
+                f"livecart: the C fast path was not built ({exc}); the relay will use its Python path. "
+                "Install gcc, python3-dev and libssl-dev, then reinstall, to build it.",
+                flush=True,
+            )
 
 
 setup(cmdclass={"build_py": BuildPyWithVendor, "build_ext": BuildExtOptional}, ext_modules=[FASTSEND])

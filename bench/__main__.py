@@ -19,8 +19,9 @@ AREAS = ("video", "chat", "chat-cluster", "checkout", "auction")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("area", choices=("all", *AREAS), help="what to measure")
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (all: < 10 min)")
     args, rest = parser.parse_known_args(argv)

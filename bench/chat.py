@@ -170,7 +170,12 @@ def start_bench_server(variant: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def measure_emit_variant(
-    variant: str, label: str, clients: int, messages: int, interval_ms: int, raw_us: float | None,
+    variant: str,
+    label: str,
+    clients: int,
+    messages: int,
+    interval_ms: int,
+    raw_us: float | None,
     mixed: bool = False,
 ) -> Row:
     process, url = start_bench_server(variant)
@@ -200,9 +205,7 @@ def measure_livecart(clients: int, messages: int, frame_ms: int, raw_us: float |
         show = post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
         sender = post_json(f"{server.url}/api/viewers", {"name": "Bench"})
         rss_before = rss_bytes(server.pid)
-        workers = Workers(
-            server.url, "eio", clients, show_id=show["id"], sender_token=sender["token"], mixed=mixed
-        )
+        workers = Workers(server.url, "eio", clients, show_id=show["id"], sender_token=sender["token"], mixed=mixed)
         try:
             time.sleep(1.0)
             rss_delta = rss_bytes(server.pid) - rss_before

@@ -145,7 +145,8 @@ def start_redis(appendfsync: str | None = None) -> RedisProcess:
     aof = ["--appendonly", "no"] if appendfsync is None else ["--appendonly", "yes", "--appendfsync", appendfsync]
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory), "--save", "", *aof],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -344,8 +345,7 @@ class Load:
         return sum(r.ask("status")["open"] for r in self.receivers)
 
 
-def run_step(load: Load, meters: Meters, rate: float, seconds: float, grace_s: float,
-             p99_limit_ms: float) -> Row:
+def run_step(load: Load, meters: Meters, rate: float, seconds: float, grace_s: float, p99_limit_ms: float) -> Row:
     for receiver in load.receivers:
         receiver.ask("reset")
     messages0, frames0 = load.received()
@@ -420,28 +420,45 @@ def measure(mode: str, nodes: int, opts: Options, log: Callable[[str], None] = p
         show = post_json(f"{api}/api/shows", {"title": "Bench show"}, host["token"])
         senders = max(opts.senders, nodes)
         tokens = [post_json(f"{api}/api/viewers", {"name": f"Sender {i}"})["token"] for i in range(senders)]
-        shares = [opts.viewers // opts.receiver_processes + (1 if i < opts.viewers % opts.receiver_processes else 0)
-                  for i in range(opts.receiver_processes)]
+        shares = [
+            opts.viewers // opts.receiver_processes + (1 if i < opts.viewers % opts.receiver_processes else 0)
+            for i in range(opts.receiver_processes)
+        ]
         receivers: list[LoadProcess] = []
         for index, share in enumerate(shares):
             # rotate each process's URL list so that the clients of all processes together are even
             urls = cluster.receiver_urls
             offset = sum(shares[:index]) % len(urls)
             rotated = urls[offset:] + urls[:offset]
-            process = LoadProcess("--role", "receive", "--urls", ",".join(rotated), "--show", show["id"],
-                                  "--clients", str(share), "--sample-every", str(opts.sample_every))
+            process = LoadProcess(
+                "--role",
+                "receive",
+                "--urls",
+                ",".join(rotated),
+                "--show",
+                show["id"],
+                "--clients",
+                str(share),
+                "--sample-every",
+                str(opts.sample_every),
+            )
             stack.callback(process.close)
             receivers.append(process)
         sender_urls = [cluster.sender_urls[i % nodes] for i in range(senders)]
-        sender = LoadProcess("--role", "send", "--urls", ",".join(sender_urls), "--show", show["id"],
-                             f"--tokens={','.join(tokens)}")
+        sender = LoadProcess(
+            "--role", "send", "--urls", ",".join(sender_urls), "--show", show["id"], f"--tokens={','.join(tokens)}"
+        )
         stack.callback(sender.close)
         for process in (*receivers, sender):
             process.ready()
         load = Load(receivers, sender, opts.viewers)
         time.sleep(0.5)
-        meters = Meters([CpuMeter(pid) for pid in cluster.pids], CpuMeter(redis.process.pid), CpuMeter(sender.pid),
-                        [CpuMeter(r.pid) for r in receivers])
+        meters = Meters(
+            [CpuMeter(pid) for pid in cluster.pids],
+            CpuMeter(redis.process.pid),
+            CpuMeter(sender.pid),
+            [CpuMeter(r.pid) for r in receivers],
+        )
         load1 = load_average()
         steps: list[Row] = []
         rates = [opts.fixed_rate]
@@ -450,13 +467,18 @@ def measure(mode: str, nodes: int, opts: Options, log: Callable[[str], None] = p
             rates.append(rate)
             rate *= opts.factor
         for index, rate in enumerate(rates):
-            step = {"variant": mode, "nodes": nodes,
-                    **run_step(load, meters, rate, opts.step_s, opts.grace_s, opts.p99_limit_ms)}
+            step = {
+                "variant": mode,
+                "nodes": nodes,
+                **run_step(load, meters, rate, opts.step_s, opts.grace_s, opts.p99_limit_ms),
+            }
             steps.append(step)
-            log(f"  {mode} ×{nodes} offered {rate:.0f}/s: {step['deliveries_per_s']:.0f} deliveries/s, "
+            log(
+                f"  {mode} ×{nodes} offered {rate:.0f}/s: {step['deliveries_per_s']:.0f} deliveries/s, "
                 f"p99 {step['p99_ms']:.0f} ms, lost {step['lost_pct']:.2f} %, livecart "
                 f"{'+'.join(f'{c:.2f}' for c in step['per_process_cores'])} cores, machine "
-                f"{step['machine_cores']:.2f} {step['saturated']}")
+                f"{step['machine_cores']:.2f} {step['saturated']}"
+            )
             if step["saturated"] and index > 0:
                 break
         open_at_end = load.open_clients()
@@ -504,8 +526,12 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--modes", default="processes", help="processes and/or workers (comma-separated)")
     parser.add_argument("--viewers", type=int, default=1000, help="receiving clients in the show, over all nodes")
     parser.add_argument("--receiver-processes", type=int, default=2, help="load processes holding the receivers")
-    parser.add_argument("--senders", type=int, default=6,
-                        help="sender connections over all nodes, spread evenly (at least one per node)")
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=6,
+        help="sender connections over all nodes, spread evenly (at least one per node)",
+    )
     parser.add_argument("--frame-ms", type=int, default=50, help="LIVECART_CHAT_FRAME_MS of every node")
     parser.add_argument("--fixed-rate", type=float, default=20, help="the sub-saturation load for latency (msgs/s)")
     parser.add_argument("--start-rate", type=float, default=100, help="first rate of the ladder (msgs/s)")
@@ -515,8 +541,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--grace-s", type=float, default=3.0, help="wait this long for late deliveries")
     parser.add_argument("--p99-limit-ms", type=float, default=500.0, help="a step above this p99 is saturated")
     parser.add_argument("--sample-every", type=int, default=10, help="every K-th receiver records latency")
-    parser.add_argument("--quick", action="store_true",
-                        help="400 receivers, 1 s steps from 200 msgs/s (under a minute for 1,2,3)")
+    parser.add_argument(
+        "--quick", action="store_true", help="400 receivers, 1 s steps from 200 msgs/s (under a minute for 1,2,3)"
+    )
     args = parser.parse_args(argv)
     opts = Options(
         viewers=min(args.viewers, 400) if args.quick else args.viewers,
@@ -534,13 +561,22 @@ def main(argv: list[str] | None = None) -> list[Row]:
     )
     counts = [int(p) for p in args.processes.split(",")]
     modes = args.modes.split(",")
-    print(f"chat capacity over several nodes: {opts.viewers} receivers, frames every {opts.frame_ms} ms, "
-          f"{os.cpu_count()} cores, load average {load_average():.2f}", flush=True)
+    print(
+        f"chat capacity over several nodes: {opts.viewers} receivers, frames every {opts.frame_ms} ms, "
+        f"{os.cpu_count()} cores, load average {load_average():.2f}",
+        flush=True,
+    )
     rows = [measure(mode, n, opts, lambda line: print(line, flush=True)) for mode in modes for n in counts]
     steps = [step for row in rows for step in row["steps"]]
     print(format_table("steps (cores = CPU-seconds per second of each party)", steps, STEP_COLUMNS))
-    print(format_table(f"chat capacity, {opts.viewers} receivers, p50/p99 at {opts.fixed_rate:.0f} msgs/s, "
-                       f"{os.cpu_count()} cores", rows, COLUMNS), flush=True)
+    print(
+        format_table(
+            f"chat capacity, {opts.viewers} receivers, p50/p99 at {opts.fixed_rate:.0f} msgs/s, {os.cpu_count()} cores",
+            rows,
+            COLUMNS,
+        ),
+        flush=True,
+    )
     return rows
 
 

@@ -214,8 +214,9 @@ class Client(asyncio.Protocol):
         self.counters.sent += 1
 
 
-async def open_clients(urls: list[str], show_id: str, count: int, counters: Counters, sample_every: int,
-                       tokens: list[str]) -> list[Client]:
+async def open_clients(
+    urls: list[str], show_id: str, count: int, counters: Counters, sample_every: int, tokens: list[str]
+) -> list[Client]:
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
     clients: list[Client] = []
@@ -224,8 +225,9 @@ async def open_clients(urls: list[str], show_id: str, count: int, counters: Coun
         url = urls[i % len(urls)]
         parts = urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
-        client = Client(url, show_id, counters, sample=sample_every > 0 and i % sample_every == 0,
-                        token=tokens[i] if tokens else "")
+        client = Client(
+            url, show_id, counters, sample=sample_every > 0 and i % sample_every == 0, token=tokens[i] if tokens else ""
+        )
         async with gate:
             await loop.create_connection(lambda: client, host, port)
             await asyncio.wait_for(client.joined, timeout=60)
@@ -276,8 +278,14 @@ async def main(argv: list[str] | None = None) -> None:
     tokens = [t for t in args.tokens.split(",") if t]
     counters = Counters()
     count = len(tokens) if args.role == "send" else args.clients
-    clients = await open_clients(urls, args.show, count, counters, args.sample_every if args.role == "receive" else 0,
-                                 tokens if args.role == "send" else [])
+    clients = await open_clients(
+        urls,
+        args.show,
+        count,
+        counters,
+        args.sample_every if args.role == "receive" else 0,
+        tokens if args.role == "send" else [],
+    )
     print(json.dumps({"ready": len(clients)}), flush=True)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -286,8 +294,14 @@ async def main(argv: list[str] | None = None) -> None:
         command, _, rest = line.decode().strip().partition(" ")
         answer: dict[str, Any]
         if command == "status":
-            answer = {"messages": counters.messages, "frames": counters.frames, "open": counters.open,
-                      "sent": counters.sent, "acked": counters.acked, "errors": counters.errors}
+            answer = {
+                "messages": counters.messages,
+                "frames": counters.frames,
+                "open": counters.open,
+                "sent": counters.sent,
+                "acked": counters.acked,
+                "errors": counters.errors,
+            }
         elif command == "reset":
             counters.latencies_ms = []
             answer = {"ok": True}

@@ -62,8 +62,12 @@ def build(variant: str) -> web.Application:
         if variant == "fast":
             options["serializer"] = CheckedMsgPackPacket
             sio = LiveSocketServer(
-                client_manager=FastManager(), backlog_limit=256, cutoff_s=10.0, async_handlers=False,
-                json_parser=CheckedJsonPacket, **options,
+                client_manager=FastManager(),
+                backlog_limit=256,
+                cutoff_s=10.0,
+                async_handlers=False,
+                json_parser=CheckedJsonPacket,
+                **options,
             )
         else:
             sio = socketio.AsyncServer(**options)

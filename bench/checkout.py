@@ -62,8 +62,15 @@ from bench.harness import (
 
 SETUP_CONCURRENCY = 64
 MEASURED = (
-    "checkouts_per_s", "p50_ms", "p99_ms", "server_cpu_ms", "redis_cpu_ms", "server_cores", "client_cores",
-    "server_waiting_for_cpu", "load_avg",
+    "checkouts_per_s",
+    "p50_ms",
+    "p99_ms",
+    "server_cpu_ms",
+    "redis_cpu_ms",
+    "server_cores",
+    "client_cores",
+    "server_waiting_for_cpu",
+    "load_avg",
 )
 CARD_OK = "4242424242424242"
 COLUMNS = (
@@ -118,9 +125,7 @@ def checkout_body() -> dict[str, Any]:
 
 
 # -- setup (in the bench process, not timed) --------------------------------------------------------
-async def _call(
-    session: aiohttp.ClientSession, method: str, url: str, token: str | None, body: Any = None
-) -> Any:
+async def _call(session: aiohttp.ClientSession, method: str, url: str, token: str | None, body: Any = None) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with session.request(method, url, json=body, headers=headers) as response:
         data = await response.json()
@@ -149,12 +154,8 @@ async def prepare(base: str, buyers: int, stock: int) -> dict[str, Any]:
             },
         )
         show = await _call(session, "POST", "/api/shows", host["token"], {"title": "Flash sale"})
-        await _call(
-            session, "POST", f"/api/shows/{show['id']}/lineup", host["token"], {"product_id": product["id"]}
-        )
-        await _call(
-            session, "POST", f"/api/shows/{show['id']}/pins", host["token"], {"product_id": product["id"]}
-        )
+        await _call(session, "POST", f"/api/shows/{show['id']}/lineup", host["token"], {"product_id": product["id"]})
+        await _call(session, "POST", f"/api/shows/{show['id']}/pins", host["token"], {"product_id": product["id"]})
         gate = asyncio.Semaphore(SETUP_CONCURRENCY)
 
         async def buyer(number: int) -> str:
@@ -275,9 +276,22 @@ def start_profile(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
         print("bench: --profile needs py-spy (pip install py-spy)", file=sys.stderr)
         return None
     return subprocess.Popen(
-        [binary, "record", "--pid", str(pid), "--format", "raw", "--gil", "--nonblocking", "--rate", "250",
-         "--output", str(out)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--gil",
+            "--nonblocking",
+            "--rate",
+            "250",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -303,9 +317,7 @@ def profile_summary(path: Path, top: int = 25) -> str:
     return "\n".join(lines)
 
 
-def measure(
-    config: Config, phase: str, buyers: int, stock: int, concurrency: int, profile: Path | None = None
-) -> Row:
+def measure(config: Config, phase: str, buyers: int, stock: int, concurrency: int, profile: Path | None = None) -> Row:
     with serving(config) as (server, pids, redis_pid):
         scene = asyncio.run(prepare(server.url, buyers, stock))
         load = spawn_worker("bench.checkout", "--worker")
@@ -409,12 +421,15 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--sustained", type=int, default=3000, help="sustained run: buyers (0: skip)")
     parser.add_argument("--concurrency", type=int, default=64, help="sustained run: requests in flight")
     parser.add_argument(
-        "--store", action="append", default=None,
+        "--store",
+        action="append",
+        default=None,
         help="sqlite, redis (a redis-server started by the bench) or a redis:// URL; comma-separated "
         "(default: sqlite,redis, or sqlite alone without redis-server)",
     )
     parser.add_argument(
-        "--aof", default="everysec",
+        "--aof",
+        default="everysec",
         help="appendfsync of the bench's redis-server: always, everysec, no (comma-separated)",
     )
     parser.add_argument("--workers", default="1,2", help="livecart processes on Redis (comma-separated)")
@@ -432,8 +447,11 @@ def main(argv: list[str] | None = None) -> list[Row]:
     if args.sustained:
         plans.append(("sustained", args.sustained, args.sustained, args.concurrency))
     default_stores = "sqlite,redis" if shutil.which("redis-server") else "sqlite"
-    compared = configs(_listed(args.store, default_stores), _listed([args.aof], "everysec"),
-                       [int(count) for count in _listed([args.workers], "1")])
+    compared = configs(
+        _listed(args.store, default_stores),
+        _listed([args.aof], "everysec"),
+        [int(count) for count in _listed([args.workers], "1")],
+    )
     runs: dict[tuple[Config, str], list[Row]] = {}
     # Repeats go round every configuration in turn, so a burst of load elsewhere hurts them alike.
     for _ in range(args.repeats):

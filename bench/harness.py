@@ -134,7 +134,10 @@ def start_server(store: str | None = None, env: Mapping[str, str] | None = None,
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "livecart", "serve", "--port", str(port), *args],
-            env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
         )
     server = Server(url=f"http://127.0.0.1:{port}", port=port, process=process, log=log, workdir=workdir)
     deadline = time.monotonic() + 30
@@ -153,7 +156,10 @@ def spawn_worker(module: str, *args: str, env: Mapping[str, str] | None = None) 
     """A load generator `python -m MODULE ARGS` in its own process, speaking JSON lines on stdout."""
     return subprocess.Popen(
         [sys.executable, "-m", module, *args],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
         env={**os.environ, **(env or {})},
     )
 

@@ -56,9 +56,25 @@ CLIP_FRAMES, GOP_FRAMES = 120, 60
 SETTLE_SECONDS = 2.0
 LATE_JOINERS = 10
 JOIN_SPACING_SECONDS = 0.02  # viewers arrive 50 a second, not all in the same instant
-COLUMNS = ("variant", "rtp_path", "viewers", "server_cores", "cores_per_viewer", "viewers_per_core", "fps_min",
-           "fps_median", "incomplete_frames", "first_frame_ms_p95", "load_cores", "machine_load_1m", "recorded_mb",
-           "frame_lag_ms_p95", "frames_shed", "viewers_lost", "saturated")
+COLUMNS = (
+    "variant",
+    "rtp_path",
+    "viewers",
+    "server_cores",
+    "cores_per_viewer",
+    "viewers_per_core",
+    "fps_min",
+    "fps_median",
+    "incomplete_frames",
+    "first_frame_ms_p95",
+    "load_cores",
+    "machine_load_1m",
+    "recorded_mb",
+    "frame_lag_ms_p95",
+    "frames_shed",
+    "viewers_lost",
+    "saturated",
+)
 # A viewer's frames this much later than its earliest ones (the relay sheds its own past 250 ms): the
 # step measured a starved process, not the relay (see `verdict`).
 LATE_FRAME_MS = 250.0
@@ -67,7 +83,9 @@ LATE_LOOP_MS = 500.0  # aioice's consent checks give an answer 0.5 s
 
 def _post_json(url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -86,8 +104,18 @@ def _ask(worker: subprocess.Popen[str], timeout: float = 300, **command: Any) ->
 class Scenario:
     """One server with one publisher and a growing crowd of viewers, measured step by step."""
 
-    def __init__(self, variant: str, server_pid: int, whip_url: str, whep_url: str, token: str,
-                 seconds: float, crowds: int, rtp_path: str = "", metrics_url: str = "") -> None:
+    def __init__(
+        self,
+        variant: str,
+        server_pid: int,
+        whip_url: str,
+        whep_url: str,
+        token: str,
+        seconds: float,
+        crowds: int,
+        rtp_path: str = "",
+        metrics_url: str = "",
+    ) -> None:
         self.variant = variant
         self.metrics_url = metrics_url
         self.rtp_path = rtp_path
@@ -99,8 +127,17 @@ class Scenario:
         self.per_crowd = [0] * crowds
         self.viewers = 0
         self.baseline = 0.0
-        _ask(self.publisher, cmd="publish", url=whip_url, token=token, codec="vp8", width=WIDTH, height=HEIGHT,
-             frames=CLIP_FRAMES, gop=GOP_FRAMES)
+        _ask(
+            self.publisher,
+            cmd="publish",
+            url=whip_url,
+            token=token,
+            codec="vp8",
+            width=WIDTH,
+            height=HEIGHT,
+            frames=CLIP_FRAMES,
+            gop=GOP_FRAMES,
+        )
         time.sleep(SETTLE_SECONDS)
 
     def measure(self, first_frame_ms: Sequence[float | None] = ()) -> Row:
@@ -134,9 +171,15 @@ class Scenario:
         shed = self._shed() - shed_before if self.metrics_url else None
         lag_p95 = percentile(frame_lag, 95) if frame_lag else 0.0
         return {
-            "frame_lag_ms_p95": round(lag_p95, 1), "loop_lag_ms_max": loop_lag, "viewers_lost": lost,
-            "frames_shed": shed if shed is not None else "", "saturated": verdict(lag_p95, loop_lag, shed),
-            "area": "video", "variant": self.variant, "rtp_path": self.rtp_path, "viewers": self.viewers,
+            "frame_lag_ms_p95": round(lag_p95, 1),
+            "loop_lag_ms_max": loop_lag,
+            "viewers_lost": lost,
+            "frames_shed": shed if shed is not None else "",
+            "saturated": verdict(lag_p95, loop_lag, shed),
+            "area": "video",
+            "variant": self.variant,
+            "rtp_path": self.rtp_path,
+            "viewers": self.viewers,
             "server_cores": round(server.cores, 3),
             "cores_per_viewer": round(added / self.viewers, 4) if self.viewers else float("nan"),
             "viewers_per_core": round(self.viewers / server.cores, 1) if self.viewers else float("nan"),
@@ -147,7 +190,8 @@ class Scenario:
             "incomplete_frames": incomplete,
             "load_cores": round(sum(meter.cores for meter in loads), 3),
             "machine_load_1m": round(os.getloadavg()[0], 2),
-            "width": WIDTH, "height": HEIGHT,
+            "width": WIDTH,
+            "height": HEIGHT,
         }
 
     def _shed(self) -> int:
@@ -165,8 +209,9 @@ class Scenario:
             counts[index % len(self.crowds)] += 1
         joining = [(crowd, count) for crowd, count in zip(self.crowds, counts, strict=True) if count]
         for crowd, count in joining:
-            send_json_line(crowd, {"cmd": "join", "url": self.whep_url, "count": count,
-                                   "spacing": spacing * len(joining)})
+            send_json_line(
+                crowd, {"cmd": "join", "url": self.whep_url, "count": count, "spacing": spacing * len(joining)}
+            )
         answer: dict[str, list[float | None]] = {"first_frame_ms": [], "after_connect_ms": []}
         for crowd, _ in joining:
             joined = read_json_line(crowd, timeout=300)
@@ -204,8 +249,11 @@ def late_join(scenario: Scenario, count: int) -> Row:
     arrived = [ms for ms in joined["first_frame_ms"] if ms is not None]
     after_connect = [ms for ms in joined["after_connect_ms"] if ms is not None]
     return {
-        "area": "video", "variant": f"{scenario.variant}-late-join", "viewers": count,
-        "first_frame_ms_p50": percentile(arrived, 50), "first_frame_ms_p95": percentile(arrived, 95),
+        "area": "video",
+        "variant": f"{scenario.variant}-late-join",
+        "viewers": count,
+        "first_frame_ms_p50": percentile(arrived, 50),
+        "first_frame_ms_p95": percentile(arrived, 95),
         "after_connect_ms_p50": percentile(after_connect, 50),
         "after_connect_ms_p95": percentile(after_connect, 95),
         "never_got_a_frame": len(joined["first_frame_ms"]) - len(arrived),
@@ -223,9 +271,11 @@ def run(scenario: Scenario, steps: Sequence[int], late_joiners: int) -> list[Row
                 rows.append(scenario.measure(first_frames))
                 print(format_table(f"step: {scenario.variant}", rows[-1:], COLUMNS), flush=True)
                 if rows[-1]["saturated"]:
-                    print(f"{scenario.variant}: at {viewers} viewers the {rows[-1]['saturated']} ran out of CPU "
-                          f"(frame lag p95 {rows[-1]['frame_lag_ms_p95']} ms, {rows[-1]['frames_shed']} frames shed "
-                          f"by the relay): this step measures the machine, not the relay")
+                    print(
+                        f"{scenario.variant}: at {viewers} viewers the {rows[-1]['saturated']} ran out of CPU "
+                        f"(frame lag p95 {rows[-1]['frame_lag_ms_p95']} ms, {rows[-1]['frames_shed']} frames shed "
+                        f"by the relay): this step measures the machine, not the relay"
+                    )
                 if not rows[-1]["fps_min"] > 0:
                     print(f"{scenario.variant}: some viewers got no frames at {viewers} viewers; not growing further")
                     rows[-1]["collapsed"] = True
@@ -248,13 +298,17 @@ def rtp_path_of(server_url: str) -> str:
     return found.group(1) if found else "unknown"
 
 
-def forward(steps: Sequence[int], seconds: float, crowds: int, recording: bool = False,
-            path: str = "native") -> list[Row]:
+def forward(
+    steps: Sequence[int], seconds: float, crowds: int, recording: bool = False, path: str = "native"
+) -> list[Row]:
     """The forwarding relay with its C fast path (`native`) or its Python writer (`python`); with
     `recording`, the show is also recorded (beside the bench database)."""
-    env = {"LIVECART_MAX_VIEWERS": "100000", "LIVECART_PUBLISHER_GRACE_SECONDS": "60",
-           "LIVECART_RECORDINGS": "recordings" if recording else "",
-           "LIVECART_MEDIA_FASTPATH": "auto" if path == "native" else "off"}
+    env = {
+        "LIVECART_MAX_VIEWERS": "100000",
+        "LIVECART_PUBLISHER_GRACE_SECONDS": "60",
+        "LIVECART_RECORDINGS": "recordings" if recording else "",
+        "LIVECART_MEDIA_FASTPATH": "auto" if path == "native" else "off",
+    }
     variant = f"forward-{path}" + ("+rec" if recording else "")
     with start_server(env=env) as server:
         reported = rtp_path_of(server.url)
@@ -263,9 +317,17 @@ def forward(steps: Sequence[int], seconds: float, crowds: int, recording: bool =
             return []
         host = _post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, ADMIN_TOKEN)
         show = _post_json(f"{server.url}/api/shows", {"title": "Bench show"}, host["token"])
-        scenario = Scenario(variant, server.pid, f"{server.url}/whip/{show['id']}",
-                            f"{server.url}/whep/{show['id']}", host["token"], seconds, crowds, rtp_path=reported,
-                            metrics_url=f"{server.url}/metrics")
+        scenario = Scenario(
+            variant,
+            server.pid,
+            f"{server.url}/whip/{show['id']}",
+            f"{server.url}/whep/{show['id']}",
+            host["token"],
+            seconds,
+            crowds,
+            rtp_path=reported,
+            metrics_url=f"{server.url}/metrics",
+        )
         rows = run(scenario, steps, LATE_JOINERS if not recording else 0)
         if recording:
             files = sorted((server.workdir / "recordings").glob(f"{show['id']}*"))
@@ -306,9 +368,16 @@ def summary(rows: Sequence[Row]) -> list[Row]:
     """Per forwarding path: the per-viewer cost at its largest healthy step (every viewer >= 29 fps) and
     how many times cheaper than re-encoding (with the recording overhead on the native path); and the
     Python path's server cores over the native path's at each step both measured."""
+
     def largest(variant: str) -> Row | None:
-        healthy = [r for r in rows if r["variant"] == variant and r.get("viewers")
-                   and r.get("fps_min", 0) >= HEALTHY_FPS and r.get("cores_per_viewer", 0) > 0]
+        healthy = [
+            r
+            for r in rows
+            if r["variant"] == variant
+            and r.get("viewers")
+            and r.get("fps_min", 0) >= HEALTHY_FPS
+            and r.get("cores_per_viewer", 0) > 0
+        ]
         return max(healthy, key=lambda r: r["viewers"]) if healthy else None
 
     enc = largest("reencode")
@@ -331,8 +400,14 @@ def summary(rows: Sequence[Row]) -> list[Row]:
     for row in rows:
         twin = native.get(row.get("viewers", 0)) if row["variant"] == "forward-python" else None
         if twin is not None and twin.get("server_cores", 0) > 0 and "server_cores" in row:
-            results.append({"area": "video", "variant": "python/native", "viewers": row["viewers"],
-                            "server_cores": round(row["server_cores"] / twin["server_cores"], 2)})
+            results.append(
+                {
+                    "area": "video",
+                    "variant": "python/native",
+                    "viewers": row["viewers"],
+                    "server_cores": round(row["server_cores"] / twin["server_cores"], 2),
+                }
+            )
     return results
 
 
@@ -345,8 +420,10 @@ def recorder_alone(seconds: float = 20.0) -> Row:
     from livecart.media.synthetic import encode_clip
 
     clip = encode_clip("vp8", WIDTH, HEIGHT, CLIP_FRAMES, gop=GOP_FRAMES)
-    codecs = {"video": MediaCodec(kind="video", mime_type="video/VP8", clock_rate=90000),
-              "audio": MediaCodec(kind="audio", mime_type="audio/opus", clock_rate=48000, channels=2)}
+    codecs = {
+        "video": MediaCodec(kind="video", mime_type="video/VP8", clock_rate=90000),
+        "audio": MediaCodec(kind="audio", mime_type="audio/opus", clock_rate=48000, channels=2),
+    }
     audio = os.urandom(120)  # ~48 kbit/s Opus
     with tempfile.TemporaryDirectory(prefix="livecart-bench-rec-") as directory:
         recordings = Recordings(Path(directory))
@@ -361,36 +438,57 @@ def recorder_alone(seconds: float = 20.0) -> Row:
         recording.join()
         cpu = time.process_time() - started
     per_frame_us = cpu * 1e6 / max(1, recording.frames_written)
-    return {"area": "video", "variant": "recorder-alone", "frames": recording.frames_written,
-            "recorded_mb": round(recording.bytes_written / 1e6, 1), "cpu_us_per_frame": round(per_frame_us, 1),
-            "cores_at_30fps_with_audio": round(per_frame_us * (FPS + 50) / 1e6, 5),
-            "failed": recording.failed or ""}
+    return {
+        "area": "video",
+        "variant": "recorder-alone",
+        "frames": recording.frames_written,
+        "recorded_mb": round(recording.bytes_written / 1e6, 1),
+        "cpu_us_per_frame": round(per_frame_us, 1),
+        "cores_at_30fps_with_audio": round(per_frame_us * (FPS + 50) / 1e6, 5),
+        "failed": recording.failed or "",
+    }
 
 
 def recording_overheads(rows: Sequence[Row], path: str = "native") -> dict[int, float]:
     """How much more server CPU recording took, in percent, at each viewer count both variants ran."""
+
     def cores(variant: str) -> dict[int, float]:
         return {r["viewers"]: r["server_cores"] for r in rows if r["variant"] == variant and "server_cores" in r}
 
     off, on = cores(f"forward-{path}"), cores(f"forward-{path}+rec")
-    return {viewers: round(100 * (on[viewers] - off[viewers]) / off[viewers], 1)
-            for viewers in sorted(off.keys() & on.keys()) if off[viewers] > 0}
+    return {
+        viewers: round(100 * (on[viewers] - off[viewers]) / off[viewers], 1)
+        for viewers in sorted(off.keys() & on.keys())
+        if off[viewers] > 0
+    }
 
 
 def main(argv: list[str] | None = None) -> list[Row]:
-    parser = argparse.ArgumentParser(prog="python -m bench video", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench video", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer viewers, shorter windows")
     parser.add_argument("--viewers", help="forwarding steps, comma-separated (default 25,50,100,150; quick 25,50)")
     parser.add_argument("--reencode-viewers", default="1,2", help="re-encode steps (default 1,2)")
     parser.add_argument("--seconds", type=float, help="measuring window per step (default 6; quick 4)")
     parser.add_argument("--crowds", type=int, default=2, help="viewer processes (default 2)")
-    parser.add_argument("--recording", choices=("off", "on", "both"), default="both",
-                        help="forward without recording, with it (forward-native+rec), or both side by side (default)")
-    parser.add_argument("--paths", default="native,python",
-                        help="forwarding RTP paths to measure, in this order (default native,python)")
-    parser.add_argument("--send-frames", type=int, default=2000,
-                        help="frames per send-call measurement (bench/video_send.py; 0: skip it)")
+    parser.add_argument(
+        "--recording",
+        choices=("off", "on", "both"),
+        default="both",
+        help="forward without recording, with it (forward-native+rec), or both side by side (default)",
+    )
+    parser.add_argument(
+        "--paths",
+        default="native,python",
+        help="forwarding RTP paths to measure, in this order (default native,python)",
+    )
+    parser.add_argument(
+        "--send-frames",
+        type=int,
+        default=2000,
+        help="frames per send-call measurement (bench/video_send.py; 0: skip it)",
+    )
     args = parser.parse_args(argv)
     paths = [p for p in args.paths.split(",") if p]
     if not paths or set(paths) - {"native", "python"}:
@@ -409,30 +507,68 @@ def main(argv: list[str] | None = None) -> list[Row]:
     if reencode_steps:
         rows += reencode(reencode_steps, seconds, args.crowds)
     summaries = summary(rows)
-    side_by_side = sorted((r for r in rows if r["variant"].startswith("forward-") and "server_cores" in r),
-                          key=lambda r: (r["viewers"], r["variant"]))
-    print(format_table("video: forwarding relay, native vs Python RTP path (and recording), side by side",
-                       side_by_side, COLUMNS))
+    side_by_side = sorted(
+        (r for r in rows if r["variant"].startswith("forward-") and "server_cores" in r),
+        key=lambda r: (r["viewers"], r["variant"]),
+    )
+    print(
+        format_table(
+            "video: forwarding relay, native vs Python RTP path (and recording), side by side", side_by_side, COLUMNS
+        )
+    )
     reencoded = [r for r in rows if r["variant"] == "reencode"]
     if reencoded:
         print(format_table("video: stock MediaRelay re-encode", reencoded, COLUMNS))
     ratios = [r for r in summaries if r["variant"] == "python/native"]
     if ratios:
-        print(format_table("server cores, Python path over native path, same viewers", ratios,
-                           ("variant", "viewers", "server_cores")))
+        print(
+            format_table(
+                "server cores, Python path over native path, same viewers",
+                ratios,
+                ("variant", "viewers", "server_cores"),
+            )
+        )
     alone = [r for r in rows if r["variant"] == "recorder-alone"]
     if alone:
-        print(format_table("the recorder alone (no network; process CPU per recorded frame)", alone,
-                           ("frames", "recorded_mb", "cpu_us_per_frame", "cores_at_30fps_with_audio", "failed")))
+        print(
+            format_table(
+                "the recorder alone (no network; process CPU per recorded frame)",
+                alone,
+                ("frames", "recorded_mb", "cpu_us_per_frame", "cores_at_30fps_with_audio", "failed"),
+            )
+        )
     late = [r for r in rows if r["variant"].endswith("late-join")]
     if late:
-        print(format_table("late joiners (publisher ignores PLI; GOP cache)", late,
-                           ("variant", "viewers", "first_frame_ms_p50", "first_frame_ms_p95",
-                            "after_connect_ms_p50", "after_connect_ms_p95", "never_got_a_frame")))
-    print(format_table("summary (largest step where every viewer got >= 29 fps)",
-                       [r for r in summaries if r["variant"].startswith("summary-")],
-                       ("variant", "reencode_over_forward", "forward_healthy_viewers", "forward_viewers_per_core",
-                        "forward_viewers_per_added_core", "forward_fps_min", "recording_overhead_pct")))
+        print(
+            format_table(
+                "late joiners (publisher ignores PLI; GOP cache)",
+                late,
+                (
+                    "variant",
+                    "viewers",
+                    "first_frame_ms_p50",
+                    "first_frame_ms_p95",
+                    "after_connect_ms_p50",
+                    "after_connect_ms_p95",
+                    "never_got_a_frame",
+                ),
+            )
+        )
+    print(
+        format_table(
+            "summary (largest step where every viewer got >= 29 fps)",
+            [r for r in summaries if r["variant"].startswith("summary-")],
+            (
+                "variant",
+                "reencode_over_forward",
+                "forward_healthy_viewers",
+                "forward_viewers_per_core",
+                "forward_viewers_per_added_core",
+                "forward_fps_min",
+                "recording_overhead_pct",
+            ),
+        )
+    )
     rows += summaries
     if args.send_frames > 0:
         rows += video_send.main(["--frames", str(args.send_frames), "--paths", ",".join(paths)])

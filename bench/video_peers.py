@@ -92,7 +92,7 @@ class FrameCounter:
 def _payload(data: bytes) -> bytes:
     offset = 12 + 4 * (data[0] & 0x0F)
     if data[0] & 0x10:  # header extension
-        offset += 4 + 4 * int.from_bytes(data[offset + 2:offset + 4], "big")
+        offset += 4 + 4 * int.from_bytes(data[offset + 2 : offset + 4], "big")
     return data[offset:]
 
 
@@ -138,11 +138,17 @@ class Worker:
         self.viewers: list[WhepViewer] = []
         self.counters: list[FrameCounter] = []
 
-    async def publish(self, url: str, token: str, codec: str, width: int, height: int, frames: int,
-                      gop: int) -> dict[str, Any]:
+    async def publish(
+        self, url: str, token: str, codec: str, width: int, height: int, frames: int, gop: int
+    ) -> dict[str, Any]:
         clip = encode_clip(codec, width, height, frames, gop=gop)
         self.publisher = await WhipPublisher.start(
-            self.http, url, token, EncodedLoopTrack(clip), AudioStreamTrack(), video_codec=f"video/{codec}",
+            self.http,
+            url,
+            token,
+            EncodedLoopTrack(clip),
+            AudioStreamTrack(),
+            video_codec=f"video/{codec}",
             ignore_keyframe_requests=True,
         )
         return {"ok": True, "kbps": round(sum(map(len, clip)) * 8 * 30 / len(clip) / 1000)}
@@ -159,6 +165,7 @@ class Worker:
         deadline = time.monotonic() + FIRST_FRAME_TIMEOUT_SECONDS
         while any(v.stats.first_frame_at is None for v in joined) and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
+
         def ms(seconds: float | None) -> float | None:
             return None if seconds is None else round(seconds * 1000, 1)
 
@@ -182,7 +189,8 @@ class Worker:
         return {
             "loop_lag_ms_max": round(lag[-1] * 1000, 1),
             "loop_lag_ms_p95": round(lag[int(0.95 * (len(lag) - 1))] * 1000, 1),
-            "connected": connected, "lost": len(self.viewers) - connected,
+            "connected": connected,
+            "lost": len(self.viewers) - connected,
             "frame_lag_ms": [round(c.max_lag * 1000, 1) for c in self.counters],
             "fps": [(v.stats.video_frames - b[0]) / elapsed for v, b in zip(self.viewers, before, strict=True)],
             "keyframes": [v.stats.keyframes - b[1] for v, b in zip(self.viewers, before, strict=True)],

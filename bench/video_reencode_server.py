@@ -25,8 +25,12 @@ TASKS = web.AppKey("tasks", list[asyncio.Future[None]])
 async def answer(pc: RTCPeerConnection, request: web.Request) -> web.Response:
     await pc.setRemoteDescription(RTCSessionDescription(sdp=await request.text(), type="offer"))
     await pc.setLocalDescription(await pc.createAnswer())
-    return web.Response(status=201, text=pc.localDescription.sdp, content_type="application/sdp",
-                        headers={"Location": f"{request.path}/{id(pc)}"})
+    return web.Response(
+        status=201,
+        text=pc.localDescription.sdp,
+        content_type="application/sdp",
+        headers={"Location": f"{request.path}/{id(pc)}"},
+    )
 
 
 async def whip(request: web.Request) -> web.Response:

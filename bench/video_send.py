@@ -41,8 +41,15 @@ from livecart.media.synthetic import EncodedLoopTrack, encode_clip
 VIDEO_PACKETS = (1100,) * 5 + (700,)  # ~6.2 KB: one 720p frame at 1.5 Mbit/s, 30 fps
 AUDIO_PACKETS = (120,)
 VIDEO_FPS, AUDIO_FPS = 30, 50
-COLUMNS = ("variant", "us_per_video_frame", "us_per_audio_frame", "us_per_packet", "send_cores_per_viewer",
-           "viewers_per_core_send_only", "machine_load_1m")
+COLUMNS = (
+    "variant",
+    "us_per_video_frame",
+    "us_per_audio_frame",
+    "us_per_packet",
+    "send_cores_per_viewer",
+    "viewers_per_core_send_only",
+    "machine_load_1m",
+)
 
 
 async def _post(http: aiohttp.ClientSession, url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
@@ -91,8 +98,9 @@ async def measure(paths: Sequence[str], frames: int, repeats: int) -> list[Row]:
             host = await _post(http, f"{base}/api/hosts", {"name": "Send Bench"}, ADMIN_TOKEN)
             show = await _post(http, f"{base}/api/shows", {"title": "Send bench"}, host["token"])
             clip = encode_clip("vp8", 320, 240, 30, gop=30)
-            publisher = await WhipPublisher.start(http, f"{base}/whip/{show['id']}", host["token"],
-                                                  EncodedLoopTrack(clip))
+            publisher = await WhipPublisher.start(
+                http, f"{base}/whip/{show['id']}", host["token"], EncodedLoopTrack(clip)
+            )
             viewer = await WhepViewer.start(http, f"{base}/whep/{show['id']}", decode=False)
             deadline = time.monotonic() + 20
             while viewer.stats.video_frames == 0:
@@ -130,8 +138,11 @@ def _row(path: str, video_us: float, audio_us: float) -> Row:
     per_second_us = VIDEO_FPS * video_us + AUDIO_FPS * audio_us
     packets_per_second = VIDEO_FPS * len(VIDEO_PACKETS) + AUDIO_FPS * len(AUDIO_PACKETS)
     return {
-        "area": "video", "variant": f"send-{path}", "rtp_path": path,
-        "us_per_video_frame": round(video_us, 2), "us_per_audio_frame": round(audio_us, 2),
+        "area": "video",
+        "variant": f"send-{path}",
+        "rtp_path": path,
+        "us_per_video_frame": round(video_us, 2),
+        "us_per_audio_frame": round(audio_us, 2),
         "us_per_packet": round(per_second_us / packets_per_second, 2),
         "send_cores_per_viewer": round(per_second_us / 1e6, 5),
         "viewers_per_core_send_only": round(1e6 / per_second_us),
@@ -140,8 +151,9 @@ def _row(path: str, video_us: float, audio_us: float) -> Row:
 
 
 def main(argv: list[str] | None = None) -> list[Row]:
-    parser = argparse.ArgumentParser(prog="python -m bench.video_send", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.video_send", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--frames", type=int, default=2000, help="frames per measurement (default 2000)")
     parser.add_argument("--repeats", type=int, default=5, help="measurements per path; the best counts (default 5)")
     parser.add_argument("--paths", default="native,python", help="native,python (default both)")
@@ -156,10 +168,14 @@ def main(argv: list[str] | None = None) -> list[Row]:
     rows = asyncio.run(measure(paths, args.frames, args.repeats))
     by_path = {row["rtp_path"]: row for row in rows}
     if NATIVE in by_path and PYTHON in by_path:
-        rows.append({"area": "video", "variant": "send-python/native",
-                     "us_per_packet": round(by_path[PYTHON]["us_per_packet"] / by_path[NATIVE]["us_per_packet"], 1)})
-    print(format_table("send call: CPU per viewer (720p30 VP8 6 packets/frame + Opus; best of repeats)", rows,
-                       COLUMNS))
+        rows.append(
+            {
+                "area": "video",
+                "variant": "send-python/native",
+                "us_per_packet": round(by_path[PYTHON]["us_per_packet"] / by_path[NATIVE]["us_per_packet"], 1),
+            }
+        )
+    print(format_table("send call: CPU per viewer (720p30 VP8 6 packets/frame + Opus; best of repeats)", rows, COLUMNS))
     return rows
 
 

@@ -43,9 +43,7 @@ class OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="livecart", description="Live-stream shopping server.")
     parser.add_argument("--version", action="version", version=f"livecart {__version__}")
-    commands = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser
-    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=OneLineParser)
     serve = commands.add_parser("serve", help="run the server", description="Run the livecart server.")
     demo = commands.add_parser(
         "demo",
@@ -63,9 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--host", help="address to listen on (env LIVECART_HOST, default 127.0.0.1)")
         command.add_argument("--port", help="port to listen on (env PORT, default 8080)")
         command.add_argument("--store", help=stores[command])
-    serve.add_argument(
-        "--workers", help="processes sharing the port (env LIVECART_WORKERS, default 1; >1 needs Redis)"
-    )
+    serve.add_argument("--workers", help="processes sharing the port (env LIVECART_WORKERS, default 1; >1 needs Redis)")
     serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set for each worker
     return parser
 

@@ -168,8 +168,7 @@ SETTINGS: tuple[Setting, ...] = (
         "public_url",
         "LIVECART_PUBLIC_URL",
         "",
-        "Base URL people reach this node at (links printed by `demo`, WHEP redirects). "
-        "Default: http://HOST:PORT.",
+        "Base URL people reach this node at (links printed by `demo`, WHEP redirects). Default: http://HOST:PORT.",
     ),
     Setting(
         "admin_token",
@@ -228,8 +227,7 @@ SETTINGS: tuple[Setting, ...] = (
         "max_qty_per_buyer",
         "LIVECART_MAX_QTY_PER_BUYER",
         "5",
-        "Most units of one product one buyer may hold in a cart and buy in total "
-        "(409 `limit_exceeded` beyond).",
+        "Most units of one product one buyer may hold in a cart and buy in total (409 `limit_exceeded` beyond).",
         _positive_int,
     ),
     Setting(
@@ -274,15 +272,11 @@ SETTINGS: tuple[Setting, ...] = (
         "LIVECART_ICE_SERVERS",
         "",
         "Comma-separated STUN/TURN URLs (`stun:host:3478,turn:host:3478?transport=udp`) used by the media "
-        "server and announced to WHIP/WHEP clients in `Link: rel=\"ice-server\"` headers.",
+        'server and announced to WHIP/WHEP clients in `Link: rel="ice-server"` headers.',
         _csv,
     ),
-    Setting(
-        "turn_username", "LIVECART_TURN_USERNAME", "", "Username for the TURN URLs in LIVECART_ICE_SERVERS."
-    ),
-    Setting(
-        "turn_credential", "LIVECART_TURN_CREDENTIAL", "", "Password for those TURN URLs."
-    ),
+    Setting("turn_username", "LIVECART_TURN_USERNAME", "", "Username for the TURN URLs in LIVECART_ICE_SERVERS."),
+    Setting("turn_credential", "LIVECART_TURN_CREDENTIAL", "", "Password for those TURN URLs."),
     Setting(
         "max_viewers",
         "LIVECART_MAX_VIEWERS",
@@ -431,8 +425,7 @@ SETTINGS: tuple[Setting, ...] = (
         "client_ip_retention_days",
         "LIVECART_CLIENT_IP_RETENTION_DAYS",
         "30",
-        "Days an order keeps the client address it came from (for the fake-order signals); older ones are "
-        "erased.",
+        "Days an order keeps the client address it came from (for the fake-order signals); older ones are erased.",
         _positive_int,
     ),
     Setting(
@@ -471,8 +464,7 @@ SETTINGS: tuple[Setting, ...] = (
         "signal_new_account_h",
         "LIVECART_SIGNAL_NEW_ACCOUNT_H",
         "24",
-        "Signals: a review is listed when its author's account was created less than this many hours "
-        "before the order.",
+        "Signals: a review is listed when its author's account was created less than this many hours before the order.",
         _positive_float,
     ),
     Setting(

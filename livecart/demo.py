@@ -11,18 +11,33 @@ from livecart.store import Store
 
 DEMO_PRODUCTS = (
     ProductDraft(
-        sku="LIP-RUBY", title="Ruby Velvet Lipstick", price_cents=1900, currency="EUR", stock=40,
-        commission_bps=1500, image_url="/static/img/lipstick.svg",
+        sku="LIP-RUBY",
+        title="Ruby Velvet Lipstick",
+        price_cents=1900,
+        currency="EUR",
+        stock=40,
+        commission_bps=1500,
+        image_url="/static/img/lipstick.svg",
         description="Long-wear matte lipstick in a deep ruby red.",
     ),
     ProductDraft(
-        sku="SNK-CLOUD", title="Cloudstep Sneakers", price_cents=8900, currency="EUR", stock=12,
-        commission_bps=1000, image_url="/static/img/sneakers.svg",
+        sku="SNK-CLOUD",
+        title="Cloudstep Sneakers",
+        price_cents=8900,
+        currency="EUR",
+        stock=12,
+        commission_bps=1000,
+        image_url="/static/img/sneakers.svg",
         description="Knit sneakers with a recycled foam sole.",
     ),
     ProductDraft(
-        sku="SRM-GLOW", title="Glow Serum 30 ml", price_cents=3450, currency="EUR", stock=25,
-        commission_bps=2000, image_url="/static/img/serum.svg",
+        sku="SRM-GLOW",
+        title="Glow Serum 30 ml",
+        price_cents=3450,
+        currency="EUR",
+        stock=25,
+        commission_bps=2000,
+        image_url="/static/img/serum.svg",
         description="Vitamin C serum for a brighter skin tone.",
     ),
 )
@@ -46,6 +61,10 @@ async def seed_demo(store: Store, clock: Clock) -> DemoSeed:
     for product in products:
         await store.add_to_lineup(show.id, product.id)
     return DemoSeed(
-        brand_id=brand.id, brand_token=brand_token, host_id=host.id, host_token=host_token,
-        show_id=show.id, product_ids=tuple(product.id for product in products),
+        brand_id=brand.id,
+        brand_token=brand_token,
+        host_id=host.id,
+        host_token=host_token,
+        show_id=show.id,
+        product_ids=tuple(product.id for product in products),
     )

@@ -46,7 +46,13 @@ Retire = Callable[[str], Awaitable[None]]  # close this node's broadcast of an e
 
 class ShowLifecycle:
     def __init__(
-        self, store: Store, bus: EventBus, clock: Clock, *, grace_s: float, pause_end_s: float,
+        self,
+        store: Store,
+        bus: EventBus,
+        clock: Clock,
+        *,
+        grace_s: float,
+        pause_end_s: float,
         sweep_s: float = SWEEP_S,
     ) -> None:
         self.store = store

@@ -65,8 +65,13 @@ class _Constant(Collector):
 
 
 class _Read(Collector):
-    def __init__(self, name: str, documentation: str, read: Callable[[], float],
-                 family: type[GaugeMetricFamily] | type[CounterMetricFamily]) -> None:
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        read: Callable[[], float],
+        family: type[GaugeMetricFamily] | type[CounterMetricFamily],
+    ) -> None:
         self._name, self._documentation, self._read, self._family = name, documentation, read, family
 
     def collect(self) -> Iterator[Metric]:

@@ -125,7 +125,9 @@ class Services:
         built-in test provider (LIVECART_TEST_PAYMENTS_FILE)."""
         check_aiortc()
         store = await open_store(
-            settings.store, clock=clock, redis_timeout_s=settings.redis_timeout_s,
+            settings.store,
+            clock=clock,
+            redis_timeout_s=settings.redis_timeout_s,
             redis_min_replicas=settings.redis_min_replicas,
         )
         try:
@@ -164,7 +166,9 @@ class Services:
             store, payments, clock, return_window_days=settings.return_window_days, min_cents=settings.payout_min_cents
         )
         maintenance = Maintenance(
-            checkout, retention, clock,
+            checkout,
+            retention,
+            clock,
             grace=timedelta(seconds=settings.recovery_grace_s),
             embedded=settings.store.startswith("sqlite:"),
             payouts=payouts,
@@ -195,9 +199,14 @@ class Services:
         if recordings is not None:
             observe_recordings(metrics, recordings)
         edge = (
-            EdgeRelays(rtc_configuration(settings), max_viewers=settings.max_viewers,
-                       viewer_connect_s=settings.whep_connect_s, fastpath=settings.media_fastpath)
-            if settings.edge else None
+            EdgeRelays(
+                rtc_configuration(settings),
+                max_viewers=settings.max_viewers,
+                viewer_connect_s=settings.whep_connect_s,
+                fastpath=settings.media_fastpath,
+            )
+            if settings.edge
+            else None
         )
 
         selling = Selling(
@@ -211,7 +220,10 @@ class Services:
 
         registry = await open_registry(settings, clock)
         cluster = ClusterNode(
-            registry, store, ttl_s=settings.node_ttl_s, end_show=lifecycle.publisher_gone,
+            registry,
+            store,
+            ttl_s=settings.node_ttl_s,
+            end_show=lifecycle.publisher_gone,
             shows_lost=media.end_shows,
         )
 
@@ -232,19 +244,41 @@ class Services:
         observe_live(metrics, live)
 
         webhooks = Webhooks(
-            store, clock,
+            store,
+            clock,
             allow_private=settings.webhook_allow_private,
             first_retry_s=settings.webhook_retry_s,
             timeout_s=settings.webhook_timeout_s,
         )
 
         return cls(
-            settings=settings, clock=clock, store=store, bus=bus, metrics=metrics, auth=auth, payments=payments,
-            stock_news=stock_news, pins=pins, carts=carts, checkout=checkout, wallet=wallet, refunds=refunds,
+            settings=settings,
+            clock=clock,
+            store=store,
+            bus=bus,
+            metrics=metrics,
+            auth=auth,
+            payments=payments,
+            stock_news=stock_news,
+            pins=pins,
+            carts=carts,
+            checkout=checkout,
+            wallet=wallet,
+            refunds=refunds,
             maintenance=maintenance,
-            connect=connect, payouts=payouts, reviews=reviews, signals=signals,
-            lifecycle=lifecycle, media=media, edge=edge, selling=selling, cluster=cluster, live=live, timeline=timeline,
-            replays=replays, webhooks=webhooks,
+            connect=connect,
+            payouts=payouts,
+            reviews=reviews,
+            signals=signals,
+            lifecycle=lifecycle,
+            media=media,
+            edge=edge,
+            selling=selling,
+            cluster=cluster,
+            live=live,
+            timeline=timeline,
+            replays=replays,
+            webhooks=webhooks,
             limits=RateLimits(
                 whep_offers=AddressLimit("WHEP offers", *settings.whep_offer_rate),
                 anonymous_accounts=AddressLimit("new accounts", *settings.account_rate),

@@ -40,8 +40,13 @@ VENDOR_FILES = {"socket.io.msgpack.min.js": SOCKET_IO_BUNDLE}
 
 EMBED_SCRIPT = STATIC_DIR / "embed.js"
 PAGES = {
-    "index": "index.html", "watch": "watch.html", "studio": "studio.html", "brand": "brand.html",
-    "replay": "replay.html", "host": "host.html", "product": "product.html",
+    "index": "index.html",
+    "watch": "watch.html",
+    "studio": "studio.html",
+    "brand": "brand.html",
+    "replay": "replay.html",
+    "host": "host.html",
+    "product": "product.html",
 }
 SERVICES_PLACEHOLDER = 'content="@services@"'
 

@@ -95,9 +95,7 @@ class RedisServer:
     directory: Path
 
     def flush(self) -> None:
-        subprocess.run(
-            ["redis-cli", "-p", str(self.port), "FLUSHALL"], check=True, capture_output=True, timeout=10
-        )
+        subprocess.run(["redis-cli", "-p", str(self.port), "FLUSHALL"], check=True, capture_output=True, timeout=10)
 
 
 def start_redis(directory: Path, *extra: str, port: int | None = None) -> RedisServer:
@@ -106,9 +104,22 @@ def start_redis(directory: Path, *extra: str, port: int | None = None) -> RedisS
     port = port or free_port()
     directory.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory), "--save", "",
-         "--appendonly", "no", *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -153,7 +164,10 @@ class ServerProcess:
 
 
 def start_server(
-    tmp_path: Path, env: dict[str, str] | None = None, *args: str, command: Sequence[str] | None = None,
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+    *args: str,
+    command: Sequence[str] | None = None,
     cwd: Path | None = None,
 ) -> ServerProcess:
     """`python -m livecart serve` (or `command` + `serve`, run in `cwd`) in a subprocess on a free port;
@@ -170,7 +184,10 @@ def start_server(
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*(command or [sys.executable, "-m", "livecart"]), "serve", "--port", str(port), *args],
-            env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

@@ -73,8 +73,15 @@ class Api:
         return account
 
     async def create_product(self, brand_token: str, **fields: Any) -> dict[str, Any]:
-        body = {"sku": "SKU-1", "title": "Lipstick", "price_cents": 1900, "currency": "EUR", "stock": 10,
-                "commission_bps": 1000, **fields}
+        body = {
+            "sku": "SKU-1",
+            "title": "Lipstick",
+            "price_cents": 1900,
+            "currency": "EUR",
+            "stock": 10,
+            "commission_bps": 1000,
+            **fields,
+        }
         product: dict[str, Any] = await self.call("POST", "/api/products", 201, token=brand_token, json=body)
         return product
 

@@ -43,8 +43,13 @@ def imported_modules(path: Path) -> Iterator[str]:
     module = module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    skipped = {id(child) for node in ast.walk(tree) if isinstance(node, ast.If) and _type_checking_only(node)
-               for statement in node.body for child in ast.walk(statement)}
+    skipped = {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and _type_checking_only(node)
+        for statement in node.body
+        for child in ast.walk(statement)
+    }
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue
@@ -89,7 +94,7 @@ def find_cycle(graph: dict[str, dict[str, str]]) -> list[str] | None:
         path.append(unit)
         for target in sorted(graph.get(unit, {})):
             if state.get(target) == 1:
-                return [*path[path.index(target):], target]
+                return [*path[path.index(target) :], target]
             if target not in state and (cycle := visit(target)) is not None:
                 return cycle
         path.pop()

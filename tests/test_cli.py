@@ -20,8 +20,12 @@ def livecart(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "livecart", *args], capture_output=True, text=True, timeout=30,
-        env={**os.environ, **(env or {})}, cwd=cwd,
+        [sys.executable, "-m", "livecart", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
 
 
@@ -58,7 +62,11 @@ def test_demo_serves_its_show_and_prints_the_links(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if key != "LIVECART_STORE"}
     process = subprocess.Popen(
         [sys.executable, "-m", "livecart", "demo", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"

@@ -27,8 +27,13 @@ def test_admin_token_is_generated_when_unset_and_kept_when_set() -> None:
 
 
 def test_environment_is_read_and_flags_win() -> None:
-    env = {"PORT": "9000", "LIVECART_HOST": "0.0.0.0", "LIVECART_LOG_LEVEL": "debug",
-           "LIVECART_STORE": "redis://127.0.0.1:6379/0", "LIVECART_CORS_ORIGINS": "https://a.example, https://b.example"}
+    env = {
+        "PORT": "9000",
+        "LIVECART_HOST": "0.0.0.0",
+        "LIVECART_LOG_LEVEL": "debug",
+        "LIVECART_STORE": "redis://127.0.0.1:6379/0",
+        "LIVECART_CORS_ORIGINS": "https://a.example, https://b.example",
+    }
     settings = Settings.from_env(env, port=9100, host=None)
     assert settings.port == 9100
     assert settings.host == "0.0.0.0"

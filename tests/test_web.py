@@ -19,8 +19,15 @@ from livecart.web import CONTENT_SECURITY_POLICY, PAGES, SOCKET_IO_BUNDLE, STATI
 
 AiohttpClient = Callable[..., Any]  # pytest-aiohttp's aiohttp_client fixture
 
-PAGE_PATHS = ["/", "/watch/shw_anything", "/replay/shw_anything", "/studio/shw_anything", "/brand", "/host",
-              "/p/prd_anything"]
+PAGE_PATHS = [
+    "/",
+    "/watch/shw_anything",
+    "/replay/shw_anything",
+    "/studio/shw_anything",
+    "/brand",
+    "/host",
+    "/p/prd_anything",
+]
 
 
 @pytest.mark.parametrize("path", PAGE_PATHS)
@@ -54,8 +61,21 @@ async def test_the_full_app_announces_every_service_on_every_page(client: TestCl
     for path in [*PAGE_PATHS, "/embed/shw_anything"]:
         html = await (await client.get(path)).text()
         assert "@services@" not in html
-        assert offered(html) == {"live", "video", "commerce", "earnings", "stats", "orders", "reviews", "replay",
-                                 "address", "wallet", "posters", "connect", "payouts"}, path
+        assert offered(html) == {
+            "live",
+            "video",
+            "commerce",
+            "earnings",
+            "stats",
+            "orders",
+            "reviews",
+            "replay",
+            "address",
+            "wallet",
+            "posters",
+            "connect",
+            "payouts",
+        }, path
 
 
 async def test_the_embed_page_may_be_framed_by_the_listed_sites_only(

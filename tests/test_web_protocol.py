@@ -127,14 +127,29 @@ async def test_the_selling_formats_replies_and_events_have_the_shapes_of_protoco
     try:
         await watcher.join(scene.show_id)
         await bidder.join(scene.show_id, viewer["token"])
-        auction = await api.call("POST", f"/api/shows/{scene.show_id}/auctions", 201, token=token, json={
-            "product_id": product_id, "start_cents": 100, "increment_cents": 10, "duration_s": 5})
+        auction = await api.call(
+            "POST",
+            f"/api/shows/{scene.show_id}/auctions",
+            201,
+            token=token,
+            json={"product_id": product_id, "start_cents": 100, "increment_cents": 10, "duration_s": 5},
+        )
         check(auction, "Auction")
-        deal = await api.call("POST", f"/api/shows/{scene.show_id}/deals", 201, token=token, json={
-            "product_id": product_id, "price_cents": 100, "quantity": 2, "duration_s": 60})
+        deal = await api.call(
+            "POST",
+            f"/api/shows/{scene.show_id}/deals",
+            201,
+            token=token,
+            json={"product_id": product_id, "price_cents": 100, "quantity": 2, "duration_s": 60},
+        )
         check(deal, "Deal")
-        giveaway = await api.call("POST", f"/api/shows/{scene.show_id}/giveaways", 201, token=token, json={
-            "product_id": product_id, "winners": 1, "duration_s": 10, "keyword": "win"})
+        giveaway = await api.call(
+            "POST",
+            f"/api/shows/{scene.show_id}/giveaways",
+            201,
+            token=token,
+            json={"product_id": product_id, "winners": 1, "duration_s": 10, "keyword": "win"},
+        )
         check(giveaway, "Giveaway")
         check(await bidder.join(scene.show_id, viewer["token"]), "JoinAck")
         bid = await bidder.call("bid", {"auction_id": auction["id"], "amount_cents": 100})
@@ -143,12 +158,21 @@ async def test_the_selling_formats_replies_and_events_have_the_shapes_of_protoco
         check({"ok": low["ok"], "error": low["error"]}, "Ack")
         check(low["error"], "ApiErrorInfo")
         check((await bidder.call("enter", {"giveaway_id": giveaway["id"]}))["giveaway"], "Giveaway")
-        check(await api.call("POST", f"/api/shows/{scene.show_id}/cart/items", 201, token=viewer["token"],
-                             json={"deal_id": deal["id"]}), "Cart")
+        check(
+            await api.call(
+                "POST",
+                f"/api/shows/{scene.show_id}/cart/items",
+                201,
+                token=viewer["token"],
+                json={"deal_id": deal["id"]},
+            ),
+            "Cart",
+        )
         await clock.advance(11)
         for _ in range(200):  # nudge the clock: the timer may have been busy, not asleep, when it moved
             if any(a["status"] == "sold" for a in watcher.events("auction")) and any(
-                    g["status"] == "drawn" for g in watcher.events("giveaway")):
+                g["status"] == "drawn" for g in watcher.events("giveaway")
+            ):
                 break
             await clock.advance(0.1)
             await asyncio.sleep(0.05)
@@ -157,8 +181,17 @@ async def test_the_selling_formats_replies_and_events_have_the_shapes_of_protoco
         check(await api.call("GET", f"/api/auctions/{auction['id']}", 200), "Auction")
         check(await api.call("GET", f"/api/giveaways/{giveaway['id']}", 200), "Giveaway")
         check(await api.call("GET", f"/api/deals/{deal['id']}", 200), "Deal")
-        check(await api.call("POST", f"/api/auctions/{auction['id']}/checkout", 201, token=viewer["token"],
-                             json=checkout_body(), headers={"Idempotency-Key": new_key()}), "Order")
+        check(
+            await api.call(
+                "POST",
+                f"/api/auctions/{auction['id']}/checkout",
+                201,
+                token=viewer["token"],
+                json=checkout_body(),
+                headers={"Idempotency-Key": new_key()},
+            ),
+            "Order",
+        )
         check(await api.call("DELETE", f"/api/deals/{deal['id']}", 200, token=token), "Deal")
         for event, data in watcher.received:
             if event in TYPES["RoomEvents"]:
@@ -178,19 +211,32 @@ async def test_review_and_signal_replies_have_the_shapes_of_protocol_js(api: Api
     order = await scene.checkout(viewer)
     reviews = f"/api/products/{product['id']}/reviews"
     check(await api.call("GET", f"/api/products/{product['id']}/reviewable", 200, token=viewer["token"]), "Reviewable")
-    review = await api.call("POST", reviews, 201, token=viewer["token"],
-                            json={"rating": 5, "text": "Great", "order_id": order["id"]})
+    review = await api.call(
+        "POST", reviews, 201, token=viewer["token"], json={"rating": 5, "text": "Great", "order_id": order["id"]}
+    )
     check(review, "Review")
     check(await api.call("GET", f"/api/products/{product['id']}", 200), "ProductDetail")
-    check(await api.call("POST", f"/api/reviews/{review['id']}/reply", 201, token=scene.brand["token"],
-                         json={"text": "Thanks"}), "Review")
-    check(await api.call("POST", f"/api/reviews/{review['id']}/report", 201, token=scene.brand["token"],
-                         json={"reason": "check"}), "ReportReply")
+    check(
+        await api.call(
+            "POST", f"/api/reviews/{review['id']}/reply", 201, token=scene.brand["token"], json={"text": "Thanks"}
+        ),
+        "Review",
+    )
+    check(
+        await api.call(
+            "POST", f"/api/reviews/{review['id']}/report", 201, token=scene.brand["token"], json={"reason": "check"}
+        ),
+        "ReportReply",
+    )
     for token in (None, scene.brand["token"], ADMIN_TOKEN):
         check(await api.call("GET", reviews, 200, token=token), "ReviewPage")
-    check(await api.call("POST", f"/api/reviews/{review['id']}/hide", 200, token=ADMIN_TOKEN,
-                         json={"reason": "test"}), "Review")
+    check(
+        await api.call("POST", f"/api/reviews/{review['id']}/hide", 200, token=ADMIN_TOKEN, json={"reason": "test"}),
+        "Review",
+    )
     check(await api.call("GET", f"/api/reviews/{review['id']}", 200), "Review")
-    check(await api.call("GET", f"/api/products/{product['id']}/signals", 200, token=scene.brand["token"]),
-          "ProductSignals")
+    check(
+        await api.call("GET", f"/api/products/{product['id']}/signals", 200, token=scene.brand["token"]),
+        "ProductSignals",
+    )
     check(await api.call("GET", f"/api/shows/{scene.show_id}/stats", 200, token=scene.host["token"]), "ShowStats")

@@ -53,9 +53,7 @@ async def viewer(request: web.Request) -> Account:
     return account
 
 
-async def cart_body(
-    carts: Carts, show: Show, cart: list[CartItem], holds: Sequence[DealHold] = ()
-) -> dict[str, Any]:
+async def cart_body(carts: Carts, show: Show, cart: list[CartItem], holds: Sequence[DealHold] = ()) -> dict[str, Any]:
     """The cart's list-price `items` and its `deals` lines (held deal units, one line per deal, at the deal
     price until `expires_at`, the earliest hold's expiry); `total_cents` counts both."""
     products = await carts.products(cart)

@@ -106,9 +106,15 @@ def request_hash(show_id: str, body: CheckoutBody) -> str:
     canonical = json.dumps(
         # a live checkout hashes as before `source` existed, and a card payment as before `save` and `saved`:
         # keys claimed before an upgrade still match
-        {"show_id": show_id, "body": {**body.model_dump(exclude={"source"} if body.source == "live" else None),
-                                      "payment": body.payment.canonical()}},
-        sort_keys=True, separators=(",", ":"),
+        {
+            "show_id": show_id,
+            "body": {
+                **body.model_dump(exclude={"source"} if body.source == "live" else None),
+                "payment": body.payment.canonical(),
+            },
+        },
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -50,8 +50,11 @@ async def get_media(request: web.Request) -> web.StreamResponse:
     # aiohttp's FileResponse answers Range (206, Content-Range; 416 past the end), If-Range,
     # If-None-Match / If-Modified-Since (304) from the file's ETag and Last-Modified. It reads the
     # size when it starts: a growing file is served as far as it was written then.
-    return web.FileResponse(recorded.path, headers={
-        "Content-Type": recorded.content_type,
-        "Cache-Control": IMMUTABLE if finished else GROWING,
-        "Accept-Ranges": "bytes",
-    })
+    return web.FileResponse(
+        recorded.path,
+        headers={
+            "Content-Type": recorded.content_type,
+            "Cache-Control": IMMUTABLE if finished else GROWING,
+            "Accept-Ranges": "bytes",
+        },
+    )

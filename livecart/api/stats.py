@@ -26,8 +26,14 @@ def totals(rows: list[ProductStats]) -> list[dict[str, Any]]:
     for row in rows:
         total = by_currency.setdefault(
             row.currency,
-            {"currency": row.currency, "units": 0, "gross_cents": 0, "refunded_cents": 0, "net_cents": 0,
-             "by_source": {source: dict.fromkeys(figures, 0) for source, figures in row.by_source.items()}},
+            {
+                "currency": row.currency,
+                "units": 0,
+                "gross_cents": 0,
+                "refunded_cents": 0,
+                "net_cents": 0,
+                "by_source": {source: dict.fromkeys(figures, 0) for source, figures in row.by_source.items()},
+            },
         )
         for source, figures in row.by_source.items():
             for name, value in figures.items():

@@ -35,8 +35,9 @@ async def open_registry(settings: Settings, clock: Clock) -> NodeRegistry | None
     if not url:
         return None
     # no registry call may hang a beat, a WHEP request or shutdown for longer than the timeout
-    redis: Redis = Redis.from_url(url, decode_responses=True, max_connections=REGISTRY_CONNECTIONS,
-                                  **redis_options(url, settings.redis_timeout_s))
+    redis: Redis = Redis.from_url(
+        url, decode_responses=True, max_connections=REGISTRY_CONNECTIONS, **redis_options(url, settings.redis_timeout_s)
+    )
     try:
         for script in SCRIPTS:
             await script.load(redis)
@@ -56,5 +57,8 @@ async def open_registry(settings: Settings, clock: Clock) -> NodeRegistry | None
 def warn_if_unreachable(settings: Settings, registry: NodeRegistry) -> None:
     log.info("cluster node %s registered at %s", registry.node_id, registry.url)
     if not settings.node_url and settings.host in WILDCARD_HOSTS:
-        log.warning("LIVECART_NODE_URL is not set: WHEP redirects to this node point to %s, which other "
-                    "machines cannot reach (docs/operations.md)", registry.url)
+        log.warning(
+            "LIVECART_NODE_URL is not set: WHEP redirects to this node point to %s, which other "
+            "machines cannot reach (docs/operations.md)",
+            registry.url,
+        )

@@ -28,6 +28,7 @@ def log_failure(what: str, error: BaseException) -> None:
     else:
         log.error("%s", what, exc_info=error)
 
+
 BEATS_PER_TTL = 4
 EXPIRY_FRACTION = 0.75  # of the TTL: a node's registration outlives its last beat by 3T/4
 
@@ -111,8 +112,9 @@ class ClusterNode:
 
     async def _reaped(self) -> None:
         shows = sorted(self.originated)
-        log.warning("node %s missed its heartbeats and was declared dead; its shows %s were paused",
-                    self.node_id, shows)
+        log.warning(
+            "node %s missed its heartbeats and was declared dead; its shows %s were paused", self.node_id, shows
+        )
         self.originated.clear()
         await self._shows_lost(shows)
 
@@ -186,4 +188,3 @@ class ClusterNode:
         if origin is None or origin.id == self.registry.node_id:
             return None
         return origin
-

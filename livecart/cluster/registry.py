@@ -153,13 +153,11 @@ class NodeRegistry:
 
     async def originate(self, show_id: str) -> None:
         """Advertise this node as the origin of the show (it has the show's publisher)."""
-        await _ORIGINATE(self._redis, [origin_key(show_id), node_key(self.node_id) + ":shows"],
-                         [self.node_id, show_id])
+        await _ORIGINATE(self._redis, [origin_key(show_id), node_key(self.node_id) + ":shows"], [self.node_id, show_id])
 
     async def release(self, show_id: str) -> None:
         """Stop advertising the show (the publisher left); another node's claim is left alone."""
-        await _RELEASE(self._redis, [origin_key(show_id), node_key(self.node_id) + ":shows"],
-                       [self.node_id, show_id])
+        await _RELEASE(self._redis, [origin_key(show_id), node_key(self.node_id) + ":shows"], [self.node_id, show_id])
 
     async def origin(self, show_id: str) -> NodeInfo | None:
         """The live node that originates the show, or None."""

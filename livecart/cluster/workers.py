@@ -48,8 +48,9 @@ def check_workers(settings: Settings) -> None:
         )
     last = settings.first_worker_port + settings.workers - 1
     if settings.workers > 1 and last > 65535:
-        raise ConfigError(f"LIVECART_WORKER_PORTS={settings.first_worker_port}: {settings.workers} ports from it "
-                          "run past 65535")
+        raise ConfigError(
+            f"LIVECART_WORKER_PORTS={settings.first_worker_port}: {settings.workers} ports from it run past 65535"
+        )
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -81,8 +82,21 @@ class Supervisor:
 
     def command(self) -> list[str]:
         s = self.settings
-        return [sys.executable, "-m", "livecart", "serve", "--host", s.host, "--port", str(s.port),
-                "--store", s.store, "--workers", "1", "--reuse-port"]
+        return [
+            sys.executable,
+            "-m",
+            "livecart",
+            "serve",
+            "--host",
+            s.host,
+            "--port",
+            str(s.port),
+            "--store",
+            s.store,
+            "--workers",
+            "1",
+            "--reuse-port",
+        ]
 
     def environment(self, worker: Worker) -> dict[str, str]:
         return {
@@ -105,8 +119,11 @@ class Supervisor:
         try:
             for worker in self.workers:
                 self.spawn(worker)
-            print(f"livecart: {len(self.workers)} workers on http://{self.settings.host}:{self.settings.port} "
-                  f"(direct ports {self.workers[0].direct_port}–{self.workers[-1].direct_port})", flush=True)
+            print(
+                f"livecart: {len(self.workers)} workers on http://{self.settings.host}:{self.settings.port} "
+                f"(direct ports {self.workers[0].direct_port}–{self.workers[-1].direct_port})",
+                flush=True,
+            )
             code = self._watch()
         finally:
             self._stop_all()
@@ -126,8 +143,11 @@ class Supervisor:
                 if code is None or self.stopping:
                     continue
                 if time.monotonic() - worker.started < EARLY_EXIT_S:
-                    print(f"livecart: worker {worker.index} exited with {code} right after starting; stopping",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"livecart: worker {worker.index} exited with {code} right after starting; stopping",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     return code or 1
                 log.warning("worker %d exited with %s; restarting it", worker.index, code)
                 time.sleep(RESTART_DELAY_S)

@@ -67,8 +67,14 @@ class CheckoutRequest:
 
 class Checkout:
     def __init__(
-        self, store: Store, provider: PaymentProvider, bus: EventBus, rules: CartRules, news: StockNews,
-        clock: Clock, owners: Owners | None = None,
+        self,
+        store: Store,
+        provider: PaymentProvider,
+        bus: EventBus,
+        rules: CartRules,
+        news: StockNews,
+        clock: Clock,
+        owners: Owners | None = None,
     ) -> None:
         self.store = store
         self.owners = owners or Owners(store)
@@ -209,7 +215,11 @@ class Checkout:
             cohosts = await self.store.cohosts(order.show_id)
         shares = active_shares(cohosts)  # one commission entry per share
         await self.store.mark_order_paid(
-            order.id, payment_ref, paid_at, sale_entries(paid, paid_at, shares=shares), response,
+            order.id,
+            payment_ref,
+            paid_at,
+            sale_entries(paid, paid_at, shares=shares),
+            response,
             clear_cart=clear_cart,
         )
         buyer = public_buyer_name(order.buyer_name)

@@ -87,8 +87,11 @@ class Maintenance:
                 unreachable = False
             except STORE_UNAVAILABLE as unavailable:
                 if not unreachable:
-                    log.warning("checkout recovery: store unreachable (%s); trying again every %.0f s",
-                                unavailable, OUTAGE_RETRY_S)
+                    log.warning(
+                        "checkout recovery: store unreachable (%s); trying again every %.0f s",
+                        unavailable,
+                        OUTAGE_RETRY_S,
+                    )
                 unreachable = True
                 wait = OUTAGE_RETRY_S
             except Exception:

@@ -80,9 +80,7 @@ class Payouts:
             )  # fmt: skip
             if plan is None:
                 return None
-            payout = Payout(
-                plan.payout_id, run_key, host_id, currency, plan.amount_cents, PayoutStatus.PENDING, now
-            )
+            payout = Payout(plan.payout_id, run_key, host_id, currency, plan.amount_cents, PayoutStatus.PENDING, now)
             try:
                 return await self.store.open_payout(payout, plan.entries, length)
             except Conflict as busy:

@@ -43,10 +43,14 @@ class Pins:
             raise ShowEnded("the show has ended", show_id=show.id)
         pinned, new = await self.store.pin_product(show.id, product.id)
         if new:
-            self.bus.publish(Pinned(
-                show_id=show.id, product=pinned.product.public(), pinned_at=rfc3339(pinned.pinned_at) or "",
-                media_time=self.media_time(show.id),
-            ))
+            self.bus.publish(
+                Pinned(
+                    show_id=show.id,
+                    product=pinned.product.public(),
+                    pinned_at=rfc3339(pinned.pinned_at) or "",
+                    media_time=self.media_time(show.id),
+                )
+            )
         return pinned, new
 
     async def unpin(self, by: Account, show: Show, product: Product) -> None:

@@ -31,9 +31,7 @@ class Refunds:
         self.news = news
         self.clock = clock
 
-    async def refund(
-        self, order: Order, by: Account, items: Mapping[str, int] | None
-    ) -> tuple[Refund, Order]:
+    async def refund(self, order: Order, by: Account, items: Mapping[str, int] | None) -> tuple[Refund, Order]:
         """Refund `items` (product id → units; None: everything still refundable) of `order`.
 
         The refund is booked (order, ledger, stock) in one store call first, then the provider is

@@ -14,8 +14,8 @@ def _utc(moment: datetime) -> str:
 
 def _text(value: str) -> str:
     """TEXT value escaping (RFC 5545 §3.3.11)."""
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace(
-        "\n", "\\n"
+    return (
+        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
     )
 
 

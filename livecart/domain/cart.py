@@ -43,9 +43,7 @@ def check_add(
     """
     if product.id not in pinned:
         raise NotPinned("only products pinned during this show can be added", product_id=product.id)
-    currencies = {
-        cart_products[item.product_id].currency for item in cart if item.product_id in cart_products
-    }
+    currencies = {cart_products[item.product_id].currency for item in cart if item.product_id in cart_products}
     if currencies and product.currency not in currencies:
         raise CurrencyMismatch(
             f"the cart holds {', '.join(sorted(currencies))} products; one order has one currency",
@@ -116,11 +114,7 @@ def price_order(
             f"the cart mixes currencies ({', '.join(currencies)}); one order has one currency",
             currencies=currencies,
         )
-    over = [
-        item.product_id
-        for item in cart
-        if bought.get(item.product_id, 0) + item.qty > rules.max_qty_per_buyer
-    ]
+    over = [item.product_id for item in cart if bought.get(item.product_id, 0) + item.qty > rules.max_qty_per_buyer]
     if over:
         raise errors.buyer_limit_exceeded(over, rules.max_qty_per_buyer)
     return Order(
@@ -145,9 +139,7 @@ def price_order(
     )
 
 
-def price_line(
-    product: Product, qty: int, platform_fee_bps: int, campaign: tuple[str, int] | None = None
-) -> OrderLine:
+def price_line(product: Product, qty: int, platform_fee_bps: int, campaign: tuple[str, int] | None = None) -> OrderLine:
     """One line at the product's price and rate, or at `campaign`'s rate ((campaign id, bps))."""
     campaign_id, bps = campaign if campaign is not None else (None, product.commission_bps)
     total = money.line_total(product.price_cents, qty)

@@ -219,10 +219,14 @@ def check_holds(order: Order, holds: Sequence[DealHold], now: datetime) -> None:
     units = Counter(hold.product_id for hold in holds)
     prices = {(hold.product_id, hold.price_cents) for hold in holds}
     lines = {line.product_id: line for line in order.lines}
-    if set(units) != set(lines) or any(
-        lines[product_id].qty != qty or (product_id, lines[product_id].unit_price_cents) not in prices
-        for product_id, qty in units.items()
-    ) or len(prices) != len(units):
+    if (
+        set(units) != set(lines)
+        or any(
+            lines[product_id].qty != qty or (product_id, lines[product_id].unit_price_cents) not in prices
+            for product_id, qty in units.items()
+        )
+        or len(prices) != len(units)
+    ):
         raise ValueError("the order's lines must be exactly the held units at their hold prices")
 
 
@@ -265,8 +269,7 @@ def deal_order(
     if over:
         raise buyer_limit_exceeded(over, max_qty_per_buyer)
     lines = tuple(
-        price_line(replace(products[pid], price_cents=prices[pid]), qty, platform_fee_bps)
-        for pid, qty in units.items()
+        price_line(replace(products[pid], price_cents=prices[pid]), qty, platform_fee_bps) for pid, qty in units.items()
     )
     order = Order(
         id=order_id, show_id=show_id, host_id=host_id, buyer_id=buyer_id, buyer_name=buyer_name,

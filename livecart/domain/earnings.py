@@ -44,9 +44,7 @@ class EarningsRow:
 CSV_COLUMNS = ("show_id", "title", "currency", "orders", "earned_cents", "reversed_cents", "pending_cents")
 
 
-def earnings_rows(
-    entries: Iterable[LedgerEntry], host_id: str, titles: Mapping[str, str]
-) -> list[EarningsRow]:
+def earnings_rows(entries: Iterable[LedgerEntry], host_id: str, titles: Mapping[str, str]) -> list[EarningsRow]:
     """One row per (show, currency), in the order the shows first earned."""
     rows: dict[tuple[str, str], EarningsRow] = {}
     for entry in entries:
@@ -82,11 +80,7 @@ def earnings_summary(host_id: str, rows: list[EarningsRow]) -> dict[str, Any]:
         total["reversed_cents"] += row.reversed_cents
         total["pending_cents"] += row.pending_cents
     ranked = sorted(totals.values(), key=lambda total: (-total["earned_cents"], total["currency"]))
-    main = (
-        ranked[0]
-        if ranked
-        else {"currency": None, "earned_cents": 0, "reversed_cents": 0, "pending_cents": 0}
-    )
+    main = ranked[0] if ranked else {"currency": None, "earned_cents": 0, "reversed_cents": 0, "pending_cents": 0}
     return {"host_id": host_id, **main, "by_show": [row.public() for row in rows], "totals": ranked}
 
 

@@ -368,6 +368,8 @@ def payout_settled(payout_id: str, status: str) -> Conflict:
 def invalid_field(name: str, message: str) -> BadRequest:
     """One field of a request body is not valid (`fields`: name → what is wrong, as elsewhere)."""
     return BadRequest(message, fields={name: message})
+
+
 def no_such_review(review_id: str) -> NotFound:
     return NotFound("no such review", review_id=review_id)
 

@@ -45,4 +45,3 @@ def format_order(
         idempotency_key=idempotency_key,
         created_at=now,
     )
-

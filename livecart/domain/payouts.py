@@ -131,9 +131,7 @@ def pieces(entries: Iterable[LedgerEntry], host_id: str) -> list[Piece]:
     return list(found.values())
 
 
-def balances(
-    entries: Iterable[LedgerEntry], host_id: str, now: datetime, window_days: int
-) -> dict[str, Balance]:
+def balances(entries: Iterable[LedgerEntry], host_id: str, now: datetime, window_days: int) -> dict[str, Balance]:
     """The host's balance per currency (currencies in the order first earned)."""
     result: dict[str, Balance] = {}
     for piece in pieces(entries, host_id):

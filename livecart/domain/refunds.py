@@ -39,13 +39,9 @@ def plan_refund(
         raise Conflict(f"a {order.status.value} order cannot be refunded", status=order.status.value)
     lines = [line for line in order.lines if brand_id is None or line.brand_id == brand_id]
     if items is None:
-        wanted = {
-            line.product_id: line.qty - line.refunded_qty for line in lines if line.qty > line.refunded_qty
-        }
+        wanted = {line.product_id: line.qty - line.refunded_qty for line in lines if line.qty > line.refunded_qty}
         if not wanted:
-            raise RefundExceedsPurchase(
-                "everything in this order has already been refunded", order_id=order.id
-            )
+            raise RefundExceedsPurchase("everything in this order has already been refunded", order_id=order.id)
     else:
         wanted = dict(items)
     by_product = {line.product_id: line for line in lines}
@@ -83,6 +79,4 @@ def plan_refund(
         )
     if not parts:
         raise RefundExceedsPurchase("name at least one product to refund", order_id=order.id)
-    return Refund(
-        id=refund_id, order_id=order.id, show_id=order.show_id, by=by, lines=tuple(parts), created_at=now
-    )
+    return Refund(id=refund_id, order_id=order.id, show_id=order.show_id, by=by, lines=tuple(parts), created_at=now)

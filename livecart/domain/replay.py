@@ -50,8 +50,11 @@ def place(events: Sequence[TimelineEvent], started_at: datetime | None = None) -
     was on screen when it started); anything else from before then is left out.
     """
     removed = {event.data["message_id"] for event in events if event.type == REMOVED}
-    events = [event for event in events if event.type != REMOVED
-              and not (event.type == CHAT and event.data["message"]["id"] in removed)]
+    events = [
+        event
+        for event in events
+        if event.type != REMOVED and not (event.type == CHAT and event.data["message"]["id"] in removed)
+    ]
     offsets = [_wall_ms(event.at) - event.at_ms for event in events if event.at_ms is not None]
     offset = round(statistics.median(offsets)) if offsets else None
     if offset is None and started_at is not None:

@@ -97,9 +97,7 @@ def split(commission_cents: int, host_id: str, shares: Sequence[Share]) -> list[
 
 def reverse(parts: Sequence[Part], units_before: int, units_now: int, units_total: int) -> list[Part]:
     """What a refund of units (units_before, units_now] of a line takes back from each part."""
-    return [
-        (party, money.prorated(cents, units_before, units_now, units_total)) for party, cents in parts
-    ]
+    return [(party, money.prorated(cents, units_before, units_now, units_total)) for party, cents in parts]
 
 
 def sale_parts(entries: Iterable[LedgerEntry]) -> dict[str, list[Part]]:

@@ -64,8 +64,11 @@ def order_signals(orders: Iterable[Order], label_key: bytes, brand_id: str | Non
         for order in orders
         if order.status is OrderStatus.PAID and (brand_id is None or brand_id in order.brand_ids)
     ]
-    refunded = [order for order in paid if any(line.refunded_qty for line in order.lines
-                                               if brand_id is None or line.brand_id == brand_id)]
+    refunded = [
+        order
+        for order in paid
+        if any(line.refunded_qty for line in order.lines if brand_id is None or line.brand_id == brand_id)
+    ]
     per_buyer = Counter(order.buyer_id for order in paid)
     many = sorted(((count, buyer) for buyer, count in per_buyer.items() if count >= MANY_ORDERS), reverse=True)
     return {
@@ -171,12 +174,14 @@ def shared_client_addresses(
     for label in buyers.keys() | reviewers.keys():
         accounts = buyers[label] | reviewers[label]
         if len(accounts) >= min_accounts:
-            rows.append({
-                "label": label,
-                "accounts": len(accounts),
-                "buyers": len(buyers[label]),
-                "reviewers": len(reviewers[label]),
-            })
+            rows.append(
+                {
+                    "label": label,
+                    "accounts": len(accounts),
+                    "buyers": len(buyers[label]),
+                    "reviewers": len(reviewers[label]),
+                }
+            )
     return sorted(rows, key=lambda row: (-row["accounts"], row["label"]))
 
 
@@ -307,8 +312,12 @@ def bid_signals(
                 if shared.get((bid.bidder_id, label)):
                     counted[(bid.bidder_id, label)] += 1
     from_sellers = [
-        {"bidder_id": bidder, "label": label, "bids": counted[(bidder, label)],
-         "shares_with": sorted(shared[(bidder, label)])}
+        {
+            "bidder_id": bidder,
+            "label": label,
+            "bids": counted[(bidder, label)],
+            "shares_with": sorted(shared[(bidder, label)]),
+        }
         for bidder, label in sorted(shared, key=lambda pair: (-counted[pair], *pair))
     ]
     listed = list(orders)

@@ -243,8 +243,13 @@ def payout_paid(payout: Payout, at: datetime) -> WebhookEvent:
 def event_to_json(event: WebhookEvent) -> str:
     """How the stores keep an event (the SQLite row's and the Redis hash's value)."""
     return json.dumps(
-        {"id": event.id, "type": event.type, "subject_id": event.subject_id, "data": event.data,
-         "created_at": event.created_at.isoformat()},
+        {
+            "id": event.id,
+            "type": event.type,
+            "subject_id": event.subject_id,
+            "data": event.data,
+            "created_at": event.created_at.isoformat(),
+        },
         separators=(",", ":"),
     )
 
@@ -258,13 +263,15 @@ def event_from_json(text: str | bytes) -> WebhookEvent:
 def delivery_to_json(delivery: Delivery) -> str:
     return json.dumps(
         {
-            "id": delivery.id, "webhook_id": delivery.webhook_id, "event_id": delivery.event_id,
-            "event_type": delivery.event_type, "body": delivery.body, "status": delivery.status.value,
+            "id": delivery.id,
+            "webhook_id": delivery.webhook_id,
+            "event_id": delivery.event_id,
+            "event_type": delivery.event_type,
+            "body": delivery.body,
+            "status": delivery.status.value,
             "next_attempt_at": delivery.next_attempt_at.isoformat() if delivery.next_attempt_at else None,
             "created_at": delivery.created_at.isoformat(),
-            "attempts": [
-                [a.at.isoformat(), a.status, a.error, a.duration_ms] for a in delivery.attempts
-            ],
+            "attempts": [[a.at.isoformat(), a.status, a.error, a.duration_ms] for a in delivery.attempts],
         },
         separators=(",", ":"),
     )
@@ -273,8 +280,12 @@ def delivery_to_json(delivery: Delivery) -> str:
 def delivery_from_json(text: str | bytes) -> Delivery:
     raw = json.loads(text)
     return Delivery(
-        id=raw["id"], webhook_id=raw["webhook_id"], event_id=raw["event_id"], event_type=raw["event_type"],
-        body=raw["body"], status=DeliveryStatus(raw["status"]),
+        id=raw["id"],
+        webhook_id=raw["webhook_id"],
+        event_id=raw["event_id"],
+        event_type=raw["event_type"],
+        body=raw["body"],
+        status=DeliveryStatus(raw["status"]),
         next_attempt_at=datetime.fromisoformat(raw["next_attempt_at"]) if raw["next_attempt_at"] else None,
         created_at=datetime.fromisoformat(raw["created_at"]),
         attempts=tuple(Attempt(datetime.fromisoformat(a[0]), a[1], a[2], a[3]) for a in raw["attempts"]),

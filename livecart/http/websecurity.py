@@ -62,6 +62,7 @@ CORS_POLICIES: dict[str, CorsPolicy] = {
 def cors_policy(path: str) -> CorsPolicy | None:
     return next((policy for prefix, policy in CORS_POLICIES.items() if path.startswith(prefix)), None)
 
+
 API_RESPONSE = {"Cache-Control": "no-store"}
 
 

@@ -15,6 +15,7 @@ __all__ = ["observe_live"]
 
 
 def observe_live(metrics: Metrics, service: LiveService) -> None:
-    metrics.gauge("livecart_live_members", "Socket.IO connections on this node that joined a show.",
-                  lambda: len(service.members))
+    metrics.gauge(
+        "livecart_live_members", "Socket.IO connections on this node that joined a show.", lambda: len(service.members)
+    )
     metrics.gauge("livecart_live_rooms", "Shows with a live room on this node.", lambda: len(service.rooms))

@@ -82,9 +82,7 @@ class RoomEvent:
         self.encodings = 0
 
     @classmethod
-    def encoded(
-        cls, event: str, encoded: bytes | str, namespace: str, parser: type[sio_packet.Packet]
-    ) -> RoomEvent:
+    def encoded(cls, event: str, encoded: bytes | str, namespace: str, parser: type[sio_packet.Packet]) -> RoomEvent:
         """An event that arrives already encoded by `parser` (from another node): other parsers decode
         it once when they first need it."""
         room_event = cls(event, None, namespace)

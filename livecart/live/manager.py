@@ -31,6 +31,7 @@ from livecart.redis_options import redis_options
 
 log = logging.getLogger(__name__)
 
+
 class FastFanout:
     """Mixin over a python-socketio async manager: the encode-once emit."""
 
@@ -157,11 +158,19 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
         encoded = frame.encoded if frame is not None else None
         if encoded is None:  # binary attachments in a JSON server: python-socketio's own message format
             args, attachments = sio_packet.Packet.deconstruct_binary(room_event.args())
-            await self._publish({
-                "method": "emit", "event": event, "data": [args, *[base64.b64encode(a).decode() for a in attachments]],
-                "binary": True, "namespace": namespace, "room": room, "skip_sid": skip_sid, "callback": None,
-                "host_id": self.host_id,
-            })
+            await self._publish(
+                {
+                    "method": "emit",
+                    "event": event,
+                    "data": [args, *[base64.b64encode(a).decode() for a in attachments]],
+                    "binary": True,
+                    "namespace": namespace,
+                    "room": room,
+                    "skip_sid": skip_sid,
+                    "callback": None,
+                    "host_id": self.host_id,
+                }
+            )
             return
         await self._publish(
             {
@@ -220,8 +229,11 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
             except Exception as exc:
                 self.connected = False
                 if attempt and self.publishing:  # once per outage, not once per message
-                    log.warning("fan-out: cannot publish to redis (%s); other nodes miss this node's room "
-                                "messages until it is back", exc)
+                    log.warning(
+                        "fan-out: cannot publish to redis (%s); other nodes miss this node's room "
+                        "messages until it is back",
+                        exc,
+                    )
                     self.publishing = False
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[dict[str, Any]]:
@@ -248,8 +260,7 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
                 if self.closing:
                     return
                 if self.listening or retry_s == LISTEN_RETRY_FIRST_S:
-                    log.warning("fan-out: lost redis (%s); retrying with backoff up to %.0f s",
-                                exc, LISTEN_RETRY_MAX_S)
+                    log.warning("fan-out: lost redis (%s); retrying with backoff up to %.0f s", exc, LISTEN_RETRY_MAX_S)
                 self.listening = False
                 await asyncio.sleep(retry_s)
                 retry_s = min(retry_s * 2, LISTEN_RETRY_MAX_S)

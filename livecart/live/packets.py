@@ -23,8 +23,9 @@ CLIENT_TYPES = {packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK}
 # Event names Socket.IO keeps for itself (its clients refuse to emit them); python-socketio would call
 # its own connect/disconnect handlers with the client's arguments (`["disconnect", 1, 2, 3]` was a
 # TypeError, `["connect"]` went unanswered).
-RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting", "newListener",
-                             "removeListener"})
+RESERVED_EVENTS = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)
 MAX_PACKET_ID = 2**53
 
 
@@ -78,8 +79,12 @@ class CheckedJsonPacket(packet.Packet):  # type: ignore[misc]
         if attachments:
             raise MalformedPacket("binary attachments are not accepted")
         fields = vars(self)  # set by the base decode
-        decoded = {"type": fields["packet_type"], "nsp": fields["namespace"] or "/", "data": fields["data"],
-                   "id": fields["id"]}
+        decoded = {
+            "type": fields["packet_type"],
+            "nsp": fields["namespace"] or "/",
+            "data": fields["data"],
+            "id": fields["id"],
+        }
         self.packet_type, self.namespace, self.data, self.id = _check(decoded)
         return 0
 

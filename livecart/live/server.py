@@ -49,7 +49,9 @@ class LiveSocketServer(socketio.AsyncServer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         self._engine_options: dict[str, Any] = {
-            "backlog_limit": backlog_limit, "cutoff_s": cutoff_s, "max_sockets": max_sockets,
+            "backlog_limit": backlog_limit,
+            "cutoff_s": cutoff_s,
+            "max_sockets": max_sockets,
         }
         super().__init__(**kwargs)
         self.json_parser = json_parser

@@ -223,8 +223,14 @@ class LiveService:
                 return error_ack(error)
             except STORE_UNAVAILABLE as unavailable:
                 log.warning("live event %s: store unreachable (%s)", handler.__name__, unavailable)
-                return {"ok": False, "error": {"code": "unavailable", "retry_after": 1,
-                                               "message": "the store is unreachable; try again shortly"}}
+                return {
+                    "ok": False,
+                    "error": {
+                        "code": "unavailable",
+                        "retry_after": 1,
+                        "message": "the store is unreachable; try again shortly",
+                    },
+                }
             except Exception:
                 log.exception("live event handler %s failed", handler.__name__)
                 return {"ok": False, "error": {"code": "internal", "message": "internal server error"}}
@@ -298,8 +304,13 @@ class LiveService:
         if sid in self.members:
             await self._leave(sid)
         counted = await self._counts_as_viewer(show, account)
-        self.members[sid] = Member(show=show, account=account, account_checked_at=self.clock.monotonic(),
-                                   counted=counted, address=self._address(sid))
+        self.members[sid] = Member(
+            show=show,
+            account=account,
+            account_checked_at=self.clock.monotonic(),
+            counted=counted,
+            address=self._address(sid),
+        )
         if account is not None and account.role in (Role.HOST, Role.BRAND):
             await self._note_address(self.members[sid], account)  # a seller's address, against shill bids
         room = self._room(show_id)

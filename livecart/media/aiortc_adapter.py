@@ -101,43 +101,110 @@ FrameSink = Callable[[EncodedFrame], None]
 # (text that must appear in the source of, class, its attribute, what it means when it is missing); looked up
 # when verify() runs, so a patched class is seen as it is.
 _REQUIRED_SOURCE: tuple[tuple[str, type, str, str], ...] = (
-    ("self.__decoder_queue.put((codec, encoded_frame))", RTCRtpReceiver, "_handle_rtp_packet",
-     "RTCRtpReceiver._handle_rtp_packet no longer puts (codec, frame) on __decoder_queue"),
+    (
+        "self.__decoder_queue.put((codec, encoded_frame))",
+        RTCRtpReceiver,
+        "_handle_rtp_packet",
+        "RTCRtpReceiver._handle_rtp_packet no longer puts (codec, frame) on __decoder_queue",
+    ),
     ("self.__decoder_queue", RTCRtpReceiver, "__init__", "RTCRtpReceiver.__init__ no longer creates __decoder_queue"),
-    ("self.__decoder_thread = threading.Thread", RTCRtpReceiver, "receive",
-     "RTCRtpReceiver.receive no longer starts the decoder thread itself"),
-    ("self._send_keyframe()", RTCRtpSender, "_handle_rtcp_packet",
-     "RTCRtpSender._handle_rtcp_packet no longer calls self._send_keyframe() on PLI/FIR"),
-    ("await self._retransmit(", RTCRtpSender, "_handle_rtcp_packet",
-     "RTCRtpSender._handle_rtcp_packet no longer answers NACKs through self._retransmit"),
+    (
+        "self.__decoder_thread = threading.Thread",
+        RTCRtpReceiver,
+        "receive",
+        "RTCRtpReceiver.receive no longer starts the decoder thread itself",
+    ),
+    (
+        "self._send_keyframe()",
+        RTCRtpSender,
+        "_handle_rtcp_packet",
+        "RTCRtpSender._handle_rtcp_packet no longer calls self._send_keyframe() on PLI/FIR",
+    ),
+    (
+        "await self._retransmit(",
+        RTCRtpSender,
+        "_handle_rtcp_packet",
+        "RTCRtpSender._handle_rtcp_packet no longer answers NACKs through self._retransmit",
+    ),
     ("self.__track.recv()", RTCRtpSender, "_next_encoded_frame", "RTCRtpSender no longer reads its track with recv()"),
-    ("self._connection = Connection(", RTCIceGatherer, "__init__",
-     "RTCIceGatherer no longer keeps its aioice Connection in _connection"),
-    ("self._protocols", aioice.Connection, "__init__",
-     "aioice.Connection no longer keeps its sockets' protocols in _protocols"),
-    ("self._tx_srtp.protect(data)", RTCDtlsTransport, "_send_rtp",
-     "RTCDtlsTransport._send_rtp no longer protects RTP with self._tx_srtp"),
-    ("self._nominated.get(component)", aioice.Connection, "sendto",
-     "aioice.Connection.sendto no longer sends on self._nominated[component]"),
-    ("self.transport.sendto(data, addr)", StunProtocol, "send_data",
-     "aioice StunProtocol.send_data is no longer a plain transport.sendto"),
-    ("self.__certificates = [", RTCPeerConnection, "__init__",
-     "RTCPeerConnection no longer keeps its certificates in __certificates"),
-    ("RTCDtlsTransport(iceTransport, self.__certificates)", RTCPeerConnection,
-     "_RTCPeerConnection__createDtlsTransport",
-     "RTCPeerConnection no longer hands its __certificates to each RTCDtlsTransport"),
-    ("self.__local_certificate._create_ssl_context(", RTCDtlsTransport, "start",
-     "RTCDtlsTransport.start no longer builds its SSL context with RTCCertificate._create_ssl_context"),
-    ("ctx.set_cipher_list(", RTCCertificate, "_create_ssl_context",
-     "RTCCertificate._create_ssl_context no longer sets the DTLS cipher list"),
-    ('export_keying_material(\n            b"EXTRACTOR-dtls_srtp",', RTCDtlsTransport, "_setup_srtp",
-     "RTCDtlsTransport._setup_srtp no longer exports the SRTP keys with EXTRACTOR-dtls_srtp"),
-    ("srtp_tx_key = srtp_profile.get_key_and_salt(view, 1)", RTCDtlsTransport, "_setup_srtp",
-     "RTCDtlsTransport._setup_srtp no longer takes the server's send key from the second half"),
-    ("for srtp_profile in self._srtp_profiles:", RTCDtlsTransport, "_setup_srtp",
-     "RTCDtlsTransport._setup_srtp no longer picks the profile from self._srtp_profiles"),
-    ("self._state != State.CONNECTED", RTCDtlsTransport, "_send_rtp",
-     "RTCDtlsTransport no longer keeps its state as the State enum in _state"),
+    (
+        "self._connection = Connection(",
+        RTCIceGatherer,
+        "__init__",
+        "RTCIceGatherer no longer keeps its aioice Connection in _connection",
+    ),
+    (
+        "self._protocols",
+        aioice.Connection,
+        "__init__",
+        "aioice.Connection no longer keeps its sockets' protocols in _protocols",
+    ),
+    (
+        "self._tx_srtp.protect(data)",
+        RTCDtlsTransport,
+        "_send_rtp",
+        "RTCDtlsTransport._send_rtp no longer protects RTP with self._tx_srtp",
+    ),
+    (
+        "self._nominated.get(component)",
+        aioice.Connection,
+        "sendto",
+        "aioice.Connection.sendto no longer sends on self._nominated[component]",
+    ),
+    (
+        "self.transport.sendto(data, addr)",
+        StunProtocol,
+        "send_data",
+        "aioice StunProtocol.send_data is no longer a plain transport.sendto",
+    ),
+    (
+        "self.__certificates = [",
+        RTCPeerConnection,
+        "__init__",
+        "RTCPeerConnection no longer keeps its certificates in __certificates",
+    ),
+    (
+        "RTCDtlsTransport(iceTransport, self.__certificates)",
+        RTCPeerConnection,
+        "_RTCPeerConnection__createDtlsTransport",
+        "RTCPeerConnection no longer hands its __certificates to each RTCDtlsTransport",
+    ),
+    (
+        "self.__local_certificate._create_ssl_context(",
+        RTCDtlsTransport,
+        "start",
+        "RTCDtlsTransport.start no longer builds its SSL context with RTCCertificate._create_ssl_context",
+    ),
+    (
+        "ctx.set_cipher_list(",
+        RTCCertificate,
+        "_create_ssl_context",
+        "RTCCertificate._create_ssl_context no longer sets the DTLS cipher list",
+    ),
+    (
+        'export_keying_material(\n            b"EXTRACTOR-dtls_srtp",',
+        RTCDtlsTransport,
+        "_setup_srtp",
+        "RTCDtlsTransport._setup_srtp no longer exports the SRTP keys with EXTRACTOR-dtls_srtp",
+    ),
+    (
+        "srtp_tx_key = srtp_profile.get_key_and_salt(view, 1)",
+        RTCDtlsTransport,
+        "_setup_srtp",
+        "RTCDtlsTransport._setup_srtp no longer takes the server's send key from the second half",
+    ),
+    (
+        "for srtp_profile in self._srtp_profiles:",
+        RTCDtlsTransport,
+        "_setup_srtp",
+        "RTCDtlsTransport._setup_srtp no longer picks the profile from self._srtp_profiles",
+    ),
+    (
+        "self._state != State.CONNECTED",
+        RTCDtlsTransport,
+        "_send_rtp",
+        "RTCDtlsTransport no longer keeps its state as the State enum in _state",
+    ),
 )
 _SENDER_FIELDS = ("__rtp_header_extensions_map", "__mid", "__rtx_payload_type", "__rtx_sequence_number")
 _SENDER_REPORT_FIELDS = ("__ntp_timestamp", "__rtp_timestamp", "__packet_count", "__octet_count")
@@ -145,8 +212,11 @@ _SENDER_REPORT_FIELDS = ("__ntp_timestamp", "__rtp_timestamp", "__packet_count",
 
 def verify() -> None:
     """Raise AiortcChanged if an internal this module relies on is missing or changed."""
-    problems = [problem for needle, owner, attribute, problem in _REQUIRED_SOURCE
-                if not hasattr(owner, attribute) or needle not in _source(getattr(owner, attribute))]
+    problems = [
+        problem
+        for needle, owner, attribute, problem in _REQUIRED_SOURCE
+        if not hasattr(owner, attribute) or needle not in _source(getattr(owner, attribute))
+    ]
     if not inspect.iscoroutinefunction(getattr(RTCRtpReceiver, "_send_rtcp_pli", None)):
         problems.append("RTCRtpReceiver._send_rtcp_pli is gone")
     sender_init, sender_reports = _source(RTCRtpSender.__init__), _source(RTCRtpSender._run_rtcp)
@@ -159,8 +229,7 @@ def verify() -> None:
     problems.extend(_dtls_problems())
     if problems:
         raise AiortcChanged(
-            f"aiortc {aiortc.__version__} changed under livecart/media/aiortc_adapter.py: "
-            + "; ".join(problems)
+            f"aiortc {aiortc.__version__} changed under livecart/media/aiortc_adapter.py: " + "; ".join(problems)
         )
 
 
@@ -268,8 +337,10 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
 def receive_sockets(pc: RTCPeerConnection) -> list[socket.socket]:
     """The peer's ICE sockets (aioice's UDP transports), once gathered."""
     sockets = []
-    gatherers = {id(t.receiver.transport.transport.iceGatherer): t.receiver.transport.transport.iceGatherer
-                 for t in pc.getTransceivers()}
+    gatherers = {
+        id(t.receiver.transport.transport.iceGatherer): t.receiver.transport.transport.iceGatherer
+        for t in pc.getTransceivers()
+    }
     for gatherer in gatherers.values():
         for protocol in getattr(gatherer._connection, "_protocols", []):
             transport = getattr(protocol, "transport", None)
@@ -409,8 +480,15 @@ class SenderTap:
             return None
         protocol = pair.protocol
         direct = type(protocol) is StunProtocol and protocol.transport is not None
-        return DatagramLink(protect=dtls._tx_srtp.protect, transport=getattr(protocol, "transport", None),
-                            address=pair.remote_addr, direct=direct, protocol=protocol, pair=pair, dtls=dtls)
+        return DatagramLink(
+            protect=dtls._tx_srtp.protect,
+            transport=getattr(protocol, "transport", None),
+            address=pair.remote_addr,
+            direct=direct,
+            protocol=protocol,
+            pair=pair,
+            dtls=dtls,
+        )
 
     def srtp_keying(self) -> SrtpKeying | None:
         """The sending SRTP key of the sender's DTLS transport, exported again from the DTLS session
@@ -431,8 +509,11 @@ class SenderTap:
         """Whether `link` is still where this sender's RTP goes (asked per frame per viewer: kept cheap,
         the DTLS state enum and the nominated pair's identity instead of aiortc's string properties)."""
         dtls = link.dtls
-        return (dtls is self._sender.transport and dtls._state is DtlsState.CONNECTED
-                and dtls.transport._connection._nominated.get(1) is link.pair)
+        return (
+            dtls is self._sender.transport
+            and dtls._state is DtlsState.CONNECTED
+            and dtls.transport._connection._nominated.get(1) is link.pair
+        )
 
     def record_sent(self, ntp_timestamp: int, rtp_timestamp: int, packets: int, octets: int) -> None:
         """Keep the sender's RTCP sender reports (and getStats) true to what was written."""

@@ -198,8 +198,9 @@ class Viewer:
 class Broadcast:
     """A live show on this node: its publisher, relay, viewers and keyframe throttle."""
 
-    def __init__(self, show_id: str, host_id: str, publisher: TappedSource,
-                 make_writer: WriterFactory | None = None) -> None:
+    def __init__(
+        self, show_id: str, host_id: str, publisher: TappedSource, make_writer: WriterFactory | None = None
+    ) -> None:
         self.show_id = show_id
         self.host_id = host_id
         self.publisher = publisher
@@ -287,7 +288,8 @@ class Broadcast:
     def dead_viewers(self, now: float, connect_s: float) -> list[str]:
         """Viewers whose peer died, and those that did not connect within `connect_s` of their offer."""
         return [
-            sid for sid, viewer in self.viewers.items()
+            sid
+            for sid, viewer in self.viewers.items()
             if viewer.pc.connectionState in DEAD_STATES
             or (not viewer.connected() and now - viewer.created_at > connect_s)
         ]

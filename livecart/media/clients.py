@@ -42,9 +42,7 @@ def _configuration() -> RTCConfiguration:
     return RTCConfiguration(iceServers=[])
 
 
-async def _exchange(
-    http: aiohttp.ClientSession, url: str, offer: str, token: str | None
-) -> tuple[str, str]:
+async def _exchange(http: aiohttp.ClientSession, url: str, offer: str, token: str | None) -> tuple[str, str]:
     headers = {"Content-Type": SDP_CONTENT_TYPE}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"

@@ -64,8 +64,9 @@ class EdgeSource(TappedSource):
             enlarge_receive_buffers(source.pc, RECEIVE_BUFFER_BYTES)
             headers = {"Content-Type": SDP_CONTENT_TYPE}
             timeout = aiohttp.ClientTimeout(total=PULL_TIMEOUT_S)
-            async with http.post(url, data=source.pc.localDescription.sdp, headers=headers,
-                                 timeout=timeout) as response:
+            async with http.post(
+                url, data=source.pc.localDescription.sdp, headers=headers, timeout=timeout
+            ) as response:
                 answer = await response.text()
                 if response.status != 201:
                     raise PullFailed(f"{url} answered {response.status}: {answer[:200]}")

@@ -224,8 +224,9 @@ class MediaHub:
                     if broadcast.publisher.alive(now):
                         broadcast.lost_since = None
                     elif broadcast.lost_since is None:
-                        log.info("show %s: publisher lost; pausing in %.1fs unless it returns", show_id,
-                                 self.grace_seconds)
+                        log.info(
+                            "show %s: publisher lost; pausing in %.1fs unless it returns", show_id, self.grace_seconds
+                        )
                         broadcast.lost_since = now
                     elif now - broadcast.lost_since >= self.grace_seconds:
                         log.info("show %s: publisher lost; the show is paused", show_id)

@@ -13,8 +13,9 @@ def ice_servers(settings: Settings) -> list[RTCIceServer]:
     for url in settings.ice_servers:
         if url.startswith(("turn:", "turns:")):
             servers.append(
-                RTCIceServer(urls=url, username=settings.turn_username or None,
-                             credential=settings.turn_credential or None)
+                RTCIceServer(
+                    urls=url, username=settings.turn_username or None, credential=settings.turn_credential or None
+                )
             )
         else:
             servers.append(RTCIceServer(urls=url))

@@ -41,6 +41,7 @@ except ImportError as exc:  # not built: no compiler or headers when it was inst
     _fastsend = None  # type: ignore[assignment]
     IMPORT_ERROR = str(exc)
 
+
 class WriterFactory(Protocol):
     """Makes one viewer track's writer: `RtpWriter` or `NativeRtpWriter`."""
 
@@ -115,8 +116,9 @@ class NativeRtpWriter:
             for datagram in datagrams:
                 self._send_one(link, datagram)
             self._python_sent += len(datagrams)
-        self._tap.record_sent(when.ntp, (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF,
-                              len(frame.payloads), frame.size)
+        self._tap.record_sent(
+            when.ntp, (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF, len(frame.payloads), frame.size
+        )
         return WriteResult.SENT
 
     def packets(self, frame: OutFrame, when: SendTime) -> list[bytes]:
@@ -152,9 +154,15 @@ class NativeRtpWriter:
             return None
         shape = self._shape
         return _fastsend.Writer(
-            _fastsend.Srtp(keying.profile, keying.key_and_salt), self._tap.ssrc, self._payload_type,
-            shape.first_byte, shape.extension, -1 if shape.abs_send_time_at is None else shape.abs_send_time_at,
-            self._sequence, self._timestamp_origin, self._tap.rtx_ssrc,
+            _fastsend.Srtp(keying.profile, keying.key_and_salt),
+            self._tap.ssrc,
+            self._payload_type,
+            shape.first_byte,
+            shape.extension,
+            -1 if shape.abs_send_time_at is None else shape.abs_send_time_at,
+            self._sequence,
+            self._timestamp_origin,
+            self._tap.rtx_ssrc,
         )
 
     def _send_one(self, link: DatagramLink, datagram: bytes) -> None:
@@ -172,8 +180,9 @@ class NativeRtpWriter:
             return
         rtx_payload_type = self._tap.rtx_payload_type
         if rtx_payload_type is not None:
-            datagram = native.retransmit(sequence_number, rtx_payload_type, self._tap.next_rtx_sequence_number(),
-                                         _abs_send_time(SendTime.now()))
+            datagram = native.retransmit(
+                sequence_number, rtx_payload_type, self._tap.next_rtx_sequence_number(), _abs_send_time(SendTime.now())
+            )
         else:
             datagram = native.retransmit(sequence_number, -1, 0, _abs_send_time(SendTime.now()))
         if datagram is None:

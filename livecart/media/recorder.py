@@ -76,11 +76,16 @@ class Format:
 # long in FFmpeg's interleaving buffer (its default is 10 s of video in memory).
 _COMMON = {"flush_packets": "1", "max_interleave_delta": str(CHUNK_MILLISECONDS * 1000)}
 WEBM = Format("webm", "webm", "video/webm", {**_COMMON, "cluster_time_limit": str(CHUNK_MILLISECONDS)})
-FRAGMENTED_MP4 = Format("mp4", "mp4", "video/mp4", {
-    **_COMMON,
-    "movflags": "empty_moov+default_base_moof+frag_keyframe",
-    "frag_duration": str(CHUNK_MILLISECONDS * 1000),  # microseconds
-})
+FRAGMENTED_MP4 = Format(
+    "mp4",
+    "mp4",
+    "video/mp4",
+    {
+        **_COMMON,
+        "movflags": "empty_moov+default_base_moof+frag_keyframe",
+        "frag_duration": str(CHUNK_MILLISECONDS * 1000),  # microseconds
+    },
+)
 FORMATS = {"video/vp8": WEBM, "video/h264": FRAGMENTED_MP4}
 
 
@@ -100,15 +105,22 @@ class _Frame:
 class Recording:
     """One show's file while it is written. `write` and `close` are called on the event loop."""
 
-    def __init__(self, show_id: str, directory: Path, codecs: dict[str, MediaCodec], fmt: Format,
-                 on_error: Callable[[Recording, str], None]) -> None:
+    def __init__(
+        self,
+        show_id: str,
+        directory: Path,
+        codecs: dict[str, MediaCodec],
+        fmt: Format,
+        on_error: Callable[[Recording, str], None],
+    ) -> None:
         self.show_id = show_id
         self.directory = directory
         self.path: Path | None = None  # chosen by the writer thread with the first keyframe
         self.content_type = fmt.content_type
         self._format = fmt
-        self._codecs = {kind: codec for kind, codec in codecs.items()
-                        if kind == "video" or codec.mime_type.lower() == "audio/opus"}
+        self._codecs = {
+            kind: codec for kind, codec in codecs.items() if kind == "video" or codec.mime_type.lower() == "audio/opus"
+        }
         self._on_error = on_error
         self._queue: queue.SimpleQueue[list[_Frame] | None] = queue.SimpleQueue()
         self._batch: list[_Frame] = []
@@ -338,8 +350,7 @@ class Recordings:
         or None when its video codec has no recording format."""
         fmt = format_for(codecs)
         if fmt is None or not _SHOW_ID.match(show_id):
-            log.warning("show %s: not recorded (video %s has no recording format)", show_id,
-                        codecs.get("video"))
+            log.warning("show %s: not recorded (video %s has no recording format)", show_id, codecs.get("video"))
             return None
         recording = Recording(show_id, self.directory, codecs, fmt, self._on_error)
         self._active[show_id] = recording
@@ -349,8 +360,11 @@ class Recordings:
         """A show's recorded files, in order (reads the directory: call it off the event loop)."""
         if not _SHOW_ID.match(show_id):
             return []
-        found = [p for p in self.directory.glob(f"{show_id}.*") if p.suffix in (".webm", ".mp4")
-                 and re.fullmatch(rf"{re.escape(show_id)}(\.\d+)?\.(webm|mp4)", p.name)]
+        found = [
+            p
+            for p in self.directory.glob(f"{show_id}.*")
+            if p.suffix in (".webm", ".mp4") and re.fullmatch(rf"{re.escape(show_id)}(\.\d+)?\.(webm|mp4)", p.name)
+        ]
         return sorted(found, key=lambda p: (len(p.name), p.name))
 
     def writing(self, show_id: str) -> bool:
@@ -386,6 +400,8 @@ class Recordings:
 
 def observe_recordings(metrics: Metrics, recordings: Recordings) -> None:
     metrics.gauge("livecart_recordings_active", "Shows being recorded on this node.", lambda: recordings.active)
-    metrics.counter("livecart_recording_errors",
-                    "Recordings stopped early by a write error, a full disk or a disk too slow; the shows went on.",
-                    lambda: recordings.errors)
+    metrics.counter(
+        "livecart_recording_errors",
+        "Recordings stopped early by a write error, a full disk or a disk too slow; the shows went on.",
+        lambda: recordings.errors,
+    )

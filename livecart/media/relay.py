@@ -82,8 +82,13 @@ class ViewerTrack(MediaStreamTrack):
     """
 
     def __init__(
-        self, kind: str, backlog: int, on_overflow: Callable[[], None], on_start: Callable[[ViewerTrack], None],
-        timestamp_origin: int = 0, make_writer: WriterFactory | None = None,
+        self,
+        kind: str,
+        backlog: int,
+        on_overflow: Callable[[], None],
+        on_start: Callable[[ViewerTrack], None],
+        timestamp_origin: int = 0,
+        make_writer: WriterFactory | None = None,
     ) -> None:
         super().__init__()
         self._make_writer = make_writer or writer_factory("auto")
@@ -130,8 +135,9 @@ class ViewerTrack(MediaStreamTrack):
 
     def totals(self) -> DeliveryTotals:
         writer = self._rtp_writer
-        return DeliveryTotals(self.delivered, self.dropped, writer.packets_sent if writer else 0,
-                              writer.retransmitted if writer else 0)
+        return DeliveryTotals(
+            self.delivered, self.dropped, writer.packets_sent if writer else 0, writer.retransmitted if writer else 0
+        )
 
     @property
     def catching_up(self) -> bool:
@@ -235,10 +241,14 @@ class Packetizer:
     """Splits one codec's frames into RTP payloads (aiortc's packetizers), once for all viewers."""
 
     def __init__(self, codec: MediaCodec) -> None:
-        self._encoder = get_encoder(RTCRtpCodecParameters(
-            mimeType=codec.mime_type, clockRate=codec.clock_rate, channels=codec.channels,
-            parameters=dict(codec.parameters),
-        ))
+        self._encoder = get_encoder(
+            RTCRtpCodecParameters(
+                mimeType=codec.mime_type,
+                clockRate=codec.clock_rate,
+                channels=codec.channels,
+                parameters=dict(codec.parameters),
+            )
+        )
         self._time_base = Fraction(1, codec.clock_rate)
 
     def payloads(self, data: bytes, pts: int) -> tuple[bytes, ...]:
@@ -252,9 +262,14 @@ class Packetizer:
 class Relay:
     """Fans one publisher's frames out to viewer tracks, with a GOP cache for video."""
 
-    def __init__(self, codecs: dict[str, MediaCodec], request_keyframe: Callable[[], None],
-                 make_writer: WriterFactory | None = None, clock: Clock | None = None,
-                 backlog: Callable[[], int | None] | None = None) -> None:
+    def __init__(
+        self,
+        codecs: dict[str, MediaCodec],
+        request_keyframe: Callable[[], None],
+        make_writer: WriterFactory | None = None,
+        clock: Clock | None = None,
+        backlog: Callable[[], int | None] | None = None,
+    ) -> None:
         self.codecs = codecs
         self._backlog = backlog  # bytes unread in the publisher's socket, None when not known
         self._clock = clock or SystemClock()
@@ -310,8 +325,11 @@ class Relay:
             return lag > SHED_AFTER_SECONDS and self._backlogged()
         if not self.shedding and lag > SHED_AFTER_SECONDS and self._backlogged():
             self.shedding = True
-            log.warning("relay %.0f ms behind its publisher (server short of CPU): viewers skip to the next "
-                        "keyframe that comes in time", lag * 1000)
+            log.warning(
+                "relay %.0f ms behind its publisher (server short of CPU): viewers skip to the next "
+                "keyframe that comes in time",
+                lag * 1000,
+            )
         elif self.shedding and lag < SHED_UNTIL_SECONDS:
             self.shedding = False
             log.warning("relay caught up with its publisher after shedding %d frames", self.frames_shed)
@@ -345,8 +363,9 @@ class Relay:
     def attach(self, kind: str) -> ViewerTrack:
         """A new viewer track; it joins the fan-out when it starts (its sender's first `recv()`)."""
         backlog = LIVE_BACKLOG_FRAMES if kind == "video" else AUDIO_BACKLOG_FRAMES
-        return ViewerTrack(kind, backlog, self._request_keyframe, self._activate, self.timestamp_origin,
-                           self._make_writer)
+        return ViewerTrack(
+            kind, backlog, self._request_keyframe, self._activate, self.timestamp_origin, self._make_writer
+        )
 
     def _activate(self, track: ViewerTrack) -> None:
         """Video starts from the GOP cache, and the publisher is asked for a keyframe."""

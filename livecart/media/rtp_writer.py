@@ -97,7 +97,7 @@ class RtpWriter:
         self._tap = tap
         self._first_byte = shape.first_byte
         self._before = shape.extension if at is None else shape.extension[:at]
-        self._after = b"" if at is None else shape.extension[at + 3:]
+        self._after = b"" if at is None else shape.extension[at + 3 :]
         self._has_abs_send_time = at is not None
         self._payload_type = tap.payload_type
         self._ssrc = tap.ssrc
@@ -125,8 +125,9 @@ class RtpWriter:
         except Congested:
             return WriteResult.CONGESTED  # the sequence numbers stay used: the receiver sees a loss
         self.packets_sent += len(datagrams)
-        self._tap.record_sent(when.ntp, (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF, len(datagrams),
-                              frame.size)
+        self._tap.record_sent(
+            when.ntp, (self._timestamp_origin + frame.timestamp) & 0xFFFFFFFF, len(datagrams), frame.size
+        )
         return WriteResult.SENT
 
     def packets(self, frame: OutFrame, when: SendTime) -> list[bytes]:
@@ -188,12 +189,18 @@ class RtpWriter:
         if entry is None or entry[0] != sequence_number or link is None or not self._tap.still_linked(link):
             return
         sequence, timestamp, marker, payload = entry
-        extension = (self._before + SendTime.now().abs_send_time + self._after
-                     if self._has_abs_send_time else self._before)
+        extension = (
+            self._before + SendTime.now().abs_send_time + self._after if self._has_abs_send_time else self._before
+        )
         rtx_payload_type = self._tap.rtx_payload_type
         if rtx_payload_type is not None:
-            header = _HEADER.pack(self._first_byte, rtx_payload_type | marker, self._tap.next_rtx_sequence_number(),
-                                  timestamp, self._tap.rtx_ssrc)
+            header = _HEADER.pack(
+                self._first_byte,
+                rtx_payload_type | marker,
+                self._tap.next_rtx_sequence_number(),
+                timestamp,
+                self._tap.rtx_ssrc,
+            )
             payload = _RTX_OSN.pack(sequence) + payload
         else:
             header = _HEADER.pack(self._first_byte, self._payload_type | marker, sequence, timestamp, self._ssrc)

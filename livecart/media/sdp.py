@@ -66,9 +66,7 @@ def offered_kinds(description: aiortc_sdp.SessionDescription) -> list[str]:
     return [m.kind for m in description.media if m.kind in MEDIA_KINDS]
 
 
-def require_direction(
-    description: aiortc_sdp.SessionDescription, allowed: tuple[str, ...], role: str
-) -> None:
+def require_direction(description: aiortc_sdp.SessionDescription, allowed: tuple[str, ...], role: str) -> None:
     for m in description.media:
         direction = m.direction or "sendrecv"
         if m.kind in MEDIA_KINDS and direction not in allowed:

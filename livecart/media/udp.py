@@ -77,8 +77,9 @@ class ViewerSocket:
         assert self._socket is not None
         size = len(datagrams[0])
         try:
-            self._socket.sendmsg([b"".join(datagrams)], [(socket.SOL_UDP, UDP_SEGMENT, _SEGMENT_SIZE.pack(size))],
-                                 0, address)
+            self._socket.sendmsg(
+                [b"".join(datagrams)], [(socket.SOL_UDP, UDP_SEGMENT, _SEGMENT_SIZE.pack(size))], 0, address
+            )
         except (BlockingIOError, InterruptedError):
             raise Congested from None
         except OSError as exc:

@@ -74,8 +74,14 @@ class Replays:
                 return None
             if stat.st_size == 0:
                 return None
-            return RecordedFile(show_id, path, CONTENT_TYPES[path.suffix], stat.st_size, stat.st_mtime_ns,
-                                growing=writing and len(parts) == 1)  # a later part: the first is finished
+            return RecordedFile(
+                show_id,
+                path,
+                CONTENT_TYPES[path.suffix],
+                stat.st_size,
+                stat.st_mtime_ns,
+                growing=writing and len(parts) == 1,
+            )  # a later part: the first is finished
 
         return await asyncio.to_thread(look)
 

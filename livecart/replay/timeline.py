@@ -39,8 +39,12 @@ def timeline_entry(event: events.Event) -> tuple[str, dict[str, Any]] | None:
     if isinstance(event, events.Sold):
         if event.source != "live":
             return None
-        return replay.SALE, {"product_id": event.product_id, "title": event.title, "qty": event.qty,
-                             "buyer": event.buyer}
+        return replay.SALE, {
+            "product_id": event.product_id,
+            "title": event.title,
+            "qty": event.qty,
+            "buyer": event.buyer,
+        }
     if isinstance(event, events.ChatRemoved):
         return replay.REMOVED, {"message_id": event.message_id}
     if isinstance(event, events.QuestionAnswered):
@@ -83,16 +87,20 @@ class Timeline:
                         said_ms = max(said_ms, max(before))
                     if after:
                         said_ms = min(said_ms, min(after))
-                self._queue.put_nowait(TimelineEvent(show_id=event.show_id, type=replay.CHAT, at=said,
-                                                     at_ms=said_ms, data={"message": message}))
+                self._queue.put_nowait(
+                    TimelineEvent(
+                        show_id=event.show_id, type=replay.CHAT, at=said, at_ms=said_ms, data={"message": message}
+                    )
+                )
             return
         entry = timeline_entry(event)
         if entry is not None:
             now, at_ms = self.clock.now(), self.recording_ms(event.show_id)
             if at_ms is not None:
                 self._stamped.setdefault(event.show_id, deque(maxlen=STAMPED_KEPT)).append((now, at_ms))
-            self._queue.put_nowait(TimelineEvent(show_id=event.show_id, type=entry[0], at=now, at_ms=at_ms,
-                                                 data=entry[1]))
+            self._queue.put_nowait(
+                TimelineEvent(show_id=event.show_id, type=entry[0], at=now, at_ms=at_ms, data=entry[1])
+            )
 
     def start(self) -> None:
         if self._task is None:

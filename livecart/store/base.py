@@ -191,9 +191,7 @@ class CommerceStore(Protocol):
         stock atomically, so these reads need not be one snapshot."""
 
     # -- idempotency --------------------------------------------------------------------------------
-    async def claim_idempotency_key(
-        self, viewer_id: str, key: str, request_hash: str
-    ) -> StoredResponse | None:
+    async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:
         """Claim (viewer_id, key) for a request whose body hashes to `request_hash`.
 
         - key unseen: record it as in progress with the hash and return None (the caller runs the request);
@@ -293,9 +291,7 @@ class CommerceStore(Protocol):
         `brand_id`: only orders with at least one line of that brand (returned whole; callers scope them).
         """
 
-    async def record_refund(
-        self, refund: Refund, entries: Sequence[LedgerEntry]
-    ) -> tuple[Order, StockLevels]:
+    async def record_refund(self, refund: Refund, entries: Sequence[LedgerEntry]) -> tuple[Order, StockLevels]:
         """Apply a refund planned from the order as read: in one transaction, for every refund line
         add its qty to the order line's refunded_qty, give the units back to stock, then store the
         refund and append `entries`.

@@ -58,8 +58,14 @@ async def checked_addresses(host: str, port: int, allow_private: bool) -> list[R
         if not address_allowed(address, allow_private):
             raise UrlRefused(f"{host} resolves to {address}, which is not a public address")
         results.append(
-            {"hostname": host, "host": address, "port": port, "family": family, "proto": proto,
-             "flags": socket.AI_NUMERICHOST}
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": family,
+                "proto": proto,
+                "flags": socket.AI_NUMERICHOST,
+            }
         )
     if not results:
         raise UrlRefused(f"{host} resolves to no address")
@@ -67,8 +73,15 @@ async def checked_addresses(host: str, port: int, allow_private: bool) -> list[R
 
 
 async def send(
-    url: str, *, delivery_id: str, event_type: str, body: str, secret: str, now: datetime,
-    allow_private: bool, timeout_s: float,
+    url: str,
+    *,
+    delivery_id: str,
+    event_type: str,
+    body: str,
+    secret: str,
+    now: datetime,
+    allow_private: bool,
+    timeout_s: float,
 ) -> Attempt:
     """One attempt: POST the body, signed with a fresh timestamp; a 2xx is success."""
     started = time.monotonic()

@@ -86,8 +86,13 @@ class Webhooks:
         if len(await self.store.list_webhooks(owner_id)) >= webhooks.MAX_ENDPOINTS_PER_OWNER:
             raise errors.Conflict(f"at most {webhooks.MAX_ENDPOINTS_PER_OWNER} webhook endpoints per account")
         hook = Webhook(
-            id=new_id("whk"), owner_id=owner_id, owner_is_admin=account.role is Role.ADMIN, url=url,
-            events=tuple(dict.fromkeys(events)), secret=webhooks.new_secret(), created_at=self.clock.now(),
+            id=new_id("whk"),
+            owner_id=owner_id,
+            owner_is_admin=account.role is Role.ADMIN,
+            url=url,
+            events=tuple(dict.fromkeys(events)),
+            secret=webhooks.new_secret(),
+            created_at=self.clock.now(),
         )
         await self.store.create_webhook(hook)
         return hook
@@ -147,8 +152,7 @@ class Webhooks:
                 raise
             except STORE_UNAVAILABLE as unavailable:  # an outage: deliveries wait in the store, no traceback
                 if not self._store_lost:
-                    log.warning("webhook worker: store unreachable (%s); deliveries wait until it is back",
-                                unavailable)
+                    log.warning("webhook worker: store unreachable (%s); deliveries wait until it is back", unavailable)
                 self._store_lost = True
                 busy = False
             except Exception:
@@ -210,8 +214,14 @@ class Webhooks:
         if hook is None:
             return  # deleted meanwhile, with its deliveries
         attempt = await self._send(
-            hook.url, delivery_id=delivery.id, event_type=delivery.event_type, body=delivery.body,
-            secret=hook.secret, now=self.clock.now(), allow_private=self.allow_private, timeout_s=self.timeout_s,
+            hook.url,
+            delivery_id=delivery.id,
+            event_type=delivery.event_type,
+            body=delivery.body,
+            secret=hook.secret,
+            now=self.clock.now(),
+            allow_private=self.allow_private,
+            timeout_s=self.timeout_s,
         )
         self.sent += 1
         if not attempt.ok:

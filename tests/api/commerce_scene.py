@@ -53,9 +53,7 @@ class Scene:
     async def viewer(self, name: str = "Sam Lee") -> dict[str, Any]:
         return await self.api.create_account("viewer", name)
 
-    async def add(
-        self, viewer: dict[str, Any], product: dict[str, Any], qty: int = 1, status: int = 201
-    ) -> Any:
+    async def add(self, viewer: dict[str, Any], product: dict[str, Any], qty: int = 1, status: int = 201) -> Any:
         return await self.api.call(
             "POST",
             f"/api/shows/{self.show_id}/cart/items",

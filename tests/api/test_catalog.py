@@ -18,7 +18,10 @@ async def test_brand_creates_a_product_and_anyone_reads_it(api: Api, brand: dict
     product = await api.create_product(brand["token"], sku="LIP-1", image_url="https://cdn.example/l.png")
     assert product["brand_id"] == brand["id"]
     assert (product["price_cents"], product["currency"], product["stock"], product["commission_bps"]) == (
-        1900, "EUR", 10, 1000,
+        1900,
+        "EUR",
+        10,
+        1000,
     )
     no_reviews = {"count": 0, "average": None, "histogram": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}}
     assert await api.call("GET", f"/api/products/{product['id']}", 200) == {**product, "reviews": no_reviews}
@@ -75,7 +78,10 @@ async def test_only_brands_create_products(api: Api) -> None:
 async def test_brand_edits_stock_price_and_commission(api: Api, brand: dict[str, Any]) -> None:
     product = await api.create_product(brand["token"])
     patched = await api.call(
-        "PATCH", f"/api/products/{product['id']}", 200, token=brand["token"],
+        "PATCH",
+        f"/api/products/{product['id']}",
+        200,
+        token=brand["token"],
         json={"stock": 3, "price_cents": 2500, "commission_bps": 1500},
     )
     assert (patched["stock"], patched["price_cents"], patched["commission_bps"]) == (3, 2500, 1500)

@@ -73,9 +73,7 @@ async def test_checkout_sells_the_cart_and_writes_a_balanced_ledger(api: Api, ap
     ]
     stock = [(event.product_id, event.stock) for event in events if isinstance(event, StockChanged)]
     assert stock == [(lipstick["id"], 7), (serum["id"], 2)]
-    assert events.index(sold[0]) > max(
-        events.index(event) for event in events if isinstance(event, StockChanged)
-    )
+    assert events.index(sold[0]) > max(events.index(event) for event in events if isinstance(event, StockChanged))
 
     fetched = await api.call("GET", f"/api/orders/{order['id']}", 200, token=viewer["token"])
     assert fetched == order
@@ -230,12 +228,8 @@ async def test_checkout_refusals_name_the_rule(api: Api, app: web.Application) -
     assert (await scene.product(plenty))["stock"] == 5, "all or nothing"
 
     # The price changed under the cart: the new price applies.
-    await api.call(
-        "PATCH", f"/api/products/{plenty['id']}", 200, token=scene.brand["token"], json={"price_cents": 100}
-    )
-    await api.call(
-        "DELETE", f"/api/shows/{scene.show_id}/cart/items/{scarce['id']}", 204, token=viewer["token"]
-    )
+    await api.call("PATCH", f"/api/products/{plenty['id']}", 200, token=scene.brand["token"], json={"price_cents": 100})
+    await api.call("DELETE", f"/api/shows/{scene.show_id}/cart/items/{scarce['id']}", 204, token=viewer["token"])
     order = await scene.checkout(viewer)
     assert order["total_cents"] == 100
 

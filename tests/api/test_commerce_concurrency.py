@@ -58,9 +58,7 @@ async def _buyers(scene: Scene, products: list[dict[str, Any]]) -> list[dict[str
     return await asyncio.gather(*(one(number) for number in range(BUYERS)))
 
 
-async def _stampede(
-    client: TestClient[Any, Any], scene: Scene, buyers: list[dict[str, Any]]
-) -> list[tuple[int, Any]]:
+async def _stampede(client: TestClient[Any, Any], scene: Scene, buyers: list[dict[str, Any]]) -> list[tuple[int, Any]]:
     """Every buyer checks out at the same moment, each over a separate connection (own session)."""
     url = str(client.make_url(f"/api/shows/{scene.show_id}/checkout"))
     start = asyncio.Event()
@@ -111,12 +109,8 @@ async def test_a_thousand_buyers_for_a_hundred_units(
 
 
 @pytest.mark.slow
-async def test_mixed_carts_are_all_or_nothing(
-    api: Api, app: web.Application, client: TestClient[Any, Any]
-) -> None:
-    scene = await make_scene(
-        api, {"stock": STOCK, "price_cents": 2500}, {"stock": STOCK // 2, "price_cents": 990}
-    )
+async def test_mixed_carts_are_all_or_nothing(api: Api, app: web.Application, client: TestClient[Any, Any]) -> None:
+    scene = await make_scene(api, {"stock": STOCK, "price_cents": 2500}, {"stock": STOCK // 2, "price_cents": 990})
     plenty, scarce = scene.products
     for product in scene.products:
         await scene.pin(product)

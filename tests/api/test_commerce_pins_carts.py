@@ -67,9 +67,7 @@ async def test_pinning_is_refused_to_strangers_outside_the_lineup_and_after_the_
     assert missing["error"]["code"] == "not_found"
 
     outside = await api.create_product(scene.brand["token"], sku="NOT-FEATURED")
-    refused = await api.call(
-        "POST", path, 409, token=scene.brand["token"], json={"product_id": outside["id"]}
-    )
+    refused = await api.call("POST", path, 409, token=scene.brand["token"], json={"product_id": outside["id"]})
     assert refused["error"]["code"] == "not_in_lineup"
 
     await app[keys.SERVICES].store.set_show_status(scene.show_id, ShowStatus.ENDED)
@@ -84,9 +82,7 @@ async def test_pin_log_feeds_pins_and_pinned_seconds(api: Api, app: web.Applicat
     product = scene.products[0]
     for _ in range(2):
         await scene.pin(product)
-        await api.call(
-            "DELETE", f"/api/shows/{scene.show_id}/pins/{product['id']}", 204, token=scene.host["token"]
-        )
+        await api.call("DELETE", f"/api/shows/{scene.show_id}/pins/{product['id']}", 204, token=scene.host["token"])
     log = await app[keys.SERVICES].store.pin_log(scene.show_id)
     assert len(log) == 2
     assert all(span.unpinned_at is not None for span in log)
@@ -133,9 +129,7 @@ async def test_cart_takes_only_products_pinned_during_this_show(api: Api) -> Non
     assert cart["currency"] == "EUR"
 
     # Unpinned later: still "pinned during this show", so it may still be added.
-    await api.call(
-        "DELETE", f"/api/shows/{scene.show_id}/pins/{pinned['id']}", 204, token=scene.host["token"]
-    )
+    await api.call("DELETE", f"/api/shows/{scene.show_id}/pins/{pinned['id']}", 204, token=scene.host["token"])
     cart = await scene.add(viewer, pinned)
     assert cart["items"][0]["qty"] == 3
 

@@ -62,9 +62,7 @@ async def test_partial_refunds_reverse_commission_in_proportion(api: Api, app: w
     assert isinstance(refunded, Refunded)
     assert refunded.items == ((product["id"], 1),)
 
-    earnings = await api.call(
-        "GET", f"/api/hosts/{scene.host['id']}/earnings", 200, token=scene.host["token"]
-    )
+    earnings = await api.call("GET", f"/api/hosts/{scene.host['id']}/earnings", 200, token=scene.host["token"])
     assert earnings["currency"] == "EUR"
     assert (earnings["earned_cents"], earnings["reversed_cents"], earnings["pending_cents"]) == (450, 450, 0)
 
@@ -180,9 +178,7 @@ async def test_stats_per_product_and_a_brand_sees_only_its_own(api: Api) -> None
     assert [row["product_id"] for row in brand_view["products"]] == [theirs["id"]]
     assert brand_view["products"][0]["gross_cents"] == 500
     admin_view = await api.call("GET", path, 200, token=ADMIN_TOKEN)
-    assert [row["product_id"] for row in admin_view["products"]] == [
-        row["product_id"] for row in full["products"]
-    ]
+    assert [row["product_id"] for row in admin_view["products"]] == [row["product_id"] for row in full["products"]]
 
     outsider = await api.create_account("brand", "Outsider")
     await api.call("GET", path, 403, token=outsider["token"])
@@ -190,9 +186,7 @@ async def test_stats_per_product_and_a_brand_sees_only_its_own(api: Api) -> None
     await api.call("GET", path, 403, token=buyers[0]["token"])
 
 
-async def test_a_co_host_earns_its_share_at_checkout_and_loses_it_in_proportion(
-    api: Api, app: web.Application
-) -> None:
+async def test_a_co_host_earns_its_share_at_checkout_and_loses_it_in_proportion(api: Api, app: web.Application) -> None:
     scene = await make_scene(api, {"price_cents": 1001, "commission_bps": 1500, "stock": 10})
     cohost = await api.create_account("host", "Leo Live")
     store = app[keys.SERVICES].store

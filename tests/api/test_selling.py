@@ -129,16 +129,20 @@ async def test_an_auction_from_opening_to_the_winner_paying(
     assert state["winner"] == {"id": kim["id"], "name": "Kim P."}
     await watcher.wait_for(lambda: watcher.events("auction")[-1]["status"] == "sold")
     checkout = f"/api/auctions/{auction['id']}/checkout"
-    await api.call("POST", checkout, 403, token=sam["token"], json=checkout_body(),
-                   headers={"Idempotency-Key": new_key()})
+    await api.call(
+        "POST", checkout, 403, token=sam["token"], json=checkout_body(), headers={"Idempotency-Key": new_key()}
+    )
     await api.call("POST", checkout, 400, token=kim["token"], json=checkout_body())  # no Idempotency-Key
     key = new_key()
-    order = await api.call("POST", checkout, 201, token=kim["token"], json=checkout_body(name="Kim Park"),
-                           headers={"Idempotency-Key": key})
-    replay = await api.request("POST", checkout, token=kim["token"], json=checkout_body(name="Kim Park"),
-                               headers={"Idempotency-Key": key})
-    mismatch = await api.request("POST", checkout, token=kim["token"], json=checkout_body(name="Kim P"),
-                                 headers={"Idempotency-Key": key})
+    order = await api.call(
+        "POST", checkout, 201, token=kim["token"], json=checkout_body(name="Kim Park"), headers={"Idempotency-Key": key}
+    )
+    replay = await api.request(
+        "POST", checkout, token=kim["token"], json=checkout_body(name="Kim Park"), headers={"Idempotency-Key": key}
+    )
+    mismatch = await api.request(
+        "POST", checkout, token=kim["token"], json=checkout_body(name="Kim P"), headers={"Idempotency-Key": key}
+    )
 
     assert (order["status"], order["total_cents"], order["buyer_id"]) == ("paid", 1100, kim["id"])
     assert order["shipping"]["name"] == "Kim Park"
@@ -147,8 +151,9 @@ async def test_an_auction_from_opening_to_the_winner_paying(
     entries = await client.app[keys.SERVICES].store.ledger_entries(order_id=order["id"])
     assert balance(entries) == 0
     assert [e.amount_cents for e in entries if e.account is LedgerAccount.HOST_COMMISSION] == [-110]
-    paid_again = await api.call("POST", checkout, 201, token=kim["token"], json=checkout_body(),
-                                headers={"Idempotency-Key": new_key()})
+    paid_again = await api.call(
+        "POST", checkout, 201, token=kim["token"], json=checkout_body(), headers={"Idempotency-Key": new_key()}
+    )
     assert paid_again == order  # paid already: the same order, nothing charged again
     cart = await api.call("GET", f"/api/shows/{scene.show_id}/cart", 200, token=kim["token"])
     assert [(item["product"]["id"], item["qty"]) for item in cart["items"]] == [(product["id"], 1)]
@@ -161,9 +166,13 @@ async def test_a_declined_winner_passes_the_offer_to_the_runner_up(
     sam_live, kim_live = await live(), await live()
     await sam_live.join(scene.show_id, sam["token"])
     await kim_live.join(scene.show_id, kim["token"])
-    auction = await api.call("POST", f"/api/shows/{scene.show_id}/auctions", 201, token=scene.host["token"],
-                             json={"product_id": scene.products[0]["id"], "start_cents": 500, "increment_cents": 50,
-                                   "duration_s": 10})
+    auction = await api.call(
+        "POST",
+        f"/api/shows/{scene.show_id}/auctions",
+        201,
+        token=scene.host["token"],
+        json={"product_id": scene.products[0]["id"], "start_cents": 500, "increment_cents": 50, "duration_s": 10},
+    )
     assert (await sam_live.call("bid", {"auction_id": auction["id"], "amount_cents": 500}))["ok"]
     assert (await kim_live.call("bid", {"auction_id": auction["id"], "amount_cents": 900}))["ok"]
     await pass_time(clock, auction["ends_at"])
@@ -174,12 +183,19 @@ async def test_a_declined_winner_passes_the_offer_to_the_runner_up(
 
     await eventually(lambda: offered_to(kim["id"]), clock)
     checkout = f"/api/auctions/{auction['id']}/checkout"
-    declined = await api.call("POST", checkout, 402, token=kim["token"], json=checkout_body(DECLINED_CARD),
-                              headers={"Idempotency-Key": new_key()})
+    declined = await api.call(
+        "POST",
+        checkout,
+        402,
+        token=kim["token"],
+        json=checkout_body(DECLINED_CARD),
+        headers={"Idempotency-Key": new_key()},
+    )
     assert declined["error"]["code"] == "payment_declined"
     await eventually(lambda: offered_to(sam["id"]), clock)
-    order = await api.call("POST", checkout, 201, token=sam["token"], json=checkout_body(),
-                           headers={"Idempotency-Key": new_key()})
+    order = await api.call(
+        "POST", checkout, 201, token=sam["token"], json=checkout_body(), headers={"Idempotency-Key": new_key()}
+    )
     assert (order["total_cents"], order["buyer_id"]) == (500, sam["id"])
 
 
@@ -194,10 +210,16 @@ async def test_a_flash_deal_is_reserved_from_the_cart_and_bought_at_the_deal_pri
     body = {"product_id": product["id"], "price_cents": 2990, "quantity": 2, "duration_s": 60}
     await api.call("POST", path, 403, token=sam["token"], json=body)
     assert (await api.call("POST", path, 400, token=scene.host["token"], json={**body, "duration_s": 9}))["error"][
-        "fields"] == {"duration_s": "from 10 to 300 seconds"}
+        "fields"
+    ] == {"duration_s": "from 10 to 300 seconds"}
     deal = await api.call("POST", path, 201, token=scene.brand["token"], json=body)
     assert {k: deal[k] for k in ("product_id", "price_cents", "quantity", "remaining", "status")} == {
-        "product_id": product["id"], "price_cents": 2990, "quantity": 2, "remaining": 2, "status": "open"}
+        "product_id": product["id"],
+        "price_cents": 2990,
+        "quantity": 2,
+        "remaining": 2,
+        "status": "open",
+    }
     items = f"/api/shows/{scene.show_id}/cart/items"
 
     cart = await api.call("POST", items, 201, token=sam["token"], json={"deal_id": deal["id"]})
@@ -227,7 +249,8 @@ async def test_a_flash_deal_is_reserved_from_the_cart_and_bought_at_the_deal_pri
     ended = await api.call("DELETE", f"/api/deals/{deal['id']}", 200, token=scene.host["token"])
     assert ended["status"] == "ended"
     assert (await api.call("POST", items, 409, token=lou["token"], json={"deal_id": deal["id"]}))["error"][
-        "code"] == "deal_ended"
+        "code"
+    ] == "deal_ended"
     await api.call("DELETE", f"/api/deals/{deal['id']}", 403, token=sam["token"])
     entries = await client.app[keys.SERVICES].store.ledger_entries(order_id=order["id"])
     assert balance(entries) == 0
@@ -278,7 +301,8 @@ async def test_a_giveaway_is_entered_drawn_verifiable_and_shipped(
     shipped = await api.call("POST", ship, 200, token=winner["token"], json={"shipping": address})
     assert shipped["shipping"]["name"] == winner["name"]
     assert (await api.call("POST", ship, 409, token=winner["token"], json={"shipping": address}))["error"][
-        "code"] == "shipping_set"
+        "code"
+    ] == "shipping_set"
     await api.call("POST", "/api/orders/ord_nope/shipping", 404, token=winner["token"], json={"shipping": address})
 
 
@@ -287,12 +311,27 @@ async def test_a_joining_viewer_gets_the_open_auction_deals_and_giveaways(
 ) -> None:
     product_id = scene.products[0]["id"]
     token = scene.host["token"]
-    auction = await api.call("POST", f"/api/shows/{scene.show_id}/auctions", 201, token=token, json={
-        "product_id": product_id, "start_cents": 100, "increment_cents": 10, "duration_s": 60})
-    deal = await api.call("POST", f"/api/shows/{scene.show_id}/deals", 201, token=token, json={
-        "product_id": product_id, "price_cents": 100, "quantity": 1, "duration_s": 60})
-    giveaway = await api.call("POST", f"/api/shows/{scene.show_id}/giveaways", 201, token=token, json={
-        "product_id": product_id, "winners": 1, "duration_s": 60})
+    auction = await api.call(
+        "POST",
+        f"/api/shows/{scene.show_id}/auctions",
+        201,
+        token=token,
+        json={"product_id": product_id, "start_cents": 100, "increment_cents": 10, "duration_s": 60},
+    )
+    deal = await api.call(
+        "POST",
+        f"/api/shows/{scene.show_id}/deals",
+        201,
+        token=token,
+        json={"product_id": product_id, "price_cents": 100, "quantity": 1, "duration_s": 60},
+    )
+    giveaway = await api.call(
+        "POST",
+        f"/api/shows/{scene.show_id}/giveaways",
+        201,
+        token=token,
+        json={"product_id": product_id, "winners": 1, "duration_s": 60},
+    )
 
     joined = await (await live()).join(scene.show_id)
 
@@ -311,9 +350,13 @@ async def test_the_stats_signal_bids_from_the_sellers_address_and_winners_who_ne
     stats = f"/api/shows/{scene.show_id}/stats"
     quiet = (await api.call("GET", stats, 200, token=scene.host["token"]))["signals"]
     assert (quiet["bids_from_seller_addresses"], quiet["bidders_who_never_pay"]) == ([], [])
-    auction = await api.call("POST", f"/api/shows/{scene.show_id}/auctions", 201, token=scene.host["token"],
-                             json={"product_id": scene.products[0]["id"], "start_cents": 500, "increment_cents": 50,
-                                   "duration_s": 10})  # the host's address (127.0.0.1) is noted here
+    auction = await api.call(
+        "POST",
+        f"/api/shows/{scene.show_id}/auctions",
+        201,
+        token=scene.host["token"],
+        json={"product_id": scene.products[0]["id"], "start_cents": 500, "increment_cents": 50, "duration_s": 10},
+    )  # the host's address (127.0.0.1) is noted here
     assert (await sam_live.call("bid", {"auction_id": auction["id"], "amount_cents": 500}))["ok"]
     assert (await kim_live.call("bid", {"auction_id": auction["id"], "amount_cents": 600}))["ok"]
     assert (await kim_live.call("bid", {"auction_id": auction["id"], "amount_cents": 700}))["ok"]
@@ -326,16 +369,23 @@ async def test_the_stats_signal_bids_from_the_sellers_address_and_winners_who_ne
     await eventually(lambda: offered_to(kim["id"]), clock)
     await clock.advance(601)  # kim does not pay: the offer passes to sam, who pays
     await eventually(lambda: offered_to(sam["id"]), clock)
-    await api.call("POST", f"/api/auctions/{auction['id']}/checkout", 201, token=sam["token"], json=checkout_body(),
-                   headers={"Idempotency-Key": new_key()})
+    await api.call(
+        "POST",
+        f"/api/auctions/{auction['id']}/checkout",
+        201,
+        token=sam["token"],
+        json=checkout_body(),
+        headers={"Idempotency-Key": new_key()},
+    )
 
     signals = (await api.call("GET", stats, 200, token=scene.host["token"]))["signals"]
 
     rows = signals["bids_from_seller_addresses"]
     shared = {(row["bidder_id"], row["bids"], tuple(row["shares_with"])) for row in rows}
     assert shared == {(sam["id"], 1, ("host",)), (kim["id"], 2, ("host",))}  # every client here is 127.0.0.1
-    assert all(row["label"].startswith("ip-") and "127" not in row["label"]
-               for row in signals["bids_from_seller_addresses"])
+    assert all(
+        row["label"].startswith("ip-") and "127" not in row["label"] for row in signals["bids_from_seller_addresses"]
+    )
     assert signals["bidders_who_never_pay"] == [{"bidder_id": kim["id"], "bids": 2, "unpaid_wins": 1}]
     other_brand = await api.create_account("brand", "Other")
     await api.call("GET", stats, 403, token=other_brand["token"])

@@ -31,8 +31,13 @@ async def orders(api: Api) -> Orders:
     scene = await make_scene(api, {"title": "Lipstick", "price_cents": 1900, "commission_bps": 1000})
     nova = await api.create_account("brand", "Nova Shoes")
     sneakers = await api.create_product(nova["token"], sku="SNK", title="Sneakers", price_cents=8000)
-    await api.call("POST", f"/api/shows/{scene.show_id}/lineup", 201, token=scene.host["token"],
-                   json={"product_id": sneakers["id"]})
+    await api.call(
+        "POST",
+        f"/api/shows/{scene.show_id}/lineup",
+        201,
+        token=scene.host["token"],
+        json={"product_id": sneakers["id"]},
+    )
     lipstick = scene.products[0]
     for product in (lipstick, sneakers):
         await scene.pin(product)
@@ -47,9 +52,7 @@ async def orders(api: Api) -> Orders:
     return Orders(scene, nova, lipstick, sneakers, mixed, lipstick_only)
 
 
-async def test_the_host_lists_every_order_newest_first_with_every_line_but_no_address(
-    api: Api, orders: Orders
-) -> None:
+async def test_the_host_lists_every_order_newest_first_with_every_line_but_no_address(api: Api, orders: Orders) -> None:
     body = await api.call("GET", orders.path(), 200, token=orders.scene.host["token"])
 
     listed = body["orders"]
@@ -138,8 +141,13 @@ async def test_a_bad_limit_is_a_bad_request_naming_the_field(api: Api, orders: O
 
 async def test_before_must_be_an_order_of_this_list(api: Api, orders: Orders) -> None:
     other_show = await api.create_show(orders.scene.host["token"], "Another show")
-    await api.call("POST", f"/api/shows/{other_show['id']}/lineup", 201, token=orders.scene.host["token"],
-                   json={"product_id": orders.sneakers["id"]})
+    await api.call(
+        "POST",
+        f"/api/shows/{other_show['id']}/lineup",
+        201,
+        token=orders.scene.host["token"],
+        json={"product_id": orders.sneakers["id"]},
+    )
     elsewhere = f"/api/shows/{other_show['id']}/orders?before={orders.mixed['id']}"
     cases = [
         (orders.path("?before=ord_nope"), orders.scene.host["token"]),

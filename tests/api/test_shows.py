@@ -18,7 +18,10 @@ async def host(api: Api) -> dict[str, Any]:
 
 async def test_host_creates_a_scheduled_show(api: Api, host: dict[str, Any]) -> None:
     show = await api.call(
-        "POST", "/api/shows", 201, token=host["token"],
+        "POST",
+        "/api/shows",
+        201,
+        token=host["token"],
         json={"title": "Friday Glow-Up", "scheduled_at": "2026-11-27T18:00:00+01:00"},
     )
     assert show["status"] == "scheduled"
@@ -50,10 +53,16 @@ async def test_only_hosts_create_shows(api: Api) -> None:
 
 
 async def test_live_shows_are_listed_first(api: Api, host: dict[str, Any], client: Any) -> None:
-    later = await api.call("POST", "/api/shows", 201, token=host["token"],
-                           json={"title": "Later", "scheduled_at": "2026-12-01T17:30:00-02:00"})
-    sooner = await api.call("POST", "/api/shows", 201, token=host["token"],
-                            json={"title": "Sooner", "scheduled_at": "2026-12-01T18:00:00Z"})
+    later = await api.call(
+        "POST",
+        "/api/shows",
+        201,
+        token=host["token"],
+        json={"title": "Later", "scheduled_at": "2026-12-01T17:30:00-02:00"},
+    )
+    sooner = await api.call(
+        "POST", "/api/shows", 201, token=host["token"], json={"title": "Sooner", "scheduled_at": "2026-12-01T18:00:00Z"}
+    )
     live = await api.create_show(host["token"], "On air")
     ended = await api.create_show(host["token"], "Over")
     store = client.app[keys.SERVICES].store

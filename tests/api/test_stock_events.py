@@ -35,8 +35,9 @@ async def watch(client: TestClient[Any, Any], watchers: list[LiveClient], show_i
 
 async def feature(api: Api, scene: Scene, title: str, product: dict[str, Any]) -> str:
     show = await api.create_show(scene.host["token"], title)
-    await api.call("POST", f"/api/shows/{show['id']}/lineup", 201, token=scene.host["token"],
-                   json={"product_id": product["id"]})
+    await api.call(
+        "POST", f"/api/shows/{show['id']}/lineup", 201, token=scene.host["token"], json={"product_id": product["id"]}
+    )
     return str(show["id"])
 
 
@@ -85,8 +86,13 @@ async def test_a_patch_that_leaves_stock_alone_sends_no_stock_event(api: Api, ap
     published: list[Event] = []
     app[keys.SERVICES].bus.subscribe(published.append)
 
-    await api.call("PATCH", f"/api/products/{scene.products[0]['id']}", 200, token=scene.brand["token"],
-                   json={"price_cents": 2500, "commission_bps": 1200})
+    await api.call(
+        "PATCH",
+        f"/api/products/{scene.products[0]['id']}",
+        200,
+        token=scene.brand["token"],
+        json={"price_cents": 2500, "commission_bps": 1200},
+    )
 
     assert stock_events(published) == []
 
@@ -105,9 +111,7 @@ async def test_a_refund_gives_stock_back_in_every_show_featuring_the_product(
 
     await api.call("POST", f"/api/orders/{order['id']}/refund", 201, token=scene.brand["token"])
 
-    await upcoming_room.wait_for(
-        lambda: {"product_id": product["id"], "stock": 10} in upcoming_room.events("stock")
-    )
+    await upcoming_room.wait_for(lambda: {"product_id": product["id"], "stock": 10} in upcoming_room.events("stock"))
 
 
 async def test_a_sale_in_one_show_updates_the_stock_in_the_other_shows_featuring_it(

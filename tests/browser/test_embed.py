@@ -40,7 +40,7 @@ async def brand_sites(base_url: str) -> AsyncIterator[dict[str, str]]:
     async def shop(request: web.Request) -> web.Response:
         show_id = request.match_info["show_id"]
         html = (
-            "<!doctype html><html><head><title>Aurora Beauty</title><link rel=\"icon\" href=\"data:,\"></head>"
+            '<!doctype html><html><head><title>Aurora Beauty</title><link rel="icon" href="data:,"></head>'
             "<body><h1>Aurora Beauty live</h1>"
             f'<script src="{base_url}/embed.js" data-show="{show_id}" async></script></body></html>'
         )
@@ -76,7 +76,8 @@ async def test_the_snippet_plays_the_show_on_a_listed_site_and_is_refused_elsewh
         try:
             async with http.post(
                 str(client.make_url(f"/api/shows/{demo.show_id}/pins")),
-                json={"product_id": demo.product_ids[2]}, headers={"Authorization": f"Bearer {demo.brand_token}"},
+                json={"product_id": demo.product_ids[2]},
+                headers={"Authorization": f"Bearer {demo.brand_token}"},
             ) as pinned:
                 assert pinned.status == 201
 
@@ -101,7 +102,9 @@ async def test_the_snippet_plays_the_show_on_a_listed_site_and_is_refused_elsewh
         finally:
             await publisher.stop()
 
-        async with http.get(str(client.make_url(f"/embed/{demo.show_id}"))) as embed, \
-                http.get(str(client.make_url(f"/watch/{demo.show_id}"))) as watch:
+        async with (
+            http.get(str(client.make_url(f"/embed/{demo.show_id}"))) as embed,
+            http.get(str(client.make_url(f"/watch/{demo.show_id}"))) as watch,
+        ):
             assert f"frame-ancestors 'self' {ALLOWED}" in embed.headers["Content-Security-Policy"]
             assert "frame-ancestors 'none'" in watch.headers["Content-Security-Policy"]

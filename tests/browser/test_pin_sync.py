@@ -99,8 +99,9 @@ async def page_now(page: Page) -> float:
 
 
 async def pin(api: Api, scene: Scene, product: dict[str, Any]) -> None:
-    await api.call("POST", f"/api/shows/{scene.show_id}/pins", 201, token=scene.host["token"],
-                   json={"product_id": product["id"]})
+    await api.call(
+        "POST", f"/api/shows/{scene.show_id}/pins", 201, token=scene.host["token"], json={"product_id": product["id"]}
+    )
 
 
 async def test_a_late_viewer_sees_the_pin_with_its_frame_and_a_frozen_one_within_3_s(
@@ -124,22 +125,22 @@ async def test_a_late_viewer_sees_the_pin_with_its_frame_and_a_frozen_one_within
         camera.colour = RED
         await pin(api, scene, scene.products[0])
         pinned_at = await page_now(page)
-        await wait_until(page, "window.probe.red !== null && Object.keys(window.probe.cards).length > 0",
-                         timeout_s=10)
+        await wait_until(page, "window.probe.red !== null && Object.keys(window.probe.cards).length > 0", timeout_s=10)
         probe = await page.evaluate("window.probe")
         card_at = probe["cards"][scene.products[0]["id"]]
         assert probe["red"] - pinned_at >= DELAY_S - 0.3, ("the video really is late", probe, pinned_at)
         assert abs(card_at - probe["red"]) <= 100, ("the card appears with the first red frame", probe)
-        print(f"video {probe['red'] - pinned_at:.0f} ms behind the pin; card {card_at - probe['red']:+.0f} ms "
-              "from the first red frame")
+        print(
+            f"video {probe['red'] - pinned_at:.0f} ms behind the pin; card {card_at - probe['red']:+.0f} ms "
+            "from the first red frame"
+        )
 
         # The viewer's video freezes: a pin is held at most 3 s, then shown anyway.
         delay_viewers(hub, scene.show_id, FROZEN_S)
         await asyncio.sleep(DELAY_S + 0.5)  # frames already on their way arrive; then nothing
         await pin(api, scene, scene.products[1])
         pinned_at = await page_now(page)
-        await expect(page.locator(f"#pins [data-product-id='{scene.products[1]['id']}']")).to_be_visible(
-            timeout=3500)
+        await expect(page.locator(f"#pins [data-product-id='{scene.products[1]['id']}']")).to_be_visible(timeout=3500)
         held = (await page.evaluate("window.probe.cards"))[scene.products[1]["id"]] - pinned_at
         assert 2500 <= held <= 3300, ("held until the 3 s cap, not longer", held)
         print(f"frozen video: the pin was shown {held:.0f} ms after it was made")

@@ -39,8 +39,11 @@ async def recorded_show(api: Api, client: TestClient[Any, Any], http: aiohttp.Cl
     scene = await make_scene(api, {"title": "Glow serum", "price_cents": 2900, "commission_bps": 1500})
     hub: MediaHub = client.app[SERVICES].media
     publisher = await WhipPublisher.start(
-        http, str(client.make_url(f"/whip/{scene.show_id}")), scene.host["token"],
-        EncodedLoopTrack(CLIPS["vp8"], FPS), video_codec="video/VP8",
+        http,
+        str(client.make_url(f"/whip/{scene.show_id}")),
+        scene.host["token"],
+        EncodedLoopTrack(CLIPS["vp8"], FPS),
+        video_codec="video/VP8",
     )
     await eventually(lambda: (hub.recording_ms(scene.show_id) or 0) >= 1500)
     await scene.pin(scene.products[0])

@@ -68,14 +68,20 @@ async def test_two_viewers_bid_the_winner_pays_a_deal_is_grabbed_and_a_giveaway_
     product = await api.create_product(brand["token"], title="Vintage bag", price_cents=5000, stock=9)
     show = await api.create_show(host["token"], "Auction night")
     for step in ("lineup", "pins"):
-        await api.call("POST", f"/api/shows/{show['id']}/{step}", 201, token=host["token"],
-                       json={"product_id": product["id"]})
+        await api.call(
+            "POST", f"/api/shows/{show['id']}/{step}", 201, token=host["token"], json={"product_id": product["id"]}
+        )
     await client.app[keys.SERVICES].store.set_show_status(show["id"], ShowStatus.LIVE)
     ann, bob = await viewer_page(pages, show["id"], "Ann Lee"), await viewer_page(pages, show["id"], "Bob Ray")
 
     # -- the auction: Ann bids, Bob outbids her, Bob wins and pays --
-    auction = await api.call("POST", f"/api/shows/{show['id']}/auctions", 201, token=host["token"], json={
-        "product_id": product["id"], "start_cents": 1000, "increment_cents": 100, "duration_s": 30})
+    auction = await api.call(
+        "POST",
+        f"/api/shows/{show['id']}/auctions",
+        201,
+        token=host["token"],
+        json={"product_id": product["id"], "start_cents": 1000, "increment_cents": 100, "duration_s": 30},
+    )
     ann_bid = ann.locator(".auction-card [data-action=bid]")
     await expect(ann_bid).to_contain_text("Bid €10.00")
     await ann_bid.click()
@@ -95,9 +101,14 @@ async def test_two_viewers_bid_the_winner_pays_a_deal_is_grabbed_and_a_giveaway_
     await expect(ann.locator(".auction-card")).to_contain_text("Sold to Bob R.")
     await pay.click()
     dialog = bob.get_by_role("dialog", name="Pay for your auction win")
-    for label, value in (("Full name", "Bob Ray"), ("Address", "1 Main St"), ("City", "Lyon"),
-                         ("Postal code", "69001"), ("Country (2-letter code)", "FR"),
-                         ("Card number (test: 4242 4242 4242 4242)", "4242 4242 4242 4242")):
+    for label, value in (
+        ("Full name", "Bob Ray"),
+        ("Address", "1 Main St"),
+        ("City", "Lyon"),
+        ("Postal code", "69001"),
+        ("Country (2-letter code)", "FR"),
+        ("Card number (test: 4242 4242 4242 4242)", "4242 4242 4242 4242"),
+    ):
         await dialog.get_by_label(label).fill(value)
     await dialog.locator("[data-action=confirm-pay]").click()
     await expect(bob.locator(".auction-card")).to_contain_text("Paid!")
@@ -106,8 +117,13 @@ async def test_two_viewers_bid_the_winner_pays_a_deal_is_grabbed_and_a_giveaway_
     assert (order["status"], order["total_cents"]) == ("paid", 1100)
 
     # -- a flash deal: the badge on the pinned product, grabbed into the cart --
-    await api.call("POST", f"/api/shows/{show['id']}/deals", 201, token=brand["token"], json={
-        "product_id": product["id"], "price_cents": 2990, "quantity": 3, "duration_s": 60})
+    await api.call(
+        "POST",
+        f"/api/shows/{show['id']}/deals",
+        201,
+        token=brand["token"],
+        json={"product_id": product["id"], "price_cents": 2990, "quantity": 3, "duration_s": 60},
+    )
     badge = ann.locator(".product-card .deal-badge")
     await expect(badge).to_contain_text("€29.90")
     await expect(badge).to_contain_text("3 left")
@@ -119,8 +135,13 @@ async def test_two_viewers_bid_the_winner_pays_a_deal_is_grabbed_and_a_giveaway_
     await screenshots(ann, "watch-deal")
 
     # -- a giveaway: Ann enters, the draw, the verify link --
-    giveaway = await api.call("POST", f"/api/shows/{show['id']}/giveaways", 201, token=host["token"], json={
-        "product_id": product["id"], "winners": 1, "duration_s": 30})
+    giveaway = await api.call(
+        "POST",
+        f"/api/shows/{show['id']}/giveaways",
+        201,
+        token=host["token"],
+        json={"product_id": product["id"], "winners": 1, "duration_s": 30},
+    )
     enter = ann.locator(".giveaway-card [data-action=enter]")
     await enter.click()
     await expect(ann.locator(".giveaway-card")).to_contain_text("1 entered")
@@ -142,8 +163,9 @@ async def test_the_host_studio_starts_and_cancels_an_auction_from_the_lineup(
     host = await api.create_account("host", "Mia Live")
     product = await api.create_product(brand["token"], title="Vintage bag", price_cents=5000, stock=9)
     show = await api.create_show(host["token"], "Auction night")
-    await api.call("POST", f"/api/shows/{show['id']}/lineup", 201, token=host["token"],
-                   json={"product_id": product["id"]})
+    await api.call(
+        "POST", f"/api/shows/{show['id']}/lineup", 201, token=host["token"], json={"product_id": product["id"]}
+    )
     await client.app[keys.SERVICES].store.set_show_status(show["id"], ShowStatus.LIVE)
     studio = await pages.open(f"/studio/{show['id']}#token={host['token']}", who="studio")
     line = studio.locator(f"#lineup li[data-product-id='{product['id']}']")

@@ -21,13 +21,25 @@ async def test_two_nodes_on_redis_decide_a_thousand_concurrent_bids_as_one_seque
     redis_url: str, server_process: Callable[..., ServerProcess]
 ) -> None:
     need_binary("node", "nodejs")
-    env = cluster_env(redis_url, LIVECART_AUCTION_EXTEND_S="2", LIVECART_LOG_LEVEL="WARNING",
-                      LIVECART_PUBLISHER_GRACE_SECONDS="600", **CROWD_ENV)  # no publisher: the orphan look must wait
+    env = cluster_env(
+        redis_url,
+        LIVECART_AUCTION_EXTEND_S="2",
+        LIVECART_LOG_LEVEL="WARNING",
+        LIVECART_PUBLISHER_GRACE_SECONDS="600",
+        **CROWD_ENV,
+    )  # no publisher: the orphan look must wait
     nodes = [server_process(env) for _ in range(2)]
 
-    run = await run_auction([node.url for node in nodes], redis_url, ADMIN_TOKEN,
-                            [node.process.pid for node in nodes], bidders=1000, processes=4, spread_s=5.0,
-                            duration_s=8)
+    run = await run_auction(
+        [node.url for node in nodes],
+        redis_url,
+        ADMIN_TOKEN,
+        [node.process.pid for node in nodes],
+        bidders=1000,
+        processes=4,
+        spread_s=5.0,
+        duration_s=8,
+    )
 
     print(f"\nauction, 2 nodes (Redis): {run.summary()}")
     assert problems(run) == []

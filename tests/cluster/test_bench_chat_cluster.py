@@ -9,8 +9,24 @@ from bench import chat_cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
-TINY = ["--viewers", "20", "--senders", "2", "--fixed-rate", "10", "--start-rate", "40", "--max-rate", "40",
-        "--step-s", "1", "--grace-s", "5", "--p99-limit-ms", "60000"]
+TINY = [
+    "--viewers",
+    "20",
+    "--senders",
+    "2",
+    "--fixed-rate",
+    "10",
+    "--start-rate",
+    "40",
+    "--max-rate",
+    "40",
+    "--step-s",
+    "1",
+    "--grace-s",
+    "5",
+    "--p99-limit-ms",
+    "60000",
+]
 
 
 def check_row(row: dict[str, object], nodes: int) -> None:

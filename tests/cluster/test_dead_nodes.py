@@ -84,8 +84,9 @@ async def test_the_shows_of_a_node_that_stops_beating_end_within_the_ttl(
     a, b = (NodeApi(session, server) for server in start_nodes(server_process, redis_url, 2))
     host = await a.create_account("host", "Mia")
     show = await a.create_show(host["token"])
-    origin = NodeRegistry(redis, "nod_origin", "http://origin.test:9", ttl_s=NODE_TTL_S * EXPIRY_FRACTION,
-                          pid=1, started_at="")
+    origin = NodeRegistry(
+        redis, "nod_origin", "http://origin.test:9", ttl_s=NODE_TTL_S * EXPIRY_FRACTION, pid=1, started_at=""
+    )
     await origin.heartbeat()
     store = await RedisStore.open(redis_url, clock=SystemClock())
     try:  # what a real origin does: the show goes live there, and one viewer watches through it

@@ -38,8 +38,9 @@ async def live_on_origin_with_an_edge(
     origin, edge = NodeApi(session, origin_process), NodeApi(session, edge_process)
     host = await edge.create_account("host", "Mia")
     show = await edge.create_show(host["token"])
-    publisher = await WhipPublisher.start(session, f"{origin.url}/whip/{show['id']}", host["token"],
-                                          PatternTrack(320, 240), AudioStreamTrack())
+    publisher = await WhipPublisher.start(
+        session, f"{origin.url}/whip/{show['id']}", host["token"], PatternTrack(320, 240), AudioStreamTrack()
+    )
     redis = Redis.from_url(redis_url, decode_responses=True)
     registry = NodeRegistry(redis, "nod_observer", "", ttl_s=1, pid=0, started_at="")
     deadline = time.monotonic() + 5
@@ -64,8 +65,11 @@ async def test_viewers_on_an_edge_play_from_one_pull_of_the_origin_which_stops_w
 ) -> None:
     # the origin serves one WHEP viewer at most: two viewers on the edge can only play through one pull
     origin, edge, show, publisher = await live_on_origin_with_an_edge(
-        session, server_process(cluster_env(redis_url, LIVECART_MAX_VIEWERS="1")),
-        server_process(cluster_env(redis_url, LIVECART_EDGE="1")), redis_url)
+        session,
+        server_process(cluster_env(redis_url, LIVECART_MAX_VIEWERS="1")),
+        server_process(cluster_env(redis_url, LIVECART_EDGE="1")),
+        redis_url,
+    )
 
     first = await WhepViewer.start(session, f"{edge.url}/whep/{show['id']}", decode=False)
     second = await WhepViewer.start(session, f"{edge.url}/whep/{show['id']}", decode=False)
@@ -96,8 +100,11 @@ async def test_when_the_origin_ends_the_show_the_edge_closes_its_viewers(
     redis_url: str, server_process: Callable[..., ServerProcess], session: ClientSession
 ) -> None:
     origin, edge, show, publisher = await live_on_origin_with_an_edge(
-        session, server_process(cluster_env(redis_url)), server_process(cluster_env(redis_url, LIVECART_EDGE="1")),
-        redis_url)
+        session,
+        server_process(cluster_env(redis_url)),
+        server_process(cluster_env(redis_url, LIVECART_EDGE="1")),
+        redis_url,
+    )
     viewer = await WhepViewer.start(session, f"{edge.url}/whep/{show['id']}", decode=False)
     assert viewer.location.startswith(f"{edge.url}/")
     await wait_for_frames(viewer, 10)

@@ -48,8 +48,10 @@ def test_bad_cluster_settings_are_named(env: dict[str, str], message: str) -> No
     [
         (["--workers", "0"], "livecart: configuration error: --workers '0': must be greater than zero\n"),
         (["--workers", "2", "--store", "sqlite:///x.db"], "livecart: configuration error: LIVECART_WORKERS=2: "),
-        (["--workers", "3", "--store", "redis://127.0.0.1:1/0", "--port", "65533"],
-         "livecart: configuration error: LIVECART_WORKER_PORTS=65534: 3 ports from it run past 65535\n"),
+        (
+            ["--workers", "3", "--store", "redis://127.0.0.1:1/0", "--port", "65533"],
+            "livecart: configuration error: LIVECART_WORKER_PORTS=65534: 3 ports from it run past 65535\n",
+        ),
     ],
 )
 def test_serve_refuses_workers_it_cannot_run_with_one_line(

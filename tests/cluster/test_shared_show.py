@@ -38,8 +38,9 @@ async def test_a_viewer_on_one_node_sees_chat_from_another_and_a_pin_from_a_thir
     brand = await c.create_account("brand", "Glow")
     show = await a.create_show(host["token"])
     product = await c.create_product(brand["token"], stock=7)
-    await c.call("POST", f"/api/shows/{show['id']}/lineup", 201, token=host["token"],
-                 json={"product_id": product["id"]})
+    await c.call(
+        "POST", f"/api/shows/{show['id']}/lineup", 201, token=host["token"], json={"product_id": product["id"]}
+    )
     ann, bob = await a.create_account("viewer", "Ann"), await b.create_account("viewer", "Bob")
 
     on_a, on_b = await LiveClient(a.url).connect(), await LiveClient(b.url).connect()
@@ -50,8 +51,7 @@ async def test_a_viewer_on_one_node_sees_chat_from_another_and_a_pin_from_a_thir
         await lurker.join(show["id"])
 
     assert (await on_a.call("chat", {"text": "sent on A"}))["ok"]
-    await c.call("POST", f"/api/shows/{show['id']}/pins", 201, token=host["token"],
-                 json={"product_id": product["id"]})
+    await c.call("POST", f"/api/shows/{show['id']}/pins", 201, token=host["token"], json={"product_id": product["id"]})
 
     await on_b.wait_for(lambda: "sent on A" in on_b.chat_texts() and bool(on_b.events("pin")))
     assert on_b.events("pin")[0]["product"]["id"] == product["id"]
@@ -88,8 +88,13 @@ async def test_a_flash_sale_split_across_three_nodes_never_oversells(
         node = nodes[n % len(nodes)]
         buyer = await node.create_account("viewer", f"Buyer {n}")
         await node.call("POST", f"{path}/cart/items", 201, token=buyer["token"], json={"product_id": product["id"]})
-        response = await node.request("POST", f"{path}/checkout", token=buyer["token"], json=checkout_body(),
-                                      headers={"Idempotency-Key": new_key()})
+        response = await node.request(
+            "POST",
+            f"{path}/checkout",
+            token=buyer["token"],
+            json=checkout_body(),
+            headers={"Idempotency-Key": new_key()},
+        )
         body = await response.json()
         assert response.status in (201, 409), body
         if response.status == 409:

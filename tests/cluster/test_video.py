@@ -37,8 +37,9 @@ async def test_whep_on_another_node_is_redirected_to_the_origin_and_plays_until_
     room = await LiveClient(other.url).connect()
     await room.join(show["id"])
 
-    publisher = await WhipPublisher.start(session, f"{origin.url}/whip/{show['id']}", host["token"],
-                                          PatternTrack(320, 240), AudioStreamTrack())
+    publisher = await WhipPublisher.start(
+        session, f"{origin.url}/whip/{show['id']}", host["token"], PatternTrack(320, 240), AudioStreamTrack()
+    )
     assert publisher.location == f"{origin.url}/whip/{show['id']}/{publisher.location.rsplit('/', 1)[1]}"
     redis = Redis.from_url(redis_url, decode_responses=True)
     registry = NodeRegistry(redis, "nod_observer", "", ttl_s=1, pid=0, started_at="")
@@ -49,8 +50,9 @@ async def test_whep_on_another_node_is_redirected_to_the_origin_and_plays_until_
     assert found.url == origin.url
 
     offer = publisher.pc.localDescription.sdp.replace("a=sendonly", "a=recvonly")  # any well-formed offer
-    async with session.post(f"{other.url}/whep/{show['id']}", data=offer, allow_redirects=False,
-                            headers={"Content-Type": SDP_CONTENT_TYPE}) as response:
+    async with session.post(
+        f"{other.url}/whep/{show['id']}", data=offer, allow_redirects=False, headers={"Content-Type": SDP_CONTENT_TYPE}
+    ) as response:
         assert response.status == 307
         assert response.headers["Location"] == f"{origin.url}/whep/{show['id']}"
 
@@ -67,8 +69,9 @@ async def test_whep_on_another_node_is_redirected_to_the_origin_and_plays_until_
     assert time.monotonic() - killed_at <= NODE_TTL_S + SLACK_S
     assert await registry.origin(show["id"]) is None
     assert (await other.call("GET", f"/api/shows/{show['id']}", 200))["status"] == "paused"
-    async with session.post(f"{other.url}/whep/{show['id']}", data=offer,
-                            headers={"Content-Type": SDP_CONTENT_TYPE}) as response:
+    async with session.post(
+        f"{other.url}/whep/{show['id']}", data=offer, headers={"Content-Type": SDP_CONTENT_TYPE}
+    ) as response:
         assert response.status == 409  # paused, its publisher with the dead node: no redirect to it
 
     await viewer.stop(delete=False)

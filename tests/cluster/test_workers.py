@@ -57,12 +57,15 @@ def test_several_workers_without_redis_fanout_are_refused_with_one_line(tmp_path
     result = subprocess.run(
         [sys.executable, "-m", "livecart", "serve", "--workers", "3", "--port", str(free_port())],
         env={**os.environ, "LIVECART_STORE": f"sqlite:///{tmp_path / 'x.db'}", "LIVECART_FANOUT_URL": "local"},
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith("livecart: configuration error: LIVECART_WORKERS=3: more than one worker needs "
-                                    "Redis fan-out")
+    assert result.stderr.startswith(
+        "livecart: configuration error: LIVECART_WORKERS=3: more than one worker needs Redis fan-out"
+    )
 
 
 async def test_workers_share_the_port_each_is_reached_directly_and_a_dead_one_is_restarted(
@@ -78,11 +81,13 @@ async def test_workers_share_the_port_each_is_reached_directly_and_a_dead_one_is
         async with session.get(f"{url}/api/me", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as response:
             assert response.status == 200
 
-    async with session.post(f"{supervisor.url}/api/hosts", json={"name": "Mia"},
-                            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as response:
+    async with session.post(
+        f"{supervisor.url}/api/hosts", json={"name": "Mia"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    ) as response:
         host = await response.json()
-    async with session.post(f"{supervisor.url}/api/shows", json={"title": "Workers"},
-                            headers={"Authorization": f"Bearer {host['token']}"}) as response:
+    async with session.post(
+        f"{supervisor.url}/api/shows", json={"title": "Workers"}, headers={"Authorization": f"Bearer {host['token']}"}
+    ) as response:
         show = await response.json()
     async with session.post(f"{supervisor.url}/api/viewers", json={"name": "Ann"}) as response:
         ann = await response.json()

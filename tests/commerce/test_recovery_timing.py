@@ -32,8 +32,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 async def test_an_interrupted_checkout_settles_within_the_grace_period(store_url: str) -> None:
     clock = ManualClock()
-    server = TestServer(create_app(Settings(store=store_url, admin_token=ADMIN_TOKEN, recovery_grace_s=GRACE_S),
-                                   clock=clock))
+    server = TestServer(
+        create_app(Settings(store=store_url, admin_token=ADMIN_TOKEN, recovery_grace_s=GRACE_S), clock=clock)
+    )
     await server.start_server()
     try:
         store = server.app[SERVICES].store

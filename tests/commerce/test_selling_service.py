@@ -281,14 +281,18 @@ async def test_start_events_carry_the_media_time_on_air_and_later_changes_do_not
     on_air = {scene.show.id: 90_000 * 42}
     selling = Selling(store, bus, clock, RULES, provider, checkout, media_time=on_air.get)
 
-    auction = await selling.open_auction(scene.show, scene.host, scene.product.id, start_cents=100,
-                                         increment_cents=10, duration_s=30)
+    auction = await selling.open_auction(
+        scene.show, scene.host, scene.product.id, start_cents=100, increment_cents=10, duration_s=30
+    )
     await selling.bid(auction.id, scene.viewers[0], 100)
     await selling.create_deal(scene.show, scene.host, scene.product.id, price_cents=50, quantity=1, duration_s=30)
     await selling.create_giveaway(scene.show, scene.host, scene.product.id, winners=1, duration_s=30, keyword=None)
 
-    stamped = [(event.name, getattr(event, event.name).get("media_time"))
-               for event in events if event.name in ("auction", "deal", "giveaway")]
+    stamped = [
+        (event.name, getattr(event, event.name).get("media_time"))
+        for event in events
+        if event.name in ("auction", "deal", "giveaway")
+    ]
     assert stamped == [("auction", 3_780_000), ("auction", None), ("deal", 3_780_000), ("giveaway", 3_780_000)]
 
 

@@ -67,9 +67,7 @@ def test_commission_is_floored_per_line_at_the_rate_in_force() -> None:
     ),
     fee_bps=st.integers(0, 10_000),
 )
-def test_every_order_balances_and_pays_in_what_the_buyer_paid(
-    prices: list[tuple[int, int, int]], fee_bps: int
-) -> None:
+def test_every_order_balances_and_pays_in_what_the_buyer_paid(prices: list[tuple[int, int, int]], fee_bps: int) -> None:
     lines = [(product(f"prd_{n}", price, bps), qty) for n, (price, qty, bps) in enumerate(prices)]
     order = order_of(*lines, fee_bps=fee_bps)
     entries = sale_entries(order, NOW)
@@ -91,9 +89,7 @@ def test_refunds_in_parts_reverse_exactly_what_the_sale_recorded(
     refunded = 0
     while refunded < qty:
         part = data.draw(st.integers(1, qty - refunded))
-        refund = plan_refund(
-            order, {"prd_1": part}, refund_id=f"rfd_{refunded}", by="brd_1", brand_id="brd_1", now=NOW
-        )
+        refund = plan_refund(order, {"prd_1": part}, refund_id=f"rfd_{refunded}", by="brd_1", brand_id="brd_1", now=NOW)
         entries = refund_entries(order, refund, NOW)
         assert balance(entries) == 0
         all_entries += entries
@@ -124,15 +120,10 @@ def test_cart_rules() -> None:
         check_add(eur, 1, pinned=set(), cart=[], cart_products={}, bought=0, rules=RULES)
     cart = [CartItem("prd_e", 2, NOW)]
     with pytest.raises(CurrencyMismatch):
-        check_add(
-            usd, 1, pinned={"prd_e", "prd_u"}, cart=cart, cart_products={"prd_e": eur}, bought=0, rules=RULES
-        )
+        check_add(usd, 1, pinned={"prd_e", "prd_u"}, cart=cart, cart_products={"prd_e": eur}, bought=0, rules=RULES)
     with pytest.raises(LimitExceeded):
         check_add(eur, 2, pinned={"prd_e"}, cart=cart, cart_products={"prd_e": eur}, bought=2, rules=RULES)
-    assert (
-        check_add(eur, 1, pinned={"prd_e"}, cart=cart, cart_products={"prd_e": eur}, bought=2, rules=RULES)
-        == 3
-    )
+    assert check_add(eur, 1, pinned={"prd_e"}, cart=cart, cart_products={"prd_e": eur}, bought=2, rules=RULES) == 3
 
 
 def test_pricing_an_order_checks_every_line() -> None:

@@ -11,8 +11,9 @@ START = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # store time of the recording
 
 
 def event(type_: str, wall_ms: int, at_ms: int | None, **data: Any) -> TimelineEvent:
-    return TimelineEvent(show_id="shw_a", type=type_, at=START + timedelta(milliseconds=wall_ms), at_ms=at_ms,
-                         data=data)
+    return TimelineEvent(
+        show_id="shw_a", type=type_, at=START + timedelta(milliseconds=wall_ms), at_ms=at_ms, data=data
+    )
 
 
 def product(product_id: str) -> dict[str, Any]:
@@ -20,15 +21,16 @@ def product(product_id: str) -> dict[str, Any]:
 
 
 def test_events_without_a_recording_time_are_placed_by_the_offset_the_stamped_ones_agree_on() -> None:
-    stamped = [event("pin", 1000 + 20, 1000, product=product("a")),  # store time runs 20 ms ahead here
-               event("unpin", 5000 + 18, 5000, product_id="a"),
-               event("pin", 9000 + 500, 9000, product=product("b"))]  # one outlier: the median ignores it
+    stamped = [
+        event("pin", 1000 + 20, 1000, product=product("a")),  # store time runs 20 ms ahead here
+        event("unpin", 5000 + 18, 5000, product_id="a"),
+        event("pin", 9000 + 500, 9000, product=product("b")),
+    ]  # one outlier: the median ignores it
     from_another_node = event("chat", 3020, None, message={"id": "msg_1", "text": "hi"})
 
     placed = place([*stamped, from_another_node])
 
-    assert [(e["type"], e["at_ms"]) for e in placed] == [("pin", 1000), ("chat", 3000), ("unpin", 5000),
-                                                         ("pin", 9000)]
+    assert [(e["type"], e["at_ms"]) for e in placed] == [("pin", 1000), ("chat", 3000), ("unpin", 5000), ("pin", 9000)]
     assert placed[1] == {"at_ms": 3000, "type": "chat", "message": {"id": "msg_1", "text": "hi"}}
 
 
@@ -68,13 +70,15 @@ def test_equal_times_keep_the_order_things_happened_in() -> None:
 
 
 def test_a_chapter_runs_from_a_pin_to_its_unpin_or_to_the_end() -> None:
-    placed = place([
-        event("pin", 1000, 1000, product=product("a")),
-        event("pin", 2000, 2000, product=product("b")),
-        event("pin", 2500, 2500, product=product("a")),  # already pinned: no second chapter
-        event("unpin", 4000, 4000, product_id="a"),
-        event("pin", 6000, 6000, product=product("a")),
-    ])
+    placed = place(
+        [
+            event("pin", 1000, 1000, product=product("a")),
+            event("pin", 2000, 2000, product=product("b")),
+            event("pin", 2500, 2500, product=product("a")),  # already pinned: no second chapter
+            event("unpin", 4000, 4000, product_id="a"),
+            event("pin", 6000, 6000, product=product("a")),
+        ]
+    )
 
     assert chapters(placed, 8000) == [
         {"at_ms": 1000, "until_ms": 4000, "product": product("a")},

@@ -57,20 +57,38 @@ async def prepare_sale(http: aiohttp.ClientSession, base: str, buyers: int, stoc
     brand = await call(http, "POST", f"{base}/api/brands", 201, ADMIN_TOKEN, json={"name": "Aurora"})
     host = await call(http, "POST", f"{base}/api/hosts", 201, ADMIN_TOKEN, json={"name": "Mia"})
     product = await call(
-        http, "POST", f"{base}/api/products", 201, brand["token"],
-        json={"sku": "L-1", "title": "Lipstick", "price_cents": 1900, "currency": "EUR", "stock": stock,
-              "commission_bps": 1500},
+        http,
+        "POST",
+        f"{base}/api/products",
+        201,
+        brand["token"],
+        json={
+            "sku": "L-1",
+            "title": "Lipstick",
+            "price_cents": 1900,
+            "currency": "EUR",
+            "stock": stock,
+            "commission_bps": 1500,
+        },
     )
     show = await call(http, "POST", f"{base}/api/shows", 201, host["token"], json={"title": "Flash"})
-    await call(http, "POST", f"{base}/api/shows/{show['id']}/lineup", 201, host["token"],
-               json={"product_id": product["id"]})
-    await call(http, "POST", f"{base}/api/shows/{show['id']}/pins", 201, host["token"],
-               json={"product_id": product["id"]})
+    await call(
+        http, "POST", f"{base}/api/shows/{show['id']}/lineup", 201, host["token"], json={"product_id": product["id"]}
+    )
+    await call(
+        http, "POST", f"{base}/api/shows/{show['id']}/pins", 201, host["token"], json={"product_id": product["id"]}
+    )
 
     async def one_buyer(index: int) -> Buyer:
         viewer = await call(http, "POST", f"{base}/api/viewers", 201, json={"name": f"Buyer {index}"})
-        await call(http, "POST", f"{base}/api/shows/{show['id']}/cart/items", 201, viewer["token"],
-                   json={"product_id": product["id"]})
+        await call(
+            http,
+            "POST",
+            f"{base}/api/shows/{show['id']}/cart/items",
+            201,
+            viewer["token"],
+            json={"product_id": product["id"]},
+        )
         return Buyer(id=viewer["id"], token=viewer["token"])
 
     people = await asyncio.gather(*(one_buyer(index) for index in range(buyers)))
@@ -83,8 +101,9 @@ Outcome = tuple[int, dict[str, Any]] | None
 async def checkout(http: aiohttp.ClientSession, base: str, sale: Sale, buyer: Buyer) -> Outcome:
     headers = {"Authorization": f"Bearer {buyer.token}", "Idempotency-Key": buyer.key}
     try:
-        async with http.post(f"{base}/api/shows/{sale.show_id}/checkout", json=CHECKOUT_BODY,
-                             headers=headers) as response:
+        async with http.post(
+            f"{base}/api/shows/{sale.show_id}/checkout", json=CHECKOUT_BODY, headers=headers
+        ) as response:
             return response.status, await response.json()
     except (TimeoutError, aiohttp.ClientError):
         return None
@@ -117,8 +136,10 @@ async def settle(http: aiohttp.ClientSession, base: str, sale: Sale, timeout_s: 
         assert asyncio.get_running_loop().time() < deadline, f"{len(pending)} checkouts never settled"
         answers = await asyncio.gather(*(checkout(http, base, sale, sale.buyers[index]) for index in pending))
         for index, answer in zip(pending, answers, strict=True):
-            retry = answer is None or answer[0] >= 500 or (
-                answer[0] == 409 and answer[1]["error"]["code"] == "idempotency_in_progress"
+            retry = (
+                answer is None
+                or answer[0] >= 500
+                or (answer[0] == 409 and answer[1]["error"]["code"] == "idempotency_in_progress")
             )
             if not retry:
                 final[index] = answer

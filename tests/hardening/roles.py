@@ -7,8 +7,14 @@ from typing import Any
 
 from tests.support import ADMIN_TOKEN, Api
 
-ACCOUNTS = [("viewer", "viewer"), ("other_viewer", "viewer"), ("host", "host"), ("other_host", "host"),
-            ("brand", "brand"), ("other_brand", "brand")]
+ACCOUNTS = [
+    ("viewer", "viewer"),
+    ("other_viewer", "viewer"),
+    ("host", "host"),
+    ("other_host", "host"),
+    ("brand", "brand"),
+    ("other_brand", "brand"),
+]
 
 
 @dataclass

@@ -48,8 +48,9 @@ Outcome = tuple[int, dict[str, Any]] | None
 async def pay(http: aiohttp.ClientSession, base: str, auction_id: str, token: str, key: str) -> Outcome:
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
     try:
-        async with http.post(f"{base}/api/auctions/{auction_id}/checkout", json=CHECKOUT_BODY,
-                             headers=headers) as response:
+        async with http.post(
+            f"{base}/api/auctions/{auction_id}/checkout", json=CHECKOUT_BODY, headers=headers
+        ) as response:
             return response.status, await response.json()
     except (TimeoutError, aiohttp.ClientError):
         return None
@@ -59,32 +60,71 @@ async def test_auctions_settle_and_are_paid_once_across_sigkills_of_the_server(
     store_url: str, tmp_path: Path, server_process: Callable[..., ServerProcess]
 ) -> None:
     payments = tmp_path / "payments.jsonl"
-    env = {"LIVECART_STORE": store_url, "LIVECART_TEST_PAYMENTS_FILE": str(payments),
-           "LIVECART_RECOVERY_GRACE_S": "1", "LIVECART_AUCTION_EXTEND_S": "1",
-           "LIVECART_PUBLISHER_GRACE_SECONDS": "600", "LIVECART_LOG_LEVEL": "WARNING", **CROWD_ENV}
+    env = {
+        "LIVECART_STORE": store_url,
+        "LIVECART_TEST_PAYMENTS_FILE": str(payments),
+        "LIVECART_RECOVERY_GRACE_S": "1",
+        "LIVECART_AUCTION_EXTEND_S": "1",
+        "LIVECART_PUBLISHER_GRACE_SECONDS": "600",
+        "LIVECART_LOG_LEVEL": "WARNING",
+        **CROWD_ENV,
+    }
     server = server_process(env)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
         base = server.url
         brand = await call(http, "POST", f"{base}/api/brands", 201, ADMIN_TOKEN, json={"name": "Aurora"})
         host = await call(http, "POST", f"{base}/api/hosts", 201, ADMIN_TOKEN, json={"name": "Mia"})
-        product = await call(http, "POST", f"{base}/api/products", 201, brand["token"], json={
-            "sku": "A-1", "title": "Bag", "price_cents": 9000, "currency": "EUR", "stock": 100,
-            "commission_bps": 1000})
+        product = await call(
+            http,
+            "POST",
+            f"{base}/api/products",
+            201,
+            brand["token"],
+            json={
+                "sku": "A-1",
+                "title": "Bag",
+                "price_cents": 9000,
+                "currency": "EUR",
+                "stock": 100,
+                "commission_bps": 1000,
+            },
+        )
         sam = await call(http, "POST", f"{base}/api/viewers", 201, json={"name": "Sam Lee"})
         kim = await call(http, "POST", f"{base}/api/viewers", 201, json={"name": "Kim Park"})
-        shows = [await call(http, "POST", f"{base}/api/shows", 201, host["token"], json={"title": f"Night {n}"})
-                 for n in range(SHOWS)]
+        shows = [
+            await call(http, "POST", f"{base}/api/shows", 201, host["token"], json={"title": f"Night {n}"})
+            for n in range(SHOWS)
+        ]
         store = await open_store(store_url, clock=SystemClock())
         try:
             for show in shows:
-                await call(http, "POST", f"{base}/api/shows/{show['id']}/lineup", 201, host["token"],
-                           json={"product_id": product["id"]})
+                await call(
+                    http,
+                    "POST",
+                    f"{base}/api/shows/{show['id']}/lineup",
+                    201,
+                    host["token"],
+                    json={"product_id": product["id"]},
+                )
                 await store.set_show_status(show["id"], ShowStatus.LIVE)
         finally:
             await store.close()
-        auctions = [await call(http, "POST", f"{base}/api/shows/{show['id']}/auctions", 201, host["token"], json={
-            "product_id": product["id"], "start_cents": 1000, "increment_cents": 100, "duration_s": DURATION_S})
-            for show in shows]
+        auctions = [
+            await call(
+                http,
+                "POST",
+                f"{base}/api/shows/{show['id']}/auctions",
+                201,
+                host["token"],
+                json={
+                    "product_id": product["id"],
+                    "start_cents": 1000,
+                    "increment_cents": 100,
+                    "duration_s": DURATION_S,
+                },
+            )
+            for show in shows
+        ]
         for show, auction in zip(shows, auctions, strict=True):
             for viewer, amount in ((sam, 1000), (kim, 1100)):
                 live = await LiveClient(base).connect()
@@ -115,8 +155,10 @@ async def test_auctions_settle_and_are_paid_once_across_sigkills_of_the_server(
 
         # 2. Killed while the winner pays; then every payment is retried with its key until answered.
         keys = [str(uuid.uuid4()) for _ in auctions]
-        tasks = [asyncio.create_task(pay(http, base, a["id"], kim["token"], key))
-                 for a, key in zip(auctions, keys, strict=True)]
+        tasks = [
+            asyncio.create_task(pay(http, base, a["id"], kim["token"], key))
+            for a, key in zip(auctions, keys, strict=True)
+        ]
         await next(asyncio.as_completed(tasks))  # killed as soon as the first payment is answered
         server.process.send_signal(signal.SIGKILL)
         before = list(await asyncio.gather(*tasks))
@@ -126,8 +168,11 @@ async def test_auctions_settle_and_are_paid_once_across_sigkills_of_the_server(
         answers: list[Outcome] = [None] * SHOWS
         deadline = asyncio.get_running_loop().time() + 90  # a claimed key is released by recovery (grace 1 s)
         while asyncio.get_running_loop().time() < deadline:
-            pending = [n for n, answer in enumerate(answers) if answer is None or (
-                answer[0] == 409 and answer[1]["error"]["code"] == "idempotency_in_progress")]
+            pending = [
+                n
+                for n, answer in enumerate(answers)
+                if answer is None or (answer[0] == 409 and answer[1]["error"]["code"] == "idempotency_in_progress")
+            ]
             if not pending:
                 break
             for n in pending:
@@ -138,7 +183,8 @@ async def test_auctions_settle_and_are_paid_once_across_sigkills_of_the_server(
 
     assert sum(outcome is None for outcome in before) > 0, "the kill came after every answer"
     assert all(answer is not None and answer[0] == 201 for answer in answers), [
-        answer if answer is None or answer[0] != 201 else 201 for answer in answers]
+        answer if answer is None or answer[0] != 201 else 201 for answer in answers
+    ]
     assert replays == answers
     for outcome, answer in zip(before, answers, strict=True):
         if outcome is not None:
@@ -158,7 +204,10 @@ async def test_auctions_settle_and_are_paid_once_across_sigkills_of_the_server(
         assert product_now.stock == 100 - SHOWS
     finally:
         await store.close()
-    charges = Counter(json.loads(line)["reference"] for line in payments.read_text().splitlines()
-                      if line.strip() and "reference" in line)
+    charges = Counter(
+        json.loads(line)["reference"]
+        for line in payments.read_text().splitlines()
+        if line.strip() and "reference" in line
+    )
     assert sorted(charges) == sorted(state["order_id"] for state in final)
     assert set(charges.values()) == {1}  # each order charged exactly once

@@ -85,8 +85,10 @@ async def test_a_flash_sale_survives_sigkill_of_the_server_on_sqlite(
             assert outcome == answer  # what a client heard before the crash still holds
     stop_process(restarted.process)
     await check_books(f"sqlite:///{tmp_path / 'livecart.db'}", sale, answers, payments)
-    print(f"sqlite crash: {sum(o is None for o in before)} unanswered at the kill; "
-          f"{len(paid_ids(answers))} paid; recovery: {recovery_line(restarted.log)}")
+    print(
+        f"sqlite crash: {sum(o is None for o in before)} unanswered at the kill; "
+        f"{len(paid_ids(answers))} paid; recovery: {recovery_line(restarted.log)}"
+    )
 
 
 @pytest.mark.redis
@@ -96,8 +98,12 @@ async def test_a_flash_sale_survives_sigkill_of_redis_server_with_aof(
     aof = ("--appendonly", "yes", "--appendfsync", "always")
     redis = start_redis(tmp_path / "redis", *aof)
     payments = tmp_path / "payments.jsonl"
-    env = {**CROWD_ENV, "LIVECART_STORE": redis.url, "LIVECART_TEST_PAYMENTS_FILE": str(payments),
-           "LIVECART_RECOVERY_GRACE_S": "2"}
+    env = {
+        **CROWD_ENV,
+        "LIVECART_STORE": redis.url,
+        "LIVECART_TEST_PAYMENTS_FILE": str(payments),
+        "LIVECART_RECOVERY_GRACE_S": "2",
+    }
     try:
         server = server_process(env)
         async with aiohttp.ClientSession() as http:
@@ -119,8 +125,10 @@ async def test_a_flash_sale_survives_sigkill_of_redis_server_with_aof(
         await check_books(redis.url, sale, answers, payments)
         log = server.log.read_text()
         assert "Traceback" not in log
-        print(f"redis crash: {sum(o is None or o[0] >= 500 for o in before)} unanswered or 5xx at the kill; "
-              f"{len(paid_ids(answers))} paid; recovery: {recovery_line(server.log)}")
+        print(
+            f"redis crash: {sum(o is None or o[0] >= 500 for o in before)} unanswered or 5xx at the kill; "
+            f"{len(paid_ids(answers))} paid; recovery: {recovery_line(server.log)}"
+        )
     finally:
         stop_process(redis.process)
 

@@ -43,29 +43,58 @@ async def test_a_deal_of_50_under_1000_concurrent_buyers_sells_exactly_50_and_th
 ) -> None:
     server = server_process({**ENV, "LIVECART_STORE": store_url})
     base = server.url
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1000),
-                                     timeout=aiohttp.ClientTimeout(total=120)) as http:
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=1000), timeout=aiohttp.ClientTimeout(total=120)
+    ) as http:
         brand = await call(http, "POST", f"{base}/api/brands", 201, ADMIN_TOKEN, json={"name": "Aurora"})
         host = await call(http, "POST", f"{base}/api/hosts", 201, ADMIN_TOKEN, json={"name": "Mia"})
-        product = await call(http, "POST", f"{base}/api/products", 201, brand["token"], json={
-            "sku": "D-1", "title": "Serum", "price_cents": 2500, "currency": "EUR", "stock": STOCK,
-            "commission_bps": 1500})
+        product = await call(
+            http,
+            "POST",
+            f"{base}/api/products",
+            201,
+            brand["token"],
+            json={
+                "sku": "D-1",
+                "title": "Serum",
+                "price_cents": 2500,
+                "currency": "EUR",
+                "stock": STOCK,
+                "commission_bps": 1500,
+            },
+        )
         show = await call(http, "POST", f"{base}/api/shows", 201, host["token"], json={"title": "Deals"})
-        await call(http, "POST", f"{base}/api/shows/{show['id']}/lineup", 201, host["token"],
-                   json={"product_id": product["id"]})
+        await call(
+            http,
+            "POST",
+            f"{base}/api/shows/{show['id']}/lineup",
+            201,
+            host["token"],
+            json={"product_id": product["id"]},
+        )
         store = await open_store(store_url, clock=SystemClock())
         try:
             await store.set_show_status(show["id"], ShowStatus.LIVE)
         finally:
             await store.close()
-        viewers = await asyncio.gather(*(call(http, "POST", f"{base}/api/viewers", 201, json={
-            "name": f"Buyer {n}"}) for n in range(BUYERS)))
-        deal = await call(http, "POST", f"{base}/api/shows/{show['id']}/deals", 201, host["token"], json={
-            "product_id": product["id"], "price_cents": DEAL_PRICE, "quantity": UNITS, "duration_s": 300})
+        viewers = await asyncio.gather(
+            *(call(http, "POST", f"{base}/api/viewers", 201, json={"name": f"Buyer {n}"}) for n in range(BUYERS))
+        )
+        deal = await call(
+            http,
+            "POST",
+            f"{base}/api/shows/{show['id']}/deals",
+            201,
+            host["token"],
+            json={"product_id": product["id"], "price_cents": DEAL_PRICE, "quantity": UNITS, "duration_s": 300},
+        )
 
         async def reserve(viewer: dict[str, Any]) -> tuple[int, Any]:
-            async with http.post(f"{base}/api/shows/{show['id']}/cart/items", json={"deal_id": deal["id"]},
-                                 headers={"Authorization": f"Bearer {viewer['token']}"}) as response:
+            async with http.post(
+                f"{base}/api/shows/{show['id']}/cart/items",
+                json={"deal_id": deal["id"]},
+                headers={"Authorization": f"Bearer {viewer['token']}"},
+            ) as response:
                 return response.status, await response.json()
 
         reserved = await asyncio.gather(*(reserve(viewer) for viewer in viewers))
@@ -73,8 +102,9 @@ async def test_a_deal_of_50_under_1000_concurrent_buyers_sells_exactly_50_and_th
 
         async def checkout(viewer: dict[str, Any]) -> tuple[int, Any]:
             headers = {"Authorization": f"Bearer {viewer['token']}", "Idempotency-Key": str(uuid.uuid4())}
-            async with http.post(f"{base}/api/shows/{show['id']}/checkout", json=CHECKOUT_BODY,
-                                 headers=headers) as response:
+            async with http.post(
+                f"{base}/api/shows/{show['id']}/checkout", json=CHECKOUT_BODY, headers=headers
+            ) as response:
                 return response.status, await response.json()
 
         bought = await asyncio.gather(*(checkout(viewer) for viewer in holders))

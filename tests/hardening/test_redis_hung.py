@@ -27,11 +27,15 @@ TIMEOUT_S = 1.0
 
 async def checkout(url: str, show_id: str, token: str, key: str) -> tuple[int, dict[str, Any], float]:
     started = time.monotonic()
-    async with aiohttp.ClientSession() as session, session.post(
-        f"{url}/api/shows/{show_id}/checkout", json=CHECKOUT_BODY,
-        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
-        timeout=aiohttp.ClientTimeout(total=30),
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{url}/api/shows/{show_id}/checkout",
+            json=CHECKOUT_BODY,
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+            timeout=aiohttp.ClientTimeout(total=30),
+        ) as response,
+    ):
         body = await response.json()
         if response.status == 503:
             assert response.headers["Retry-After"]
@@ -43,13 +47,24 @@ async def test_a_hung_redis_gets_503_within_the_timeout_instead_of_a_hanging_che
 ) -> None:
     redis = start_redis(tmp_path / "redis")
     try:
-        node = server_process({"LIVECART_STORE": redis.url, "LIVECART_REDIS_TIMEOUT_S": str(TIMEOUT_S),
-                               "LIVECART_RECOVERY_GRACE_S": "2"})
+        node = server_process(
+            {"LIVECART_STORE": redis.url, "LIVECART_REDIS_TIMEOUT_S": str(TIMEOUT_S), "LIVECART_RECOVERY_GRACE_S": "2"}
+        )
         brand = post(node.url, "/api/brands", {"name": "Aurora"}, ADMIN_TOKEN)
         host = post(node.url, "/api/hosts", {"name": "Mia"}, ADMIN_TOKEN)
-        product = post(node.url, "/api/products", {"sku": "L-1", "title": "Lipstick", "price_cents": 1900,
-                                                   "currency": "EUR", "stock": 5, "commission_bps": 1000},
-                       brand["token"])
+        product = post(
+            node.url,
+            "/api/products",
+            {
+                "sku": "L-1",
+                "title": "Lipstick",
+                "price_cents": 1900,
+                "currency": "EUR",
+                "stock": 5,
+                "commission_bps": 1000,
+            },
+            brand["token"],
+        )
         show = post(node.url, "/api/shows", {"title": "Hung"}, host["token"])
         for step in ("lineup", "pins"):
             post(node.url, f"/api/shows/{show['id']}/{step}", {"product_id": product["id"]}, host["token"])
@@ -74,8 +89,10 @@ async def test_a_hung_redis_gets_503_within_the_timeout_instead_of_a_hanging_che
         degraded = await wait_health(node, 503, within_s=5 * TIMEOUT_S)
         while degraded["fanout"] != "unreachable" and time.monotonic() - stopped_at < 5 * TIMEOUT_S:
             degraded = await wait_health(node, 503)
-        print(f"hung redis: /healthz said the fan-out was unreachable {time.monotonic() - stopped_at:.2f} s "
-              "after the ask was refused")
+        print(
+            f"hung redis: /healthz said the fan-out was unreachable {time.monotonic() - stopped_at:.2f} s "
+            "after the ask was refused"
+        )
         assert (degraded["store"], degraded["fanout"]) == ("unreachable", "unreachable")
 
         redis.process.send_signal(signal.SIGCONT)

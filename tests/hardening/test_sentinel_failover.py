@@ -48,8 +48,9 @@ def start_sentinel(directory: Path, primary_port: int) -> tuple[int, subprocess.
         f"sentinel failover-timeout {MASTER} 10000\n"
         f"sentinel parallel-syncs {MASTER} 1\n"
     )
-    process = subprocess.Popen([need_binary("redis-server"), str(config), "--sentinel"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [need_binary("redis-server"), str(config), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return port, process
 
 
@@ -71,10 +72,18 @@ class Topology:
         self.primary = start_redis(directory / "a")
         self.replica = start_redis(directory / "b", "--replicaof", "127.0.0.1", str(self.primary.port))
         self.sentinels = [start_sentinel(directory / "sentinels", self.primary.port) for _ in range(3)]
-        wait_until(lambda: "master_link_status:up" in redis_cli(self.replica.port, "INFO", "replication"), 20,
-                   "the replica did not sync")
-        wait_until(lambda: all(f"{self.replica.port}" in redis_cli(port, "SENTINEL", "replicas", MASTER)
-                               for port, _ in self.sentinels), 20, "the sentinels did not find the replica")
+        wait_until(
+            lambda: "master_link_status:up" in redis_cli(self.replica.port, "INFO", "replication"),
+            20,
+            "the replica did not sync",
+        )
+        wait_until(
+            lambda: all(
+                f"{self.replica.port}" in redis_cli(port, "SENTINEL", "replicas", MASTER) for port, _ in self.sentinels
+            ),
+            20,
+            "the sentinels did not find the replica",
+        )
 
     @property
     def url(self) -> str:
@@ -100,11 +109,17 @@ async def test_a_flash_sale_survives_the_primary_being_killed_with_min_replicas_
     tmp_path: Path, topology: Topology, server_process: Callable[..., ServerProcess]
 ) -> None:
     payments = tmp_path / "payments.jsonl"
-    server = server_process({
-        **CROWD_ENV, "LIVECART_STORE": topology.url, "LIVECART_REDIS_MIN_REPLICAS": "1",
-        "LIVECART_FANOUT_URL": "local", "LIVECART_TEST_PAYMENTS_FILE": str(payments),
-        "LIVECART_RECOVERY_GRACE_S": "3", "LIVECART_REDIS_TIMEOUT_S": "2",
-    })
+    server = server_process(
+        {
+            **CROWD_ENV,
+            "LIVECART_STORE": topology.url,
+            "LIVECART_REDIS_MIN_REPLICAS": "1",
+            "LIVECART_FANOUT_URL": "local",
+            "LIVECART_TEST_PAYMENTS_FILE": str(payments),
+            "LIVECART_RECOVERY_GRACE_S": "3",
+            "LIVECART_REDIS_TIMEOUT_S": "2",
+        }
+    )
     killed = topology.primary
     async with aiohttp.ClientSession() as http:
         sale = await prepare_sale(http, server.url, BUYERS, STOCK)
@@ -113,15 +128,20 @@ async def test_a_flash_sale_survives_the_primary_being_killed_with_min_replicas_
         )
         killed.process.wait()
         sentinel = topology.sentinels[0][0]
-        await asyncio.to_thread(wait_until, lambda: primary_port(sentinel) == topology.replica.port, 30,
-                                "no fail-over to the replica")
+        await asyncio.to_thread(
+            wait_until, lambda: primary_port(sentinel) == topology.replica.port, 30, "no fail-over to the replica"
+        )
         # The old primary comes back on its port as a replica of the new one (the sentinels say so), so
         # money writes find their one replica again.
-        topology.primary = start_redis(killed.directory, "--replicaof", "127.0.0.1", str(topology.replica.port),
-                                       port=killed.port)
+        topology.primary = start_redis(
+            killed.directory, "--replicaof", "127.0.0.1", str(topology.replica.port), port=killed.port
+        )
         await asyncio.to_thread(
-            wait_until, lambda: "connected_slaves:1" in redis_cli(topology.replica.port, "INFO", "replication"), 30,
-            "the old primary did not rejoin as a replica")
+            wait_until,
+            lambda: "connected_slaves:1" in redis_cli(topology.replica.port, "INFO", "replication"),
+            30,
+            "the old primary did not rejoin as a replica",
+        )
         answers = await settle(http, server.url, sale, timeout_s=120)
         new_store_url = f"redis://127.0.0.1:{topology.replica.port}/0"
         await wait_for_no_pending(new_store_url, sale)
@@ -136,9 +156,11 @@ async def test_a_flash_sale_survives_the_primary_being_killed_with_min_replicas_
     await check_books(new_store_url, sale, set(told_paid), payments, also_charged={after["id"]})
     log = server.log.read_text()
     assert "Traceback" not in log, log[-3000:]
-    print(f"\nsentinel fail-over: {sum(o is None or o[0] >= 500 for o in before)} of {BUYERS} unanswered or 5xx "
-          f"around the kill; final answers {dict(Counter(status for status, _ in answers))}, refusals "
-          f"{dict(Counter(body['error']['code'] for status, body in answers if status != 201))}")
+    print(
+        f"\nsentinel fail-over: {sum(o is None or o[0] >= 500 for o in before)} of {BUYERS} unanswered or 5xx "
+        f"around the kill; final answers {dict(Counter(status for status, _ in answers))}, refusals "
+        f"{dict(Counter(body['error']['code'] for status, body in answers if status != 201))}"
+    )
 
 
 async def wait_for_no_pending(store_url: str, sale: Sale) -> None:
@@ -155,15 +177,39 @@ async def wait_for_no_pending(store_url: str, sale: Sale) -> None:
 async def buy_once_more(http: aiohttp.ClientSession, base: str, sale: Sale) -> dict[str, Any]:
     """After the sale (sold out), a new product is put on sale and a new buyer checks out, on the new primary."""
     brand = await call(http, "POST", f"{base}/api/brands", 201, ADMIN_TOKEN, json={"name": "Restock"})
-    product = await call(http, "POST", f"{base}/api/products", 201, brand["token"],
-                         json={"sku": "R-1", "title": "Serum", "price_cents": 2500, "currency": "EUR", "stock": 5,
-                               "commission_bps": 1000})
+    product = await call(
+        http,
+        "POST",
+        f"{base}/api/products",
+        201,
+        brand["token"],
+        json={
+            "sku": "R-1",
+            "title": "Serum",
+            "price_cents": 2500,
+            "currency": "EUR",
+            "stock": 5,
+            "commission_bps": 1000,
+        },
+    )
     for path in ("lineup", "pins"):
-        await call(http, "POST", f"{base}/api/shows/{sale.show_id}/{path}", 201, ADMIN_TOKEN,
-                   json={"product_id": product["id"]})
+        await call(
+            http,
+            "POST",
+            f"{base}/api/shows/{sale.show_id}/{path}",
+            201,
+            ADMIN_TOKEN,
+            json={"product_id": product["id"]},
+        )
     viewer = await call(http, "POST", f"{base}/api/viewers", 201, json={"name": "After"})
-    await call(http, "POST", f"{base}/api/shows/{sale.show_id}/cart/items", 201, viewer["token"],
-               json={"product_id": product["id"]})
+    await call(
+        http,
+        "POST",
+        f"{base}/api/shows/{sale.show_id}/cart/items",
+        201,
+        viewer["token"],
+        json={"product_id": product["id"]},
+    )
     headers = {"Authorization": f"Bearer {viewer['token']}", "Idempotency-Key": "after-1"}
     async with http.post(f"{base}/api/shows/{sale.show_id}/checkout", json=CHECKOUT_BODY, headers=headers) as response:
         assert response.status == 201, await response.text()
@@ -171,13 +217,12 @@ async def buy_once_more(http: aiohttp.ClientSession, base: str, sale: Sale) -> d
     return order
 
 
-async def check_books(
-    store_url: str, sale: Sale, told_paid: set[str], payments: Path, also_charged: set[str]
-) -> None:
+async def check_books(store_url: str, sale: Sale, told_paid: set[str], payments: Path, also_charged: set[str]) -> None:
     store = await open_store(store_url, clock=SystemClock())
     try:
-        orders = [order for order in await store.show_orders(sale.show_id)
-                  if order.lines[0].product_id == sale.product_id]  # the flash sale's, not the one after it
+        orders = [
+            order for order in await store.show_orders(sale.show_id) if order.lines[0].product_id == sale.product_id
+        ]  # the flash sale's, not the one after it
         paid = {order.id: order for order in orders if order.status is OrderStatus.PAID}
         assert told_paid <= set(paid), f"told paid but missing after the fail-over: {told_paid - set(paid)}"
         assert len([order for order in orders if order.id in told_paid]) == len(told_paid)  # each exactly once
@@ -200,4 +245,3 @@ async def check_books(
         await store.close()
     charged = set(TestPaymentProvider(path=payments).charges) - also_charged
     assert charged == set(paid), "every charge has its paid order and every paid order its charge"
-

@@ -30,14 +30,24 @@ async def test_stats_count_refunded_orders_and_buyers_with_many_orders(api: Api)
     show = await api.create_show(host["token"])
     for product in (ours, theirs):
         for step in ("lineup", "pins"):
-            await api.call("POST", f"/api/shows/{show['id']}/{step}", 201, token=host["token"],
-                           json={"product_id": product["id"]})
+            await api.call(
+                "POST", f"/api/shows/{show['id']}/{step}", 201, token=host["token"], json={"product_id": product["id"]}
+            )
     orders = []
     for n, (buyer, product) in enumerate([(busy, ours), (busy, ours), (busy, theirs), (calm, ours)]):
-        await api.call("POST", f"/api/shows/{show['id']}/cart/items", 201, token=buyer["token"],
-                       json={"product_id": product["id"]})
-        orders.append(await api.call("POST", f"/api/shows/{show['id']}/checkout", 201, token=buyer["token"],
-                                     json=CHECKOUT_BODY, headers={"Idempotency-Key": f"k-{n}"}))
+        await api.call(
+            "POST", f"/api/shows/{show['id']}/cart/items", 201, token=buyer["token"], json={"product_id": product["id"]}
+        )
+        orders.append(
+            await api.call(
+                "POST",
+                f"/api/shows/{show['id']}/checkout",
+                201,
+                token=buyer["token"],
+                json=CHECKOUT_BODY,
+                headers={"Idempotency-Key": f"k-{n}"},
+            )
+        )
     await api.call("POST", f"/api/orders/{orders[0]['id']}/refund", 201, token=brand["token"])
 
     for_host = (await api.call("GET", f"/api/shows/{show['id']}/stats", 200, token=host["token"]))["signals"]
@@ -50,14 +60,22 @@ async def test_stats_count_refunded_orders_and_buyers_with_many_orders(api: Api)
     assert for_other.pop("addresses_with_many_orders") == []
     # the review and trust signals (tests/api/test_trust_signals.py) have nothing to list here: no reviews,
     # two buyers from one address and to one shipping address (thresholds 3), one refund (threshold 2)
-    trust = ("reviews_by_new_accounts", "review_bursts", "shared_client_addresses", "shared_shipping_addresses",
-             "quick_full_refunds")
+    trust = (
+        "reviews_by_new_accounts",
+        "review_bursts",
+        "shared_client_addresses",
+        "shared_shipping_addresses",
+        "quick_full_refunds",
+    )
     for signals in (for_host, for_brand, for_other):
         assert {name: signals.pop(name) for name in trust} == {name: [] for name in trust}
     for signals in (for_host, for_brand, for_other):  # no auction in this show: no shill-bid signal
         assert (signals.pop("bids_from_seller_addresses"), signals.pop("bidders_who_never_pay")) == ([], [])
-    assert for_host == {"paid_orders": 4, "refunded_orders": 1,
-                        "buyers_with_many_orders": [{"buyer_id": busy["id"], "orders": 3}]}
+    assert for_host == {
+        "paid_orders": 4,
+        "refunded_orders": 1,
+        "buyers_with_many_orders": [{"buyer_id": busy["id"], "orders": 3}],
+    }
     assert for_brand == {"paid_orders": 3, "refunded_orders": 1, "buyers_with_many_orders": []}
     assert for_other == {"paid_orders": 1, "refunded_orders": 0, "buyers_with_many_orders": []}
 
@@ -76,8 +94,9 @@ async def test_orders_are_grouped_by_client_address_believing_forwarded_for_only
     product = await api.create_product(brand["token"], stock=50)
     show = await api.create_show(host["token"])
     for step in ("lineup", "pins"):
-        await api.call("POST", f"/api/shows/{show['id']}/{step}", 201, token=host["token"],
-                       json={"product_id": product["id"]})
+        await api.call(
+            "POST", f"/api/shows/{show['id']}/{step}", 201, token=host["token"], json={"product_id": product["id"]}
+        )
 
     async def buy(source: str, buyer: dict[str, Any], forwarded_for: str, key: str) -> None:
         """One checkout over a connection from `source`, as a proxy or a client claiming `forwarded_for`."""
@@ -85,12 +104,15 @@ async def test_orders_are_grouped_by_client_address_believing_forwarded_for_only
         async with aiohttp.ClientSession(
             str(client.make_url("")), connector=aiohttp.TCPConnector(local_addr=(source, 0))
         ) as session:
-            async with session.post(f"/api/shows/{show['id']}/cart/items", headers=auth,
-                                    json={"product_id": product["id"]}) as added:
+            async with session.post(
+                f"/api/shows/{show['id']}/cart/items", headers=auth, json={"product_id": product["id"]}
+            ) as added:
                 assert added.status == 201, await added.text()
-            async with session.post(f"/api/shows/{show['id']}/checkout", json=CHECKOUT_BODY,
-                                    headers={**auth, "Idempotency-Key": key, "X-Forwarded-For": forwarded_for}
-                                    ) as paid:
+            async with session.post(
+                f"/api/shows/{show['id']}/checkout",
+                json=CHECKOUT_BODY,
+                headers={**auth, "Idempotency-Key": key, "X-Forwarded-For": forwarded_for},
+            ) as paid:
                 assert paid.status == 201, await paid.text()
 
     for n, buyer in enumerate(buyers):

@@ -86,7 +86,11 @@ async def test_every_role_gets_the_ack_the_socket_matrix_says(api: Api, client: 
         for member in members.values():
             await member.close()
 
-    mismatches = [f"{role} {event}: {got[key]}, expected {want}"
-                  for key, want in expected.items() if got[key] != want for event, role in [key]]
+    mismatches = [
+        f"{role} {event}: {got[key]}, expected {want}"
+        for key, want in expected.items()
+        if got[key] != want
+        for event, role in [key]
+    ]
     assert mismatches == []
     assert len(got) == len(ROLES) * (1 + len(PARTICIPATION) + len(MODERATION))

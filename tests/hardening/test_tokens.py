@@ -47,12 +47,19 @@ async def test_no_token_appears_in_debug_logs(
         viewer = await api.create_account("viewer", "Sam")
         product = await api.create_product(brand["token"])
         show = await api.create_show(host["token"])
-        await api.call("POST", f"/api/shows/{show['id']}/lineup", 201, token=host["token"],
-                       json={"product_id": product["id"]})
-        await api.call("POST", f"/api/shows/{show['id']}/pins", 201, token=brand["token"],
-                       json={"product_id": product["id"]})
-        await api.call("POST", f"/api/shows/{show['id']}/cart/items", 201, token=viewer["token"],
-                       json={"product_id": product["id"]})
+        await api.call(
+            "POST", f"/api/shows/{show['id']}/lineup", 201, token=host["token"], json={"product_id": product["id"]}
+        )
+        await api.call(
+            "POST", f"/api/shows/{show['id']}/pins", 201, token=brand["token"], json={"product_id": product["id"]}
+        )
+        await api.call(
+            "POST",
+            f"/api/shows/{show['id']}/cart/items",
+            201,
+            token=viewer["token"],
+            json={"product_id": product["id"]},
+        )
         await api.call("GET", "/api/me", 401, token="not-a-real-token-" + viewer["token"][::-1])
         await api.call("GET", f"/api/shows/{show['id']}/stats", 403, token=viewer["token"])
         live = await LiveClient(str(client.make_url("/"))).connect()
@@ -91,8 +98,11 @@ async def test_a_deleted_accounts_open_connection_loses_its_rights(
             await api.call("DELETE", f"/api/accounts/{account['id']}", 204, token=ADMIN_TOKEN)
         await clock.advance(ACCOUNT_RECHECK_S + 0.1)
 
-        answers = [await speaker.call("chat", {"text": "gone?"}), await speaker.call("react", {"kind": "heart"}),
-                   await moderator.call("slow_mode", {"seconds": 0})]
+        answers = [
+            await speaker.call("chat", {"text": "gone?"}),
+            await speaker.call("react", {"kind": "heart"}),
+            await moderator.call("slow_mode", {"seconds": 0}),
+        ]
     finally:
         await speaker.close()
         await moderator.close()

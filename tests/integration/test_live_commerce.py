@@ -42,7 +42,10 @@ async def test_pins_stock_and_sales_reach_the_room_and_the_stats(api: Api, clien
         await watcher.wait_for(lambda: watcher.chat_texts() == ["love this"])
 
         await api.call(
-            "POST", f"/api/shows/{scene.show_id}/pins", 201, token=scene.brand["token"],
+            "POST",
+            f"/api/shows/{scene.show_id}/pins",
+            201,
+            token=scene.brand["token"],
             json={"product_id": product["id"]},
         )
         await watcher.wait_for(lambda: bool(watcher.events("pin")))

@@ -19,8 +19,12 @@ pytestmark = pytest.mark.slow
 BIDDERS = 1000
 # No publisher in these runs: the look for orphaned shows after start-up must not end the show. The
 # bidders are a crowd behind one address (CROWD_ENV raises the per-address limits).
-SETTINGS = {"LIVECART_AUCTION_EXTEND_S": "2", "LIVECART_LOG_LEVEL": "WARNING",
-            "LIVECART_PUBLISHER_GRACE_SECONDS": "600", **CROWD_ENV}
+SETTINGS = {
+    "LIVECART_AUCTION_EXTEND_S": "2",
+    "LIVECART_LOG_LEVEL": "WARNING",
+    "LIVECART_PUBLISHER_GRACE_SECONDS": "600",
+    **CROWD_ENV,
+}
 
 
 async def test_a_thousand_concurrent_bidders_make_one_rising_sequence_and_one_winner(
@@ -29,8 +33,16 @@ async def test_a_thousand_concurrent_bidders_make_one_rising_sequence_and_one_wi
     need_binary("node", "nodejs")
     server = server_process(SETTINGS)
 
-    run = await run_auction([server.url], f"sqlite:///{tmp_path / 'livecart.db'}", ADMIN_TOKEN,
-                            [server.process.pid], bidders=BIDDERS, processes=4, spread_s=5.0, duration_s=8)
+    run = await run_auction(
+        [server.url],
+        f"sqlite:///{tmp_path / 'livecart.db'}",
+        ADMIN_TOKEN,
+        [server.process.pid],
+        bidders=BIDDERS,
+        processes=4,
+        spread_s=5.0,
+        duration_s=8,
+    )
 
     summary = run.summary()
     print(f"\nauction, 1 node (SQLite): {summary}")

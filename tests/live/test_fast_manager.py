@@ -67,8 +67,13 @@ async def test_a_mixed_room_encodes_each_event_once_per_parser_in_use(aiohttp_cl
     encoded twice (once per parser), not once per client."""
     manager = FastManager()
     sio = LiveSocketServer(
-        client_manager=manager, serializer=CheckedMsgPackPacket, json_parser=CheckedJsonPacket,
-        async_mode="aiohttp", transports=["polling", "websocket"], backlog_limit=64, cutoff_s=10.0,
+        client_manager=manager,
+        serializer=CheckedMsgPackPacket,
+        json_parser=CheckedJsonPacket,
+        async_mode="aiohttp",
+        transports=["polling", "websocket"],
+        backlog_limit=64,
+        cutoff_s=10.0,
     )
 
     async def join(sid: str, room: str) -> str:

@@ -90,8 +90,15 @@ async def test_a_slow_client_keeps_every_auction_deal_and_giveaway_and_loses_cha
     outbox, transport = Outbox(limit=4), FakeTransport()
     outbox.attach(transport)
     transport.buffered = HIGH_WATER_BYTES + 1
-    for item in (frame("chat", 1), frame("auction", 1), frame("chat", 2), frame("deal", 1), frame("giveaway", 1),
-                 frame("viewers", 1), frame("auction", 2)):
+    for item in (
+        frame("chat", 1),
+        frame("auction", 1),
+        frame("chat", 2),
+        frame("deal", 1),
+        frame("giveaway", 1),
+        frame("viewers", 1),
+        frame("auction", 2),
+    ):
         outbox.deliver(item)
     assert [p.event for p in outbox.queued] == ["auction", "deal", "giveaway", "auction"]
     assert outbox.dropped == 3

@@ -23,8 +23,9 @@ async def test_bus_events_become_room_events(app: web.Application, client: TestC
     bus = app[keys.SERVICES].bus
     product = {"id": "prd_1", "title": "Glow serum", "price_cents": 2900, "currency": "EUR", "stock": 3}
     bus.publish(events.ShowStatusChanged(show_id=show["id"], status="live"))
-    bus.publish(events.Pinned(show_id=show["id"], product=product, pinned_at="2026-11-23T20:00:00Z",
-                              media_time=4_294_967_000))
+    bus.publish(
+        events.Pinned(show_id=show["id"], product=product, pinned_at="2026-11-23T20:00:00Z", media_time=4_294_967_000)
+    )
     bus.publish(
         events.Sold(
             show_id=show["id"],

@@ -25,19 +25,39 @@ async def test_node_and_python_clients_bid_and_enter(client: TestClient[Any, Any
     scene = await make_scene(api, {"stock": 5})
     await client.app[keys.SERVICES].store.set_show_status(scene.show_id, ShowStatus.LIVE)
     product_id, token = scene.products[0]["id"], scene.host["token"]
-    auction = await api.call("POST", f"/api/shows/{scene.show_id}/auctions", 201, token=token, json={
-        "product_id": product_id, "start_cents": 700, "increment_cents": 50, "duration_s": 120})
-    giveaway = await api.call("POST", f"/api/shows/{scene.show_id}/giveaways", 201, token=token, json={
-        "product_id": product_id, "winners": 1, "duration_s": 120, "keyword": "shine"})
+    auction = await api.call(
+        "POST",
+        f"/api/shows/{scene.show_id}/auctions",
+        201,
+        token=token,
+        json={"product_id": product_id, "start_cents": 700, "increment_cents": 50, "duration_s": 120},
+    )
+    giveaway = await api.call(
+        "POST",
+        f"/api/shows/{scene.show_id}/giveaways",
+        201,
+        token=token,
+        json={"product_id": product_id, "winners": 1, "duration_s": 120, "keyword": "shine"},
+    )
     nora, pete = await scene.viewer("Nora Berg"), await scene.viewer("Pete Ray")
     python_viewer = await LiveClient(str(client.make_url("/"))).connect()
     try:
         await python_viewer.join(scene.show_id, pete["token"])
-        plan = {"url": str(client.make_url("/")), "show_id": scene.show_id, "token": nora["token"],
-                "auction_id": auction["id"], "giveaway_id": giveaway["id"], "keyword": "Shine"}
+        plan = {
+            "url": str(client.make_url("/")),
+            "show_id": scene.show_id,
+            "token": nora["token"],
+            "auction_id": auction["id"],
+            "giveaway_id": giveaway["id"],
+            "keyword": "Shine",
+        }
         process = await asyncio.create_subprocess_exec(
-            node, str(NODE_VIEWER), json.dumps(plan), cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            node,
+            str(NODE_VIEWER),
+            json.dumps(plan),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         # pete enters by chatting the keyword while Nora bids and enters from Node
         assert (await python_viewer.call("chat", {"text": "shine"}))["ok"]

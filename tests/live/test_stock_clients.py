@@ -54,11 +54,20 @@ async def test_stock_clients_on_default_options_chat_with_msgpack_clients_in_one
     assert stock.sio.transport() == "websocket"  # polled first, upgraded during connect
     await stock.join(show["id"], jo["token"])
 
-    plan = {"url": url, "show_id": show["id"], "token": nora["token"], "text": "from node",
-            "expect": ["from the page", "from python"]}
+    plan = {
+        "url": url,
+        "show_id": show["id"],
+        "token": nora["token"],
+        "text": "from node",
+        "expect": ["from the page", "from python"],
+    }
     process = await asyncio.create_subprocess_exec(
-        node, str(NODE_CLIENT), json.dumps(plan), cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        node,
+        str(NODE_CLIENT),
+        json.dumps(plan),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
     joined = await asyncio.wait_for(process.stdout.readline(), 30)

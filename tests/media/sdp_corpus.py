@@ -58,10 +58,18 @@ CORPUS: dict[str, Mutation] = {
     "m-line without formats": _replace(r"^(m=\w+ \d+ \S+) .*$", r"\1"),
     "m-line formats not in rtpmap": _replace(r"^(m=\w+ \d+ \S+) .*$", r"\1 127"),
     "m-line of an unknown kind": _replace(r"^m=video", "m=hologram"),
-    "only a data channel": lambda sdp: _join([*_lines(sdp)[:4], "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
-                                              "c=IN IP4 0.0.0.0", "a=mid:0", "a=ice-ufrag:abcd",
-                                              "a=ice-pwd:abcdefghijklmnopqrstuvwx", "a=setup:actpass",
-                                              "a=fingerprint:sha-256 " + ":".join(["AB"] * 32)]),
+    "only a data channel": lambda sdp: _join(
+        [
+            *_lines(sdp)[:4],
+            "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+            "c=IN IP4 0.0.0.0",
+            "a=mid:0",
+            "a=ice-ufrag:abcd",
+            "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+            "a=setup:actpass",
+            "a=fingerprint:sha-256 " + ":".join(["AB"] * 32),
+        ]
+    ),
     "candidate missing fields": _append_to_media("a=candidate:1"),
     "candidate with a word for priority": _append_to_media("a=candidate:1 1 udp notanumber 10.0.0.1 9 typ host"),
     "candidate with a bad address": _append_to_media("a=candidate:1 1 udp 2130706431 999.1.1.1 9 typ host"),
@@ -79,8 +87,8 @@ CORPUS: dict[str, Mutation] = {
     "invalid UTF-8": lambda sdp: sdp.encode().replace(b"a=mid", b"a=\xff\xfemid", 1),
     "a 60 KB attribute": _append_to_media("a=x-junk:" + "x" * 60_000),
     "over the body limit": lambda sdp: sdp + "a=x-junk:" + "x" * 70_000 + "\r\n",
-    "twenty copies of every m-section": lambda sdp: sdp + "".join(
-        sdp[sdp.index("m="):].replace("a=mid:", f"a=mid:x{n}") for n in range(20)
+    "twenty copies of every m-section": lambda sdp: (
+        sdp + "".join(sdp[sdp.index("m=") :].replace("a=mid:", f"a=mid:x{n}") for n in range(20))
     ),
 }
 

@@ -15,8 +15,7 @@ from livecart.media.aiortc_adapter import AiortcChanged, ReceiverTap
 
 def test_the_installed_aiortc_is_a_verified_version() -> None:
     assert aiortc_adapter.version_is_verified(), (
-        f"aiortc {aiortc.__version__} is not in VERIFIED_AIORTC_VERSIONS: "
-        "re-verify livecart/media/aiortc_adapter.py"
+        f"aiortc {aiortc.__version__} is not in VERIFIED_AIORTC_VERSIONS: re-verify livecart/media/aiortc_adapter.py"
     )
 
 

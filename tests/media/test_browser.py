@@ -17,9 +17,16 @@ from tests.support import need_binary
 pytestmark = pytest.mark.browser
 
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream", "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
 
 # Test-only pages: the smallest WHIP publisher and WHEP player a browser can run.
@@ -91,7 +98,8 @@ async def test_chromium_publishes_over_whip_and_another_page_plays_over_whep(
             await viewer_page.evaluate(f"watch({json.dumps(show.whep_url)})")
             await viewer_page.wait_for_function(
                 "videoStats().then(s => s.framesDecoded > 10 && s.videoWidth > 0)",
-                polling=200, timeout=20_000,
+                polling=200,
+                timeout=20_000,
             )
             first = await viewer_page.evaluate("videoStats()")
             await viewer_page.wait_for_timeout(1000)

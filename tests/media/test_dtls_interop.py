@@ -45,9 +45,14 @@ def server_context(key: ServerKey, ciphers: bytes | None = None, groups: bytes |
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "peer")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
     )
     context = SSL.Context(SSL.DTLS_METHOD)
     context.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, lambda *args: True)
@@ -102,7 +107,10 @@ async def test_livecart_offers_ecdhe_rsa_suites_next_to_aiortcs_ecdhe_ecdsa_ones
     assert offered == list(DTLS_CIPHER_SUITES)
     assert set(dtls_suites(aiortc_context())) < set(offered), "livecart never offers less than aiortc"
     assert [s for s in offered if s.startswith("ECDHE-RSA-")] == [
-        "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "ECDHE-RSA-AES128-SHA",
+        "ECDHE-RSA-AES256-SHA",
     ]
     assert all(s.startswith(("ECDHE-ECDSA-", "ECDHE-RSA-")) for s in offered), "forward secrecy only"
 
@@ -128,9 +136,16 @@ def test_without_livecart_s_suites_an_rsa_peer_finds_no_shared_cipher() -> None:
         handshake(aiortc_context(), server_context(rsa_2048(), GSTREAMER_CIPHERS))
 
 
-@pytest.mark.parametrize(("group", "openssl_name"), [
-    ("X25519", "x25519"), ("P-256", "secp256r1"), ("X448", "x448"), ("P-384", "secp384r1"), ("P-521", "secp521r1"),
-])
+@pytest.mark.parametrize(
+    ("group", "openssl_name"),
+    [
+        ("X25519", "x25519"),
+        ("P-256", "secp256r1"),
+        ("X448", "x448"),
+        ("P-384", "secp384r1"),
+        ("P-521", "secp521r1"),
+    ],
+)
 async def test_livecart_offers_the_key_exchange_group(group: str, openssl_name: str) -> None:
     # The server prefers `group`; it also needs P-256, the curve of livecart's own (client) certificate.
     server = server_context(rsa_2048(), GSTREAMER_CIPHERS, f"{group}:P-256".encode())

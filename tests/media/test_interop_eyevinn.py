@@ -27,14 +27,23 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = Path(__file__).with_name("interop") / "eyevinn_entry.js"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream", "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
 OTHER_PORT = free_port()
 OTHER_ORIGIN = f"http://127.0.0.1:{OTHER_PORT}"
-PAGE = '<!doctype html><html><head><link rel="icon" href="data:,"></head><body>' \
-       '<video id="v" autoplay muted playsinline></video><script src="/eyevinn.js"></script></body></html>'
+PAGE = (
+    '<!doctype html><html><head><link rel="icon" href="data:,"></head><body>'
+    '<video id="v" autoplay muted playsinline></video><script src="/eyevinn.js"></script></body></html>'
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +54,10 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     out = tmp_path_factory.mktemp("eyevinn") / "eyevinn.js"
     subprocess.run(
         [str(esbuild), str(ENTRY), "--bundle", "--format=iife", "--platform=browser", f"--outfile={out}"],
-        cwd=ROOT, check=True, capture_output=True, timeout=120,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     return out.read_bytes()
 
@@ -101,9 +113,7 @@ async def test_eyevinn_whip_client_publishes_and_webrtc_player_plays(
             host_page.on("console", lambda m: console_error(errors, "host", m))
             host_page.on("requestfinished", lambda r: whip_request(whip_requests, r))
             await host_page.goto(f"{base}/eyevinn.html")
-            resource = await host_page.evaluate(
-                f"publish({json.dumps(show.whip_url)}, {json.dumps(show.host_token)})"
-            )
+            resource = await host_page.evaluate(f"publish({json.dumps(show.whip_url)}, {json.dumps(show.host_token)})")
             assert f"/whip/{show.id}/" in resource
             viewer_page = await browser.new_page()
             viewer_page.on("console", lambda m: console_error(errors, "viewer", m))

@@ -40,23 +40,36 @@ def p256_certificate(directory: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ffmpeg-whip")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
     )
     cert_file, key_file = directory / "whip-cert.pem", directory / "whip-key.pem"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_file, key_file
 
 
 async def publish_with_ffmpeg_and_watch(http: aiohttp.ClientSession, show: ShowUnderTest, *options: str) -> float:
     """FFmpeg publishes; once it is live a WHEP viewer joins. Returns the viewer's decoded fps."""
     # `--` ends the options: a token is URL-safe base64 and may start with "-" (argparse would read an option)
-    command = [sys.executable, str(SCRIPT), "--seconds", str(PUBLISH_SECONDS), *options, "--", show.whip_url,
-               show.host_token]
+    command = [
+        sys.executable,
+        str(SCRIPT),
+        "--seconds",
+        str(PUBLISH_SECONDS),
+        *options,
+        "--",
+        show.whip_url,
+        show.host_token,
+    ]
     async with run_client(command) as ffmpeg:
         await ffmpeg.wait_for("published", within=20)
         viewer = await WhepViewer.start(http, show.whep_url)

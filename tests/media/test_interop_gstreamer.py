@@ -28,11 +28,30 @@ from tests.support import need_binary
 
 SCRIPT = Path(__file__).parent / "interop" / "gst_webrtc.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
-ELEMENTS = ("webrtcbin", "nicesrc", "dtlssrtpenc", "srtpenc", "videotestsrc", "vp8enc", "vp8dec", "x264enc",
-            "h264parse", "avdec_h264", "opusenc", "opusdec", "rtpvp8pay", "rtpvp8depay", "rtph264pay",
-            "rtph264depay", "rtpopuspay", "rtpopusdepay")
-GI_MODULES = "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstWebRTC', '1.0'); " \
+ELEMENTS = (
+    "webrtcbin",
+    "nicesrc",
+    "dtlssrtpenc",
+    "srtpenc",
+    "videotestsrc",
+    "vp8enc",
+    "vp8dec",
+    "x264enc",
+    "h264parse",
+    "avdec_h264",
+    "opusenc",
+    "opusdec",
+    "rtpvp8pay",
+    "rtpvp8depay",
+    "rtph264pay",
+    "rtph264depay",
+    "rtpopuspay",
+    "rtpopusdepay",
+)
+GI_MODULES = (
+    "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstWebRTC', '1.0'); "
     "gi.require_version('GstSdp', '1.0'); from gi.repository import Gst, GstWebRTC, GstSdp"
+)
 CODECS = {"vp8": "VP8", "h264": "H264"}
 SECONDS = 9
 SETTLE_SECONDS = 2.0  # a joining viewer first gets the GOP cache at 3x real time: not a frame rate
@@ -70,7 +89,9 @@ def gstreamer() -> None:
 def gst_version() -> str:
     probe = subprocess.run(
         [SYSTEM_PYTHON, "-c", f"{GI_MODULES}; Gst.init(None); print(Gst.version_string())"],
-        capture_output=True, check=False, text=True,
+        capture_output=True,
+        check=False,
+        text=True,
     )
     return probe.stdout.strip() or "GStreamer ?"
 
@@ -92,8 +113,18 @@ async def test_a_gstreamer_webrtcbin_publisher_reaches_livecart_viewers(
     http: aiohttp.ClientSession, show: ShowUnderTest, codec: str
 ) -> None:
     # `--` ends the options: a token is URL-safe base64 and may start with "-" (argparse would read an option)
-    command = [SYSTEM_PYTHON, str(SCRIPT), "--codec", codec, "--seconds", str(SECONDS),
-               "--", "publish", show.whip_url, show.host_token]
+    command = [
+        SYSTEM_PYTHON,
+        str(SCRIPT),
+        "--codec",
+        codec,
+        "--seconds",
+        str(SECONDS),
+        "--",
+        "publish",
+        show.whip_url,
+        show.host_token,
+    ]
     async with run_client(command) as gst:
         await gst.wait_for("connected", within=20)
         viewer = await WhepViewer.start(http, show.whep_url)
@@ -120,7 +151,11 @@ async def test_a_gstreamer_webrtcbin_player_decodes_a_livecart_show(
     http: aiohttp.ClientSession, show: ShowUnderTest, codec: str
 ) -> None:
     publisher = await WhipPublisher.start(
-        http, show.whip_url, show.host_token, PatternTrack(320, 240), AudioStreamTrack(),
+        http,
+        show.whip_url,
+        show.host_token,
+        PatternTrack(320, 240),
+        AudioStreamTrack(),
         video_codec=f"video/{CODECS[codec]}",
     )
     try:

@@ -61,7 +61,8 @@ async def test_keyframe_requests_are_coalesced_per_interval() -> None:
 def test_ice_servers_are_announced_as_link_headers() -> None:
     settings = Settings(
         ice_servers=("stun:stun.example.net:3478", "turn:turn.example.net:3478?transport=udp"),
-        turn_username="user", turn_credential="secret",
+        turn_username="user",
+        turn_credential="secret",
     )
     assert link_headers(settings) == [
         '<stun:stun.example.net:3478>; rel="ice-server"',

@@ -21,9 +21,7 @@ async def test_the_room_hears_the_show_go_live_pause_and_end(
     room = await LiveClient(str(client.make_url("/"))).connect()
     try:
         await room.join(show.id)
-        publisher = await WhipPublisher.start(
-            http, show.whip_url, show.host_token, PatternTrack(), AudioStreamTrack()
-        )
+        publisher = await WhipPublisher.start(http, show.whip_url, show.host_token, PatternTrack(), AudioStreamTrack())
         await room.wait_for(lambda: {"status": "live"} in room.events("show"))
         await publisher.stop()
         await room.wait_for(lambda: {"status": "paused"} in room.events("show"))

@@ -105,19 +105,23 @@ def receiver() -> Iterator[socket.socket]:
 def twin_writers(profile: int) -> tuple[Any, Any]:
     key_and_salt = os.urandom(sum(PROFILES[profile]))
     return tuple(  # type: ignore[return-value]
-        _fastsend.Writer(_fastsend.Srtp(profile, key_and_salt), 0xCAFE0001, 96, 0x90, EXTENSION, 9, 65_500,
-                         123_456, 0xCAFE0002)
+        _fastsend.Writer(
+            _fastsend.Srtp(profile, key_and_salt), 0xCAFE0001, 96, 0x90, EXTENSION, 9, 65_500, 123_456, 0xCAFE0002
+        )
         for _ in range(2)
     )
 
 
 @needs_native
-@pytest.mark.parametrize("sizes", [
-    [1100] * 5 + [431],  # a 720p frame: equal packets and a shorter last one (one GSO message)
-    [1100, 700, 1100, 1100, 300, 1100],  # uneven: several messages in the same sendmmsg
-    [1100] * 70,  # a keyframe past the kernel's 64 segments per GSO message
-    [160],  # audio: one packet
-])
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        [1100] * 5 + [431],  # a 720p frame: equal packets and a shorter last one (one GSO message)
+        [1100, 700, 1100, 1100, 300, 1100],  # uneven: several messages in the same sendmmsg
+        [1100] * 70,  # a keyframe past the kernel's 64 segments per GSO message
+        [160],  # audio: one packet
+    ],
+)
 def test_a_frame_leaves_in_order_as_exactly_the_packets_build_makes(receiver: socket.socket, sizes: list[int]) -> None:
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sender.setblocking(False)
@@ -165,8 +169,9 @@ async def test_native_and_python_writers_send_identical_srtp_packets_for_the_sam
     """A real viewer's DTLS keys: the C path derives its SRTP keys from the DTLS export, the Python
     path uses aiortc's pylibsrtp session; given the same frame, both produce the same bytes."""
     clip = encode_clip("vp8", 640, 360, 30, gop=30)
-    publisher = await WhipPublisher.start(http, show.whip_url, show.host_token, EncodedLoopTrack(clip),
-                                          AudioStreamTrack())
+    publisher = await WhipPublisher.start(
+        http, show.whip_url, show.host_token, EncodedLoopTrack(clip), AudioStreamTrack()
+    )
     viewer = await WhepViewer.start(http, show.whep_url)
     await eventually(lambda: viewer.stats.video_frames > 0)
     for kind in ("video", "audio"):

@@ -30,8 +30,11 @@ async def test_an_obs_like_offer_without_candidates_publishes_h264_to_viewers(
     clip = encode_clip("h264", 640, 360, 120, gop=120)
     video = publisher.addTransceiver(EncodedLoopTrack(clip), "sendonly")
     video.setCodecPreferences(
-        [c for c in RTCRtpSender.getCapabilities("video").codecs
-         if c.mimeType == "video/H264" and c.parameters.get("profile-level-id") == "42e01f"]
+        [
+            c
+            for c in RTCRtpSender.getCapabilities("video").codecs
+            if c.mimeType == "video/H264" and c.parameters.get("profile-level-id") == "42e01f"
+        ]
     )
     publisher.addTransceiver(AudioStreamTrack(), "sendonly")
     await publisher.setLocalDescription(await publisher.createOffer())

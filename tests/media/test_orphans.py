@@ -24,8 +24,12 @@ PAUSE_END_S = 30.0
 
 
 async def node(database: Path, clock: Clock | None = None) -> TestServer:
-    settings = Settings(store=f"sqlite:///{database}", admin_token=ADMIN_TOKEN,
-                        publisher_grace_seconds=GRACE_SECONDS, pause_end_s=PAUSE_END_S)
+    settings = Settings(
+        store=f"sqlite:///{database}",
+        admin_token=ADMIN_TOKEN,
+        publisher_grace_seconds=GRACE_SECONDS,
+        pause_end_s=PAUSE_END_S,
+    )
     server = TestServer(create_app(settings, clock=clock))
     await server.start_server()
     return server
@@ -40,10 +44,17 @@ async def grace_period_passes(server: TestServer, clock: ManualClock) -> None:
     await asyncio.wait_for(check, timeout=10)
 
 
-async def call(http: aiohttp.ClientSession, server: TestServer, method: str, path: str, token: str,
-               body: dict[str, Any] | None = None) -> Any:
-    async with http.request(method, server.make_url(path), json=body,
-                            headers={"Authorization": f"Bearer {token}"}) as response:
+async def call(
+    http: aiohttp.ClientSession,
+    server: TestServer,
+    method: str,
+    path: str,
+    token: str,
+    body: dict[str, Any] | None = None,
+) -> Any:
+    async with http.request(
+        method, server.make_url(path), json=body, headers={"Authorization": f"Bearer {token}"}
+    ) as response:
         assert response.status < 300, await response.text()
         return await response.json()
 
@@ -52,8 +63,9 @@ async def live_show_on_a_stopped_node(http: aiohttp.ClientSession, database: Pat
     first = await node(database)
     host = await call(http, first, "POST", "/api/hosts", ADMIN_TOKEN, {"name": "Mia"})
     show = await call(http, first, "POST", "/api/shows", host["token"], {"title": "Glow"})
-    publisher = await WhipPublisher.start(http, str(first.make_url(f"/whip/{show['id']}")), host["token"],
-                                          PatternTrack(), AudioStreamTrack())
+    publisher = await WhipPublisher.start(
+        http, str(first.make_url(f"/whip/{show['id']}")), host["token"], PatternTrack(), AudioStreamTrack()
+    )
     assert (await call(http, first, "GET", f"/api/shows/{show['id']}", host["token"]))["status"] == "live"
     await first.close()  # a graceful stop: the publisher's peer closes, the show is not ended
     await publisher.stop(delete=False)
@@ -87,8 +99,9 @@ async def test_a_host_who_publishes_again_within_the_grace_period_keeps_the_show
     show_id, token = await live_show_on_a_stopped_node(http, tmp_path / "db")
     clock = ManualClock()
     second = await node(tmp_path / "db", clock)
-    publisher = await WhipPublisher.start(http, str(second.make_url(f"/whip/{show_id}")), token,
-                                          PatternTrack(), AudioStreamTrack())
+    publisher = await WhipPublisher.start(
+        http, str(second.make_url(f"/whip/{show_id}")), token, PatternTrack(), AudioStreamTrack()
+    )
     await grace_period_passes(second, clock)
     assert (await call(http, second, "GET", f"/api/shows/{show_id}", token))["status"] == "live"
     await publisher.stop()

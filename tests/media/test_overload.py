@@ -39,8 +39,15 @@ class PublisherThread:
         self._loop, self._done = asyncio.get_running_loop(), asyncio.Event()
         async with aiohttp.ClientSession() as http:
             self.track = EncodedLoopTrack(CLIP)
-            publisher = await WhipPublisher.start(http, self.url, self.token, self.track, AudioStreamTrack(),
-                                                  video_codec="video/vp8", ignore_keyframe_requests=True)
+            publisher = await WhipPublisher.start(
+                http,
+                self.url,
+                self.token,
+                self.track,
+                AudioStreamTrack(),
+                video_codec="video/vp8",
+                ignore_keyframe_requests=True,
+            )
             while not self._done.is_set():
                 self.state = publisher.pc.connectionState
                 await asyncio.sleep(0.05)
@@ -73,4 +80,3 @@ async def test_frames_that_wait_in_the_servers_socket_are_shed_and_everyone_stay
         await viewer.stop()
     finally:
         publisher.stop()
-

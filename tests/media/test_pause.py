@@ -28,7 +28,8 @@ async def offer_that_never_connects(http: aiohttp.ClientSession, show: ShowUnder
     pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     await pc.setLocalDescription(await pc.createOffer())
     async with http.post(
-        show.whip_url, data=pc.localDescription.sdp,
+        show.whip_url,
+        data=pc.localDescription.sdp,
         headers={"Content-Type": "application/sdp", "Authorization": f"Bearer {show.host_token}"},
     ) as response:
         status = response.status
@@ -84,7 +85,8 @@ async def test_admin_ends_a_live_show_it_does_not_host(
     await asyncio.wait_for(viewer.ended.wait(), timeout=5)
     assert client.app[SERVICES].media.broadcast(show.id) is None
     again = await http.post(
-        show.whip_url, data="v=0\r\n",
+        show.whip_url,
+        data="v=0\r\n",
         headers={"Content-Type": "application/sdp", "Authorization": f"Bearer {show.host_token}"},
     )
     assert again.status == 409

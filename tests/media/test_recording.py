@@ -47,8 +47,8 @@ def nal_units(frame: bytes) -> tuple[bytes, ...]:
         return tuple(unit for unit in re.split(b"\x00\x00\x00\x01|\x00\x00\x01", frame) if unit)
     units, at = [], 0
     while at < len(frame):
-        size = int.from_bytes(frame[at:at + 4], "big")
-        units.append(frame[at + 4:at + 4 + size])
+        size = int.from_bytes(frame[at : at + 4], "big")
+        units.append(frame[at + 4 : at + 4 + size])
         at += 4 + size
     return tuple(units)
 
@@ -154,7 +154,10 @@ async def test_a_show_is_recorded_as_the_publishers_own_frames_in_a_file_that_pl
     assert abs(report.duration_s - published_s) <= 0.02 * published_s, (report.duration_s, published_s)
     assert report.first_frame_after_seek_s is not None
     assert middle - GOP / FPS - 0.05 <= report.first_frame_after_seek_s <= middle + 0.05, (
-        "seeking lands on the keyframe at or before the middle", report.first_frame_after_seek_s, middle)
+        "seeking lands on the keyframe at or before the middle",
+        report.first_frame_after_seek_s,
+        middle,
+    )
 
 
 async def test_the_media_clock_names_the_frame_being_forwarded_on_the_viewers_clock_and_in_the_recording(
@@ -193,7 +196,10 @@ async def test_the_media_clock_names_the_frame_being_forwarded_on_the_viewers_cl
     # The relay forwards what has arrived: under load the frame in flight trails the encoder by a few frames
     # (on a quiet machine 1-2). 15 frames (0.5 s at 30 fps) still tells "the frame being forwarded" from any other.
     assert sent_then - 15 <= frame_index < sent_then, (
-        "recording_ms points at a frame the publisher had just sent", frame_index, sent_then)
+        "recording_ms points at a frame the publisher had just sent",
+        frame_index,
+        sent_then,
+    )
 
 
 async def test_a_publisher_reconnect_continues_the_same_recording(
@@ -225,7 +231,8 @@ async def test_a_publisher_reconnect_continues_the_same_recording(
     assert indices == from_first + from_second
     assert from_second[0] == 75, "the second publisher's part starts at its keyframe"
     assert all(b > a for a, b in zip(report.video_pts_ms, report.video_pts_ms[1:], strict=False)), (
-        "timestamps keep going forward across the reconnect")
+        "timestamps keep going forward across the reconnect"
+    )
     gap_ms = report.video_pts_ms[len(from_first)] - report.video_pts_ms[len(from_first) - 1]
     assert gap_ms <= 100, "no jump: the outage is not a hole in the replay"
     assert report.decoded_frames == len(indices)

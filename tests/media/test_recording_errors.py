@@ -32,8 +32,12 @@ TINY_DISK = "192k"  # about two seconds of the test clip
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "tiny-disk"
     mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={TINY_DISK}", "tmpfs", str(mount)],
-                             capture_output=True, text=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={TINY_DISK}", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs to fill (not root?): {mounted.stderr.strip()}")
     try:
@@ -48,8 +52,12 @@ def settings(settings: Settings, tiny_disk: Path) -> Settings:
 
 
 async def test_a_full_disk_stops_the_recording_not_the_show(
-    http: aiohttp.ClientSession, show: ShowUnderTest, client: TestClient[Any, Any], api: Api,
-    tiny_disk: Path, caplog: pytest.LogCaptureFixture,
+    http: aiohttp.ClientSession,
+    show: ShowUnderTest,
+    client: TestClient[Any, Any],
+    api: Api,
+    tiny_disk: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     hub: MediaHub = client.app[SERVICES].media
     publisher, _ = await publish_clip(http, show, "vp8", CLIPS["vp8"])

@@ -56,7 +56,11 @@ async def publish(
 ) -> WhipPublisher:
     track = EncodedLoopTrack(CLIPS[codec], FPS)
     publisher = await WhipPublisher.start(
-        http, str(client.make_url(f"/whip/{scene.show_id}")), scene.host["token"], track, AudioStreamTrack(),
+        http,
+        str(client.make_url(f"/whip/{scene.show_id}")),
+        scene.host["token"],
+        track,
+        AudioStreamTrack(),
         video_codec=MIME[codec],
     )
     hub: MediaHub = client.app[SERVICES].media
@@ -69,8 +73,11 @@ async def record_a_show(
 ) -> RecordedShow:
     """About 3 s of show: pin the first product, a chat message and a live sale, unpin it, pin the
     second, end the show, wait for the file."""
-    scene = await make_scene(api, {"title": "Glow serum", "price_cents": 2900, "commission_bps": 1500},
-                             {"title": "Night cream", "price_cents": 4100})
+    scene = await make_scene(
+        api,
+        {"title": "Glow serum", "price_cents": 2900, "commission_bps": 1500},
+        {"title": "Night cream", "price_cents": 4100},
+    )
     events: list[Event] = []
     client.app[SERVICES].bus.subscribe(events.append)
     hub: MediaHub = client.app[SERVICES].media
@@ -86,8 +93,11 @@ async def record_a_show(
     await scene.add(viewer, first)
     live_order = await scene.checkout(viewer)
     await asyncio.sleep(0.6)
-    unpin = await timed(hub, scene.show_id, api.call(
-        "DELETE", f"/api/shows/{scene.show_id}/pins/{first['id']}", 204, token=scene.host["token"]))
+    unpin = await timed(
+        hub,
+        scene.show_id,
+        api.call("DELETE", f"/api/shows/{scene.show_id}/pins/{first['id']}", 204, token=scene.host["token"]),
+    )
     await asyncio.sleep(0.4)
     pins.append(await timed(hub, scene.show_id, scene.pin(second)))
     await asyncio.sleep(0.5)
@@ -116,8 +126,11 @@ async def test_nothing_recorded_is_a_404_and_an_unknown_show_too(api: Api) -> No
     unknown = await api.call("GET", "/api/shows/shw_nope/replay", 404)
     media = await api.call("GET", f"/media/{scene.show_id}", 404)
 
-    assert nothing["error"] == {"code": "not_found", "message": "nothing was recorded for this show",
-                                "show_id": scene.show_id}
+    assert nothing["error"] == {
+        "code": "not_found",
+        "message": "nothing was recorded for this show",
+        "show_id": scene.show_id,
+    }
     assert unknown["error"]["code"] == "not_found"
     assert media["error"]["code"] == "not_found"
 
@@ -158,7 +171,8 @@ async def test_the_replay_places_pins_chat_and_sales_on_the_recordings_clock(
     assert len(stamped) == 3
     assert all(isinstance(e.media_time, int) and 0 <= e.media_time < 2**32 for e in stamped)
     assert (stamped[1].media_time - stamped[0].media_time) % 2**32 == pytest.approx(  # type: ignore[operator]
-        (unpin["at_ms"] - pin1["at_ms"]) * 90, abs=90 * 70)  # 90 kHz; within two frames
+        (unpin["at_ms"] - pin1["at_ms"]) * 90, abs=90 * 70
+    )  # 90 kHz; within two frames
 
 
 async def test_media_serves_ranges_with_caching_headers(
@@ -277,10 +291,21 @@ async def test_buying_from_the_replay_is_marked_replay_and_pays_the_host_the_sam
     later = await scene.viewer("Ada Replay")
     path = f"/api/shows/{scene.show_id}"
 
-    await api.call("POST", f"{path}/cart/items", 201, token=later["token"],
-                   json={"product_id": first["id"], "qty": 2, "source": "replay"})
-    order = await api.call("POST", f"{path}/checkout", 201, token=later["token"],
-                           json={**checkout_body(), "source": "replay"}, headers={"Idempotency-Key": new_key()})
+    await api.call(
+        "POST",
+        f"{path}/cart/items",
+        201,
+        token=later["token"],
+        json={"product_id": first["id"], "qty": 2, "source": "replay"},
+    )
+    order = await api.call(
+        "POST",
+        f"{path}/checkout",
+        201,
+        token=later["token"],
+        json={**checkout_body(), "source": "replay"},
+        headers={"Idempotency-Key": new_key()},
+    )
 
     assert order["source"] == "replay"
     assert show.live_order["source"] == "live"
@@ -305,12 +330,28 @@ async def test_the_replay_path_is_explicit(api: Api, client: TestClient[Any, Any
     viewer = await scene.viewer()
     path = f"/api/shows/{scene.show_id}"
 
-    never_broadcast = await api.call("POST", f"{path}/cart/items", 409, token=viewer["token"],
-                                     json={"product_id": scene.products[0]["id"], "source": "replay"})
-    refused = await api.call("POST", f"{path}/checkout", 409, token=viewer["token"],
-                             json={**checkout_body(), "source": "replay"}, headers={"Idempotency-Key": new_key()})
-    bad = await api.call("POST", f"{path}/cart/items", 400, token=viewer["token"],
-                         json={"product_id": scene.products[0]["id"], "source": "tv"})
+    never_broadcast = await api.call(
+        "POST",
+        f"{path}/cart/items",
+        409,
+        token=viewer["token"],
+        json={"product_id": scene.products[0]["id"], "source": "replay"},
+    )
+    refused = await api.call(
+        "POST",
+        f"{path}/checkout",
+        409,
+        token=viewer["token"],
+        json={**checkout_body(), "source": "replay"},
+        headers={"Idempotency-Key": new_key()},
+    )
+    bad = await api.call(
+        "POST",
+        f"{path}/cart/items",
+        400,
+        token=viewer["token"],
+        json={"product_id": scene.products[0]["id"], "source": "tv"},
+    )
 
     assert never_broadcast["error"]["code"] == "not_replayable"
     assert never_broadcast["error"]["show_id"] == scene.show_id

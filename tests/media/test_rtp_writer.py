@@ -25,8 +25,12 @@ from tests.media.test_whip_whep import eventually
 def lose_every(viewer: WhepViewer, nth: int, lost: set[int]) -> None:
     """Make the viewer's network drop every `nth` VP8 packet the first time it arrives (after SRTP,
     so the viewer's NACK machinery sees a real gap); retransmissions (RTX) get through."""
-    vp8 = {codec.payloadType for media in aiortc_sdp.SessionDescription.parse(viewer.answer).media
-           for codec in media.rtp.codecs if codec.mimeType.lower() == "video/vp8"}
+    vp8 = {
+        codec.payloadType
+        for media in aiortc_sdp.SessionDescription.parse(viewer.answer).media
+        for codec in media.rtp.codecs
+        if codec.mimeType.lower() == "video/vp8"
+    }
     for transceiver in viewer.pc.getTransceivers():
         if transceiver.kind != "video":
             continue
@@ -60,7 +64,11 @@ def server_tracks(client: TestClient[Any, Any], show: ShowUnderTest) -> list[Vie
 async def start(http: aiohttp.ClientSession, show: ShowUnderTest) -> WhipPublisher:
     clip = encode_clip("vp8", 640, 360, 60, gop=30)  # several packets per frame
     return await WhipPublisher.start(
-        http, show.whip_url, show.host_token, EncodedLoopTrack(clip), AudioStreamTrack(),
+        http,
+        show.whip_url,
+        show.host_token,
+        EncodedLoopTrack(clip),
+        AudioStreamTrack(),
     )
 
 

@@ -34,7 +34,11 @@ async def send(
 
 
 async def try_corpus(
-    http: aiohttp.ClientSession, url: str, base: str, token: str | None, caplog: pytest.LogCaptureFixture,
+    http: aiohttp.ClientSession,
+    url: str,
+    base: str,
+    token: str | None,
+    caplog: pytest.LogCaptureFixture,
     next_show: Callable[[], Awaitable[str]] | None = None,
 ) -> dict[int, int]:
     cases = [(name, mutate(base)) for name, mutate in CORPUS.items()] + list(mutations(base, MUTATIONS))
@@ -45,8 +49,9 @@ async def try_corpus(
         assert status in REFUSALS or status == 201, f"{name}: {status} {text[:300]}"
         if status == 201:  # aiortc could use it after all: end that session again
             assert location is not None
-            async with http.delete(str(URL(url).join(URL(location))),
-                                   headers={"Authorization": f"Bearer {token}"} if token else {}) as deleted:
+            async with http.delete(
+                str(URL(url).join(URL(location))), headers={"Authorization": f"Bearer {token}"} if token else {}
+            ) as deleted:
                 assert deleted.status == 200, name
             if next_show is not None:  # ending a WHIP session ends its show: go on with a new one
                 url = await next_show()

@@ -17,9 +17,7 @@ from tests.media.test_whip_whep import eventually
 from tests.support import ADMIN_TOKEN
 
 
-async def test_shutting_down_closes_the_publisher_and_every_viewer(
-    tmp_path: Path, http: aiohttp.ClientSession
-) -> None:
+async def test_shutting_down_closes_the_publisher_and_every_viewer(tmp_path: Path, http: aiohttp.ClientSession) -> None:
     server = TestServer(create_app(Settings(store=f"sqlite:///{tmp_path / 'db'}", admin_token=ADMIN_TOKEN)))
     await server.start_server()
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -88,9 +88,7 @@ async def test_whip_refuses_unknown_shows_wrong_content_and_bad_offers(
         assert (await response.json())["status"] == "scheduled", "refused offers leave the show as it was"
 
 
-async def test_whep_refuses_unknown_and_not_live_shows(
-    http: aiohttp.ClientSession, show: ShowUnderTest
-) -> None:
+async def test_whep_refuses_unknown_and_not_live_shows(http: aiohttp.ClientSession, show: ShowUnderTest) -> None:
     body = await offer("video", "audio", direction="recvonly")
     status, _, error = await post(http, show.whep_url + "nope", body)
     assert (status, error["error"]["code"]) == (404, "not_found")  # type: ignore[index]

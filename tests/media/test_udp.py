@@ -31,9 +31,7 @@ async def sender() -> AsyncIterator[asyncio.DatagramTransport]:
 
 @pytest.fixture
 async def inbox() -> AsyncIterator[tuple[Inbox, tuple[str, int]]]:
-    transport, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
-        Inbox, local_addr=("127.0.0.1", 0)
-    )
+    transport, protocol = await asyncio.get_running_loop().create_datagram_endpoint(Inbox, local_addr=("127.0.0.1", 0))
     yield protocol, transport.get_extra_info("sockname")
     transport.close()
 

@@ -38,8 +38,13 @@ async def publish(
     http: aiohttp.ClientSession, show: ShowUnderTest, codec: str = "video/VP8", **options: Any
 ) -> WhipPublisher:
     return await WhipPublisher.start(
-        http, show.whip_url, show.host_token, PatternTrack(320, 240), AudioStreamTrack(),
-        video_codec=codec, **options,
+        http,
+        show.whip_url,
+        show.host_token,
+        PatternTrack(320, 240),
+        AudioStreamTrack(),
+        video_codec=codec,
+        **options,
     )
 
 
@@ -72,7 +77,11 @@ async def test_a_late_joiner_starts_from_the_gop_cache_when_the_publisher_ignore
     # Like OBS: pre-encoded video with a keyframe every 10 s, whatever PLIs it gets.
     clip = encode_clip("vp8", 320, 240, 300, gop=300)
     publisher = await WhipPublisher.start(
-        http, show.whip_url, show.host_token, EncodedLoopTrack(clip), AudioStreamTrack(),
+        http,
+        show.whip_url,
+        show.host_token,
+        EncodedLoopTrack(clip),
+        AudioStreamTrack(),
         ignore_keyframe_requests=True,
     )
     await asyncio.sleep(5)
@@ -158,7 +167,8 @@ async def test_the_same_host_can_replace_a_dead_publisher_and_viewers_carry_on(
     viewer = await WhepViewer.start(http, show.whep_url)
     await eventually(lambda: viewer.stats.video_frames > 0)
     second_try = await http.post(
-        show.whip_url, data=first.pc.localDescription.sdp,
+        show.whip_url,
+        data=first.pc.localDescription.sdp,
         headers={"Content-Type": "application/sdp", "Authorization": f"Bearer {show.host_token}"},
     )
     assert second_try.status == 409, "the first publisher is alive"

@@ -88,13 +88,20 @@ async def test_a_checkout_at_a_total_the_buyer_never_saw_is_refused(api: Api, ap
     await scene.add(buyer, product, qty=1)
     seen = 2000
     await api.call(
-        "PATCH", f"/api/products/{product['id']}", 200, token=scene.brand["token"],
+        "PATCH",
+        f"/api/products/{product['id']}",
+        200,
+        token=scene.brand["token"],
         json={"price_cents": 10_000_000_000},
     )
 
     refused = await api.call(
-        "POST", f"/api/shows/{scene.show_id}/checkout", 409, token=buyer["token"],
-        json={**checkout_body(), "expected_total_cents": seen}, headers={"Idempotency-Key": new_key()},
+        "POST",
+        f"/api/shows/{scene.show_id}/checkout",
+        409,
+        token=buyer["token"],
+        json={**checkout_body(), "expected_total_cents": seen},
+        headers={"Idempotency-Key": new_key()},
     )
 
     assert refused["error"]["code"] == "price_changed"
@@ -103,8 +110,12 @@ async def test_a_checkout_at_a_total_the_buyer_never_saw_is_refused(api: Api, ap
     assert await app[keys.SERVICES].store.show_orders(scene.show_id) == []
     # At the total now shown, it goes through.
     paid = await api.call(
-        "POST", f"/api/shows/{scene.show_id}/checkout", 201, token=buyer["token"],
-        json={**checkout_body(), "expected_total_cents": 10_000_000_000}, headers={"Idempotency-Key": new_key()},
+        "POST",
+        f"/api/shows/{scene.show_id}/checkout",
+        201,
+        token=buyer["token"],
+        json={**checkout_body(), "expected_total_cents": 10_000_000_000},
+        headers={"Idempotency-Key": new_key()},
     )
     assert paid["total_cents"] == 10_000_000_000
 

@@ -38,16 +38,24 @@ def listed(header: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("path", "method"),
-    [("/whip/shw_x", "POST"), ("/whip/shw_x/ses_y", "DELETE"),
-     ("/whep/shw_x", "POST"), ("/whep/shw_x/ses_y", "DELETE")],
+    [
+        ("/whip/shw_x", "POST"),
+        ("/whip/shw_x/ses_y", "DELETE"),
+        ("/whep/shw_x", "POST"),
+        ("/whep/shw_x/ses_y", "DELETE"),
+    ],
 )
 async def test_a_configured_origin_gets_a_preflight_for_whip_and_whep(
     client: TestClient[Any, Any], path: str, method: str
 ) -> None:
-    preflight = await client.options(path, headers={
-        "Origin": ALLOWED, "Access-Control-Request-Method": method,
-        "Access-Control-Request-Headers": "authorization, content-type",
-    })
+    preflight = await client.options(
+        path,
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert preflight.status == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
     assert method.lower() in listed(preflight.headers["Access-Control-Allow-Methods"])
@@ -77,15 +85,19 @@ async def test_a_page_of_a_configured_origin_publishes_and_reads_the_session_url
         await pc.setLocalDescription(await pc.createOffer())
         cross_site = {"Origin": ALLOWED, "Authorization": f"Bearer {host['token']}"}
         async with aiohttp.ClientSession(str(client.make_url(""))) as page:
-            async with page.post(f"/whip/{show['id']}", data=pc.localDescription.sdp,
-                                 headers={**cross_site, "Content-Type": SDP_CONTENT_TYPE}) as created:
+            async with page.post(
+                f"/whip/{show['id']}",
+                data=pc.localDescription.sdp,
+                headers={**cross_site, "Content-Type": SDP_CONTENT_TYPE},
+            ) as created:
                 assert created.status == 201, await created.text()
                 assert created.headers["Access-Control-Allow-Origin"] == ALLOWED
                 assert listed(created.headers["Access-Control-Expose-Headers"]) >= RFC_9725_HEADERS
                 location = created.headers["Location"]
             # an error answer is readable too (the page can show why)
-            async with page.post(f"/whip/{show['id']}", data="v=0", headers={**cross_site, "Content-Type": "text/plain"}
-                                 ) as wrong_type:
+            async with page.post(
+                f"/whip/{show['id']}", data="v=0", headers={**cross_site, "Content-Type": "text/plain"}
+            ) as wrong_type:
                 assert wrong_type.status == 415
                 assert wrong_type.headers["Access-Control-Allow-Origin"] == ALLOWED
             async with page.delete(location, headers=cross_site) as ended:
@@ -100,20 +112,24 @@ async def test_a_page_of_a_configured_origin_publishes_and_reads_the_session_url
 async def test_the_redirect_to_a_shows_origin_node_carries_the_cors_headers(
     redis_url: str, server_process: Callable[..., ServerProcess]
 ) -> None:
-    origin_node, other_node = (server_process(cluster_env(redis_url, LIVECART_CORS_ORIGINS=ALLOWED))
-                               for _ in range(2))
+    origin_node, other_node = (server_process(cluster_env(redis_url, LIVECART_CORS_ORIGINS=ALLOWED)) for _ in range(2))
     async with aiohttp.ClientSession() as session:
         other = NodeApi(session, other_node)
         host = await other.create_account("host", "Mia")
         show = await other.create_show(host["token"])
-        publisher = await WhipPublisher.start(session, f"{origin_node.url}/whip/{show['id']}", host["token"],
-                                              PatternTrack(160, 120))
+        publisher = await WhipPublisher.start(
+            session, f"{origin_node.url}/whip/{show['id']}", host["token"], PatternTrack(160, 120)
+        )
         try:
             offer = publisher.pc.localDescription.sdp.replace("a=sendonly", "a=recvonly")
             deadline = time.monotonic() + 5
             while True:  # until the other node sees the origin in the registry
-                async with session.post(f"{other_node.url}/whep/{show['id']}", data=offer, allow_redirects=False,
-                                        headers={"Content-Type": SDP_CONTENT_TYPE, "Origin": ALLOWED}) as response:
+                async with session.post(
+                    f"{other_node.url}/whep/{show['id']}",
+                    data=offer,
+                    allow_redirects=False,
+                    headers={"Content-Type": SDP_CONTENT_TYPE, "Origin": ALLOWED},
+                ) as response:
                     if response.status == 307 or time.monotonic() > deadline:
                         break
                 await asyncio.sleep(0.1)
@@ -127,18 +143,26 @@ async def test_the_redirect_to_a_shows_origin_node_carries_the_cors_headers(
 
 @pytest.mark.parametrize(
     ("path", "method", "status"),
-    [("/whip/shw_x", "OPTIONS", 204), ("/whep/shw_x", "OPTIONS", 204),
-     ("/whip/shw_x/ses_y", "PATCH", 405), ("/whep/shw_x/ses_y", "PATCH", 405)],
+    [
+        ("/whip/shw_x", "OPTIONS", 204),
+        ("/whep/shw_x", "OPTIONS", 204),
+        ("/whip/shw_x/ses_y", "PATCH", 405),
+        ("/whep/shw_x/ses_y", "PATCH", 405),
+    ],
 )
 async def test_options_and_patch_pass_the_preflight_and_reach_their_answer(
     client: TestClient[Any, Any], path: str, method: str, status: int
 ) -> None:
     """RFC 9725: a client that probes with OPTIONS (Eyevinn's default) or trickles with PATCH (medooze)
     gets the endpoint's answer, not a CORS failure."""
-    preflight = await client.options(path, headers={
-        "Origin": ALLOWED, "Access-Control-Request-Method": method,
-        "Access-Control-Request-Headers": "authorization, content-type",
-    })
+    preflight = await client.options(
+        path,
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert preflight.status == 204
     assert method.lower() in listed(preflight.headers["Access-Control-Allow-Methods"])
     headers = {"Origin": ALLOWED, "Content-Type": "application/trickle-ice-sdpfrag"}

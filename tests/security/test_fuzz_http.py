@@ -24,12 +24,18 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("POST", "/api/viewers", ("name",)),
     ("GET", "/api/me", ()),
     ("DELETE", "/api/accounts/{id}", ()),
-    ("POST", "/api/products", ("sku", "title", "price_cents", "currency", "stock", "commission_bps", "image_url",
-                               "description")),
+    (
+        "POST",
+        "/api/products",
+        ("sku", "title", "price_cents", "currency", "stock", "commission_bps", "image_url", "description"),
+    ),
     ("GET", "/api/products?brand_id={id}", ()),
     ("GET", "/api/products/{product}", ()),
-    ("PATCH", "/api/products/{product}", ("title", "price_cents", "stock", "commission_bps", "image_url",
-                                          "description")),
+    (
+        "PATCH",
+        "/api/products/{product}",
+        ("title", "price_cents", "stock", "commission_bps", "image_url", "description"),
+    ),
     ("POST", "/api/shows", ("title", "scheduled_at")),
     ("GET", "/api/shows", ()),
     ("GET", "/api/shows/{show}", ()),
@@ -58,12 +64,18 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/api/hosts/{host}/earnings", ()),
     ("GET", "/api/hosts/{host}/earnings.csv", ()),
     ("GET", "/api/shows/{show}/stats", ()),
-    ("POST", "/api/campaigns", ("title", "brief", "product_ids", "commission_bps", "starts_at", "ends_at", "open",
-                                "max_hosts", "units_cap")),
+    (
+        "POST",
+        "/api/campaigns",
+        ("title", "brief", "product_ids", "commission_bps", "starts_at", "ends_at", "open", "max_hosts", "units_cap"),
+    ),
     ("GET", "/api/campaigns?status=active&q={id}&brand_id={id}", ()),
     ("GET", "/api/campaigns/{campaign}", ()),
-    ("PATCH", "/api/campaigns/{campaign}", ("title", "brief", "product_ids", "commission_bps", "starts_at",
-                                            "ends_at", "open", "max_hosts", "units_cap")),
+    (
+        "PATCH",
+        "/api/campaigns/{campaign}",
+        ("title", "brief", "product_ids", "commission_bps", "starts_at", "ends_at", "open", "max_hosts", "units_cap"),
+    ),
     ("POST", "/api/campaigns/{campaign}/end", ()),
     ("POST", "/api/campaigns/{campaign}/applications", ("pitch",)),
     ("GET", "/api/campaigns/{campaign}/applications", ()),
@@ -85,8 +97,11 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/api/hosts/{host}/payouts", ()),
     ("GET", "/api/hosts/{host}/statement.csv?from={id}&to={id}", ()),
     ("POST", "/api/payouts", ()),
-    ("POST", "/api/shows/{show}/auctions", ("product_id", "start_cents", "increment_cents", "duration_s",
-                                            "reserve_cents", "quantity")),
+    (
+        "POST",
+        "/api/shows/{show}/auctions",
+        ("product_id", "start_cents", "increment_cents", "duration_s", "reserve_cents", "quantity"),
+    ),
     ("GET", "/api/auctions/{auction}", ()),
     ("DELETE", "/api/auctions/{auction}", ()),
     ("POST", "/api/auctions/{auction}/checkout", ("shipping", "payment")),
@@ -115,15 +130,24 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 TRICKY = ["\u202e", "\u200b", "\ufeff", "\r\n", "\x00", "👩‍👩‍👧‍👦" * 3, "\u2028", "e\u0301" * 5, "%0d%0a"]
-OWNER = {"hosts": "admin", "brands": "admin", "viewers": "viewer", "products": "brand", "shows": "host",
-         "orders": "brand", "me": "viewer", "reviews": "brand", "auctions": "viewer", "deals": "host",
-         "giveaways": "viewer", "webhooks": "brand"}
+OWNER = {
+    "hosts": "admin",
+    "brands": "admin",
+    "viewers": "viewer",
+    "products": "brand",
+    "shows": "host",
+    "orders": "brand",
+    "me": "viewer",
+    "reviews": "brand",
+    "auctions": "viewer",
+    "deals": "host",
+    "giveaways": "viewer",
+    "webhooks": "brand",
+}
 unicode_text = st.lists(st.text(st.characters(codec="utf-8"), max_size=10) | st.sampled_from(TRICKY), max_size=4).map(
     "".join
 )
-scalars = (
-    st.none() | st.booleans() | st.integers(min_value=-(10**40), max_value=10**40) | st.floats() | unicode_text
-)
+scalars = st.none() | st.booleans() | st.integers(min_value=-(10**40), max_value=10**40) | st.floats() | unicode_text
 json_values = st.recursive(
     scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(unicode_text, inner, max_size=4), max_leaves=12
 )
@@ -146,29 +170,58 @@ def bodies(draw: st.DrawFn, fields: tuple[str, ...]) -> bytes | None:
 @st.composite
 def requests(draw: st.DrawFn, scene: Scene) -> tuple[str, str, bytes | None, str | None, dict[str, str | bytes]]:
     method, template, fields = draw(st.sampled_from(ENDPOINTS))
-    ids = {"id": scene.ids["viewer2"], "product": scene.ids["product"], "show": scene.ids["show"],
-           "order": scene.ids["order"], "host": scene.ids["host"], "campaign": scene.ids["campaign"],
-           "application": scene.ids["application"], "invitation": scene.ids["invitation"], "code": scene.ids["code"],
-           "review": scene.ids["review"],
-           "auction": "auc_0a1b2c3d4e5f6a7b", "deal": "del_0a1b2c3d4e5f6a7b", "giveaway": "gvw_0a1b2c3d4e5f6a7b"}
+    ids = {
+        "id": scene.ids["viewer2"],
+        "product": scene.ids["product"],
+        "show": scene.ids["show"],
+        "order": scene.ids["order"],
+        "host": scene.ids["host"],
+        "campaign": scene.ids["campaign"],
+        "application": scene.ids["application"],
+        "invitation": scene.ids["invitation"],
+        "code": scene.ids["code"],
+        "review": scene.ids["review"],
+        "auction": "auc_0a1b2c3d4e5f6a7b",
+        "deal": "del_0a1b2c3d4e5f6a7b",
+        "giveaway": "gvw_0a1b2c3d4e5f6a7b",
+    }
     if draw(st.integers(0, 4)) == 0:  # sometimes a random id instead of a real one
         ids = {name: quote(draw(unicode_text), safe="") for name in ids}
     path = template.format(**ids)
     owner = OWNER.get(template.split("/")[2].split("?")[0], "admin")
     if "cart" in template or "checkout" in template or "reviewable" in template or template.endswith("/reviews"):
         owner = "viewer"
-    if any(word in template for word in ("lineup", "pins", "earnings", "stats", "/end", "/orders?", "cohosts", "/link",
-                                         "balance", "payouts", "statement", "applications")):
+    if any(
+        word in template
+        for word in (
+            "lineup",
+            "pins",
+            "earnings",
+            "stats",
+            "/end",
+            "/orders?",
+            "cohosts",
+            "/link",
+            "balance",
+            "payouts",
+            "statement",
+            "applications",
+        )
+    ):
         owner = "host"
     if ("campaigns" in template and template.count("/") <= 4) or "approve" in template or "reject" in template:
         owner = "brand"
     role = draw(st.sampled_from([owner, owner, owner, None, "admin", "host", "brand", "viewer", "viewer2", "junk"]))
-    token = None if role is None else scene.tokens.get(role, draw(st.text(st.characters(min_codepoint=33,
-                                                                                          max_codepoint=126))))
+    token = (
+        None
+        if role is None
+        else scene.tokens.get(role, draw(st.text(st.characters(min_codepoint=33, max_codepoint=126))))
+    )
     headers: dict[str, str | bytes] = {}
     if "checkout" in path or "payouts" in path:
-        headers["Idempotency-Key"] = draw(st.binary(min_size=0, max_size=40).filter(lambda b: b"\r" not in b
-                                                                                     and b"\n" not in b))
+        headers["Idempotency-Key"] = draw(
+            st.binary(min_size=0, max_size=40).filter(lambda b: b"\r" not in b and b"\n" not in b)
+        )
     return method, path, draw(bodies(fields)), token, headers
 
 

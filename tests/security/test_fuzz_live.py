@@ -30,20 +30,66 @@ T = TypeVar("T")
 FUZZ = settings(
     max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-EVENTS = ["join", "leave", "chat", "ask", "upvote", "react", "answer", "feature", "delete_message", "mute",
-          "slow_mode", "blocked_words"]
+EVENTS = [
+    "join",
+    "leave",
+    "chat",
+    "ask",
+    "upvote",
+    "react",
+    "answer",
+    "feature",
+    "delete_message",
+    "mute",
+    "slow_mode",
+    "blocked_words",
+]
 FIELDS = ["show_id", "token", "text", "question_id", "kind", "message_id", "viewer_id", "seconds", "words"]
-ACK_CODES = {"bad_request", "unauthorized", "forbidden", "not_found", "not_joined", "rate_limited", "slow_mode",
-             "muted", "blocked_word", "duplicate", "unknown_event"}
+ACK_CODES = {
+    "bad_request",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "not_joined",
+    "rate_limited",
+    "slow_mode",
+    "muted",
+    "blocked_word",
+    "duplicate",
+    "unknown_event",
+}
 POLICY_VIOLATION = 1008
 
-TRICKY = ["\u202e", "\u202d", "\u2066", "\u200b", "\u200d", "\ufeff", "\u2028", "\r\n", "\x00", "\x1b[31m",
-          "👩‍👩‍👧‍👦", "🏳️‍🌈", "e\u0301\u0301\u0301", "<script>", "' OR 1=1 --", "%s%n"]
+TRICKY = [
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\u2028",
+    "\r\n",
+    "\x00",
+    "\x1b[31m",
+    "👩‍👩‍👧‍👦",
+    "🏳️‍🌈",
+    "e\u0301\u0301\u0301",
+    "<script>",
+    "' OR 1=1 --",
+    "%s%n",
+]
 text = st.lists(st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(TRICKY), max_size=5).map("".join)
-scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1) | st.floats()
-           | text | st.binary(max_size=20))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
-                      max_leaves=10)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats()
+    | text
+    | st.binary(max_size=20)
+)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=10
+)
 payloads = values | st.fixed_dictionaries({}, optional={name: values for name in FIELDS})
 
 

@@ -122,16 +122,19 @@ async def test_anonymous_accounts_and_cart_adds_are_rate_limited_per_address(
             assert body["error"]["code"] == "rate_limited"
             assert int(response.headers["Retry-After"]) >= 1
 
-        async with session.post(f"{server.url}/api/hosts", json={"name": "Mia"},
-                                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as response:
+        async with session.post(
+            f"{server.url}/api/hosts", json={"name": "Mia"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        ) as response:
             host = await response.json()
-        async with session.post(f"{server.url}/api/shows", json={"title": "Glow"},
-                                headers={"Authorization": f"Bearer {host['token']}"}) as response:
+        async with session.post(
+            f"{server.url}/api/shows", json={"title": "Glow"}, headers={"Authorization": f"Bearer {host['token']}"}
+        ) as response:
             show = await response.json()
         adds = []
         for _ in range(6):  # no viewer token: each still counts against the address
-            async with session.post(f"{server.url}/api/shows/{show['id']}/cart/items",
-                                    json={"product_id": "prd_0000000000000000", "qty": 1}) as response:
+            async with session.post(
+                f"{server.url}/api/shows/{show['id']}/cart/items", json={"product_id": "prd_0000000000000000", "qty": 1}
+            ) as response:
                 adds.append(response.status)
         assert adds[:4] == [401] * 4
         assert adds[4:] == [429, 429]

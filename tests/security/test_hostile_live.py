@@ -70,9 +70,11 @@ async def test_a_chat_flood_is_rate_limited_and_others_chat_at_normal_latency(
     assert codes.count("rate_limited") == FLOOD - 5
     delivered = [t for t in watcher.chat_texts() if t.startswith("spam")]
     assert len(delivered) == 5
-    print(f"\nflood of {FLOOD}: {codes.count('ok')} accepted, {codes.count('rate_limited')} rate_limited; "
-          f"another viewer's chat latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
-          f"max {max(latencies) * 1000:.0f} ms (one frame is 200 ms)")
+    print(
+        f"\nflood of {FLOOD}: {codes.count('ok')} accepted, {codes.count('rate_limited')} rate_limited; "
+        f"another viewer's chat latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms (one frame is 200 ms)"
+    )
     assert max(latencies) < 2.0
     await speaker.close()
     await watcher.close()
@@ -131,11 +133,13 @@ async def test_a_burst_of_1000_joins_is_acked_while_the_server_stays_responsive(
 ) -> None:
     server = server_process()
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{server.url}/api/hosts", json={"name": "Mia"},
-                                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as response:
+        async with session.post(
+            f"{server.url}/api/hosts", json={"name": "Mia"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        ) as response:
             host = await response.json()
-        async with session.post(f"{server.url}/api/shows", json={"title": "Burst"},
-                                headers={"Authorization": f"Bearer {host['token']}"}) as response:
+        async with session.post(
+            f"{server.url}/api/shows", json={"title": "Burst"}, headers={"Authorization": f"Bearer {host['token']}"}
+        ) as response:
             show = await response.json()
 
         connector = aiohttp.TCPConnector(limit=0)
@@ -170,16 +174,19 @@ async def test_a_burst_of_1000_joins_is_acked_while_the_server_stays_responsive(
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
             ack_times = sorted(t for outcome, t, _ in results if outcome == "ok")
             p50, p99 = ack_times[len(ack_times) // 2], ack_times[int(len(ack_times) * 0.99)]
-            print(f"\n{JOINS} joins in a burst: {outcomes} in {took:.1f} s; join p50 {p50 * 1000:.0f} ms, "
-                  f"p99 {p99 * 1000:.0f} ms; /healthz during the burst max {max(probes) * 1000:.0f} ms")
+            print(
+                f"\n{JOINS} joins in a burst: {outcomes} in {took:.1f} s; join p50 {p50 * 1000:.0f} ms, "
+                f"p99 {p99 * 1000:.0f} ms; /healthz during the burst max {max(probes) * 1000:.0f} ms"
+            )
             assert sum(outcomes.values()) == JOINS
             assert all(outcome == "ok" or outcome.startswith("refused") for outcome in outcomes)
             assert outcomes.get("ok", 0) >= JOINS * 0.99
             assert max(probes) < 5.0
             deadline = time.monotonic() + 5  # the count trails the acks by up to one frame
             while True:
-                async with session.get(f"{server.url}/api/shows/{show['id']}/stats",
-                                       headers={"Authorization": f"Bearer {host['token']}"}) as response:
+                async with session.get(
+                    f"{server.url}/api/shows/{show['id']}/stats", headers={"Authorization": f"Bearer {host['token']}"}
+                ) as response:
                     viewers = (await response.json())["current_viewers"]
                 if viewers == outcomes["ok"] or time.monotonic() > deadline:
                     break

@@ -110,12 +110,18 @@ async def test_oversized_and_odd_requests_get_a_4xx_and_the_server_stays_up(
     cases: dict[str, tuple[bytes, bytes]] = {
         "body over LIVECART_MAX_BODY_BYTES": (
             b"POST /api/viewers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(big) + big, b"413"),
+            b"Content-Length: %d\r\n\r\n" % len(big) + big,
+            b"413",
+        ),
         "declared body over the limit, never sent": (
-            b"POST /api/viewers HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n", b"413"),
+            b"POST /api/viewers HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n",
+            b"413",
+        ),
         "a 100 KB header": (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n", b"4"),
         "a bearer token that is not UTF-8": (
-            b"GET /api/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\xc3\r\n\r\n", b"401"),
+            b"GET /api/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\xc3\r\n\r\n",
+            b"401",
+        ),
         "a body that is not UTF-8": (post(b'{"name":"\xff"}'), b"400"),
         "an integer of 5,000 digits": (post(b'{"name":' + b"1" * 5000 + b"}"), b"400"),
         "JSON nested 30,000 deep": (post(b"[" * 30000), b"400"),
@@ -130,7 +136,10 @@ async def test_oversized_and_odd_requests_get_a_4xx_and_the_server_stays_up(
     assert "Traceback" not in log, log[-3000:]
     assert "unhandled error" not in log, log[-3000:]
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    async with aiohttp.ClientSession() as session, session.post(  # and it still works for real clients
-        f"{server.url}/api/hosts", json={"name": "Mia"}, headers=headers
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(  # and it still works for real clients
+            f"{server.url}/api/hosts", json={"name": "Mia"}, headers=headers
+        ) as response,
+    ):
         assert response.status == 201

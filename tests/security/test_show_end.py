@@ -48,7 +48,11 @@ async def test_an_ended_show_sells_nothing_more_on_the_live_path(api: Api) -> No
     assert refused_checkout["error"]["code"] == "show_ended"
     assert (await scene.product(product))["stock"] == 4
     replayed = await api.call(  # a paid checkout's retry still replays its answer
-        "POST", f"/api/shows/{scene.show_id}/checkout", 201, token=buyer["token"], json=checkout_body(),
+        "POST",
+        f"/api/shows/{scene.show_id}/checkout",
+        201,
+        token=buyer["token"],
+        json=checkout_body(),
         headers={"Idempotency-Key": paid_key},
     )
     assert replayed["id"] == paid["id"]

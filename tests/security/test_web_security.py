@@ -34,8 +34,11 @@ async def test_a_configured_origin_gets_cors_headers_and_a_preflight(client: Tes
     assert "Origin" in response.headers["Vary"]
     preflight = await client.options(
         "/api/shows/shw_x/checkout",
-        headers={"Origin": ALLOWED, "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization, content-type, idempotency-key"},
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+        },
     )
     assert preflight.status == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
@@ -46,7 +49,9 @@ async def test_a_configured_origin_gets_cors_headers_and_a_preflight(client: Tes
 @pytest.mark.parametrize("method", ["GET", "POST", "OPTIONS"])
 async def test_another_origin_is_refused_without_cors_headers(client: TestClient[Any, Any], method: str) -> None:
     response = await client.request(
-        method, "/api/viewers", json={"name": "Eve"} if method == "POST" else None,
+        method,
+        "/api/viewers",
+        json={"name": "Eve"} if method == "POST" else None,
         headers={"Origin": FOREIGN, "Access-Control-Request-Method": "POST"},
     )
     assert response.status == 403

@@ -30,8 +30,11 @@ OFFERS = 8  # per minute and address
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        store=f"sqlite:///{tmp_path / 'livecart.db'}", admin_token=ADMIN_TOKEN, max_viewers=MAX_VIEWERS,
-        whep_connect_s=CONNECT_S, whep_offer_rate=(OFFERS, 60.0),
+        store=f"sqlite:///{tmp_path / 'livecart.db'}",
+        admin_token=ADMIN_TOKEN,
+        max_viewers=MAX_VIEWERS,
+        whep_connect_s=CONNECT_S,
+        whep_offer_rate=(OFFERS, 60.0),
     )
 
 
@@ -59,8 +62,9 @@ async def test_offers_that_never_connect_take_no_slot_and_are_dropped(
     host = await api.create_account("host", "Mia")
     show = await api.create_show(host["token"])
     base = str(client.make_url("")).rstrip("/")
-    publisher = await WhipPublisher.start(http, f"{base}/whip/{show['id']}", host["token"], PatternTrack(320, 240),
-                                          AudioStreamTrack())
+    publisher = await WhipPublisher.start(
+        http, f"{base}/whip/{show['id']}", host["token"], PatternTrack(320, 240), AudioStreamTrack()
+    )
     whep = f"{base}/whep/{show['id']}"
     hub = client.app[SERVICES].media
 
@@ -90,8 +94,9 @@ async def test_whep_offers_are_rate_limited_per_client_address(
     host = await api.create_account("host", "Mia")
     show = await api.create_show(host["token"])
     base = str(client.make_url("")).rstrip("/")
-    publisher = await WhipPublisher.start(http, f"{base}/whip/{show['id']}", host["token"], PatternTrack(320, 240),
-                                          AudioStreamTrack())
+    publisher = await WhipPublisher.start(
+        http, f"{base}/whip/{show['id']}", host["token"], PatternTrack(320, 240), AudioStreamTrack()
+    )
 
     answers = [await offer_without_ice(http, f"{base}/whep/{show['id']}") for _ in range(OFFERS + 3)]
 

@@ -414,9 +414,7 @@ async def test_paying_the_winners_order_leaves_their_cart_alone(store: Store, sc
     order = await store.get_order(sold.order_id)
     assert order is not None
 
-    await store.mark_order_paid(
-        order.id, "ch_1", clock.now(), sale_entries(order, clock.now()), None, clear_cart=False
-    )
+    await store.mark_order_paid(order.id, "ch_1", clock.now(), sale_entries(order, clock.now()), None, clear_cart=False)
 
     assert [(item.product_id, item.qty) for item in await store.cart(scene.show.id, kim.id)] == [(scene.product.id, 2)]
 
@@ -458,5 +456,7 @@ async def test_a_shows_auctions_and_the_address_labels_noted_in_it_read_back(
     assert [auction.id for auction in await store.show_auctions(scene.show.id)] == [first.id, second.id]
     assert await store.show_auctions("shw_other") == []
     assert await store.show_addresses(scene.show.id) == {
-        sam.id: {"ip-0a1b2c3d4e5f6a7b", "ip-9f8e7d6c5b4a3928"}, scene.host.id: {"ip-0a1b2c3d4e5f6a7b"}}
+        sam.id: {"ip-0a1b2c3d4e5f6a7b", "ip-9f8e7d6c5b4a3928"},
+        scene.host.id: {"ip-0a1b2c3d4e5f6a7b"},
+    }
     assert await store.show_addresses("shw_other") == {}

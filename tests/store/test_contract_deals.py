@@ -125,9 +125,7 @@ async def test_a_deal_sells_out_by_its_quantity_by_stock_and_per_viewer(
     assert after.remaining == 92
 
 
-async def test_expired_holds_go_back_to_the_deal_and_to_stock(
-    store: Store, scene: Scene, clock: ManualClock
-) -> None:
+async def test_expired_holds_go_back_to_the_deal_and_to_stock(store: Store, scene: Scene, clock: ManualClock) -> None:
     deal = await created(store, scene, clock, quantity=2, duration_s=300)
     sam, kim, lou = scene.viewers
     first, _, _ = await store.reserve_deal_unit(deal.id, sam.id, HOLD_S, PER_VIEWER)
@@ -171,9 +169,7 @@ async def test_held_units_are_ordered_at_the_deal_price_without_taking_stock_aga
                                                               ended_at=deal.created_at), 8)  # fmt: skip
 
 
-async def test_an_expired_or_someone_elses_hold_buys_nothing(
-    store: Store, scene: Scene, clock: ManualClock
-) -> None:
+async def test_an_expired_or_someone_elses_hold_buys_nothing(store: Store, scene: Scene, clock: ManualClock) -> None:
     deal = await created(store, scene, clock)
     sam, kim = scene.viewers[:2]
     hold, _, _ = await store.reserve_deal_unit(deal.id, sam.id, HOLD_S, PER_VIEWER)

@@ -405,7 +405,9 @@ async def test_an_orders_client_address_is_kept_and_read_back(store: Store, sale
     assert paid is not None
     assert paid.client_ip == "203.0.113.7"
     assert {order.client_ip for order in await store.pending_orders(utcnow() + timedelta(seconds=1))} == {
-        "2001:db8::1", None}
+        "2001:db8::1",
+        None,
+    }
 
 
 async def test_client_addresses_older_than_the_retention_are_erased_once(store: Store, sale: Sale) -> None:

@@ -155,9 +155,7 @@ async def test_concurrent_runs_pay_each_host_once(store: Store, earned: Earned) 
     assert balance(entries, host.id, now)["paid_cents"] == 380
 
 
-async def test_completing_a_payout_writes_payout_paid_to_the_webhook_outbox_once(
-    store: Store, earned: Earned
-) -> None:
+async def test_completing_a_payout_writes_payout_paid_to_the_webhook_outbox_once(store: Store, earned: Earned) -> None:
     host, now = earned.host, earned.later
     planned, length = await plan(store, host.id, now)
     opened = await store.open_payout(record(planned, "run-1", now), planned.entries, length)
@@ -166,5 +164,10 @@ async def test_completing_a_payout_writes_payout_paid_to_the_webhook_outbox_once
     await store.complete_payout(opened.id, "tr_1")  # already paid: no second event
     [event] = [e for e in await store.new_webhook_events(100) if e.id not in before]
     assert (event.type, event.subject_id) == ("payout.paid", paid.id)
-    assert event.data == {"payout_id": paid.id, "host_id": host.id, "currency": "EUR", "amount_cents": 380,
-                          "paid_at": event.data["paid_at"]}
+    assert event.data == {
+        "payout_id": paid.id,
+        "host_id": host.id,
+        "currency": "EUR",
+        "amount_cents": 380,
+        "paid_at": event.data["paid_at"],
+    }

@@ -21,8 +21,13 @@ LIMIT = 10
 
 def hook(owner_id: str, *events: str, admin: bool = False) -> Webhook:
     return Webhook(
-        id=new_id("whk"), owner_id=owner_id, owner_is_admin=admin, url="https://shop.example/hooks",
-        events=events or webhooks.EVENTS, secret=webhooks.new_secret(), created_at=utcnow() - timedelta(minutes=1),
+        id=new_id("whk"),
+        owner_id=owner_id,
+        owner_is_admin=admin,
+        url="https://shop.example/hooks",
+        events=events or webhooks.EVENTS,
+        secret=webhooks.new_secret(),
+        created_at=utcnow() - timedelta(minutes=1),
     )
 
 
@@ -47,13 +52,19 @@ async def test_paying_refunding_and_show_changes_write_their_events_once(store: 
 
     events = await store.new_webhook_events(10)
     assert [(e.type, e.subject_id) for e in events] == [
-        ("show.live", show.id), ("order.paid", order.id), ("order.refunded", order.id), ("show.ended", show.id),
+        ("show.live", show.id),
+        ("order.paid", order.id),
+        ("order.refunded", order.id),
+        ("show.ended", show.id),
     ]
     assert events[1].data["total_cents"] == 2 * 1900
     assert events[1].data["source"] == "live"
     assert events[1].data["lines"][0]["brand_id"] == brand.id
-    assert events[2].data["refund"] == {"id": refund.id, "amount_cents": 1900,
-                                        "lines": [{"product_id": lipstick.id, "qty": 1}]}
+    assert events[2].data["refund"] == {
+        "id": refund.id,
+        "amount_cents": 1900,
+        "lines": [{"product_id": lipstick.id, "qty": 1}],
+    }
     assert events[2].data["lines"][0]["refunded_qty"] == 1
     assert events[3].data["status"] == "ended"
     assert events[3].data["started_at"] == events[0].data["started_at"]  # the first live's time, kept
@@ -99,8 +110,10 @@ async def test_one_delivery_at_a_time_per_endpoint_and_the_lease_keeps_others_of
     await store.create_webhook(endpoint)
     await store.create_webhook(other)
     now = utcnow()
-    events = [webhooks.WebhookEvent(new_id("evt"), "order.paid", f"ord_{n}", {"n": n}, now - timedelta(seconds=10 - n))
-              for n in range(3)]
+    events = [
+        webhooks.WebhookEvent(new_id("evt"), "order.paid", f"ord_{n}", {"n": n}, now - timedelta(seconds=10 - n))
+        for n in range(3)
+    ]
     for event in events:
         await store.expand_webhook_event(event.id, webhooks.deliveries_for(event, [endpoint], ["brd_1"]))
     late = webhooks.WebhookEvent(new_id("evt"), "order.paid", "ord_x", {}, now - timedelta(seconds=1))

@@ -31,9 +31,7 @@ async def test_concurrent_transactions_share_commits_and_fail_alone(tmp_path: Pa
 
     failed = [n for n, result in enumerate(results) if isinstance(result, ValueError)]
     assert failed == [n for n in range(calls) if n % 3 == 0]
-    assert [result for result in results if not isinstance(result, BaseException)] == [
-        n for n in range(calls) if n % 3
-    ]
+    assert [result for result in results if not isinstance(result, BaseException)] == [n for n in range(calls) if n % 3]
     assert db.batches < calls, "waiting calls were committed together"
     # Every answered call is already committed: another connection sees exactly the successful ones.
     with sqlite3.connect(path) as other:

@@ -31,8 +31,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(store_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        store=store_url, admin_token=ADMIN_TOKEN, webhook_allow_private=True, webhook_retry_s=FIRST_RETRY_S,
-        webhook_timeout_s=2.0, recordings=str(tmp_path / "recordings"),
+        store=store_url,
+        admin_token=ADMIN_TOKEN,
+        webhook_allow_private=True,
+        webhook_retry_s=FIRST_RETRY_S,
+        webhook_timeout_s=2.0,
+        recordings=str(tmp_path / "recordings"),
     )
 
 

@@ -26,28 +26,44 @@ async def test_an_event_committed_before_a_sigkill_is_delivered_when_the_node_is
     hold = asyncio.Event()
     receiver = Receiver(hold=hold)  # the first request hangs: the node dies mid-delivery
     server: TestServer = await aiohttp_server(receiver.app())
-    env = {"LIVECART_STORE": store_url, "LIVECART_WEBHOOK_ALLOW_PRIVATE": "1",
-           "LIVECART_WEBHOOK_TIMEOUT_S": TIMEOUT_S, "LIVECART_WEBHOOK_RETRY_S": "1"}
+    env = {
+        "LIVECART_STORE": store_url,
+        "LIVECART_WEBHOOK_ALLOW_PRIVATE": "1",
+        "LIVECART_WEBHOOK_TIMEOUT_S": TIMEOUT_S,
+        "LIVECART_WEBHOOK_RETRY_S": "1",
+    }
     node = await asyncio.to_thread(start_server, tmp_path, env)
     servers: list[ServerProcess] = [node]
     try:
         async with aiohttp.ClientSession() as session:
             api = NodeApi(session, node)
             brand = await api.create_account("brand", "Aurora Beauty")
-            hook = await api.call("POST", "/api/webhooks", 201, token=brand["token"],
-                                  json={"url": str(server.make_url("/hooks")), "events": ["order.paid"]})
+            hook = await api.call(
+                "POST",
+                "/api/webhooks",
+                201,
+                token=brand["token"],
+                json={"url": str(server.make_url("/hooks")), "events": ["order.paid"]},
+            )
             receiver.secret = hook["secret"]
             host = await api.create_account("host", "Mia Live")
             show = await api.create_show(host["token"])
             product = await api.create_product(brand["token"])
             scene = Scene(api=api, brand=brand, host=host, show=show, products=[product])
-            await api.call("POST", f"/api/shows/{show['id']}/lineup", 201, token=host["token"],
-                           json={"product_id": product["id"]})
+            await api.call(
+                "POST", f"/api/shows/{show['id']}/lineup", 201, token=host["token"], json={"product_id": product["id"]}
+            )
             await scene.pin(product)
             buyer = await scene.viewer()
             await scene.add(buyer, product)
-            order = await api.call("POST", f"/api/shows/{show['id']}/checkout", 201, token=buyer["token"],
-                                   json=checkout_body(), headers={"Idempotency-Key": new_key()})
+            order = await api.call(
+                "POST",
+                f"/api/shows/{show['id']}/checkout",
+                201,
+                token=buyer["token"],
+                json=checkout_body(),
+                headers={"Idempotency-Key": new_key()},
+            )
 
             await asyncio.wait_for(receiver.arrived.wait(), 20)  # committed, and being sent …
             node.process.send_signal(signal.SIGKILL)  # … when the node dies

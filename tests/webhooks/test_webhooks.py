@@ -74,7 +74,8 @@ async def test_a_paid_order_reaches_its_brand_and_the_admin_signed_and_no_one_el
 
     listed = await api.call("GET", f"/api/webhooks/{created['id']}/deliveries", 200, token=scene.brand["token"])
     assert [(d["event"], d["status"], [a["status"] for a in d["attempts"]]) for d in listed["deliveries"]] == [
-        ("order.refunded", "delivered", [200]), ("order.paid", "delivered", [200]),
+        ("order.refunded", "delivered", [200]),
+        ("order.paid", "delivered", [200]),
     ]
     assert listed["deliveries"][1]["id"] == got.delivery_id
 
@@ -92,7 +93,8 @@ async def test_show_live_once_and_ended_reach_the_brands_in_the_lineup_a_pause_s
     await lifecycle.end(scene.show_id)
     received = await brand_receiver.wait_for(2)
     assert [(r.event["type"], r.event["data"]["show_id"], r.signed) for r in received] == [
-        ("show.live", scene.show_id, True), ("show.ended", scene.show_id, True),
+        ("show.live", scene.show_id, True),
+        ("show.ended", scene.show_id, True),
     ]
 
 
@@ -164,10 +166,21 @@ async def test_private_addresses_are_refused_unless_allowed(
     """SSRF: a name that resolves to loopback, a literal private address, and a redirect are refused."""
     brand_receiver, url = receiver
     port = url.split(":")[2].split("/")[0]
-    common: dict[str, Any] = {"delivery_id": "dlv_1", "event_type": "order.paid", "body": "{}", "secret": "s",
-                              "now": ManualClock().now(), "timeout_s": 2.0}
-    for target in (f"http://localhost:{port}/hooks", f"http://127.0.0.1:{port}/hooks", "http://10.1.2.3/hooks",
-                   "http://[::1]/hooks", "http://169.254.169.254/latest/meta-data"):
+    common: dict[str, Any] = {
+        "delivery_id": "dlv_1",
+        "event_type": "order.paid",
+        "body": "{}",
+        "secret": "s",
+        "now": ManualClock().now(),
+        "timeout_s": 2.0,
+    }
+    for target in (
+        f"http://localhost:{port}/hooks",
+        f"http://127.0.0.1:{port}/hooks",
+        "http://10.1.2.3/hooks",
+        "http://[::1]/hooks",
+        "http://169.254.169.254/latest/meta-data",
+    ):
         attempt = await send(target, allow_private=False, **common)
         assert attempt.status is None, target
         assert attempt.error is not None

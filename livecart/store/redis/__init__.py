@@ -91,10 +91,16 @@ class RedisStore(
         answers, load the scripts and warn when the server is not configured to keep data (AOF off, keys
         evictable). With `min_replicas`, money writes wait for that many replicas (half the timeout)."""
         if url.startswith(SENTINEL_SCHEME):
-            redis = sentinel_client(url, {
-                "decode_responses": True, "retry": NO_RETRY, "max_connections": MAX_CONNECTIONS,
-                "timeout": CONNECTION_WAIT_SECONDS, **redis_options(url, timeout_s),
-            })
+            redis = sentinel_client(
+                url,
+                {
+                    "decode_responses": True,
+                    "retry": NO_RETRY,
+                    "max_connections": MAX_CONNECTIONS,
+                    "timeout": CONNECTION_WAIT_SECONDS,
+                    **redis_options(url, timeout_s),
+                },
+            )
         else:
             pool = BlockingConnectionPool.from_url(
                 url,

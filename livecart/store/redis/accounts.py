@@ -103,15 +103,26 @@ class RedisAccounts:
         prefix = probe_qty[: probe_qty.index("S")]
         qty_suffix, lines_suffix = probe_qty[probe_qty.index("V") + 1 :], probe_lines[probe_lines.index("V") + 1 :]
         while True:
-            viewer_ids = [str(v) for v in await self._redis.zrangebyscore(
-                keys.new_viewers(), "-inf", f"({cutoff}", start=0, num=EXPIRY_BATCH)]
+            viewer_ids = [
+                str(v)
+                for v in await self._redis.zrangebyscore(
+                    keys.new_viewers(), "-inf", f"({cutoff}", start=0, num=EXPIRY_BATCH
+                )
+            ]
             if not viewer_ids:
                 return expired
             for viewer_id in viewer_ids:
                 digest = await self._redis.hget(keys.account(viewer_id), "token_hash")
-                expired += int(await EXPIRE_VIEWER(
-                    self._redis,
-                    [keys.account(viewer_id), keys.token(str(digest or "")), keys.units_bought(viewer_id),
-                     keys.viewer_carts(viewer_id), keys.new_viewers()],
-                    [self._clock.now().isoformat(), viewer_id, prefix, qty_suffix, lines_suffix],
-                ))
+                expired += int(
+                    await EXPIRE_VIEWER(
+                        self._redis,
+                        [
+                            keys.account(viewer_id),
+                            keys.token(str(digest or "")),
+                            keys.units_bought(viewer_id),
+                            keys.viewer_carts(viewer_id),
+                            keys.new_viewers(),
+                        ],
+                        [self._clock.now().isoformat(), viewer_id, prefix, qty_suffix, lines_suffix],
+                    )
+                )

@@ -254,9 +254,7 @@ class RedisAuctions:
             after = auctions.settle(current, now, pay_s, new_id("ord"))
             keys_, args = await self._next_args(current, after, platform_fee_bps, now)
             padding: list[str | int] = [""] * 7
-            reply = await SETTLE_AUCTION(
-                self._redis, keys_, [codec.micros(now), str(current.bids), *padding, *args]
-            )
+            reply = await SETTLE_AUCTION(self._redis, keys_, [codec.micros(now), str(current.bids), *padding, *args])
             outcome = str(reply[0])
             if outcome == "not_found":
                 raise auctions.no_such_auction(auction_id)

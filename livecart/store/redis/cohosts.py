@@ -75,7 +75,8 @@ class RedisCohosts:
         if reply[0] == "exists":
             raise errors.already_cohost(host_id)
         if reply[0] == "exceeds":
-            raise errors.shares_exceed_total(int(reply[1]),
+            raise errors.shares_exceed_total(
+                int(reply[1]),
             )
         return cohost
 

@@ -126,9 +126,11 @@ class RedisIdempotency:
         ):
             for member in members:
                 viewer_id, _, key = str(member).partition(" ")
-                outcome = int(await PURGE(
-                    self._redis, [keys.idempotency(viewer_id, key), keys.idempotency_claims()], [str(member)]
-                ))
+                outcome = int(
+                    await PURGE(
+                        self._redis, [keys.idempotency(viewer_id, key), keys.idempotency_claims()], [str(member)]
+                    )
+                )
                 purged += outcome == 1
                 running += outcome == -1
         return purged

@@ -261,9 +261,7 @@ def stock_levels(flat: Sequence[Any]) -> StockLevels:
 def refunded(order: Order, refund: Refund) -> Order:
     """The order as it will be once the refund is applied (for the order.refunded event's payload)."""
     qty = {line.product_id: line.qty for line in refund.lines}
-    lines = tuple(
-        replace(line, refunded_qty=line.refunded_qty + qty.get(line.product_id, 0)) for line in order.lines
-    )
+    lines = tuple(replace(line, refunded_qty=line.refunded_qty + qty.get(line.product_id, 0)) for line in order.lines)
     return replace(order, lines=lines)
 
 
@@ -422,9 +420,7 @@ class RedisOrders:
         return stock_levels(reply[1:])
 
     async def set_order_shipping(self, order_id: str, shipping: Mapping[str, str]) -> Order:
-        reply = await SET_SHIPPING(
-            self._redis, [keys.order(order_id)], [json.dumps(dict(shipping), sort_keys=True)]
-        )
+        reply = await SET_SHIPPING(self._redis, [keys.order(order_id)], [json.dumps(dict(shipping), sort_keys=True)])
         outcome = str(reply)
         if outcome == "not_found":
             raise errors.no_such_order(order_id)
@@ -524,7 +520,11 @@ class RedisOrders:
                 *outbox_keys(),
             ],
             [
-                len(refund.lines), records.refund_json(refund), len(pushes) // 2, *line_args, *pushes,
+                len(refund.lines),
+                records.refund_json(refund),
+                len(pushes) // 2,
+                *line_args,
+                *pushes,
                 *outbox_args(webhooks.order_refunded(refunded(order, refund), refund)),
             ],
             self._min_replicas,

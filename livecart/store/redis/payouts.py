@@ -233,5 +233,3 @@ class RedisPayouts:
     async def pending_payouts(self, older_than: datetime) -> list[Payout]:
         ids = await self._redis.zrangebyscore(keys.payouts_pending(), "-inf", f"({codec.micros(older_than)}")
         return await self._payouts([str(i) for i in ids])
-
-

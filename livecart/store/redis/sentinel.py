@@ -19,6 +19,7 @@ from livecart.redis_options import parse_sentinel_url
 
 __all__ = ["SCHEME", "parse_sentinel_url", "sentinel_client"]
 
+
 class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
     """Sentinel's pool (it asks the sentinels for the primary's address) that, like the plain store's,
     makes a request wait for a free connection instead of failing with "Too many connections"."""

@@ -32,8 +32,13 @@ class RedisTimeline:
         found = []
         for raw in raws:
             item = json.loads(raw)
-            found.append(TimelineEvent(
-                show_id=show_id, type=item["type"], at=datetime.fromisoformat(item["at"]), at_ms=item["at_ms"],
-                data=item["data"],
-            ))
+            found.append(
+                TimelineEvent(
+                    show_id=show_id,
+                    type=item["type"],
+                    at=datetime.fromisoformat(item["at"]),
+                    at_ms=item["at_ms"],
+                    data=item["data"],
+                )
+            )
         return found

@@ -47,16 +47,28 @@ def outbox_args(event: WebhookEvent | None) -> list[str]:
 
 def _hook_json(hook: Webhook) -> str:
     return json.dumps(
-        {"id": hook.id, "owner_id": hook.owner_id, "owner_is_admin": hook.owner_is_admin, "url": hook.url,
-         "events": list(hook.events), "secret": hook.secret, "created_at": hook.created_at.isoformat()}
+        {
+            "id": hook.id,
+            "owner_id": hook.owner_id,
+            "owner_is_admin": hook.owner_is_admin,
+            "url": hook.url,
+            "events": list(hook.events),
+            "secret": hook.secret,
+            "created_at": hook.created_at.isoformat(),
+        }
     )
 
 
 def _hook(text: str | bytes) -> Webhook:
     raw = json.loads(text)
     return Webhook(
-        id=raw["id"], owner_id=raw["owner_id"], owner_is_admin=raw["owner_is_admin"], url=raw["url"],
-        events=tuple(raw["events"]), secret=raw["secret"], created_at=datetime.fromisoformat(raw["created_at"]),
+        id=raw["id"],
+        owner_id=raw["owner_id"],
+        owner_is_admin=raw["owner_is_admin"],
+        url=raw["url"],
+        events=tuple(raw["events"]),
+        secret=raw["secret"],
+        created_at=datetime.fromisoformat(raw["created_at"]),
     )
 
 
@@ -129,8 +141,13 @@ class RedisWebhooks:
             args += [delivery.id, delivery.webhook_id, delivery_to_json(delivery), due]
         await EXPAND_EVENT(
             self._redis,
-            [keys.webhooks(), keys.webhook_deliveries(), keys.webhook_due(), keys.webhook_events_new(),
-             *(keys.webhook_history(delivery.webhook_id) for delivery in deliveries)],
+            [
+                keys.webhooks(),
+                keys.webhook_deliveries(),
+                keys.webhook_due(),
+                keys.webhook_events_new(),
+                *(keys.webhook_history(delivery.webhook_id) for delivery in deliveries),
+            ],
             args,
         )
 

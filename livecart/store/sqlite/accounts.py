@@ -60,9 +60,7 @@ class SqliteAccounts:
 
     async def get_account(self, account_id: str) -> Account | None:
         def find(conn: sqlite3.Connection) -> Account | None:
-            row = conn.execute(
-                "SELECT * FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
-            ).fetchone()
+            row = conn.execute("SELECT * FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)).fetchone()
             return None if row is None else rows.account(row)
 
         return await self._db.read(find)

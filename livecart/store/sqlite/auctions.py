@@ -153,8 +153,7 @@ def _save(conn: sqlite3.Connection, auction: Auction) -> Auction:
 def _bids(conn: sqlite3.Connection, auction_id: str) -> list[Bid]:
     cursor = conn.execute("SELECT * FROM auction_bids WHERE auction_id = ? ORDER BY seq", (auction_id,))
     return [
-        Bid(auction_id, row["bidder_id"], row["bidder_name"], row["amount_cents"], _time(row["at"]))
-        for row in cursor
+        Bid(auction_id, row["bidder_id"], row["bidder_name"], row["amount_cents"], _time(row["at"])) for row in cursor
     ]
 
 
@@ -190,9 +189,7 @@ class SqliteAuctions:
                 raise errors.no_such_product(auction.product_id)
             if row["stock"] < auction.quantity:
                 raise errors.out_of_stock({auction.product_id: row["stock"]})
-            conn.execute(
-                "UPDATE products SET stock = stock - ? WHERE id = ?", (auction.quantity, auction.product_id)
-            )
+            conn.execute("UPDATE products SET stock = stock - ? WHERE id = ?", (auction.quantity, auction.product_id))
             names = tuple(Auction.__dataclass_fields__)
             conn.execute(
                 f"INSERT INTO auctions ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
@@ -211,9 +208,7 @@ class SqliteAuctions:
 
     async def show_auction(self, show_id: str) -> Auction | None:
         def select(conn: sqlite3.Connection) -> Auction | None:
-            row = conn.execute(
-                "SELECT * FROM auctions WHERE show_id = ? AND status = 'open'", (show_id,)
-            ).fetchone()
+            row = conn.execute("SELECT * FROM auctions WHERE show_id = ? AND status = 'open'", (show_id,)).fetchone()
             return None if row is None else _auction(row)
 
         return await self._db.read(select)

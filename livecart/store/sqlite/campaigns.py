@@ -374,9 +374,7 @@ class SqliteCampaigns:
     async def release_campaign_units(self, campaign_id: str, units: int) -> int:
         def release(conn: sqlite3.Connection) -> int:
             _fetch_campaign(conn, campaign_id)
-            conn.execute(
-                "UPDATE campaigns SET units_sold = MAX(0, units_sold - ?) WHERE id = ?", (units, campaign_id)
-            )
+            conn.execute("UPDATE campaigns SET units_sold = MAX(0, units_sold - ?) WHERE id = ?", (units, campaign_id))
             return _fetch_campaign(conn, campaign_id).units_sold
 
         return await self._db.transaction(release)

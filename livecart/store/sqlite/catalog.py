@@ -64,9 +64,18 @@ class SqliteCatalog:
                 "INSERT INTO products (id, brand_id, sku, title, price_cents, currency, stock, commission_bps,"
                 " image_url, description, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    product.id, brand_id, product.sku, product.title, product.price_cents, product.currency,
-                    product.stock, product.commission_bps, product.image_url, product.description,
-                    rows.to_text(now), rows.to_text(now),
+                    product.id,
+                    brand_id,
+                    product.sku,
+                    product.title,
+                    product.price_cents,
+                    product.currency,
+                    product.stock,
+                    product.commission_bps,
+                    product.image_url,
+                    product.description,
+                    rows.to_text(now),
+                    rows.to_text(now),
                 ),
             )
 

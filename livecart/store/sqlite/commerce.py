@@ -83,8 +83,7 @@ def _active_pins(conn: sqlite3.Connection, show_id: str) -> list[Pin]:
 
 def _cart(conn: sqlite3.Connection, show_id: str, viewer_id: str) -> list[CartItem]:
     cursor = conn.execute(
-        "SELECT product_id, qty, added_at FROM cart_items WHERE show_id = ? AND viewer_id = ?"
-        " ORDER BY added_at, rowid",
+        "SELECT product_id, qty, added_at FROM cart_items WHERE show_id = ? AND viewer_id = ? ORDER BY added_at, rowid",
         (show_id, viewer_id),
     )
     return [CartItem(row["product_id"], row["qty"], _time(row["added_at"])) for row in cursor]
@@ -131,8 +130,7 @@ class SqliteCommerce:
     async def unpin_product(self, show_id: str, product_id: str) -> bool:
         def unpin(conn: sqlite3.Connection) -> bool:
             cursor = conn.execute(
-                "UPDATE pins SET unpinned_at = ?"
-                " WHERE show_id = ? AND product_id = ? AND unpinned_at IS NULL",
+                "UPDATE pins SET unpinned_at = ? WHERE show_id = ? AND product_id = ? AND unpinned_at IS NULL",
                 (rows.to_text(self._clock.now()), show_id, product_id),
             )
             return cursor.rowcount > 0
@@ -145,14 +143,11 @@ class SqliteCommerce:
     async def pin_log(self, show_id: str) -> list[PinSpan]:
         def select(conn: sqlite3.Connection) -> list[PinSpan]:
             cursor = conn.execute(
-                "SELECT product_id, pinned_at, unpinned_at FROM pins"
-                " WHERE show_id = ? ORDER BY pinned_at, id",
+                "SELECT product_id, pinned_at, unpinned_at FROM pins WHERE show_id = ? ORDER BY pinned_at, id",
                 (show_id,),
             )
             return [
-                PinSpan(
-                    show_id, row["product_id"], _time(row["pinned_at"]), rows.from_text(row["unpinned_at"])
-                )
+                PinSpan(show_id, row["product_id"], _time(row["pinned_at"]), rows.from_text(row["unpinned_at"]))
                 for row in cursor
             ]
 
@@ -222,9 +217,7 @@ class SqliteCommerce:
         return await self._db.read(units_bought_in, buyer_id, list(product_ids))
 
     # -- idempotency --------------------------------------------------------------------------------
-    async def claim_idempotency_key(
-        self, viewer_id: str, key: str, request_hash: str
-    ) -> StoredResponse | None:
+    async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:
         def claim(conn: sqlite3.Connection) -> StoredResponse | None:
             row = conn.execute(
                 "SELECT request_hash, response_status, response_body FROM idempotency_keys"
@@ -233,8 +226,7 @@ class SqliteCommerce:
             ).fetchone()
             if row is None:
                 conn.execute(
-                    "INSERT INTO idempotency_keys (viewer_id, key, request_hash, created_at)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT INTO idempotency_keys (viewer_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)",
                     (viewer_id, key, request_hash, rows.to_text(self._clock.now())),
                 )
                 return None
@@ -272,8 +264,7 @@ class SqliteCommerce:
     async def release_stale_idempotency_keys(self, older_than: datetime) -> int:
         def release(conn: sqlite3.Connection) -> int:
             cursor = conn.execute(
-                "DELETE FROM idempotency_keys"
-                " WHERE response_status IS NULL AND order_id IS NULL AND created_at < ?",
+                "DELETE FROM idempotency_keys WHERE response_status IS NULL AND order_id IS NULL AND created_at < ?",
                 (rows.to_text(older_than),),
             )
             return cursor.rowcount

@@ -144,9 +144,7 @@ class Database:
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> None:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         applied = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
         for migration in check_migrations(migrations):
             name, script = migration.name, migration.sql

@@ -196,9 +196,7 @@ class SqliteDeals:
 
     async def deal_holds(self, deal_id: str) -> list[DealHold]:
         def select(conn: sqlite3.Connection) -> list[DealHold]:
-            cursor = conn.execute(
-                "SELECT * FROM deal_holds WHERE deal_id = ? ORDER BY reserved_at, rowid", (deal_id,)
-            )
+            cursor = conn.execute("SELECT * FROM deal_holds WHERE deal_id = ? ORDER BY reserved_at, rowid", (deal_id,))
             return [_hold(row) for row in cursor]
 
         return await self._db.read(select)
@@ -252,4 +250,3 @@ class SqliteDeals:
                 )
 
         await self._db.transaction(place)
-

@@ -109,9 +109,7 @@ class SqliteGiveaways:
                 raise errors.no_such_product(giveaway.product_id)
             if row["stock"] < giveaway.winners:
                 raise errors.out_of_stock({giveaway.product_id: row["stock"]})
-            conn.execute(
-                "UPDATE products SET stock = stock - ? WHERE id = ?", (giveaway.winners, giveaway.product_id)
-            )
+            conn.execute("UPDATE products SET stock = stock - ? WHERE id = ?", (giveaway.winners, giveaway.product_id))
             conn.execute(
                 "INSERT INTO giveaways (id, show_id, host_id, product_id, brand_id, winners, keyword, seed,"
                 " commitment, status, created_at, ends_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -338,9 +338,7 @@ def place_order_in(
         product = products[line.product_id]
         if line.campaign_id is not None and product is not None:
             products[line.product_id] = replace(product, commission_bps=sold_under[line.campaign_id].commission_bps)
-    store_checks.order_placement(
-        order, products, units_bought_in(conn, order.buyer_id, product_ids), max_qty_per_buyer
-    )
+    store_checks.order_placement(order, products, units_bought_in(conn, order.buyer_id, product_ids), max_qty_per_buyer)
     for campaign_id, units in wanted.items():
         campaign = sold_under[campaign_id]
         campaign_rules.take_units(campaign.units_cap, campaign.units_sold, [units])
@@ -395,9 +393,7 @@ def fail_in(conn: sqlite3.Connection, order_id: str, response: StoredResponse | 
     order = _pending(conn, order_id)
     conn.execute("UPDATE orders SET status = 'failed' WHERE id = ?", (order_id,))
     for campaign_id, units in campaign_rules.units_wanted(order.lines).items():
-        conn.execute(
-            "UPDATE campaigns SET units_sold = MAX(0, units_sold - ?) WHERE id = ?", (units, campaign_id)
-        )
+        conn.execute("UPDATE campaigns SET units_sold = MAX(0, units_sold - ?) WHERE id = ?", (units, campaign_id))
     for line in order.lines:
         conn.execute("UPDATE products SET stock = stock + ? WHERE id = ?", (line.qty, line.product_id))
         conn.execute(
@@ -412,9 +408,7 @@ def fail_in(conn: sqlite3.Connection, order_id: str, response: StoredResponse | 
     return _stock(conn, [line.product_id for line in order.lines])
 
 
-def refund_in(
-    conn: sqlite3.Connection, refund: Refund, entries: Sequence[LedgerEntry]
-) -> tuple[Order, StockLevels]:
+def refund_in(conn: sqlite3.Connection, refund: Refund, entries: Sequence[LedgerEntry]) -> tuple[Order, StockLevels]:
     store_checks.refundable(fetch_order(conn, refund.order_id), refund)
     for part in refund.lines:
         conn.execute(
@@ -528,9 +522,7 @@ class SqliteOrders:
         store_checks.page_limit(limit)
         return await self._db.read(_orders_page, show_id, limit, before, brand_id)
 
-    async def record_refund(
-        self, refund: Refund, entries: Sequence[LedgerEntry]
-    ) -> tuple[Order, StockLevels]:
+    async def record_refund(self, refund: Refund, entries: Sequence[LedgerEntry]) -> tuple[Order, StockLevels]:
         store_checks.refund_shape(refund)
         return await self._db.transaction(refund_in, refund, list(entries))
 
@@ -542,8 +534,6 @@ class SqliteOrders:
         args = tuple(value for value in filters.values() if value is not None)
 
         def select(conn: sqlite3.Connection) -> list[LedgerEntry]:
-            return [
-                _entry(row) for row in conn.execute(f"SELECT * FROM ledger WHERE {where} ORDER BY seq", args)
-            ]
+            return [_entry(row) for row in conn.execute(f"SELECT * FROM ledger WHERE {where} ORDER BY seq", args)]
 
         return await self._db.read(select)

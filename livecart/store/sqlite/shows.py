@@ -45,6 +45,7 @@ MIGRATIONS: list[Migration] = [
     Migration(23, "0023_shows_paused_at", "ALTER TABLE shows ADD COLUMN paused_at TEXT"),
 ]
 
+
 def fetch_show(conn: sqlite3.Connection, show_id: str) -> Show | None:
     row = conn.execute("SELECT * FROM shows WHERE id = ?", (show_id,)).fetchone()
     return None if row is None else rows.show(row)
@@ -57,8 +58,14 @@ class SqliteShows:
     async def create_show(self, host_id: str, title: str, scheduled_at: datetime | None) -> Show:
         store_checks.instant("scheduled_at", scheduled_at)
         show = Show(
-            id=new_id("shw"), host_id=host_id, title=title, status=ShowStatus.SCHEDULED,
-            scheduled_at=scheduled_at, started_at=None, ended_at=None, created_at=self._clock.now(),
+            id=new_id("shw"),
+            host_id=host_id,
+            title=title,
+            status=ShowStatus.SCHEDULED,
+            scheduled_at=scheduled_at,
+            started_at=None,
+            ended_at=None,
+            created_at=self._clock.now(),
         )
 
         def insert(conn: sqlite3.Connection) -> None:

@@ -31,7 +31,10 @@ MIGRATIONS: list[Migration] = [
 
 def _event(row: sqlite3.Row) -> TimelineEvent:
     return TimelineEvent(
-        show_id=row["show_id"], type=row["type"], at=datetime.fromisoformat(row["at"]), at_ms=row["at_ms"],
+        show_id=row["show_id"],
+        type=row["type"],
+        at=datetime.fromisoformat(row["at"]),
+        at_ms=row["at_ms"],
         data=json.loads(row["data"]),
     )
 
@@ -43,9 +46,7 @@ class SqliteTimeline:
         rows = [(e.show_id, e.type, e.at.isoformat(), e.at_ms, json.dumps(dict(e.data))) for e in events]
 
         def insert(conn: sqlite3.Connection) -> None:
-            conn.executemany(
-                "INSERT INTO replay_timeline (show_id, type, at, at_ms, data) VALUES (?,?,?,?,?)", rows
-            )
+            conn.executemany("INSERT INTO replay_timeline (show_id, type, at, at_ms, data) VALUES (?,?,?,?,?)", rows)
 
         if rows:
             await self._db.transaction(insert)

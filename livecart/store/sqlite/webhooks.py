@@ -61,8 +61,13 @@ def _hook(row: sqlite3.Row | tuple[object, ...]) -> Webhook:
     created = rows.from_text(str(created_at))
     assert created is not None
     return Webhook(
-        id=str(hook_id), owner_id=str(owner_id), owner_is_admin=bool(owner_is_admin), url=str(url),
-        events=tuple(json.loads(str(events))), secret=str(secret), created_at=created,
+        id=str(hook_id),
+        owner_id=str(owner_id),
+        owner_is_admin=bool(owner_is_admin),
+        url=str(url),
+        events=tuple(json.loads(str(events))),
+        secret=str(secret),
+        created_at=created,
     )
 
 
@@ -83,8 +88,15 @@ class SqliteWebhooks:
         def insert(conn: sqlite3.Connection) -> None:
             conn.execute(
                 f"INSERT INTO webhooks ({HOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (hook.id, hook.owner_id, int(hook.owner_is_admin), hook.url, json.dumps(list(hook.events)),
-                 hook.secret, rows.to_text(hook.created_at)),
+                (
+                    hook.id,
+                    hook.owner_id,
+                    int(hook.owner_is_admin),
+                    hook.url,
+                    json.dumps(list(hook.events)),
+                    hook.secret,
+                    rows.to_text(hook.created_at),
+                ),
             )
 
         await self._db.transaction(insert)
@@ -129,8 +141,14 @@ class SqliteWebhooks:
                 conn.execute(
                     "INSERT OR IGNORE INTO webhook_deliveries (id, webhook_id, status, next_attempt_at, record)"
                     " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?)",
-                    (delivery.id, delivery.webhook_id, delivery.status.value, rows.to_text(delivery.next_attempt_at),
-                     delivery_to_json(delivery), delivery.webhook_id),
+                    (
+                        delivery.id,
+                        delivery.webhook_id,
+                        delivery.status.value,
+                        rows.to_text(delivery.next_attempt_at),
+                        delivery_to_json(delivery),
+                        delivery.webhook_id,
+                    ),
                 )
             conn.execute("UPDATE webhook_events SET expanded = 1 WHERE id = ?", (event_id,))
 
