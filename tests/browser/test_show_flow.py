@@ -6,10 +6,12 @@ host's earnings drop back). No console error on any page (conftest.pages)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
 from playwright.async_api import Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from livecart.demo import DemoSeed
 from tests.browser.harness import PHONE, PLAYING, Pages, screenshots, wait_until
@@ -44,6 +46,9 @@ async def fill_checkout(page: Page, card: str) -> None:
     """The address the first time (saved on the account, it is one line after), the card until one has paid."""
     if await page.locator("#saved-address").is_visible():
         await expect(page.locator("#saved-address-text")).to_contain_text("1 Rue de la Paix")
+        # the saved card (the one that paid before, as its token) is read after the address: give it time
+        with contextlib.suppress(PlaywrightTimeoutError):
+            await page.locator("#saved-card").wait_for(state="visible", timeout=3000)
         if await page.locator("#saved-card").is_visible():  # the card that paid before, as its token
             await expect(page.locator("#saved-card-text")).to_have_text(f"VISA card ending in {card[-4:]}")
         else:
