@@ -18,7 +18,7 @@ from livecart.config import Settings
 from livecart.domain.events import Event
 from livecart.keys import SERVICES
 from livecart.media.native_writer import IMPORT_ERROR, native_available
-from tests.support import ADMIN_TOKEN, Api
+from tests.support import ADMIN_TOKEN, Api, skip_unless_ci
 
 GRACE_SECONDS = 0.5
 MAX_VIEWERS = 6
@@ -31,7 +31,7 @@ both_rtp_paths = pytest.mark.parametrize("settings", ["auto", "off"], ids=["nati
 def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     fastpath = getattr(request, "param", "auto")
     if hasattr(request, "param") and fastpath == "auto" and not native_available():
-        pytest.skip(f"the relay's C fast path is not built here: {IMPORT_ERROR}")
+        skip_unless_ci(f"the relay's C fast path is not built here: {IMPORT_ERROR}")
     return Settings(
         store=f"sqlite:///{tmp_path / 'livecart.db'}",
         admin_token=ADMIN_TOKEN,
