@@ -305,6 +305,8 @@ def forward(
     `recording`, the show is also recorded (beside the bench database)."""
     env = {
         "LIVECART_MAX_VIEWERS": "100000",
+        # every viewer of the crowd comes from 127.0.0.1: the per-address WHEP offer limit would 429 them
+        "LIVECART_WHEP_OFFER_RATE": "1000000/1",
         "LIVECART_PUBLISHER_GRACE_SECONDS": "60",
         "LIVECART_RECORDINGS": "recordings" if recording else "",
         "LIVECART_MEDIA_FASTPATH": "auto" if path == "native" else "off",
