@@ -198,7 +198,12 @@ def measure_emit_variant(
 
 
 def measure_livecart(clients: int, messages: int, frame_ms: int, raw_us: float | None, mixed: bool = False) -> Row:
-    env = {"LIVECART_CHAT_RATE": "100000/1", "LIVECART_CHAT_FRAME_MS": str(frame_ms)}
+    env = {
+        "LIVECART_CHAT_RATE": "100000/1",
+        "LIVECART_CHAT_FRAME_MS": str(frame_ms),
+        # the default socket cap (5,000 per process) would refuse a 10,000-viewer room with 503
+        "LIVECART_MAX_SOCKETS": str(clients + 100),
+    }
     with start_server(env=env) as server:
         admin = server.admin_token
         host = post_json(f"{server.url}/api/hosts", {"name": "Bench Host"}, admin)

@@ -409,7 +409,11 @@ class Options:
 
 
 def measure(mode: str, nodes: int, opts: Options, log: Callable[[str], None] = print) -> Row:
-    env = {"LIVECART_CHAT_RATE": "1000000/1", "LIVECART_CHAT_FRAME_MS": str(opts.frame_ms)}
+    env = {
+        "LIVECART_CHAT_RATE": "1000000/1",
+        "LIVECART_CHAT_FRAME_MS": str(opts.frame_ms),
+        "LIVECART_MAX_SOCKETS": str(opts.viewers + 100),  # a single node may hold every viewer
+    }
     with ExitStack() as stack:
         redis = start_redis()
         stack.callback(redis.stop)
