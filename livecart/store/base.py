@@ -58,6 +58,15 @@ class CheckoutInputs:
     cohosts: list[Cohost]  # cohosts(show_id)
 
 
+@dataclass(frozen=True)
+class CheckoutCaller:
+    """Who checks out where, read in one store call (`checkout_caller`) at the start of a checkout."""
+
+    account: Account | None  # account_by_token(token)
+    show: Show | None  # get_show(show_id)
+    has_deals: bool  # whether the show has any deal (show_deals(show_id) is not empty)
+
+
 class NotReplicated(StoreUnavailable):
     """A write ran on the primary but `WAIT` did not see it reach LIVECART_REDIS_MIN_REPLICAS replicas
     in time: a fail-over now could lose it, so the caller is not told it succeeded (the API answers
@@ -189,6 +198,20 @@ class CommerceStore(Protocol):
         Redis: two pipelined round trips, the cart read in MULTI/EXEC as `cart` does). Each field equals
         the separate read it names; the checkout's own store calls re-check every price, limit and
         stock atomically, so these reads need not be one snapshot."""
+
+    async def checkout_caller(self, token: str, show_id: str) -> CheckoutCaller:
+        """The account of a bearer token, the show and whether it has deals, in one call (SQLite: one read
+        on the database thread; Redis: one pipelined round trip). Each field equals the separate read it
+        names."""
+
+    async def claim_checkout(
+        self, viewer_id: str, key: str, request_hash: str, show_id: str, host_id: str
+    ) -> StoredResponse | CheckoutInputs:
+        """`claim_idempotency_key` and, once claimed, `checkout_inputs(show_id, viewer_id, host_id)` in one
+        call (SQLite: one transaction; Redis: the claim script and the cart's reads in one MULTI/EXEC, then
+        the rows they name). Returns the stored response of a finished key (nothing read), else the inputs
+        of the claimed key; raises IdempotencyMismatch / IdempotencyInProgress as the claim does. When the
+        reads fail after the claim, the claim is released before the error propagates."""
 
     # -- idempotency --------------------------------------------------------------------------------
     async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:

@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from livecart.clock import SystemClock
-from livecart.domain.errors import Conflict
+from livecart.domain.errors import Conflict, IdempotencyInProgress
 from livecart.domain.models import Role, utcnow
 from livecart.store import open_store
 from livecart.store.redis import RedisStore
@@ -223,4 +223,25 @@ async def test_hosts_who_earned_before_the_commission_index_existed_are_found(re
         assert await redis.get("lc:commission:parties:complete") == "1"
     finally:
         await redis.aclose()
+        await store.close()
+
+
+async def test_a_checkout_claim_loads_its_script_again_when_the_server_forgot_it(redis_url: str) -> None:
+    store = await open_store(redis_url, clock=SystemClock())
+    try:
+        host = await factories.host(store)
+        show = await factories.show(store, host.id)
+        buyer = await factories.viewer(store)
+        redis = Redis.from_url(redis_url)
+        try:
+            await redis.script_flush()
+        finally:
+            await redis.aclose()
+
+        inputs = await store.claim_checkout(buyer.id, "key-1", "hash-1", show.id, host.id)  # CLAIM in MULTI/EXEC
+
+        assert inputs == await store.checkout_inputs(show.id, buyer.id, host.id)
+        with pytest.raises(IdempotencyInProgress):
+            await store.claim_idempotency_key(buyer.id, "key-1", "hash-1")
+    finally:
         await store.close()

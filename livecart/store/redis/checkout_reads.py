@@ -1,9 +1,14 @@
-"""`checkout_inputs` on Redis: every read a checkout prices with in two pipelined round trips.
+"""`checkout_caller`, `checkout_inputs` and `claim_checkout` on Redis: the reads (and the claim) a
+checkout starts with, in as few round trips as the keys allow.
 
-The first reads the cart (its lines and quantities in one MULTI/EXEC, as `cart` does), the pinned set,
-the buyer's units, the host's application ids and the show's co-host ids; the second the hashes those
-name (each cart product, application and co-host). Before, the same values took nine separate
-commands, each with its own connection checkout, reply parse and event-loop wake-up.
+- `checkout_caller`: the token's account, the show and whether it has deals, one pipelined round trip.
+- `checkout_inputs`: the cart (its lines and quantities in one MULTI/EXEC, as `cart` does), the pinned
+  set, the buyer's units, the host's application ids and the show's co-host ids; then the hashes
+  those name (each cart product, application and co-host) in a second pipelined round trip.
+- `claim_checkout`: the idempotency claim script runs in the first round trip's MULTI/EXEC, and the
+  second runs only when the key was claimed.
+Before, the same values took eleven separate commands, each with its own connection checkout, reply
+parse and event-loop wake-up.
 """
 
 from __future__ import annotations
@@ -11,30 +16,84 @@ from __future__ import annotations
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError
 
-from livecart.domain.commerce import CartItem
-from livecart.store.base import CheckoutInputs
+from livecart.clock import Clock
+from livecart.domain.commerce import CartItem, StoredResponse
+from livecart.domain.ids import hash_token
+from livecart.store.base import CheckoutCaller, CheckoutInputs
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.campaigns import _application
 from livecart.store.redis.cohosts import _cohost
+from livecart.store.redis.idempotency import CLAIM, RELEASE, claim_args, claim_keys, claimed, running_member
 
 
 def _rows(replies: list[Any]) -> list[dict[str, str]]:
     return [codec.decoded(reply) for reply in replies]
 
 
+def _first_reads(tx: Pipeline, show_id: str, buyer_id: str, host_id: str) -> None:
+    """Queue the reads that name no other key (six replies, in `_inputs`' order)."""
+    tx.zrange(keys.cart_lines(show_id, buyer_id), 0, -1, withscores=True)
+    tx.hgetall(keys.cart_qty(show_id, buyer_id))
+    tx.smembers(keys.pinned_during(show_id))
+    tx.hgetall(keys.units_bought(buyer_id))
+    tx.zrevrange(keys.host_applications(host_id), 0, -1)
+    tx.zrange(keys.show_cohosts(show_id), 0, -1)
+
+
 class RedisCheckoutReads:
     _redis: Redis
+    _clock: Clock
+
+    async def checkout_caller(self, token: str, show_id: str) -> CheckoutCaller:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(keys.token(hash_token(token)))
+            pipe.hgetall(keys.show(show_id))
+            pipe.exists(keys.show_deals(show_id))
+            account, show, deals = await pipe.execute()
+        account_row, show_row = codec.decoded(account), codec.decoded(show)
+        return CheckoutCaller(
+            account=codec.account(account_row) if account_row else None,
+            show=codec.show(show_row) if show_row else None,
+            has_deals=bool(deals),
+        )
 
     async def checkout_inputs(self, show_id: str, buyer_id: str, host_id: str) -> CheckoutInputs:
         async with self._redis.pipeline(transaction=True) as tx:
-            tx.zrange(keys.cart_lines(show_id, buyer_id), 0, -1, withscores=True)
-            tx.hgetall(keys.cart_qty(show_id, buyer_id))
-            tx.smembers(keys.pinned_during(show_id))
-            tx.hgetall(keys.units_bought(buyer_id))
-            tx.zrevrange(keys.host_applications(host_id), 0, -1)
-            tx.zrange(keys.show_cohosts(show_id), 0, -1)
-            lines, quantities, pinned, units, application_ids, cohost_ids = await tx.execute()
+            _first_reads(tx, show_id, buyer_id, host_id)
+            first = await tx.execute()
+        return await self._inputs(show_id, buyer_id, first)
+
+    async def claim_checkout(
+        self, viewer_id: str, key: str, request_hash: str, show_id: str, host_id: str
+    ) -> StoredResponse | CheckoutInputs:
+        member = running_member(viewer_id, key)
+        for attempt in (1, 2):
+            async with self._redis.pipeline(transaction=True) as tx:
+                script_keys = claim_keys(viewer_id, key)
+                tx.evalsha(CLAIM.sha, len(script_keys), *script_keys, *claim_args(request_hash, self._clock, member))
+                _first_reads(tx, show_id, viewer_id, host_id)
+                try:
+                    replies = await tx.execute()
+                except NoScriptError:  # the server forgot the script (restart, SCRIPT FLUSH): nothing ran
+                    if attempt == 2:
+                        raise
+                    await CLAIM.load(self._redis)
+                    continue
+            break
+        replayed = claimed(replies[0], key)
+        if replayed is not None:
+            return replayed
+        try:
+            return await self._inputs(show_id, viewer_id, replies[1:])
+        except BaseException:
+            await RELEASE(self._redis, [keys.idempotency(viewer_id, key), keys.idempotency_running()], [member, 0])
+            raise
+
+    async def _inputs(self, show_id: str, buyer_id: str, first: list[Any]) -> CheckoutInputs:
+        lines, quantities, pinned, units, application_ids, cohost_ids = first
         qty = codec.decoded(quantities)
         cart = [
             CartItem(

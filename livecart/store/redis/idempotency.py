@@ -5,6 +5,7 @@ run; running claims are indexed by time so stale ones can be released."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -80,25 +81,34 @@ def running_member(viewer_id: str, key: str) -> str:
     return f"{viewer_id} {key}"  # viewer ids contain no spaces
 
 
+def claim_keys(viewer_id: str, key: str) -> list[str]:
+    return [keys.idempotency(viewer_id, key), keys.idempotency_running(), keys.idempotency_claims()]
+
+
+def claim_args(request_hash: str, clock: Clock, member: str) -> list[str | int]:
+    return [request_hash, codec.micros(clock.now()), member]
+
+
+def claimed(reply: Any, key: str) -> StoredResponse | None:
+    """CLAIM's reply: None once claimed, the stored response of a finished key, else the error."""
+    outcome = str(reply[0])
+    if outcome == "claimed":
+        return None
+    if outcome == "mismatch":
+        raise errors.idempotency_mismatch(key)
+    if outcome == "running":
+        raise errors.idempotency_in_progress(key)
+    return StoredResponse(status=int(reply[1]), body=str(reply[2]))
+
+
 class RedisIdempotency:
     _redis: Redis
     _clock: Clock
 
     async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:
         member = running_member(viewer_id, key)
-        reply = await CLAIM(
-            self._redis,
-            [keys.idempotency(viewer_id, key), keys.idempotency_running(), keys.idempotency_claims()],
-            [request_hash, codec.micros(self._clock.now()), member],
-        )
-        outcome = str(reply[0])
-        if outcome == "claimed":
-            return None
-        if outcome == "mismatch":
-            raise errors.idempotency_mismatch(key)
-        if outcome == "running":
-            raise errors.idempotency_in_progress(key)
-        return StoredResponse(status=int(reply[1]), body=str(reply[2]))
+        reply = await CLAIM(self._redis, claim_keys(viewer_id, key), claim_args(request_hash, self._clock, member))
+        return claimed(reply, key)
 
     async def save_idempotent_response(self, viewer_id: str, key: str, response: StoredResponse) -> None:
         saved = await SAVE(

@@ -32,6 +32,13 @@ MIGRATIONS: list[Migration] = [
 ID_PREFIX = {Role.HOST: "hst", Role.BRAND: "brd", Role.VIEWER: "vwr"}
 
 
+def account_by_token_in(conn: sqlite3.Connection, token: str) -> Account | None:
+    row = conn.execute(
+        "SELECT * FROM accounts WHERE token_hash = ? AND deleted_at IS NULL", (hash_token(token),)
+    ).fetchone()
+    return None if row is None else rows.account(row)
+
+
 class SqliteAccounts:
     _db: Database
     _clock: Clock
@@ -50,13 +57,7 @@ class SqliteAccounts:
         return created, token
 
     async def account_by_token(self, token: str) -> Account | None:
-        def find(conn: sqlite3.Connection) -> Account | None:
-            row = conn.execute(
-                "SELECT * FROM accounts WHERE token_hash = ? AND deleted_at IS NULL", (hash_token(token),)
-            ).fetchone()
-            return None if row is None else rows.account(row)
-
-        return await self._db.read(find)
+        return await self._db.read(account_by_token_in, token)
 
     async def get_account(self, account_id: str) -> Account | None:
         def find(conn: sqlite3.Connection) -> Account | None:

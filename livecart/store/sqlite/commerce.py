@@ -218,25 +218,7 @@ class SqliteCommerce:
 
     # -- idempotency --------------------------------------------------------------------------------
     async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:
-        def claim(conn: sqlite3.Connection) -> StoredResponse | None:
-            row = conn.execute(
-                "SELECT request_hash, response_status, response_body FROM idempotency_keys"
-                " WHERE viewer_id = ? AND key = ?",
-                (viewer_id, key),
-            ).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO idempotency_keys (viewer_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)",
-                    (viewer_id, key, request_hash, rows.to_text(self._clock.now())),
-                )
-                return None
-            if row["request_hash"] != request_hash:
-                raise errors.idempotency_mismatch(key)
-            if row["response_status"] is None:
-                raise errors.idempotency_in_progress(key)
-            return StoredResponse(row["response_status"], row["response_body"])
-
-        return await self._db.transaction(claim)
+        return await self._db.transaction(claim_in, viewer_id, key, request_hash, self._clock.now())
 
     async def save_idempotent_response(self, viewer_id: str, key: str, response: StoredResponse) -> None:
         def save(conn: sqlite3.Connection) -> None:
@@ -270,6 +252,27 @@ class SqliteCommerce:
             return cursor.rowcount
 
         return await self._db.transaction(release)
+
+
+def claim_in(
+    conn: sqlite3.Connection, viewer_id: str, key: str, request_hash: str, now: datetime
+) -> StoredResponse | None:
+    """`claim_idempotency_key` inside a transaction: None once claimed, the stored response of a finished key."""
+    row = conn.execute(
+        "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE viewer_id = ? AND key = ?",
+        (viewer_id, key),
+    ).fetchone()
+    if row is None:
+        conn.execute(
+            "INSERT INTO idempotency_keys (viewer_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)",
+            (viewer_id, key, request_hash, rows.to_text(now)),
+        )
+        return None
+    if row["request_hash"] != request_hash:
+        raise errors.idempotency_mismatch(key)
+    if row["response_status"] is None:
+        raise errors.idempotency_in_progress(key)
+    return StoredResponse(row["response_status"], row["response_body"])
 
 
 def save_response(conn: sqlite3.Connection, viewer_id: str, key: str, response: StoredResponse) -> bool:
