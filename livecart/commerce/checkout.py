@@ -1,8 +1,8 @@
 """Checkout: cart → pending order (stock taken) → charge → paid order with its ledger entries.
 
 The steps, each atomic in the store (docs/commerce.md has the crash analysis):
-1. `claim_idempotency_key` (while the cart is priced) — replays, mismatches and in-progress retries
-   stop there;
+1. `claim_checkout`: the key claimed with the reads that price the cart — replays, mismatches and
+   in-progress retries stop there;
 2. `place_order`: the PENDING order is stored and every line's stock taken, all or none;
 3. the provider charges the card with the order id as its idempotency reference;
 4. `mark_order_paid`: PAID + ledger entries + the response for replays, in one transaction;
@@ -36,7 +36,7 @@ from livecart.domain.ledger import sale_entries
 from livecart.domain.models import Account, Show, still_selling
 from livecart.domain.shares import Cohost, active_shares
 from livecart.store import Store
-from livecart.store.base import NotReplicated
+from livecart.store.base import CheckoutInputs, NotReplicated
 
 log = logging.getLogger(__name__)
 
@@ -95,26 +95,18 @@ class Checkout:
     ) -> tuple[StoredResponse, bool]:
         """Claim the idempotency key and run the checkout; returns the response and whether it is a replay.
 
-        The key is claimed while the cart is priced (both at once: one round trip to the store), and
-        the price is used only once the claim succeeded. Raises IdempotencyMismatch or
+        The key is claimed with the reads that price the cart (`claim_checkout`: one store call), and
+        the cart is priced only once the claim succeeded. Raises IdempotencyMismatch or
         IdempotencyInProgress from the claim. `status_of(error)` maps a domain error to its HTTP
         status. An unexpected exception releases the key (a retry runs again) and propagates.
         """
-        claimed, priced = await asyncio.gather(
-            self.store.claim_idempotency_key(buyer.id, key, request_hash),
-            self._price(show, buyer, key, request),
-            return_exceptions=True,
-        )
-        if isinstance(claimed, BaseException):
-            raise claimed
-        if claimed is not None:
+        claimed = await self.store.claim_checkout(buyer.id, key, request_hash, show.id, show.host_id)
+        if isinstance(claimed, StoredResponse):
             return claimed, True
         try:
             if request.source is OrderSource.LIVE and not still_selling(show):  # replay: its own explicit path
                 raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show.id)
-            if isinstance(priced, BaseException):
-                raise priced
-            order, cohosts = priced
+            order, cohosts = await self._price(show, buyer, key, request, claimed)
             await self.owners.check(show, {line.product_id: line.brand_id for line in order.lines})
             expected = request.expected_total_cents
             if expected is not None and expected != order.total_cents:
@@ -143,11 +135,10 @@ class Checkout:
         return await self._charge(order, request.card_number, status_of, cohosts), False
 
     async def _price(
-        self, show: Show, buyer: Account, key: str, request: CheckoutRequest
+        self, show: Show, buyer: Account, key: str, request: CheckoutRequest, inputs: CheckoutInputs
     ) -> tuple[Order, list[Cohost]]:
-        """The priced order and the show's co-hosts (for the commission split once paid), from one
-        store call (`checkout_inputs`) instead of a read per cart line, pin set, limit and campaign."""
-        inputs = await self.store.checkout_inputs(show.id, buyer.id, show.host_id)
+        """The priced order and the show's co-hosts (for the commission split once paid), from the
+        inputs read with the claim instead of a read per cart line, pin set, limit and campaign."""
         sold_under = await rates_of(self.store, inputs.applications, self.clock.now())
         order = price_order(
             order_id=new_id("ord"),

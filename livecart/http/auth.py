@@ -30,8 +30,11 @@ class Authenticator:
         self._store = store
         self._admin_token = admin_token.encode()
 
+    def is_admin(self, token: str) -> bool:
+        return hmac.compare_digest(token.encode(), self._admin_token)
+
     async def account_for_token(self, token: str) -> Account | None:
-        if hmac.compare_digest(token.encode(), self._admin_token):
+        if self.is_admin(token):
             return ADMIN
         return await self._store.account_by_token(token)
 
@@ -51,6 +54,11 @@ async def require(request: web.Request, *roles: Role) -> Account:
     account = await optional_account(request)
     if account is None:
         raise Unauthorized("this needs a bearer token")
+    return allowed(account, *roles)
+
+
+def allowed(account: Account, *roles: Role) -> Account:
+    """The account, when it has one of `roles` (admin always may); else Forbidden."""
     if account.role is not Role.ADMIN and account.role not in roles:
         allowed = " or ".join(role.value for role in roles) or "admin"
         raise Forbidden(f"only {allowed} may do this", role=account.role.value)
