@@ -238,7 +238,7 @@ async def test_a_checkout_claim_loads_its_script_again_when_the_server_forgot_it
         finally:
             await redis.aclose()
 
-        inputs = await store.claim_checkout(buyer.id, "key-1", "hash-1", show.id, host.id)  # CLAIM in MULTI/EXEC
+        inputs = await store.claim_checkout(buyer.id, "key-1", "hash-1", show.id, host.id)  # by EVALSHA
 
         assert inputs == await store.checkout_inputs(show.id, buyer.id, host.id)
         with pytest.raises(IdempotencyInProgress):

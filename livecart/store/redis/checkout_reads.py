@@ -5,8 +5,9 @@ checkout starts with, in as few round trips as the keys allow.
 - `checkout_inputs`: the cart (its lines and quantities in one MULTI/EXEC, as `cart` does), the pinned
   set, the buyer's units, the host's application ids and the show's co-host ids; then the hashes
   those name (each cart product, application and co-host) in a second pipelined round trip.
-- `claim_checkout`: the idempotency claim script runs in the first round trip's MULTI/EXEC, and the
-  second runs only when the key was claimed.
+- `claim_checkout`: one script claims the key and, once claimed, makes the first round trip's reads
+  (one command instead of MULTI, the claim, six reads and EXEC); the second round trip follows only
+  when the key was claimed.
 Before, the same values took eleven separate commands, each with its own connection checkout, reply
 parse and event-loop wake-up.
 """
@@ -17,7 +18,6 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import NoScriptError
 
 from livecart.clock import Clock
 from livecart.domain.commerce import CartItem, StoredResponse
@@ -26,7 +26,7 @@ from livecart.store.base import CheckoutCaller, CheckoutInputs
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.campaigns import _application
 from livecart.store.redis.cohosts import _cohost
-from livecart.store.redis.idempotency import CLAIM, RELEASE, claim_args, claim_keys, claimed, running_member
+from livecart.store.redis.idempotency import CLAIM_CHECKOUT, RELEASE, claim_args, claim_keys, claimed, running_member
 
 
 def _rows(replies: list[Any]) -> list[dict[str, str]]:
@@ -70,24 +70,27 @@ class RedisCheckoutReads:
         self, viewer_id: str, key: str, request_hash: str, show_id: str, host_id: str
     ) -> StoredResponse | CheckoutInputs:
         member = running_member(viewer_id, key)
-        for attempt in (1, 2):
-            async with self._redis.pipeline(transaction=True) as tx:
-                script_keys = claim_keys(viewer_id, key)
-                tx.evalsha(CLAIM.sha, len(script_keys), *script_keys, *claim_args(request_hash, self._clock, member))
-                _first_reads(tx, show_id, viewer_id, host_id)
-                try:
-                    replies = await tx.execute()
-                except NoScriptError:  # the server forgot the script (restart, SCRIPT FLUSH): nothing ran
-                    if attempt == 2:
-                        raise
-                    await CLAIM.load(self._redis)
-                    continue
-            break
-        replayed = claimed(replies[0], key)
+        reply = await CLAIM_CHECKOUT(
+            self._redis,
+            [
+                *claim_keys(viewer_id, key),
+                keys.cart_lines(show_id, viewer_id),
+                keys.cart_qty(show_id, viewer_id),
+                keys.pinned_during(show_id),
+                keys.units_bought(viewer_id),
+                keys.host_applications(host_id),
+                keys.show_cohosts(show_id),
+            ],
+            claim_args(request_hash, self._clock, member),
+        )
+        replayed = claimed(reply, key)
         if replayed is not None:
             return replayed
+        lines, quantities, pinned, units, application_ids, cohost_ids = reply[1:]
+        scored = [(lines[i], float(lines[i + 1])) for i in range(0, len(lines), 2)]
+        first = [scored, codec.from_pairs(quantities), pinned, codec.from_pairs(units), application_ids, cohost_ids]
         try:
-            return await self._inputs(show_id, viewer_id, replies[1:])
+            return await self._inputs(show_id, viewer_id, first)
         except BaseException:
             await RELEASE(self._redis, [keys.idempotency(viewer_id, key), keys.idempotency_running()], [member, 0])
             raise

@@ -18,20 +18,41 @@ from livecart.store.redis.lua import Script
 RUNNING = "running"
 DONE = "done"
 
+# The claim, shared by CLAIM and CLAIM_CHECKOUT: `claim()` returns nil once claimed, else the refusal
+# ({'mismatch'}, {'running'}) or the finished record ({'done', status, body}).
 # KEYS: record, running index, claims index. ARGV: request hash, now (µs), running member.
-# Returns {'claimed'}, {'mismatch'}, {'running'} or {'done', status, body}.
-CLAIM = Script(
-    """
-    local record = redis.call('HMGET', KEYS[1], 'state', 'request_hash', 'status', 'body')
-    if not record[1] then
-      redis.call('HSET', KEYS[1], 'state', 'running', 'request_hash', ARGV[1], 'claimed_us', ARGV[2])
-      redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-      redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
-      return {'claimed'}
+CLAIM_LUA = """
+    local function claim()
+      local record = redis.call('HMGET', KEYS[1], 'state', 'request_hash', 'status', 'body')
+      if not record[1] then
+        redis.call('HSET', KEYS[1], 'state', 'running', 'request_hash', ARGV[1], 'claimed_us', ARGV[2])
+        redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+        redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+        return nil
+      end
+      if record[2] ~= ARGV[1] then return {'mismatch'} end
+      if record[1] == 'done' then return {'done', record[3], record[4]} end
+      return {'running'}
     end
-    if record[2] ~= ARGV[1] then return {'mismatch'} end
-    if record[1] == 'done' then return {'done', record[3], record[4]} end
-    return {'running'}
+"""
+
+# Returns {'claimed'}, {'mismatch'}, {'running'} or {'done', status, body}.
+CLAIM = Script(CLAIM_LUA + "return claim() or {'claimed'}")
+
+# The claim, then (only once claimed) the reads a checkout prices with that name no other key.
+# KEYS: as CLAIM's, then cart lines, cart qty, pinned set, units bought, host applications, show co-hosts.
+# Returns CLAIM's refusals, or {'claimed', cart lines with scores, cart qty (flat), pinned, units (flat),
+# application ids (newest first), co-host ids}.
+CLAIM_CHECKOUT = Script(
+    CLAIM_LUA
+    + """
+    local refused = claim()
+    if refused then return refused end
+    return {
+      'claimed', redis.call('ZRANGE', KEYS[4], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[5]),
+      redis.call('SMEMBERS', KEYS[6]), redis.call('HGETALL', KEYS[7]), redis.call('ZREVRANGE', KEYS[8], 0, -1),
+      redis.call('ZRANGE', KEYS[9], 0, -1)
+    }
     """
 )
 
@@ -74,7 +95,7 @@ PURGE = Script(
 )
 PURGE_BATCH = 500
 
-SCRIPTS = (CLAIM, SAVE, RELEASE, PURGE)
+SCRIPTS = (CLAIM, CLAIM_CHECKOUT, SAVE, RELEASE, PURGE)
 
 
 def running_member(viewer_id: str, key: str) -> str:
