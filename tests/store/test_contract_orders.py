@@ -252,6 +252,24 @@ async def test_concurrent_pay_and_fail_settle_an_order_exactly_once(store: Store
         assert (await stock(store, sale.lipstick), await store.ledger_entries(order_id=order.id)) == (5, [])
 
 
+async def test_an_order_failed_by_another_node_is_not_paid_by_the_node_that_placed_it(
+    store: Store, sale: Sale, open_stores: OpenStore
+) -> None:
+    """The placing node keeps the order in memory to pay it without reading it back; the status is
+    still checked in the store."""
+    order = factories.order(sale.show, sale.buyer, (sale.lipstick, 2))
+    await store.place_order(order, LIMIT)
+    other = await open_stores()
+    await other.fail_order(order.id, None)
+
+    with pytest.raises(Conflict):
+        await store.mark_order_paid(order.id, "pay_1", utcnow(), factories.sale_entries(order), None)
+
+    settled = await store.get_order(order.id)
+    assert settled is not None and settled.status is OrderStatus.FAILED
+    assert (await stock(store, sale.lipstick), await store.ledger_entries(order_id=order.id)) == (5, [])
+
+
 async def test_settling_an_unknown_order_raises_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         await store.mark_order_paid("ord_0000000000000000", "pay_1", utcnow(), [], None)

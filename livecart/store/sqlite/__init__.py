@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from livecart.clock import Clock
+from livecart.store.pending import PendingOrders
 from livecart.store.sqlite.accounts import SqliteAccounts
 from livecart.store.sqlite.auctions import SqliteAuctions
 from livecart.store.sqlite.campaigns import SqliteCampaigns
@@ -33,6 +34,7 @@ class SqliteStore(
     def __init__(self, db: Database, *, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._pending = PendingOrders()
 
     @classmethod
     async def open(cls, path: str, *, clock: Clock) -> SqliteStore:

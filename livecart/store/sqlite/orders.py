@@ -22,6 +22,7 @@ from livecart.domain.commerce import (
 )
 from livecart.domain.models import Product
 from livecart.store.base import OrderCursor, StockLevels
+from livecart.store.pending import PendingOrders
 from livecart.store.sqlite import rows
 from livecart.store.sqlite.campaigns import campaign_in
 from livecart.store.sqlite.catalog import fetch_product
@@ -362,6 +363,9 @@ def place_order_in(
     return {line.product_id: _stock_of(products[line.product_id]) - line.qty for line in order.lines}
 
 
+_PAY_PENDING = "UPDATE orders SET status = 'paid', payment_ref = ?, paid_at = ? WHERE id = ? AND status = 'pending'"
+
+
 def mark_paid_in(
     conn: sqlite3.Connection,
     order_id: str,
@@ -370,12 +374,16 @@ def mark_paid_in(
     entries: Sequence[LedgerEntry],
     response: StoredResponse | None,
     clear_cart: bool = True,
+    placed: Order | None = None,
 ) -> Order:
-    order = _pending(conn, order_id)
-    conn.execute(
-        "UPDATE orders SET status = 'paid', payment_ref = ?, paid_at = ? WHERE id = ?",
-        (payment_ref, rows.to_text(paid_at), order_id),
-    )
+    """`placed`: the order as this process placed it (SqliteOrders._pending), so that it is not read
+    back; its status is still checked here, by the UPDATE."""
+    paying = (payment_ref, rows.to_text(paid_at), order_id)
+    if placed is not None and conn.execute(_PAY_PENDING, paying).rowcount == 1:
+        order = placed
+    else:
+        order = _pending(conn, order_id)  # raises unless it exists and is pending
+        conn.execute(_PAY_PENDING, paying)
     _append(conn, entries)
     if clear_cart:
         conn.executemany(
@@ -458,11 +466,16 @@ def _entry(row: sqlite3.Row) -> LedgerEntry:
 
 
 class SqliteOrders:
+    """Orders placed here and not yet settled are kept in `_pending` (livecart/store/pending.py)."""
+
     _db: Database
+    _pending: PendingOrders
 
     async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         store_checks.order_shape(order)
-        return await self._db.transaction(place_order_in, order, max_qty_per_buyer, from_cart)
+        stock = await self._db.transaction(place_order_in, order, max_qty_per_buyer, from_cart)
+        self._pending.add(as_placed(order))
+        return stock
 
     async def mark_order_paid(
         self,
@@ -474,12 +487,19 @@ class SqliteOrders:
         *,
         clear_cart: bool = True,
     ) -> Order:
-        return await self._db.transaction(
-            mark_paid_in, order_id, payment_ref, paid_at, list(entries), response, clear_cart
-        )
+        placed = self._pending.get(order_id)
+        try:
+            return await self._db.transaction(
+                mark_paid_in, order_id, payment_ref, paid_at, list(entries), response, clear_cart, placed
+            )
+        finally:
+            self._pending.discard(order_id)
 
     async def fail_order(self, order_id: str, response: StoredResponse | None) -> StockLevels:
-        return await self._db.transaction(fail_in, order_id, response)
+        try:
+            return await self._db.transaction(fail_in, order_id, response)
+        finally:
+            self._pending.discard(order_id)
 
     async def get_order(self, order_id: str) -> Order | None:
         return await self._db.read(fetch_order, order_id)
