@@ -208,10 +208,9 @@ class CommerceStore(Protocol):
         self, viewer_id: str, key: str, request_hash: str, show_id: str, host_id: str
     ) -> StoredResponse | CheckoutInputs:
         """`claim_idempotency_key` and, once claimed, `checkout_inputs(show_id, viewer_id, host_id)` in one
-        call (SQLite: one transaction; Redis: the claim script and the cart's reads in one MULTI/EXEC, then
-        the rows they name). Returns the stored response of a finished key (nothing read), else the inputs
-        of the claimed key; raises IdempotencyMismatch / IdempotencyInProgress as the claim does. When the
-        reads fail after the claim, the claim is released before the error propagates."""
+        atomic call (SQLite: one transaction; Redis: one script). Returns the stored response of a finished
+        key (nothing read), else the inputs of the claimed key; raises IdempotencyMismatch /
+        IdempotencyInProgress as the claim does (nothing claimed)."""
 
     # -- idempotency --------------------------------------------------------------------------------
     async def claim_idempotency_key(self, viewer_id: str, key: str, request_hash: str) -> StoredResponse | None:

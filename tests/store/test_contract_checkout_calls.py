@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from livecart.domain import campaigns as rules
 from livecart.domain import deals
+from livecart.domain.campaigns import Application
 from livecart.domain.commerce import StoredResponse
 from livecart.domain.errors import IdempotencyInProgress, IdempotencyMismatch
 from livecart.domain.ids import new_id
@@ -14,6 +16,7 @@ from livecart.domain.models import Role, utcnow
 from livecart.store import Store
 from livecart.store.base import CheckoutInputs
 from tests.store import factories
+from tests.store.test_contract_campaigns import campaign
 
 
 async def test_the_caller_is_the_token_s_account_and_the_show(store: Store) -> None:
@@ -58,19 +61,33 @@ async def test_a_show_with_a_deal_says_so(store: Store) -> None:
 
 
 async def test_a_claimed_checkout_reads_what_checkout_inputs_reads(store: Store) -> None:
-    brand, host = await factories.brand(store), await factories.host(store)
+    brand = await factories.brand(store)
+    host, mia, leo = [await factories.host(store, name) for name in ("Ava", "Mia", "Leo")]
     show = await factories.show(store, host.id)
-    buyer = await factories.viewer(store)
-    product = await factories.product(store, brand.id, stock=7)
-    await store.pin_product(show.id, product.id)
-    await store.add_to_cart(show.id, buyer.id, product.id, 2, 10)
+    buyer, other = await factories.viewer(store), await factories.viewer(store, "Kim")
+    products = [await factories.product(store, brand.id, sku=f"SKU-{i}", stock=7) for i in range(3)]
+    await store.pin_product(show.id, products[0].id)
+    await store.add_to_cart(show.id, buyer.id, products[1].id, 2, 10)
+    await store.add_to_cart(show.id, buyer.id, products[0].id, 1, 10)
+    await store.add_to_cart(show.id, other.id, products[2].id, 4, 10)  # another buyer's cart is not read
+    await store.place_order(factories.order(show, buyer, (products[1], 1), key="k0"), 10)
+    offered = await campaign(store, brand, product_ids=[products[0].id])
+    await store.apply_to_campaign(
+        Application(new_id("app"), offered.id, host.id, "pitch", rules.first_status(offered), utcnow()), None
+    )
+    await store.invite_cohost(show.id, mia.id, 2000)
+    await store.invite_cohost(show.id, leo.id, 1000)
+    await store.accept_cohost(show.id, leo.id)
 
     inputs = await store.claim_checkout(buyer.id, "key-1", "hash-1", show.id, host.id)
 
     assert isinstance(inputs, CheckoutInputs)
     assert inputs == await store.checkout_inputs(show.id, buyer.id, host.id)
-    assert inputs.products == {product.id: product}
-    assert [(item.product_id, item.qty) for item in inputs.cart] == [(product.id, 2)]
+    assert set(inputs.products) == {products[0].id, products[1].id}
+    assert [(item.product_id, item.qty) for item in inputs.cart] == [(products[1].id, 2), (products[0].id, 1)]
+    assert inputs.bought == {products[1].id: 1, products[0].id: 0}
+    assert len(inputs.applications) == 1
+    assert len(inputs.cohosts) == 2
 
 
 async def test_a_claimed_checkout_holds_the_key_like_a_claim(store: Store) -> None:

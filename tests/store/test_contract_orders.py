@@ -266,7 +266,8 @@ async def test_an_order_failed_by_another_node_is_not_paid_by_the_node_that_plac
         await store.mark_order_paid(order.id, "pay_1", utcnow(), factories.sale_entries(order), None)
 
     settled = await store.get_order(order.id)
-    assert settled is not None and settled.status is OrderStatus.FAILED
+    assert settled is not None
+    assert settled.status is OrderStatus.FAILED
     assert (await stock(store, sale.lipstick), await store.ledger_entries(order_id=order.id)) == (5, [])
 
 

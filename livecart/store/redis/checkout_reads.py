@@ -5,9 +5,8 @@ checkout starts with, in as few round trips as the keys allow.
 - `checkout_inputs`: the cart (its lines and quantities in one MULTI/EXEC, as `cart` does), the pinned
   set, the buyer's units, the host's application ids and the show's co-host ids; then the hashes
   those name (each cart product, application and co-host) in a second pipelined round trip.
-- `claim_checkout`: one script claims the key and, once claimed, makes the first round trip's reads
-  (one command instead of MULTI, the claim, six reads and EXEC); the second round trip follows only
-  when the key was claimed.
+- `claim_checkout`: one script claims the key and, once claimed, makes both round trips' reads: one
+  command and one round trip for the claim and everything it prices with.
 Before, the same values took eleven separate commands, each with its own connection checkout, reply
 parse and event-loop wake-up.
 """
@@ -26,7 +25,7 @@ from livecart.store.base import CheckoutCaller, CheckoutInputs
 from livecart.store.redis import codec, keys, records
 from livecart.store.redis.campaigns import _application
 from livecart.store.redis.cohosts import _cohost
-from livecart.store.redis.idempotency import CLAIM_CHECKOUT, RELEASE, claim_args, claim_keys, claimed, running_member
+from livecart.store.redis.idempotency import CLAIM_CHECKOUT, claim_args, claim_keys, claimed, running_member
 
 
 def _rows(replies: list[Any]) -> list[dict[str, str]]:
@@ -69,7 +68,6 @@ class RedisCheckoutReads:
     async def claim_checkout(
         self, viewer_id: str, key: str, request_hash: str, show_id: str, host_id: str
     ) -> StoredResponse | CheckoutInputs:
-        member = running_member(viewer_id, key)
         reply = await CLAIM_CHECKOUT(
             self._redis,
             [
@@ -81,19 +79,36 @@ class RedisCheckoutReads:
                 keys.host_applications(host_id),
                 keys.show_cohosts(show_id),
             ],
-            claim_args(request_hash, self._clock, member),
+            [
+                *claim_args(request_hash, self._clock, running_member(viewer_id, key)),
+                keys.product(""),
+                keys.application(""),
+                keys.cohost(show_id, ""),
+            ],
         )
         replayed = claimed(reply, key)
         if replayed is not None:
             return replayed
-        lines, quantities, pinned, units, application_ids, cohost_ids = reply[1:]
-        scored = [(lines[i], float(lines[i + 1])) for i in range(0, len(lines), 2)]
-        first = [scored, codec.from_pairs(quantities), pinned, codec.from_pairs(units), application_ids, cohost_ids]
-        try:
-            return await self._inputs(show_id, viewer_id, first)
-        except BaseException:
-            await RELEASE(self._redis, [keys.idempotency(viewer_id, key), keys.idempotency_running()], [member, 0])
-            raise
+        lines, quantities, pinned, units, product_rows, application_rows, cohost_rows = reply[1:]
+        qty = codec.from_pairs(quantities)
+        cart = [
+            CartItem(
+                product_id=str(lines[i]), qty=int(qty[str(lines[i])]), added_at=records.from_micros(int(lines[i + 1]))
+            )
+            for i in range(0, len(lines), 2)
+            if str(lines[i]) in qty
+        ]
+        ids = [item.product_id for item in cart]
+        products = [codec.from_pairs(row) for row in product_rows]
+        bought = codec.from_pairs(units)
+        return CheckoutInputs(
+            cart=cart,
+            products={row["id"]: codec.product(row) for row in products if row and row["id"] in qty},
+            pinned={str(product_id) for product_id in pinned},
+            bought={product_id: int(bought.get(product_id) or 0) for product_id in ids},
+            applications=[_application(codec.from_pairs(row)) for row in application_rows if row],
+            cohosts=[_cohost(codec.from_pairs(row)) for row in cohost_rows if row],
+        )
 
     async def _inputs(self, show_id: str, buyer_id: str, first: list[Any]) -> CheckoutInputs:
         lines, quantities, pinned, units, application_ids, cohost_ids = first

@@ -39,19 +39,29 @@ CLAIM_LUA = """
 # Returns {'claimed'}, {'mismatch'}, {'running'} or {'done', status, body}.
 CLAIM = Script(CLAIM_LUA + "return claim() or {'claimed'}")
 
-# The claim, then (only once claimed) the reads a checkout prices with that name no other key.
-# KEYS: as CLAIM's, then cart lines, cart qty, pinned set, units bought, host applications, show co-hosts.
+# The claim, then (only once claimed) every read a checkout prices with. KEYS: as CLAIM's, then cart
+# lines, cart qty, pinned set, units bought, host applications, show co-hosts. ARGV: as CLAIM's, then the
+# key prefixes of a product, an application and one of the show's co-hosts (`keys.product("")`, …): the
+# hashes the cart and the two sets name are read by those prefixes, as PLACE_ORDER reads the lock's order,
+# so that the whole read is one round trip (the store runs on one Redis, or Sentinel: no cluster slots).
 # Returns CLAIM's refusals, or {'claimed', cart lines with scores, cart qty (flat), pinned, units (flat),
-# application ids (newest first), co-host ids}.
+# {product hash (flat) per cart line}, {application hash per application, newest first},
+# {co-host hash per co-host}}.
 CLAIM_CHECKOUT = Script(
     CLAIM_LUA
     + """
     local refused = claim()
     if refused then return refused end
+    local function rows(prefix, ids, step)
+      local found = {}
+      for i = 1, #ids, step do table.insert(found, redis.call('HGETALL', prefix .. ids[i])) end
+      return found
+    end
+    local lines = redis.call('ZRANGE', KEYS[4], 0, -1, 'WITHSCORES')
     return {
-      'claimed', redis.call('ZRANGE', KEYS[4], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[5]),
-      redis.call('SMEMBERS', KEYS[6]), redis.call('HGETALL', KEYS[7]), redis.call('ZREVRANGE', KEYS[8], 0, -1),
-      redis.call('ZRANGE', KEYS[9], 0, -1)
+      'claimed', lines, redis.call('HGETALL', KEYS[5]), redis.call('SMEMBERS', KEYS[6]),
+      redis.call('HGETALL', KEYS[7]), rows(ARGV[4], lines, 2),
+      rows(ARGV[5], redis.call('ZREVRANGE', KEYS[8], 0, -1), 1), rows(ARGV[6], redis.call('ZRANGE', KEYS[9], 0, -1), 1)
     }
     """
 )
