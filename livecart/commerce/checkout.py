@@ -25,6 +25,7 @@ from livecart.commerce.carts import Owners
 from livecart.commerce.connect import rates_of
 from livecart.commerce.payments import PaymentProvider
 from livecart.commerce.stock_news import StockNews
+from livecart.domain import errors
 from livecart.domain.attribution import is_storefront
 from livecart.domain.buyers import public_buyer_name
 from livecart.domain.cart import CartRules, price_order
@@ -116,6 +117,13 @@ class Checkout:
                     expected_total_cents=expected,
                     total_cents=order.total_cents,
                 )
+            sold_out = {
+                line.product_id: available
+                for line in order.lines
+                if (available := claimed.products[line.product_id].stock) < line.qty
+            }
+            if sold_out:  # short when the cart was read with the claim: place_order would refuse it as well
+                raise errors.out_of_stock(sold_out)
             stock = await self.store.place_order(order, self.rules.max_qty_per_buyer, from_cart=True)
         except CartEmpty as error:
             # Nothing was bought and nothing changed: keep no record of the key (issue 19, finding 12), so
