@@ -507,6 +507,11 @@ class LiveStore(Protocol):
 class AuctionStore(Protocol):
     """Live auctions (docs/selling.md). Each method is one atomic step; the time is the store's clock."""
 
+    async def confirm_replicated(self) -> None:
+        """Return once every write this store made before the call is on LIVECART_REDIS_MIN_REPLICAS
+        replicas; raises NotReplicated otherwise. For the selling timer, which announces a settle or a
+        draw that raised NotReplicated only after this. SQLite (durable at commit): returns at once."""
+
     async def open_auction(self, auction: Auction) -> StockLevels:
         """Store a new OPEN auction and take its `quantity` units from the product's stock, together.
 
