@@ -601,6 +601,8 @@
  * @property {number} [min_cents] bid_too_low: the lowest valid bid now
  * @property {Object<string, number>} [available] out_of_stock: units left per short product
  * @property {number} [limit] limit_exceeded: the most units of a product one buyer may have
+ * @property {number} [expected_total_cents] price_changed: the total the buyer was shown (sent with the checkout)
+ * @property {number} [total_cents] price_changed: the total the cart costs now
  */
 
 // ---- the live room (Socket.IO) ------------------------------------------------------------------
