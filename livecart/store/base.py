@@ -175,6 +175,15 @@ class CommerceStore(Protocol):
     async def remove_from_cart(self, show_id: str, viewer_id: str, product_id: str) -> bool:
         """Remove the line; False when the cart had no such line."""
 
+    async def set_cart_qty(
+        self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
+    ) -> list[CartItem]:
+        """Set the cart line of `product_id` to `qty` units (qty ≥ 0), in one step: 0 removes the line (none:
+        nothing changes); fewer units than the line holds always succeed; more (a new line included) are
+        an add — NotFound for an unknown product, LimitExceeded (nothing changed) over `max_qty`, and one
+        cart add recorded (stats). Returns the whole cart after the change.
+        """
+
     async def cart_activity(self, show_id: str) -> dict[str, CartActivity]:
         """Per product id: number of add_to_cart calls in this show and number of distinct viewers."""
 

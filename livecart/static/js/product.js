@@ -82,19 +82,16 @@ async function join(event) {
 }
 
 /**
- * The storefront's cart holds `qty` units of this product: an earlier attempt's line (a declined card)
- * is replaced, not added to.
+ * The storefront's cart holds `qty` units of this product (PATCH sets the line, adding it when absent):
+ * an earlier attempt's line (a declined card) is replaced, not added to.
  * @param {string} base
  * @param {string|undefined} token
  * @param {number} qty
  */
 async function putInCart(base, token, qty) {
-  /** @type {import("./protocol.js").Cart} */
-  const cart = await api("GET", `${base}/cart`, { token });
-  if (cart.items.some((item) => item.product.id === productId)) {
-    await api("DELETE", `${base}/cart/items/${encodeURIComponent(productId)}`, { token });
-  }
-  await api("POST", `${base}/cart/items`, { token, json: { product_id: productId, qty } });
+  /** @type {import("./protocol.js").CartQtyChange} */
+  const change = { qty };
+  await api("PATCH", `${base}/cart/items/${encodeURIComponent(productId)}`, { token, json: change });
 }
 
 async function buy(event) {
