@@ -10,16 +10,17 @@ import asyncio
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
 from redis.asyncio import Redis
 
 from livecart.bus import EventBus
-from livecart.clock import ManualClock
+from livecart.clock import ManualClock, SystemClock
 from livecart.commerce.checkout import Checkout
 from livecart.commerce.payments import TestPaymentProvider
 from livecart.commerce.selling import Selling, SellingRules
@@ -29,11 +30,14 @@ from livecart.domain.cart import CartRules
 from livecart.domain.errors import IdempotencyInProgress
 from livecart.domain.events import AuctionChanged, Event
 from livecart.domain.giveaways import GiveawayStatus
+from livecart.domain.models import ShowStatus
 from livecart.store import Store, open_store
 from livecart.store.base import NotReplicated
 from livecart.store.redis import keys
-from tests.conftest import RedisServer, start_redis, stop_process
+from tests.conftest import RedisServer, ServerProcess, start_redis, stop_process
+from tests.hardening.flash_sale import CHECKOUT_BODY, call
 from tests.store.selling import Scene, live_scene
+from tests.support import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(120)]
 
@@ -240,3 +244,54 @@ async def test_confirm_replicated_raises_while_no_replica_acknowledges(pair: Pai
     with pair.replica_frozen(), pytest.raises(NotReplicated):
         await store.confirm_replicated()
     await asyncio.wait_for(store.confirm_replicated(), 10)
+
+
+async def test_over_http_a_deal_checkout_no_replica_confirmed_is_503_and_never_charged(
+    pair: Pair, tmp_path: Path, server_process: Callable[..., ServerProcess]
+) -> None:
+    payments = tmp_path / "payments.jsonl"
+    server = server_process({
+        "LIVECART_STORE": pair.primary.url, "LIVECART_REDIS_MIN_REPLICAS": "1", "LIVECART_REDIS_TIMEOUT_S": "1",
+        "LIVECART_TEST_PAYMENTS_FILE": str(payments), "LIVECART_RECOVERY_GRACE_S": "1",
+    })  # fmt: skip
+    base = server.url
+    async with aiohttp.ClientSession() as http:
+        brand = await call(http, "POST", f"{base}/api/brands", 201, ADMIN_TOKEN, json={"name": "Aurora"})
+        host = await call(http, "POST", f"{base}/api/hosts", 201, ADMIN_TOKEN, json={"name": "Mia"})
+        product = await call(http, "POST", f"{base}/api/products", 201, brand["token"], json={
+            "sku": "B-1", "title": "Bag", "price_cents": 5000, "currency": "EUR", "stock": 5,
+            "commission_bps": 1000})  # fmt: skip
+        show = await call(http, "POST", f"{base}/api/shows", 201, host["token"], json={"title": "Deals"})
+        for step in ("lineup", "pins"):
+            await call(http, "POST", f"{base}/api/shows/{show['id']}/{step}", 201, host["token"],
+                       json={"product_id": product["id"]})  # fmt: skip
+        store = await open_store(pair.primary.url, clock=SystemClock())
+        try:
+            await store.set_show_status(show["id"], ShowStatus.LIVE)
+        finally:
+            await store.close()
+        deal = await call(http, "POST", f"{base}/api/shows/{show['id']}/deals", 201, host["token"], json={
+            "product_id": product["id"], "price_cents": 2990, "quantity": 2, "duration_s": 300})  # fmt: skip
+        viewer = await call(http, "POST", f"{base}/api/viewers", 201, json={"name": "Sam"})
+        await call(http, "POST", f"{base}/api/shows/{show['id']}/cart/items", 201, viewer["token"],
+                   json={"deal_id": deal["id"]})  # fmt: skip
+        headers = {"Authorization": f"Bearer {viewer['token']}", "Idempotency-Key": "deal-key-1"}
+        url = f"{base}/api/shows/{show['id']}/checkout"
+        with pair.replica_frozen():
+            async with http.post(url, json=CHECKOUT_BODY, headers=headers) as response:
+                assert response.status == 503, await response.text()
+                assert (await response.json())["error"]["code"] == "unavailable"
+                assert int(response.headers["Retry-After"]) >= 1
+        # The same key never pays twice: in progress until checkout recovery fails the uncharged order.
+        deadline = time.monotonic() + 30
+        while True:
+            async with http.post(url, json=CHECKOUT_BODY, headers=headers) as response:
+                status, body = response.status, await response.json()
+            assert status < 500, body
+            if body.get("error", {}).get("code") != "idempotency_in_progress":
+                break
+            assert time.monotonic() < deadline, "recovery did not settle the order"
+            await asyncio.sleep(0.5)
+    assert status == 409, body
+    assert TestPaymentProvider(path=payments).charges == {}
+    assert "Traceback" not in server.log.read_text()
