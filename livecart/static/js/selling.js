@@ -3,7 +3,7 @@
 // (SellerControls). State comes from the join snapshot's `selling` and the room's `auction`, `deal` and
 // `giveaway` events; countdowns tick on the page from each format's `ends_at`.
 import { api } from "./api.js";
-import { $, bidi, el, showFieldErrors, userText } from "./dom.js";
+import { bidi, el, showFieldErrors, userText } from "./dom.js";
 import { t, tn } from "./i18n.js";
 import { formatMoney } from "./money.js";
 
@@ -116,6 +116,8 @@ export class SellingView {
     this.message = ""; // the latest outcome of this viewer's bid (outbid, too low…)
     /** @type {Map<string, number>} deal id → units this viewer holds (from the cart's deal lines) */
     this.held = new Map();
+    /** @type {Set<string>} giveaways this viewer entered from this page (the card keeps saying so) */
+    this.entered = new Set();
     this.wasLeader = false;
     this.dialog = null;
   }
@@ -437,9 +439,10 @@ export class SellingView {
             type: "button",
             class: "btn btn-primary format-action",
             "data-action": "enter",
+            disabled: this.entered.has(giveaway.id),
             onclick: () => this.enter(giveaway),
           },
-          t("selling.enter"),
+          this.entered.has(giveaway.id) ? t("selling.entered_you") : t("selling.enter"),
         ),
       );
     } else {
@@ -475,13 +478,9 @@ export class SellingView {
     /** @type {any} */
     const ack = await this.request("enter", { giveaway_id: giveaway.id });
     if (ack.ok) {
+      this.entered.add(giveaway.id); // kept through the redraws the room's giveaway events cause
       this.state.setGiveaway(ack.giveaway);
       this.render();
-      const button = $(`[data-giveaway-id="${giveaway.id}"] [data-action="enter"]`, this.container);
-      if (button) {
-        button.textContent = t("selling.entered_you");
-        button.disabled = true;
-      }
     } else if (ack.error.code === "unauthorized") this.askForName();
   }
 }
