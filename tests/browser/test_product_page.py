@@ -83,3 +83,25 @@ async def test_a_second_attempt_replaces_the_cart_line_instead_of_adding_to_it(a
     await fan.get_by_role("button", name="Pay").click()
     await expect(fan.locator("#buy-ok")).to_contain_text("is paid: €100.00")  # one coat, as shown, not two
     assert await sales(api, brand, link) == 1
+
+
+async def test_the_product_page_speaks_french_down_to_the_changed_total(api: Api, pages: Pages) -> None:
+    brand, coat, link = await coat_through_a_link(api)
+    pages.expected_statuses.add(409)
+    fan = await pages.open(link["url"], who="French fan", locale="fr-FR")
+    await expect(fan.locator("#product-hint")).to_contain_text("Ce produit se vend pendant les lives")
+    await expect(fan.locator("#product-hint a")).to_have_attribute("href", "/")
+    await fan.get_by_label("Votre nom, pour acheter").fill("Sam Fan")
+    await fan.get_by_role("button", name="Continuer").click()
+    for label, value in (("Nom complet", "Sam Fan"), ("Adresse", "1 Rue de la Paix"), ("Ville", "Paris"),
+                         ("Code postal", "75002"), ("Pays (code à 2 lettres)", "FR"),
+                         ("Numéro de carte", "4242 4242 4242 4242")):  # fmt: skip
+        await fan.get_by_label(label).fill(value)
+    await expect(fan.locator("#buy-total")).to_have_text("Total : 100,00\u00a0€")
+    await api.call("PATCH", f"/api/products/{coat['id']}", 200, token=brand["token"], json={"price_cents": 9_000})
+    await fan.get_by_role("button", name="Payer").click()
+    changed = "le total est maintenant de 90,00\u00a0€ (et non 100,00\u00a0€)"
+    await expect(fan.locator("#buy-error")).to_contain_text(changed)
+    await fan.get_by_role("button", name="Payer").click()
+    await expect(fan.locator("#buy-ok")).to_contain_text("est payée : 90,00\u00a0€")
+    assert await sales(api, brand, link) == 1

@@ -4,8 +4,8 @@
 // the buyer was shown (`expected_total_cents`); a price changed meanwhile (409 price_changed) shows the new
 // total and buying goes on only when the buyer presses Pay again, at that total.
 import { api } from "./api.js";
-import { $, setText } from "./dom.js";
-import { translatePage } from "./i18n.js";
+import { $, el, setText } from "./dom.js";
+import { t, tn, translatePage } from "./i18n.js";
 import { formatMoney } from "./money.js";
 import { heldCode, keepAttribution } from "./attribution.js";
 import { saveViewer, savedViewer } from "./tokens.js";
@@ -35,7 +35,7 @@ function shownTotal() {
 function showTotal() {
   if (!shown) return;
   const total = formatMoney(shownTotal(), shown.currency);
-  setText("#buy-total", `Total: ${total}`);
+  setText("#buy-total", t("product.total", { total }));
 }
 
 async function showProduct() {
@@ -53,7 +53,7 @@ async function showProduct() {
       $("#product-image").hidden = false;
     }
   } catch (error) {
-    setText("#product-error", error.status === 404 ? "This product does not exist." : error.message);
+    setText("#product-error", error.status === 404 ? t("product.not_found") : error.message);
   }
 }
 
@@ -120,7 +120,7 @@ async function buy(event) {
       },
     });
     changed = null;
-    setText("#buy-ok", `Thank you! Order ${order.id} is paid: ${formatMoney(order.total_cents, order.currency)}.`);
+    setText("#buy-ok", t("product.paid", { id: order.id, total: formatMoney(order.total_cents, order.currency) }));
   } catch (error) {
     if (error.code === "price_changed" && typeof error.details.total_cents === "number") {
       changed = { qty, total_cents: error.details.total_cents };
@@ -128,10 +128,7 @@ async function buy(event) {
       const currency = shown ? shown.currency : "EUR";
       const now = formatMoney(error.details.total_cents, currency);
       const before = formatMoney(expected, currency);
-      setText(
-        "#buy-error",
-        `The price changed: the total is now ${now} (not ${before}). Press Pay to buy at this total.`,
-      );
+      setText("#buy-error", t("product.price_changed", { now, before }));
       $("#buy-pay").focus();
     } else {
       setText("#buy-error", error.message);
@@ -140,7 +137,8 @@ async function buy(event) {
 }
 
 async function main() {
-  translatePage(); // the page's static text; what product.js writes is English for now
+  translatePage(); // the page's static text; what product.js writes comes from i18n too
+  $("#product-hint").replaceChildren(...tn("product.hint", { link: el("a", { href: "/", text: "livecart" }) }));
   const held = heldCode();
   $("#name-form").addEventListener("submit", join);
   $("#buy-form").addEventListener("submit", buy);

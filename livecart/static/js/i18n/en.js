@@ -280,6 +280,11 @@ export default {
   "product.country": "Country (2-letter code)",
   "product.card_number": "Card number",
   "product.pay": "Pay",
+  "product.hint": "This product sells in live shows: see what is live and coming up on {link}.",
+  "product.not_found": "This product does not exist.",
+  "product.total": "Total: {total}",
+  "product.paid": "Thank you! Order {id} is paid: {total}.",
+  "product.price_changed": "The price changed: the total is now {now} (not {before}). Press Pay to buy at this total.",
 
   // the brand console's Campaigns panel: its static text
   "campaigns.heading": "Campaigns",

@@ -282,6 +282,12 @@ export default {
   "product.country": "Pays (code à 2 lettres)",
   "product.card_number": "Numéro de carte",
   "product.pay": "Payer",
+  "product.hint": "Ce produit se vend pendant les lives : voyez ce qui est en direct et à venir sur {link}.",
+  "product.not_found": "Ce produit n’existe pas.",
+  "product.total": "Total : {total}",
+  "product.paid": "Merci ! La commande {id} est payée : {total}.",
+  "product.price_changed":
+    "Le prix a changé : le total est maintenant de {now} (et non {before}). Appuyez sur Payer pour acheter à ce total.",
 
   // the brand console's Campaigns panel: its static text
   "campaigns.heading": "Campagnes",
