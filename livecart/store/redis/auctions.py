@@ -164,6 +164,8 @@ class RedisAuctions:
     _wait_timeout_ms: int
 
     async def confirm_replicated(self) -> None:
+        if self._min_replicas <= 0:
+            return  # nothing waits for replicas: nothing to confirm
         await PROBE.replicated(self._redis, [keys.replication_probe()], [], self._min_replicas, self._wait_timeout_ms)
 
     async def open_auction(self, auction: Auction) -> StockLevels:
