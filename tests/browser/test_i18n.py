@@ -163,6 +163,8 @@ async def test_the_auction_deal_and_giveaway_cards_speak_french(
     await expect(auction.locator("[data-action=bid]")).to_have_text("Vous menez · enchérir 11,00\u00a0€")
     await expect(auction).to_contain_text("10,00\u00a0€ par Sam A.")
 
+    reviews = page.get_by_role("button", name=f"Pas encore d’avis · Avis sur {SERUM}")
+    await expect(reviews).to_have_text("Pas encore d’avis")
     badge = page.locator(".product-card .deal-badge")
     await expect(badge).to_contain_text("29,90\u00a0€")
     await expect(badge).to_contain_text("reste 3")
@@ -179,7 +181,7 @@ async def test_the_auction_deal_and_giveaway_cards_speak_french(
     await page.wait_for_timeout(300)  # the room's giveaway event redraws the card: it still says so
     await expect(giveaway.locator("[data-action=enter]")).to_have_text("Vous participez ✓")
     await expect(giveaway.locator("[data-action=enter]")).to_be_disabled()
-    text = await page.locator("#formats, .format-card, .deal-badge").all_inner_texts()
-    for english in ("Live auction", "Starting at", "bids", "Grab", "left", "Giveaway", "entered", "Enter"):
+    text = await page.locator("#formats, .format-card, .deal-badge, .review-badge").all_inner_texts()
+    for english in ("Live auction", "Starting at", "bids", "Grab", "left", "Giveaway", "entered", "Enter", "review"):
         assert not any(english in part for part in text), (english, text)
     await screenshots(page, "watch-formats-fr")
