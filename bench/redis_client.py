@@ -24,7 +24,7 @@ import argparse
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import hiredis
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
@@ -83,7 +83,7 @@ async def _measure(url: str, variant: str, op: str, concurrency: int, commands: 
     make, batch = VARIANTS[variant]
     redis = make(url)
     sha = await redis.script_load(SCRIPT)
-    await redis.hset("bench:product", mapping=PRODUCT)
+    await redis.hset("bench:product", mapping=cast(Any, PRODUCT))
     args: tuple[Any, ...] = ("HGETALL", "bench:product") if op == "hgetall" else ("EVALSHA", sha, 1, "bench:product", 1)
 
     async def one_command() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.backoff import NoBackoff
 
 from livecart.clock import Clock
@@ -90,6 +91,7 @@ def store_client(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, *, wire: bool =
         if not wire:
             return redis
         sentinel = redis.connection_pool
+        assert isinstance(sentinel, SentinelConnectionPool)
         endpoint = Endpoint(locate=sentinel.get_master_address, db=parse_sentinel_url(url).db,
                             username=options.get("username"), password=options.get("password"),
                             connect_timeout_s=timeout_s)  # fmt: skip

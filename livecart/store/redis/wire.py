@@ -41,15 +41,9 @@ from redis._parsers.base import BaseParser
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.asyncio.connection import ConnectionPool
-from redis.exceptions import (
-    ConnectionError,
-    ExecAbortError,
-    InvalidResponse,
-    ReadOnlyError,
-    ResponseError,
-    TimeoutError,
-    WatchError,
-)
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ExecAbortError, InvalidResponse, ReadOnlyError, ResponseError, WatchError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from livecart.redis_options import KEEPALIVE_COUNT, KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S
 
@@ -126,19 +120,19 @@ class WireConnection(asyncio.Protocol):
             try:
                 reply = reader.gets()
             except InvalidResponse as error:
-                self.fail(ConnectionError(f"Protocol error from redis: {error}"))
+                self.fail(RedisConnectionError(f"Protocol error from redis: {error}"))
                 return
             if reply is False:
                 return
             if not waiting:
-                self.fail(ConnectionError("redis sent a reply nobody asked for"))
+                self.fail(RedisConnectionError("redis sent a reply nobody asked for"))
                 return
             future, _ = waiting.popleft()
             if future is not None and not future.done():
                 future.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.fail(ConnectionError("Connection closed by server." if exc is None else f"Connection lost: {exc}"))
+        self.fail(RedisConnectionError("Connection closed by server." if exc is None else f"Connection lost: {exc}"))
 
     # use
     @property
@@ -192,7 +186,7 @@ class WireConnection(asyncio.Protocol):
         while self._waiting:
             future, _ = self._waiting.popleft()
             if future is not None and not future.done():
-                future.set_exception(error)
+                future.set_exception(type(error)(*error.args))  # one instance per waiter: each has its traceback
         self._out.clear()
 
 
@@ -225,12 +219,12 @@ async def _open(endpoint: Endpoint) -> WireConnection:
                 for future in futures:
                     reply = await future
                     if isinstance(reply, Exception):
-                        connection.fail(ConnectionError(f"redis refused the connection: {reply}"))
+                        connection.fail(RedisConnectionError(f"redis refused the connection: {reply}"))
                         raise reply
-    except (TimeoutError, asyncio.TimeoutError) as error:
-        raise TimeoutError(f"Timeout connecting to redis at {address}") from error
+    except TimeoutError as error:  # asyncio.timeout's
+        raise RedisTimeoutError(f"Timeout connecting to redis at {address}") from error
     except OSError as error:
-        raise ConnectionError(f"Error connecting to redis at {address}: {error}") from error
+        raise RedisConnectionError(f"Error connecting to redis at {address}: {error}") from error
     return connection
 
 
@@ -273,14 +267,14 @@ class WireClient:
 
     async def _open(self) -> WireConnection:
         if self._closed:
-            raise ConnectionError("the redis client is closed")
+            raise RedisConnectionError("the redis client is closed")
         if self._watchdog is None or self._watchdog.done():
             self._watchdog = asyncio.get_running_loop().create_task(self._watch())
         return await _open(self._endpoint)
 
     def _check(self, connection: WireConnection, replies: Sequence[Any]) -> None:
         if self._sentinel and any(isinstance(reply, ReadOnlyError) for reply in replies):
-            error = ConnectionError("The previous master is now a slave")
+            error = RedisConnectionError("The previous master is now a slave")
             connection.fail(error)
             raise error
 
@@ -325,7 +319,7 @@ class WireClient:
                 if connection.usable and not connection.busy and not self._closed:
                     self._idle.append(connection)
                 else:
-                    connection.fail(ConnectionError("connection given back mid-command"))
+                    connection.fail(RedisConnectionError("connection given back mid-command"))
 
     async def call_exclusive(self, data: bytes, replies: int) -> list[Any]:
         async with self.exclusive() as connection:
@@ -351,7 +345,7 @@ class WireClient:
                     continue
                 started = connection.oldest_wait_started()
                 if started is not None and now - started > self._timeout_s:
-                    connection.fail(TimeoutError("Timeout reading from redis"))
+                    connection.fail(RedisTimeoutError("Timeout reading from redis"))
                 elif started is None and now - connection.last_used > self._health_s:
                     connection.ping()
 
@@ -361,7 +355,7 @@ class WireClient:
             self._watchdog.cancel()
             self._watchdog = None
         for connection in self.connections():
-            connection.fail(ConnectionError("the redis client is closed"))
+            connection.fail(RedisConnectionError("the redis client is closed"))
         self._shared = [None] * len(self._shared)
         self._idle.clear()
 
@@ -390,7 +384,7 @@ class WireRedis(Redis):
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         if NEVER_DECODE in options:
-            return await super().execute_command(*args, **options)
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         name = args[0]
         if name in BLOCKING:
             (reply,) = await self._wire.call_exclusive(pack(args), 1)
@@ -435,7 +429,7 @@ class WirePipeline(Pipeline):
         try:
             return await self._execute(stack, raise_on_error)
         finally:
-            await self.reset()
+            await self.reset()  # type: ignore[no-untyped-call]
 
     async def _execute(self, stack: list[Any], raise_on_error: bool) -> list[Any]:
         wire = self._client._wire
