@@ -190,6 +190,21 @@ class WireConnection(asyncio.Protocol):
         self._out.clear()
 
 
+async def _replies(futures: list[asyncio.Future[Any]]) -> list[Any]:
+    """The replies of one write. When one fails (the connection is lost) the others' errors are read
+    too (asyncio would log them as never retrieved); when the caller is cancelled, the replies still
+    to come are dropped as they arrive (the connection stays in step)."""
+    try:
+        return [await future for future in futures]
+    except BaseException:
+        for future in futures:
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                future.exception()
+        raise
+
+
 async def _open(endpoint: Endpoint) -> WireConnection:
     loop = asyncio.get_running_loop()
     address = endpoint.path or f"{endpoint.host}:{endpoint.port}"
@@ -216,8 +231,7 @@ async def _open(endpoint: Endpoint) -> WireConnection:
             handshake = endpoint.handshake()
             if handshake:
                 futures = connection.send(b"".join(hiredis.pack_command(c) for c in handshake), len(handshake))
-                for future in futures:
-                    reply = await future
+                for reply in await _replies(futures):
                     if isinstance(reply, Exception):
                         connection.fail(RedisConnectionError(f"redis refused the connection: {reply}"))
                         raise reply
@@ -286,7 +300,7 @@ class WireClient:
         if connection is None or not connection.usable:
             connection = await self._connect_slot(slot)
         futures = connection.send(data, replies)
-        results = [await future for future in futures]
+        results = await _replies(futures)
         self._check(connection, results)
         return results
 
@@ -324,7 +338,7 @@ class WireClient:
     async def call_exclusive(self, data: bytes, replies: int) -> list[Any]:
         async with self.exclusive() as connection:
             futures = connection.send(data, replies)
-            results = [await future for future in futures]
+            results = await _replies(futures)
             self._check(connection, results)
             return results
 
