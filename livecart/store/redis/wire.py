@@ -208,14 +208,20 @@ async def _replies(futures: list[asyncio.Future[Any]]) -> list[Any]:
 async def _open(endpoint: Endpoint) -> WireConnection:
     loop = asyncio.get_running_loop()
     address = endpoint.path or f"{endpoint.host}:{endpoint.port}"
+    made: list[WireConnection] = []
+
+    def protocol() -> WireConnection:
+        made.append(WireConnection(loop))
+        return made[-1]
+
     try:
         async with asyncio.timeout(endpoint.connect_timeout_s):
             if endpoint.path is not None:
-                _, connection = await loop.create_unix_connection(lambda: WireConnection(loop), endpoint.path)
+                _, connection = await loop.create_unix_connection(protocol, endpoint.path)
             else:
                 host, port = await endpoint.locate() if endpoint.locate else (endpoint.host, endpoint.port)
                 address = f"{host}:{port}"
-                transport, connection = await loop.create_connection(lambda: WireConnection(loop), host, port)
+                transport, connection = await loop.create_connection(protocol, host, port)
                 sock = transport.get_extra_info("socket")
                 if sock is not None:
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -233,12 +239,15 @@ async def _open(endpoint: Endpoint) -> WireConnection:
                 futures = connection.send(b"".join(hiredis.pack_command(c) for c in handshake), len(handshake))
                 for reply in await _replies(futures):
                     if isinstance(reply, Exception):
-                        connection.fail(RedisConnectionError(f"redis refused the connection: {reply}"))
                         raise reply
-    except TimeoutError as error:  # asyncio.timeout's
-        raise RedisTimeoutError(f"Timeout connecting to redis at {address}") from error
-    except OSError as error:
-        raise RedisConnectionError(f"Error connecting to redis at {address}: {error}") from error
+    except BaseException as error:
+        for opened in made:  # connected but not usable (handshake refused or unanswered): close it
+            opened.fail(RedisConnectionError(f"connecting to redis at {address} failed: {error!r}"))
+        if isinstance(error, TimeoutError):  # asyncio.timeout's
+            raise RedisTimeoutError(f"Timeout connecting to redis at {address}") from error
+        if isinstance(error, OSError):
+            raise RedisConnectionError(f"Error connecting to redis at {address}: {error}") from error
+        raise
     return connection
 
 
