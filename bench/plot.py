@@ -1,5 +1,6 @@
 """One PNG next to the JSON: video viewers vs server cores, chat clients vs latency, chat capacity per
-process count, checkout throughput."""
+process count, checkout: checkouts per second and livecart CPU per checkout, flash and sustained side by
+side for each store and worker count."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ def _series(rows: Sequence[Row], area: str, x: str, y: str) -> dict[str, list[tu
             at = row[x] if isinstance(row[x], str) else _median(row[x])  # a category (checkout's phase) or a number
             series[str(row.get("variant", area))].append((at, _median(row[y])))
     return {name: sorted(points) for name, points in series.items()}
+
+
+def _group_label(rows: Sequence[Row], variant: str) -> str:
+    """`redis aof=everysec ×2` → two lines: the store, then "2 workers"."""
+    workers = next((int(row.get("workers", 1)) for row in rows if row.get("variant") == variant), 1)
+    store = variant.split(" ×")[0]
+    return f"{store}\n{workers} worker{'s' if workers > 1 else ''}"
 
 
 PHASE_COLOURS = {"flash": "#d95f02", "sustained": "#1b9e77"}
@@ -51,9 +59,9 @@ def _bars(axis: Any, rows: Sequence[Row], y: str) -> None:
             high.append(float(value["max"]) - median if isinstance(value, dict) else 0.0)
         colour = PHASE_COLOURS.get(phase)
         bars = axis.bar(xs, ys, width, yerr=[low, high], capsize=3, label=phase, color=colour)
-        axis.bar_label(bars, fmt="%.3g", fontsize=8, padding=2)
-    axis.set_xticks(range(len(variants)), [variant.replace(" ×", "\n×") for variant in variants], fontsize=8)
-    axis.set_xlabel("store (workers)")
+        axis.bar_label(bars, labels=[f"{v:.0f}" if v >= 100 else f"{v:.2f}" for v in ys], fontsize=8, padding=2)
+    axis.set_xticks(range(len(variants)), [_group_label(checkout, variant) for variant in variants], fontsize=8)
+    axis.set_xlabel("store, livecart processes")
     axis.margins(y=0.15)
     axis.grid(alpha=0.3, axis="y")
     axis.legend(fontsize=8, title="phase", title_fontsize=8)
