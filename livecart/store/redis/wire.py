@@ -23,8 +23,8 @@ What it keeps from redis-py's client:
 - commands that make a connection wait (`WAIT`, blocking pops) never share one: they run on a
   connection of their own, so `WAIT` counts only the writes sent before it on that connection and
   stalls nobody else.
-Anything this path does not handle (WATCH, a `rediss://` URL, raw-bytes replies) falls back to
-redis-py's pool, which stays configured as before.
+Anything this path does not handle (WATCH, pub/sub, raw-bytes replies; a `rediss://` URL entirely)
+goes through redis-py's pool, which stays configured as before.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from livecart.redis_options import KEEPALIVE_COUNT, KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S
 
 SHARED_CONNECTIONS = 2  # multiplexed connections per process (bench/redis_client.py measured 1, 2 and 4)
-BLOCKING = frozenset({"WAIT", "WAITAOF", "BLPOP", "BRPOP", "BLMOVE", "BZPOPMIN", "BZPOPMAX", "XREAD", "SUBSCRIBE"})
+BLOCKING = frozenset({"WAIT", "WAITAOF", "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BZPOPMIN", "BZPOPMAX", "XREAD"})
 NEVER_DECODE = "NEVER_DECODE"
 EMPTY_RESPONSE = "EMPTY_RESPONSE"
 _IGNORED = None  # a reply nobody waits for (the watchdog's PING)
