@@ -16,8 +16,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from livecart.store.redis import store_client
-from livecart.store.redis.wire import WireRedis
+from livecart.store.redis import endpoint_of, store_client
+from livecart.store.redis.wire import WireClient, WireRedis
 from tests.conftest import start_redis, stop_process
 
 pytestmark = pytest.mark.redis
@@ -99,6 +99,26 @@ async def test_wait_runs_on_a_connection_of_its_own_and_stalls_nobody(client: Re
     assert await client.get("t:money") == "1"
     assert time.monotonic() - started < 0.3, "a read waited behind the WAIT"
     assert await wait == [True, 0]
+
+
+async def test_requests_for_a_connection_of_their_own_wait_for_one_then_fail(redis_url: str) -> None:
+    redis = store_client(redis_url, timeout_s=2.0)
+    assert isinstance(redis, WireRedis)
+    redis._wire = WireClient(endpoint_of(redis_url, 2.0), timeout_s=2.0, health_check_interval_s=30,
+                             max_exclusive=1, connection_wait_s=0.2)  # fmt: skip
+
+    async def wait_for_a_replica() -> object:
+        return await redis.execute_command("WAIT", 1, 600)  # no replica: holds its connection 600 ms
+
+    try:
+        first = asyncio.ensure_future(wait_for_a_replica())
+        await asyncio.sleep(0.05)
+        with pytest.raises(RedisConnectionError, match="No connection available"):
+            await wait_for_a_replica()
+        assert await first == 0
+        assert await wait_for_a_replica() == 0  # given back: usable again
+    finally:
+        await redis.aclose()
 
 
 async def test_a_lost_connection_fails_its_requests_and_the_next_request_reconnects(tmp_path: Path) -> None:

@@ -62,8 +62,10 @@ SCRIPTS: tuple[Script, ...] = (
     *campaigns.SCRIPTS, *cohosts.SCRIPTS, *payouts.SCRIPTS, *reviews.SCRIPTS, *webhooks.SCRIPTS,
 )  # fmt: skip
 
-# Connections per process: requests beyond this wait for a free connection (up to the timeout)
-# instead of opening thousands of sockets during a flash sale.
+# Connections per process of redis-py's pool (what wire.py does not serve) and of wire.py's connections
+# for blocking commands (WAIT): requests beyond this wait for a free connection (up to the timeout)
+# instead of opening thousands of sockets during a flash sale. Everything else is multiplexed on
+# wire.SHARED_CONNECTIONS connections.
 SECRET_BYTES = 32
 DEFAULT_TIMEOUT_S = 5.0  # LIVECART_REDIS_TIMEOUT_S
 MAX_CONNECTIONS = 64
@@ -103,7 +105,11 @@ def store_client(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, *, wire: bool =
 
 
 def _wire_limits() -> dict[str, Any]:
-    return {"health_check_interval_s": HEALTH_CHECK_INTERVAL_S, "max_exclusive": MAX_CONNECTIONS}
+    return {
+        "health_check_interval_s": HEALTH_CHECK_INTERVAL_S,
+        "max_exclusive": MAX_CONNECTIONS,
+        "connection_wait_s": CONNECTION_WAIT_SECONDS,
+    }
 
 
 def endpoint_of(url: str, timeout_s: float) -> Endpoint:

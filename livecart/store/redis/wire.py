@@ -263,8 +263,10 @@ class WireClient:
         health_check_interval_s: float,
         shared: int = SHARED_CONNECTIONS,
         max_exclusive: int = 64,
+        connection_wait_s: float = 20.0,
         sentinel: bool = False,
     ) -> None:
+        self._connection_wait_s = connection_wait_s
         self._endpoint = endpoint
         self._timeout_s = timeout_s
         self._health_s = health_check_interval_s
@@ -326,8 +328,15 @@ class WireClient:
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[WireConnection]:
-        """A connection nobody else writes to while it is held (for WAIT and blocking commands)."""
-        async with self._exclusive_slots:
+        """A connection nobody else writes to while it is held (for WAIT and blocking commands). With
+        `max_exclusive` held already, waits up to `connection_wait_s` for one, as redis-py's blocking
+        pool did, then raises ConnectionError."""
+        try:
+            async with asyncio.timeout(self._connection_wait_s):
+                await self._exclusive_slots.acquire()
+        except TimeoutError as error:
+            raise RedisConnectionError("No connection available.") from error
+        try:
             connection = None
             while self._idle and connection is None:
                 candidate = self._idle.pop()
@@ -343,6 +352,8 @@ class WireClient:
                     self._idle.append(connection)
                 else:
                     connection.fail(RedisConnectionError("connection given back mid-command"))
+        finally:
+            self._exclusive_slots.release()
 
     async def call_exclusive(self, data: bytes, replies: int) -> list[Any]:
         async with self.exclusive() as connection:
