@@ -2,7 +2,9 @@
 and Lua scripts wherever a check and a write must be atomic. Durable only with AOF (docs/stores.md).
 
 `RedisStore` is composed of one mixin per area, each using `self._redis` (a `redis.asyncio.Redis`
-with decode_responses=True) and keys built by `livecart.store.redis.keys` (all prefixed `lc:`).
+whose replies are decoded to str: `wire.WireRedis`, which multiplexes commands on a few connections,
+see wire.py and docs/stores.md "Connections") and keys built by `livecart.store.redis.keys` (all
+prefixed `lc:`).
 """
 
 from __future__ import annotations
