@@ -1,5 +1,6 @@
 """One PNG next to the JSON: video viewers vs server cores, chat clients vs latency, chat capacity per
-process count, checkout throughput."""
+process count, checkout: checkouts per second and livecart CPU per checkout, flash and sustained side by
+side for each store and worker count."""
 
 from __future__ import annotations
 
@@ -26,16 +27,27 @@ def _series(rows: Sequence[Row], area: str, x: str, y: str) -> dict[str, list[tu
     return {name: sorted(points) for name, points in series.items()}
 
 
+def _group_label(rows: Sequence[Row], variant: str) -> str:
+    """`redis aof=everysec ×2` → two lines: the store, then "2 workers"."""
+    workers = next((int(row.get("workers", 1)) for row in rows if row.get("variant") == variant), 1)
+    store = variant.split(" ×")[0]
+    return f"{store}\n{workers} worker{'s' if workers > 1 else ''}"
+
+
+PHASE_COLOURS = {"flash": "#d95f02", "sustained": "#1b9e77"}
+
+
 def _bars(axis: Any, rows: Sequence[Row], y: str) -> None:
-    """Checkout: one group of bars per phase (flash, sustained), one bar per store variant, the median's
-    value on it and the repeats' min–max as an error bar: the phases are categories, not an x scale."""
+    """Checkout: one group per store and worker count (the variant, e.g. `redis aof=everysec ×2`),
+    flash and sustained side by side in it (one colour each, named in the legend), the median on each
+    bar and the repeats' min–max as an error bar. The groups are categories, not an x scale."""
     checkout = [row for row in rows if row.get("area") == "checkout" and y in row]
-    phases = list(dict.fromkeys(str(row.get("phase", "")) for row in checkout))
     variants = list(dict.fromkeys(str(row.get("variant", "")) for row in checkout))
-    width = 0.8 / max(1, len(variants))
-    for index, variant in enumerate(variants):
+    phases = list(dict.fromkeys(str(row.get("phase", "")) for row in checkout))
+    width = 0.8 / max(1, len(phases))
+    for index, phase in enumerate(phases):
         xs, ys, low, high = [], [], [], []
-        for position, phase in enumerate(phases):
+        for position, variant in enumerate(variants):
             row = next((r for r in checkout if r.get("variant") == variant and r.get("phase") == phase), None)
             if row is None:
                 continue
@@ -45,11 +57,14 @@ def _bars(axis: Any, rows: Sequence[Row], y: str) -> None:
             ys.append(median)
             low.append(median - float(value["min"]) if isinstance(value, dict) else 0.0)
             high.append(float(value["max"]) - median if isinstance(value, dict) else 0.0)
-        bars = axis.bar(xs, ys, width, yerr=[low, high], capsize=3, label=variant)
-        axis.bar_label(bars, fmt="%.3g", fontsize=7)
-    axis.set_xticks(range(len(phases)), phases)
+        colour = PHASE_COLOURS.get(phase)
+        bars = axis.bar(xs, ys, width, yerr=[low, high], capsize=3, label=phase, color=colour)
+        axis.bar_label(bars, labels=[f"{v:.0f}" if v >= 100 else f"{v:.2f}" for v in ys], fontsize=8, padding=2)
+    axis.set_xticks(range(len(variants)), [_group_label(checkout, variant) for variant in variants], fontsize=8)
+    axis.set_xlabel("store, livecart processes")
+    axis.margins(y=0.15)
     axis.grid(alpha=0.3, axis="y")
-    axis.legend(fontsize=8)
+    axis.legend(fontsize=8, title="phase", title_fontsize=8)
 
 
 def plot_results(rows: Sequence[Row], path: Path) -> Path | None:
@@ -80,14 +95,18 @@ def plot_results(rows: Sequence[Row], path: Path) -> Path | None:
             "livecart processes",
             "deliveries",
         ),
-        ("checkout", "phase", "checkouts_per_s", "Checkout throughput", "", "checkouts/s"),
-        ("checkout", "phase", "server_cpu_ms", "Checkout: server CPU per checkout", "", "ms"),
+        ("checkout", "phase", "checkouts_per_s", "Checkout: checkouts per second", "", "checkouts/s"),
+        ("checkout", "phase", "server_cpu_ms", "Checkout: livecart CPU per checkout", "", "ms of CPU"),
     ]
     present = [panel for panel in panels if _series(rows, panel[0], panel[1], panel[2])]
     if not present:
         return None
-    figure, axes = plt.subplots(1, len(present), figsize=(5 * len(present), 4), squeeze=False)
-    for axis, (area, x, y, title, xlabel, ylabel) in zip(axes[0], present, strict=True):
+    columns = min(len(present), 4)
+    lines = -(-len(present) // columns)
+    figure, axes = plt.subplots(lines, columns, figsize=(5.5 * columns, 4.5 * lines), squeeze=False)
+    for spare in axes.flat[len(present) :]:
+        spare.set_visible(False)
+    for axis, (area, x, y, title, xlabel, ylabel) in zip(axes.flat, present, strict=False):
         if area == "checkout":
             _bars(axis, rows, y)
             axis.set_title(title)

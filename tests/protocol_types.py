@@ -23,6 +23,7 @@ REPLY_TYPES = [
     ("PATCH", r"/api/products/[^/]+", "Product"),
     ("GET", r"/api/shows/[^/]+/cart", "Cart"),
     ("POST", r"/api/shows/[^/]+/cart/items", "Cart"),
+    ("PATCH", r"/api/shows/[^/]+/cart/items/[^/]+", "Cart"),
     ("POST", r"/api/shows/[^/]+/checkout", "Order"),
     ("GET", r"/api/hosts/[^/]+/earnings", "Earnings"),
     ("GET", r"/api/shows/[^/]+/stats", "ShowStats"),

@@ -81,6 +81,8 @@ async def test_the_replies_the_pages_read_have_the_shapes_of_protocol_js(
         assert (await moderator.call("delete_message", {"message_id": said["message"]["id"]}))["ok"]
 
         check(await scene.add(viewer, serum, qty=2), "Cart")
+        path = f"/api/shows/{show_id}/cart/items/{serum['id']}"
+        check(await api.call("PATCH", path, 200, token=viewer["token"], json={"qty": 2}), "Cart")
         check(await api.call("GET", f"/api/shows/{show_id}/cart", 200, token=viewer["token"]), "Cart")
         order = await scene.checkout(viewer)
         check(order, "Order")

@@ -46,6 +46,13 @@ class CartAdd(Body):
         return self
 
 
+class CartQty(Body):
+    """`qty` is the line's new number of units (0 removes it); `source` as for an add."""
+
+    qty: Annotated[StrictInt, Field(ge=0, le=MAX_QTY_PER_ADD)]
+    source: Literal["live", "replay"] = "live"
+
+
 async def viewer(request: web.Request) -> Account:
     account = await require(request, Role.VIEWER)
     if account.role is not Role.VIEWER:
@@ -123,6 +130,21 @@ async def add_item(request: web.Request) -> web.Response:
         cart = await services.carts.add(show, account, product, body.qty, OrderSource(body.source))
     holds = await services.selling.viewer_holds(show.id, account.id)
     return web.json_response(await cart_body(services.carts, show, cart, holds), status=201)
+
+
+@routes.patch("/api/shows/{show_id}/cart/items/{product_id}")
+async def set_item_qty(request: web.Request) -> web.Response:
+    """Set a line's quantity: fewer units are never refused, more are checked as an add (and count as one)."""
+    request.app[keys.SERVICES].limits.cart_adds.take(client_address(request))  # LIVECART_CART_ADD_RATE
+    account = await viewer(request)
+    show = await show_or_404(request)
+    body = await parse(request, CartQty)
+    services = request.app[keys.SERVICES]
+    await services.connect.check_buyer(account, show)  # a link's storefront: attributed buyers only
+    product_id = request.match_info["product_id"]
+    cart = await services.carts.set_qty(show, account, product_id, body.qty, OrderSource(body.source))
+    holds = await services.selling.viewer_holds(show.id, account.id)
+    return web.json_response(await cart_body(services.carts, show, cart, holds))
 
 
 @routes.delete("/api/shows/{show_id}/cart/items/{product_id}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+from livecart.domain import errors
 from livecart.domain.cart import CartRules, check_add, check_source
 from livecart.domain.commerce import CartItem, OrderSource
 from livecart.domain.errors import NotForSale, ShowEnded
@@ -90,3 +91,33 @@ class Carts:
             rules=self.rules,
         )
         return await self.store.add_to_cart(show.id, viewer.id, product.id, qty, max_qty)
+
+    async def set_qty(
+        self, show: Show, viewer: Account, product_id: str, qty: int, source: OrderSource = OrderSource.LIVE
+    ) -> list[CartItem]:
+        """Set the viewer's cart line of `product_id` to `qty` units (0 removes it); returns the cart.
+        Fewer units than the line holds are never refused; more are checked as adding the difference
+        (`add`'s errors: NotFound, NotPinned, CurrencyMismatch, LimitExceeded, ShowEnded, NotForSale,
+        NotReplayable), and the store checks the limit again in the same step as the change."""
+        cart = await self.store.cart(show.id, viewer.id)
+        in_cart = next((item.qty for item in cart if item.product_id == product_id), 0)
+        if qty <= in_cart:
+            return await self.store.set_cart_qty(show.id, viewer.id, product_id, qty, in_cart)
+        product = await self.store.get_product(product_id)
+        if product is None:
+            raise errors.no_such_product(product_id)
+        check_source(show, source)
+        if source is OrderSource.LIVE and not still_selling(show):
+            raise ShowEnded("the show has ended: nothing more is sold in it", show_id=show.id)
+        await self.owners.check(show, {product.id: product.brand_id})
+        bought = (await self.store.units_bought(viewer.id, [product.id]))[product.id]
+        max_qty = check_add(
+            product,
+            qty - in_cart,
+            pinned=await self.store.pinned_during(show.id),
+            cart=cart,
+            cart_products=await self.products(cart),
+            bought=bought,
+            rules=self.rules,
+        )
+        return await self.store.set_cart_qty(show.id, viewer.id, product.id, qty, max_qty)

@@ -10,6 +10,11 @@ store makes each of those happen once) and at start-up (what ended while no node
 An auction's offer is paid through the ordinary order path: the provider charges the order id as its
 idempotency reference and `Checkout.settle_paid` records it paid with its ledger entries (commission as
 for any checkout). Declined, or unpaid at `pay_by`, the offer passes to the runner-up.
+
+Money writes of selling (a deal's order, settling an auction, passing its offer on, a draw) raise
+NotReplicated on Redis when LIVECART_REDIS_MIN_REPLICAS replicas did not confirm them: a request then
+answers 503 (a deal checkout keeps its Idempotency-Key, as the show checkout does), and the timer
+announces the step only once a later `confirm_replicated` shows the replicas have it.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from livecart.domain.ids import new_id
 from livecart.domain.models import Account, Product, Role, Show, ShowStatus, still_selling
 from livecart.domain.signals import LABEL_SECRET, address_label
 from livecart.store import STORE_UNAVAILABLE, Store
+from livecart.store.base import NotReplicated
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +124,9 @@ class Selling:
         self.owners = owners if owners is not None else Owners(store)
         self._task: asyncio.Task[None] | None = None
         self._label_key: bytes | None = None
+        # Steps written on the primary whose replication was not confirmed: announced once it is.
+        self._unconfirmed_auctions: set[str] = set()
+        self._unconfirmed_giveaways: set[str] = set()
 
     def start(self) -> None:
         """Run the timer (`run()`) in the background until `stop()`."""
@@ -251,8 +260,13 @@ class Selling:
                 reference=order.id, amount_cents=order.total_cents, currency=order.currency, card_number=card_number
             )
         except PaymentDeclined:
-            self._auction(await self.store.pass_auction_offer(auction_id, order.id, self.rules.pay_s,
-                                                              self.rules.platform_fee_bps))  # fmt: skip
+            try:
+                passed = await self.store.pass_auction_offer(auction_id, order.id, self.rules.pay_s,
+                                                             self.rules.platform_fee_bps)  # fmt: skip
+            except NotReplicated:
+                self._unconfirmed_auctions.add(auction_id)  # the timer announces it once replicated
+                raise
+            self._auction(passed)
             raise
         await self.paid.settle_paid(order, charge.id, self.clock.now(), clear_cart=False)
         paid = await self.store.get_order(order.id)
@@ -264,16 +278,47 @@ class Selling:
         before a crash is recorded paid instead). Returns how many auctions changed."""
         changed = 0
         for due in await self.store.due_auctions():
-            if due.status is AuctionStatus.OPEN:
-                after = await self.store.settle_auction(due.id, self.rules.pay_s, self.rules.platform_fee_bps)
-                if after.status is AuctionStatus.UNSOLD:
-                    self._stock(after.show_id, await self._levels(after.product_id))
-            else:
-                after = await self._overdue_offer(due)
+            try:
+                if due.status is AuctionStatus.OPEN:
+                    after = await self.store.settle_auction(due.id, self.rules.pay_s, self.rules.platform_fee_bps)
+                    if after.status is AuctionStatus.UNSOLD:
+                        self._stock(after.show_id, await self._levels(after.product_id))
+                else:
+                    after = await self._overdue_offer(due)
+            except NotReplicated as unconfirmed:
+                log.warning("selling timer: auction %s changed on the primary only (%s)", due.id, unconfirmed)
+                self._unconfirmed_auctions.add(due.id)
+                continue
             if after != due:
                 changed += 1
                 self._auction(after)
         return changed
+
+    async def announce_confirmed(self) -> int:
+        """Announce the auctions and giveaways whose step raised NotReplicated, once `confirm_replicated`
+        shows the replicas have every write made before it (raises NotReplicated while they do not). A
+        step lost to a fail-over reads as not done: the timer does it again. Returns how many were announced."""
+        if not self._unconfirmed_auctions and not self._unconfirmed_giveaways:
+            return 0
+        await self.store.confirm_replicated()
+        auction_ids, self._unconfirmed_auctions = self._unconfirmed_auctions, set()
+        giveaway_ids, self._unconfirmed_giveaways = self._unconfirmed_giveaways, set()
+        announced = 0
+        for auction_id in sorted(auction_ids):
+            auction = await self.store.get_auction(auction_id)
+            if auction is not None:
+                announced += 1
+                self._auction(auction)
+                if auction.status is AuctionStatus.UNSOLD:
+                    self._stock(auction.show_id, await self._levels(auction.product_id))
+        for giveaway_id in sorted(giveaway_ids):
+            giveaway = await self.store.get_giveaway(giveaway_id)
+            if giveaway is not None:
+                announced += 1
+                self._giveaway(giveaway)
+                if len(giveaway.winner_ids) < giveaway.winners:
+                    self._stock(giveaway.show_id, await self._levels(giveaway.product_id))
+        return announced
 
     async def _overdue_offer(self, auction: Auction) -> Auction:
         assert auction.order_id is not None
@@ -403,6 +448,8 @@ class Selling:
             response = _error_response(error, status_of(error))
             await self.store.save_idempotent_response(buyer.id, key, response)
             return response, False
+        except NotReplicated:
+            raise  # the order was placed (on the primary only so far): recovery settles it, the key stays
         except BaseException:
             await self.store.release_idempotency_key(buyer.id, key)
             raise
@@ -468,7 +515,12 @@ class Selling:
     async def draw_due_giveaways(self) -> int:
         drawn = 0
         for due in await self.store.due_giveaways():
-            after = await self.store.draw_giveaway(due.id)
+            try:
+                after = await self.store.draw_giveaway(due.id)
+            except NotReplicated as unconfirmed:
+                log.warning("selling timer: giveaway %s drawn on the primary only (%s)", due.id, unconfirmed)
+                self._unconfirmed_giveaways.add(due.id)
+                continue
             if after != due:
                 drawn += 1
                 self._giveaway(after)
@@ -489,7 +541,15 @@ class Selling:
     # -- the timer --------------------------------------------------------------------------------------
     async def tick(self) -> int:
         """One pass of the timer: what is due is settled, passed on or drawn; returns how many changed."""
-        return await self.settle_due_auctions() + await self.draw_due_giveaways() + await self.expire_due_holds()
+        try:
+            announced = await self.announce_confirmed()
+        except NotReplicated as unconfirmed:  # still not on the replicas: kept for the next tick
+            log.warning("selling timer: waiting for the replicas to confirm (%s)", unconfirmed)
+            announced = 0
+        return (
+            announced + await self.settle_due_auctions() + await self.draw_due_giveaways()
+            + await self.expire_due_holds()
+        )  # fmt: skip
 
     async def run(self) -> None:
         """Until cancelled: a tick now (what ended while no node was up), then every TICK_S of the clock."""

@@ -160,6 +160,11 @@ def cart_qty(qty: int) -> None:
         raise ValueError("qty must be at least 1")
 
 
+def cart_set_qty(qty: int) -> None:
+    if qty < 0:
+        raise ValueError("qty must be at least 0")
+
+
 def cart_add(product_id: str, qty: int, in_cart: int, max_qty: int) -> None:
     """Adding `qty` units to a cart line that holds `in_cart`, with at most `max_qty` allowed."""
     cart_qty(qty)

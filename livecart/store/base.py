@@ -184,6 +184,15 @@ class CommerceStore(Protocol):
     async def remove_from_cart(self, show_id: str, viewer_id: str, product_id: str) -> bool:
         """Remove the line; False when the cart had no such line."""
 
+    async def set_cart_qty(
+        self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
+    ) -> list[CartItem]:
+        """Set the cart line of `product_id` to `qty` units (qty ≥ 0), in one step: 0 removes the line (none:
+        nothing changes); fewer units than the line holds always succeed; more (a new line included) are
+        an add — NotFound for an unknown product, LimitExceeded (nothing changed) over `max_qty`, and one
+        cart add recorded (stats). Returns the whole cart after the change.
+        """
+
     async def cart_activity(self, show_id: str) -> dict[str, CartActivity]:
         """Per product id: number of add_to_cart calls in this show and number of distinct viewers."""
 
@@ -528,6 +537,11 @@ class LiveStore(Protocol):
 
 class AuctionStore(Protocol):
     """Live auctions (docs/selling.md). Each method is one atomic step; the time is the store's clock."""
+
+    async def confirm_replicated(self) -> None:
+        """Return once every write this store made before the call is on LIVECART_REDIS_MIN_REPLICAS
+        replicas; raises NotReplicated otherwise. For the selling timer, which announces a settle or a
+        draw that raised NotReplicated only after this. SQLite (durable at commit): returns at once."""
 
     async def open_auction(self, auction: Auction) -> StockLevels:
         """Store a new OPEN auction and take its `quantity` units from the product's stock, together.

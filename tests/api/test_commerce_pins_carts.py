@@ -195,3 +195,52 @@ async def test_carts_survive_a_restart(
     restarted = Api(await aiohttp_client(create_app(settings)))
     cart = await restarted.call("GET", f"/api/shows/{scene.show_id}/cart", 200, token=viewer["token"])
     assert [(item["product"]["id"], item["qty"]) for item in cart["items"]] == [(product["id"], 2)]
+
+
+async def test_a_cart_lines_quantity_is_set_with_patch_and_zero_removes_it(api: Api, settings: Settings) -> None:
+    scene = await make_scene(api, {}, {})
+    product, never_pinned = scene.products
+    viewer = await scene.viewer()
+    await scene.pin(product)
+    await scene.add(viewer, product, qty=3)
+    path = f"/api/shows/{scene.show_id}/cart/items/{product['id']}"
+
+    one_less = await api.call("PATCH", path, 200, token=viewer["token"], json={"qty": 2})
+    assert [(item["product"]["id"], item["qty"]) for item in one_less["items"]] == [(product["id"], 2)]
+    assert one_less["total_cents"] == 2 * product["price_cents"]
+    limit = settings.max_qty_per_buyer
+    over = await api.call("PATCH", path, 409, token=viewer["token"], json={"qty": limit + 1})
+    assert over["error"]["code"] == "limit_exceeded"
+    assert over["error"]["product_ids"] == [product["id"]]
+    at_limit = await api.call("PATCH", path, 200, token=viewer["token"], json={"qty": limit})
+    assert at_limit["items"][0]["qty"] == limit
+    emptied = await api.call("PATCH", path, 200, token=viewer["token"], json={"qty": 0})
+    assert (emptied["items"], emptied["total_cents"]) == ([], 0)
+    again = await api.call("PATCH", path, 200, token=viewer["token"], json={"qty": 1})  # no line: an add
+    assert [(item["product"]["id"], item["qty"]) for item in again["items"]] == [(product["id"], 1)]
+
+    never = f"/api/shows/{scene.show_id}/cart/items/{never_pinned['id']}"
+    refused = await api.call("PATCH", never, 409, token=viewer["token"], json={"qty": 1})
+    assert refused["error"]["code"] == "not_pinned"
+    unknown = await api.call(
+        "PATCH", f"/api/shows/{scene.show_id}/cart/items/prd_nope", 404, token=viewer["token"], json={"qty": 1}
+    )
+    assert unknown["error"]["code"] == "not_found"
+    for body in ({"qty": -1}, {"qty": 1001}, {"qty": "2"}, {}):
+        bad = await api.call("PATCH", path, 400, token=viewer["token"], json=body)
+        assert "qty" in bad["error"]["fields"]
+    await api.call("PATCH", path, 403, token=scene.host["token"], json={"qty": 1})
+
+
+async def test_setting_fewer_units_is_never_refused_but_more_are_not_sold_after_the_end(api: Api) -> None:
+    scene = await make_scene(api)
+    product = scene.products[0]
+    viewer = await scene.viewer()
+    await scene.pin(product)
+    await scene.add(viewer, product, qty=3)
+    await api.call("POST", f"/api/shows/{scene.show_id}/end", 200, token=scene.host["token"])
+    path = f"/api/shows/{scene.show_id}/cart/items/{product['id']}"
+    ended = await api.call("PATCH", path, 409, token=viewer["token"], json={"qty": 4})
+    assert ended["error"]["code"] == "show_ended"
+    lowered = await api.call("PATCH", path, 200, token=viewer["token"], json={"qty": 1})
+    assert lowered["items"][0]["qty"] == 1

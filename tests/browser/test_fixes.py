@@ -80,6 +80,40 @@ async def test_one_more_past_the_limit_keeps_the_line_and_says_why(
     await expect(page.locator("#cart-count")).to_have_text("2")
 
 
+async def test_one_less_sets_the_quantity_in_one_request_and_the_line_keeps_its_place(
+    client: TestClient[Any, Any], demo: DemoSeed, api: Api, pages: Pages
+) -> None:
+    pages.expect_http_error(409)  # WHEP: the show is live with no camera yet
+    lipstick, serum = demo.product_ids[0], demo.product_ids[2]
+    await client.app[keys.SERVICES].store.set_show_status(demo.show_id, ShowStatus.LIVE)
+    for product_id in (serum, lipstick):
+        await api.call("POST", f"/api/shows/{demo.show_id}/pins", 201, token=demo.host_token,
+                       json={"product_id": product_id})  # fmt: skip
+    page = await pages.open(f"/watch/{demo.show_id}", viewport=PHONE, who="viewer")
+    await join_as(page, "Sam Buyer")
+    await page.get_by_role("button", name=f"Add to cart: {SERUM}").click()
+    await expect(page.locator("#cart-count")).to_have_text("1")
+    await page.get_by_role("button", name="Add to cart: Ruby Velvet Lipstick").click()
+    await expect(page.locator("#cart-count")).to_have_text("2")
+    await page.locator("#cart-button").click()
+    await page.get_by_role("button", name=f"One more {SERUM}").click()
+    quantity = page.get_by_label(f"Quantity of {SERUM}")
+    await expect(quantity).to_have_text("2")
+
+    sent: list[tuple[str, str, str | None]] = []
+    page.on("request", lambda request: sent.append((request.method, request.url, request.post_data)))
+    await page.get_by_role("button", name=f"One less {SERUM}").click()
+    await expect(quantity).to_have_text("1")
+    changes = [(method, body) for method, url, body in sent if "/cart/items" in url]
+    assert changes == [("PATCH", '{"qty":1}')], changes  # not a removal and an add
+    lines = page.locator("#cart-lines .cart-line")
+    await expect(lines).to_have_count(2)
+    assert await lines.nth(0).get_attribute("data-product-id") == serum  # still first: the line was never removed
+    await page.get_by_role("button", name=f"One less {SERUM}").click()
+    await expect(lines).to_have_count(1)
+    assert await lines.nth(0).get_attribute("data-product-id") == lipstick
+
+
 async def test_ending_a_show_asks_first_turns_the_camera_off_and_clears_the_screen(
     demo: DemoSeed, pages: Pages
 ) -> None:

@@ -133,3 +133,55 @@ async def test_the_index_and_consoles_speak_french(demo: DemoSeed, pages: Pages)
     studio = await pages.open(f"/studio/{demo.show_id}#token={demo.host_token}", locale="fr-FR")
     await expect(studio.get_by_role("button", name="Passer en direct")).to_be_visible()
     await expect(studio.get_by_text("Caméra et micro")).to_be_visible()
+
+
+async def test_the_auction_deal_and_giveaway_cards_speak_french(
+    client: TestClient[Any, Any], api: Api, demo: DemoSeed, pages: Pages
+) -> None:
+    pages.expect_http_error(409)  # the show is live without a publisher: the player's WHEP offer is refused
+    await client.app[keys.SERVICES].store.set_show_status(demo.show_id, ShowStatus.LIVE)
+    lipstick, serum = demo.product_ids[0], demo.product_ids[2]
+    for product_id in (lipstick, serum):
+        await api.call("POST", f"/api/shows/{demo.show_id}/pins", 201, token=demo.host_token,
+                       json={"product_id": product_id})  # fmt: skip
+    page = await pages.open(f"/watch/{demo.show_id}", viewport=PHONE, locale="fr-FR", who="French viewer")
+    await page.get_by_label("Choisissez un pseudo pour discuter et acheter").fill("Sam Acheteur")
+    await page.get_by_role("button", name="Rejoindre").click()
+    await expect(page.locator("#signed-in")).to_contain_text("Sam Acheteur")
+    base = f"/api/shows/{demo.show_id}"
+    await api.call("POST", f"{base}/auctions", 201, token=demo.host_token, json={
+        "product_id": lipstick, "start_cents": 1000, "increment_cents": 100, "duration_s": 300})  # fmt: skip
+    await api.call("POST", f"{base}/deals", 201, token=demo.host_token, json={
+        "product_id": serum, "price_cents": 2990, "quantity": 3, "duration_s": 300})  # fmt: skip
+    await api.call("POST", f"{base}/giveaways", 201, token=demo.host_token, json={
+        "product_id": serum, "winners": 2, "duration_s": 300, "keyword": "glow"})  # fmt: skip
+    auction = page.locator(".auction-card")
+    await expect(auction).to_contain_text("Enchère en direct")
+    await expect(auction).to_contain_text("À partir de 10,00\u00a0€")
+    await expect(auction).to_contain_text("0 enchère")
+    await auction.locator("[data-action=bid]").click()
+    await expect(auction.locator("[data-action=bid]")).to_have_text("Vous menez · enchérir 11,00\u00a0€")
+    await expect(auction).to_contain_text("10,00\u00a0€ par Sam A.")
+
+    reviews = page.get_by_role("button", name=f"Pas encore d’avis · Avis sur {SERUM}")
+    await expect(reviews).to_have_text("Pas encore d’avis")
+    badge = page.locator(".product-card .deal-badge")
+    await expect(badge).to_contain_text("29,90\u00a0€")
+    await expect(badge).to_contain_text("reste 3")
+    await badge.get_by_role("button", name="J’en profite").click()
+    await expect(badge).to_contain_text("✓ 1 dans votre panier")
+    await expect(badge.locator("[data-action=grab-deal]")).to_have_text("Encore un")
+
+    giveaway = page.locator(".giveaway-card")
+    await expect(giveaway).to_contain_text("Tirage au sort")
+    await expect(giveaway).to_contain_text("0 participant")
+    await expect(giveaway).to_contain_text("ou tapez glow dans le chat")
+    await giveaway.get_by_role("button", name="Participer").click()
+    await expect(giveaway).to_contain_text("1 participant")
+    await page.wait_for_timeout(300)  # the room's giveaway event redraws the card: it still says so
+    await expect(giveaway.locator("[data-action=enter]")).to_have_text("Vous participez ✓")
+    await expect(giveaway.locator("[data-action=enter]")).to_be_disabled()
+    text = await page.locator("#formats, .format-card, .deal-badge, .review-badge").all_inner_texts()
+    for english in ("Live auction", "Starting at", "bids", "Grab", "left", "Giveaway", "entered", "Enter", "review"):
+        assert not any(english in part for part in text), (english, text)
+    await screenshots(page, "watch-formats-fr")

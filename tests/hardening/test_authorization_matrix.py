@@ -562,6 +562,20 @@ MATRIX: dict[str, tuple[str, str, Any, dict[str, int]]] = {
             "admin": 403,
         },
     ),
+    "set a cart line's quantity": (
+        "PATCH",
+        "/api/shows/{show}/cart/items/{product}",
+        {"qty": 1},
+        {
+            "anonymous": 401,
+            "viewer": 200,
+            "host": 403,
+            "other_host": 403,
+            "brand": 403,
+            "other_brand": 403,
+            "admin": 403,
+        },
+    ),
     "remove from a cart": (
         "DELETE",
         "/api/shows/{show}/cart/items/{product}",

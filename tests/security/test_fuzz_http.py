@@ -46,6 +46,7 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...]]] = [
     ("DELETE", "/api/shows/{show}/pins/{product}", ()),
     ("GET", "/api/shows/{show}/cart", ()),
     ("POST", "/api/shows/{show}/cart/items", ("product_id", "qty")),
+    ("PATCH", "/api/shows/{show}/cart/items/{product}", ("qty", "source")),
     ("DELETE", "/api/shows/{show}/cart/items/{product}", ()),
     ("POST", "/api/shows/{show}/checkout", ("shipping", "payment", "expected_total_cents")),
     ("POST", "/api/shows/{show}/end", ()),

@@ -141,6 +141,24 @@ async def test_anonymous_accounts_and_cart_adds_are_rate_limited_per_address(
     assert_clean_log(server)
 
 
+async def test_setting_a_cart_lines_quantity_counts_against_the_cart_add_rate(
+    server_process: Callable[..., ServerProcess],
+) -> None:
+    server = server_process({"LIVECART_CART_ADD_RATE": "3/60"})
+    path = f"{server.url}/api/shows/shw_0000000000000000/cart/items"
+    async with aiohttp.ClientSession() as session:
+        statuses = []
+        async with session.post(path, json={"product_id": "prd_0000000000000000"}) as response:
+            statuses.append(response.status)
+        for qty in (2, 1, 0):  # no viewer token: each still counts against the address
+            async with session.patch(f"{path}/prd_0000000000000000", json={"qty": qty}) as response:
+                statuses.append(response.status)
+                if response.status == 429:
+                    assert (await response.json())["error"]["code"] == "rate_limited"
+        assert statuses == [401, 401, 401, 429]
+    assert_clean_log(server)
+
+
 def test_the_engineio_handshake_we_override_has_the_signature_we_call() -> None:
     ours = inspect.signature(LiveEngineServer._handle_connect)
     theirs = inspect.signature(engineio.AsyncServer._handle_connect)

@@ -64,6 +64,11 @@ async def opened(store: Store, scene: Scene, clock: ManualClock, **changes: obje
     return auction
 
 
+async def test_confirm_replicated_returns_at_once_when_no_replica_is_required(store: Store) -> None:
+    """The timer's confirmation (tests/hardening/test_selling_replicas.py has the replicated case)."""
+    await asyncio.wait_for(store.confirm_replicated(), 5)  # raises NotReplicated or times out otherwise
+
+
 async def test_opening_an_auction_takes_its_units_from_stock_and_reads_back(
     store: Store, scene: Scene, clock: ManualClock
 ) -> None:

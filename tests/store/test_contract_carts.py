@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from livecart.domain.errors import LimitExceeded
+from livecart.domain.errors import LimitExceeded, NotFound
 from livecart.domain.models import Product, Show
 from livecart.store import Store
 from tests.store import factories
@@ -150,3 +150,67 @@ async def test_carts_survive_reopening_the_store(store: Store, open_stores: Open
 
     assert await reopened.cart(show.id, viewer.id) == cart
     assert (await reopened.cart_activity(show.id))[first.id].adds == 1
+
+
+async def test_setting_a_lines_quantity_lowers_it_raises_it_and_zero_removes_it(store: Store) -> None:
+    show, (product, other) = await a_show_with_products(store)
+    viewer = await factories.viewer(store)
+    [first] = await store.add_to_cart(show.id, viewer.id, product.id, 3, 10)
+    await store.add_to_cart(show.id, viewer.id, other.id, 1, 10)
+
+    lowered = await store.set_cart_qty(show.id, viewer.id, product.id, 2, 10)
+    assert [(item.product_id, item.qty) for item in lowered] == [(product.id, 2), (other.id, 1)]
+    assert lowered[0].added_at == first.added_at  # the line keeps its place
+    raised = await store.set_cart_qty(show.id, viewer.id, product.id, 7, 10)
+    assert [(item.product_id, item.qty) for item in raised] == [(product.id, 7), (other.id, 1)]
+    removed = await store.set_cart_qty(show.id, viewer.id, product.id, 0, 10)
+    assert [(item.product_id, item.qty) for item in removed] == [(other.id, 1)]
+    assert await store.cart(show.id, viewer.id) == removed
+    assert await store.set_cart_qty(show.id, viewer.id, product.id, 0, 10) == removed  # no line: nothing changes
+
+
+async def test_setting_a_quantity_on_no_line_adds_it_and_counts_as_one_cart_add(store: Store) -> None:
+    show, (product, _) = await a_show_with_products(store)
+    viewer = await factories.viewer(store)
+
+    [line] = await store.set_cart_qty(show.id, viewer.id, product.id, 4, 10)
+    assert (line.product_id, line.qty) == (product.id, 4)
+    await store.set_cart_qty(show.id, viewer.id, product.id, 1, 10)  # lowering is not an add
+    activity = await store.cart_activity(show.id)
+    assert (activity[product.id].adds, activity[product.id].viewers) == (1, 1)
+
+
+async def test_setting_more_than_the_limit_raises_and_changes_nothing_but_fewer_is_never_refused(store: Store) -> None:
+    show, (product, _) = await a_show_with_products(store)
+    viewer = await factories.viewer(store)
+    before = await store.add_to_cart(show.id, viewer.id, product.id, 3, 3)
+
+    with pytest.raises(LimitExceeded) as raised:
+        await store.set_cart_qty(show.id, viewer.id, product.id, 4, 3)
+    assert raised.value.details["in_cart"] == 3
+    assert raised.value.details["max_qty"] == 3
+    assert await store.cart(show.id, viewer.id) == before
+    [lowered] = await store.set_cart_qty(show.id, viewer.id, product.id, 2, 1)  # the limit fell meanwhile
+    assert lowered.qty == 2
+
+
+async def test_setting_a_quantity_of_an_unknown_product_is_not_found(store: Store) -> None:
+    show, _ = await a_show_with_products(store)
+    viewer = await factories.viewer(store)
+    with pytest.raises(NotFound):
+        await store.set_cart_qty(show.id, viewer.id, "prd_0000000000000000", 1, 10)
+    with pytest.raises(ValueError, match="at least 0"):
+        await store.set_cart_qty(show.id, viewer.id, "prd_0000000000000000", -1, 10)
+
+
+async def test_concurrent_quantity_sets_never_pass_the_limit(store: Store) -> None:
+    show, (product, _) = await a_show_with_products(store)
+    viewer = await factories.viewer(store)
+    await store.add_to_cart(show.id, viewer.id, product.id, 1, 5)
+    outcomes = await asyncio.gather(
+        *(store.set_cart_qty(show.id, viewer.id, product.id, qty, 5) for qty in (2, 3, 4, 5, 6, 7)),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(outcome, LimitExceeded) for outcome in outcomes) == 2
+    [line] = await store.cart(show.id, viewer.id)
+    assert 2 <= line.qty <= 5

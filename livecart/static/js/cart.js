@@ -10,6 +10,7 @@ import { hasService } from "./services.js";
 
 /**
  * @typedef {import("./protocol.js").Cart} Cart
+ * @typedef {import("./protocol.js").CartQtyChange} CartQtyChange
  * @typedef {import("./protocol.js").CartLine} CartLine
  * @typedef {import("./protocol.js").Order} Order
  * @typedef {import("./protocol.js").PaymentMethod} PaymentMethod
@@ -237,26 +238,21 @@ export class CartView {
     this.take(await this.request("POST", "/cart/items", { json: this.sourced({ product_id: productId, qty }) }));
   }
 
-  /** Set a line's quantity. More units are added (`POST …/cart/items` adds, and the server refuses the
-   * whole request, leaving the line as it was, when it would pass the per-buyer limit or the line is no
-   * longer on sale); fewer are the line removed and the new quantity added back. */
+  /** Set a line's quantity with one `PATCH …/cart/items/{product_id}` `{qty}` (0 removes the line), which
+   * answers with the whole cart. Fewer units are never refused; more are checked as an add, and a refusal
+   * (the per-buyer limit, the line no longer on sale) leaves the line as it was. */
   async setQty(productId, qty) {
-    const current = this.items.find((item) => item.product.id === productId)?.qty ?? 0;
-    let failed = false;
     try {
-      if (qty > current) {
-        const more = this.sourced({ product_id: productId, qty: qty - current });
-        await this.request("POST", "/cart/items", { json: more });
-      } else {
-        await this.request("DELETE", `/cart/items/${encodeURIComponent(productId)}`);
-        if (qty > 0) await this.request("POST", "/cart/items", { json: this.sourced({ product_id: productId, qty }) });
-      }
+      /** @type {CartQtyChange} */
+      const change = this.sourced({ qty });
+      /** @type {Cart} */
+      const cart = await this.request("PATCH", `/cart/items/${encodeURIComponent(productId)}`, { json: change });
       $("#cart-error").textContent = "";
+      this.take(cart);
     } catch (error) {
-      failed = true;
       this.showLineError(productId, error);
+      await this.refresh({ keepError: true });
     }
-    await this.refresh({ keepError: failed });
   }
 
   /** A refused change of a line, said with the product's name (limit_exceeded gives the limit). */

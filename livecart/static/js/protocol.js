@@ -121,7 +121,7 @@
 // ---- cart, checkout, orders, refunds ------------------------------------------------------------
 
 /**
- * GET /api/shows/{id}/cart and POST …/cart/items (201).
+ * GET /api/shows/{id}/cart, POST …/cart/items (201) and PATCH …/cart/items/{product_id} (200).
  * @typedef {object} Cart
  * @property {string} show_id
  * @property {CartLine[]} items
@@ -135,6 +135,13 @@
  * @property {Product} product
  * @property {number} qty
  * @property {number} line_total_cents
+ */
+
+/**
+ * The body of PATCH /api/shows/{id}/cart/items/{product_id}: the line's new quantity (0 removes it).
+ * @typedef {object} CartQtyChange
+ * @property {number} qty 0–1000
+ * @property {"live"|"replay"} [source]
  */
 
 /**
@@ -601,6 +608,8 @@
  * @property {number} [min_cents] bid_too_low: the lowest valid bid now
  * @property {Object<string, number>} [available] out_of_stock: units left per short product
  * @property {number} [limit] limit_exceeded: the most units of a product one buyer may have
+ * @property {number} [expected_total_cents] price_changed: the total the buyer was shown (sent with the checkout)
+ * @property {number} [total_cents] price_changed: the total the cart costs now
  */
 
 // ---- the live room (Socket.IO) ------------------------------------------------------------------

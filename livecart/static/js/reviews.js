@@ -3,6 +3,7 @@
 // buyer writes one with. Self-contained: the page calls reviewBadge(product, token) for each card.
 import { api } from "./api.js";
 import { el, showFieldErrors, timeText, userText } from "./dom.js";
+import { locale, t, tn } from "./i18n.js";
 import { hasService } from "./services.js";
 
 /**
@@ -22,9 +23,12 @@ const summaries = new Map();
 
 /** "4.6 ★ · 128 verified buyers", "No reviews yet". @param {ReviewSummary} summary */
 export function summaryText(summary) {
-  if (!summary.count || summary.average === null) return "No reviews yet";
-  const buyers = summary.count === 1 ? "1 verified buyer" : `${summary.count} verified buyers`;
-  return `${summary.average.toFixed(1)} ★ · ${buyers}`;
+  if (!summary.count || summary.average === null) return t("reviews.none");
+  const average = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  return t("reviews.summary", {
+    average: average.format(summary.average),
+    buyers: t("reviews.buyers", { count: summary.count }),
+  });
 }
 
 /** The product's summary (GET /api/products/{id}), shared by every card of the product for a minute. */
@@ -51,15 +55,15 @@ export function reviewBadge(product, token) {
     type: "button",
     class: "review-badge",
     "aria-haspopup": "dialog",
-    "aria-label": `Reviews of ${product.title}`,
+    "aria-label": t("reviews.of", { title: product.title }),
     onclick: () => openReviews(product, token, badge),
   });
   // The button's name starts with what it shows (its visible text is part of its accessible name).
   const show = (text) => {
     badge.textContent = text;
-    badge.setAttribute("aria-label", `${text} · Reviews of ${product.title}`);
+    badge.setAttribute("aria-label", `${text} · ${t("reviews.of", { title: product.title })}`);
   };
-  show("Reviews");
+  show(t("reviews.button"));
   summaryOf(product.id).then((summary) => {
     if (summary) show(summaryText(summary));
   });
@@ -75,9 +79,13 @@ function reviewItem(review) {
     el(
       "div",
       { class: "row" },
-      el("span", { class: "stars", "aria-label": review.rating === null ? "" : `${review.rating} of 5`, text: stars }),
+      el("span", {
+        class: "stars",
+        "aria-label": review.rating === null ? "" : t("reviews.stars_of", { rating: review.rating }),
+        text: stars,
+      }),
       userText("span", review.buyer_name, { class: "name grow" }),
-      el("span", { class: "badge", text: "Verified buyer" }),
+      el("span", { class: "badge", text: t("reviews.verified") }),
       el("time", { datetime: review.created_at, text: timeText(review.created_at) }),
     ),
     review.hidden
@@ -85,7 +93,9 @@ function reviewItem(review) {
       : review.text
         ? userText("p", review.text, { class: "text" })
         : null,
-    review.reply ? el("p", { class: "reply" }, "Brand reply: ", userText("span", review.reply.text)) : null,
+    review.reply
+      ? el("p", { class: "reply" }, ...tn("reviews.brand_reply", { text: userText("span", review.reply.text) }))
+      : null,
   );
 }
 
@@ -93,7 +103,7 @@ function reviewItem(review) {
 function histogram(summary) {
   return el(
     "ul",
-    { class: "histogram", "aria-label": "Ratings" },
+    { class: "histogram", "aria-label": t("reviews.ratings") },
     [5, 4, 3, 2, 1].map((stars) => {
       const count = summary.histogram[String(stars)] ?? 0;
       const share = summary.count ? Math.round((100 * count) / summary.count) : 0;
@@ -101,7 +111,12 @@ function histogram(summary) {
         "li",
         {},
         `${stars} ★ `,
-        el("meter", { min: 0, max: 100, value: share, "aria-label": `${stars} stars: ${count}` }),
+        el("meter", {
+          min: 0,
+          max: 100,
+          value: share,
+          "aria-label": t("reviews.stars_count", { stars, number: count }),
+        }),
         ` ${count}`,
       );
     }),
@@ -123,7 +138,7 @@ function reviewForm(product, token, orderId, onDone) {
     el(
       "fieldset",
       {},
-      el("legend", { text: "Your rating" }),
+      el("legend", { text: t("reviews.your_rating") }),
       [1, 2, 3, 4, 5].map((stars) =>
         el(
           "label",
@@ -137,7 +152,7 @@ function reviewForm(product, token, orderId, onDone) {
     el(
       "div",
       { class: "field" },
-      el("label", { for: "review-text", text: "Your review (optional)" }),
+      el("label", { for: "review-text", text: t("reviews.your_review") }),
       el("textarea", {
         id: "review-text",
         name: "text",
@@ -148,14 +163,14 @@ function reviewForm(product, token, orderId, onDone) {
       el("span", { class: "field-error", id: "review-text-error" }),
     ),
     error,
-    el("button", { type: "submit", class: "btn btn-primary", text: "Post review" }),
+    el("button", { type: "submit", class: "btn btn-primary", text: t("reviews.post") }),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
     const rating = Number(data.get("rating"));
     if (!rating) {
-      error.textContent = "Pick a rating from 1 to 5 stars.";
+      error.textContent = t("reviews.pick_rating");
       return;
     }
     try {
@@ -182,11 +197,11 @@ export async function openReviews(product, token, badge) {
   const list = el("ul", { class: "reviews" });
   const summaryNode = el("div", { class: "review-summary" });
   const writeNode = el("div", { class: "review-write" });
-  const more = el("button", { type: "button", class: "btn btn-small", hidden: true, text: "More reviews" });
-  const close = el("button", { type: "button", class: "btn btn-small", text: "Close" });
+  const more = el("button", { type: "button", class: "btn btn-small", hidden: true, text: t("reviews.more") });
+  const close = el("button", { type: "button", class: "btn btn-small", text: t("cart.close") });
   const dialog = el(
     "dialog",
-    { class: "drawer reviews-sheet", "aria-label": `Reviews of ${product.title}` },
+    { class: "drawer reviews-sheet", "aria-label": t("reviews.of", { title: product.title }) },
     el(
       "div",
       { class: "dialog-body" },
@@ -220,9 +235,7 @@ export async function openReviews(product, token, badge) {
     list.replaceChildren();
     before = null;
     await loadPage();
-    writeNode.replaceChildren(
-      el("p", { class: "hint", text: "Reviews are written by verified buyers once their order is paid." }),
-    );
+    writeNode.replaceChildren(el("p", { class: "hint", text: t("reviews.hint") }));
     const viewerToken = token();
     if (!viewerToken) return;
     try {

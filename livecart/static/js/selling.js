@@ -3,7 +3,8 @@
 // (SellerControls). State comes from the join snapshot's `selling` and the room's `auction`, `deal` and
 // `giveaway` events; countdowns tick on the page from each format's `ends_at`.
 import { api } from "./api.js";
-import { $, bidi, el, showFieldErrors, userText } from "./dom.js";
+import { bidi, el, showFieldErrors, userText } from "./dom.js";
+import { t, tn } from "./i18n.js";
 import { formatMoney } from "./money.js";
 
 /**
@@ -115,6 +116,8 @@ export class SellingView {
     this.message = ""; // the latest outcome of this viewer's bid (outbid, too low…)
     /** @type {Map<string, number>} deal id → units this viewer holds (from the cart's deal lines) */
     this.held = new Map();
+    /** @type {Set<string>} giveaways this viewer entered from this page (the card keeps saying so) */
+    this.entered = new Set();
     this.wasLeader = false;
     this.dialog = null;
   }
@@ -133,8 +136,8 @@ export class SellingView {
       auction: (auction) => {
         this.state.setAuction(auction);
         const leading = this.isLeader(auction);
-        if (this.wasLeader && !leading && auction.status === "open") this.message = "You were outbid!";
-        if (auction.status !== "open" && this.message === "You were outbid!") this.message = "";
+        if (this.wasLeader && !leading && auction.status === "open") this.message = t("selling.outbid");
+        if (auction.status !== "open" && this.message === t("selling.outbid")) this.message = "";
         this.wasLeader = leading;
         this.render();
       },
@@ -157,7 +160,7 @@ export class SellingView {
   }
 
   titleOf(productId) {
-    return this.products.get(productId)?.title || "Product";
+    return this.products.get(productId)?.title || t("product.heading");
   }
 
   render() {
@@ -174,16 +177,24 @@ export class SellingView {
     const money = (cents) => formatMoney(cents, auction.currency);
     const current =
       auction.high_bid_cents === null
-        ? ["Starting at ", el("strong", { text: money(auction.start_cents) })]
-        : [el("strong", { text: money(auction.high_bid_cents) }), " by ", bidi(auction.leader?.name ?? "")];
+        ? tn("selling.starting_at", { price: el("strong", { text: money(auction.start_cents) }) })
+        : tn("selling.high_bid", {
+            price: el("strong", { text: money(auction.high_bid_cents) }),
+            name: bidi(auction.leader?.name ?? ""),
+          });
     const parts = [
-      el("div", { class: "format-kind", text: "Live auction" }),
+      el("div", { class: "format-kind", text: t("selling.auction") }),
       userText("div", this.titleOf(auction.product_id), { class: "title" }),
       el("div", { class: "format-line", "aria-live": "polite" }, ...current),
     ];
     if (auction.status === "open") {
       parts.push(
-        el("div", { class: "format-line" }, timer(auction.ends_at, "Time left"), ` · ${auction.bids} bids`),
+        el(
+          "div",
+          { class: "format-line" },
+          timer(auction.ends_at, t("selling.time_left")),
+          ` · ${t("selling.bids", { count: auction.bids })}`,
+        ),
         el(
           "button",
           {
@@ -192,18 +203,16 @@ export class SellingView {
             "data-action": "bid",
             onclick: () => this.bid(auction),
           },
-          this.isLeader(auction)
-            ? `You lead · bid ${money(auction.min_bid_cents)}`
-            : `Bid ${money(auction.min_bid_cents)}`,
+          t(this.isLeader(auction) ? "selling.you_lead" : "selling.bid", { amount: money(auction.min_bid_cents) }),
         ),
       );
     } else if (auction.status === "sold" && me && auction.winner?.id === me.id && auction.order_id) {
       parts.push(
         el("div", {
           class: "format-line won",
-          text: `You won! Pay ${money(auction.price_cents)} before the time runs out.`,
+          text: t("selling.you_won_pay", { amount: money(auction.price_cents) }),
         }),
-        el("div", { class: "format-line" }, timer(auction.pay_by, "Time left to pay")),
+        el("div", { class: "format-line" }, timer(auction.pay_by, t("selling.time_to_pay"))),
         el(
           "button",
           {
@@ -212,12 +221,19 @@ export class SellingView {
             "data-action": "pay",
             onclick: () => this.payDialog(auction),
           },
-          `Pay ${money(auction.price_cents)}`,
+          t("selling.pay", { amount: money(auction.price_cents) }),
         ),
       );
     } else {
-      const ended = { sold: "Sold", unsold: "Ended unsold", cancelled: "Cancelled" }[auction.status] || auction.status;
-      parts.push(el("div", { class: "format-line" }, ended, auction.winner ? [" to ", bidi(auction.winner.name)] : ""));
+      const ended =
+        auction.status === "sold" && auction.winner
+          ? tn("selling.sold_to", { name: bidi(auction.winner.name) })
+          : [
+              { sold: t("selling.sold"), unsold: t("selling.unsold"), cancelled: t("selling.cancelled") }[
+                auction.status
+              ] || auction.status,
+            ];
+      parts.push(el("div", { class: "format-line" }, ...ended));
     }
     if (this.message) parts.push(el("div", { class: "format-message", role: "status", text: this.message }));
     return el("article", { class: "format-card auction-card", dataset: { auctionId: auction.id } }, ...parts);
@@ -237,7 +253,7 @@ export class SellingView {
       this.wasLeader = true;
       this.state.setAuction(ack.auction);
     } else if (ack.error.code === "bid_too_low") {
-      this.message = `Someone bid first: the next bid is ${formatMoney(ack.error.min_cents, auction.currency)}.`;
+      this.message = t("selling.bid_first", { amount: formatMoney(ack.error.min_cents, auction.currency) });
       this.state.setAuction({ ...auction, min_bid_cents: ack.error.min_cents });
     } else if (ack.error.code === "unauthorized") {
       this.askForName();
@@ -262,12 +278,12 @@ export class SellingView {
     const form = el(
       "form",
       { novalidate: true },
-      field("name", "Full name", { autocomplete: "name" }),
-      field("line1", "Address", { autocomplete: "address-line1" }),
-      field("city", "City", { autocomplete: "address-level2" }),
-      field("postal_code", "Postal code", { autocomplete: "postal-code" }),
-      field("country", "Country (2-letter code)", { autocomplete: "country", maxlength: 2, placeholder: "FR" }),
-      field("card_number", "Card number (test: 4242 4242 4242 4242)", {
+      field("name", t("product.full_name"), { autocomplete: "name" }),
+      field("line1", t("product.address"), { autocomplete: "address-line1" }),
+      field("city", t("product.city"), { autocomplete: "address-level2" }),
+      field("postal_code", t("product.postal_code"), { autocomplete: "postal-code" }),
+      field("country", t("product.country"), { autocomplete: "country", maxlength: 2, placeholder: "FR" }),
+      field("card_number", t("selling.card_test"), {
         inputmode: "numeric",
         autocomplete: "cc-number",
       }),
@@ -275,20 +291,25 @@ export class SellingView {
       el(
         "button",
         { type: "submit", class: "btn btn-primary", "data-action": "confirm-pay" },
-        `Pay ${formatMoney(auction.price_cents, auction.currency)}`,
+        t("selling.pay", { amount: formatMoney(auction.price_cents, auction.currency) }),
       ),
     );
     const dialog = el(
       "dialog",
-      { class: "drawer", "aria-label": "Pay for your auction win" },
+      { class: "drawer", "aria-label": t("selling.pay_win_label") },
       el(
         "div",
         { class: "dialog-body" },
         el(
           "div",
           { class: "row" },
-          el("h2", { class: "grow", text: "Pay for your win" }),
-          el("button", { type: "button", class: "btn btn-small", onclick: () => dialog.close(), text: "Close" }),
+          el("h2", { class: "grow", text: t("selling.pay_win") }),
+          el("button", {
+            type: "button",
+            class: "btn btn-small",
+            onclick: () => dialog.close(),
+            text: t("cart.close"),
+          }),
         ),
         form,
       ),
@@ -302,7 +323,7 @@ export class SellingView {
       const missing = Object.fromEntries(
         Object.entries(values)
           .filter(([, v]) => !v)
-          .map(([k]) => [k, "Required."]),
+          .map(([k]) => [k, t("selling.required")]),
       );
       showFieldErrors(form, missing);
       if (Object.keys(missing).length) return;
@@ -320,7 +341,7 @@ export class SellingView {
           headers: { "Idempotency-Key": key },
         });
         dialog.close();
-        this.message = `Paid! Order ${order.id}: ${formatMoney(order.total_cents, order.currency)}.`;
+        this.message = t("selling.paid", { id: order.id, total: formatMoney(order.total_cents, order.currency) });
         this.state.setAuction({ ...auction, status: "sold", winner: null });
         this.render();
       } catch (failure) {
@@ -342,10 +363,13 @@ export class SellingView {
       "div",
       { class: "deal-badge", dataset: { dealId: deal.id } },
       el("strong", { text: `${off > 0 ? `−${off}% ` : ""}${formatMoney(deal.price_cents, deal.currency)}` }),
-      el("span", { class: "deal-left", text: deal.remaining > 0 ? ` · ${deal.remaining} left · ` : " · sold out · " }),
-      timer(deal.ends_at, "Deal ends in"),
+      el("span", {
+        class: "deal-left",
+        text: ` · ${deal.remaining > 0 ? t("selling.deal_left", { left: deal.remaining }) : t("stock.sold_out_lower")} · `,
+      }),
+      timer(deal.ends_at, t("selling.deal_ends")),
       this.held.get(deal.id)
-        ? el("span", { class: "deal-held", text: ` ✓ ${this.held.get(deal.id)} in your cart` })
+        ? el("span", { class: "deal-held", text: ` ${t("selling.deal_held", { count: this.held.get(deal.id) })}` })
         : null,
       el(
         "button",
@@ -356,7 +380,7 @@ export class SellingView {
           disabled: deal.remaining <= 0,
           onclick: (event) => this.grab(deal, event.currentTarget),
         },
-        this.held.get(deal.id) ? "Grab another" : "Grab deal",
+        this.held.get(deal.id) ? t("selling.grab_another") : t("selling.grab"),
       ),
     );
   }
@@ -381,7 +405,11 @@ export class SellingView {
     } catch (error) {
       button.disabled = false;
       button.textContent =
-        error.code === "deal_sold_out" ? "Sold out" : error.code === "deal_ended" ? "Ended" : "Grab deal";
+        error.code === "deal_sold_out"
+          ? t("stock.sold_out")
+          : error.code === "deal_ended"
+            ? t("status.ended")
+            : t("selling.grab");
       button.title = error.message;
     }
   }
@@ -391,7 +419,7 @@ export class SellingView {
   giveawayCard(giveaway) {
     const me = this.viewer();
     const parts = [
-      el("div", { class: "format-kind", text: "Giveaway" }),
+      el("div", { class: "format-kind", text: t("selling.giveaway") }),
       userText("div", this.titleOf(giveaway.product_id), { class: "title" }),
     ];
     if (giveaway.status === "open") {
@@ -399,9 +427,11 @@ export class SellingView {
         el(
           "div",
           { class: "format-line" },
-          `${giveaway.entrants} entered · `,
-          timer(giveaway.ends_at, "Entries close in"),
-          giveaway.keyword ? [" · or type ", el("strong", { text: giveaway.keyword }), " in the chat"] : "",
+          `${t("selling.entered", { count: giveaway.entrants })} · `,
+          timer(giveaway.ends_at, t("selling.entries_close")),
+          giveaway.keyword
+            ? [" · ", ...tn("selling.keyword", { keyword: el("strong", { text: giveaway.keyword }) })]
+            : "",
         ),
         el(
           "button",
@@ -409,9 +439,10 @@ export class SellingView {
             type: "button",
             class: "btn btn-primary format-action",
             "data-action": "enter",
+            disabled: this.entered.has(giveaway.id),
             onclick: () => this.enter(giveaway),
           },
-          "Enter",
+          this.entered.has(giveaway.id) ? t("selling.entered_you") : t("selling.enter"),
         ),
       );
     } else {
@@ -421,14 +452,17 @@ export class SellingView {
         el("div", {
           class: mine ? "format-line won" : "format-line",
           text: mine
-            ? "You won! Check your orders to give your address."
-            : `Drawn among ${giveaway.entrants}: ${winners.length} winner${winners.length === 1 ? "" : "s"}.`,
+            ? t("selling.giveaway_won")
+            : t("selling.drawn", {
+                entrants: giveaway.entrants,
+                winners: t("selling.winners", { count: winners.length }),
+              }),
         }),
         el("a", {
           href: `/api/giveaways/${encodeURIComponent(giveaway.id)}`,
           target: "_blank",
           rel: "noopener",
-          text: "verify the draw",
+          text: t("selling.verify"),
         }),
       );
     }
@@ -444,13 +478,9 @@ export class SellingView {
     /** @type {any} */
     const ack = await this.request("enter", { giveaway_id: giveaway.id });
     if (ack.ok) {
+      this.entered.add(giveaway.id); // kept through the redraws the room's giveaway events cause
       this.state.setGiveaway(ack.giveaway);
       this.render();
-      const button = $(`[data-giveaway-id="${giveaway.id}"] [data-action="enter"]`, this.container);
-      if (button) {
-        button.textContent = "You're in ✓";
-        button.disabled = true;
-      }
     } else if (ack.error.code === "unauthorized") this.askForName();
   }
 }

@@ -2,19 +2,24 @@
 and Lua scripts wherever a check and a write must be atomic. Durable only with AOF (docs/stores.md).
 
 `RedisStore` is composed of one mixin per area, each using `self._redis` (a `redis.asyncio.Redis`
-with decode_responses=True) and keys built by `livecart.store.redis.keys` (all prefixed `lc:`).
+whose replies are decoded to str: `wire.WireRedis`, which multiplexes commands on a few connections,
+see wire.py and docs/stores.md "Connections") and keys built by `livecart.store.redis.keys` (all
+prefixed `lc:`).
 """
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.backoff import NoBackoff
 
 from livecart.clock import Clock
-from livecart.redis_options import redis_options
+from livecart.redis_options import HEALTH_CHECK_INTERVAL_S, parse_sentinel_url, redis_options
 from livecart.store.redis import (
     accounts,
     auctions,
@@ -51,6 +56,7 @@ from livecart.store.redis.sentinel import sentinel_client
 from livecart.store.redis.shows import RedisShows
 from livecart.store.redis.timeline import RedisTimeline
 from livecart.store.redis.webhooks import RedisWebhooks
+from livecart.store.redis.wire import Endpoint, WireClient, WireRedis
 
 SCRIPTS: tuple[Script, ...] = (
     *accounts.SCRIPTS, *catalog.SCRIPTS, *shows.SCRIPTS, *commerce.SCRIPTS,
@@ -58,8 +64,10 @@ SCRIPTS: tuple[Script, ...] = (
     *campaigns.SCRIPTS, *cohosts.SCRIPTS, *payouts.SCRIPTS, *reviews.SCRIPTS, *webhooks.SCRIPTS,
 )  # fmt: skip
 
-# Connections per process: requests beyond this wait for a free connection (up to the timeout)
-# instead of opening thousands of sockets during a flash sale.
+# Connections per process of redis-py's pool (what wire.py does not serve) and of wire.py's connections
+# for blocking commands (WAIT): requests beyond this wait for a free connection (up to the timeout)
+# instead of opening thousands of sockets during a flash sale. Everything else is multiplexed on
+# wire.SHARED_CONNECTIONS connections.
 SECRET_BYTES = 32
 DEFAULT_TIMEOUT_S = 5.0  # LIVECART_REDIS_TIMEOUT_S
 MAX_CONNECTIONS = 64
@@ -69,6 +77,55 @@ CONNECTION_WAIT_SECONDS = 20.0
 # a checkout script twice would take stock twice. The error reaches the caller instead (a pending
 # order is then settled by checkout recovery).
 NO_RETRY = Retry(NoBackoff(), 0)
+
+
+def store_client(url: str, timeout_s: float = DEFAULT_TIMEOUT_S, *, wire: bool = True) -> Redis:
+    """The store's client of `url`: redis-py's API over `wire.WireClient` (multiplexed connections, see
+    wire.py), with redis-py's own pool kept for what that path does not serve. `rediss://` (TLS and its
+    URL options) and `wire=False` use redis-py's pool alone, as before issue 21."""
+    options = {
+        "decode_responses": True,
+        "retry": NO_RETRY,
+        "max_connections": MAX_CONNECTIONS,
+        "timeout": CONNECTION_WAIT_SECONDS,
+        **redis_options(url, timeout_s),
+    }
+    if url.startswith(SENTINEL_SCHEME):
+        redis = sentinel_client(url, options)
+        if not wire:
+            return redis
+        sentinel = redis.connection_pool
+        assert isinstance(sentinel, SentinelConnectionPool)
+        endpoint = Endpoint(locate=sentinel.get_master_address, db=parse_sentinel_url(url).db,
+                            username=options.get("username"), password=options.get("password"),
+                            connect_timeout_s=timeout_s)  # fmt: skip
+        return WireRedis.over(sentinel, WireClient(endpoint, timeout_s=timeout_s, sentinel=True, **_wire_limits()))
+    pool = BlockingConnectionPool.from_url(url, **options)
+    if not wire or url.startswith("rediss://"):
+        return Redis.from_pool(pool)  # the client owns the pool: aclose() closes both
+    return WireRedis.over(pool, WireClient(endpoint_of(url, timeout_s), timeout_s=timeout_s, **_wire_limits()))
+
+
+def _wire_limits() -> dict[str, Any]:
+    return {
+        "health_check_interval_s": HEALTH_CHECK_INTERVAL_S,
+        "max_exclusive": MAX_CONNECTIONS,
+        "connection_wait_s": CONNECTION_WAIT_SECONDS,
+    }
+
+
+def endpoint_of(url: str, timeout_s: float) -> Endpoint:
+    """The `Endpoint` of a `redis://` or `unix://` URL (host, port or socket path, credentials, db)."""
+    parsed = parse_url(url)
+    return Endpoint(
+        host=parsed.get("host", "localhost"),
+        port=int(parsed.get("port", 6379)),
+        path=parsed.get("path"),
+        username=parsed.get("username"),
+        password=parsed.get("password"),
+        db=int(parsed.get("db", 0)),
+        connect_timeout_s=timeout_s,
+    )
 
 
 class RedisStore(
@@ -90,27 +147,7 @@ class RedisStore(
         """Connect to a `redis://`, `rediss://`, `unix://` or `redis+sentinel://` URL, check the server
         answers, load the scripts and warn when the server is not configured to keep data (AOF off, keys
         evictable). With `min_replicas`, money writes wait for that many replicas (half the timeout)."""
-        if url.startswith(SENTINEL_SCHEME):
-            redis = sentinel_client(
-                url,
-                {
-                    "decode_responses": True,
-                    "retry": NO_RETRY,
-                    "max_connections": MAX_CONNECTIONS,
-                    "timeout": CONNECTION_WAIT_SECONDS,
-                    **redis_options(url, timeout_s),
-                },
-            )
-        else:
-            pool = BlockingConnectionPool.from_url(
-                url,
-                decode_responses=True,
-                max_connections=MAX_CONNECTIONS,
-                timeout=CONNECTION_WAIT_SECONDS,
-                retry=NO_RETRY,
-                **redis_options(url, timeout_s),
-            )
-            redis = Redis.from_pool(pool)  # the client owns the pool: aclose() closes both
+        redis = store_client(url, timeout_s)
         try:
             await redis.ping()
             for script in SCRIPTS:

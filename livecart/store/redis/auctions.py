@@ -147,12 +147,26 @@ CANCEL_AUCTION = Script(
     """
 )
 
-SCRIPTS = (OPEN_AUCTION, PLACE_BID, SETTLE_AUCTION, PASS_OFFER, CANCEL_AUCTION)
+# KEYS: the replication probe. A write whose only purpose is to be WAITed for (`confirm_replicated`).
+PROBE = Script("return redis.call('INCR', KEYS[1])")
+
+SCRIPTS = (OPEN_AUCTION, PLACE_BID, SETTLE_AUCTION, PASS_OFFER, CANCEL_AUCTION, PROBE)
 
 
 class RedisAuctions:
+    """Settling (the winner's offer and order) and passing an offer on (the runner-up's) are money
+    writes: they return only once `WAIT` saw them on `_min_replicas` replicas (LIVECART_REDIS_MIN_REPLICAS),
+    as a checkout's order does; NotReplicated otherwise (the write stands on the primary)."""
+
     _redis: Redis
     _clock: Clock
+    _min_replicas: int
+    _wait_timeout_ms: int
+
+    async def confirm_replicated(self) -> None:
+        if self._min_replicas <= 0:
+            return  # nothing waits for replicas: nothing to confirm
+        await PROBE.replicated(self._redis, [keys.replication_probe()], [], self._min_replicas, self._wait_timeout_ms)
 
     async def open_auction(self, auction: Auction) -> StockLevels:
         row = rec.fields_of(auction)
@@ -254,7 +268,10 @@ class RedisAuctions:
             after = auctions.settle(current, now, pay_s, new_id("ord"))
             keys_, args = await self._next_args(current, after, platform_fee_bps, now)
             padding: list[str | int] = [""] * 7
-            reply = await SETTLE_AUCTION(self._redis, keys_, [codec.micros(now), str(current.bids), *padding, *args])
+            reply = await SETTLE_AUCTION.replicated(
+                self._redis, keys_, [codec.micros(now), str(current.bids), *padding, *args],
+                self._min_replicas, self._wait_timeout_ms,
+            )  # fmt: skip
             outcome = str(reply[0])
             if outcome == "not_found":
                 raise auctions.no_such_auction(auction_id)
@@ -275,10 +292,12 @@ class RedisAuctions:
             after = auctions.pass_offer(current, bids, now, pay_s, new_id("ord"))
             keys_, args = await self._next_args(current, after, platform_fee_bps, now)
             padding: list[str | int] = [""] * 7
-            reply = await PASS_OFFER(
+            reply = await PASS_OFFER.replicated(
                 self._redis,
                 [*keys_, keys.order(order_id), keys.units_bought(str(offered[1]))],
                 [order_id, current.quantity, *padding, *args],
+                self._min_replicas,
+                self._wait_timeout_ms,
             )
             outcome = str(reply[0])
             if outcome == "not_found":

@@ -42,7 +42,32 @@ REMOVE_FROM_CART = Script(
     """
 )
 
-SCRIPTS = (ADD_TO_CART, REMOVE_FROM_CART)
+# KEYS: as ADD_TO_CART. ARGV: product id, qty (≥ 0), max qty, now (µs), viewer id, show id.
+# 0 removes the line; fewer units always succeed; more are an add (limit, unknown product, one cart add).
+# Returns as ADD_TO_CART.
+SET_CART_QTY = Script(
+    """
+    local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+    local qty = tonumber(ARGV[2])
+    if qty == 0 then
+      redis.call('ZREM', KEYS[2], ARGV[1])
+      redis.call('HDEL', KEYS[1], ARGV[1])
+    elseif qty < current then
+      redis.call('HSET', KEYS[1], ARGV[1], qty)
+    elseif qty > current then
+      if redis.call('EXISTS', KEYS[5]) == 0 then return {-1} end
+      if qty > tonumber(ARGV[3]) then return {0, current} end
+      redis.call('HSET', KEYS[1], ARGV[1], qty)
+      redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[1])
+      redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+      redis.call('SADD', KEYS[4], ARGV[5])
+      redis.call('SADD', KEYS[6], ARGV[6])
+    end
+    return {1, redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[1])}
+    """
+)
+
+SCRIPTS = (ADD_TO_CART, REMOVE_FROM_CART, SET_CART_QTY)
 
 
 def cart_items(lines: Sequence[Any], quantities: Sequence[Any]) -> list[CartItem]:
@@ -104,6 +129,28 @@ class RedisCarts:
             [product_id],
         )
         return bool(removed == 1)
+
+    async def set_cart_qty(
+        self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
+    ) -> list[CartItem]:
+        store_checks.cart_set_qty(qty)
+        reply = await SET_CART_QTY(
+            self._redis,
+            [
+                keys.cart_qty(show_id, viewer_id),
+                keys.cart_lines(show_id, viewer_id),
+                keys.cart_adds(show_id),
+                keys.cart_viewers(show_id, product_id),
+                keys.product(product_id),
+                keys.viewer_carts(viewer_id),
+            ],
+            [product_id, qty, max_qty, codec.micros(self._clock.now()), viewer_id, show_id],
+        )
+        if int(reply[0]) == -1:
+            raise errors.no_such_product(product_id)
+        if int(reply[0]) == 0:
+            raise errors.cart_line_limit_exceeded(product_id, max_qty, int(reply[1]))
+        return cart_items(reply[1], reply[2])
 
     async def cart_activity(self, show_id: str) -> dict[str, CartActivity]:
         adds = codec.decoded(await self._redis.hgetall(keys.cart_adds(show_id)))

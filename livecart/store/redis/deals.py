@@ -143,9 +143,14 @@ def _deal_keys(deal_id: str, product_id: str) -> list[str]:
 
 
 class RedisDeals:
+    """A deal's order (`place_deal_order`) is a money write: it returns only once `WAIT` saw it on
+    `_min_replicas` replicas (LIVECART_REDIS_MIN_REPLICAS), as a checkout's order does."""
+
     _redis: Redis
     _clock: Clock
     _pending: PendingOrders
+    _min_replicas: int
+    _wait_timeout_ms: int
 
     async def create_deal(self, deal: Deal) -> None:
         if not await self._redis.exists(keys.product(deal.product_id)):
@@ -227,7 +232,7 @@ class RedisDeals:
         now = self._clock.now()
         deals.check_holds(order, holds, now)  # owner and lines; status and expiry again in the script
         row = records.order_fields(order)
-        reply = await PLACE_DEAL_ORDER(
+        reply = await PLACE_DEAL_ORDER.replicated(
             self._redis,
             [
                 keys.order(order.id), keys.show_orders(order.show_id), keys.pending_orders(),
@@ -241,6 +246,7 @@ class RedisDeals:
                 *(arg for line in order.lines for arg in (line.product_id, line.qty)),
                 *codec.pairs(row),
             ],
+            self._min_replicas, self._wait_timeout_ms,
         )  # fmt: skip
         outcome = str(reply[0])
         if outcome == "exists":

@@ -83,8 +83,13 @@ SCRIPTS = (CREATE_GIVEAWAY, ENTER, DRAW)
 
 
 class RedisGiveaways:
+    """The draw (the winners' paid prize orders and their ledger rows) is a money write: it returns only
+    once `WAIT` saw it on `_min_replicas` replicas (LIVECART_REDIS_MIN_REPLICAS), as a checkout's order does."""
+
     _redis: Redis
     _clock: Clock
+    _min_replicas: int
+    _wait_timeout_ms: int
 
     async def create_giveaway(self, giveaway: Giveaway) -> StockLevels:
         row = rec.fields_of(giveaway)
@@ -156,7 +161,7 @@ class RedisGiveaways:
             for order in orders:
                 fields = records.order_fields(order)
                 order_args += [order.id, codec.micros(order.created_at), len(fields), *codec.pairs(fields)]
-            reply = await DRAW(
+            reply = await DRAW.replicated(
                 self._redis,
                 [
                     keys.giveaway(giveaway_id), keys.giveaway_entrants(giveaway_id), keys.product(current.product_id),
@@ -168,6 +173,7 @@ class RedisGiveaways:
                     len(entrants), current.winners - len(winners), current.product_id, len(orders), len(row),
                     len(pushes) // 2, *codec.pairs(row), *order_args, *pushes,
                 ],
+                self._min_replicas, self._wait_timeout_ms,
             )  # fmt: skip
             outcome = str(reply[0])
             if outcome == "not_found":

@@ -352,6 +352,12 @@ def show_addresses(show_id: str) -> str:
     return f"{PREFIX}show:{show_id}:addresses"
 
 
+def replication_probe() -> str:
+    """Counter: incremented (and WAITed for) by `confirm_replicated`; once replicas have it, they have
+    every write the primary made before it (one ordered replication stream)."""
+    return f"{PREFIX}replication:probe"
+
+
 def auction_timers() -> str:
     """Sorted set of auction ids scored by their next deadline in µs: `ends_us` while open, `pay_by_us`
     while an offer awaits payment; removed once nothing is left to decide."""

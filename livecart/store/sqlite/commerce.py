@@ -202,6 +202,46 @@ class SqliteCommerce:
 
         return await self._db.transaction(remove)
 
+    async def set_cart_qty(
+        self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
+    ) -> list[CartItem]:
+        store_checks.cart_set_qty(qty)
+
+        def set_qty(conn: sqlite3.Connection) -> list[CartItem]:
+            row = conn.execute(
+                "SELECT qty FROM cart_items WHERE show_id = ? AND viewer_id = ? AND product_id = ?",
+                (show_id, viewer_id, product_id),
+            ).fetchone()
+            current = 0 if row is None else int(row["qty"])
+            if qty == 0:
+                conn.execute(
+                    "DELETE FROM cart_items WHERE show_id = ? AND viewer_id = ? AND product_id = ?",
+                    (show_id, viewer_id, product_id),
+                )
+            elif qty < current:
+                conn.execute(
+                    "UPDATE cart_items SET qty = ? WHERE show_id = ? AND viewer_id = ? AND product_id = ?",
+                    (qty, show_id, viewer_id, product_id),
+                )
+            elif qty > current:
+                if fetch_product(conn, product_id) is None:
+                    raise errors.no_such_product(product_id)
+                store_checks.cart_add(product_id, qty - current, current, max_qty)
+                now = rows.to_text(self._clock.now())
+                conn.execute(
+                    "INSERT INTO cart_items (show_id, viewer_id, product_id, qty, added_at)"
+                    " VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (show_id, viewer_id, product_id) DO UPDATE SET qty = excluded.qty",
+                    (show_id, viewer_id, product_id, qty, now),
+                )
+                conn.execute(
+                    "INSERT INTO cart_adds (show_id, product_id, viewer_id, qty, at) VALUES (?, ?, ?, ?, ?)",
+                    (show_id, product_id, viewer_id, qty - current, now),
+                )
+            return _cart(conn, show_id, viewer_id)
+
+        return await self._db.transaction(set_qty)
+
     async def cart_activity(self, show_id: str) -> dict[str, CartActivity]:
         def select(conn: sqlite3.Connection) -> dict[str, CartActivity]:
             cursor = conn.execute(
