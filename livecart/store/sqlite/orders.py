@@ -28,7 +28,6 @@ from livecart.store.sqlite.campaigns import campaign_in
 from livecart.store.sqlite.catalog import fetch_product
 from livecart.store.sqlite.commerce import release_key, save_response, units_bought_in
 from livecart.store.sqlite.db import Database, Migration
-from livecart.store.sqlite.shows import fetch_show
 from livecart.store.sqlite.webhooks import write_event
 
 MIGRATIONS: list[Migration] = [
@@ -313,11 +312,12 @@ def as_placed(order: Order) -> Order:
 
 
 def place_order_in(
-    conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int, from_cart: bool = False
+    conn: sqlite3.Connection, order: Order, max_qty_per_buyer: int, from_cart: bool = False, placed: Order | None = None
 ) -> StockLevels:
+    """`placed`: `as_placed(order)` when the caller has it already."""
     if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone() is not None:
         raise errors.order_exists(order.id)
-    if fetch_show(conn, order.show_id) is None:
+    if conn.execute("SELECT 1 FROM shows WHERE id = ?", (order.show_id,)).fetchone() is None:
         raise errors.no_such_show(order.show_id)
     if from_cart:
         in_cart = dict(
@@ -354,7 +354,7 @@ def place_order_in(
             " ON CONFLICT (buyer_id, product_id) DO UPDATE SET units = units + excluded.units",
             (order.buyer_id, line.product_id, line.qty),
         )
-    insert_order(conn, as_placed(order))
+    insert_order(conn, placed or as_placed(order))
     if order.idempotency_key is not None:
         conn.execute(
             "UPDATE idempotency_keys SET order_id = ? WHERE viewer_id = ? AND key = ?",
@@ -473,8 +473,9 @@ class SqliteOrders:
 
     async def place_order(self, order: Order, max_qty_per_buyer: int, *, from_cart: bool = False) -> StockLevels:
         store_checks.order_shape(order)
-        stock = await self._db.transaction(place_order_in, order, max_qty_per_buyer, from_cart)
-        self._pending.add(as_placed(order))
+        placed = as_placed(order)
+        stock = await self._db.transaction(place_order_in, order, max_qty_per_buyer, from_cart, placed)
+        self._pending.add(placed)
         return stock
 
     async def mark_order_paid(
