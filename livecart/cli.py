@@ -9,6 +9,7 @@ socketio, …) are quiet unless LIVECART_LOG_LEVEL=DEBUG.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import re
@@ -102,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(settings)
     if args.command == "demo":
         app.on_startup.append(_seed_and_print)
+    tune_gc()
     try:
         web.run_app(
             app,
@@ -118,6 +120,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         for sock in sockets:
             sock.close()
     return 0
+
+
+# Python's cyclic garbage collector runs a young-generation pass every 700 allocations by default: a
+# checkout allocates a few thousand objects, so several passes per request, each also walking the
+# survivors. 50,000 makes it about one pass per 10–20 requests: −0.08 ms of CPU per SQLite checkout
+# (0.63–0.65 → 0.55 ms, bench.checkout sustained); garbage cycles wait a little longer to be freed.
+GC_YOUNG_THRESHOLD = 50_000
+GC_OLDER_THRESHOLDS = (20, 100)
+
+
+def tune_gc() -> None:
+    """For the server process only (not the tests, which build many apps in one process): what was
+    loaded and built at start-up is frozen out of the collector's scans, and young passes are rarer."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *GC_OLDER_THRESHOLDS)
 
 
 # Libraries whose INFO lines (every ICE candidate pair, every websocket) drown livecart's own.
