@@ -18,9 +18,14 @@ def _median(value: Any) -> float:
     return float(value)
 
 
+RATIO_PREFIXES = ("python/", "summary")  # video's derived rows (a ratio, a summary): not a measured series
+
+
 def _series(rows: Sequence[Row], area: str, x: str, y: str) -> dict[str, list[tuple[Any, float]]]:
     series: dict[str, list[tuple[Any, float]]] = defaultdict(list)
     for row in rows:
+        if str(row.get("variant", "")).startswith(RATIO_PREFIXES):
+            continue
         if row.get("area") == area and x in row and y in row:
             at = row[x] if isinstance(row[x], str) else _median(row[x])  # a category (checkout's phase) or a number
             series[str(row.get("variant", area))].append((at, _median(row[y])))
@@ -67,6 +72,23 @@ def _bars(axis: Any, rows: Sequence[Row], y: str) -> None:
     axis.legend(fontsize=8, title="phase", title_fontsize=8)
 
 
+TARGETS = {"server_cpu_ms": (0.5, "issue 21 target: 0.5 ms")}
+
+
+def _single_x_bars(axis: Any, series: dict[str, list[tuple[Any, float]]], xlabel: str) -> None:
+    """Every variant measured at one x (the quick chat run: one client count): a bar per variant, the x
+    in the axis label, instead of dots stacked on one vertical line."""
+    names = list(series)
+    values = [series[name][0][1] for name in names]
+    bars = axis.bar(range(len(names)), values, color=[f"C{index}" for index in range(len(names))])
+    axis.bar_label(bars, labels=[f"{v:.0f}" if v >= 100 else f"{v:.1f}" for v in values], fontsize=8, padding=2)
+    axis.set_xticks(range(len(names)), names, fontsize=8)
+    x_value = series[names[0]][0][0]
+    axis.set_xlabel(f"{xlabel}: {x_value:,.0f}" if isinstance(x_value, float | int) else xlabel)
+    axis.margins(y=0.15)
+    axis.grid(alpha=0.3, axis="y")
+
+
 def plot_results(rows: Sequence[Row], path: Path) -> Path | None:
     try:
         import matplotlib
@@ -109,12 +131,25 @@ def plot_results(rows: Sequence[Row], path: Path) -> Path | None:
     for axis, (area, x, y, title, xlabel, ylabel) in zip(axes.flat, present, strict=False):
         if area == "checkout":
             _bars(axis, rows, y)
+            if y in TARGETS:
+                level, label = TARGETS[y]
+                axis.axhline(level, color="black", linestyle="--", linewidth=1, label=label)
+                axis.legend(fontsize=8, title="phase", title_fontsize=8)
             axis.set_title(title)
             axis.set_ylabel(ylabel)
             continue
-        for name, points in _series(rows, area, x, y).items():
+        series = _series(rows, area, x, y)
+        if len({points[0][0] for points in series.values()}) == 1 and all(len(p) == 1 for p in series.values()):
+            _single_x_bars(axis, series, xlabel)
+            axis.set_title(title)
+            axis.set_ylabel(ylabel)
+            continue
+        for name, points in series.items():
             xs, ys = zip(*points, strict=True)
             axis.plot(xs, ys, marker="o", label=name)
+        every_x = sorted({point[0] for points in series.values() for point in points})
+        if len(every_x) <= 8 and all(float(value).is_integer() for value in every_x):
+            axis.set_xticks(every_x)  # process counts, viewer steps: whole numbers, not 1.25
         axis.set_title(title)
         axis.set_xlabel(xlabel)
         axis.set_ylabel(ylabel)

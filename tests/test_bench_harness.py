@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +28,25 @@ def test_cpu_meter_sees_work_done_by_this_process() -> None:
     assert meter.cpu > 0
     assert 0 < meter.cores <= (os.cpu_count() or 1) + 0.5
     assert rss_bytes(os.getpid()) > 10_000_000
+
+
+def test_the_plot_leaves_out_derived_video_rows_and_draws_every_area(tmp_path: Path) -> None:
+    from bench.plot import _series, plot_results
+
+    rows = [
+        {"area": "video", "variant": "forward-native", "viewers": 50, "server_cores": 0.1},
+        {"area": "video", "variant": "forward-native", "viewers": 100, "server_cores": 0.2},
+        {"area": "video", "variant": "python/native", "viewers": 100, "server_cores": 1.4},  # a ratio
+        {"area": "chat", "variant": "raw-ws", "clients": 2000, "p99_ms": 141, "us_per_delivery": 8.5},
+        {"area": "chat", "variant": "livecart", "clients": 2000, "p99_ms": 120, "us_per_delivery": 9.4},
+        {"area": "checkout", "variant": "sqlite", "workers": 1, "phase": "flash", "checkouts_per_s": 848,
+         "server_cpu_ms": {"median": 0.5, "min": 0.48, "max": 0.52}},
+        {"area": "checkout", "variant": "sqlite", "workers": 1, "phase": "sustained", "checkouts_per_s": 1555,
+         "server_cpu_ms": {"median": 0.51, "min": 0.5, "max": 0.53}},
+    ]  # fmt: skip
+
+    assert set(_series(rows, "video", "viewers", "server_cores")) == {"forward-native"}
+    path = plot_results(rows, tmp_path / "all.png")
+
+    assert path is not None
+    assert path.read_bytes().startswith(b"\x89PNG")
