@@ -30,7 +30,7 @@ from livecart.domain.ids import new_id
 from livecart.domain.live import ChatMessage, Question, QuestionStatus
 from livecart.domain.models import Account, Role, Show
 from livecart.domain.signals import LABEL_SECRET, address_label
-from livecart.live.engine import LiveEngineServer
+from livecart.live.engine import PEER, LiveEngineServer
 from livecart.live.manager import FastRedisManager
 from livecart.live.payloads import (
     Bid,
@@ -434,10 +434,11 @@ class LiveService:
 
     def _address(self, sid: str) -> str | None:
         environ = self.sio.get_environ(sid) or {}
-        request = environ.get("aiohttp.request")
-        if request is None:
+        peer = environ.get(PEER)  # (address, X-Forwarded-For values), kept by the engine at the handshake
+        if peer is None:
             return None
-        return client_ip(request.remote, request.headers.getall("X-Forwarded-For", ()), self.trusted_proxies)
+        remote, forwarded_for = peer
+        return client_ip(remote, forwarded_for, self.trusted_proxies)
 
     async def _note_address(self, member: Member, account: Account) -> None:
         if member.address is None or member.address_noted:
