@@ -9,6 +9,8 @@ Variants, each measured with the same clients (in separate worker processes) in 
 - `--mixed` adds `fast-mixed` and `livecart-mixed`: the same with half the clients on Socket.IO's
   default JSON parser and half on msgpack, so each frame is encoded twice (once per parser) and
   written as text to one half and binary to the other.
+`deliveries` = frames the clients got, `received` = chat messages in them (a livecart frame may carry
+several: fewer deliveries than clients × messages with `received` complete is batching, not loss).
 `us_per_delivery` = server CPU-µs / (frames delivered to clients), `us_per_message` = server CPU-µs /
 (chat messages received by clients; a livecart frame may carry several); `x_raw` compares
 `us_per_delivery` with `raw-ws`.
@@ -50,6 +52,7 @@ COLUMNS = (
     "clients",
     "messages",
     "deliveries",
+    "received",
     "us_per_delivery",
     "us_per_message",
     "x_raw",
