@@ -56,7 +56,8 @@ def small_environ(environ: dict[str, Any]) -> dict[str, Any]:
     address and `PEER` (service.py reads the client's address from it); the aiohttp request and its
     headers are let go."""
     request = environ.get("aiohttp.request")
-    kept = {key: environ[key] for key in ("REQUEST_METHOD", "QUERY_STRING", "REMOTE_ADDR") if key in environ}
+    names = ("REQUEST_METHOD", "QUERY_STRING", "REMOTE_ADDR")
+    kept: dict[str, Any] = {key: environ[key] for key in names if key in environ}
     if request is not None:
         kept[PEER] = (request.remote, tuple(request.headers.getall("X-Forwarded-For", ())))
     return kept
@@ -68,6 +69,7 @@ class LiveSocket(async_socket.AsyncSocket):  # type: ignore[misc]
     per connection)."""
 
     _ping_timer: asyncio.TimerHandle | None = None
+    last_ping: float | None
 
     def schedule_ping(self) -> None:
         if self.last_ping:
@@ -121,7 +123,7 @@ class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
                 "headers": [("Content-Type", "application/json"), ("Retry-After", str(SOCKETS_RETRY_AFTER_S))],
                 "response": body.encode(),
             }
-        if self.start_service_task:  # engineio's sweep of closed and timed-out sockets
+        if self.start_service_task:  # type: ignore[has-type]  # engineio's sweep of closed and timed-out sockets
             self.start_service_task = False
             self.service_task_handle = self.start_background_task(self._service_task)
         sid = self.generate_id()
@@ -152,7 +154,9 @@ class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
         socket.connected = True
         headers = None
         if self.cookie:
-            cookie = self.cookie if isinstance(self.cookie, dict) else {"name": self.cookie, "path": "/", "SameSite": "Lax"}
+            cookie = self.cookie
+            if not isinstance(cookie, dict):
+                cookie = {"name": cookie, "path": "/", "SameSite": "Lax"}
             headers = [("Set-Cookie", self._generate_sid_cookie(sid, cookie))]
         try:
             return self._ok(await socket.poll(), headers=headers, jsonp_index=jsonp_index)
@@ -181,7 +185,7 @@ class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
         if not connections:
             return
         closing = [connection.close(1001, b"server shutdown") for connection in connections]
-        _done, pending = await asyncio.wait(closing, timeout=timeout_s)
+        await asyncio.wait(closing, timeout=timeout_s)
         for connection in connections:
             if not connection.lost.done():
                 connection.abort()
@@ -215,7 +219,7 @@ class LimitedWebSocket(web.WebSocketResponse):
             old.connection_lost(None)
 
 
-class Dispatch(WebSocketDataQueue):  # type: ignore[misc]
+class Dispatch(WebSocketDataQueue):
     """The one queue every connection's WebSocket reader feeds: a message goes straight to the
     connection whose bytes are being parsed (`current`), synchronously."""
 
@@ -249,21 +253,22 @@ DISPATCH: Dispatch | None = None
 def _dispatch() -> Dispatch:
     global DISPATCH
     if DISPATCH is None:
-        DISPATCH = Dispatch(_Paused(), 2**30, loop=asyncio.get_running_loop())
+        DISPATCH = Dispatch(_Paused(), 2**30, loop=asyncio.get_running_loop())  # type: ignore[arg-type]
     return DISPATCH
 
 
-class Reader(WebSocketReader):  # type: ignore[misc]
+class Reader(WebSocketReader):
     """aiohttp's WebSocket frame parser (masking, fragments, control frames, UTF-8, the size limit) for
     one connection, feeding the shared `Dispatch`."""
 
     __slots__ = ("connection",)
+    connection: LiveConnection
 
     def feed_data(self, data: Any) -> tuple[bool, bytes]:
         dispatch = _dispatch()
         dispatch.current = self.connection
         try:
-            return super().feed_data(data)  # type: ignore[no-any-return]
+            return super().feed_data(data)
         finally:
             dispatch.current = None
 
@@ -279,7 +284,16 @@ class LiveConnection(asyncio.Protocol):
     """One Engine.IO websocket after the HTTP upgrade: frames in, Engine.IO packets handled in order."""
 
     __slots__ = (
-        "_lost", "_task", "attached", "closing_timer", "inbox", "reader", "server", "sent_close", "socket", "state",
+        "_lost",
+        "_task",
+        "attached",
+        "closing_timer",
+        "inbox",
+        "reader",
+        "sent_close",
+        "server",
+        "socket",
+        "state",
         "transport",
     )  # fmt: skip
 
@@ -354,16 +368,9 @@ class LiveConnection(asyncio.Protocol):
                 self._lost.set_result(None)
         return self._lost
 
-    # -- what the outbox needs of a transport --------------------------------------------------------
     def write(self, data: bytes) -> None:
         if self.transport is not None and not self.sent_close:
             self.transport.write(data)
-
-    def get_write_buffer_size(self) -> int:
-        return self.transport.get_write_buffer_size() if self.transport is not None else 0
-
-    def is_closing(self) -> bool:
-        return self.sent_close or self.transport is None or self.transport.is_closing()
 
     def abort(self) -> None:
         if self.transport is not None:
@@ -465,8 +472,8 @@ class LiveConnection(asyncio.Protocol):
     def _attach(self) -> None:
         self.attached = True
         outbox = self.socket.queue
-        if isinstance(outbox, Outbox):
-            outbox.attach(self, self._end_after_close_packet)
+        if isinstance(outbox, Outbox) and self.transport is not None:
+            outbox.attach(self.transport, self._end_after_close_packet)
 
     def _end_after_close_packet(self) -> None:
         self.close(1000, b"")
@@ -489,15 +496,22 @@ class LiveConnection(asyncio.Protocol):
         if self.state in (PROBE, UPGRADE):
             self.socket.upgrading = False
         self.state = CLOSING
+        self._stop_output()
         self.transport.write(websocket_frame(code.to_bytes(2, "big") + reason, OPCODE_CLOSE))
         self.sent_close = True
         self.closing_timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT_S, self.abort)
         return lost
 
+    def _stop_output(self) -> None:
+        outbox = self.socket.queue
+        if self.attached and isinstance(outbox, Outbox):
+            outbox.close()
+
     def _closed_by_client(self) -> None:
         if self.transport is None:
             return
         if not self.sent_close:
+            self._stop_output()
             self.transport.write(websocket_frame((1000).to_bytes(2, "big"), OPCODE_CLOSE))
             self.sent_close = True
         if self.state < CLOSING:
@@ -524,7 +538,7 @@ class PlainWebSocket:
         if transport is None or transport.is_closing():
             connection.state = CLOSED
             return response
-        connection.take_over(transport)  # type: ignore[arg-type]
+        connection.take_over(transport)
         return response
 
 

@@ -164,19 +164,25 @@ class Outbox:
             self.behind_since = None
 
     def deliver(self, frame: RoomFrame) -> None:
-        """Send a room frame: straight to the socket when the client keeps up, else through the backlog."""
+        """Send a room frame: straight to the socket when the client keeps up, else through the backlog.
+        (The fan-out calls this once per member: the common case is the first test.)"""
+        transport = self.transport
+        if (
+            transport is not None
+            and not self._items
+            and transport.get_write_buffer_size() <= HIGH_WATER_BYTES
+            and not transport.is_closing()
+        ):
+            self.behind_since = None
+            transport.write(frame.wire)
+            return
         if self.cut_off:
             return
-        transport = self.transport
         if transport is None:
             self._enqueue(frame.packet)
             return
         if transport.is_closing():
             return  # the connection is going away; Engine.IO will report the disconnect
-        if not self._items and not self._behind(transport):
-            self.behind_since = None
-            transport.write(frame.wire)
-            return
         now = self._clock()
         if self.behind_since is None:
             self.behind_since = now
@@ -184,6 +190,14 @@ class Outbox:
             self.cut("write buffer stayed full")
             return
         self._enqueue(frame.packet)
+
+    def close(self) -> None:
+        """The websocket is closing (our close frame is written): nothing more goes out."""
+        self.transport = None
+        self.on_end = None
+        self.cut_off = True
+        while self._items:
+            self._discard_one(len(self._items) - 1)
 
     def cut(self, reason: str) -> None:
         if self.cut_off:
