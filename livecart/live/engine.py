@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008  # WebSocket close code: the client broke the protocol
 SOCKETS_RETRY_AFTER_S = 5
 CLOSE_TIMEOUT_S = 5.0  # after our close frame, how long the client has to answer before the abort
-INBOX_PAUSE = 64  # messages waiting to be handled before the connection stops reading
+INBOX_PAUSE = 16  # messages waiting to be handled before the connection stops reading
 OPCODE_CLOSE, OPCODE_PONG = 0x8, 0xA
 PEER = "livecart.peer"  # environ key: (address, X-Forwarded-For values) of the connecting client
 _background: set[asyncio.Task[Any]] = set()  # tasks started from callbacks, kept until done
@@ -93,6 +93,14 @@ class LiveSocket(async_socket.AsyncSocket):  # type: ignore[misc]
         self._ping_timer = None
         if self.last_ping and not (self.closing or self.closed):
             _spawn(self.check_ping_timeout())
+
+    async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        """engineio's close, and then the websocket is ended too (engineio's own read loop did that
+        with its read timeout; on a ping timeout its CLOSE packet is not even sent)."""
+        await super().close(wait=wait, abort=abort, reason=reason)
+        outbox = self.queue
+        if isinstance(outbox, Outbox) and outbox.on_end is not None:  # a websocket not ended yet
+            outbox.put_nowait(None if abort else eio_packet.Packet(eio_packet.CLOSE))
 
     def stop_pinging(self) -> None:
         if self._ping_timer is not None:
@@ -358,7 +366,7 @@ class LiveConnection(asyncio.Protocol):
             outbox.detach()
         self.inbox = None
         if self._task is None:
-            _spawn(self._end())
+            _spawn(self.ended())
 
     @property
     def lost(self) -> asyncio.Future[None]:
@@ -428,7 +436,7 @@ class LiveConnection(asyncio.Protocol):
         finally:
             self._task = None
             if self.state == CLOSED:
-                await self._end()
+                await self.ended()
 
     async def _handle(self, data: bytes | str) -> None:
         socket = self.socket
@@ -478,7 +486,7 @@ class LiveConnection(asyncio.Protocol):
     def _end_after_close_packet(self) -> None:
         self.close(1000, b"")
 
-    async def _end(self) -> None:
+    async def ended(self) -> None:
         """The websocket is gone: Engine.IO's disconnect (as its own handler did when its read loop ended)."""
         socket = self.socket
         socket.stop_pinging()
@@ -535,8 +543,13 @@ class PlainWebSocket:
         response = LimitedWebSocket(connection, max_msg_size=self.server.max_http_buffer_size, compress=False)
         await response.prepare(request)
         transport = request.transport
-        if transport is None or transport.is_closing():
+        if transport is None or transport.is_closing():  # the client left during the upgrade
+            direct = connection.state == OPEN
             connection.state = CLOSED
+            if direct:
+                _spawn(connection.ended())
+            else:
+                socket.upgrading = False
             return response
         connection.take_over(transport)
         return response
