@@ -126,7 +126,7 @@ async def test_bad_frames_close_with_the_same_codes_as_before(aiohttp_client: Ma
     closed = await asyncio.wait_for(too_big.receive(), 3)
     assert closed.type == aiohttp.WSMsgType.CLOSE
     assert closed.data == 1009
-    assert "exceeds limit of 16384 bytes" in closed.extra
+    assert "exceeds limit of 16384 bytes" in str(closed.extra)
     malformed = await open_socket(client)
     await malformed.send_str("9")
     closed = await asyncio.wait_for(malformed.receive(), 3)
