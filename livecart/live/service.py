@@ -87,8 +87,8 @@ class UnknownEvent(LivecartError):
     code = "unknown_event"
 
 
-@dataclass
-class Member:
+@dataclass(slots=True)
+class Member:  # one per joined connection: slots (issue 21, memory per viewer)
     show: Show
     account: Account | None
     account_checked_at: float  # Clock.monotonic()
