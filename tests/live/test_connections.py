@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -133,4 +134,30 @@ async def test_bad_frames_close_with_the_same_codes_as_before(aiohttp_client: Ma
     assert (closed.data, closed.extra) == (1008, "malformed Engine.IO packet")
     await asyncio.sleep(0.1)
     assert sio.eio.sockets == {}
+    assert sio.eio.websockets == {}
+
+
+async def test_polling_and_upgraded_clients_answer_pings_and_stay(aiohttp_client: MakeClient) -> None:
+    """Stock python-socketio clients, one kept on long-polling and one on its defaults (polling, then
+    the upgrade), live through several ping cycles of 0.2 s and keep answering."""
+    app, sio = live_app(ping_interval=0.2, ping_timeout=0.3)
+    client = await aiohttp_client(app)
+    url = str(client.make_url("/"))
+    polling, upgraded = socketio.AsyncClient(), socketio.AsyncClient()
+    await polling.connect(url, transports=["polling"])
+    await upgraded.connect(url)
+    try:
+        await asyncio.sleep(1.2)
+        assert polling.connected
+        assert upgraded.connected
+        assert polling.transport() == "polling"
+        assert upgraded.transport() == "websocket"
+        assert await polling.call("echo", {"n": 1}, timeout=3) == {"n": 1}
+        assert await upgraded.call("echo", {"n": 2}, timeout=3) == {"n": 2}
+        assert len(sio.eio.sockets) == 2
+        assert len(sio.eio.websockets) == 1
+    finally:
+        await polling.disconnect()
+        await upgraded.disconnect()
+    await asyncio.sleep(0.2)
     assert sio.eio.websockets == {}
