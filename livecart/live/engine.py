@@ -224,6 +224,7 @@ class LimitedWebSocket(web.WebSocketResponse):
         self._writer = None
         if old is not None:
             old.transport = None  # so that it does not close the transport it no longer owns
+            old._task_handler = None  # nor cancel its own request task (with handler_cancellation on)
             old.connection_lost(None)
 
 
