@@ -9,6 +9,8 @@ Variants, each measured with the same clients (in separate worker processes) in 
 - `--mixed` adds `fast-mixed` and `livecart-mixed`: the same with half the clients on Socket.IO's
   default JSON parser and half on msgpack, so each frame is encoded twice (once per parser) and
   written as text to one half and binary to the other.
+`deliveries` = frames the clients got, `received` = chat messages in them (a livecart frame may carry
+several: fewer deliveries than clients × messages with `received` complete is batching, not loss).
 `us_per_delivery` = server CPU-µs / (frames delivered to clients), `us_per_message` = server CPU-µs /
 (chat messages received by clients; a livecart frame may carry several); `x_raw` compares
 `us_per_delivery` with `raw-ws`.
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -50,6 +53,7 @@ COLUMNS = (
     "clients",
     "messages",
     "deliveries",
+    "received",
     "us_per_delivery",
     "us_per_message",
     "x_raw",
@@ -57,6 +61,7 @@ COLUMNS = (
     "p99_ms",
     "rss_per_client_kb",
     "server_cpu_s",
+    "client_cpu_s",
 )
 
 
@@ -122,7 +127,14 @@ class Workers:
 
 
 def summarize(
-    variant: str, clients: int, messages: int, meter: CpuMeter, reports: list[Any], rss_delta: int, raw_us: float | None
+    variant: str,
+    clients: int,
+    messages: int,
+    meter: CpuMeter,
+    reports: list[Any],
+    rss_delta: int,
+    raw_us: float | None,
+    client_meters: Sequence[CpuMeter] = (),
 ) -> Row:
     frames = sum(r["frames"] for r in reports)
     received = sum(r["messages"] for r in reports)
@@ -142,6 +154,8 @@ def summarize(
         "p99_ms": percentile(latencies, 99),
         "rss_per_client_kb": rss_delta / clients / 1024,
         "server_cpu_s": meter.cpu,
+        # the load generator's CPU over the same time: on one machine it competes with the server
+        "client_cpu_s": sum(m.cpu for m in client_meters),
     }
 
 
@@ -186,15 +200,18 @@ def measure_emit_variant(
             time.sleep(1.0)
             rss_delta = rss_bytes(process.pid) - rss_before
             meter = CpuMeter(process.pid).start()
+            client_meters = [CpuMeter(p.pid).start() for p in workers.processes]
             post_json(f"{url}/emit?n={messages}&interval_ms={interval_ms}", {})
             workers.wait_for_messages(messages * clients, timeout_s=120)
             meter.stop()
+            for client_meter in client_meters:
+                client_meter.stop()
             reports = workers.ask("report")
         finally:
             workers.close()
     finally:
         stop(process)
-    return summarize(label, clients, messages, meter, reports, rss_delta, raw_us)
+    return summarize(label, clients, messages, meter, reports, rss_delta, raw_us, client_meters)
 
 
 def measure_livecart(clients: int, messages: int, frame_ms: int, raw_us: float | None, mixed: bool = False) -> Row:
@@ -215,14 +232,18 @@ def measure_livecart(clients: int, messages: int, frame_ms: int, raw_us: float |
             time.sleep(1.0)
             rss_delta = rss_bytes(server.pid) - rss_before
             meter = CpuMeter(server.pid).start()
+            client_meters = [CpuMeter(p.pid).start() for p in workers.processes]
             # one message per frame interval: each frame carries about one message, as in the emit variants
             workers.ask("chat " + json.dumps({"count": messages, "interval_ms": frame_ms * 1.1}), 0)
             workers.wait_for_messages(messages * (clients + 1), timeout_s=120)
             meter.stop()
+            for client_meter in client_meters:
+                client_meter.stop()
             reports = workers.ask("report")
         finally:
             workers.close()
-    return summarize("livecart-mixed" if mixed else "livecart", clients, messages, meter, reports, rss_delta, raw_us)
+    label = "livecart-mixed" if mixed else "livecart"
+    return summarize(label, clients, messages, meter, reports, rss_delta, raw_us, client_meters)
 
 
 def main(argv: list[str] | None = None) -> list[Row]:

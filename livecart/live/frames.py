@@ -36,10 +36,11 @@ def websocket_frame(payload: bytes, opcode: int) -> bytes:
 class RoomPacket(eio_packet.Packet):  # type: ignore[misc]
     """An Engine.IO MESSAGE packet that knows which event it carries (so a backlog can drop it)."""
 
-    def __init__(self, event: str, encoded: bytes | str) -> None:
+    def __init__(self, event: str, encoded: bytes | str, frame: RoomFrame) -> None:
         super().__init__(eio_packet.MESSAGE, encoded)
         self.event = event
         self.droppable = event in DROPPABLE_EVENTS
+        self.frame = frame  # its WebSocket frame, built once for every member (outbox.packet_wire)
 
 
 class RoomFrame:
@@ -50,7 +51,7 @@ class RoomFrame:
     def __init__(self, event: str, encoded: bytes | str) -> None:
         self.event = event
         self.encoded = encoded
-        self.packet = RoomPacket(event, encoded)
+        self.packet = RoomPacket(event, encoded, self)
         self._wire: bytes | None = None
 
     @property

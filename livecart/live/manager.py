@@ -32,11 +32,15 @@ from livecart.redis_options import redis_options
 log = logging.getLogger(__name__)
 
 
+FANOUT_SLICE = 2000  # members written between two yields to the event loop
+
+
 class FastFanout:
     """Mixin over a python-socketio async manager: the encode-once emit."""
 
     server: Any
     rooms: dict[str, dict[Any, Any]]
+    _fanout_lock: asyncio.Lock | None = None
     encodings = 0  # room-event encodings done (at most one per parser in use, per event)
 
     def room_event(self, event: str, data: Any, namespace: str) -> RoomEvent:
@@ -55,31 +59,56 @@ class FastFanout:
 
     async def deliver(self, room_event: RoomEvent, room: Any, skip_sid: Any) -> int:
         """Hand one event to every local participant of `room`, encoded once per parser in use; returns
-        how many. Only recipients on the stock path (binary attachments, another engine) are awaited."""
+        how many. Only recipients on the stock path (binary attachments, another engine) are awaited.
+
+        A large room is written in slices of FANOUT_SLICE members with a yield to the event loop
+        between them, so reads (acks, pongs, the next chat message) and other rooms are not held up
+        for the whole fan-out; one lock keeps sliced fan-outs from interleaving, so every member
+        still sees events in the order they were emitted."""
         namespace = room_event.namespace
         if namespace not in self.rooms:
             return 0
-        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        engine = self.server.eio
-        sockets = engine.sockets
+        participants = list(self.get_participants(namespace, room))  # type: ignore[attr-defined]
+        if len(participants) <= FANOUT_SLICE:
+            return await self._deliver_to(room_event, participants, skip_sid)
+        if self._fanout_lock is None:
+            self._fanout_lock = asyncio.Lock()
+        async with self._fanout_lock:
+            count = 0
+            for start in range(0, len(participants), FANOUT_SLICE):
+                if start:
+                    await asyncio.sleep(0)
+                count += await self._deliver_to(room_event, participants[start : start + FANOUT_SLICE], skip_sid)
+            return count
+
+    async def _deliver_to(self, room_event: RoomEvent, participants: list[tuple[Any, str]], skip_sid: Any) -> int:
+        skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+        server = self.server
+        sockets = server.eio.sockets
+        parsers: dict[str, Any] = getattr(server, "parsers", {})
+        default_parser = server.packet_class
+        frames: dict[Any, Any] = {}
         count = 0
         stock: list[asyncio.Future[None]] = []
-        for sid, eio_sid in self.get_participants(namespace, room):  # type: ignore[attr-defined]
+        for sid, eio_sid in participants:
             if sid in skip:
                 continue
             socket = sockets.get(eio_sid)
             if socket is None:
                 continue
-            parser = self.parser_of(eio_sid)
-            frame = room_event.frame(parser)
+            parser = parsers.get(eio_sid, default_parser)
+            try:
+                frame = frames[parser]
+            except KeyError:
+                frame = frames[parser] = room_event.frame(parser)
             deliver = getattr(socket.queue, "deliver", None)
             if frame is not None and deliver is not None:
                 deliver(frame)
             else:  # binary attachments, or a socket without our outbox (another engine): the stock path
                 if frame is None:
-                    sending = self.server._send_packet(eio_sid, room_event.packet(parser))
+                    sending = server._send_packet(eio_sid, room_event.packet(parser))
                 else:
-                    sending = self.server._send_eio_packet(eio_sid, frame.packet)
+                    sending = server._send_eio_packet(eio_sid, frame.packet)
                 stock.append(asyncio.ensure_future(sending))
             count += 1
         self.encodings += room_event.encodings

@@ -40,6 +40,8 @@ class Room:
     pending_selling: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     giveaways: list[tuple[str, str]] = field(default_factory=list)  # open giveaways' (id, keyword), as last read
     giveaways_at: float = float("-inf")
+    chat_sent_at: float = float("-inf")  # Clock.monotonic() of the last chat frame
+    chat_flush_due: bool = False  # a chat frame is scheduled (LiveService._chat_added)
 
     def add_selling(self, event: str, payload: dict[str, Any]) -> None:
         """Coalesce: a newer state of the same auction, deal or giveaway replaces the pending one (a start

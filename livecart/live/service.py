@@ -30,7 +30,7 @@ from livecart.domain.ids import new_id
 from livecart.domain.live import ChatMessage, Question, QuestionStatus
 from livecart.domain.models import Account, Role, Show
 from livecart.domain.signals import LABEL_SECRET, address_label
-from livecart.live.engine import LiveEngineServer
+from livecart.live.engine import PEER, LiveEngineServer
 from livecart.live.manager import FastRedisManager
 from livecart.live.payloads import (
     Bid,
@@ -87,8 +87,8 @@ class UnknownEvent(LivecartError):
     code = "unknown_event"
 
 
-@dataclass
-class Member:
+@dataclass(slots=True)
+class Member:  # one per joined connection: slots (issue 21, memory per viewer)
     show: Show
     account: Account | None
     account_checked_at: float  # Clock.monotonic()
@@ -140,6 +140,7 @@ class LiveService:
         self._running = False
         self._tasks: list[asyncio.Task[None]] = []
         self._outage_logged_at = -1.0
+        self._flushes: set[asyncio.Task[None]] = set()  # chat frames sent between ticks (_chat_added)
         # Called after a tick added this node's joins and leaves to a show's count, with the viewers this
         # node has counted in it so far (the cluster registry keeps them, to uncount a dead node's).
         self.on_viewers_counted = viewers_counted
@@ -194,8 +195,10 @@ class LiveService:
         if stuck:
             log.error("%d live room loops did not stop within %.0f s", len(stuck), STOP_TIMEOUT_S)
         self._tasks = []
+        if self._flushes:
+            await asyncio.wait(self._flushes, timeout=STOP_TIMEOUT_S)
         try:
-            await self.tick(self.clock.monotonic())  # keep the last chat and viewer changes
+            await self.tick(self.clock.monotonic(), final=True)  # keep the last chat and viewer changes
         except Exception:
             log.exception("the last live room tick failed")
         await self.sio.shutdown()
@@ -391,7 +394,9 @@ class LiveService:
             text=text,
             at=self.clock.now(),
         )
-        self._room(member.show.id).pending_chat.append(message)
+        room = self._room(member.show.id)
+        room.pending_chat.append(message)
+        self._chat_added(member.show.id, room)
         await self._enter_by_keyword(member, account, text)
         return {"message": message.public()}
 
@@ -434,10 +439,11 @@ class LiveService:
 
     def _address(self, sid: str) -> str | None:
         environ = self.sio.get_environ(sid) or {}
-        request = environ.get("aiohttp.request")
-        if request is None:
+        peer = environ.get(PEER)  # (address, X-Forwarded-For values), kept by the engine at the handshake
+        if peer is None:
             return None
-        return client_ip(request.remote, request.headers.getall("X-Forwarded-For", ()), self.trusted_proxies)
+        remote, forwarded_for = peer
+        return client_ip(remote, forwarded_for, self.trusted_proxies)
 
     async def _note_address(self, member: Member, account: Account) -> None:
         if member.address is None or member.address_noted:
@@ -550,8 +556,16 @@ class LiveService:
 
     # -- frames ----------------------------------------------------------------------------------------
     async def _tick_forever(self) -> None:
+        """A tick every `frame_interval_s` at a fixed rate (a tick that takes long — a large room's
+        fan-out — does not push the next ones later)."""
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
         while self._running:
-            await asyncio.sleep(self.frame_interval_s)
+            next_at += self.frame_interval_s
+            delay = next_at - loop.time()
+            if delay < 0:  # ticks missed: start again from now
+                next_at, delay = loop.time(), 0.0
+            await asyncio.sleep(delay)
             try:
                 await self.tick(self.clock.monotonic())
             except STORE_UNAVAILABLE:
@@ -559,23 +573,62 @@ class LiveService:
             except Exception:
                 log.exception("live room tick failed")
 
-    async def tick(self, now: float) -> None:
+    def _chat_added(self, show_id: str, room: Room) -> None:
+        """Chat goes out as soon as the room may have its next chat frame: at once when its last one
+        is at least `frame_interval_s` old (a quiet room gets a message without waiting for a tick),
+        else when it is (messages arriving meanwhile share that frame). At most one chat frame per
+        room per interval, as before; the tick sends what these flushes did not."""
+        if room.chat_flush_due or not self._running:
+            return
+        room.chat_flush_due = True
+        wait = room.chat_sent_at + self.frame_interval_s - self.clock.monotonic()
+        if wait <= 0:
+            self._start_flush(show_id)
+        else:
+            asyncio.get_running_loop().call_later(wait, self._start_flush, show_id)
+
+    def _start_flush(self, show_id: str) -> None:
+        if not self._running:
+            return
+        task = asyncio.ensure_future(self._flush_chat(show_id))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _flush_chat(self, show_id: str) -> None:
+        room = self.rooms.get(show_id)
+        if room is None:
+            return
+        room.chat_flush_due = False
+        try:
+            await self._send_chat(show_id, room)
+        except Exception:
+            log.exception("sending the chat frame of show %s failed", show_id)
+
+    async def _send_chat(self, show_id: str, room: Room) -> None:
+        async with room.lock:
+            batch = room.take_chat()
+            if not batch:
+                return
+            room.chat_sent_at = self.clock.monotonic()
+            try:
+                await self.store.add_chat(show_id, batch, keep=CHAT_HISTORY)
+            except STORE_UNAVAILABLE:
+                self._store_unreachable("chat history not kept")
+            except Exception:
+                log.exception("keeping %d chat messages of show %s failed", len(batch), show_id)
+            await self.sio.emit("chat", [m.public() for m in batch], to=show_id)
+            if self._publish is not None:
+                self._publish(events.ChatPosted(show_id=show_id, messages=tuple(m.public() for m in batch)))
+
+    async def tick(self, now: float, *, final: bool = False) -> None:
+        """One frame: pending chat (unless the room had its chat frame less than an interval ago; `final`:
+        everything, on shutdown), viewer counts, selling events, reactions."""
         window = BID_RATE[1]
         for key in [key for key, times in self._bids.items() if not times or now - times[-1] >= window]:
             del self._bids[key]  # forget bidders quiet for a whole window
         for show_id, room in list(self.rooms.items()):
-            async with room.lock:
-                batch = room.take_chat()
-                if batch:
-                    try:
-                        await self.store.add_chat(show_id, batch, keep=CHAT_HISTORY)
-                    except STORE_UNAVAILABLE:
-                        self._store_unreachable("chat history not kept")
-                    except Exception:
-                        log.exception("keeping %d chat messages of show %s failed", len(batch), show_id)
-                    await self.sio.emit("chat", [m.public() for m in batch], to=show_id)
-                    if self._publish is not None:
-                        self._publish(events.ChatPosted(show_id=show_id, messages=tuple(m.public() for m in batch)))
+            if room.pending_chat and (final or now - room.chat_sent_at >= self.frame_interval_s):
+                await self._send_chat(show_id, room)
             delta = room.take_viewer_delta()
             if delta:
                 try:

@@ -56,19 +56,37 @@ async def test_a_client_that_keeps_up_gets_frames_written_directly() -> None:
     assert outbox.qsize() == 0
 
 
-async def test_frames_wait_behind_queued_packets_to_keep_order() -> None:
+async def test_on_a_websocket_every_packet_is_written_directly_and_in_order() -> None:
+    """No writer task: acks, pings and room frames go straight to the transport while it keeps up."""
     outbox, transport = Outbox(), FakeTransport()
     outbox.attach(transport)
     ack = eio_packet.Packet(eio_packet.MESSAGE, b"ack")
     await outbox.put(ack)
     chat = frame("chat")
     outbox.deliver(chat)
+    assert transport.written == [b"\x82\x03ack", chat.wire]
+    assert outbox.qsize() == 0
+    await asyncio.wait_for(outbox.join(), 1)  # nothing left unfinished
+
+
+async def test_frames_wait_behind_the_backlog_and_go_out_in_order_when_the_transport_drains() -> None:
+    outbox, transport = Outbox(), FakeTransport()
+    outbox.attach(transport)
+    transport.buffered = HIGH_WATER_BYTES + 1
+    ack = eio_packet.Packet(eio_packet.MESSAGE, b"ack")
+    await outbox.put(ack)
+    first = frame("chat", 1)
+    outbox.deliver(first)
+    transport.buffered = 0
+    second = frame("chat", 2)
+    outbox.deliver(second)  # the transport has room again, but the backlog goes first
     assert transport.written == []
-    assert [await outbox.get(), await outbox.get()] == [ack, chat.packet]
-    outbox.written()
-    outbox.written()
-    outbox.deliver(frame("chat", 2))
-    assert len(transport.written) == 1
+    outbox.drain()  # the connection's resume_writing
+    assert transport.written == [b"\x82\x03ack", first.wire, second.wire]
+    assert outbox.qsize() == 0
+    third = frame("chat", 3)
+    outbox.deliver(third)
+    assert transport.written[-1] == third.wire
 
 
 async def test_a_slow_client_loses_oldest_chat_first_never_sales() -> None:
@@ -182,35 +200,28 @@ async def test_nothing_is_written_to_a_closing_connection() -> None:
     assert outbox.qsize() == 0
 
 
-async def test_after_an_upgrade_frames_wait_until_the_writer_sent_what_polling_left() -> None:
+async def test_after_an_upgrade_what_polling_left_goes_first_then_direct_writes() -> None:
     """A client upgraded from long-polling: what was queued for its polls goes first, then direct writes."""
     outbox, transport = Outbox(), FakeTransport()
     first, second = frame("chat", 1), frame("chat", 2)
     outbox.deliver(first)  # on long-polling: no transport, queued for the next poll
-    outbox.attach(transport, upgraded=True)
     outbox.deliver(second)
-    assert transport.written == []  # the queue is not empty: in order, behind it
-    assert [await outbox.get(), await outbox.get()] == [first.packet, second.packet]
-    outbox.written()
-    outbox.written()
-    outbox.deliver(frame("chat", 3))
-    assert transport.written == []  # the writer has not come back for more yet: it may still be sending
-    waiting = asyncio.ensure_future(outbox.get())
-    await asyncio.sleep(0)
-    third = frame("chat", 4)
-    outbox.deliver(third)
-    assert waiting.done()  # chat 3 was queued and woke the writer
-    waiting_again = asyncio.ensure_future(outbox.get())
-    await asyncio.sleep(0)
-    assert waiting_again.done()  # chat 4 too
-    outbox.written()
-    outbox.written()
-    idle = asyncio.ensure_future(outbox.get())
-    await asyncio.sleep(0)
-    last = frame("chat", 5)
+    assert transport.written == []
+    outbox.attach(transport)  # the upgrade is complete
+    assert transport.written == [first.wire, second.wire]
+    last = frame("chat", 3)
     outbox.deliver(last)
-    assert transport.written == [last.wire]  # the writer is idle and nothing is queued: direct
-    idle.cancel()
+    assert transport.written[-1] == last.wire
+    await asyncio.wait_for(outbox.join(), 1)
+
+
+async def test_a_close_packet_ends_the_websocket_once_written() -> None:
+    outbox, transport = Outbox(), FakeTransport()
+    ended: list[bool] = []
+    outbox.attach(transport, lambda: ended.append(True))
+    await outbox.put(eio_packet.Packet(eio_packet.CLOSE))
+    assert transport.written == [b"\x81\x011"]
+    assert ended == [True]
 
 
 async def test_a_polling_client_that_falls_behind_is_told_to_close() -> None:
