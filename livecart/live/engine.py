@@ -120,8 +120,9 @@ class LiveEngineServer(engineio.AsyncServer):  # type: ignore[misc]
         self._async = {**self._async, "websocket": self._websocket_driver}  # type: ignore[has-type]
 
     async def _handle_connect(self, environ: dict[str, Any], transport: str, jsonp_index: Any = None) -> Any:
-        """engineio's handshake (a private method: its signature is checked by
-        tests/security/test_hostile_clients.py), with a `LiveSocket` and a small environ for the
+        """engineio's handshake, adapted from python-engineio 4.15's `AsyncServer._handle_connect` (MIT; a
+        private method, so pyproject.toml keeps engineio to that minor and tests/security/test_hostile_clients.py
+        checks its signature): the same steps, with a `LiveSocket` and a small environ for the
         `connect` handlers; refused with 503 + Retry-After before anything is made when this process
         holds `max_sockets` connections (issue 19, finding 12)."""
         if self.max_sockets and len(self.sockets) >= self.max_sockets:
