@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from pathlib import Path
 
@@ -53,3 +54,34 @@ async def test_a_read_in_a_batch_sees_earlier_writes_and_a_closed_database_refus
     await db.close()
     with pytest.raises(RuntimeError, match="closed"):
         await db.read(count)
+
+
+def temporary_files() -> list[str]:
+    """SQLite's temporary files open in this process (created then unlinked: `… (deleted)`)."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed since listed
+            continue
+        if "etilqs_" in target:
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to list open files")
+async def test_a_savepoint_s_journal_stays_in_memory_however_large(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "db.sqlite"))
+    await db.open(MIGRATIONS)
+
+    def fill(conn: sqlite3.Connection) -> None:
+        conn.executemany("INSERT INTO t (n, note) VALUES (?, ?)", [(n, "x" * 2000) for n in range(200)])
+
+    def rewrite_all(conn: sqlite3.Connection) -> list[str]:
+        # every page of t changes inside the call's SAVEPOINT: its sub-journal holds ~400 KiB of old pages
+        conn.execute("UPDATE t SET note = ?", ("y" * 2000,))
+        return temporary_files()
+
+    await db.transaction(fill)
+    assert await db.transaction(rewrite_all) == []
+    await db.close()
