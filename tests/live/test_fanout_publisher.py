@@ -102,7 +102,8 @@ def test_a_node_recognises_its_own_messages_and_only_those_by_their_first_bytes(
     alone, batch = mine.encode([emit]), mine.encode([emit, emit])
     assert msgpack.unpackb(batch)["messages"] == [emit, emit]
     prefix = own_prefix("a" * 32)
-    assert is_own(alone, prefix) and is_own(batch, prefix)
+    assert is_own(alone, prefix)
+    assert is_own(batch, prefix)
     assert not is_own(alone, own_prefix("b" * 32))
     theirs = msgpack.packb({"method": "callback", "host_id": "a" * 32, "sid": "x", "id": 1, "args": []})
     assert not is_own(theirs, prefix)  # a callback addressed to this node (host_id is the target's)
