@@ -117,7 +117,7 @@ async def test_while_redis_is_down_messages_are_dropped_and_said_once_then_publi
     publisher = FanoutPublisher(f"redis://127.0.0.1:{port}/0", CHANNEL, "c" * 32, timeout_s=1.0)
     for n in range(3):
         publisher.submit({"host_id": "c" * 32, "method": "emit", "n": n})
-        await until(lambda n=n: publisher.dropped == n + 1)
+        await until(lambda dropped=n + 1: publisher.dropped == dropped)  # type: ignore[misc]
     assert not publisher.publishing
     assert caplog.text.count("fan-out: cannot publish to redis") == 1
 
@@ -133,7 +133,7 @@ async def test_while_redis_is_down_messages_are_dropped_and_said_once_then_publi
             message = await pubsub.get_message(timeout=2.0)
         assert msgpack.unpackb(message["data"])["n"] == 3  # what the outage cut off is not re-sent
         assert "fan-out: publishing to redis again" in caplog.text
-        await pubsub.aclose()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
     finally:
         await publisher.close()
         await listener.aclose()
