@@ -101,7 +101,16 @@ class FanoutPublisher:
                 return
 
     async def _send(self, messages: list[dict[str, Any]]) -> None:
-        payload = self.encode(messages)
+        try:
+            payload = self.encode(messages)
+        except Exception:  # not msgpack-able: the others go one by one, that one is dropped
+            if len(messages) > 1:
+                for message in messages:
+                    await self._send([message])
+                return
+            log.exception("fan-out: a %s message could not be encoded", messages[0].get("method"))
+            self.dropped += 1
+            return
         for attempt in range(2):
             try:
                 await self._publish(payload)

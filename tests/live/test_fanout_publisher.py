@@ -138,3 +138,28 @@ async def test_while_redis_is_down_messages_are_dropped_and_said_once_then_publi
         await publisher.close()
         await listener.aclose()
         stop_process(redis.process)
+
+
+async def test_a_message_that_cannot_be_encoded_is_dropped_alone(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    publisher = FanoutPublisher(redis_url, CHANNEL, "d" * 32, timeout_s=2.0)
+    listener = Redis.from_url(redis_url)
+    pubsub = listener.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(CHANNEL)
+    try:
+        for n in (1, object(), 2):
+            publisher.submit({"host_id": "d" * 32, "method": "emit", "n": n})
+        await until(lambda: publisher.messages + publisher.dropped == 3)
+        received: list[int] = []
+        while len(received) < 2:
+            message = await pubsub.get_message(timeout=2.0)
+            if message is not None:
+                received.append(msgpack.unpackb(message["data"])["n"])
+        assert received == [1, 2]
+        assert publisher.dropped == 1
+        assert "fan-out: a emit message could not be encoded" in caplog.text
+    finally:
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await publisher.close()
+        await listener.aclose()
