@@ -85,10 +85,10 @@ class RoomEvent:
     @classmethod
     def encoded(cls, event: str, encoded: bytes | str, namespace: str, parser: type[sio_packet.Packet]) -> RoomEvent:
         """An event that arrives already encoded by `parser` (from another node): other parsers decode
-        it once when they first need it."""
+        it once when they first need it. Nothing is built before a local member needs it (a node
+        receives every room's events, members here or not)."""
         room_event = cls(event, None, namespace)
         room_event._known = (parser, encoded)
-        room_event._frames[parser] = RoomFrame(event, encoded)
         return room_event
 
     def packet(self, parser: type[sio_packet.Packet]) -> sio_packet.Packet:
@@ -110,6 +110,10 @@ class RoomEvent:
             return self._frames[parser]
         except KeyError:
             pass
+        known = self._known
+        if known is not None and known[0] is parser:  # as it arrived from another node
+            arrived = self._frames[parser] = RoomFrame(self.event, known[1])
+            return arrived
         encoded = self.packet(parser).encode()
         self.encodings += 1
         frame = RoomFrame(self.event, encoded) if isinstance(encoded, bytes | str) else None

@@ -10,7 +10,10 @@ to each recipient's `Outbox`, which writes it to the socket at once when the cli
 `FastRedisManager` adds python-socketio's Redis pub/sub (`AsyncRedisManager`) for rooms that span
 processes, keeping the fast path: it publishes the packet encoded in the server's parser (msgpack, in
 a msgpack envelope), and each receiving node builds each parser's frame once for its local members
-(the JSON one by decoding the msgpack packet once).
+(the JSON one by decoding the msgpack packet once). Publishing goes through `FanoutPublisher`
+(publisher.py: the wire client, one connection, in order, messages batched while a PUBLISH is in
+flight); redis-py only listens (SUBSCRIBE). A node skips its own messages coming back from Redis
+without parsing them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import socketio
 from socketio import packet as sio_packet
 
 from livecart.live.frames import RoomEvent
+from livecart.live.publisher import BATCH, FanoutPublisher, is_own, own_prefix
 from livecart.redis_options import redis_options
 
 log = logging.getLogger(__name__)
@@ -159,6 +163,8 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
         waits for the answer to its liveness PING (`_messages`)."""
         super().__init__(url, channel=channel, redis_options=redis_options(url, timeout_s))
         self.timeout_s = timeout_s
+        self.publisher = FanoutPublisher(url, channel, self.host_id, timeout_s=timeout_s)
+        self._own = own_prefix(self.host_id)
 
     async def emit(
         self,
@@ -187,8 +193,9 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
         encoded = frame.encoded if frame is not None else None
         if encoded is None:  # binary attachments in a JSON server: python-socketio's own message format
             args, attachments = sio_packet.Packet.deconstruct_binary(room_event.args())
-            await self._publish(
+            self.publisher.submit(
                 {
+                    "host_id": self.host_id,
                     "method": "emit",
                     "event": event,
                     "data": [args, *[base64.b64encode(a).decode() for a in attachments]],
@@ -197,24 +204,25 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
                     "room": room,
                     "skip_sid": skip_sid,
                     "callback": None,
-                    "host_id": self.host_id,
                 }
             )
             return
-        await self._publish(
+        # host_id first: is_own() recognises this node's messages by their first bytes
+        self.publisher.submit(
             {
+                "host_id": self.host_id,
                 "method": "emit",
                 "event": event,
                 "encoded": encoded,
                 "namespace": namespace,
                 "room": room,
                 "skip_sid": skip_sid,
-                "host_id": self.host_id,
             }
         )
 
     async def close(self) -> None:
-        """Stop listening and close the Redis connections (on app cleanup)."""
+        """Publish what is queued, stop listening and close the Redis connections (on app cleanup)."""
+        await self.publisher.close()
         self.closing = True
         listener = getattr(self, "thread", None)
         if listener is not None:
@@ -236,34 +244,20 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
         await self.deliver(room_event, message.get("room"), message.get("skip_sid"))
 
     # Health: False while Redis cannot be reached for publishing or listening (local rooms still work).
-    publishing = True
     listening = False
     closing = False
 
     @property
+    def publishing(self) -> bool:
+        return self.publisher.publishing
+
+    @property
     def healthy(self) -> bool:
-        return self.publishing and self.listening
+        return self.publisher.publishing and self.listening
 
     async def _publish(self, data: dict[str, Any]) -> None:
-        payload = msgpack.packb(data, use_bin_type=True)
-        for attempt in range(2):
-            try:
-                if not self.connected:  # type: ignore[has-type]
-                    self._redis_connect()
-                await self.redis.publish(self.channel, payload)
-                if not self.publishing:
-                    log.warning("fan-out: publishing to redis again")
-                self.publishing = True
-                return
-            except Exception as exc:
-                self.connected = False
-                if attempt and self.publishing:  # once per outage, not once per message
-                    log.warning(
-                        "fan-out: cannot publish to redis (%s); other nodes miss this node's room "
-                        "messages until it is back",
-                        exc,
-                    )
-                    self.publishing = False
+        """python-socketio's own messages (disconnect, rooms, callbacks): queued behind the emits."""
+        self.publisher.submit(data)
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[dict[str, Any]]:
         """python-socketio's listener, with the outage visible (`listening`) and the backoff capped at
@@ -281,7 +275,8 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
                     if not self.listening:
                         if retry_s > LISTEN_RETRY_FIRST_S:
                             log.warning("fan-out: listening to redis again")
-                        self.listening = self.publishing = True  # the same client publishes
+                        self.listening = True
+                        self.publisher.publishing = True  # the same Redis: the next PUBLISH says otherwise
                         retry_s = LISTEN_RETRY_FIRST_S
                     if message is not None:
                         yield message
@@ -320,13 +315,23 @@ class FastRedisManager(FastFanout, socketio.AsyncRedisManager):  # type: ignore[
 
     async def _listen(self) -> AsyncIterator[dict[str, Any]]:
         channel = self.channel.encode()
+        own = self._own
         async for message in self._redis_listen_with_retries():
             if message["channel"] != channel or message["type"] != "message":
                 continue
+            raw = message["data"]
+            if raw and is_own(raw, own):  # this node's message, back from Redis: delivered here already
+                continue
             try:
-                data = msgpack.unpackb(message["data"], raw=False)
+                data = msgpack.unpackb(raw, raw=False)
             except Exception:
                 log.warning("ignoring a message on %s that is not msgpack", self.channel)
                 continue
-            if isinstance(data, dict):
-                yield data
+            if not isinstance(data, dict):
+                continue
+            if data.get("method") == BATCH:  # several messages of one node, in the order it sent them
+                for inner in data.get("messages") or ():
+                    if isinstance(inner, dict):
+                        yield inner
+                continue
+            yield data
