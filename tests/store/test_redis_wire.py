@@ -17,7 +17,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from livecart.store.redis import endpoint_of, store_client
-from livecart.store.redis.wire import WireClient, WireRedis
+from livecart.store.redis.wire import Endpoint, WireClient, WireRedis
 from tests.conftest import start_redis, stop_process
 
 pytestmark = pytest.mark.redis
@@ -165,3 +165,30 @@ async def test_a_cancelled_request_leaves_the_connection_in_step(client: Redis) 
     cancelled.cancel()
     assert await client.get("t:b") == "B"
     assert [await client.get("t:a") for _ in range(3)] == ["A", "A", "A"]
+
+
+async def test_a_sentinel_answer_naming_a_replica_is_refused_and_the_next_connect_reaches_the_primary(
+    tmp_path: Path,
+) -> None:
+    # After a fail-over, a sentinel that has not seen it yet names the old primary, which may be back on its
+    # port as a replica: reads there would be stale (a show just created would be "not found").
+    primary = start_redis(tmp_path / "primary")
+    replica = start_redis(tmp_path / "replica", "--replicaof", "127.0.0.1", str(primary.port))
+    named = [("127.0.0.1", replica.port)]
+
+    async def locate() -> tuple[str, int]:
+        return named[0]
+
+    redis = store_client(primary.url, timeout_s=2.0)
+    assert isinstance(redis, WireRedis)
+    redis._wire = WireClient(Endpoint(locate=locate), timeout_s=2.0, health_check_interval_s=30, sentinel=True)
+    try:
+        with pytest.raises(RedisConnectionError, match="is a slave, not the primary"):
+            await redis.get("lc:anything")
+        named[0] = ("127.0.0.1", primary.port)
+        await redis.set("lc:anything", "seen")
+        assert await redis.get("lc:anything") == "seen"
+    finally:
+        await redis.aclose()
+        stop_process(replica.process)
+        stop_process(primary.process)

@@ -18,8 +18,9 @@ What it keeps from redis-py's client:
   `socket_timeout` (checked by a watchdog every tenth of it) fails, and so do the other commands of
   its connection, which is closed (a late reply can never be read as the answer to another command);
 - idle connections are PINGed after `health_check_interval`, and TCP keepalive is set;
-- Sentinel: each (re)connect asks the sentinels for the primary; a `READONLY` reply (a demoted
-  primary) closes the connection and raises `ConnectionError`, as redis-py's Sentinel pool does;
+- Sentinel: each (re)connect asks the sentinels for the primary and checks with `ROLE` that it
+  reached one (a lagging sentinel may name the old primary, now a replica); a `READONLY` reply (a
+  demoted primary) closes the connection and raises `ConnectionError`, as redis-py's Sentinel pool does;
 - commands that make a connection wait (`WAIT`, blocking pops) never share one: they run on a
   connection of their own, so `WAIT` counts only the writes sent before it on that connection and
   stalls nobody else.
@@ -86,6 +87,10 @@ class Endpoint:
         commands: list[tuple[Any, ...]] = [hello]
         if self.db:
             commands.append(("SELECT", self.db))
+        if self.locate is not None:
+            # A sentinel that has not yet seen a fail-over names the old primary, which may be back on its
+            # port as a replica: its reads would be stale. ROLE, answered last, says which one we reached.
+            commands.append(("ROLE",))
         return commands
 
 
@@ -205,6 +210,14 @@ async def _replies(futures: list[asyncio.Future[Any]]) -> list[Any]:
         raise
 
 
+def _role(reply: Any) -> str:
+    """The first field of a ROLE reply: master, slave or sentinel."""
+    if isinstance(reply, list) and reply:
+        first = reply[0]
+        return first.decode() if isinstance(first, bytes) else str(first)
+    return "unknown"
+
+
 async def _open(endpoint: Endpoint) -> WireConnection:
     loop = asyncio.get_running_loop()
     address = endpoint.path or f"{endpoint.host}:{endpoint.port}"
@@ -237,9 +250,12 @@ async def _open(endpoint: Endpoint) -> WireConnection:
             handshake = endpoint.handshake()
             if handshake:
                 futures = connection.send(b"".join(hiredis.pack_command(c) for c in handshake), len(handshake))
-                for reply in await _replies(futures):
+                replies = await _replies(futures)
+                for reply in replies:
                     if isinstance(reply, Exception):
                         raise reply
+                if endpoint.locate is not None and _role(replies[-1]) != "master":
+                    raise RedisConnectionError(f"redis at {address} is a {_role(replies[-1])}, not the primary")
     except BaseException as error:
         for opened in made:  # connected but not usable (handshake refused or unanswered): close it
             opened.fail(RedisConnectionError(f"connecting to redis at {address} failed: {error!r}"))
