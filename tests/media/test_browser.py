@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiohttp import web
@@ -13,6 +15,9 @@ from livecart.app import create_app
 from livecart.config import Settings
 from tests.media.conftest import ShowUnderTest
 from tests.support import need_binary
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +74,19 @@ window.videoStats = async () => {
 </script></body></html>"""
 
 
+async def decoded_video(page: Page, timeout_s: float) -> dict[str, int]:
+    """The viewer's stats once it decoded more than 10 frames at a known size. (`wait_for_function` does
+    not await a predicate's promise: given `videoStats().then(…)` it returned at once, and the test read
+    the stats before any frame when the machine was busy.)"""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        stats: dict[str, int] = await page.evaluate("videoStats()")
+        if stats["framesDecoded"] > 10 and stats["videoWidth"] > 0:
+            return stats
+        assert time.monotonic() < deadline, f"no video decoded in {timeout_s} s: {stats}"
+        await asyncio.sleep(0.2)
+
+
 @pytest.fixture
 def app(settings: Settings) -> web.Application:
     application = create_app(settings)
@@ -96,12 +114,7 @@ async def test_chromium_publishes_over_whip_and_another_page_plays_over_whep(
             viewer_page = await browser.new_page()
             await viewer_page.goto(page_url)
             await viewer_page.evaluate(f"watch({json.dumps(show.whep_url)})")
-            await viewer_page.wait_for_function(
-                "videoStats().then(s => s.framesDecoded > 10 && s.videoWidth > 0)",
-                polling=200,
-                timeout=20_000,
-            )
-            first = await viewer_page.evaluate("videoStats()")
+            first = await decoded_video(viewer_page, timeout_s=20)
             await viewer_page.wait_for_timeout(1000)
             later = await viewer_page.evaluate("videoStats()")
         finally:
