@@ -134,7 +134,9 @@ def plot_results(rows: Sequence[Row], path: Path) -> Path | None:
             if y in TARGETS:
                 level, label = TARGETS[y]
                 axis.axhline(level, color="black", linestyle="--", linewidth=1, label=label)
-                axis.legend(fontsize=8, title="phase", title_fontsize=8)
+                top = max(level, axis.get_ylim()[1])
+                axis.set_ylim(0, top * 1.35)  # room above the bars and the line for the legend
+                axis.legend(fontsize=8, title="phase", title_fontsize=8, loc="upper left", ncols=3)
             axis.set_title(title)
             axis.set_ylabel(ylabel)
             continue
@@ -148,7 +150,7 @@ def plot_results(rows: Sequence[Row], path: Path) -> Path | None:
             xs, ys = zip(*points, strict=True)
             axis.plot(xs, ys, marker="o", label=name)
         every_x = sorted({point[0] for points in series.values() for point in points})
-        if len(every_x) <= 8 and all(float(value).is_integer() for value in every_x):
+        if len(every_x) <= 8 and max(every_x) <= 16 and all(float(value).is_integer() for value in every_x):
             axis.set_xticks(every_x)  # process counts, viewer steps: whole numbers, not 1.25
         axis.set_title(title)
         axis.set_xlabel(xlabel)
