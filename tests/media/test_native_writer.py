@@ -25,13 +25,20 @@ from livecart.media.rtp_writer import OutFrame, RtpWriter, SendTime
 from livecart.media.synthetic import EncodedLoopTrack, encode_clip
 from tests.media.conftest import ShowUnderTest
 from tests.media.test_whip_whep import eventually
+from tests.support import skip_unless_ci
 
 if native_available():
     from livecart.media import _fastsend
 
-needs_native = pytest.mark.skipif(
-    not native_available() and not os.environ.get("CI"), reason=f"C fast path not built: {IMPORT_ERROR}"
-)  # under CI a missing extension fails (the tests run and cannot import it)
+
+@pytest.fixture
+def native() -> None:
+    """The C fast path must be built: skipped locally without it, a failure under CI (`skip_unless_ci`)."""
+    if not native_available():
+        skip_unless_ci(f"C fast path not built: {IMPORT_ERROR}")
+
+
+needs_native = pytest.mark.usefixtures("native")
 
 Policy = pylibsrtp.Policy
 PROFILES = {  # libsrtp profile: (key, salt) lengths
@@ -55,10 +62,8 @@ def rtp(sequence: int, payload: bytes, ssrc: int = 0x1234ABCD, marker: int = 0) 
     return struct.pack("!BBHII", 0x90, 96 | marker, sequence, 90_000, ssrc) + EXTENSION + payload
 
 
-def test_the_c_fast_path_is_built_where_ci_runs() -> None:
-    if os.environ.get("CI", "").lower() != "true":
-        pytest.skip("outside CI the C fast path is optional")
-    assert native_available(), f".ci/run installs gcc and libssl-dev, so the extension must build: {IMPORT_ERROR}"
+@needs_native  # under CI (.ci/run installs gcc and libssl-dev) the extension must have been built
+def test_auto_chooses_the_c_fast_path_once_built() -> None:
     assert rtp_path("auto") == "native"
 
 
