@@ -104,23 +104,7 @@ class RedisCarts:
         self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
     ) -> list[CartItem]:
         store_checks.cart_qty(qty)
-        reply = await ADD_TO_CART(
-            self._redis,
-            [
-                keys.cart_qty(show_id, viewer_id),
-                keys.cart_lines(show_id, viewer_id),
-                keys.cart_adds(show_id),
-                keys.cart_viewers(show_id, product_id),
-                keys.product(product_id),
-                keys.viewer_carts(viewer_id),
-            ],
-            [product_id, qty, max_qty, codec.micros(self._clock.now()), viewer_id, show_id],
-        )
-        if int(reply[0]) == -1:
-            raise errors.no_such_product(product_id)
-        if int(reply[0]) == 0:
-            raise errors.cart_line_limit_exceeded(product_id, max_qty, int(reply[1]))
-        return cart_items(reply[1], reply[2])
+        return await self._change_line(ADD_TO_CART, show_id, viewer_id, product_id, qty, max_qty)
 
     async def remove_from_cart(self, show_id: str, viewer_id: str, product_id: str) -> bool:
         removed = await REMOVE_FROM_CART(
@@ -134,7 +118,13 @@ class RedisCarts:
         self, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
     ) -> list[CartItem]:
         store_checks.cart_set_qty(qty)
-        reply = await SET_CART_QTY(
+        return await self._change_line(SET_CART_QTY, show_id, viewer_id, product_id, qty, max_qty)
+
+    async def _change_line(
+        self, script: Script, show_id: str, viewer_id: str, product_id: str, qty: int, max_qty: int
+    ) -> list[CartItem]:
+        """ADD_TO_CART or SET_CART_QTY (same keys, arguments and reply) → the cart, or the error."""
+        reply = await script(
             self._redis,
             [
                 keys.cart_qty(show_id, viewer_id),
