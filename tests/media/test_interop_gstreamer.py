@@ -24,7 +24,7 @@ from livecart.media.synthetic import PatternTrack
 from tests.media.conftest import ShowUnderTest
 from tests.media.interop.process import run_client
 from tests.media.test_whip_whep import eventually
-from tests.support import need_binary
+from tests.support import need_binary, skip_unless_ci
 
 SCRIPT = Path(__file__).parent / "interop" / "gst_webrtc.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -79,11 +79,8 @@ def _missing_gstreamer() -> str | None:
 def gstreamer() -> None:
     """Skip without GStreamer's WebRTC stack locally; in CI (CI set) fail instead, like need_binary."""
     missing = _missing_gstreamer()
-    if missing is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(missing)
-    pytest.skip(missing)  # outside CI only; CI turns this into a failure above
+    if missing is not None:
+        skip_unless_ci(missing)
 
 
 def gst_version() -> str:
