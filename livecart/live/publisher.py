@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from typing import Any
 
 import msgpack
@@ -58,7 +59,7 @@ class FanoutPublisher:
             self._wire = WireClient(endpoint, timeout_s=timeout_s, health_check_interval_s=health_s, shared=1)
         else:
             self._redis = Redis.from_url(url, **redis_options(url, timeout_s))
-        self._queue: list[dict[str, Any]] = []
+        self._queue: deque[dict[str, Any]] = deque(maxlen=MAX_QUEUED)  # a full one drops its oldest
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -72,11 +73,9 @@ class FanoutPublisher:
         if self._closing:
             self.dropped += 1
             return
-        queue = self._queue
-        if len(queue) >= MAX_QUEUED:
-            del queue[0]
-            self.dropped += 1
-        queue.append(message)
+        if len(self._queue) == MAX_QUEUED:
+            self.dropped += 1  # the append below pushes the oldest out
+        self._queue.append(message)
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
             self._task = asyncio.ensure_future(self._send_forever())
@@ -95,7 +94,8 @@ class FanoutPublisher:
             await wake.wait()
             wake.clear()
             while self._queue:
-                messages, self._queue = self._queue, []
+                messages = list(self._queue)
+                self._queue.clear()
                 await self._send(messages)
             if self._closing:
                 return
